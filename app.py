@@ -1,0 +1,16 @@
+"""RNN Playground: entry point. Run with `streamlit run app.py`.
+
+Only navigation lives here. Each lab is a small page in pages/; the home page imports no TensorFlow so
+it opens fast (the Text and Music labs import it lazily when a Keras model is needed).
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="RNN Playground", page_icon="🦕", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/dinosaurs.py", title="Dinosaur names", icon="🦕", url_path="dinosaurs"),
+]
+
+st.navigation(PAGES).run()

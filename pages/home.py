@@ -1,0 +1,32 @@
+"""Home page: what each lab teaches, with links. Keep it light: no TensorFlow, no model building."""
+
+import streamlit as st
+
+st.title("RNN Playground")
+st.markdown(
+    "Train small recurrent networks live, watch the loss fall, and look inside every prediction. "
+    "Each lab trains in your own browser session: nothing you do here affects anyone else."
+)
+
+LABS = [
+    (
+        "pages/dinosaurs.py",
+        "🦕 Dinosaur names",
+        "A character-level RNN written from scratch in numpy, in the notation of the classic course exercise "
+        "(Wax, Waa, Wya, b, by). It reads one dinosaur name at a time, learns by back-propagation through time "
+        "with clipped gradients, and invents new names. Learn: the forward equations, BPTT, gradient clipping, "
+        "sampling with temperature.",
+    ),
+]
+
+for page, label, blurb in LABS:
+    with st.container(border=True):
+        st.page_link(page, label=label)
+        st.markdown(blurb)
+
+with st.expander("What is the inspector?"):
+    st.markdown(
+        "Every lab can show, for each generated token, the probability distribution the model produced "
+        "(what it believed), the distribution after temperature / top-k (what it sampled from), the token it "
+        "picked and the entropy of the choice."
+    )

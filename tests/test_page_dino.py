@@ -1,0 +1,106 @@
+"""AppTest drives the Dinosaur lab: train, watch the history grow, sample, inspect; bad input gets messages."""
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from core.dino import DinoTrainer
+from tests.conftest import ROOT
+
+PAGE = "pages/dinosaurs.py"
+
+
+def open_lab() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def button(at, label_start):
+    return next(b for b in at.button if b.label.startswith(label_start))
+
+
+def test_home_page_links_to_labs():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "RNN Playground"
+    assert "Dinosaur names" in " ".join(m.value for m in at.markdown) or at.get("page_link")
+
+
+def test_train_sample_and_inspect():
+    at = open_lab()
+    at.slider(key="dino_n_a").set_value(16)
+    at.select_slider(key="dino_sample_every").set_value(100)
+    at.run()
+    trainer: DinoTrainer = at.session_state["dino"]
+    assert trainer.config.n_a == 16 and trainer.iteration == 0
+    button(at, "Step").click()
+    at.run()
+    first = trainer.iteration
+    assert first > 0 and len(trainer.history) == first
+    button(at, "▶ Start").click()
+    at.run()  # each run of the page runs one slice of the live fragment
+    at.run()
+    assert at.session_state["dino__running"]
+    assert trainer.iteration > first
+    assert trainer.sample_batches, "a fresh batch of samples appears during training"
+    assert any("Samples at iteration" in m.value for m in at.markdown)
+    button(at, "■ Stop").click()
+    at.run()
+    assert not at.session_state["dino__running"]
+    stopped_at = trainer.iteration
+    at.run()
+    assert trainer.iteration == stopped_at  # stopped means stopped
+    # sampler + inspector
+    at.slider(key="dino_temp").set_value(0.7)
+    at.number_input(key="dino_how_many").set_value(5)
+    at.button(key="dino_sample_btn").click()
+    at.run()
+    assert not at.exception
+    sampled = at.session_state["dino_sampled"]
+    assert len(sampled) == 5
+    assert any("are new" in m.value for m in at.markdown)
+    assert at.selectbox(key="dino_inspect_pick") is not None
+    assert any(m.label == "Picked" for m in at.metric)
+    assert len(at.get("plotly_chart")) >= 2  # loss chart + inspector bars (+ heatmap)
+
+
+def test_changing_hidden_size_restarts_and_says_so():
+    at = open_lab()
+    at.slider(key="dino_n_a").set_value(8)
+    at.run()
+    button(at, "Step").click()
+    at.run()
+    old = at.session_state["dino"]
+    assert old.iteration > 0
+    at.slider(key="dino_n_a").set_value(12)
+    at.run()
+    new = at.session_state["dino"]
+    assert new is not old and new.iteration == 0 and new.parameters["Waa"].shape == (12, 12)
+    assert any("restarted" in i.value for i in at.info)
+
+
+def test_diverging_learning_rate_is_caught_without_traceback():
+    at = open_lab()
+    at.slider(key="dino_n_a").set_value(8)
+    at.select_slider(key="dino_lr").set_value(10.0)
+    at.run()
+    button(at, "▶ Start").click()
+    for _ in range(3):
+        at.run()
+    assert not at.exception
+    t = at.session_state["dino"]
+    assert all(np.all(np.isfinite(p)) for p in t.parameters.values())
+
+
+def test_temperature_zero_gives_identical_names():
+    at = open_lab()
+    at.slider(key="dino_temp").set_value(0.0)
+    at.number_input(key="dino_how_many").set_value(3)
+    at.button(key="dino_sample_btn").click()
+    at.run()
+    names = [n for n, _ in at.session_state["dino_sampled"]]
+    assert len(set(names)) == 1

@@ -1,0 +1,91 @@
+"""Live training on a Streamlit page without blocking it.
+
+Training never runs in a thread: a fragment re-runs every ``interval`` seconds while training is on, runs
+one bounded slice of training (``run_slice``) and redraws from the session's history (``render``).
+Start / Stop / Step are button callbacks that only flip session state (Step runs one slice).
+A slice that reports a reason to stop (finished, NaN, error) turns training off and shows the reason.
+
+Everything lives in ``st.session_state`` under the lab's ``key``, so every browser session is isolated.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import streamlit as st
+
+SliceFn = Callable[[], "str | None"]  # runs one bounded slice; returns a stop reason or None
+
+
+def running_key(key: str) -> str:
+    return f"{key}__running"
+
+
+def is_running(key: str) -> bool:
+    return bool(st.session_state.get(running_key(key), False))
+
+
+def stop(key: str, message: str | None = None) -> None:
+    st.session_state[running_key(key)] = False
+    if message:
+        st.session_state[f"{key}__message"] = message
+
+
+def _start(key: str) -> None:
+    st.session_state[running_key(key)] = True
+    st.session_state.pop(f"{key}__message", None)
+
+
+def _safe_slice(key: str, run_slice: SliceFn) -> str | None:
+    """Run one slice; an exception becomes a message on the page instead of a traceback."""
+    try:
+        return run_slice()
+    except Exception as exc:  # noqa: BLE001 - shown to the user, training stops, nothing is lost
+        return f"Training stopped: {type(exc).__name__}: {exc}"
+
+
+def _step(key: str, run_slice: SliceFn) -> None:
+    reason = _safe_slice(key, run_slice)
+    if reason:
+        stop(key, reason)
+
+
+def timed_slice(step_fn: Callable[[], "str | None"], budget_s: float) -> str | None:
+    """Call ``step_fn`` (a small chunk of work) repeatedly until ``budget_s`` seconds have passed.
+
+    Returns the first stop reason a chunk reports. At least one chunk always runs.
+    """
+    t0 = time.perf_counter()
+    while True:
+        reason = step_fn()
+        if reason or time.perf_counter() - t0 >= budget_s:
+            return reason
+
+
+def controls(key: str, run_slice: SliceFn, *, disabled: bool = False, step_label: str = "Step") -> None:
+    """Start / Stop / Step buttons for one lab."""
+    running = is_running(key)
+    c1, c2, c3 = st.columns(3)
+    c1.button("▶ Start", key=f"{key}__start", on_click=_start, args=(key,), disabled=running or disabled, type="primary", width="stretch")
+    c2.button("■ Stop", key=f"{key}__stop", on_click=stop, args=(key,), disabled=not running, width="stretch")
+    c3.button(step_label, key=f"{key}__step", on_click=_step, args=(key, run_slice), disabled=running or disabled, width="stretch")
+    message = st.session_state.get(f"{key}__message")
+    if message:
+        (st.success if message.startswith("Finished") else st.warning)(message)
+
+
+def live_area(key: str, run_slice: SliceFn, render: Callable[[], None], *, interval: float = 0.5) -> None:
+    """The auto-refreshing part of a lab: one slice per tick while running, then ``render()``."""
+    running = is_running(key)
+
+    @st.fragment(run_every=interval if running else None)
+    def _tick() -> None:
+        if is_running(key):
+            reason = _safe_slice(key, run_slice)
+            if reason:
+                stop(key, reason)
+                st.rerun()  # a full rerun turns the timer off and shows the message by the buttons
+        render()
+
+    _tick()
