@@ -40,10 +40,13 @@ def corpus_picker() -> tuple[str, list[str]] | None:
     if up is None:
         st.info("Upload a list of names to train on (for example Pokémon, cities or baby names).")
         return None
+    latin1 = ss.get("dino_latin1", False)
     try:
-        text, note = decode_text(up.getvalue(), max_bytes=MAX_UPLOAD, what="name list")
+        text, note = decode_text(up.getvalue(), max_bytes=MAX_UPLOAD, allow_latin1=latin1, what="name list")
     except UploadError as exc:
         st.error(str(exc))
+        if "Latin-1" in str(exc):
+            st.checkbox("Read it as Latin-1", key="dino_latin1")
         return None
     names = clean_names(text)
     if len(names) < 10:

@@ -104,3 +104,53 @@ def test_temperature_zero_gives_identical_names():
     at.run()
     names = [n for n, _ in at.session_state["dino_sampled"]]
     assert len(set(names)) == 1
+
+
+def upload(at, content: bytes, name="names.txt"):
+    at.radio(key="dino_source").set_value("Upload a name list")
+    at.run()
+    at.file_uploader(key="dino_upload").set_value((name, content, "text/plain"))
+    at.run()
+    assert not at.exception
+
+
+def test_uploaded_name_list_with_blank_lines_and_mixed_case_trains():
+    at = open_lab()
+    names = "\n".join(["Pikachu", "", "  BULBASAUR ", "charmander", "\r", "Squirtle"] * 4).encode()
+    upload(at, names)
+    at.slider(key="dino_n_a").set_value(8)
+    at.run()
+    t = at.session_state["dino"]
+    assert set(t.names) == {"pikachu", "bulbasaur", "charmander", "squirtle"}
+    button(at, "Step").click()
+    at.run()
+    assert t.iteration > 0 and not at.exception
+
+
+def test_bad_uploads_get_clear_messages():
+    cases = [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary\x00" * 50, "binary"),
+        (b"\n\n\n\n", "no visible text"),
+        (b"aaaaaaaa", "at least 10"),
+        (b"x" * (6 * 1024 * 1024), "limit"),
+    ]
+    for content, needle in cases:
+        at = open_lab()
+        upload(at, content)
+        assert any(needle in e.value for e in at.error), (needle, [e.value for e in at.error])
+        assert not at.exception
+
+
+def test_utf16_and_latin1_name_lists():
+    at = open_lab()
+    names = "\n".join(f"ésaurus{i}" for i in range(12))
+    upload(at, names.encode("utf-16"))
+    assert any("UTF-16" in i.value for i in at.info)
+    assert "ésaurus1" in at.session_state["dino"].names
+    at = open_lab()
+    upload(at, names.encode("latin-1"))
+    assert any("not valid UTF-8" in e.value for e in at.error)
+    at.checkbox(key="dino_latin1").check()
+    at.run()
+    assert not at.error and "ésaurus1" in at.session_state["dino"].names
