@@ -38,7 +38,7 @@ def loss_figure(series: Sequence[Series], *, x_title: str = "iteration", y_title
         if len(s.x) == 0:
             continue
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=list(s.x),
                 y=list(s.y),
                 mode="lines",
