@@ -16,7 +16,7 @@ from ui.inspector import render_inspector
 KEY = "dino"
 DATA = Path(__file__).resolve().parent.parent / "data" / "dinos.txt"
 MAX_UPLOAD = 5 * MB  # name lists are small; this keeps one name per step fast
-SLICE_SECONDS = 0.3  # training time per refresh
+SLICE_SECONDS = 0.5  # training time per refresh (one refresh a second)
 ss = st.session_state
 
 st.title("🦕 Dinosaur names")
@@ -164,7 +164,7 @@ with left:
 
 with right:
     st.subheader("Training")
-    live.live_area(KEY, run_slice, render_training)
+    live.live_area(KEY, run_slice, render_training, interval=1.0)
 
 st.divider()
 st.subheader("Sample new names")

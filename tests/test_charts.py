@@ -1,0 +1,45 @@
+"""Figures are built without streamlit; live charts stay small however long training runs."""
+
+import numpy as np
+
+from core import charts
+from core.sampling import generate
+
+
+def test_thin_bounds_points_and_keeps_ends():
+    x = list(range(10_000))
+    xs, ys = charts.thin(x, x, 600)
+    assert len(xs) <= 600 and xs[0] == 0 and xs[-1] == 9_999 and xs == ys
+    assert charts.thin([1, 2], [3, 4], 600) == ([1, 2], [3, 4])
+
+
+def test_loss_figure_is_bounded_and_labels_series():
+    n = 50_000
+    fig = charts.loss_figure([charts.Series("raw", range(n), np.ones(n)), charts.Series("empty", [], [])], max_points=500)
+    assert len(fig.data) == 1 and fig.data[0].name == "raw" and len(fig.data[0].x) <= 500
+    empty = charts.loss_figure([])
+    assert empty.layout.annotations and "No training yet" in empty.layout.annotations[0].text
+
+
+class Uniform:
+    def initial_state(self):
+        return None
+
+    def next_token_probs(self, state, token):
+        return np.full(100, 0.01), state
+
+
+def test_inspector_figures_limit_rows_but_keep_picks():
+    recs = generate(Uniform(), 12, rng=np.random.default_rng(0))
+    labels = [f"t{i}" for i in range(100)]
+    heat = charts.distribution_heatmap(recs, labels, max_rows=20)
+    rows = list(heat.data[0].y)
+    assert len(rows) <= 20 + 12 and all(labels[r.picked] in rows for r in recs)
+    bars = charts.step_distribution_figure(recs[0].probs, recs[0].adjusted, labels, recs[0].picked, max_bars=10)
+    assert labels[recs[0].picked] in list(bars.data[0].x) and len(bars.data[0].x) <= 11
+
+
+def test_piano_roll_draws_every_note():
+    fig = charts.piano_roll_figure([(0.0, 0.5, 60), (0.5, 1.0, 64)])
+    ys = [y for y in fig.data[0].y if y is not None]
+    assert sorted(set(ys)) == [60, 64]
