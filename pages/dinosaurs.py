@@ -12,6 +12,9 @@ from core.dino import MAX_HIDDEN, DinoConfig, DinoTrainer, clean_names, load_nam
 from core.textio import MB, UploadError, decode_text
 from ui import live
 from ui.inspector import render_inspector
+from ui.nav import ensure_app_navigation
+
+ensure_app_navigation()
 
 KEY = "dino"
 DATA = Path(__file__).resolve().parent.parent / "data" / "dinos.txt"

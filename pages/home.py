@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from ui.nav import ensure_app_navigation
+
+ensure_app_navigation()
+
 st.title("RNN Playground")
 st.markdown(
     "Train small recurrent networks live, watch the loss fall, and look inside every prediction. "

@@ -33,11 +33,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """Start the app exactly as a user would, on a free loopback port; stop it after the session."""
+def start_app(log_name: str):
+    """Start `streamlit run app.py` on a free loopback port; returns (process, url, log file)."""
     port = _free_port()
-    log = open(ROOT / "test-artifacts" / "streamlit-e2e.log", "w")
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    log = open(ROOT / "test-artifacts" / log_name, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -52,19 +52,36 @@ def app_url():
             raise RuntimeError(f"streamlit exited early; see {log.name}")
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
+            return proc, url, log
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start within 60 s")
-    yield url
+    proc.kill()
+    raise RuntimeError("streamlit did not start within 60 s")
+
+
+def stop_app(proc, log) -> None:
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The app exactly as a user starts it, shared by the browser tests of one run."""
+    proc, url, log = start_app("streamlit-e2e.log")
+    yield url
+    stop_app(proc, log)
+
+
+@pytest.fixture
+def fresh_app_url():
+    """A server of its own, for tests of what happens first after start."""
+    proc, url, log = start_app("streamlit-e2e-fresh.log")
+    yield url
+    stop_app(proc, log)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,64 @@
+"""Two browser sessions training different models at once never see each other's models, histories or uploads."""
+
+import re
+
+from .conftest import assert_no_exception, shot, wait_idle
+
+
+def param_count(page) -> int:
+    text = page.get_by_text(re.compile(r"vocabulary of \d+ characters")).first.inner_text()
+    return int(re.search(r"([\d,]+) parameters", text).group(1).replace(",", ""))
+
+
+def names_trained(page) -> int:
+    value = page.locator('[data-testid="stMetric"]').filter(has_text="Names trained on").locator('[data-testid="stMetricValue"]')
+    return int(value.first.inner_text().replace(",", ""))
+
+
+def test_two_sessions_are_isolated(browser, app_url, tmp_path):
+    ctx_a = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx_b = browser.new_context(viewport={"width": 1400, "height": 1000})
+    a, b = ctx_a.new_page(), ctx_b.new_page()
+    for p in (a, b):
+        p.set_default_timeout(60_000)
+        p.goto(app_url + "/dinosaurs")
+        p.get_by_role("button", name="▶ Start").wait_for()
+        wait_idle(p)
+
+    # A: its own uploaded name list and the smallest hidden size
+    names = tmp_path / "pokemon.txt"
+    names.write_text("\n".join(["pikachu", "bulbasaur", "charmander", "squirtle", "eevee", "mew", "onix", "zubat", "jigglypuff", "psyduck", "snorlax"]))
+    a.get_by_text("Upload a name list").click()
+    a.locator('input[type="file"]').set_input_files(str(names))
+    a.get_by_text("11 names").wait_for()
+    slider = a.get_by_role("slider").first
+    slider.focus()
+    slider.press("Home")  # hidden size 1
+    a.get_by_text("The model was restarted").wait_for()
+    wait_idle(a)
+    # vocabulary of 21 characters in this list, n_a = 1: 21 + 1 + 21 + 1 + 21 parameters
+    vocab_a = int(re.search(r"vocabulary of (\d+)", a.get_by_text(re.compile("vocabulary of")).first.inner_text()).group(1))
+    assert param_count(a) == 3 * vocab_a + 2
+    assert param_count(b) == 5_277  # B still has the default model on the bundled names
+    assert b.get_by_text("Bundled dinosaur names").is_visible()
+
+    # both train at the same time
+    a.get_by_role("button", name="▶ Start").click()
+    b.get_by_role("button", name="▶ Start").click()
+    a.wait_for_timeout(6000)
+    shot(a, "isolation_a", full_page=False)
+    shot(b, "isolation_b", full_page=False)
+    a.get_by_role("button", name="■ Stop").click()
+    wait_idle(a)
+    stopped_a = names_trained(a)
+    b.wait_for_timeout(3000)
+    # B keeps training while A is stopped, and A's counter doesn't move with B's
+    assert names_trained(a) == stopped_a
+    first_b = names_trained(b)
+    b.wait_for_timeout(3000)
+    assert names_trained(b) > first_b
+    assert param_count(a) == 3 * vocab_a + 2 and param_count(b) == 5_277
+    for p in (a, b):
+        assert_no_exception(p)
+    ctx_a.close()
+    ctx_b.close()

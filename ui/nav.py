@@ -1,0 +1,26 @@
+"""Keep Streamlit on our navigation (app.py's st.navigation) even when a lab is opened by a direct link.
+
+Streamlit decides once per server process whether the app uses the legacy `pages/` folder. Until some
+session has run app.py (which calls st.navigation), a direct link such as /dinosaurs runs
+pages/dinosaurs.py on its own, with the legacy sidebar and without app.py's page config. Every page calls
+``ensure_app_navigation()`` first: if the legacy mode is still on, it is switched off and the run is
+restarted, which then goes through app.py and lands on the same page (v1 and st.Page use the same
+url_path, so the page hash matches).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def ensure_app_navigation() -> None:
+    from streamlit.runtime.pages_manager import PagesManager
+
+    first_run = not st.session_state.get("_app_nav_seen", False)
+    st.session_state["_app_nav_seen"] = True
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        # Restart only a session's first run: nothing the user did can be lost then. (streamlit's AppTest
+        # resets the flag before every run; later runs just carry on.)
+        if first_run:
+            st.rerun()
