@@ -11,6 +11,7 @@ st.set_page_config(page_title="RNN Playground", page_icon="🦕", layout="wide")
 PAGES = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("pages/dinosaurs.py", title="Dinosaur names", icon="🦕", url_path="dinosaurs"),
+    st.Page("pages/text.py", title="Text", icon="📜", url_path="text"),
 ]
 
 st.navigation(PAGES).run()

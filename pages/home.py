@@ -21,6 +21,14 @@ LABS = [
         "with clipped gradients, and invents new names. Learn: the forward equations, BPTT, gradient clipping, "
         "sampling with temperature.",
     ),
+    (
+        "pages/text.py",
+        "📜 Text",
+        "A character-level language model in Keras (SimpleRNN, LSTM or GRU; 1 to 3 layers) trained live on "
+        "Shakespeare or your own text, with a validation split. Learn: many-to-many training, how cell type and "
+        "size change the loss curve, train vs validation loss and perplexity, and how temperature and top-k "
+        "shape generated text. Save the model and load it again later.",
+    ),
 ]
 
 for page, label, blurb in LABS:

@@ -1,0 +1,40 @@
+"""Real browser: the Text lab on the dinosaur names, a tiny LSTM trained for a few seconds, then sample and inspect."""
+
+from .conftest import assert_no_exception, shot, wait_idle
+
+
+def test_text_lab_trains_samples_and_inspects(page, app_url):
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_role("link", name="📜 Text").first.click()
+    page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
+    wait_idle(page, timeout=60_000)
+    page.get_by_text("Dinosaur names (bundled)").click()
+    wait_idle(page, timeout=60_000)
+    page.get_by_text("Validation (last 10%)").wait_for()
+    # a tiny model: hidden 16 (the slider's minimum), so a few seconds of training show a falling curve
+    hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider")
+    hidden.focus()
+    hidden.press("Home")
+    wait_idle(page, timeout=60_000)
+    page.wait_for_timeout(500)
+    assert_no_exception(page)
+
+    page.get_by_role("button", name="▶ Start").click()
+    page.get_by_text("Sample at step").wait_for(timeout=60_000)
+    page.wait_for_timeout(5000)  # several ticks: the chart redraws, validation points arrive
+    page.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
+    shot(page, "text_training")
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1
+    assert_no_exception(page)
+    page.get_by_role("button", name="■ Stop").click()
+    wait_idle(page)
+
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_role("heading", name="Inspector").wait_for()
+    page.get_by_text("Its probability").first.wait_for()
+    page.get_by_text("characters in").first.wait_for()
+    page.wait_for_timeout(800)
+    page.get_by_role("heading", name="Inspector").scroll_into_view_if_needed()
+    shot(page, "text_sampled_inspector")
+    assert_no_exception(page)

@@ -1,0 +1,173 @@
+"""SequenceTrainer + NumpyRNN: fast path vs Keras, training, NaN roll-back, save/load, sampling behaviour (tiny models)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from core.keras_rnn import CELLS, ModelFormatError, NumpyRNN, RNNConfig, SequenceTrainer, build_model, config_from_model, count_params
+from core.sampling import generate
+from core.text_data import TextCorpus, export_model_zip, import_model_zip
+from tests.conftest import ROOT
+from tests.test_text_data import make_text
+
+CORPUS = TextCorpus(make_text())
+V = CORPUS.vocab_size
+
+
+def tiny(cell="lstm", layers=1, **kw) -> RNNConfig:
+    base = dict(cell=cell, hidden=16, layers=layers, embed_dim=8, seq_len=16, batch_size=4, learning_rate=1e-2, seed=1)
+    base.update(kw)
+    return RNNConfig(**base)
+
+
+def trainer(cfg: RNNConfig) -> SequenceTrainer:
+    val = CORPUS.val_batches(2, 4, 16)
+    return SequenceTrainer(V, cfg, CORPUS.sample_batch, lambda: val)
+
+
+def numpy_probs_after(model: NumpyRNN, tokens) -> np.ndarray:
+    state = model.initial_state()
+    for t in tokens:
+        p, state = model.next_token_probs(state, int(t))
+    return p
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("layers", [1, 2])
+def test_param_count_without_building_matches_keras(cell, layers):
+    cfg = tiny(cell, layers)
+    assert count_params(V, cfg) == build_model(V, cfg).count_params()
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_fast_path_matches_keras_two_layers(cell):
+    t = trainer(tiny(cell, layers=2, dropout=0.1))
+    t.train_steps(3)  # move the weights away from their initial values (biases too)
+    model = t.numpy_model()
+    tokens = CORPUS.encode("ROMEO:\nthe king speaks")
+    for n in (1, 5, len(tokens)):
+        p_np = numpy_probs_after(model, tokens[:n])
+        p_k = t.keras_next_token_probs(list(tokens[:n]))
+        assert p_np.shape == (V,) and abs(p_np.sum() - 1) < 1e-9
+        assert np.max(np.abs(p_np - p_k)) <= 1e-5
+    # None = "no input yet": a valid distribution from a zero embedding
+    p0, state = model.next_token_probs(model.initial_state(), None)
+    assert p0.shape == (V,) and np.all(p0 > 0) and abs(p0.sum() - 1) < 1e-9
+    assert len(state) == 2
+
+
+def test_train_steps_exact_history_determinism_and_evaluate():
+    cfg = tiny("gru")
+    a, b = trainer(cfg), trainer(cfg)
+    ra = a.train_steps(4)
+    assert a.step == 4 and len(ra.losses) == 4 and ra.stopped_reason is None
+    assert a.tokens_seen == 4 * cfg.batch_size * cfg.seq_len and a.elapsed_s > 0
+    assert a.history.steps == [1, 2, 3, 4]
+    assert np.allclose(ra.losses, b.train_steps(4).losses)  # same seed, same batches and weights
+    v = a.evaluate()
+    assert v is not None and np.isfinite(v) and a.val_history.steps == [4]
+    assert a.param_count() == count_params(V, cfg)
+
+
+def test_loss_falls_on_a_repetitive_text():
+    t = trainer(tiny("lstm", hidden=32, learning_rate=2e-2))
+    first = t.evaluate()
+    t.train_steps(60)
+    assert t.evaluate() < first - 0.5
+
+
+def test_training_params_change_mid_run():
+    t = trainer(tiny())
+    t.train_steps(1)
+    t.set_training_params(learning_rate=1e-3, batch_size=2, seq_len=8)
+    assert t.config.batch_size == 2 and abs(float(np.asarray(t.optimizer.learning_rate)) - 1e-3) < 1e-9
+    t.train_steps(1)
+    assert t.tokens_seen == 4 * 16 + 2 * 8
+
+
+def test_nan_loss_stops_and_restores_last_good_weights():
+    t = trainer(tiny("simplernn"))
+    t.train_steps(3)
+    good = [w.copy() for w in t.model.get_weights()]
+    kernel = t.model.layers[-1].kernel
+    kernel.assign(np.full(kernel.shape, np.nan, np.float32))  # a blow-up between calls
+    report = t.train_steps(5)
+    assert report.stopped_reason and "NaN" in report.stopped_reason and "learning rate" in report.stopped_reason
+    assert report.losses == []
+    for w, g in zip(t.model.get_weights(), good):
+        assert np.array_equal(w, g)
+    assert t.step == 3
+    assert t.train_steps(2).stopped_reason is None and t.step == 5  # training can continue
+
+
+def test_huge_learning_rate_never_leaves_nan_weights():
+    t = trainer(tiny("simplernn", learning_rate=1e8))
+    for _ in range(5):
+        r = t.train_steps(5)
+        if r.stopped_reason:
+            break
+    assert all(np.all(np.isfinite(w)) for w in t.model.get_weights())
+
+
+def test_temperature_zero_is_argmax_and_top_k_stays_in_top_k():
+    t = trainer(tiny("lstm"))
+    t.train_steps(5)
+    model = t.numpy_model()
+    prime = CORPUS.encode("ROMEO:\n")
+    recs = generate(model, 200, temperature=0.0, rng=np.random.default_rng(0), prime=prime[1:], first_input=int(prime[0]))
+    assert all(r.picked == int(np.argmax(r.probs)) for r in recs)
+    for k in (1, 3):
+        recs = generate(model, 300, temperature=1.5, top_k=k, rng=np.random.default_rng(k), prime=prime[1:], first_input=int(prime[0]))
+        for r in recs:
+            assert r.picked in np.argsort(-r.probs, kind="stable")[:k]
+            assert np.count_nonzero(r.adjusted) <= k
+    # top-k larger than the vocabulary is just "off"
+    recs = generate(model, 50, temperature=1.0, top_k=10_000, rng=np.random.default_rng(0))
+    assert len(recs) == 50 and np.allclose(recs[0].adjusted, recs[0].probs)
+
+
+def test_save_load_round_trip(tmp_path):
+    t = trainer(tiny("gru", layers=2, dropout=0.2))
+    t.train_steps(3)
+    path = tmp_path / "m.keras"
+    t.save(path)
+    back = SequenceTrainer.load(path, CORPUS.sample_batch, config_override={"seq_len": 16, "batch_size": 4, "seed": 1})
+    assert back.config == t.config
+    assert back.step == 3
+    tokens = list(CORPUS.encode("JULIET:\nwe go"))
+    assert np.max(np.abs(back.keras_next_token_probs(tokens) - t.keras_next_token_probs(tokens))) < 1e-7
+    assert np.max(np.abs(numpy_probs_after(back.numpy_model(), tokens) - numpy_probs_after(t.numpy_model(), tokens))) < 1e-7
+    # continuing training: same next step as the original (Adam state was saved too)
+    la, lb = t.train_steps(1).losses, back.train_steps(1).losses
+    assert back.step == 4 and np.isfinite(lb[0])
+
+
+def test_model_zip_round_trip():
+    t = trainer(tiny("lstm"))
+    t.train_steps(2)
+    data = export_model_zip(t, CORPUS.chars, {"step": t.step})
+    back, chars, meta = import_model_zip(data)
+    assert chars == CORPUS.chars and meta == {"step": 2}
+    tokens = list(CORPUS.encode("NURSE:\n"))
+    assert np.allclose(back.keras_next_token_probs(tokens), t.keras_next_token_probs(tokens), atol=1e-7)
+
+
+def test_lambda_layers_and_foreign_models_are_refused(tmp_path):
+    import keras
+
+    lam = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(V, 4), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(V)])
+    lam.save(tmp_path / "lam.keras")
+    with pytest.raises(Exception):
+        SequenceTrainer.load(tmp_path / "lam.keras", CORPUS.sample_batch)
+    dense_only = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(V, 4), keras.layers.Dense(V)])
+    with pytest.raises(ModelFormatError, match="recurrent layers"):
+        config_from_model(dense_only)
+
+
+def test_importing_core_modules_does_not_import_tensorflow():
+    probe = "import sys; import core.keras_rnn, core.text_data, core.sampling, core.charts; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False False"

@@ -1,0 +1,131 @@
+"""TextCorpus: vocabulary, encode/decode, split, batches; vocab.json; model zip validation (no Keras needed for most)."""
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from core.text_data import (
+    MIN_CHARS,
+    CorpusError,
+    TextCorpus,
+    char_label,
+    import_model_zip,
+    vocab_from_json,
+    vocab_to_json,
+)
+
+
+def make_text(n_lines=200, seed=0) -> str:
+    rng = np.random.default_rng(seed)
+    words = ["the", "king", "queen", "speaks", "and", "so", "we", "go", "to", "war", "love"]
+    lines = []
+    for i in range(n_lines):
+        speaker = ["ROMEO", "JULIET", "NURSE"][i % 3]
+        lines.append(f"{speaker}:\n" + " ".join(rng.choice(words, 8)) + ".\n")
+    return "\n".join(lines)
+
+
+TEXT = make_text()
+
+
+def test_vocab_is_sorted_set_and_round_trip():
+    c = TextCorpus(TEXT)
+    assert c.chars == sorted(set(TEXT))
+    assert all(c.stoi[ch] == i and c.itos[i] == ch for i, ch in enumerate(c.chars))
+    ids = c.encode(TEXT)
+    assert ids.dtype == np.int32 and ids.shape == (len(TEXT),)
+    assert c.decode(ids) == TEXT
+    assert c.decode(c.encode("ROMEO:\nthe king")) == "ROMEO:\nthe king"
+
+
+def test_split_is_last_ten_percent():
+    c = TextCorpus(TEXT)
+    assert len(c.train_ids) + len(c.val_ids) == len(TEXT)
+    assert abs(len(c.val_ids) - 0.1 * len(TEXT)) <= 1
+    assert c.decode(c.val_ids) == TEXT[-len(c.val_ids) :]
+
+
+def test_too_short_and_unknown_chars_are_refused_with_reasons():
+    with pytest.raises(CorpusError, match="at least"):
+        TextCorpus("abc" * 10)
+    assert MIN_CHARS >= 1000
+    c = TextCorpus(TEXT)
+    with pytest.raises(CorpusError, match="Not in the vocabulary"):
+        c.encode("ROMEO says ~")
+    assert c.unknown_chars("ae~#") == ["#", "~"]
+    with pytest.raises(CorpusError, match="vocabulary lacks"):
+        TextCorpus(TEXT + "§", chars=sorted(set(TEXT)))
+    # a given (larger) vocabulary is used as is
+    bigger = sorted(set(TEXT) | {"§"})
+    assert TextCorpus(TEXT, chars=bigger).chars == bigger
+
+
+def test_sample_batch_windows_are_shifted_by_one_and_seeded():
+    c = TextCorpus(TEXT)
+    x, y = c.sample_batch(np.random.default_rng(3), 5, 12)
+    assert x.shape == y.shape == (5, 12) and x.dtype == np.int32
+    assert np.array_equal(x[:, 1:], y[:, :-1])
+    train = c.decode(c.train_ids)
+    for row_x, row_y in zip(x, y):
+        assert (c.decode(row_x) + c.decode(row_y[-1:])) in train
+    x2, _ = c.sample_batch(np.random.default_rng(3), 5, 12)
+    assert np.array_equal(x, x2)
+    with pytest.raises(CorpusError, match="at most"):
+        c.sample_batch(np.random.default_rng(0), 2, c.max_seq_len + 1)
+
+
+def test_val_batches_are_fixed_bounded_and_from_validation():
+    c = TextCorpus(TEXT)
+    b1 = c.val_batches(3, 4, 20)
+    b2 = c.val_batches(3, 4, 20)
+    assert len(b1) <= 3 and sum(len(x) for x, _ in b1) <= 12
+    for (x, y), (x2, y2) in zip(b1, b2):
+        assert np.array_equal(x, x2) and np.array_equal(y, y2)
+        assert np.array_equal(x[:, 1:], y[:, :-1])
+        for row in x:
+            assert c.decode(row) in c.decode(c.val_ids)
+
+
+def test_stats_and_labels():
+    c = TextCorpus(TEXT)
+    s = c.stats()
+    assert s.n_chars == len(TEXT) and s.vocab_size == len(set(TEXT))
+    assert s.most_common[0][0] == " "
+    assert char_label("\n") == "⏎" and char_label(" ") == "␣" and char_label("a") == "a"
+    assert len(c.labels) == c.vocab_size
+
+
+def test_vocab_json_round_trip_and_validation():
+    chars = sorted(set(TEXT))
+    back, meta = vocab_from_json(vocab_to_json(chars, {"step": 3}))
+    assert back == chars and meta == {"step": 3}
+    for bad in ["not json", json.dumps({"chars": "abc"}), json.dumps({"chars": ["ab", "c"]}), json.dumps({"chars": ["a", "a"]})]:
+        with pytest.raises(CorpusError):
+            vocab_from_json(bad)
+
+
+def _zip(files: dict) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        (b"", "empty"),
+        (b"hello, not a zip", "not a zip"),
+        (_zip({"vocab.json": vocab_to_json(["a", "b"])}), "lacks model.keras"),
+        (_zip({"model.keras": b"x"}), "lacks vocab.json"),
+        (_zip({"model.keras": b"x", "vocab.json": "{oops"}), "not valid JSON"),
+        (_zip({"model.keras": b"not a keras file", "vocab.json": vocab_to_json(["a", "b"])}), "could not load"),
+    ],
+)
+def test_bad_model_zips_are_refused_with_reasons(data, match):
+    with pytest.raises(CorpusError, match=match):
+        import_model_zip(data)
