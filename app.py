@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("pages/dinosaurs.py", title="Dinosaur names", icon="🦕", url_path="dinosaurs"),
     st.Page("pages/text.py", title="Text", icon="📜", url_path="text"),
+    st.Page("pages/music.py", title="Music", icon="🎵", url_path="music"),
 ]
 
 st.navigation(PAGES).run()

@@ -29,6 +29,14 @@ LABS = [
         "size change the loss curve, train vs validation loss and perplexity, and how temperature and top-k "
         "shape generated text. Save the model and load it again later.",
     ),
+    (
+        "pages/music.py",
+        "🎵 Music",
+        "As in the course's jazz exercise: MIDI files become a sequence of values (a note, chord or rest with its "
+        "length), an LSTM learns from random snippets of 30 values, then composes one value at a time, feeding each "
+        "back in. Pick Bach chorales or Irish folk tunes (or upload your own MIDI), train, listen, download the .mid. "
+        "Learn: turning music into tokens, vocabularies, sequence models, sampling, and whether it keeps key and rhythm.",
+    ),
 ]
 
 for page, label, blurb in LABS:

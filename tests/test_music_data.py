@@ -1,0 +1,112 @@
+"""Music corpora: bundled folders parse, snippets have the right shapes, uploads mix good and bad files."""
+
+import numpy as np
+import pretty_midi
+import pytest
+
+from core import music_codec as mc
+from core import music_data as md
+from core.music_codec import CodecOptions
+
+
+def tune(seed: int, n: int = 60, key_shift: int = 0) -> bytes:
+    """A small random C-major tune (as MIDI bytes), optionally shifted to another key."""
+    rng = np.random.default_rng(seed)
+    scale = [60, 62, 64, 65, 67, 69, 71, 72]
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    inst = pretty_midi.Instrument(program=0)
+    t = 0.0
+    for _ in range(n):
+        d = float(rng.choice([0.25, 0.5]))
+        inst.notes.append(pretty_midi.Note(80, int(rng.choice(scale)) + key_shift, t, t + d))
+        t += d
+    pm.instruments.append(inst)
+    return mc.midi_bytes(pm)
+
+
+@pytest.mark.skipif(not md.bundled_styles(), reason="no bundled corpus in data/midi")
+def test_bundled_corpora_parse_and_yield_values():
+    styles = md.bundled_styles()
+    assert len(styles) >= 2
+    for style in styles:
+        files = sorted((md.DATA_ROOT / style).glob("*.mid"))
+        pieces, problems = md.load_bundled(style, CodecOptions(max_chord=1))
+        assert problems == () and len(pieces) == len(files)
+        assert all(len(p.values) > 0 for p in pieces)
+        corpus = md.MusicCorpus(pieces)
+        corpus.check_seq_len(30)
+        x, y = corpus.sample_batch(np.random.default_rng(0), 8, 30)
+        assert x.shape == y.shape == (8, 30) and np.array_equal(x[:, 1:], y[:, :-1])
+        assert corpus.val_idx and corpus.val_batches(32, 30)
+
+
+def test_corpus_split_batches_and_validation():
+    pieces, problems = md.load_uploads([(f"t{i}.mid", tune(i)) for i in range(10)], CodecOptions(transpose=False))
+    assert problems == []
+    corpus = md.MusicCorpus(pieces)
+    assert len(corpus) == 10 and corpus.train_idx == list(range(9)) and corpus.val_idx == [9]
+    assert len(corpus.vocab) <= 16  # 8 pitches x 2 durations
+    rng = np.random.default_rng(1)
+    x, y = corpus.sample_batch(rng, 4, 30)
+    assert x.dtype == np.int32 and x.shape == (4, 30) and np.array_equal(x[:, 1:], y[:, :-1])
+    # every snippet lies inside one training piece
+    train_text = [",".join(map(str, corpus.ids[i])) for i in corpus.train_idx]
+    row = ",".join(map(str, np.concatenate([x[0], y[0, -1:]])))
+    assert any(row in t for t in train_text)
+    # same seed, same batch
+    assert np.array_equal(corpus.sample_batch(np.random.default_rng(1), 4, 30)[0], x)
+    vb = corpus.val_batches(4, 30)
+    assert vb and all(a.shape[1] == 30 and a.shape[0] <= 4 for a, _ in vb)
+    assert corpus.opening(0, 5) == list(corpus.ids[0][:5])
+
+
+def test_short_pieces_are_skipped_and_too_short_corpus_says_so():
+    pieces, _ = md.load_uploads([("long.mid", tune(0, n=80)), ("short.mid", tune(1, n=5))], CodecOptions(transpose=False))
+    corpus = md.MusicCorpus(pieces)
+    for _ in range(5):
+        x, _ = corpus.sample_batch(np.random.default_rng(_), 3, 30)  # only the long piece fits
+        assert x.shape == (3, 30)
+    with pytest.raises(ValueError, match="No training piece is long enough"):
+        corpus.sample_batch(np.random.default_rng(0), 2, 500)
+    with pytest.raises(ValueError):
+        md.MusicCorpus([])
+
+
+def test_uploads_mixing_good_and_bad_files():
+    drums = pretty_midi.PrettyMIDI()
+    kit = pretty_midi.Instrument(0, is_drum=True)
+    kit.notes.append(pretty_midi.Note(100, 36, 0, 0.1))
+    drums.instruments.append(kit)
+    files = [
+        ("good1.mid", tune(3)),
+        ("notes.txt", b"just some text"),
+        ("broken.mid", tune(4)[:40]),
+        ("empty.mid", mc.midi_bytes(pretty_midi.PrettyMIDI())),
+        ("drums.mid", mc.midi_bytes(drums)),
+        ("huge.mid", b"MThd" + bytes(mc.MAX_FILE_BYTES)),
+        ("good2.mid", tune(5, key_shift=2)),
+    ]
+    pieces, problems = md.load_uploads(files)
+    assert [p.name for p in pieces] == ["good1.mid", "good2.mid"]
+    assert len(problems) == 5
+    joined = "\n".join(problems)
+    for name, words in [("notes.txt", "not a MIDI"), ("broken.mid", "truncated"), ("empty.mid", "no notes"), ("drums.mid", "drums"), ("huge.mid", "MB")]:
+        assert any(p.startswith(name) and words in p for p in problems), (name, joined)
+    # transposition puts the D-major tune into C major: both tunes share the same pitch classes
+    pcs = {mc.parse_value(v)[0][0] % 12 for p in pieces for v in p.values}
+    assert pcs <= {0, 2, 4, 5, 7, 9, 11}
+
+
+def test_long_pieces_are_cut_with_a_note(monkeypatch):
+    monkeypatch.setattr(md, "MAX_VALUES_PER_PIECE", 20)
+    pieces, problems = md.load_uploads([("long.mid", tune(0, n=50))])
+    assert problems == [] and len(pieces[0].values) == 20 and "first 20 values" in pieces[0].note
+
+
+def test_style_scores():
+    profile = md.style_profile([["N60_d2", "N62_d2", "N64_d4", "N65_d2", "N67_d2", "N69_d2", "N71_d2", "C60.64_d2"]])
+    assert profile.pitch_classes == frozenset({0, 2, 4, 5, 7, 9, 11})
+    assert profile.durations == frozenset({2, 4})
+    s = md.style_scores(["N60_d2", "N61_d3", "R_d4", "C62.66_d2"], profile)
+    assert s.in_key == pytest.approx(2 / 4) and s.common_rhythm == pytest.approx(3 / 4)
+    assert np.isnan(md.style_scores([], profile).in_key)
