@@ -10,11 +10,12 @@ import streamlit as st
 from core import charts
 from core.dino import MAX_HIDDEN, DinoConfig, DinoTrainer, clean_names, load_names
 from core.textio import MB, UploadError, decode_text
-from ui import live
+from ui import live, persist
 from ui.inspector import render_inspector
-from ui.nav import ensure_app_navigation
+from ui.nav import start_page
 
-ensure_app_navigation()
+start_page()
+persist.keep("dino_source", "dino_latin1", "dino_n_a", "dino_lr", "dino_iters", "dino_seed", "dino_sample_every", "dino_temp", "dino_how_many", "dino_sample_seed")
 
 KEY = "dino"
 DATA = Path(__file__).resolve().parent.parent / "data" / "dinos.txt"
@@ -41,6 +42,11 @@ def corpus_picker() -> tuple[str, list[str]] | None:
         f"A .txt file, one name per line (UTF-8, up to {MAX_UPLOAD // MB} MB)", type=["txt"], key="dino_upload"
     )
     if up is None:
+        kept = ss.get("dino_uploaded")
+        if kept is not None:
+            # the uploader forgets its file when the student visits another page; the session keeps the names
+            st.caption(f"Using your earlier upload **{kept[1]}** ({len(kept[2]):,} names). Upload another file to replace it.")
+            return f"upload:{kept[0]}", kept[2]
         st.info("Upload a list of names to train on (for example Pokémon, cities or baby names).")
         return None
     latin1 = ss.get("dino_latin1", False)
@@ -58,6 +64,7 @@ def corpus_picker() -> tuple[str, list[str]] | None:
     if note:
         st.info(note)
     st.caption(f"{len(names)} names, {len(set(''.join(names)))} distinct characters (lower-cased, blank lines removed).")
+    ss["dino_uploaded"] = (up.file_id, up.name, names)
     return f"upload:{up.file_id}", names
 
 

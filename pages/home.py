@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui.nav import ensure_app_navigation
+from ui.nav import start_page
 
-ensure_app_navigation()
+start_page()
 
 st.title("RNN Playground")
 st.markdown(

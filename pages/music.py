@@ -11,11 +11,16 @@ from core import charts
 from core import music_codec as mc
 from core import music_data as md
 from core.sampling import generate
-from ui import live
+from ui import live, persist
 from ui.inspector import render_inspector
-from ui.nav import ensure_app_navigation
+from ui.nav import start_page
 
-ensure_app_navigation()
+start_page()
+persist.keep(
+    "music_source", "music_max_chord", "music_transpose", "music_hidden", "music_seq_len", "music_batch", "music_lr",
+    "music_seed", "music_max_steps", "music_n", "music_temp", "music_tempo", "music_gen_seed", "music_start",
+    "music_prime_len",
+)
 
 KEY = "music"
 SLICE_SECONDS = 0.4  # training time per refresh
@@ -89,6 +94,11 @@ def corpus_picker() -> tuple[str, md.MusicCorpus] | None:
         type=["mid", "midi"], accept_multiple_files=True, key="music_upload",
     )
     if not ups:
+        previous = ss.get("music_corpus_id", "")
+        if previous.startswith("upload:") and previous.endswith(f":{options}") and ss.get("music_corpus") is not None:
+            # the uploader forgets its files when the student visits another page; the session keeps the corpus
+            st.caption("Using your earlier upload. Upload files again to replace it.")
+            return previous, ss["music_corpus"]
         st.info("Upload one or more MIDI files to learn from (for example a few folk tunes or piano pieces).")
         return None
     corpus_id = "upload:" + hashlib.sha1(",".join(f.file_id for f in ups).encode()).hexdigest()[:16] + f":{options}"

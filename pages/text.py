@@ -20,11 +20,15 @@ from core.text_data import (
     import_model_zip,
 )
 from core.textio import MB, UploadError, decode_text
-from ui import live
+from ui import live, persist
 from ui.inspector import render_inspector
-from ui.nav import ensure_app_navigation
+from ui.nav import start_page
 
-ensure_app_navigation()
+start_page()
+persist.keep(
+    "text_source", "text_encoding", "text_cell", "text_hidden", "text_layers", "text_embed", "text_dropout", "text_seed",
+    "text_seq", "text_batch", "text_lr", "text_y", "text_prime", "text_len", "text_temp", "text_topk", "text_sample_seed",
+)
 
 KEY = "text"
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -82,19 +86,24 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
     encoding = c2.radio(
         "Encoding", ["UTF-8", "Latin-1"], key="text_encoding", help="Latin-1 reads any bytes; use it only when UTF-8 is refused."
     )
+    cached = ss.get("text_upload_cache")
     if up is None:
+        if cached is not None and cached[1] is not None:
+            # the uploader forgets its file when the student visits another page; the session keeps the text
+            (file_id, enc), corpus, _, name = cached
+            c1.caption(f"Using your earlier upload **{name}**. Upload another file to replace it.")
+            return f"upload:{file_id}:{enc}", name, corpus
         st.info("Upload a text to train on: a book from Project Gutenberg, song lyrics, source code…")
         return None
     cache_key = (up.file_id, encoding)
-    cached = ss.get("text_upload_cache")
     if cached is None or cached[0] != cache_key:
         try:
             text, note = decode_text(up.getvalue(), max_bytes=MAX_UPLOAD, allow_latin1=encoding == "Latin-1", what="text file")
-            cached = (cache_key, TextCorpus(text), note)
+            cached = (cache_key, TextCorpus(text), note, up.name)
         except (UploadError, CorpusError) as exc:
-            cached = (cache_key, None, str(exc))
+            cached = (cache_key, None, str(exc), up.name)
         ss["text_upload_cache"] = cached
-    _, corpus, note = cached
+    _, corpus, note, _ = cached
     if corpus is None:
         st.error(note)
         return None

@@ -1,4 +1,7 @@
-"""Keep Streamlit on our navigation (app.py's st.navigation) even when a lab is opened by a direct link.
+"""What every page does first: stay on the app's navigation, and keep settings across page visits.
+
+``start_page()`` = ``ensure_app_navigation()`` + ``ui.persist.carry_over()``.
+
 
 Streamlit decides once per server process whether the app uses the legacy `pages/` folder. Until some
 session has run app.py (which calls st.navigation), a direct link such as /dinosaurs runs
@@ -11,6 +14,14 @@ url_path, so the page hash matches).
 from __future__ import annotations
 
 import streamlit as st
+
+from ui.persist import carry_over
+
+
+def start_page() -> None:
+    """Call at the top of every page, before it draws any widget."""
+    ensure_app_navigation()
+    carry_over()
 
 
 def ensure_app_navigation() -> None:

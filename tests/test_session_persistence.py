@@ -1,0 +1,98 @@
+"""Stopping, changing pages and coming back keeps each lab's trained model, its history and its settings."""
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from tests.test_text_data import make_text
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at, label_start):
+    return next(b for b in at.button if b.label.startswith(label_start))
+
+
+def away_and_back(at, page: str) -> None:
+    for other in ("pages/home.py", "pages/dinosaurs.py", "pages/text.py", "pages/music.py"):
+        if other != page:
+            at.switch_page(other)
+            at.run()
+            assert not at.exception, at.exception
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    assert not any("restarted" in i.value for i in at.info), "coming back must not restart the model"
+
+
+def test_dino_model_survives_a_tour_of_the_other_pages():
+    at = open_page("pages/dinosaurs.py")
+    at.slider(key="dino_n_a").set_value(16)
+    at.run()
+    button(at, "Step").click()
+    at.run()
+    t = at.session_state["dino"]
+    steps, points = t.iteration, len(t.history)
+    assert steps > 0
+    away_and_back(at, "pages/dinosaurs.py")
+    assert at.session_state["dino"] is t and t.iteration == steps and len(t.history) == points
+    assert at.slider(key="dino_n_a").value == 16
+
+
+def test_dino_uploaded_names_survive_too():
+    at = open_page("pages/dinosaurs.py")
+    at.radio(key="dino_source").set_value("Upload a name list")
+    at.run()
+    at.file_uploader(key="dino_upload").set_value(("n.txt", "\n".join(f"name{c}" for c in "abcdefghijkl").encode(), "text/plain"))
+    at.run()
+    at.slider(key="dino_n_a").set_value(8)
+    at.run()
+    t = at.session_state["dino"]
+    assert t.names[0].startswith("name")
+    at.switch_page("pages/home.py")
+    at.run()
+    at.switch_page("pages/dinosaurs.py")
+    at.run()
+    assert at.session_state["dino"] is t
+    assert any("earlier upload" in c.value for c in at.caption)
+
+
+def test_text_model_and_upload_survive():
+    at = open_page("pages/text.py")
+    at.radio(key="text_source").set_value("Upload a .txt")
+    at.run()
+    at.file_uploader(key="text_upload").set_value(("t.txt", make_text().encode(), "text/plain"))
+    at.run()
+    at.slider(key="text_hidden").set_value(16)
+    at.slider(key="text_embed").set_value(8)
+    at.select_slider(key="text_seq").set_value(16)
+    at.select_slider(key="text_batch").set_value(4)
+    at.run()
+    button(at, "Step").click()
+    at.run()
+    t = at.session_state["text"]
+    steps = t.step
+    assert steps > 0
+    away_and_back(at, "pages/text.py")
+    assert at.session_state["text"] is t and t.step == steps and t.config.hidden == 16
+
+
+def test_music_model_survives():
+    at = open_page("pages/music.py")
+    at.slider(key="music_hidden").set_value(8)
+    at.select_slider(key="music_batch").set_value(4)
+    at.slider(key="music_seq_len").set_value(10)
+    at.run()
+    button(at, "Step").click()
+    at.run()
+    t = at.session_state["music"]
+    steps = t.step
+    assert steps > 0
+    away_and_back(at, "pages/music.py")
+    assert at.session_state["music"] is t and t.step == steps and t.config.hidden == 8
