@@ -30,14 +30,15 @@ def test_two_sessions_are_isolated(browser, app_url, tmp_path):
     names.write_text("\n".join(["pikachu", "bulbasaur", "charmander", "squirtle", "eevee", "mew", "onix", "zubat", "jigglypuff", "psyduck", "snorlax"]))
     a.get_by_text("Upload a name list").click()
     a.locator('input[type="file"]').set_input_files(str(names))
-    a.get_by_text("11 names").wait_for()
+    a.get_by_text("11 names, 26 distinct characters").wait_for()
     slider = a.get_by_role("slider").first
     slider.focus()
     slider.press("Home")  # hidden size 1
     a.get_by_text("The model was restarted").wait_for()
+    # these names use all 26 letters: vocabulary 27 with '\n'; n_a = 1 gives 27 + 1 + 27 + 1 + 27 parameters
+    vocab_a = 27
+    a.get_by_text(re.compile(r"vocabulary of 27 characters · 83 parameters")).wait_for()
     wait_idle(a)
-    # vocabulary of 21 characters in this list, n_a = 1: 21 + 1 + 21 + 1 + 21 parameters
-    vocab_a = int(re.search(r"vocabulary of (\d+)", a.get_by_text(re.compile("vocabulary of")).first.inner_text()).group(1))
     assert param_count(a) == 3 * vocab_a + 2
     assert param_count(b) == 5_277  # B still has the default model on the bundled names
     assert b.get_by_text("Bundled dinosaur names").is_visible()
@@ -49,7 +50,9 @@ def test_two_sessions_are_isolated(browser, app_url, tmp_path):
     shot(a, "isolation_a", full_page=False)
     shot(b, "isolation_b", full_page=False)
     a.get_by_role("button", name="■ Stop").click()
+    a.wait_for_function("() => !document.evaluate(\"//button[contains(., 'Start')]\", document, null, 9, null).singleNodeValue.disabled")
     wait_idle(a)
+    a.wait_for_timeout(1500)  # a slice already under way when Stop was pressed may still land
     stopped_a = names_trained(a)
     b.wait_for_timeout(3000)
     # B keeps training while A is stopped, and A's counter doesn't move with B's
