@@ -33,7 +33,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # What to press and which counter to read, per lab. The counter is a st.metric on the page.
 LABS = {
     "dinosaurs": {"path": "/dinosaurs", "counter": "Names trained on", "unit": "names"},
-    "text": {"path": "/text", "counter": "Steps", "unit": "optimizer steps"},
+    "text": {"path": "/text", "counter": "Step", "unit": "optimizer steps"},
 }
 
 

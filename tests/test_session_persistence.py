@@ -96,3 +96,23 @@ def test_music_model_survives():
     assert steps > 0
     away_and_back(at, "pages/music.py")
     assert at.session_state["music"] is t and t.step == steps and t.config.hidden == 8
+
+
+def test_one_lab_trains_at_a_time_per_session():
+    at = open_page("pages/dinosaurs.py")
+    at.slider(key="dino_n_a").set_value(8)
+    at.run()
+    button(at, "▶ Start").click()
+    at.run()
+    assert at.session_state["dino__running"]
+    at.switch_page("pages/music.py")
+    at.run()
+    at.slider(key="music_hidden").set_value(8)
+    at.select_slider(key="music_batch").set_value(4)
+    at.run()
+    button(at, "▶ Start").click()
+    at.run()
+    assert at.session_state["music__running"] and not at.session_state["dino__running"]
+    at.switch_page("pages/dinosaurs.py")
+    at.run()
+    assert any("Paused: training started in another lab" in w.value for w in at.warning)

@@ -6,6 +6,8 @@ Start / Stop / Step are button callbacks that only flip session state (Step runs
 A slice that reports a reason to stop (finished, NaN, error) turns training off and shows the reason.
 
 Everything lives in ``st.session_state`` under the lab's ``key``, so every browser session is isolated.
+A session trains one lab at a time: starting one pauses the others (a per-session cap on CPU use), and a
+lab's fragment only runs while its page is shown.
 """
 
 from __future__ import annotations
@@ -33,8 +35,13 @@ def stop(key: str, message: str | None = None) -> None:
 
 
 def _start(key: str) -> None:
-    st.session_state[running_key(key)] = True
-    st.session_state.pop(f"{key}__message", None)
+    """Start this lab; any other lab of this session that was training is paused (one at a time per session)."""
+    ss = st.session_state
+    for other in [k[: -len("__running")] for k in list(ss.keys()) if str(k).endswith("__running")]:
+        if other != key and ss.get(running_key(other)):
+            stop(other, "Paused: training started in another lab. One lab trains at a time in each session; press Start to continue here.")
+    ss[running_key(key)] = True
+    ss.pop(f"{key}__message", None)
 
 
 def _safe_slice(key: str, run_slice: SliceFn) -> str | None:
