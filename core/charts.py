@@ -3,7 +3,7 @@
 - ``loss_figure``: one or more loss series (raw, smoothed, validation, several runs overlaid).
 - ``step_distribution_figure``: the inspector's bar chart for one generated step (model vs sampled-from).
 - ``distribution_heatmap``: the inspector's heatmap over a generated span.
-- ``piano_roll_figure``: pitch against time for generated music.
+- ``piano_roll_figure`` / ``piano_roll_parts_figure``: pitch against time for music (one or several parts).
 """
 
 from __future__ import annotations
@@ -169,26 +169,8 @@ def distribution_heatmap(
 
 
 def piano_roll_figure(notes: Sequence[tuple[float, float, int]], *, title: str = "", height: int = 320) -> go.Figure:
-    """Piano roll from (start_seconds, end_seconds, pitch) triples: pitch against time."""
-    fig = go.Figure()
-    if len(notes) == 0:
-        fig.add_annotation(text="No notes", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
-    else:
-        xs: list = []
-        ys: list = []
-        for start, end, pitch in notes:
-            xs += [start, end, None]
-            ys += [pitch, pitch, None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(width=6, color="#08519c"), name="notes", hoverinfo="x+y"))
-    fig.update_layout(
-        title=title or None,
-        height=height,
-        margin=dict(l=10, r=10, t=30 if title else 10, b=10),
-        xaxis_title="seconds",
-        yaxis_title="MIDI pitch",
-        showlegend=False,
-    )
-    return fig
+    """Piano roll from (start_seconds, end_seconds, pitch) triples: pitch against time, one colour."""
+    return piano_roll_parts_figure([("notes", notes, "#08519c")], title=title, height=height)
 
 
 def piano_roll_parts_figure(
