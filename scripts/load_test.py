@@ -96,6 +96,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=90.0, help="how long all sessions train together")
     ap.add_argument("--lab", choices=sorted(LABS), default="dinosaurs")
     ap.add_argument("--report", default=str(ROOT / "docs" / "load-test.md"))
+    ap.add_argument("--release-wait", type=float, default=150.0, help="seconds to wait after the sessions close")
     args = ap.parse_args()
     lab = LABS[args.lab]
     from playwright.sync_api import sync_playwright
@@ -160,6 +161,18 @@ def main() -> None:
             rates = [(e - s) / elapsed for s, e in zip(start_counts, end_counts)]
             errors = sum(p.locator('[data-testid="stException"]').count() for p in pages)
             pages[0].screenshot(path=str(art / "load-test-session0.png"))
+            rss_all_training = rss_kb(server.pid)
+            for p in pages:
+                p.context.close()
+            # Streamlit keeps a disconnected session ~2 minutes for a reconnect, then drops it
+            time.sleep(args.release_wait)
+            ctx = browser.new_context()
+            p = ctx.new_page()
+            p.goto(url)
+            p.get_by_role("heading", name="RNN Playground").wait_for(timeout=60_000)
+            ctx.close()
+            time.sleep(5)
+            rss_after_close = rss_kb(server.pid)
             browser.close()
     finally:
         stop.set()
@@ -184,6 +197,9 @@ def main() -> None:
         "home_load_under_load_max_s": round(max(loaded_home_s), 2),
         "server_rss_baseline_mb": round(baseline_rss / 1024, 1),
         "server_rss_peak_mb": round(peak["rss"] / 1024, 1),
+        "server_rss_all_training_mb": round(rss_all_training / 1024, 1),
+        "server_rss_after_sessions_closed_mb": round(rss_after_close / 1024, 1),
+        "release_wait_s": args.release_wait,
         "exceptions_on_screen": errors,
     }
     (art / "load-test.json").write_text(json.dumps(results, indent=2))
@@ -205,6 +221,8 @@ def write_report(path: Path, r: dict) -> None:
         f"| home page load, idle server (s) | {r['home_load_idle_s']} |\n"
         f"| home page load while all train, worst of {len(r['home_load_under_load_s'])} (s) | {r['home_load_under_load_max_s']} |\n"
         f"| server RSS before sessions / peak (MB) | {r['server_rss_baseline_mb']} / {r['server_rss_peak_mb']} |\n"
+        f"| server RSS with all training / {r['release_wait_s']:.0f} s after every session closed (MB) | "
+        f"{r['server_rss_all_training_mb']} / {r['server_rss_after_sessions_closed_mb']} |\n"
         f"| tracebacks on screen | {r['exceptions_on_screen']} |\n\n"
         f"Per-session rates: {r['rate_per_session']}\n\n"
     )
