@@ -18,6 +18,7 @@ logits), temperature 0 means argmax, and ties in top-k are broken by index order
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol, Sequence
 
 import numpy as np
@@ -35,14 +36,22 @@ class TokenModel(Protocol):
 
 @dataclass(frozen=True)
 class StepRecord:
-    """What happened at one generated step."""
+    """What happened at one generated step (entropies are computed when first asked for)."""
 
     probs: np.ndarray  # (vocab,) the model's distribution at temperature 1
     adjusted: np.ndarray  # (vocab,) the distribution actually sampled from (temperature, top-k)
     picked: int  # index of the token that was chosen
     p_picked: float  # adjusted[picked]
-    entropy: float  # entropy of `adjusted`, in nats
-    entropy_model: float  # entropy of `probs`, in nats
+
+    @cached_property
+    def entropy(self) -> float:
+        """Entropy of `adjusted` (what was sampled from), in nats."""
+        return entropy(self.adjusted)
+
+    @cached_property
+    def entropy_model(self) -> float:
+        """Entropy of `probs` (the model at temperature 1), in nats."""
+        return entropy(self.probs)
 
 
 def entropy(p: np.ndarray) -> float:
@@ -65,12 +74,17 @@ def adjust_distribution(probs: np.ndarray, temperature: float = 1.0, top_k: int 
     p = np.clip(p, 0.0, None)
     if temperature is None or temperature < 0:
         raise ValueError("temperature must be >= 0")
+    no_top_k = top_k is None or not 0 < top_k < p.size
+    if temperature == 1 and no_top_k:  # the common case, without a trip through logs
+        total = p.sum()
+        if total > 0:
+            return p / total
     if temperature == 0:
         out = np.zeros_like(p)
         out[int(np.argmax(p))] = 1.0
         return out
     keep = np.ones(p.size, dtype=bool)
-    if top_k is not None and 0 < top_k < p.size:
+    if not no_top_k:
         # stable argsort: equal probabilities keep index order
         order = np.argsort(-p, kind="stable")
         keep[:] = False
@@ -89,8 +103,10 @@ def adjust_distribution(probs: np.ndarray, temperature: float = 1.0, top_k: int 
 
 
 def pick(adjusted: np.ndarray, rng: np.random.Generator) -> int:
-    """Draw one index from an adjusted distribution."""
-    return int(rng.choice(adjusted.size, p=adjusted))
+    """Draw one index from an adjusted distribution (inverse CDF: one uniform number per draw)."""
+    cdf = np.cumsum(adjusted)
+    i = int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
+    return min(i, adjusted.size - 1)
 
 
 def generate(
@@ -124,16 +140,7 @@ def generate(
         probs, state = model.next_token_probs(state, token)
         adjusted = adjust_distribution(probs, temperature, top_k)
         idx = pick(adjusted, rng)
-        records.append(
-            StepRecord(
-                probs=np.asarray(probs, dtype=np.float64),
-                adjusted=adjusted,
-                picked=idx,
-                p_picked=float(adjusted[idx]),
-                entropy=entropy(adjusted),
-                entropy_model=entropy(probs),
-            )
-        )
+        records.append(StepRecord(probs=np.asarray(probs, dtype=np.float64), adjusted=adjusted, picked=idx, p_picked=float(adjusted[idx])))
         token = idx
         if stop_token is not None and idx == stop_token:
             break
