@@ -212,6 +212,51 @@ def _no_training_text(rng, batch_size, seq_len):  # placeholder until the page b
     raise CorpusError("This model has no training text yet: pick a corpus its vocabulary covers.")
 
 
+def _code_in_model(model_bytes: bytes) -> tuple[bool, list[str]]:
+    """(has a Lambda layer, names of custom classes) from a .keras file's config.json; only used to explain a
+    refusal after Keras safe mode has refused the file (nothing here decides what is loaded)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(model_bytes)) as zf:
+            if zf.getinfo("config.json").file_size > MAX_VOCAB_JSON_BYTES * 8:
+                return False, []
+            cfg = json.loads(zf.read("config.json").decode("utf-8"))
+    except Exception:  # noqa: BLE001 - not a readable .keras file: the generic reason applies
+        return False, []
+    has_lambda, custom = False, []
+    stack = [cfg]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            name = node.get("class_name")
+            if isinstance(name, str):
+                module = node.get("module")
+                if name == "Lambda":
+                    has_lambda = True
+                elif "registered_name" in node and not (isinstance(module, str) and module.startswith("keras")):
+                    custom.append(name)
+            stack.extend(node.values())
+    return has_lambda, sorted(set(custom))
+
+
+def _load_failure_reason(exc: Exception, model_bytes: bytes) -> str:
+    """A student-facing reason why Keras (safe mode) refused model.keras."""
+    has_lambda, custom = _code_in_model(model_bytes)
+    allowed = "only models saved by this page (Embedding → SimpleRNN/LSTM/GRU → Dense) can be loaded"
+    if has_lambda or "`Lambda`" in str(exc):
+        return (
+            "model.keras contains a Lambda layer (Python code stored inside the model), so it is refused: models are "
+            f"loaded in Keras safe mode, which never runs code from a file. Nothing was changed; {allowed}."
+        )
+    if custom:
+        return (
+            f"model.keras uses custom layers or code ({', '.join(custom[:5])}), so it is refused: this page only knows "
+            f"Keras's own layers and loads files in safe mode. Nothing was changed; {allowed}."
+        )
+    return f"Keras could not load model.keras in safe mode: {type(exc).__name__}: {str(exc)[:300]}"
+
+
 def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, config_override: dict | None = None):
     """Validate and load a model zip -> (SequenceTrainer, chars, meta). Raises CorpusError with a reason.
 
@@ -230,6 +275,11 @@ def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, confi
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = {i.filename: i for i in zf.infolist()}
             missing = [n for n in ("model.keras", "vocab.json") if n not in infos]
+            if missing and "config.json" in infos and "model.weights.h5" in infos:
+                raise CorpusError(
+                    "This is a bare .keras file. Upload the .zip this page's download button produced: it holds "
+                    "model.keras and vocab.json (the characters the model knows)."
+                )
             if missing:
                 raise CorpusError(f"The zip lacks {' and '.join(missing)} (it must hold model.keras and vocab.json at the top level).")
             if infos["vocab.json"].file_size > MAX_VOCAB_JSON_BYTES:
@@ -241,15 +291,16 @@ def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, confi
             except UnicodeDecodeError:
                 raise CorpusError("vocab.json is not UTF-8 text.") from None
             chars, meta = vocab_from_json(vocab_text)
+            model_bytes = zf.read("model.keras")
             with tempfile.TemporaryDirectory(prefix="rnn-import-") as tmp:
                 path = Path(tmp) / "model.keras"
-                path.write_bytes(zf.read("model.keras"))
+                path.write_bytes(model_bytes)
                 try:
                     trainer = keras_rnn.SequenceTrainer.load(path, _no_training_text, config_override=config_override)
                 except keras_rnn.ModelFormatError as exc:
                     raise CorpusError(str(exc)) from None
                 except Exception as exc:  # noqa: BLE001 - keras raises many kinds; the reason is shown
-                    raise CorpusError(f"Keras could not load model.keras in safe mode: {type(exc).__name__}: {str(exc)[:300]}") from None
+                    raise CorpusError(_load_failure_reason(exc, model_bytes)) from None
     except zipfile.BadZipFile as exc:
         raise CorpusError(f"The zip is damaged: {exc}") from None
     if trainer.vocab_size != len(chars):

@@ -43,7 +43,10 @@ def decode_text(data: bytes, *, max_bytes: int, allow_latin1: bool = False, what
     if data is None or len(data) == 0:
         raise UploadError(f"The {what} is empty.")
     if len(data) > max_bytes:
-        raise UploadError(f"The {what} is {human_size(len(data))}; the limit here is {human_size(max_bytes)}. Upload a shorter text.")
+        size, limit = human_size(len(data)), human_size(max_bytes)
+        if size == limit:  # just over the limit: "10.0 MB; the limit is 10.0 MB" would read as a contradiction
+            size, limit = f"{len(data):,} bytes", f"{limit} ({max_bytes:,} bytes)"
+        raise UploadError(f"The {what} is {size}; the limit here is {limit}. Upload a shorter text.")
     note = None
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         try:

@@ -43,6 +43,7 @@ SAMPLE_EVERY_S = 8.0  # a short live sample every so often
 LIVE_SAMPLE_CHARS = 200  # length of the live sample
 VAL_BATCHES, VAL_BATCH, VAL_SEQ = 1, 64, 100  # bounded validation: one batch of 64 fixed windows of 100 characters
 MAX_RUNS = 6  # earlier runs kept on the chart
+DEFAULTS = RNNConfig()  # what a student gets: one source for the page, the tests and the benchmarks
 INSPECT_SPAN = 120  # characters the inspector shows at once
 HIDDEN_RANGE = (16, 1024)
 SEQ_OPTIONS = [16, 25, 32, 50, 64, 100, 128, 200, 256]
@@ -412,22 +413,22 @@ show_corpus(corpus_name, corpus)
 left, right = st.columns([1, 2], gap="large")
 with left:
     st.subheader("Model")
-    cell = st.selectbox("Cell", CELLS, index=CELLS.index("lstm"), format_func=CELL_NAMES.get, key="text_cell")
-    hidden = st.slider("Hidden units per layer", *HIDDEN_RANGE, 256, 16, key="text_hidden")
-    layers = st.slider("Layers", 1, 3, 1, key="text_layers")
+    cell = st.selectbox("Cell", CELLS, index=CELLS.index(DEFAULTS.cell), format_func=CELL_NAMES.get, key="text_cell")
+    hidden = st.slider("Hidden units per layer", *HIDDEN_RANGE, DEFAULTS.hidden, 16, key="text_hidden")
+    layers = st.slider("Layers", 1, 3, DEFAULTS.layers, key="text_layers")
     with st.expander("More architecture"):
-        embed = st.slider("Embedding size", 8, 256, 64, 8, key="text_embed", help="Each character becomes a learned vector this long.")
-        dropout = st.slider("Dropout", 0.0, 0.5, 0.0, 0.05, key="text_dropout", help="Between layers and before the output, in training only.")
+        embed = st.slider("Embedding size", 8, 256, DEFAULTS.embed_dim, 8, key="text_embed", help="Each character becomes a learned vector this long.")
+        dropout = st.slider("Dropout", 0.0, 0.5, DEFAULTS.dropout, 0.05, key="text_dropout", help="Between layers and before the output, in training only.")
         seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="text_seed", help="Seeds the weights and the batch order.")
     st.caption("Changing the cell, size, layers, embedding, dropout, seed or the text starts a **new run**; the settings below apply to the current run.")
     st.subheader("Training")
     max_seq = corpus.max_seq_len
-    seq_len = st.select_slider("Sequence length (characters per window)", SEQ_OPTIONS, 50, key="text_seq")
+    seq_len = st.select_slider("Sequence length (characters per window)", SEQ_OPTIONS, DEFAULTS.seq_len, key="text_seq")
     if seq_len > max_seq:
         st.warning(f"This text only allows windows of {max_seq} characters; using {max_seq}.")
         seq_len = max_seq
-    batch = st.select_slider("Batch size (windows per step)", BATCH_OPTIONS, 64, key="text_batch")
-    lr = st.select_slider("Learning rate (Adam)", LR_OPTIONS, 5e-3, key="text_lr", format_func=lambda v: f"{v:g}")
+    batch = st.select_slider("Batch size (windows per step)", BATCH_OPTIONS, DEFAULTS.batch_size, key="text_batch")
+    lr = st.select_slider("Learning rate (Adam)", LR_OPTIONS, DEFAULTS.learning_rate, key="text_lr", format_func=lambda v: f"{v:g}")
     config = RNNConfig(
         cell=cell, hidden=int(hidden), layers=int(layers), embed_dim=int(embed), seq_len=int(seq_len),
         batch_size=int(batch), learning_rate=float(lr), dropout=float(dropout), seed=int(seed),
@@ -538,7 +539,7 @@ with d2:
         f"**Upload** a .zip saved here to continue training or to sample (at most {MAX_MODEL_UPLOAD // MB} MB). "
         "It is loaded with Keras safe mode: custom code and Lambda layers are refused, and nothing is unpickled."
     )
-    st.file_uploader("Model zip", type=["zip"], key="text_model_upload", label_visibility="collapsed")
+    st.file_uploader(f"Model zip (at most {MAX_MODEL_UPLOAD // MB} MB)", type=["zip"], key="text_model_upload", label_visibility="collapsed")
     st.button("Load this model", key="text_model_load_btn", on_click=_load_uploaded_model)
     err = ss.pop("text_model_error", None)
     if err:

@@ -1,0 +1,46 @@
+"""Real browser, issue #5 "Bad input": a 200 MB file dropped on the Text lab's uploader is refused by Streamlit itself
+(server.maxUploadSize = 20 in .streamlit/config.toml) with its own size message, and the page keeps working."""
+
+from .conftest import assert_no_exception, shot, wait_idle
+
+
+def test_200_mb_text_upload_is_refused_by_streamlit_and_the_page_keeps_working(page, app_url, tmp_path):
+    """Text uploads, a 200 MB file: Streamlit's "File must be 20.0MB or smaller." appears, no traceback, nothing is
+    uploaded, and a normal-sized text uploaded afterwards is used."""
+    big = tmp_path / "huge.txt"
+    with open(big, "wb") as f:
+        f.truncate(200 * 2**20)  # sparse: 200 MB on paper, no disk or memory used
+    good = tmp_path / "small.txt"
+    good.write_text("\n".join(f"ROMEO:\nthe king speaks and so we go to war, line {i}." for i in range(60)), encoding="utf-8")
+
+    page.goto(app_url + "/text")
+    page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
+    wait_idle(page, timeout=90_000)
+    page.get_by_text("Upload a .txt", exact=True).click()
+    page.get_by_text("Upload a text to train on").wait_for()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    wait_idle(page)
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="at most 10 MB")
+    assert uploader.count() == 1  # the page states its own limit on the uploader
+
+    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
+    # Streamlit 1.67 marks the file red (an alert for screen readers) and shows its message as the chip's tooltip
+    chip = uploader.locator('[data-testid="stFileChip"]').filter(has_text="huge.txt")
+    chip.locator('[data-testid="stFileChipIconError"]').wait_for(timeout=30_000)
+    assert chip.get_attribute("aria-invalid") == "true"
+    assert uploader.get_by_role("alert").filter(has_text="File must be 20.0MB or smaller.").count() == 1
+    wait_idle(page)
+    chip.hover()
+    page.locator('[data-testid="stTooltipContent"], [role="tooltip"]').filter(has_text="File must be 20.0MB or smaller.").first.wait_for()
+    page.wait_for_timeout(800)  # the tooltip fades in
+    shot(page, "bad_input_200mb_upload", full_page=False)
+    assert_no_exception(page)
+    assert page.get_by_text("Upload a text to train on").count() == 1  # still waiting for a usable file
+    assert page.get_by_text("Validation (last 10%)").count() == 0
+
+    # the page still works: a normal file is read and becomes the corpus
+    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    page.get_by_text("Validation (last 10%)").wait_for(timeout=60_000)
+    wait_idle(page, timeout=90_000)
+    page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)
+    assert_no_exception(page)
