@@ -31,6 +31,7 @@ from streamlit.testing.v1 import AppTest
 from core import music_codec as mc
 from core import music_data as md
 from core.textio import MB, UploadError, decode_text
+from tests.apptest_util import button, open_page
 from tests.conftest import ROOT
 
 TEXT_UPLOAD = "Upload a .txt"
@@ -38,19 +39,6 @@ MUSIC_UPLOAD = "Upload MIDI files"
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def open_lab(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def button(at: AppTest, label_start: str):
-    return next(b for b in at.button if b.label.startswith(label_start))
-
-
 def messages(at: AppTest) -> str:
     """Every error / warning / info on the page, one per line (for assertions and their failure output)."""
     return "\n".join(e.value for e in [*at.error, *at.warning, *at.info])
@@ -139,7 +127,7 @@ def keras_zip(model, chars, tmp_path, name="m") -> bytes:
 )
 def test_each_uploader_label_states_its_size_limit(page, setup, key, limit):
     """Upload size limits are stated on the page: every uploader's label names its MB limit."""
-    at = open_lab(page)
+    at = open_page(page)
     if setup:
         at.radio(key=setup[0]).set_value(setup[1])
         at.run()
@@ -203,7 +191,7 @@ def upload_text(at: AppTest, data: bytes, name: str = "t.txt") -> None:
 def test_text_lab_bad_uploads_get_a_message_and_the_page_keeps_working(case, data, needle):
     """Text uploads (Text lab): empty, one repeated character, only newlines, over the size limit (the page's own
     refusal of a big file), UTF-16. Each shows a clear message; a good file uploaded afterwards is used."""
-    at = open_lab("pages/text.py")
+    at = open_page("pages/text.py")
     upload_text(at, data)
     assert needle in messages(at), (case, messages(at))
     if case.startswith("UTF-16"):
@@ -219,7 +207,7 @@ def test_text_lab_bad_uploads_get_a_message_and_the_page_keeps_working(case, dat
 def test_dino_lab_one_repeated_character():
     """Text uploads (Dinosaur lab), one repeated character: a single long line is refused (too few names); the same
     letter on many lines is a valid (if dull) list that trains and samples."""
-    at = open_lab("pages/dinosaurs.py")
+    at = open_page("pages/dinosaurs.py")
     at.radio(key="dino_source").set_value("Upload a name list")
     at.run()
     at.file_uploader(key="dino_upload").set_value(("a.txt", b"a" * 5000, "text/plain"))
@@ -259,7 +247,7 @@ def test_music_lab_batch_mixing_good_and_bad_midi_files():
     """MIDI uploads (Music lab): not MIDI at all, truncated, no notes, drums only, a 10-minute orchestral file, and a
     batch mixing them with a good file: every bad file is named with its reason, the good ones (tune and orchestra)
     load. A batch of only bad files gets an error, and the page works again with good files."""
-    at = open_lab("pages/music.py")
+    at = open_page("pages/music.py")
     at.radio(key="music_source").set_value(MUSIC_UPLOAD)
     at.run()
     good = tune(1)
@@ -296,7 +284,7 @@ def test_music_lab_batch_mixing_good_and_bad_midi_files():
 def test_music_snippet_length_longer_than_a_tiny_uploaded_corpus():
     """Sequence length longer than the corpus (Music): snippet length 100 on one 40-value upload gives a clear error
     and disables training; a shorter snippet trains."""
-    at = open_lab("pages/music.py")
+    at = open_page("pages/music.py")
     at.radio(key="music_source").set_value(MUSIC_UPLOAD)
     at.run()
     at.file_uploader(key="music_upload").set_value([("short.mid", tune(2, n=40), "audio/midi")])
@@ -329,7 +317,7 @@ def _upload_model(at: AppTest, data: bytes, name: str = "m.zip") -> None:
 @pytest.fixture(scope="module")
 def text_lab_with_tiny_model():
     """The Text lab on an uploaded text with a tiny LSTM that has taken a step (shared by the model-upload tests)."""
-    at = open_lab("pages/text.py")
+    at = open_page("pages/text.py")
     upload_text(at, text_of().encode())
     at.slider(key="text_hidden").set_value(16)
     at.slider(key="text_embed").set_value(8)
@@ -433,7 +421,7 @@ def test_lambda_and_custom_layers_refused_by_safe_mode_core(tmp_path):
 def test_dino_hidden_size_1_and_512_train_and_sample():
     """Sliders at their extremes (Dinosaur): hidden size 1 and 512 both train a step, show their parameter count and
     sample."""
-    at = open_lab("pages/dinosaurs.py")
+    at = open_page("pages/dinosaurs.py")
     for n_a in (1, 512):
         at.slider(key="dino_n_a").set_value(n_a)
         at.run()
@@ -454,7 +442,7 @@ def test_dino_hidden_size_1_and_512_train_and_sample():
 def test_dino_nan_stops_training_and_keeps_good_weights():
     """A learning rate that diverges (Dinosaur): the largest learning rate trains without a traceback; a NaN (injected:
     clipping keeps this model finite) stops training with a message, the weights stay finite and training resumes."""
-    at = open_lab("pages/dinosaurs.py")
+    at = open_page("pages/dinosaurs.py")
     at.slider(key="dino_n_a").set_value(8)
     at.select_slider(key="dino_lr").set_value(10.0)
     at.run()
@@ -480,7 +468,7 @@ def test_dino_nan_stops_training_and_keeps_good_weights():
 
 def test_dino_sampling_extremes():
     """Temperature the maximum (3.0) and how-many 1 and 100 (Dinosaur): names are sampled and inspectable."""
-    at = open_lab("pages/dinosaurs.py")
+    at = open_page("pages/dinosaurs.py")
     at.slider(key="dino_n_a").set_value(8)
     at.slider(key="dino_temp").set_value(3.0)
     for k in (1, 100):
@@ -502,7 +490,7 @@ def test_text_hidden_1024_renders_and_trains_a_step():
     training); 1024 x 1 takes a step."""
     from core.keras_rnn import count_params
 
-    at = open_lab("pages/text.py")
+    at = open_page("pages/text.py")
     upload_text(at, text_of().encode())
     at.select_slider(key="text_seq").set_value(16)
     at.select_slider(key="text_batch").set_value(4)
@@ -527,7 +515,7 @@ def test_text_hidden_1024_renders_and_trains_a_step():
 def test_text_sequence_longer_than_a_short_text():
     """Sequence length longer than the corpus (Text): a 1,200-character upload with sequence length 256 gets a
     warning, uses the longest window that fits, and trains."""
-    at = open_lab("pages/text.py")
+    at = open_page("pages/text.py")
     upload_text(at, text_of(40)[:1200].encode())
     at.slider(key="text_hidden").set_value(16)
     at.slider(key="text_embed").set_value(8)
@@ -550,7 +538,7 @@ def test_text_nan_stops_training_and_restores_last_good_weights():
     """A learning rate that diverges (Text): the largest learning rate (10) runs without a traceback; a NaN (injected,
     since a huge Adam step doesn't reliably give one) stops training with a message, the last good weights and step
     count are restored, and training continues."""
-    at = open_lab("pages/text.py")
+    at = open_page("pages/text.py")
     upload_text(at, text_of().encode())
     at.slider(key="text_hidden").set_value(16)
     at.slider(key="text_embed").set_value(8)
@@ -583,7 +571,7 @@ def test_text_nan_stops_training_and_restores_last_good_weights():
 def test_text_generation_extremes():
     """Generation length 0 and the maximum 2000, temperature the maximum (2.0), top-k larger than the vocabulary
     (Text): 0 says there is nothing to inspect; 2000 at T=2 with top-k 10,000 samples from the whole vocabulary."""
-    at = open_lab("pages/text.py")
+    at = open_page("pages/text.py")
     upload_text(at, text_of().encode())
     at.slider(key="text_hidden").set_value(16)
     at.slider(key="text_embed").set_value(8)
@@ -614,7 +602,7 @@ def test_text_generation_extremes():
 def test_music_nan_and_compose_extremes():
     """A learning rate that diverges (Music: NaN injected) stops training with a message and restores the last good
     weights; composing at the slider extremes (10 and 400 values, temperature 0 and 2) works."""
-    at = open_lab("pages/music.py")
+    at = open_page("pages/music.py")
     at.slider(key="music_hidden").set_value(8)
     at.select_slider(key="music_batch").set_value(4)
     at.slider(key="music_seq_len").set_value(10)

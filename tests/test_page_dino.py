@@ -4,22 +4,10 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from core.dino import DinoTrainer
+from tests.apptest_util import button, open_page
 from tests.conftest import ROOT
 
 PAGE = "pages/dinosaurs.py"
-
-
-def open_lab() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def button(at, label_start):
-    return next(b for b in at.button if b.label.startswith(label_start))
 
 
 def test_home_page_links_to_labs():
@@ -31,7 +19,7 @@ def test_home_page_links_to_labs():
 
 
 def test_train_sample_and_inspect():
-    at = open_lab()
+    at = open_page(PAGE)
     at.slider(key="dino_n_a").set_value(16)
     at.select_slider(key="dino_sample_every").set_value(100)
     at.run()
@@ -69,7 +57,7 @@ def test_train_sample_and_inspect():
 
 
 def test_changing_hidden_size_restarts_and_says_so():
-    at = open_lab()
+    at = open_page(PAGE)
     at.slider(key="dino_n_a").set_value(8)
     at.run()
     button(at, "Step").click()
@@ -84,7 +72,7 @@ def test_changing_hidden_size_restarts_and_says_so():
 
 
 def test_diverging_learning_rate_is_caught_without_traceback():
-    at = open_lab()
+    at = open_page(PAGE)
     at.slider(key="dino_n_a").set_value(8)
     at.select_slider(key="dino_lr").set_value(10.0)
     at.run()
@@ -97,7 +85,7 @@ def test_diverging_learning_rate_is_caught_without_traceback():
 
 
 def test_temperature_zero_gives_identical_names():
-    at = open_lab()
+    at = open_page(PAGE)
     at.slider(key="dino_temp").set_value(0.0)
     at.number_input(key="dino_how_many").set_value(3)
     at.button(key="dino_sample_btn").click()
@@ -115,7 +103,7 @@ def upload(at, content: bytes, name="names.txt"):
 
 
 def test_uploaded_name_list_with_blank_lines_and_mixed_case_trains():
-    at = open_lab()
+    at = open_page(PAGE)
     names = "\n".join(["Pikachu", "", "  BULBASAUR ", "charmander", "\r", "Squirtle"] * 4).encode()
     upload(at, names)
     at.slider(key="dino_n_a").set_value(8)
@@ -136,19 +124,19 @@ def test_bad_uploads_get_clear_messages():
         (b"x" * (6 * 1024 * 1024), "limit"),
     ]
     for content, needle in cases:
-        at = open_lab()
+        at = open_page(PAGE)
         upload(at, content)
         assert any(needle in e.value for e in at.error), (needle, [e.value for e in at.error])
         assert not at.exception
 
 
 def test_utf16_and_latin1_name_lists():
-    at = open_lab()
+    at = open_page(PAGE)
     names = "\n".join(f"ésaurus{i}" for i in range(12))
     upload(at, names.encode("utf-16"))
     assert any("UTF-16" in i.value for i in at.info)
     assert "ésaurus1" in at.session_state["dino"].names
-    at = open_lab()
+    at = open_page(PAGE)
     upload(at, names.encode("latin-1"))
     assert any("not valid UTF-8" in e.value for e in at.error)
     at.checkbox(key="dino_latin1").check()

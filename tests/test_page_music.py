@@ -1,30 +1,13 @@
 """AppTest drives the Music lab with a tiny model: train, compose, piano roll, audio, download, inspector."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core import music_codec as mc
 from core import music_data as md
+from tests.apptest_util import button, open_page
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")  # AppTest resolves relative paths against this test file
 PAGE = "pages/music.py"
 pytestmark = pytest.mark.skipif(len(md.bundled_styles()) < 1, reason="no bundled corpus in data/midi")
-
-
-def open_lab() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def button(at, label_start):
-    return next(b for b in at.button if b.label.startswith(label_start))
 
 
 def tiny(at) -> None:
@@ -35,7 +18,7 @@ def tiny(at) -> None:
 
 
 def test_train_compose_listen_download_and_inspect():
-    at = open_lab()
+    at = open_page(PAGE)
     assert any(m.label == "Vocabulary (distinct values)" for m in at.metric)
     assert len(at.get("audio")) >= 2  # a corpus piece: the original file and its decoded values
     tiny(at)
@@ -81,7 +64,7 @@ def test_train_compose_listen_download_and_inspect():
 
 
 def test_changing_hidden_size_restarts_and_says_so():
-    at = open_lab()
+    at = open_page(PAGE)
     tiny(at)
     button(at, "Step").click()
     at.run()
@@ -95,7 +78,7 @@ def test_changing_hidden_size_restarts_and_says_so():
 
 
 def test_upload_choice_asks_for_files():
-    at = open_lab()
+    at = open_page(PAGE)
     at.radio(key="music_source").set_value("Upload MIDI files")
     at.run()
     assert not at.exception

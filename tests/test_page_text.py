@@ -4,28 +4,14 @@ import io
 import zipfile
 
 import numpy as np
-from streamlit.testing.v1 import AppTest
 
 from core.keras_rnn import SequenceTrainer
 from core.text_data import vocab_to_json
-from tests.conftest import ROOT
+from tests.apptest_util import button, open_page
 from tests.test_text_data import make_text
 
 PAGE = "pages/text.py"
 UPLOAD = "Upload a .txt"
-
-
-def open_lab() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def button(at, label_start):
-    return next(b for b in at.button if b.label.startswith(label_start))
 
 
 def upload_text(at, data: bytes, name="t.txt"):
@@ -46,7 +32,7 @@ def make_tiny(at):
 
 
 def test_train_live_sample_and_inspect():
-    at = open_lab()
+    at = open_page(PAGE)
     upload_text(at, make_text().encode())
     assert not at.error, [e.value for e in at.error]
     assert any(m.label == "Vocabulary" for m in at.metric)
@@ -104,7 +90,7 @@ def test_train_live_sample_and_inspect():
 
 
 def test_changing_architecture_starts_a_new_run_and_keeps_the_old_curve():
-    at = open_lab()
+    at = open_page(PAGE)
     upload_text(at, make_text().encode())
     make_tiny(at)
     old = at.session_state["text"]
@@ -128,7 +114,7 @@ def test_changing_architecture_starts_a_new_run_and_keeps_the_old_curve():
 
 
 def test_unknown_priming_characters_get_a_message():
-    at = open_lab()
+    at = open_page(PAGE)
     upload_text(at, make_text().encode())
     make_tiny(at)
     at.text_input(key="text_prime").set_value("ROMEO@#")
@@ -138,7 +124,7 @@ def test_unknown_priming_characters_get_a_message():
 
 
 def test_bad_text_uploads_are_refused_with_reasons():
-    at = open_lab()
+    at = open_page(PAGE)
     upload_text(at, b"too short")
     assert any("at least" in e.value for e in at.error)
     at.file_uploader(key="text_upload").set_value(("b.txt", b"\x00\x01binary" * 200, "text/plain"))
@@ -163,7 +149,7 @@ def _zip(files: dict) -> bytes:
 
 
 def test_bad_model_uploads_are_refused_and_a_good_one_loads():
-    at = open_lab()
+    at = open_page(PAGE)
     upload_text(at, make_text().encode())
     make_tiny(at)
     for data, msg in [

@@ -1,22 +1,7 @@
 """Stopping, changing pages and coming back keeps each lab's trained model, its history and its settings."""
 
-from streamlit.testing.v1 import AppTest
-
-from tests.conftest import ROOT
+from tests.apptest_util import button, open_page
 from tests.test_text_data import make_text
-
-
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def button(at, label_start):
-    return next(b for b in at.button if b.label.startswith(label_start))
 
 
 def away_and_back(at, page: str) -> None:
