@@ -226,6 +226,11 @@ def write_report(path: Path, r: dict) -> None:
         f"| tracebacks on screen | {r['exceptions_on_screen']} |\n\n"
         f"Per-session rates: {r['rate_per_session']}\n\n"
     )
+    prepend_run(path, head, run)
+
+
+def prepend_run(path: Path, head: str, run: str) -> None:
+    """Write a report as `head`, then this run, then the runs already in it (newest first)."""
     old = path.read_text() if path.exists() else ""
     old = old[len(head):] if old.startswith(head) else ""
     path.write_text(head + run + old)

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import CHROMIUM_ARGS, LABS, ROOT, free_port, read_counter, rss_kb, start_server  # noqa: E402
+from load_test import CHROMIUM_ARGS, LABS, ROOT, free_port, prepend_run, read_counter, rss_kb, start_server  # noqa: E402
 
 CHART_POINTS_JS = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
@@ -135,9 +135,7 @@ def write_report(path: Path, s: dict) -> None:
         f"- tracebacks on screen: {s['exceptions_on_screen']}; trained to {s['final_counter']:,}\n\n"
         f"{table}\n"
     )
-    old = path.read_text() if path.exists() else ""
-    old = old[len(head):] if old.startswith(head) else ""
-    path.write_text(head + run + old)
+    prepend_run(path, head, run)
 
 
 if __name__ == "__main__":

@@ -20,3 +20,18 @@ def open_page(page: str, timeout: float = 180) -> AppTest:
 def button(at: AppTest, label_start: str):
     """The first button whose label starts with ``label_start`` (Start / Stop / Step have icons in front)."""
     return next(b for b in at.button if b.label.startswith(label_start))
+
+
+def tiny_text(at: AppTest) -> None:
+    """Text lab settings for a model that trains in milliseconds (LSTM 16, embedding 8, windows 16 × 4); no run."""
+    at.slider(key="text_hidden").set_value(16)
+    at.slider(key="text_embed").set_value(8)
+    at.select_slider(key="text_seq").set_value(16)
+    at.select_slider(key="text_batch").set_value(4)
+
+
+def tiny_music(at: AppTest) -> None:
+    """Music lab settings for a model that trains in milliseconds (LSTM 8, snippets 10 × 4); no run."""
+    at.slider(key="music_hidden").set_value(8)
+    at.select_slider(key="music_batch").set_value(4)
+    at.slider(key="music_seq_len").set_value(10)

@@ -31,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 from core import music_codec as mc
 from core import music_data as md
 from core.textio import MB, UploadError, decode_text
-from tests.apptest_util import button, open_page
+from tests.apptest_util import button, open_page, tiny_music, tiny_text
 from tests.conftest import ROOT
 
 TEXT_UPLOAD = "Upload a .txt"
@@ -319,10 +319,7 @@ def text_lab_with_tiny_model():
     """The Text lab on an uploaded text with a tiny LSTM that has taken a step (shared by the model-upload tests)."""
     at = open_page("pages/text.py")
     upload_text(at, text_of().encode())
-    at.slider(key="text_hidden").set_value(16)
-    at.slider(key="text_embed").set_value(8)
-    at.select_slider(key="text_seq").set_value(16)
-    at.select_slider(key="text_batch").set_value(4)
+    tiny_text(at)
     at.run()
     button(at, "Step").click()
     at.run()
@@ -540,10 +537,7 @@ def test_text_nan_stops_training_and_restores_last_good_weights():
     count are restored, and training continues."""
     at = open_page("pages/text.py")
     upload_text(at, text_of().encode())
-    at.slider(key="text_hidden").set_value(16)
-    at.slider(key="text_embed").set_value(8)
-    at.select_slider(key="text_seq").set_value(16)
-    at.select_slider(key="text_batch").set_value(4)
+    tiny_text(at)
     at.select_slider(key="text_lr").set_value(10.0)
     at.run()
     button(at, "Step").click()
@@ -603,9 +597,7 @@ def test_music_nan_and_compose_extremes():
     """A learning rate that diverges (Music: NaN injected) stops training with a message and restores the last good
     weights; composing at the slider extremes (10 and 400 values, temperature 0 and 2) works."""
     at = open_page("pages/music.py")
-    at.slider(key="music_hidden").set_value(8)
-    at.select_slider(key="music_batch").set_value(4)
-    at.slider(key="music_seq_len").set_value(10)
+    tiny_music(at)
     at.select_slider(key="music_lr").set_value(0.03)
     at.run()
     button(at, "Step").click()

@@ -4,16 +4,14 @@ import pytest
 
 from core import music_codec as mc
 from core import music_data as md
-from tests.apptest_util import button, open_page
+from tests.apptest_util import button, open_page, tiny_music
 
 PAGE = "pages/music.py"
 pytestmark = pytest.mark.skipif(len(md.bundled_styles()) < 1, reason="no bundled corpus in data/midi")
 
 
 def tiny(at) -> None:
-    at.slider(key="music_hidden").set_value(8)
-    at.select_slider(key="music_batch").set_value(4)
-    at.slider(key="music_seq_len").set_value(10)
+    tiny_music(at)
     at.run()
 
 

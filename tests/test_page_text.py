@@ -7,7 +7,7 @@ import numpy as np
 
 from core.keras_rnn import SequenceTrainer
 from core.text_data import vocab_to_json
-from tests.apptest_util import button, open_page
+from tests.apptest_util import button, open_page, tiny_text
 from tests.test_text_data import make_text
 
 PAGE = "pages/text.py"
@@ -22,10 +22,7 @@ def upload_text(at, data: bytes, name="t.txt"):
 
 
 def make_tiny(at):
-    at.slider(key="text_hidden").set_value(16)
-    at.slider(key="text_embed").set_value(8)
-    at.select_slider(key="text_seq").set_value(16)
-    at.select_slider(key="text_batch").set_value(4)
+    tiny_text(at)
     at.select_slider(key="text_lr").set_value(1e-2)
     at.run()
     assert not at.exception, at.exception

@@ -1,6 +1,6 @@
 """Stopping, changing pages and coming back keeps each lab's trained model, its history and its settings."""
 
-from tests.apptest_util import button, open_page
+from tests.apptest_util import button, open_page, tiny_music, tiny_text
 from tests.test_text_data import make_text
 
 
@@ -54,10 +54,7 @@ def test_text_model_and_upload_survive():
     at.run()
     at.file_uploader(key="text_upload").set_value(("t.txt", make_text().encode(), "text/plain"))
     at.run()
-    at.slider(key="text_hidden").set_value(16)
-    at.slider(key="text_embed").set_value(8)
-    at.select_slider(key="text_seq").set_value(16)
-    at.select_slider(key="text_batch").set_value(4)
+    tiny_text(at)
     at.run()
     button(at, "Step").click()
     at.run()
@@ -70,9 +67,7 @@ def test_text_model_and_upload_survive():
 
 def test_music_model_survives():
     at = open_page("pages/music.py")
-    at.slider(key="music_hidden").set_value(8)
-    at.select_slider(key="music_batch").set_value(4)
-    at.slider(key="music_seq_len").set_value(10)
+    tiny_music(at)
     at.run()
     button(at, "Step").click()
     at.run()
