@@ -78,11 +78,7 @@ def current_trainer(corpus_id: str, names: list[str], config: DinoConfig) -> Din
         t.config = config
         return t
     if t is not None:
-        changes = []
-        if t.config.n_a != config.n_a:
-            changes.append(f"hidden size {t.config.n_a} → {config.n_a}")
-        if t.config.seed != config.seed:
-            changes.append(f"seed {t.config.seed} → {config.seed}")
+        changes = live.changes(("hidden size", t.config.n_a, config.n_a), ("seed", t.config.seed, config.seed))
         if ss.get("dino_corpus") != corpus_id:
             changes.append("a different name list")
         ss["dino_restart_note"] = "The model was restarted from scratch (" + ", ".join(changes) + ")."

@@ -170,11 +170,7 @@ def current_trainer(corpus_id: str, corpus: md.MusicCorpus, config):
         t.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
         return t
     if t is not None:
-        changes = []
-        if t.config.hidden != config.hidden:
-            changes.append(f"hidden size {t.config.hidden} → {config.hidden}")
-        if t.config.seed != config.seed:
-            changes.append(f"seed {t.config.seed} → {config.seed}")
+        changes = live.changes(("hidden size", t.config.hidden, config.hidden), ("seed", t.config.seed, config.seed))
         if ss.get("music_trainer_corpus") != corpus_id:
             changes.append("a different corpus or codec setting")
         ss["music_restart_note"] = "The model was restarted from scratch (" + ", ".join(changes or ["new settings"]) + ")."

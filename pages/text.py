@@ -181,18 +181,14 @@ def current_trainer(corpus_id: str, corpus_name: str, corpus: TextCorpus, config
         return t
     if t is not None and run is not None:
         old = t.config
-        changes = [
-            f"{what} {a} → {b}"
-            for what, a, b in [
-                ("cell", CELL_NAMES[old.cell], CELL_NAMES[config.cell]),
-                ("hidden", old.hidden, config.hidden),
-                ("layers", old.layers, config.layers),
-                ("embedding", old.embed_dim, config.embed_dim),
-                ("dropout", old.dropout, config.dropout),
-                ("seed", old.seed, config.seed),
-            ]
-            if a != b
-        ]
+        changes = live.changes(
+            ("cell", CELL_NAMES[old.cell], CELL_NAMES[config.cell]),
+            ("hidden", old.hidden, config.hidden),
+            ("layers", old.layers, config.layers),
+            ("embedding", old.embed_dim, config.embed_dim),
+            ("dropout", old.dropout, config.dropout),
+            ("seed", old.seed, config.seed),
+        )
         if run["corpus_id"] != corpus_id:
             changes.append(f"text {run['corpus_name']} → {corpus_name}")
         if force:

@@ -20,6 +20,11 @@ import streamlit as st
 SliceFn = Callable[[], "str | None"]  # runs one bounded slice; returns a stop reason or None
 
 
+def changes(*items: tuple[str, object, object]) -> list[str]:
+    """"what old → new" for every (what, old, new) whose values differ: the reason in a "restarted" note."""
+    return [f"{what} {old} → {new}" for what, old, new in items if old != new]
+
+
 def running_key(key: str) -> str:
     return f"{key}__running"
 
