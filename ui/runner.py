@@ -1,0 +1,39 @@
+"""Keep Streamlit's script runner from clearing Keras after every run.
+
+After each script run, fragment runs included, Streamlit 1.67 calls ``keras.backend.clear_session()``
+(``streamlit.runtime.scriptrunner.script_runner._clean_problem_modules``), meant for apps that build a
+new model on every rerun. This app keeps its models in session state, so the call only costs time: it
+runs a full garbage collection (~0.15 s with TensorFlow loaded, more with many sessions) and empties
+TensorFlow's kernel cache. A lab that trains live reruns its fragment about once a second, so it lost
+about a third of its training time to this; and with a class of sessions the server spent whole cores
+on it. ``keep_keras_session()`` replaces that cleanup with one that does the rest (closing matplotlib
+figures) and leaves Keras alone. The same reason makes ``.streamlit/config.toml`` turn off
+``runner.postScriptGC`` (a second full collection after every run); Python's own collector still runs.
+
+This touches a private Streamlit function; the version is pinned in requirements.txt and
+tests/test_runner_tweak.py fails if the function disappears or the replacement is not in place.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def _clean_problem_modules_but_keras() -> None:
+    """Streamlit's cleanup minus ``keras.backend.clear_session()``."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        try:
+            plt.close("all")
+        except Exception:  # noqa: BLE001, S110 - as in Streamlit: cleanup must never break a run
+            pass
+
+
+def keep_keras_session() -> bool:
+    """Install the replacement (idempotent). Returns False when this Streamlit has no such function."""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if not hasattr(script_runner, "_clean_problem_modules"):
+        return False
+    script_runner._clean_problem_modules = _clean_problem_modules_but_keras
+    return True
