@@ -15,7 +15,7 @@ import numpy as np
 from bench.common import ROOT
 
 PAGE_DEFAULTS = dict(
-    SLICE_SECONDS=0.5, TICK_SECONDS=0.75, EVAL_EVERY_S=4.0, SAMPLE_EVERY_S=8.0, LIVE_SAMPLE_CHARS=200,
+    SLICE_SECONDS=0.5, TICK_SECONDS=0.75, EVAL_EVERY_S=4.0, SAMPLE_EVERY_S=8.0, LIVE_SAMPLE_CHARS=200, LIVE_SAMPLE_TEMPERATURE=0.8,
     VAL_BATCHES=4, VAL_BATCH=32, VAL_SEQ=100,
 )
 
@@ -45,7 +45,7 @@ def page_constants(path=ROOT / "pages" / "text.py") -> dict:
 
 class AppDriver:
     """One Text-lab session: ``tick()`` = what the live fragment does once (a slice, plus the periodic
-    validation pass and live sample the page does while training)."""
+    validation pass and live sample, with its real-word check, that the page does while training)."""
 
     def __init__(self, trainer, corpus, *, ui_work: bool = True):
         from ui.live import timed_slice  # the app's slice loop
@@ -83,7 +83,8 @@ class AppDriver:
 
                 nl = self.corpus.stoi.get("\n")
                 rng = np.random.default_rng([t.config.seed, t.step])
-                generate(t.numpy_model(), self.c["LIVE_SAMPLE_CHARS"], temperature=0.8, rng=rng, first_input=nl)
+                recs = generate(t.numpy_model(), self.c["LIVE_SAMPLE_CHARS"], temperature=self.c["LIVE_SAMPLE_TEMPERATURE"], rng=rng, first_input=nl)
+                self.corpus.lexicon.check(self.corpus.decode([r.picked for r in recs]))  # the page's real-word line
                 self.samples += 1
                 self.last_sample = time.monotonic()
         return reason

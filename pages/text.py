@@ -10,6 +10,7 @@ import streamlit as st
 
 from core import charts
 from core.keras_rnn import CELL_NAMES, CELLS, RNNConfig, SequenceTrainer, count_params
+from core.lexicon import Lexicon, SampleCheck
 from core.sampling import generate
 from core.text_data import (
     MIN_CHARS,
@@ -37,10 +38,11 @@ UPLOAD = "Upload a .txt"
 MAX_UPLOAD = 10 * MB  # text uploads
 MAX_MODEL_UPLOAD = 20 * MB  # model zips (Streamlit's server.maxUploadSize in .streamlit/config.toml)
 SLICE_SECONDS = 0.6  # training time per refresh
-TICK_SECONDS = 0.3  # pause between refreshes while training (a refresh every ~SLICE + TICK seconds)
+TICK_SECONDS = 0.3  # the fragment timer; requests during a slice are coalesced, so slices run back to back
 EVAL_EVERY_S = 5.0  # validation loss every few seconds of wall time
-SAMPLE_EVERY_S = 8.0  # a short live sample every so often
+SAMPLE_EVERY_S = 5.0  # a short live sample every so often
 LIVE_SAMPLE_CHARS = 200  # length of the live sample
+LIVE_SAMPLE_TEMPERATURE = 0.8  # of the live sample
 VAL_BATCHES, VAL_BATCH, VAL_SEQ = 1, 64, 100  # bounded validation: one batch of 64 fixed windows of 100 characters
 MAX_RUNS = 6  # earlier runs kept on the chart
 DEFAULTS = RNNConfig()  # what a student gets: one source for the page, the tests and the benchmarks
@@ -144,7 +146,7 @@ def new_run_state(corpus_id: str, corpus_name: str, corpus: TextCorpus | None, c
         uploaded=uploaded,
         last_eval=0.0,  # time.monotonic() of the last validation pass
         last_sample=0.0,  # time.monotonic() of the last live sample
-        live_sample=None,  # (step, text)
+        live_sample=None,  # (step, text, core.lexicon.SampleCheck)
     )
 
 
@@ -247,10 +249,27 @@ def run_slice() -> str | None:
     if now - run["last_sample"] >= SAMPLE_EVERY_S:
         first, rest = start_tokens(run["chars"], "")
         rng = np.random.default_rng([t.config.seed, t.step])
-        recs = generate(t.numpy_model(), LIVE_SAMPLE_CHARS, temperature=0.8, rng=rng, prime=rest, first_input=first)
-        run["live_sample"] = (t.step, "".join(run["chars"][r.picked] for r in recs))
+        recs = generate(t.numpy_model(), LIVE_SAMPLE_CHARS, temperature=LIVE_SAMPLE_TEMPERATURE, rng=rng, prime=rest, first_input=first)
+        text = "".join(run["chars"][r.picked] for r in recs)
+        run["live_sample"] = (t.step, text, run["corpus"].lexicon.check(text))
         run["last_sample"] = time.monotonic()
     return reason
+
+
+def sample_check_line(check: SampleCheck, lexicon: Lexicon) -> str:
+    """One line under a sample: how many of its words are real, and which real speaker names it used."""
+    if not check.n_words:
+        line = "No complete words yet."
+    else:
+        line = f"**{check.real_fraction:.0%} real words**: {check.n_real} of the sample's {check.n_words} words occur in the training text."
+    if lexicon.has_speakers:
+        if check.speakers:
+            line += " Speaker names from the text: " + ", ".join(check.speakers) + "."
+        elif check.speaker_lines:
+            line += f" {check.speaker_lines} speaker line(s), with made-up names."
+        else:
+            line += " No speaker lines yet."
+    return line
 
 
 def _fmt_time(s: float) -> str:
@@ -295,9 +314,10 @@ def render_training() -> None:
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
     st.plotly_chart(fig, key="text_loss_chart", config={"displayModeBar": False})
     if run["live_sample"]:
-        step, text = run["live_sample"]
-        st.markdown(f"**Sample at step {step:,}** (temperature 0.8, {LIVE_SAMPLE_CHARS} characters)")
+        step, text, check = run["live_sample"]
+        st.markdown(f"**Sample at step {step:,}** (temperature {LIVE_SAMPLE_TEMPERATURE:g}, {LIVE_SAMPLE_CHARS} characters)")
         st.code(text, language=None, wrap_lines=True)
+        st.caption(sample_check_line(check, run["corpus"].lexicon))
     elif run["corpus"] is not None:
         st.caption(f"A short sample appears every {SAMPLE_EVERY_S:.0f} seconds while training.")
 
@@ -496,6 +516,8 @@ if sampled:
         f"({sampled['settings']}). The priming text is shown first."
     )
     st.code(sampled["prime"] + sampled["text"], language=None, wrap_lines=True)
+    if run["corpus"] is not None:
+        st.caption(sample_check_line(run["corpus"].lexicon.check(sampled["text"]), run["corpus"].lexicon))
     st.subheader("Inspector")
     records = sampled["records"]
     start = 0

@@ -28,6 +28,10 @@ def make_tiny(at):
     assert not at.exception, at.exception
 
 
+def t_corpus(at):
+    return at.session_state["text_run"]["corpus"]
+
+
 def test_train_live_sample_and_inspect():
     at = open_page(PAGE)
     upload_text(at, make_text().encode())
@@ -48,6 +52,9 @@ def test_train_live_sample_and_inspect():
     assert t.step > steps  # Start continues every tick
     assert at.session_state["text_run"]["live_sample"] is not None  # the first live sample comes right away
     assert any("Sample at step" in m.value for m in at.markdown)
+    step, text, check = at.session_state["text_run"]["live_sample"]
+    assert check == t_corpus(at).lexicon.check(text)  # the check is of the sample shown
+    assert any("real words" in c.value or "No complete words" in c.value for c in at.caption)
     button(at, "■ Stop").click()
     at.run()
     assert not at.session_state["text__running"]
