@@ -1,7 +1,9 @@
 """Live training on a Streamlit page without blocking it.
 
 Training never runs in a thread: a fragment re-runs every ``interval`` seconds while training is on, runs
-one bounded slice of training (``run_slice``) and redraws from the session's history (``render``).
+one bounded slice of training (``run_slice``) and redraws from the session's history (``render``). The
+browser's timer asks for the next run while a slice is still going and Streamlit coalesces those
+requests, so while training the refreshes follow each other with only a short settling pause.
 Start / Stop / Step are button callbacks that only flip session state (Step runs one slice).
 A slice that reports a reason to stop (finished, NaN, error) turns training off and shows the reason.
 
@@ -18,6 +20,12 @@ from typing import Callable
 import streamlit as st
 
 SliceFn = Callable[[], "str | None"]  # runs one bounded slice; returns a stop reason or None
+# A short pause at the end of each training refresh. The browser's timer asks for the next refresh while a
+# slice runs, so refreshes would otherwise run back to back; measured with Streamlit 1.67 and Chromium, the
+# page then sometimes kept showing elements of an earlier refresh for several seconds (the live sample
+# under the chart stayed put while the server had a newer one). 0.05 s was enough in bench/browser.py runs;
+# 0.1 s leaves a margin for a busy machine, and costs ~1/8 of a 0.7 s refresh.
+SETTLE_S = 0.1
 
 
 def changes(*items: tuple[str, object, object]) -> list[str]:
@@ -98,6 +106,9 @@ def live_area(key: str, run_slice: SliceFn, render: Callable[[], None], *, inter
             if reason:
                 stop(key, reason)
                 st.rerun()  # a full rerun turns the timer off and shows the message by the buttons
-        render()
+            render()
+            time.sleep(SETTLE_S)  # let the browser take in this refresh before the next one starts
+        else:
+            render()
 
     _tick()
