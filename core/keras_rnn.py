@@ -53,7 +53,7 @@ class RNNConfig:
     hidden: int = 256  # units per recurrent layer (1..1024)
     layers: int = 1  # stacked recurrent layers (1..3)
     embed_dim: int = 64  # token embedding size (Embedding, not one-hot)
-    seq_len: int = 100  # training window length (tokens)
+    seq_len: int = 50  # training window length (tokens); 50 beat 100 after 1 minute (1.73 vs 1.88), ~even by 4 (bench/tune.py)
     batch_size: int = 64  # windows per step
     learning_rate: float = 1e-2  # Adam; tuned on 2 CPU cores for the lowest validation loss after 2-5 minutes (bench/tune.py)
     dropout: float = 0.0  # between layers / before the output
