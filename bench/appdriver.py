@@ -82,8 +82,9 @@ class AppDriver:
                 from core.sampling import generate
 
                 nl = self.corpus.stoi.get("\n")
+                prime = [nl] if "\n\n" in self.corpus.text else []  # the page starts after a blank line when it can
                 rng = np.random.default_rng([t.config.seed, t.step])
-                recs = generate(t.numpy_model(), self.c["LIVE_SAMPLE_CHARS"], temperature=self.c["LIVE_SAMPLE_TEMPERATURE"], rng=rng, first_input=nl)
+                recs = generate(t.numpy_model(), self.c["LIVE_SAMPLE_CHARS"], temperature=self.c["LIVE_SAMPLE_TEMPERATURE"], rng=rng, first_input=nl, prime=prime)
                 self.corpus.lexicon.check(self.corpus.decode([r.picked for r in recs]))  # the page's real-word line
                 self.samples += 1
                 self.last_sample = time.monotonic()

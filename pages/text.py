@@ -41,7 +41,7 @@ SLICE_SECONDS = 0.6  # training time per refresh
 TICK_SECONDS = 0.3  # the fragment timer; requests during a slice are coalesced, so slices run back to back
 EVAL_EVERY_S = 5.0  # validation loss every few seconds of wall time
 SAMPLE_EVERY_S = 5.0  # a short live sample every so often
-LIVE_SAMPLE_CHARS = 200  # length of the live sample
+LIVE_SAMPLE_CHARS = 300  # length of the live sample
 LIVE_SAMPLE_TEMPERATURE = 0.8  # of the live sample
 VAL_BATCHES, VAL_BATCH, VAL_SEQ = 1, 64, 100  # bounded validation: one batch of 64 fixed windows of 100 characters
 MAX_RUNS = 6  # earlier runs kept on the chart
@@ -247,7 +247,8 @@ def run_slice() -> str | None:
         t.evaluate()
         run["last_eval"] = time.monotonic()
     if now - run["last_sample"] >= SAMPLE_EVERY_S:
-        first, rest = start_tokens(run["chars"], "")
+        # start after a blank line when the text has them (in a play, where a speaker's name comes next)
+        first, rest = start_tokens(run["chars"], "\n\n" if "\n\n" in run["corpus"].text else "")
         rng = np.random.default_rng([t.config.seed, t.step])
         recs = generate(t.numpy_model(), LIVE_SAMPLE_CHARS, temperature=LIVE_SAMPLE_TEMPERATURE, rng=rng, prime=rest, first_input=first)
         text = "".join(run["chars"][r.picked] for r in recs)
