@@ -1,13 +1,17 @@
-"""The Text lab's training throughput in a real browser (full mode, best effort).
+"""The Text lab in a real browser (full mode, best effort).
 
 ``streamlit run app.py`` on a free loopback port, Debian's Chromium driven by Playwright (the e2e tests'
-setup): open the Text lab with its defaults (bundled Shakespeare, LSTM 256), press Start, read the page's
-"N characters seen" caption twice, ``seconds`` apart. Characters per second = difference / wall time: what a
-student's session really gets, with the fragment timer, chart rendering and the browser on the same cores.
-"""
+setup), the Text lab with its defaults (bundled Shakespeare, LSTM 256), Start pressed:
+
+* ``run(seconds)``: training throughput. The page's "N characters seen" caption is read twice, ``seconds``
+  apart; characters per second = difference / wall time: what a student's session really gets, with the
+  fragment timer, chart rendering and the browser on the same cores.
+* ``newcomer(seconds)``: issue #3's newcomer. After a minute: the validation loss, the live sample and its
+  real-word check, and how often the page refreshed. ``python -m bench.browser [seconds]`` prints it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -16,6 +20,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import numpy as np
 
 from bench.common import ROOT, log
 
@@ -44,13 +50,11 @@ def _seen(page) -> int:
     return _int(m.group(1)) if m else 0
 
 
-def run(seconds: float = 30.0) -> dict:
-    if not Path(CHROMIUM).exists():
-        return dict(error=f"{CHROMIUM} not found")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return dict(error="playwright is not installed (requirements-dev.txt)")
+@contextlib.contextmanager
+def _text_lab():
+    """``streamlit run app.py`` on a free port and a Chromium page on the Text lab, idle, with its defaults."""
+    from playwright.sync_api import sync_playwright
+
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -66,7 +70,7 @@ def run(seconds: float = 30.0) -> dict:
                 break
             except OSError:
                 if time.time() > deadline or proc.poll() is not None:
-                    return dict(error="streamlit did not start")
+                    raise RuntimeError("streamlit did not start") from None
                 time.sleep(0.3)
         with sync_playwright() as pw:
             b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -75,29 +79,96 @@ def run(seconds: float = 30.0) -> dict:
             page.goto(url + "/text")
             page.get_by_role("button", name="▶ Start").wait_for()
             page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-            caption = page.get_by_text(re.compile(r"parameters")).first.inner_text()
-            page.get_by_role("button", name="▶ Start").click()
-            t_click = time.perf_counter()
-            page.wait_for_function(
-                """() => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
-                     m.innerText.startsWith('Step') && parseInt(m.innerText.split('\\n').pop().replace(/[^0-9]/g, '')) > 0)"""
-            )
-            first_point = time.perf_counter() - t_click
-            page.wait_for_timeout(3000)  # past the first slices (tracing)
-            s0, c0, t0 = _int(_metric(page, "Step")), _seen(page), time.perf_counter()
-            page.wait_for_timeout(seconds * 1000)
-            s1, c1, t1 = _int(_metric(page, "Step")), _seen(page), time.perf_counter()
-            rate_shown = _metric(page, "Characters/s")
-            b.close()
-        steps = s1 - s0
-        log(f"[browser] {steps} steps, {c1 - c0:,} characters in {t1 - t0:.1f} s; page says {rate_shown} chars/s")
-        return dict(chars_per_s=(c1 - c0) / (t1 - t0), steps=steps, chars=c1 - c0, seconds=round(t1 - t0, 2), first_point_s=round(first_point, 2),
-                    page_chars_per_s_metric=rate_shown, caption=caption[:200])
-    except Exception as exc:  # noqa: BLE001 - best effort: recorded, never fatal
-        return dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
+            try:
+                yield page
+            finally:
+                b.close()
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _unavailable() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} not found"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (requirements-dev.txt)"
+    return None
+
+
+def _started(page) -> float:
+    """Press Start; seconds until the Step metric shows a first step."""
+    page.get_by_role("button", name="▶ Start").click()
+    t_click = time.perf_counter()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
+             m.innerText.startsWith('Step') && parseInt(m.innerText.split('\\n').pop().replace(/[^0-9]/g, '')) > 0)"""
+    )
+    return time.perf_counter() - t_click
+
+
+def run(seconds: float = 30.0) -> dict:
+    """Characters per second the Text lab trains at in a real browser, measured over ``seconds``."""
+    if (why := _unavailable()) is not None:
+        return dict(error=why)
+    try:
+        with _text_lab() as page:
+            caption = page.get_by_text(re.compile(r"parameters")).first.inner_text()
+            first_point = _started(page)
+            page.wait_for_timeout(3000)  # past the first slices (tracing)
+            s0, c0, t0 = _int(_metric(page, "Step")), _seen(page), time.perf_counter()
+            page.wait_for_timeout(seconds * 1000)
+            s1, c1, t1 = _int(_metric(page, "Step")), _seen(page), time.perf_counter()
+            rate_shown = _metric(page, "Characters/s")
+        steps = s1 - s0
+        log(f"[browser] {steps} steps, {c1 - c0:,} characters in {t1 - t0:.1f} s; page says {rate_shown} chars/s")
+        return dict(chars_per_s=(c1 - c0) / (t1 - t0), steps=steps, chars=c1 - c0, seconds=round(t1 - t0, 2), first_point_s=round(first_point, 2),
+                    page_chars_per_s_metric=rate_shown, caption=caption[:200])
+    except Exception as exc:  # noqa: BLE001 - best effort: recorded, never fatal
+        return dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
+
+
+def newcomer(seconds: float = 60.0, poll_s: float = 0.25) -> dict:
+    """Issue #3's newcomer: the Text lab's defaults (Shakespeare, LSTM 256), Start, and ``seconds`` later the
+    validation loss, the live sample and its check line, as the page shows them. Also how often the page
+    refreshed: the Step metric is read every ``poll_s`` seconds and the gaps between changes are reported."""
+    if (why := _unavailable()) is not None:
+        return dict(error=why)
+    try:
+        with _text_lab() as page:
+            first_point = _started(page)
+            t0 = time.perf_counter()
+            changes, last = [], None
+            while (now := time.perf_counter()) - t0 < seconds:
+                step = _int(_metric(page, "Step"))
+                if step != last:
+                    changes.append(now)
+                    last = step
+                page.wait_for_timeout(poll_s * 1000)
+            val = _metric(page, "Validation loss")
+            steps = _int(_metric(page, "Step"))
+            elapsed = _metric(page, "Training time")
+            head = page.locator('[data-testid="stMarkdown"]', has_text=re.compile(r"^Sample at step")).first.inner_text()
+            sample = page.locator('[data-testid="stCode"]').first.inner_text()  # the live sample is the page's first code block
+            check = page.locator('[data-testid="stCaptionContainer"]', has_text=re.compile(r"real words|No complete words")).first.inner_text()
+            page.get_by_role("button", name="■ Stop").click()
+        gaps = np.diff(changes) if len(changes) > 1 else np.array([np.nan])
+        out = dict(seconds=seconds, first_step_s=round(first_point, 2), steps=steps, training_time=elapsed, val=float(val),
+                   refresh_gap_median_s=round(float(np.median(gaps)), 3), refresh_gap_max_s=round(float(np.max(gaps)), 3),
+                   sample_head=head, sample=sample, check=check)
+        log(f"[newcomer] {steps} steps in {seconds:g} s (training time {elapsed}), val {val}; refresh every "
+            f"{out['refresh_gap_median_s']} s (max {out['refresh_gap_max_s']} s)\n{head}\n{sample}\n{check}")
+        return out
+    except Exception as exc:  # noqa: BLE001 - best effort: recorded, never fatal
+        return dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(newcomer(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0), indent=1))

@@ -214,6 +214,23 @@ def markdown(r: dict) -> str:
             else:
                 L.append(f"In a real browser: not measured ({b.get('error')}).")
             L.append("")
+        n = tp.get("newcomer_in_browser")
+        if isinstance(n, dict):
+            if "val" in n:
+                L.append(
+                    f"Issue #3's newcomer in the same setup (bench/browser.py `newcomer`): Start, then {n['seconds']:g} s later "
+                    f"**step {n['steps']:,}**, training time {n['training_time']}, **validation loss {n['val']:.3f}**; the page refreshed "
+                    f"every {n['refresh_gap_median_s']} s (median; longest gap {n['refresh_gap_max_s']} s). {n['sample_head']}:"
+                )
+                L.append("")
+                L.append("```")
+                L.append(n["sample"])
+                L.append("```")
+                L.append("")
+                L.append(f"The page's check of it: {n['check']}")
+            else:
+                L.append(f"Issue #3's newcomer: not measured ({n.get('error')}).")
+            L.append("")
         drv = _get(tp, "project", "settings", "driven_as")
         if drv:
             L.append(f"The project is driven as the Text lab drives it: {drv}. Settings of every run are in the JSON.")

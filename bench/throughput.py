@@ -202,8 +202,8 @@ def run(s: Settings) -> dict:
                     if c.driver.ui_work else "without the page's validation pass and live sample"
                 )
                 settings["driven_as"] = (
-                    f"{cc['SLICE_SECONDS']} s slices (ui.live.timed_slice) of ~0.25 s chunks, {ui}; the page's fragment timer "
-                    f"({cc['TICK_SECONDS']} s), chart rendering and the browser are not (see project_in_browser in full mode)"
+                    f"{cc['SLICE_SECONDS']} s slices (ui.live.timed_slice) of ~0.25 s chunks, {ui}; the page's settling pause "
+                    f"after each refresh (ui.live.SETTLE_S), chart rendering and the browser are not (see project_in_browser in full mode)"
                 )
             result[c.name + suffix] = dict(
                 chars_per_s=median(reps[c.name]), repeats=[round(x, 1) for x in reps[c.name]], hidden=hidden, settings=settings
@@ -235,6 +235,8 @@ def run(s: Settings) -> dict:
         if "chars_per_s" in b and ref:
             b["vs_plain_fit_lstm256"] = b["chars_per_s"] / ref
         result["project_in_browser"] = b
+        log("[throughput] issue #3's newcomer in Chromium: Start, one minute")
+        result["newcomer_in_browser"] = browser.newcomer(60.0)
     result["corpus"] = dict(name="bundled Shakespeare (data/shakespeare.txt)", chars=len(corpus.text), vocab=corpus.vocab_size)
     result["repeats"] = s.repeats
     result["seconds_per_repeat"] = s.tp_seconds
