@@ -34,16 +34,17 @@ def train_for(corpus, config, budgets, windows) -> dict:
     points = []
     wall0 = now()
     for b in sorted(budgets):
+        stops = []  # training stopped (NaN or exploding loss, weights rolled back) and was started again, as a student would
         while t.elapsed_s < b:
             reason = d.tick()
             if reason:
                 log("   stopped:", reason)
-                break
+                stops.append(reason)
         val = t.evaluate()
         recent = [v for v in t.history.values["train"][-50:]]
         points.append(
             dict(budget_s=b, trained_s=round(t.elapsed_s, 2), steps=t.step, chars_seen=t.tokens_seen, val_nats_per_char=val,
-                 train_nats_per_char_last50=float(np.mean(recent)) if recent else None)
+                 train_nats_per_char_last50=float(np.mean(recent)) if recent else None, stops=stops)
         )
         log(f"   {config.cell} {config.hidden} @ {b:g} s: val {val:.4f} ({t.step} steps, {t.tokens_seen:,} chars)")
     return dict(

@@ -8,7 +8,9 @@ Shared by the Text lab (characters) and the Music lab (note events). The model i
 trained many-to-many: every position predicts the next token (sparse categorical cross-entropy from
 logits, in nats), with Adam and gradient-norm clipping. ``SequenceTrainer.train_steps(n)`` runs exactly n
 optimizer steps and returns, so a page can redraw in between. A loss that turns NaN/inf stops training
-and restores the weights (and optimizer state) of the end of the last good call.
+and restores the weights (and optimizer state) of the end of the last good call; a loss that explodes
+(its running average rises EXPLODE_NATS above its best) stops training and restores the weights of the
+call where the running average was lowest.
 
 Sampling never calls ``model.predict`` per token: ``NumpyRNN`` copies the weights and runs one step at a
 time in numpy (float32 like Keras, softmax in float64), and is tested against the Keras model.
@@ -36,6 +38,9 @@ if TYPE_CHECKING:  # pragma: no cover
 CELLS = ("simplernn", "lstm", "gru")
 CELL_NAMES = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}  # config value -> Keras class name
 CLIPNORM = 1.0  # gradient clipping (global norm per variable, Keras `clipnorm`)
+EXPLODE_NATS = 0.75  # the running training loss rising this far above its best (nats/token) counts as exploding
+EXPLODE_WARMUP = 50  # steps of a trainer before the explosion check starts
+EMA_DECAY = 0.9  # running training loss: ema = 0.9 * ema + 0.1 * loss (about the last 10 steps)
 MAX_HIDDEN = 1024
 MAX_LAYERS = 3
 
@@ -331,6 +336,9 @@ class SequenceTrainer:
         self._train_fn = None  # tf.function, traced on first use
         self._eval_fn = None
         self._good = self._snapshot()  # weights + optimizer state at the end of the last good call
+        self._ema: float | None = None  # running training loss (EMA_DECAY)
+        self._ema_steps = 0  # steps this object has trained (the explosion check starts after EXPLODE_WARMUP)
+        self._best = None  # (snapshot, step, tokens_seen, ema) where the running loss was lowest, at the end of a call
 
     # -- settings that may change mid-run
     def set_training_params(self, *, learning_rate: float | None = None, batch_size: int | None = None, seq_len: int | None = None) -> None:
@@ -375,7 +383,7 @@ class SequenceTrainer:
         self._train_fn, self._eval_fn = train_fn, eval_fn
 
     def train_steps(self, n: int) -> TrainReport:
-        """Exactly n optimizer steps (fewer only if the loss turns NaN/inf, which restores the last good weights)."""
+        """Exactly n optimizer steps (fewer only if the loss turns NaN/inf or explodes, which restores earlier good weights)."""
         report = TrainReport()
         if n <= 0:
             return report
@@ -405,6 +413,21 @@ class SequenceTrainer:
                 self.tokens_seen += int(np.size(x))
                 self.history.append(self.step, train=loss)
                 report.losses.append(loss)
+                self._ema = loss if self._ema is None else EMA_DECAY * self._ema + (1 - EMA_DECAY) * loss
+                self._ema_steps += 1
+                if self._best is not None and self._ema > self._best[3] + EXPLODE_NATS:
+                    snap, best_step, best_tokens, best_ema = self._best
+                    report.stopped_reason = (
+                        f"Training stopped at step {self.step:,}: the loss exploded (its running average rose from "
+                        f"{best_ema:.2f} to {self._ema:.2f} nats per token). The weights were rolled back to those of "
+                        f"step {best_step:,}, where it was lowest. Try a lower learning rate (now {cfg.learning_rate:g})."
+                    )
+                    self._restore(snap)
+                    self._good = snap
+                    self.step = self._good_step = best_step
+                    self.tokens_seen = self._good_tokens = best_tokens
+                    self._ema = best_ema
+                    break
             dt = time.perf_counter() - t0
             self.elapsed_s += dt
             if report.stopped_reason is None:
@@ -412,6 +435,8 @@ class SequenceTrainer:
                     self.last_rate = tokens / dt
                 self._good = self._snapshot()
                 self._good_step, self._good_tokens = self.step, self.tokens_seen
+                if self._ema_steps >= EXPLODE_WARMUP and (self._best is None or self._ema < self._best[3]):
+                    self._best = (self._good, self.step, self.tokens_seen, self._ema)
         return report
 
     _good_step = 0  # step count of the last good snapshot

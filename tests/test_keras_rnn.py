@@ -102,6 +102,44 @@ def test_nan_loss_stops_and_restores_last_good_weights():
     assert t.train_steps(2).stopped_reason is None and t.step == 5  # training can continue
 
 
+def test_exploding_loss_stops_and_restores_the_best_weights():
+    """A finite loss that shoots up (as GRU at a high learning rate did after a few thousand steps) stops
+    training with a message and restores the weights where the running loss was lowest."""
+    from core import keras_rnn
+
+    t = trainer(tiny("gru"))
+    t.train_steps(1)  # builds the step function
+    real_step = t._train_fn
+    scripted = iter([1.0] * 60 + [1.2, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5])  # a plateau, then an explosion
+
+    def fake_step(x, y):
+        real_step(x, y)  # the weights really change every step
+        return next(scripted)
+
+    t._train_fn = fake_step
+    for _ in range(6):
+        assert t.train_steps(10).stopped_reason is None  # 60 steps at 1.0: nothing to report
+    best = [w.copy() for w in t.model.get_weights()]
+    assert t.step == 61 and t._best is not None and t._best[1] == 61
+    report = t.train_steps(7)
+    assert report.stopped_reason and "exploded" in report.stopped_reason and "learning rate" in report.stopped_reason
+    assert "step 61" in report.stopped_reason
+    assert t.step == 61  # rolled back to the best point
+    for w, b in zip(t.model.get_weights(), best):
+        assert np.array_equal(w, b)
+    assert report.losses[-1] - t._best[3] > keras_rnn.EXPLODE_NATS  # the last reported loss is the one that gave it away
+    t._train_fn = real_step
+    assert t.train_steps(2).stopped_reason is None and t.step == 63  # training can continue (at a lower rate, say)
+
+
+def test_noisy_tiny_batches_do_not_count_as_exploding():
+    t = trainer(tiny("lstm", batch_size=4, seq_len=16))  # 64 characters per step: noisy losses
+    for _ in range(20):
+        r = t.train_steps(10)
+        assert r.stopped_reason is None, r.stopped_reason
+    assert t.step == 200
+
+
 def test_huge_learning_rate_never_leaves_nan_weights():
     t = trainer(tiny("simplernn", learning_rate=1e8))
     for _ in range(5):
