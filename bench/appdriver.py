@@ -79,13 +79,10 @@ class AppDriver:
                 self.evals += 1
                 self.last_eval = time.monotonic()
             if now - self.last_sample >= self.c["SAMPLE_EVERY_S"]:
-                from core.sampling import generate
+                from core.text_data import progress_sample  # the page's live sample and its real-word check
 
-                nl = self.corpus.stoi.get("\n")
-                prime = [nl] if "\n\n" in self.corpus.text else []  # the page starts after a blank line when it can
                 rng = np.random.default_rng([t.config.seed, t.step])
-                recs = generate(t.numpy_model(), self.c["LIVE_SAMPLE_CHARS"], temperature=self.c["LIVE_SAMPLE_TEMPERATURE"], rng=rng, first_input=nl, prime=prime)
-                self.corpus.lexicon.check(self.corpus.decode([r.picked for r in recs]))  # the page's real-word line
+                progress_sample(t.numpy_model(), self.corpus, self.c["LIVE_SAMPLE_CHARS"], self.c["LIVE_SAMPLE_TEMPERATURE"], rng)
                 self.samples += 1
                 self.last_sample = time.monotonic()
         return reason

@@ -49,7 +49,7 @@ class Lexicon:
         return bool(self.speakers)
 
     def check(self, sample: str) -> SampleCheck:
-        words = [m for m in WORD.finditer(sample)]
+        words = list(WORD.finditer(sample))
         if words and words[-1].end() == len(sample):
             words = words[:-1]  # may be cut off mid-word
         n_real = sum(m.group(0).lower() in self.words for m in words)

@@ -27,7 +27,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from core.lexicon import Lexicon
+from core.lexicon import Lexicon, SampleCheck
+from core.sampling import TokenModel, generate
 
 MIN_CHARS = 1_000  # shorter texts are refused: nothing to learn and no room for a validation split
 MAX_VOCAB = 1_000  # distinct characters; more is almost surely not a plain text (or a CJK text too big for a char RNN here)
@@ -106,6 +107,11 @@ class TextCorpus:
         """The text's words and speaker names (built on first use, ~0.2 s for 1 MB), to check samples against."""
         return Lexicon(self.text)
 
+    @cached_property
+    def has_blank_lines(self) -> bool:
+        """Whether the text separates paragraphs (in the plays: speeches) by blank lines."""
+        return "\n\n" in self.text
+
     @property
     def labels(self) -> list[str]:
         """Printable label per index, for charts and the inspector."""
@@ -167,6 +173,20 @@ class TextCorpus:
         starts = np.linspace(0, n_possible - 1, n).astype(np.int64) if n > 1 else np.zeros(1, dtype=np.int64)
         windows = np.stack([self.val_ids[s : s + L + 1] for s in starts])  # (n, L + 1)
         return [(windows[i : i + batch_size, :-1], windows[i : i + batch_size, 1:]) for i in range(0, n, batch_size)]
+
+
+def progress_sample(model: TokenModel, corpus: TextCorpus, n_chars: int, temperature: float, rng: np.random.Generator) -> tuple[str, SampleCheck]:
+    """The Text lab's live sample and its real-word check.
+
+    ``n_chars`` characters from a fresh state, starting after a blank line when the text has them (in a
+    play, where a speaker's name comes next), else after a newline (or from no input at all when the
+    vocabulary has no newline). ``model`` must use ``corpus``'s vocabulary.
+    """
+    nl = corpus.stoi.get("\n")
+    prime = [nl] if nl is not None and corpus.has_blank_lines else []
+    records = generate(model, n_chars, temperature=temperature, rng=rng, prime=prime, first_input=nl)
+    text = corpus.decode([r.picked for r in records])
+    return text, corpus.lexicon.check(text)
 
 
 # ---------------------------------------------------------------------------------------------- vocab / zip

@@ -19,6 +19,7 @@ from core.text_data import (
     char_label,
     export_model_zip,
     import_model_zip,
+    progress_sample,
 )
 from core.textio import MB, UploadError, decode_text
 from ui import live, persist
@@ -247,12 +248,9 @@ def run_slice() -> str | None:
         t.evaluate()
         run["last_eval"] = time.monotonic()
     if now - run["last_sample"] >= SAMPLE_EVERY_S:
-        # start after a blank line when the text has them (in a play, where a speaker's name comes next)
-        first, rest = start_tokens(run["chars"], "\n\n" if "\n\n" in run["corpus"].text else "")
         rng = np.random.default_rng([t.config.seed, t.step])
-        recs = generate(t.numpy_model(), LIVE_SAMPLE_CHARS, temperature=LIVE_SAMPLE_TEMPERATURE, rng=rng, prime=rest, first_input=first)
-        text = "".join(run["chars"][r.picked] for r in recs)
-        run["live_sample"] = (t.step, text, run["corpus"].lexicon.check(text))
+        text, check = progress_sample(t.numpy_model(), run["corpus"], LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, rng)
+        run["live_sample"] = (t.step, text, check)
         run["last_sample"] = time.monotonic()
     return reason
 

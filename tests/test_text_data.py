@@ -129,3 +129,41 @@ def _zip(files: dict) -> bytes:
 def test_bad_model_zips_are_refused_with_reasons(data, match):
     with pytest.raises(CorpusError, match=match):
         import_model_zip(data)
+
+
+class _Recorder:
+    """A TokenModel that always predicts "a" for sure, and records what it was fed."""
+
+    def __init__(self, corpus):
+        self.fed, self.a = [], corpus.stoi["a"]
+        self.v = corpus.vocab_size
+
+    def initial_state(self):
+        return None
+
+    def next_token_probs(self, state, token):
+        self.fed.append(token)
+        p = np.zeros(self.v)
+        p[self.a] = 1.0
+        return p, state
+
+
+def test_progress_sample_starts_after_a_blank_line_when_the_text_has_them():
+    from core.text_data import progress_sample
+
+    play = TextCorpus(make_text())  # speeches separated by blank lines
+    m = _Recorder(play)
+    text, check = progress_sample(m, play, 5, 0.8, np.random.default_rng(0))
+    nl = play.stoi["\n"]
+    assert play.has_blank_lines and m.fed[:2] == [nl, nl] and text == "aaaaa"
+    assert check == play.lexicon.check(text) and check.n_words == 0  # "aaaaa" may go on: not a complete word
+
+    prose = TextCorpus("one line of prose after another\n" * 100)
+    m = _Recorder(prose)
+    progress_sample(m, prose, 3, 0.8, np.random.default_rng(0))
+    assert not prose.has_blank_lines and m.fed[0] == prose.stoi["\n"] and len(m.fed) == 3  # after one newline only
+
+    no_newline = TextCorpus("abc " * 500)
+    m = _Recorder(no_newline)
+    progress_sample(m, no_newline, 2, 0.8, np.random.default_rng(0))
+    assert m.fed[0] is None  # no newline in the vocabulary: starts from no input

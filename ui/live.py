@@ -24,7 +24,7 @@ SliceFn = Callable[[], "str | None"]  # runs one bounded slice; returns a stop r
 # slice runs, so refreshes would otherwise run back to back; measured with Streamlit 1.67 and Chromium, the
 # page then sometimes kept showing elements of an earlier refresh for several seconds (the live sample
 # under the chart stayed put while the server had a newer one). 0.05 s was enough in bench/browser.py runs;
-# 0.1 s leaves a margin for a busy machine, and costs ~1/8 of a 0.7 s refresh.
+# 0.1 s leaves a margin for a busy machine, and costs ~1/8 of a Text-lab refresh (~0.8 s).
 SETTLE_S = 0.1
 
 
