@@ -2,7 +2,7 @@
 
 Split: the bundled names shuffled with a fixed seed, the last 10% held out. ``DinoTrainer`` (the page's
 defaults: ``DinoConfig()``, only the iteration cap lifted so the time budget decides) trains on the rest
-in the page's slices (chunks of 25 names, ``ui.live.timed_slice``). Held-out NLL per character: each name
+in the page's slices (``core.dino_lab.DinoLab.run_slice``: the lab object the page uses). Held-out NLL per character: each name
 is read from the zero state as the course samples (X = [None] + name, Y = name + '\\n'), summed
 cross-entropy over all names / number of predicted characters (letters + the closing newline).
 Baseline: a bigram count model P(c | previous c) with add-one smoothing (as in makemore), '\\n' as the
@@ -11,7 +11,6 @@ start and end symbol, fitted on the same training names.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import numpy as np
@@ -60,8 +59,8 @@ def rnn_nll(trainer, test: list[str]) -> float:
 
 
 def run(s: Settings) -> dict:
-    from core.dino import DinoConfig, DinoTrainer, load_names
-    from ui.live import timed_slice
+    from core.dino import DinoConfig, load_names
+    from core.dino_lab import DinoLab
 
     names = load_names(DINOS)
     train, test = split_names(names)
@@ -69,8 +68,9 @@ def run(s: Settings) -> dict:
     dropped = [n for n in test if not set(n) <= train_chars]
     test = [n for n in test if set(n) <= train_chars]
     config = replace(DinoConfig(), iterations=10**9)
-    trainer = DinoTrainer(train, config)
-    slice_s = _page_slice_seconds()
+    lab = DinoLab()
+    trainer = lab.configure("bench", train, config)
+    slice_s = lab.schedule.slice_s
     bigram = bigram_nll(train, test, trainer.chars)
     curve = [dict(trained_s=0.0, iterations=0, nll=rnn_nll(trainer, test))]
     trained = 0.0
@@ -78,20 +78,20 @@ def run(s: Settings) -> dict:
     next_check = s.dino_check_every_s
     while trained < s.dino_seconds:
         t0 = now()
-        timed_slice(lambda: trainer.train_steps(25).stopped_reason, slice_s)
+        lab.run_slice()
         trained += now() - t0
         if trained >= next_check or trained >= s.dino_seconds:
             nll = rnn_nll(trainer, test)
-            curve.append(dict(trained_s=round(trained, 2), iterations=trainer.iteration, nll=nll))
+            curve.append(dict(trained_s=round(trained, 2), iterations=trainer.step, nll=nll))
             if beat_at is None and nll < bigram:
                 beat_at = round(trained, 2)
             next_check += s.dino_check_every_s
     final = curve[-1]
-    log(f"[dino] {trainer.iteration} names in {trained:.1f} s; held-out NLL {final['nll']:.4f} vs bigram {bigram:.4f}; beat at {beat_at}")
+    log(f"[dino] {trainer.step} names in {trained:.1f} s; held-out NLL {final['nll']:.4f} vs bigram {bigram:.4f}; beat at {beat_at}")
     return dict(
-        iterations_per_s=trainer.iteration / trained,
+        iterations_per_s=trainer.step / trained,
         trained_s=round(trained, 2),
-        iterations=trainer.iteration,
+        iterations=trainer.step,
         heldout_nll_per_char=final["nll"],
         bigram_nll_per_char=float(bigram),
         beats_bigram=bool(final["nll"] < bigram),
@@ -103,13 +103,3 @@ def run(s: Settings) -> dict:
             heldout_chars=sum(len(n) + 1 for n in test), slice_s=slice_s, bigram_smoothing="add-one",
         ),
     )
-
-
-def _page_slice_seconds() -> float:
-    from bench.common import ROOT
-
-    try:
-        m = re.search(r"^SLICE_SECONDS\s*=\s*([0-9.]+)", (ROOT / "pages" / "dinosaurs.py").read_text(), re.M)
-        return float(m.group(1)) if m else 0.3
-    except OSError:
-        return 0.3

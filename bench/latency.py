@@ -8,7 +8,7 @@ cheap steps so its distributions are peaked), hidden 128 and 512:
 * ``keras_tf_function``  the TensorFlow text-generation tutorial's ``OneStep``: a ``tf.function`` that runs
   one step of the embedding, the recurrent cell(s) with carried states and the Dense layer, then draws the
   next character with ``tf.random.categorical`` inside the function.
-* ``project``            what the Text lab's Generate button runs: ``trainer.numpy_model()`` (weights
+* ``project``            what the Text lab's Generate button runs: ``trainer.token_model()`` (weights
   snapshot) + ``core.sampling.generate`` (temperature 1, with the inspector records), timed together.
 * ``project_blas1``      the same with NumPy's OpenBLAS limited to one thread (not what the app does today:
   shows what OpenBLAS's threading costs a one-vector-at-a-time sampler on a small machine).
@@ -25,7 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from bench.appdriver import new_trainer
+from core.text_lab import new_trainer
 from bench.blas import blas_threads, get_threads
 from bench.common import Settings, bundled_corpus, log, median, now
 
@@ -43,7 +43,7 @@ class OneStep:
     def __init__(self, model):
         import tensorflow as tf
 
-        from core.keras_rnn import _rnn_layers
+        from core.keras_model import rnn_layers as _rnn_layers
 
         self.tf = tf
         self.emb = model.layers[0]
@@ -109,7 +109,7 @@ def predict_generate(model, n: int, prime: list[int], rng) -> list[int]:
 
 
 def run(s: Settings) -> dict:
-    from core.keras_rnn import RNNConfig
+    from core.keras_model import RNNConfig
     from core.sampling import generate
 
     corpus = bundled_corpus(s)
@@ -131,7 +131,7 @@ def run(s: Settings) -> dict:
         # warm-up (tracing, first predict calls) excluded
         one.generate(3, nl)
         predict_generate(model, 3, [nl], rng)
-        generate(t.numpy_model(), 5, rng=rng, first_input=nl)
+        generate(t.token_model(), 5, rng=rng, first_input=nl)
 
         reps = dict(keras_predict=[], keras_tf_function=[], project=[], project_blas1=[], project_step_only=[])
         for r in range(s.repeats):
@@ -142,13 +142,13 @@ def run(s: Settings) -> dict:
             one.generate(s.sample_chars, nl)
             reps["keras_tf_function"].append((now() - t0) * 1e3 / s.sample_chars)
             t0 = now()
-            generate(t.numpy_model(), s.sample_chars, temperature=1.0, rng=rng, first_input=nl)
+            generate(t.token_model(), s.sample_chars, temperature=1.0, rng=rng, first_input=nl)
             reps["project"].append((now() - t0) * 1e3 / s.sample_chars)
             with blas_threads(1) as ok:
                 t0 = now()
-                generate(t.numpy_model(), s.sample_chars, temperature=1.0, rng=rng, first_input=nl)
+                generate(t.token_model(), s.sample_chars, temperature=1.0, rng=rng, first_input=nl)
                 reps["project_blas1"].append((now() - t0) * 1e3 / s.sample_chars if ok else None)
-                npm = t.numpy_model()
+                npm = t.token_model()
                 state, tok = npm.initial_state(), nl
                 t0 = now()
                 for _ in range(s.sample_chars):
@@ -160,7 +160,7 @@ def run(s: Settings) -> dict:
         # agreement: teacher-forced validation text through every path
         ids = corpus.val_ids[: s.equal_chars + 1]
         ref = _softmax64(np.asarray(model(np.asarray([ids], np.int32), training=False))[0])  # (T+1, V)
-        npm = t.numpy_model()
+        npm = t.token_model()
         state = npm.initial_state()
         rows = []
         for tok in ids:

@@ -1,6 +1,6 @@
 """3. Quality against time: validation nats per character after fixed training-time budgets.
 
-The app's defaults (``core.keras_rnn.RNNConfig()``) with the cell and hidden size overridden (GRU and LSTM
+The app's defaults (``core.keras_model.RNNConfig()``) with the cell and hidden size overridden (GRU and LSTM
 256), trained by ``SequenceTrainer`` in the app's slices. The budget is the trainer's own ``elapsed_s``:
 wall time inside ``train_steps``, including the first call's tracing (a student waits for it too), and
 excluding the validation passes. Validation: the last 10% of the text (never trained on) in
@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from bench.appdriver import AppDriver, new_trainer
+from bench.appdriver import AppDriver
 from bench.common import Settings, bundled_corpus, log, now, tiny_corpus
 
 VAL_SEQ, VAL_BATCH = 100, 64
@@ -29,8 +29,8 @@ def val_batches(corpus, windows: int | None):
 
 def train_for(corpus, config, budgets, windows) -> dict:
     batches = val_batches(corpus, windows)
-    t = new_trainer(corpus, config, val_batches=lambda: batches)
-    d = AppDriver(t, corpus, ui_work=False)
+    d = AppDriver(corpus, config, ui_work=False, val_batches=lambda: batches)
+    t = d.t
     points = []
     wall0 = now()
     for b in sorted(budgets):
@@ -41,7 +41,7 @@ def train_for(corpus, config, budgets, windows) -> dict:
                 log("   stopped:", reason)
                 stops.append(reason)
         val = t.evaluate()
-        recent = [v for v in t.history.values["train"][-50:]]
+        recent = [v for v in t.history.train.values["loss"][-50:]]
         points.append(
             dict(budget_s=b, trained_s=round(t.elapsed_s, 2), steps=t.step, chars_seen=t.tokens_seen, val_nats_per_char=val,
                  train_nats_per_char_last50=float(np.mean(recent)) if recent else None, stops=stops)
@@ -53,7 +53,7 @@ def train_for(corpus, config, budgets, windows) -> dict:
 
 
 def run(s: Settings) -> dict:
-    from core.keras_rnn import RNNConfig
+    from core.keras_model import RNNConfig
 
     base = RNNConfig()
     out: dict = dict(defaults=base.label(), budgets_s=list(s.quality_budgets), tiny_budgets_s=list(s.tiny_budgets))

@@ -249,13 +249,13 @@ def markdown(r: dict) -> str:
             "bundled Shakespeare (so the distributions are not uniform), temperature 1. "
             "`model.predict` reads the whole text so far at every step; the `tf.function` one-step (the TensorFlow "
             "tutorial's `OneStep`) carries the cell states and draws with `tf.random.categorical`; the project's time "
-            "includes the weights snapshot (`trainer.numpy_model()`) and `core.sampling.generate` with its inspector records."
+            "includes the weights snapshot (`trainer.token_model()`) and `core.sampling.generate` with its inspector records."
         )
         L.append("")
         L.append("| Method | " + " | ".join(f"hidden {h}: ms/char" for h in hs) + " | " + " | ".join(f"time ÷ project's, {h}" for h in hs) + " |")
         L.append("|---|" + "---|" * (2 * len(hs)))
         for k, label in (("keras_predict", "`model.predict` per step"), ("keras_tf_function", "`tf.function` one step (OneStep)"),
-                         ("project", "**project** (`numpy_model()` + `generate`), as the app runs it"),
+                         ("project", "**project** (`token_model()` + `generate`), as the app runs it"),
                          ("project_blas1", "project, OpenBLAS limited to 1 thread"),
                          ("project_step_only", "`NumpyRNN.next_token_probs` alone, OpenBLAS 1 thread (floor)")):
             if not sp.get(k):

@@ -5,10 +5,10 @@ Competitors, interleaved round by round so that load on a shared machine hits al
 * ``seed_style``  the classic Keras text-generation tutorial: one-hot windows of 16 characters, LSTM 128,
   Dense softmax, RMSprop, batch 32, ``model.fit``; one prediction (the next character) per window.
 * ``plain_fit``   ``model.fit`` of the exact many-to-many model the project trains
-  (``core.keras_rnn.build_model`` + Adam with clipnorm + sparse cross-entropy from logits), same batch and
+  (``core.keras_model.build_model`` + Adam with clipnorm + sparse cross-entropy from logits), same batch and
   window length as the project's defaults; every position is a prediction.
 * ``project``     ``SequenceTrainer.train_steps`` driven the way the Text lab drives it: ~0.5 s slices of
-  ~0.25 s chunks (``ui.live.timed_slice``), with the page's periodic validation pass and live sample.
+  chunks (``core.text_lab.TextLab.run_slice``, through bench.appdriver), with the page's periodic validation pass and live sample.
 * (full mode) ``project_in_browser``: the Text lab itself in Chromium (bench/browser.py), LSTM 256.
 * (full mode) ``plain_fit_xla``: as plain_fit with ``jit_compile=True``.
 * (quick and full) ``project_slices_only``: the project's slices without the page's validation pass and
@@ -25,7 +25,7 @@ from dataclasses import asdict, replace
 
 import numpy as np
 
-from bench.appdriver import AppDriver, new_trainer
+from bench.appdriver import AppDriver
 from bench.common import Settings, bundled_corpus, log, median, now
 
 SEED_WINDOW, SEED_BATCH, SEED_HIDDEN = 16, 32, 128
@@ -95,7 +95,7 @@ class PlainFit:
     def __init__(self, corpus, config, seconds: float, *, jit: bool = False):
         import keras
 
-        from core.keras_rnn import CLIPNORM, build_model
+        from core.keras_model import CLIPNORM, build_model
 
         self.name = "plain_fit_xla" if jit else "plain_fit"
         self.corpus, self.config, self.seconds = corpus, config, seconds
@@ -131,9 +131,9 @@ class Project:
 
     def __init__(self, corpus, config, seconds: float, *, ui_work: bool = True):
         self.name = "project" if ui_work else "project_slices_only"
-        self.trainer = new_trainer(corpus, config)
-        self.driver = AppDriver(self.trainer, corpus, ui_work=ui_work)
-        self.ticks = max(1, round(seconds / self.driver.c["SLICE_SECONDS"]))
+        self.driver = AppDriver(corpus, config, ui_work=ui_work)
+        self.trainer = self.driver.t
+        self.ticks = max(1, round(seconds / self.driver.schedule.slice_s))
 
     def warm_up(self) -> None:
         self.driver.tick()  # traces the train and eval functions
@@ -168,7 +168,7 @@ def _get_rate(result: dict, key: str) -> float | None:
 
 
 def run(s: Settings) -> dict:
-    from core.keras_rnn import RNNConfig
+    from core.keras_model import RNNConfig
 
     corpus = bundled_corpus(s)
     base = RNNConfig()
@@ -196,15 +196,7 @@ def run(s: Settings) -> dict:
                 else dict(asdict(cfg), counts="batch x seq_len predicted characters per step")
             )
             if c.name.startswith("project"):
-                cc = c.driver.c
-                ui = (
-                    f"validation every {cc['EVAL_EVERY_S']} s and a {cc['LIVE_SAMPLE_CHARS']}-character sample every {cc['SAMPLE_EVERY_S']} s included"
-                    if c.driver.ui_work else "without the page's validation pass and live sample"
-                )
-                settings["driven_as"] = (
-                    f"{cc['SLICE_SECONDS']} s slices (ui.live.timed_slice) of ~0.25 s chunks, {ui}; the page's settling pause "
-                    f"after each refresh (ui.live.SETTLE_S), chart rendering and the browser are not (see project_in_browser in full mode)"
-                )
+                settings["driven_as"] = c.driver.describe()
             result[c.name + suffix] = dict(
                 chars_per_s=median(reps[c.name]), repeats=[round(x, 1) for x in reps[c.name]], hidden=hidden, settings=settings
             )

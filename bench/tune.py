@@ -22,7 +22,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from bench.appdriver import AppDriver, new_trainer  # noqa: E402
+from bench.appdriver import AppDriver  # noqa: E402
 from bench.common import RESULTS, bundled_corpus, log, now, quiet_tensorflow, settings_for, tiny_corpus  # noqa: E402
 from bench.quality import val_batches  # noqa: E402
 
@@ -30,7 +30,7 @@ DEFAULT_GRID = "lstm:2e-3:100:64,lstm:5e-3:100:64,lstm:1e-2:100:64,gru:2e-3:100:
 
 
 def parse(spec: str, hidden: int, embed: int | None):
-    from core.keras_rnn import RNNConfig
+    from core.keras_model import RNNConfig
 
     out = []
     for item in spec.split(","):
@@ -63,8 +63,8 @@ def main(argv=None) -> int:
     configs = parse(args.configs, args.hidden, args.embed)
     runs = []
     for cfg in configs:
-        t = new_trainer(corpus, cfg, val_batches=lambda: batches)
-        runs.append(dict(cfg=cfg, t=t, d=AppDriver(t, corpus, ui_work=False), points=[], next=0))
+        d = AppDriver(corpus, cfg, ui_work=False, val_batches=lambda: batches)
+        runs.append(dict(cfg=cfg, t=d.t, d=d, points=[], next=0))
     checkpoints = [args.budget * f for f in (0.25, 0.5, 0.75, 1.0)]
     wall0 = now()
     while any(r["next"] < len(checkpoints) for r in runs):

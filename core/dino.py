@@ -3,7 +3,8 @@
 The course trains in one long loop: shuffle the names, then for iteration j take name j % N, build
 X = [None] + indices, Y = X[1:] + ['\\n'], call optimize(), carry the last hidden state over to the next
 name, keep a smoothed loss (0.999 * loss + 0.001 * current) and print samples every so often.
-``DinoTrainer.train_steps(n)`` runs n of those iterations and returns, so a page can redraw in between.
+``DinoTrainer.train_steps(n)`` runs n of those iterations and returns, so a page can redraw in between; it
+implements the shared trainer interface (core.trainer), where a step is one name.
 
 Simplified on purpose: names are lower-cased and stripped; any character that sorts before '\\n'
 (control characters) is dropped so that '\\n' keeps index 0 of ``chars = sorted(set(text))``.
@@ -12,12 +13,13 @@ Simplified on purpose: names are lower-cased and stripped; any character that so
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from core import numpy_rnn as nr
-from core.history import LossHistory
+from core.text_data import char_label
+from core.trainer import History, Stop, StopKind, TrainReport
 
 MAX_HIDDEN = 512  # the page's hidden-size ceiling (one name per step stays fast below this)
 MAX_NAME_LENGTH = 60  # longer lines are cut when names are loaded
@@ -31,7 +33,7 @@ class DinoConfig:
     seed: int = 0  # seeds the weights, the name order and the samples
     sample_every: int = 1000  # show a fresh batch of samples every this many names
     samples_per_batch: int = 7  # names in each fresh batch, as in the course
-    clip_value: float = 5.0  # element-wise gradient clip
+    clip_value: float = 5.0  # element-wise gradient clip (the course's 5)
 
 
 def clean_names(text: str) -> list[str]:
@@ -49,17 +51,11 @@ def load_names(path) -> list[str]:
         return clean_names(f.read())
 
 
-@dataclass
-class TrainReport:
-    """What one slice of training did."""
-
-    losses: list[float] = field(default_factory=list)  # raw loss per name in this slice
-    stopped_reason: str | None = None  # set when training had to stop (NaN, finished)
-    samples: list[str] | None = None  # a fresh batch of sampled names, when one was due
-
-
 class DinoTrainer:
-    """Owns one model, its data order and its loss history; advances a bounded number of names at a time."""
+    """Owns one model, its data order and its loss history; advances a bounded number of names at a time.
+
+    ``history.train`` holds the loss of every name ("loss") and the course's smoothed loss ("smooth").
+    """
 
     def __init__(self, names: list[str], config: DinoConfig = DinoConfig()):
         if not names:
@@ -78,10 +74,10 @@ class DinoTrainer:
         self.order = rng.permutation(len(self.names))  # the course shuffles once
         self.sample_rng = np.random.default_rng(config.seed + 1)
         self.a_prev = np.zeros((config.n_a, 1))
-        self.iteration = 0
+        self.step = 0  # names trained on (the course's iteration count)
         # the course starts the smoothed loss at the loss of a uniform guess over ~7 characters
         self.smooth_loss = -np.log(1.0 / vocab_size) * 7
-        self.history = LossHistory(names=("loss", "smooth"))
+        self.history = History()
         self.sample_batches: list[tuple[int, list[str]]] = []  # (iteration, names) shown during training
         self._good = copy.deepcopy(self.parameters)
 
@@ -99,45 +95,53 @@ class DinoTrainer:
 
     @property
     def done(self) -> bool:
-        return self.iteration >= self.config.iterations
+        return self.step >= self.config.iterations
 
     # --- training -------------------------------------------------------------------------------
     def train_steps(self, n: int) -> TrainReport:
         """Train on up to n names (fewer if the iteration budget ends); never more."""
         report = TrainReport()
-        n = max(0, min(int(n), self.config.iterations - self.iteration))
+        n = max(0, min(int(n), self.config.iterations - self.step))
         if self._finite():
             self._good = copy.deepcopy(self.parameters)  # the weights to fall back to if this slice diverges
         for _ in range(n):
-            X, Y = self.example(self.iteration)
-            loss, _, a_last = nr.optimize(X, Y, self.a_prev, self.parameters, self.learning_rate)
+            X, Y = self.example(self.step)
+            loss, _, a_last = nr.optimize(X, Y, self.a_prev, self.parameters, self.learning_rate, self.config.clip_value)
             if not np.isfinite(loss) or not self._finite():
                 self.parameters = copy.deepcopy(self._good)
                 self.a_prev = np.zeros_like(self.a_prev)
-                report.stopped_reason = (
-                    f"The loss became {loss} at iteration {self.iteration}: training stopped and the weights "
-                    "from before this slice were kept. Try a smaller learning rate."
+                report.stop = Stop(
+                    StopKind.DIVERGED,
+                    f"The loss became {loss} at name {self.step + 1:,}: training stopped and the weights from before "
+                    "this slice were kept. Try a smaller learning rate.",
                 )
                 return report
             self.a_prev = a_last
-            self.iteration += 1
+            self.step += 1
             self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
-            self.history.append(self.iteration, loss=loss, smooth=self.smooth_loss)
+            self.history.record(self.step, loss, self.smooth_loss)
             report.losses.append(loss)
-            if self.iteration % self.config.sample_every == 0:
+            if self.step % self.config.sample_every == 0:
                 batch = self.sample_names(self.config.samples_per_batch, 1.0, self.sample_rng)
-                self.sample_batches.append((self.iteration, [name for name, _ in batch]))
+                self.sample_batches.append((self.step, [name for name, _ in batch]))
                 self.sample_batches = self.sample_batches[-20:]  # bounded
-                report.samples = self.sample_batches[-1][1]
         if self.done:
-            report.stopped_reason = f"Finished: {self.iteration} names trained."
+            report.stop = Stop(StopKind.FINISHED, f"Finished: {self.step:,} names trained.")
         return report
+
+    def evaluate(self) -> None:
+        """No validation split in this lab (as in the course): every name is trained on."""
+        return None
+
+    def param_count(self) -> int:
+        return int(sum(p.size for p in self.parameters.values()))
 
     def _finite(self) -> bool:
         return all(np.all(np.isfinite(p)) for p in self.parameters.values())
 
     # --- sampling -------------------------------------------------------------------------------
-    def model(self) -> nr.NumpyCharRNN:
+    def token_model(self) -> nr.NumpyCharRNN:
+        """The current weights as a core.sampling.TokenModel (shared, not copied: sample between slices)."""
         return nr.NumpyCharRNN(self.parameters)
 
     def decode(self, indices) -> str:
@@ -158,4 +162,4 @@ class DinoTrainer:
     @property
     def labels(self) -> list[str]:
         """Printable labels for the vocabulary (for charts)."""
-        return ["\\n" if c == "\n" else ("␣" if c == " " else c) for c in self.chars]
+        return [char_label(c) for c in self.chars]

@@ -60,3 +60,19 @@ class Lexicon:
             if m.group(1) in self.speakers and m.group(1) not in found:
                 found.append(m.group(1))
         return SampleCheck(n_words=len(words), n_real=n_real, speakers=tuple(found), speaker_lines=lines)
+
+
+def describe_check(check: SampleCheck, lexicon: Lexicon) -> str:
+    """One line under a sample: how many of its words are real, and which real speaker names it used."""
+    if not check.n_words:
+        line = "No complete words yet."
+    else:
+        line = f"**{check.real_fraction:.0%} real words**: {check.n_real} of the sample's {check.n_words} words occur in the training text."
+    if lexicon.has_speakers:
+        if check.speakers:
+            line += " Speaker names from the text: " + ", ".join(check.speakers) + "."
+        elif check.speaker_lines:
+            line += f" {check.speaker_lines} speaker line(s), with made-up names."
+        else:
+            line += " No speaker lines yet."
+    return line

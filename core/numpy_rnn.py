@@ -12,7 +12,7 @@ A training example for the name "rex" with vocabulary ['\\n', 'a', ..., 'z'] is
     X = [None, ix('r'), ix('e'), ix('x')]        Y = X[1:] + [ix('\\n')]
 
 Simplified on purpose, as in the course: one name per update (no batches), plain SGD with element-wise
-gradient clipping at +-5, parameters kept in a dict, Python loops over time steps. The vocabulary size is
+gradient clipping (at +-5 by default), parameters kept in a dict, Python loops over time steps. The vocabulary size is
 always read from the parameters' shapes, so any character set works. Two numerical guards the course
 leaves out: softmax subtracts the max, and the loss uses a floor on probabilities so it stays finite.
 """
@@ -124,11 +124,11 @@ def update_parameters(parameters: Parameters, gradients: Gradients, lr: float) -
     return parameters
 
 
-def optimize(X: list, Y: list, a_prev: np.ndarray, parameters: Parameters, learning_rate: float = 0.01):
-    """Forward, backward, clip at 5, update. Returns (loss, gradients, a_last (n_a, 1))."""
+def optimize(X: list, Y: list, a_prev: np.ndarray, parameters: Parameters, learning_rate: float = 0.01, clip_value: float = 5.0):
+    """Forward, backward, clip at ``clip_value`` (the course's 5), update. Returns (loss, gradients, a_last (n_a, 1))."""
     loss, cache = rnn_forward(X, Y, a_prev, parameters)
     gradients, a = rnn_backward(X, Y, parameters, cache)
-    gradients = clip(gradients, 5)
+    gradients = clip(gradients, clip_value)
     parameters = update_parameters(parameters, gradients, learning_rate)
     return loss, gradients, a[len(X) - 1]
 

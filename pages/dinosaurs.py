@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import streamlit as st
 
 from core import charts
-from core.dino import MAX_HIDDEN, DinoConfig, DinoTrainer, clean_names, load_names
-from core.textio import MB, UploadError, decode_text
+from core.dino import MAX_HIDDEN, DinoConfig
+from core.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
+from core.textio import MB
 from ui import live, persist
 from ui.inspector import render_inspector
 from ui.nav import start_page
@@ -17,104 +15,52 @@ from ui.nav import start_page
 start_page()
 persist.keep("dino_source", "dino_latin1", "dino_n_a", "dino_lr", "dino_iters", "dino_seed", "dino_sample_every", "dino_temp", "dino_how_many", "dino_sample_seed")
 
-KEY = "dino"
-DATA = Path(__file__).resolve().parent.parent / "data" / "dinos.txt"
-MAX_UPLOAD = 5 * MB  # name lists are small; this keeps one name per step fast
-SLICE_SECONDS = 0.5  # training time per refresh (one refresh a second)
 ss = st.session_state
+lab = live.session_lab(DinoLab)
 
 st.title("🦕 Dinosaur names")
 st.caption("A character-level RNN from scratch in numpy, trained one name at a time with clipped SGD.")
 
 
 @st.cache_data(show_spinner=False)
-def bundled_names() -> list[str]:
-    return load_names(DATA)
+def bundled() -> list[str]:
+    return bundled_names()
 
 
-# ---------------------------------------------------------------------------------------------- corpus
 def corpus_picker() -> tuple[str, list[str]] | None:
     """Returns (corpus id, names) or None when the chosen corpus can't be used (a message is shown)."""
     source = st.radio("Names to learn from", ["Bundled dinosaur names", "Upload a name list"], horizontal=True, key="dino_source")
     if source == "Bundled dinosaur names":
-        return "bundled", bundled_names()
-    up = st.file_uploader(
-        f"A .txt file, one name per line (UTF-8, up to {MAX_UPLOAD // MB} MB)", type=["txt"], key="dino_upload"
-    )
+        return "bundled", bundled()
+    up = st.file_uploader(f"A .txt file, one name per line (UTF-8, up to {MAX_UPLOAD // MB} MB)", type=["txt"], key="dino_upload")
+    kept = lab.upload
     if up is None:
-        kept = ss.get("dino_uploaded")
-        if kept is not None:
-            # the uploader forgets its file when the student visits another page; the session keeps the names
-            st.caption(f"Using your earlier upload **{kept[1]}** ({len(kept[2]):,} names). Upload another file to replace it.")
-            return f"upload:{kept[0]}", kept[2]
+        if kept.result is not None:
+            st.caption(f"Using your earlier upload **{kept.name}** ({len(kept.result):,} names). Upload another file to replace it.")
+            return f"upload:{kept.key[0]}", kept.result
         st.info("Upload a list of names to train on (for example Pokémon, cities or baby names).")
         return None
-    latin1 = ss.get("dino_latin1", False)
-    try:
-        text, note = decode_text(up.getvalue(), max_bytes=MAX_UPLOAD, allow_latin1=latin1, what="name list")
-    except UploadError as exc:
-        st.error(str(exc))
-        if "Latin-1" in str(exc):
+    kept = lab.read_upload(up.file_id, up.name, up.getvalue(), bool(ss.get("dino_latin1", False)))
+    if kept.result is None:
+        st.error(kept.message)
+        if "Latin-1" in (kept.message or ""):
             st.checkbox("Read it as Latin-1", key="dino_latin1")
         return None
-    names = clean_names(text)
-    if len(names) < 10:
-        st.error(f"The list has {len(names)} usable names after removing blank lines; at least 10 are needed.")
-        return None
-    if note:
-        st.info(note)
+    if kept.message:
+        st.info(kept.message)
+    names = kept.result
     st.caption(f"{len(names)} names, {len(set(''.join(names)))} distinct characters (lower-cased, blank lines removed).")
-    ss["dino_uploaded"] = (up.file_id, up.name, names)
     return f"upload:{up.file_id}", names
 
 
-# ---------------------------------------------------------------------------------------------- model
-def current_trainer(corpus_id: str, names: list[str], config: DinoConfig) -> DinoTrainer:
-    """The session's trainer; a new one when the hidden size, seed or corpus changed (and say so)."""
-    t: DinoTrainer | None = ss.get(KEY)
-    if t is not None and ss.get("dino_corpus") == corpus_id and t.config.n_a == config.n_a and t.config.seed == config.seed:
-        # learning rate, budget and sampling interval apply to the running model
-        t.learning_rate = config.learning_rate
-        t.config = config
-        return t
-    if t is not None:
-        changes = live.changes(("hidden size", t.config.n_a, config.n_a), ("seed", t.config.seed, config.seed))
-        if ss.get("dino_corpus") != corpus_id:
-            changes.append("a different name list")
-        ss["dino_restart_note"] = "The model was restarted from scratch (" + ", ".join(changes) + ")."
-        live.stop(KEY)
-    t = DinoTrainer(names, config)
-    ss[KEY] = t
-    ss["dino_corpus"] = corpus_id
-    ss.pop("dino_sampled", None)
-    return t
-
-
-def run_slice() -> str | None:
-    t: DinoTrainer = ss[KEY]
-
-    def chunk() -> str | None:
-        return t.train_steps(25).stopped_reason
-
-    return live.timed_slice(chunk, SLICE_SECONDS)
-
-
 def render_training() -> None:
-    t: DinoTrainer = ss[KEY]
-    h = t.history
+    t = lab.trainer
     c1, c2, c3 = st.columns(3)
-    c1.metric("Names trained on", f"{t.iteration:,}", help=f"The run stops by itself at {t.config.iterations:,}.")
+    c1.metric("Names trained on", f"{t.step:,}", help=f"The run stops by itself at {t.config.iterations:,}.")
     c2.metric("Smoothed loss", f"{t.smooth_loss:.2f}")
-    last = h.last("loss")
+    last = t.history.train.last("loss")
     c3.metric("Last name's loss", "–" if last is None else f"{last:.2f}")
-    fig = charts.loss_figure(
-        [
-            charts.Series("raw loss per name", h.steps, h.values["loss"], width=1, opacity=0.35),
-            charts.Series("smoothed loss (course)", h.steps, h.values["smooth"], width=3),
-        ],
-        x_title="iteration (names)",
-        y_title="loss (nats per name)",
-    )
+    fig = charts.loss_figure(lab.loss_series(), x_title=lab.chart_x, y_title=lab.chart_y)
     st.plotly_chart(fig, key="dino_loss_chart", config={"displayModeBar": False})
     if t.sample_batches:
         it, batch = t.sample_batches[-1]
@@ -148,29 +94,30 @@ with left:
     seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="dino_seed", help="Changing it starts a new model.")
     sample_every = st.select_slider("Show samples every", [100, 250, 500, 1000, 2000, 5000], 1000, key="dino_sample_every")
     config = DinoConfig(n_a=int(n_a), learning_rate=float(lr), iterations=int(iterations), seed=int(seed), sample_every=int(sample_every))
-    trainer = current_trainer(corpus_id, names, config)
-    note = ss.pop("dino_restart_note", None)
+    trainer = lab.configure(corpus_id, names, config)
+    note = lab.take_restart_note()
     if note:
         st.info(note)
-    live.controls(KEY, run_slice, disabled=trainer.done)
+    live.controls(lab, disabled=trainer.done)
     if trainer.done:
         st.caption("The iteration budget is used up: raise it to keep training, or change the seed to start over.")
     st.caption(
         f"{len(names):,} names · vocabulary of {trainer.vocab_size} characters · "
-        f"{sum(p.size for p in trainer.parameters.values()):,} parameters"
+        f"{trainer.param_count():,} parameters"
     )
     with st.expander("What is happening", expanded=True):
-        st.markdown("For each name, step by step (x⁽¹⁾ is the zero vector, the name ends with `\\n`):")
+        st.markdown("For each name, step by step (x⁽¹⁾ is the zero vector; the name ends with a newline, shown as `⏎`):")
         st.latex(r"\small a^{\langle t \rangle} = \tanh(W_{ax} x^{\langle t \rangle} + W_{aa} a^{\langle t-1 \rangle} + b)")
         st.latex(r"\small \hat y^{\langle t \rangle} = \mathrm{softmax}(W_{ya} a^{\langle t \rangle} + b_y)")
         st.latex(r"\small \mathcal{L} = -\sum_t \log \hat y^{\langle t \rangle}_{y^{\langle t \rangle}}")
         st.markdown("Back-propagation through time gives the gradients, which are **clipped** element-wise before the SGD step:")
-        st.latex(r"\small dW \leftarrow \min(\max(dW, -5), 5)")
+        clip = f"{trainer.config.clip_value:g}"
+        st.latex(rf"\small dW \leftarrow \min(\max(dW, -{clip}), {clip})")
         st.latex(r"\small W \leftarrow W - \alpha\, dW")
 
 with right:
     st.subheader("Training")
-    live.live_area(KEY, run_slice, render_training, interval=1.0)
+    live.live_area(lab, render_training)
 
 st.divider()
 st.subheader("Sample new names")
@@ -179,10 +126,9 @@ temperature = s1.slider("Temperature (0 = always the most likely letter)", 0.0, 
 how_many = s2.number_input("How many names", 1, 100, 10, key="dino_how_many")
 sample_seed = s3.number_input("Sampling seed", 0, 2**31 - 1, 0, key="dino_sample_seed")
 if st.button("Sample names", key="dino_sample_btn"):
-    rng = np.random.default_rng(int(sample_seed))
-    ss["dino_sampled"] = trainer.sample_names(int(how_many), float(temperature), rng)
+    lab.sample(int(how_many), float(temperature), int(sample_seed))
 
-sampled = ss.get("dino_sampled")
+sampled = lab.sampled
 if sampled:
     new = sum(1 for n, _ in sampled if n and trainer.is_new(n))
     st.markdown(f"{new} of {len(sampled)} names are new (not in the training list).")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import streamlit as st
 
 from core import charts
 from core import music_codec as mc
 from core import music_data as md
-from core.sampling import generate
+from core.keras_model import RNNConfig
+from core.music_lab import EMBED_DIM, MusicLab, notes_after
 from ui import live, persist
 from ui.inspector import render_inspector
 from ui.nav import start_page
@@ -22,12 +21,10 @@ persist.keep(
     "music_prime_len",
 )
 
-KEY = "music"
-SLICE_SECONDS = 0.4  # training time per refresh
-EVAL_EVERY = 50  # validation loss every this many steps
 UPLOAD_LABEL = "Upload MIDI files"
 PRIME_COLOR, GEN_COLOR, UNTRAINED_COLOR = "#9e9e9e", "#08519c", "#d62728"
 ss = st.session_state
+lab = live.session_lab(MusicLab)
 
 st.title("🎵 Music")
 st.caption(
@@ -47,19 +44,14 @@ def wav_of_file(data: bytes) -> bytes:
     return mc.render_audio(mc.load_midi_bytes(data))
 
 
-def midi_of_values(values: tuple[str, ...], tempo: float) -> bytes:
-    return mc.midi_bytes(mc.values_to_midi(values, tempo=tempo))
-
-
 def style_label(style: str) -> str:
     return style.replace("_", " ").capitalize()
 
 
 # ---------------------------------------------------------------------------------------------- corpus
-def corpus_picker() -> tuple[str, md.MusicCorpus] | None:
-    """Returns (corpus id, corpus) or None when there is nothing usable yet (a message is shown)."""
-    styles = md.bundled_styles()
-    labels = {style_label(s): s for s in styles}
+def corpus_picker() -> md.MusicCorpus | None:
+    """The corpus to learn from, or None when there is nothing usable yet (a message is shown)."""
+    labels = {style_label(s): s for s in md.bundled_styles()}
     source = st.radio("Music to learn from", [*labels, UPLOAD_LABEL], horizontal=True, key="music_source")
     with st.expander("How music becomes values (codec settings)"):
         st.markdown(
@@ -79,43 +71,27 @@ def corpus_picker() -> tuple[str, md.MusicCorpus] | None:
             help="A simple key estimate (Krumhansl-Kessler profiles); pieces in different keys then share one vocabulary.",
         )
     options = mc.CodecOptions(max_chord=int(max_chord), transpose=bool(transpose))
-
     if source != UPLOAD_LABEL:
-        style = labels[source]
-        corpus_id = f"bundled:{style}:{options}"
-        if ss.get("music_corpus_id") != corpus_id:
-            with st.spinner("Reading the MIDI files…"):
-                pieces, problems = md.load_bundled(style, options)
-            ss["music_corpus_id"], ss["music_corpus"], ss["music_problems"] = corpus_id, md.MusicCorpus(pieces), list(problems)
-        return corpus_id, ss["music_corpus"]
-
+        with st.spinner("Reading the MIDI files…"):
+            return lab.use_bundled(labels[source], options)
     ups = st.file_uploader(
         f"MIDI files (.mid), up to {mc.MAX_FILE_BYTES // 2**20} MB each; several at once make a corpus",
         type=["mid", "midi"], accept_multiple_files=True, key="music_upload",
     )
     if not ups:
-        previous = ss.get("music_corpus_id", "")
-        if previous.startswith("upload:") and previous.endswith(f":{options}") and ss.get("music_corpus") is not None:
-            # the uploader forgets its files when the student visits another page; the session keeps the corpus
+        kept = lab.kept_upload(options)
+        if kept is not None:
             st.caption("Using your earlier upload. Upload files again to replace it.")
-            return previous, ss["music_corpus"]
+            return kept
         st.info("Upload one or more MIDI files to learn from (for example a few folk tunes or piano pieces).")
         return None
-    corpus_id = "upload:" + hashlib.sha1(",".join(f.file_id for f in ups).encode()).hexdigest()[:16] + f":{options}"
-    if ss.get("music_corpus_id") != corpus_id:
-        with st.spinner("Reading the MIDI files…"):
-            pieces, problems = md.load_uploads([(f.name, f.getvalue()) for f in ups], options)
-        ss["music_problems"] = problems
-        ss["music_corpus_id"] = corpus_id
-        ss["music_corpus"] = md.MusicCorpus(pieces) if pieces else None
-    problems = ss.get("music_problems") or []
-    if problems:
-        st.warning("Some files could not be used:\n" + "\n".join(f"- {p}" for p in problems))
-    corpus = ss.get("music_corpus")
+    with st.spinner("Reading the MIDI files…"):
+        corpus = lab.use_upload([(f.file_id, f.name, f.getvalue()) for f in ups], options)
+    if lab.problems:
+        st.warning("Some files could not be used:\n" + "\n".join(f"- {p}" for p in lab.problems))
     if corpus is None:
         st.error("None of the uploaded files could be used, so there is nothing to learn from yet.")
-        return None
-    return corpus_id, corpus
+    return corpus
 
 
 def show_corpus(corpus: md.MusicCorpus) -> None:
@@ -160,69 +136,16 @@ def show_corpus(corpus: md.MusicCorpus) -> None:
         a2.audio(wav_of_values(piece.values, piece.tempo), format="audio/wav")
 
 
-# ---------------------------------------------------------------------------------------------- model
-def current_trainer(corpus_id: str, corpus: md.MusicCorpus, config):
-    """The session's trainer; a new one when the corpus, hidden size or seed changed (and say so)."""
-    from core.keras_rnn import SequenceTrainer  # TensorFlow is imported only when the lab needs a model
-
-    t = ss.get(KEY)
-    if t is not None and ss.get("music_trainer_corpus") == corpus_id and t.config.same_architecture(config):
-        t.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
-        return t
-    if t is not None:
-        changes = live.changes(("hidden size", t.config.hidden, config.hidden), ("seed", t.config.seed, config.seed))
-        if ss.get("music_trainer_corpus") != corpus_id:
-            changes.append("a different corpus or codec setting")
-        ss["music_restart_note"] = "The model was restarted from scratch (" + ", ".join(changes or ["new settings"]) + ")."
-        live.stop(KEY)
-    with st.spinner("Building the LSTM (the first time loads TensorFlow)…"):
-        val = lambda: corpus.val_batches(64, config.seq_len)  # noqa: E731 - fixed held-out snippets
-        t = SequenceTrainer(len(corpus.vocab), config, corpus.sample_batch, val)
-        ss["music_untrained"] = t.numpy_model()  # the same weights before any training, for comparison
-    ss[KEY] = t
-    ss["music_trainer_corpus"] = corpus_id
-    ss["music_last_eval"] = 0
-    ss.pop("music_result", None)
-    return t
-
-
-def run_slice() -> str | None:
-    t = ss[KEY]
-    limit = int(ss.get("music_max_steps", 2000))
-
-    def chunk() -> str | None:
-        if t.step >= limit:
-            return f"Finished: {t.step:,} steps (the step limit). Raise it to keep training."
-        reason = t.train_steps(min(5, limit - t.step)).stopped_reason
-        if reason is None and t.step - int(ss.get("music_last_eval", 0)) >= EVAL_EVERY:
-            t.evaluate()
-            ss["music_last_eval"] = t.step
-        return reason
-
-    return live.timed_slice(chunk, SLICE_SECONDS)
-
-
+# ---------------------------------------------------------------------------------------------- training
 def render_training() -> None:
-    t = ss[KEY]
-    h, vh = t.history, t.val_history
+    t = lab.trainer
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Steps", f"{t.step:,}")
-    recent = h.values["train"][-20:]
-    c2.metric("Train loss (last 20)", "–" if not recent else f"{np.mean(recent):.2f}")
-    last_val = vh.last("val")
+    smooth, last_val = t.history.last_smooth(), t.history.last_val()
+    c2.metric("Train loss (running average)", "–" if smooth is None else f"{smooth:.2f}")
     c3.metric("Validation loss", "–" if last_val is None else f"{last_val:.2f}")
     c4.metric("Time trained", f"{t.elapsed_s:.0f} s")
-    ys = h.values["train"]
-    smooth = np.convolve(ys, np.ones(10) / 10, mode="valid").tolist() if len(ys) >= 10 else []
-    fig = charts.loss_figure(
-        [
-            charts.Series("train loss per batch", h.steps, ys, width=1, opacity=0.35),
-            charts.Series("train (moving average of 10)", h.steps[9:] if smooth else [], smooth, width=3),
-            charts.Series("validation (held-out pieces)", vh.steps, vh.values["val"], width=3, dash="dot"),
-        ],
-        x_title="step (one batch of snippets)",
-        y_title="loss (nats per value)",
-    )
+    fig = charts.loss_figure(lab.loss_series(), x_title=lab.chart_x, y_title=lab.chart_y)
     st.plotly_chart(fig, key="music_loss_chart", config={"displayModeBar": False})
     st.caption(
         f"A model that guesses uniformly among the {t.vocab_size} values has loss ln({t.vocab_size}) = {np.log(t.vocab_size):.2f}."
@@ -230,45 +153,39 @@ def render_training() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- page
-picked = corpus_picker()
-if picked is None:
+corpus = corpus_picker()
+if corpus is None:
     st.stop()
-corpus_id, corpus = picked
 show_corpus(corpus)
 
 st.divider()
 left, right = st.columns([1, 2], gap="large")
 with left:
     st.subheader("Model")
-    from core.keras_rnn import RNNConfig  # lazy: this module imports TensorFlow only inside functions
-
     hidden = st.slider("LSTM hidden size", 4, 512, 64, key="music_hidden", help="Changing it starts a new model.")
     seq_len = st.slider("Snippet length (values)", 5, 100, 30, key="music_seq_len", help="Each training example is this many consecutive values.")
     batch = st.select_slider("Batch size (snippets per step)", [2, 4, 8, 16, 32, 64, 128], 32, key="music_batch")
     lr = st.select_slider("Learning rate (Adam)", [0.0003, 0.001, 0.003, 0.01, 0.03], 0.003, key="music_lr")
     seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="music_seed", help="Seeds the weights and the snippet order. Changing it starts a new model.")
-    st.number_input("Stop after (steps)", 10, 100_000, 2000, step=100, key="music_max_steps", help="About a minute of training on the defaults.")
+    lab.max_steps = st.number_input("Stop after (steps)", 10, 100_000, 2000, step=100, key="music_max_steps", help="About a minute of training on the defaults.")
     config = RNNConfig(
-        cell="lstm", hidden=int(hidden), layers=1, embed_dim=32, seq_len=int(seq_len), batch_size=int(batch),
+        cell="lstm", hidden=int(hidden), layers=1, embed_dim=EMBED_DIM, seq_len=int(seq_len), batch_size=int(batch),
         learning_rate=float(lr), dropout=0.0, seed=int(seed),
     )
-    try:
-        corpus.check_seq_len(int(seq_len))
-        too_short = None
-    except ValueError as exc:
-        too_short = str(exc)
-    trainer = current_trainer(corpus_id, corpus, config)
-    note = ss.pop("music_restart_note", None)
+    with st.spinner("Building the LSTM (the first time loads TensorFlow)…"):
+        trainer = lab.configure(config)
+    note = lab.take_restart_note()
     if note:
         st.info(note)
+    too_short = lab.can_train()
     if too_short:
         st.error(too_short)
-    live.controls(KEY, run_slice, disabled=bool(too_short))
+    live.controls(lab, disabled=bool(too_short))
     st.caption(f"{len(corpus.vocab):,} values in the vocabulary · {trainer.param_count():,} parameters")
     with st.expander("What is happening", expanded=False):
         st.markdown(
             "Each step draws a batch of random snippets of consecutive values from the training pieces. The "
-            "network reads a snippet one value at a time: value → embedding (32 numbers) → LSTM → a softmax over "
+            f"network reads a snippet one value at a time: value → embedding ({EMBED_DIM} numbers) → LSTM → a softmax over "
             "every value in the vocabulary, and is trained to predict the *next* value at every position "
             "(cross-entropy, Adam, gradient clipping). Composing runs the same network one step at a time, "
             "feeding each sampled value back in as the next input."
@@ -276,7 +193,7 @@ with left:
 
 with right:
     st.subheader("Training")
-    live.live_area(KEY, run_slice, render_training)
+    live.live_area(lab, render_training)
 
 # ---------------------------------------------------------------------------------------------- compose
 st.divider()
@@ -295,53 +212,39 @@ if start != "From silence":
     prime = corpus.opening(int(k), int(n_prime))
 
 if st.button("🎼 Compose", key="music_generate_btn", type="primary"):
-    labels = corpus.vocab.itos
-    result = {"step": trainer.step, "prime": tuple(labels[i] for i in prime), "tempo": float(tempo)}
-    for name, model in (("trained", trainer.numpy_model()), ("untrained", ss["music_untrained"])):
-        recs = generate(model, int(n_values), temperature=float(temperature), rng=np.random.default_rng(int(gen_seed)), prime=prime)
-        result[name] = recs
-        result[name + "_values"] = tuple(labels[r.picked] for r in recs)
-    ss["music_result"] = result
+    with st.spinner(f"Composing {int(n_values)} values…"):
+        lab.compose(int(n_values), float(temperature), int(gen_seed), prime, float(tempo))
 
-res = ss.get("music_result")
-if not res:
+res = lab.result
+if res is None:
     st.caption("Press **Compose** to let the model write music (an untrained model writes random values from the vocabulary).")
     st.stop()
 
-prime_v, gen_v, untrained_v = res["prime"], res["trained_values"], res["untrained_values"]
+prime_v, gen_v, untrained_v = res.prime, res.trained_values, res.untrained_values
 tempo_now = float(tempo)
 st.markdown(
-    f"**{len(gen_v)} values composed by the model after {res['step']:,} training steps**"
+    f"**{len(gen_v)} values composed by the model after {res.step:,} training steps**"
     + (f", after the first {len(prime_v)} values of a corpus piece (grey)." if prime_v else ", starting from silence.")
 )
-full = prime_v + gen_v
-offset = sum(mc.value_duration(v) for v in prime_v) * 60.0 / tempo_now / mc.STEPS_PER_QUARTER
-gen_notes = [(s + offset, e + offset, p) for s, e, p in mc.values_to_notes(gen_v, tempo_now)]
+opening, composed = notes_after(prime_v, gen_v, tempo_now)
 st.plotly_chart(
-    charts.piano_roll_parts_figure([("opening (from the corpus)", mc.values_to_notes(prime_v, tempo_now), PRIME_COLOR), ("composed", gen_notes, GEN_COLOR)]),
+    charts.piano_roll_parts_figure([("opening (from the corpus)", opening, PRIME_COLOR), ("composed", composed, GEN_COLOR)]),
     key="music_result_roll", config={"displayModeBar": False},
 )
 a1, a2 = st.columns([3, 1])
-a1.audio(wav_of_values(full, tempo_now), format="audio/wav")
+a1.audio(wav_of_values(prime_v + gen_v, tempo_now), format="audio/wav")
 a2.download_button(
-    "⬇ Download .mid", midi_of_values(full, tempo_now), file_name="composed.mid", mime="audio/midi", key="music_midi_dl"
+    "⬇ Download .mid", mc.midi_bytes(mc.values_to_midi(prime_v + gen_v, tempo=tempo_now)), file_name="composed.mid", mime="audio/midi", key="music_midi_dl"
 )
 with st.expander("The values as text"):
     st.code(" ".join(gen_v), language=None, wrap_lines=True)
 
 st.markdown("**Does it keep the corpus's key and rhythm?**")
-if ss.get("music_profile_id") != corpus_id:  # the corpus's own profile and scores, once per corpus
-    profile = md.style_profile([p.values for p in corpus.pieces])
-    ss["music_profile"] = (profile, md.style_scores([v for p in corpus.pieces for v in p.values], profile))
-    ss["music_profile_id"] = corpus_id
-profile, corpus_scores = ss["music_profile"]
-rows = []
-for name, s in (
-    ("the corpus itself", corpus_scores),
-    (f"trained model (step {res['step']:,})", md.style_scores(gen_v, profile)),
-    ("untrained model", md.style_scores(untrained_v, profile)),
-):
-    rows.append({"": name, "pitches in the corpus's 7 main pitch classes": f"{100 * s.in_key:.0f}%", "values with a common corpus duration": f"{100 * s.common_rhythm:.0f}%"})
+profile, scored = lab.style_rows()
+rows = [
+    {"": name, "pitches in the corpus's 7 main pitch classes": f"{100 * s.in_key:.0f}%", "values with a common corpus duration": f"{100 * s.common_rhythm:.0f}%"}
+    for name, s in scored
+]
 st.dataframe(rows, hide_index=True, key="music_style_table")
 pcs = " ".join(mc.PITCH_CLASS_NAMES[pc] for pc in sorted(profile.pitch_classes))
 durs = ", ".join(str(d) for d in sorted(profile.durations))
@@ -350,16 +253,16 @@ st.caption(
     "sixteenths. The untrained model is the same network before any training, sampled with the same seed and settings."
 )
 with st.expander("Listen to the untrained model's attempt"):
-    u_notes = [(s + offset, e + offset, p) for s, e, p in mc.values_to_notes(untrained_v, tempo_now)]
+    opening, attempt = notes_after(prime_v, untrained_v, tempo_now)
     st.plotly_chart(
-        charts.piano_roll_parts_figure([("opening", mc.values_to_notes(prime_v, tempo_now), PRIME_COLOR), ("untrained", u_notes, UNTRAINED_COLOR)], height=260),
+        charts.piano_roll_parts_figure([("opening", opening, PRIME_COLOR), ("untrained", attempt, UNTRAINED_COLOR)], height=260),
         key="music_untrained_roll", config={"displayModeBar": False},
     )
     st.audio(wav_of_values(prime_v + untrained_v, tempo_now), format="audio/wav")
 
 st.subheader("Inspector")
 render_inspector(
-    res["trained"], corpus.vocab.itos, key="music_inspector",
+    res.trained, corpus.vocab.itos, key="music_inspector",
     context=(
         "At each step the model gives a probability to every value in the vocabulary; one is drawn and fed back in. "
         + ("Step 0 is predicted after the opening." if prime_v else "Step 0 is predicted from silence (a zero input), so it is usually the least certain.")

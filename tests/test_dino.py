@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from core.trainer import StopKind
 from core.dino import DinoConfig, DinoTrainer, clean_names, load_names
 from tests.conftest import ROOT
 
@@ -26,10 +27,10 @@ def test_vocab_and_example_follow_the_course():
 def test_train_steps_is_bounded_and_records_history():
     t = DinoTrainer(NAMES, DinoConfig(n_a=8, iterations=30, sample_every=10))
     r = t.train_steps(20)
-    assert len(r.losses) == 20 and t.iteration == 20 and len(t.history) == 20
-    assert len(t.sample_batches) == 2 and r.samples is not None
+    assert len(r.losses) == 20 and t.step == 20 and len(t.history) == 20
+    assert len(t.sample_batches) == 2 and t.sample_batches[-1][0] == 20
     r = t.train_steps(100)  # only 10 left in the budget
-    assert len(r.losses) == 10 and t.done and r.stopped_reason.startswith("Finished")
+    assert len(r.losses) == 10 and t.done and r.stop.kind is StopKind.FINISHED
     assert t.train_steps(5).losses == []
 
 
@@ -38,9 +39,9 @@ def test_nan_stops_and_keeps_last_good_weights():
     t.train_steps(5)
     t.parameters["Waa"][0, 0] = np.nan  # as if an update had blown up
     r = t.train_steps(5)
-    assert r.stopped_reason and "learning rate" in r.stopped_reason
+    assert r.stop.kind is StopKind.DIVERGED and "learning rate" in r.stop.message
     assert all(np.all(np.isfinite(p)) for p in t.parameters.values())
-    assert t.iteration == 5
+    assert t.step == 5
 
 
 def test_same_seed_same_run():
@@ -53,7 +54,7 @@ def test_learns_dinosaur_like_names_at_the_defaults():
     names = load_names(ROOT / "data" / "dinos.txt")
     t = DinoTrainer(names, DinoConfig())
     t.train_steps(8000)
-    raw = t.history.values["loss"]
+    raw = t.history.train.values["loss"]
     uniform = np.log(t.vocab_size) * np.mean([len(n) + 1 for n in names])  # loss of a model that knows nothing
     assert np.mean(raw[-1000:]) < 0.75 * uniform
     samples = [n for n, _ in t.sample_names(40, 1.0, np.random.default_rng(0))]

@@ -6,7 +6,10 @@ import sys
 import numpy as np
 import pytest
 
-from core.keras_rnn import CELLS, ModelFormatError, NumpyRNN, RNNConfig, SequenceTrainer, build_model, config_from_model, count_params
+from core.keras_model import CELLS, ModelFormatError, RNNConfig, build_model, config_from_model, count_params
+from core.keras_trainer import SequenceTrainer
+from core.numpy_cells import NumpyRNN
+from core.trainer import StopKind
 from core.sampling import generate
 from core.text_data import TextCorpus, export_model_zip, import_model_zip
 from tests.conftest import ROOT
@@ -45,7 +48,7 @@ def test_param_count_without_building_matches_keras(cell, layers):
 def test_fast_path_matches_keras_two_layers(cell):
     t = trainer(tiny(cell, layers=2, dropout=0.1))
     t.train_steps(3)  # move the weights away from their initial values (biases too)
-    model = t.numpy_model()
+    model = t.token_model()
     tokens = CORPUS.encode("ROMEO:\nthe king speaks")
     for n in (1, 5, len(tokens)):
         p_np = numpy_probs_after(model, tokens[:n])
@@ -62,12 +65,12 @@ def test_train_steps_exact_history_determinism_and_evaluate():
     cfg = tiny("gru")
     a, b = trainer(cfg), trainer(cfg)
     ra = a.train_steps(4)
-    assert a.step == 4 and len(ra.losses) == 4 and ra.stopped_reason is None
+    assert a.step == 4 and len(ra.losses) == 4 and ra.stop is None
     assert a.tokens_seen == 4 * cfg.batch_size * cfg.seq_len and a.elapsed_s > 0
-    assert a.history.steps == [1, 2, 3, 4]
+    assert a.history.train.steps == [1, 2, 3, 4]
     assert np.allclose(ra.losses, b.train_steps(4).losses)  # same seed, same batches and weights
     v = a.evaluate()
-    assert v is not None and np.isfinite(v) and a.val_history.steps == [4]
+    assert v is not None and np.isfinite(v) and a.history.val.steps == [4]
     assert a.param_count() == count_params(V, cfg)
 
 
@@ -94,18 +97,18 @@ def test_nan_loss_stops_and_restores_last_good_weights():
     kernel = t.model.layers[-1].kernel
     kernel.assign(np.full(kernel.shape, np.nan, np.float32))  # a blow-up between calls
     report = t.train_steps(5)
-    assert report.stopped_reason and "NaN" in report.stopped_reason and "learning rate" in report.stopped_reason
+    assert report.stop.kind is StopKind.DIVERGED and "NaN" in report.stop.message and "learning rate" in report.stop.message
     assert report.losses == []
     for w, g in zip(t.model.get_weights(), good):
         assert np.array_equal(w, g)
     assert t.step == 3
-    assert t.train_steps(2).stopped_reason is None and t.step == 5  # training can continue
+    assert t.train_steps(2).stop is None and t.step == 5  # training can continue
 
 
 def test_exploding_loss_stops_and_restores_the_best_weights():
     """A finite loss that shoots up (as GRU at a high learning rate did after a few thousand steps) stops
     training with a message and restores the weights where the running loss was lowest."""
-    from core import keras_rnn
+    from core import keras_trainer
 
     t = trainer(tiny("gru"))
     t.train_steps(1)  # builds the step function
@@ -118,25 +121,25 @@ def test_exploding_loss_stops_and_restores_the_best_weights():
 
     t._train_fn = fake_step
     for _ in range(6):
-        assert t.train_steps(10).stopped_reason is None  # 60 steps at 1.0: nothing to report
+        assert t.train_steps(10).stop is None  # 60 steps at 1.0: nothing to report
     best = [w.copy() for w in t.model.get_weights()]
     assert t.step == 61 and t._best is not None and t._best[1] == 61
     report = t.train_steps(7)
-    assert report.stopped_reason and "exploded" in report.stopped_reason and "learning rate" in report.stopped_reason
-    assert "step 61" in report.stopped_reason
+    assert report.stop.kind is StopKind.DIVERGED and "exploded" in report.stop.message and "learning rate" in report.stop.message
+    assert "step 61" in report.stop.message
     assert t.step == 61  # rolled back to the best point
     for w, b in zip(t.model.get_weights(), best):
         assert np.array_equal(w, b)
-    assert report.losses[-1] - t._best[3] > keras_rnn.EXPLODE_NATS  # the last reported loss is the one that gave it away
+    assert report.losses[-1] - t._best[3] > keras_trainer.EXPLODE_NATS  # the last reported loss is the one that gave it away
     t._train_fn = real_step
-    assert t.train_steps(2).stopped_reason is None and t.step == 63  # training can continue (at a lower rate, say)
+    assert t.train_steps(2).stop is None and t.step == 63  # training can continue (at a lower rate, say)
 
 
 def test_noisy_tiny_batches_do_not_count_as_exploding():
     t = trainer(tiny("lstm", batch_size=4, seq_len=16))  # 64 characters per step: noisy losses
     for _ in range(20):
         r = t.train_steps(10)
-        assert r.stopped_reason is None, r.stopped_reason
+        assert r.stop is None, r.stop
     assert t.step == 200
 
 
@@ -144,7 +147,7 @@ def test_huge_learning_rate_never_leaves_nan_weights():
     t = trainer(tiny("simplernn", learning_rate=1e8))
     for _ in range(5):
         r = t.train_steps(5)
-        if r.stopped_reason:
+        if r.stop:
             break
     assert all(np.all(np.isfinite(w)) for w in t.model.get_weights())
 
@@ -152,7 +155,7 @@ def test_huge_learning_rate_never_leaves_nan_weights():
 def test_temperature_zero_is_argmax_and_top_k_stays_in_top_k():
     t = trainer(tiny("lstm"))
     t.train_steps(5)
-    model = t.numpy_model()
+    model = t.token_model()
     prime = CORPUS.encode("ROMEO:\n")
     recs = generate(model, 200, temperature=0.0, rng=np.random.default_rng(0), prime=prime[1:], first_input=int(prime[0]))
     assert all(r.picked == int(np.argmax(r.probs)) for r in recs)
@@ -176,7 +179,7 @@ def test_save_load_round_trip(tmp_path):
     assert back.step == 3
     tokens = list(CORPUS.encode("JULIET:\nwe go"))
     assert np.max(np.abs(back.keras_next_token_probs(tokens) - t.keras_next_token_probs(tokens))) < 1e-7
-    assert np.max(np.abs(numpy_probs_after(back.numpy_model(), tokens) - numpy_probs_after(t.numpy_model(), tokens))) < 1e-7
+    assert np.max(np.abs(numpy_probs_after(back.token_model(), tokens) - numpy_probs_after(t.token_model(), tokens))) < 1e-7
     # continuing training: same next step as the original (Adam state was saved too)
     la, lb = t.train_steps(1).losses, back.train_steps(1).losses
     assert back.step == 4 and np.isfinite(lb[0])
@@ -205,7 +208,7 @@ def test_lambda_layers_and_foreign_models_are_refused(tmp_path):
 
 
 def test_importing_core_modules_does_not_import_tensorflow():
-    probe = "import sys; import core.keras_rnn, core.text_data, core.sampling, core.charts; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    probe = "import sys; import core.keras_model, core.keras_trainer, core.numpy_cells, core.text_data, core.sampling, core.charts, core.lab, core.text_lab, core.music_lab, core.dino_lab; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "False False"

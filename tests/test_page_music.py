@@ -20,19 +20,19 @@ def test_train_compose_listen_download_and_inspect():
     assert any(m.label == "Vocabulary (distinct values)" for m in at.metric)
     assert len(at.get("audio")) >= 2  # a corpus piece: the original file and its decoded values
     tiny(at)
-    trainer = at.session_state["music"]
+    trainer = at.session_state["music"].trainer
     assert trainer.config.hidden == 8 and trainer.config.batch_size == 4 and trainer.step == 0
     button(at, "▶ Start").click()
     at.run()
     at.run()
-    assert at.session_state["music__running"]
+    assert at.session_state["music"].running
     first = trainer.step
     assert first > 0 and len(trainer.history) > 0
     at.run()
-    assert trainer.step > first and len(trainer.history) > first or len(trainer.history) >= first
+    assert trainer.step > first and len(trainer.history) > first
     button(at, "■ Stop").click()
     at.run()
-    assert not at.session_state["music__running"]
+    assert not at.session_state["music"].running
     stopped_at = trainer.step
     at.run()
     assert trainer.step == stopped_at  # stopped means stopped
@@ -44,17 +44,17 @@ def test_train_compose_listen_download_and_inspect():
     at.button(key="music_generate_btn").click()
     at.run()
     assert not at.exception
-    assert "music_result" in at.session_state, [e.value for e in list(at.error) + list(at.warning)]
-    res = at.session_state["music_result"]
-    assert len(res["trained"]) == 20 and len(res["prime"]) == 4 and len(res["untrained_values"]) == 20
-    assert at.session_state["music_result"]["step"] == stopped_at
+    res = at.session_state["music"].result
+    assert res is not None, [e.value for e in list(at.error) + list(at.warning)]
+    assert len(res.trained) == 20 and len(res.prime) == 4 and len(res.untrained_values) == 20
+    assert res.step == stopped_at
     charts = at.get("plotly_chart")
     assert len(charts) >= 5  # corpus roll, loss, composed roll, untrained roll, inspector bars/heatmap
     assert len(at.get("audio")) >= 4
     assert any(m.label == "Picked" for m in at.metric)
     assert at.get("download_button")
     # the download is a MIDI file holding the opening and the composed values
-    data = mc.midi_bytes(mc.values_to_midi(res["prime"] + res["trained_values"], tempo=res["tempo"]))
+    data = mc.midi_bytes(mc.values_to_midi(res.prime + res.trained_values, tempo=res.tempo))
     assert data.startswith(b"MThd")
     pm = mc.load_midi_bytes(data)
     assert sum(len(i.notes) for i in pm.instruments) > 0
@@ -66,11 +66,11 @@ def test_changing_hidden_size_restarts_and_says_so():
     tiny(at)
     button(at, "Step").click()
     at.run()
-    old = at.session_state["music"]
+    old = at.session_state["music"].trainer
     assert old.step > 0
     at.slider(key="music_hidden").set_value(12)
     at.run()
-    new = at.session_state["music"]
+    new = at.session_state["music"].trainer
     assert new is not old and new.step == 0 and new.config.hidden == 12
     assert any("restarted" in i.value for i in at.info)
 

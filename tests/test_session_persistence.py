@@ -22,11 +22,11 @@ def test_dino_model_survives_a_tour_of_the_other_pages():
     at.run()
     button(at, "Step").click()
     at.run()
-    t = at.session_state["dino"]
-    steps, points = t.iteration, len(t.history)
+    t = at.session_state["dino"].trainer
+    steps, points = t.step, len(t.history)
     assert steps > 0
     away_and_back(at, "pages/dinosaurs.py")
-    assert at.session_state["dino"] is t and t.iteration == steps and len(t.history) == points
+    assert at.session_state["dino"].trainer is t and t.step == steps and len(t.history) == points
     assert at.slider(key="dino_n_a").value == 16
 
 
@@ -38,13 +38,13 @@ def test_dino_uploaded_names_survive_too():
     at.run()
     at.slider(key="dino_n_a").set_value(8)
     at.run()
-    t = at.session_state["dino"]
+    t = at.session_state["dino"].trainer
     assert t.names[0].startswith("name")
     at.switch_page("pages/home.py")
     at.run()
     at.switch_page("pages/dinosaurs.py")
     at.run()
-    assert at.session_state["dino"] is t
+    assert at.session_state["dino"].trainer is t
     assert any("earlier upload" in c.value for c in at.caption)
 
 
@@ -58,11 +58,11 @@ def test_text_model_and_upload_survive():
     at.run()
     button(at, "Step").click()
     at.run()
-    t = at.session_state["text"]
+    t = at.session_state["text"].trainer
     steps = t.step
     assert steps > 0
     away_and_back(at, "pages/text.py")
-    assert at.session_state["text"] is t and t.step == steps and t.config.hidden == 16
+    assert at.session_state["text"].trainer is t and t.step == steps and t.config.hidden == 16
 
 
 def test_music_model_survives():
@@ -71,11 +71,11 @@ def test_music_model_survives():
     at.run()
     button(at, "Step").click()
     at.run()
-    t = at.session_state["music"]
+    t = at.session_state["music"].trainer
     steps = t.step
     assert steps > 0
     away_and_back(at, "pages/music.py")
-    assert at.session_state["music"] is t and t.step == steps and t.config.hidden == 8
+    assert at.session_state["music"].trainer is t and t.step == steps and t.config.hidden == 8
 
 
 def test_one_lab_trains_at_a_time_per_session():
@@ -84,7 +84,7 @@ def test_one_lab_trains_at_a_time_per_session():
     at.run()
     button(at, "▶ Start").click()
     at.run()
-    assert at.session_state["dino__running"]
+    assert at.session_state["dino"].running
     at.switch_page("pages/music.py")
     at.run()
     at.slider(key="music_hidden").set_value(8)
@@ -92,7 +92,7 @@ def test_one_lab_trains_at_a_time_per_session():
     at.run()
     button(at, "▶ Start").click()
     at.run()
-    assert at.session_state["music__running"] and not at.session_state["dino__running"]
+    assert at.session_state["music"].running and not at.session_state["dino"].running
     at.switch_page("pages/dinosaurs.py")
     at.run()
     assert any("Paused: training started in another lab" in w.value for w in at.warning)

@@ -1,18 +1,27 @@
-"""Widget values that survive a visit to another page.
+"""Widget values that survive a visit to another page, whatever runs in between.
 
 Streamlit forgets a widget's value when a run doesn't draw that widget, so leaving a lab and coming back
 would reset its sliders, and a changed hidden size would then restart the trained model. A page lists the
-keys of its settings widgets with ``keep(...)``; app.py calls ``carry_over()`` at the start of every run,
-which re-assigns those values so Streamlit treats them as set by the app and keeps them. Buttons and file
-uploaders can't be kept this way (Streamlit forbids setting them), so pages store what an upload produced
-in their own session-state keys instead.
+keys of its settings widgets with ``keep(...)``; every page calls ``carry_over()`` (through
+``ui.nav.start_page``) before it draws its widgets.
+
+``carry_over`` keeps a shadow copy of every kept value under a key that is not a widget's (so Streamlit never
+cleans it up). A value still in the session is re-assigned (Streamlit then treats it as set by the app and
+keeps it) and copied to the shadow; a value the session has lost is put back from the shadow. Re-assigning
+alone was not enough: while a lab trained, its live fragment's runs could end after the visit to another
+page had begun, and the widgets' values were dropped anyway (issue #16: the hidden size went back to its
+default and the model restarted). With the shadow, a lost value is restored on the next run of any page.
+
+Buttons and file uploaders can't be kept this way (Streamlit forbids setting them), so labs keep what an
+upload produced themselves (core.lab.UploadCache).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-_REGISTRY = "_persist_keys"
+_REGISTRY = "_persist_keys"  # widget keys to keep
+_SHADOW = "_persist_values"  # key -> last value seen
 
 
 def keep(*keys: str) -> None:
@@ -21,7 +30,18 @@ def keep(*keys: str) -> None:
 
 
 def carry_over() -> None:
-    """Re-assign every kept widget value (call once per run, before the page draws its widgets)."""
-    for key in st.session_state.get(_REGISTRY, ()):
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+    """Restore lost values and re-assign the others (call once per run, before the page draws its widgets)."""
+    ss = st.session_state
+    shadow = ss.setdefault(_SHADOW, {})
+    for key in ss.get(_REGISTRY, ()):
+        if key in ss:
+            shadow[key] = ss[key]
+            ss[key] = shadow[key]
+        elif key in shadow:
+            ss[key] = shadow[key]
+
+
+def remember(key: str, value) -> None:
+    """Set a kept widget's value from the app (e.g. a loaded model's settings) in the session and the shadow."""
+    st.session_state[key] = value
+    st.session_state.setdefault(_SHADOW, {})[key] = value

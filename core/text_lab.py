@@ -1,0 +1,233 @@
+"""The Text lab's session object (see core.lab): text corpora, Keras runs, live samples, model files.
+
+A new run starts when the cell, size, layers, embedding, dropout, seed or the text changes (or the student
+asks for one); the learning rate, batch size and window length apply to the running model. A run remembers
+the text it trains on, encoded with its model's vocabulary: a model loaded from a file whose vocabulary lacks
+some characters of the chosen text can only sample (``run.corpus`` is None).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.keras_model import CELL_NAMES, RNNConfig
+from core.lab import Lab, Schedule, UploadCache, changes
+from core.lexicon import SampleCheck
+from core.sampling import generate
+from core.text_data import CorpusError, TextCorpus, char_label, progress_sample
+from core.textio import MB, UploadError, decode_text
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+BUNDLED = {"Shakespeare (bundled)": "shakespeare.txt", "Dinosaur names (bundled)": "dinos.txt"}  # label -> file in data/
+MAX_UPLOAD = 10 * MB  # text uploads
+MAX_MODEL_UPLOAD = 20 * MB  # model zips (Streamlit's server.maxUploadSize in .streamlit/config.toml)
+LIVE_SAMPLE_CHARS = 300  # length of the live sample
+LIVE_SAMPLE_TEMPERATURE = 0.8  # of the live sample
+VAL_BATCHES, VAL_BATCH, VAL_SEQ = 1, 64, 100  # bounded validation: one batch of 64 fixed windows of 100 characters
+MAX_PRIME = 500  # characters of priming text the sampler reads; longer text is cut (with a message)
+DEFAULTS = RNNConfig()  # what a student gets: one source for the page, the tests and the benchmarks
+# The page's settings ranges; an uploaded model must fit them.
+HIDDEN_RANGE = (16, 1024)
+MAX_EMBED = 256
+MAX_DROPOUT = 0.5
+SEQ_OPTIONS = [16, 25, 32, 50, 64, 100, 128, 200, 256]
+BATCH_OPTIONS = [4, 8, 16, 32, 64, 128]
+LR_OPTIONS = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0]
+
+
+def bundled_corpus(filename: str) -> TextCorpus:
+    return TextCorpus((DATA / filename).read_text(encoding="utf-8"))
+
+
+def read_text_upload(data: bytes, encoding: str) -> tuple[TextCorpus, str | None]:
+    """Uploaded bytes -> (corpus, a note about the encoding or None); UploadError/CorpusError with the reason."""
+    text, note = decode_text(data, max_bytes=MAX_UPLOAD, allow_latin1=encoding == "Latin-1", what="text file")
+    return TextCorpus(text), note
+
+
+def fixed_val_batches(corpus: TextCorpus):
+    """The run's validation windows, computed once so successive evaluations are comparable."""
+    batches = corpus.val_batches(VAL_BATCHES, VAL_BATCH, VAL_SEQ)
+    return lambda: batches
+
+
+def new_trainer(corpus: TextCorpus, config: RNNConfig):
+    """A trainer on ``corpus`` with the lab's validation windows (the page and the benchmark build the same)."""
+    from core.keras_trainer import SequenceTrainer  # TensorFlow is imported when a model is first needed
+
+    return SequenceTrainer(corpus.vocab_size, config, corpus.sample_batch, fixed_val_batches(corpus))
+
+
+def nearest(options: list, value):
+    """The option closest to ``value`` on a log scale (a loaded model's setting -> a slider position)."""
+    return min(options, key=lambda o: abs(np.log(o) - np.log(value)))
+
+
+@dataclass
+class TextRun:
+    """What the current run trains on."""
+
+    corpus_name: str  # shown in labels
+    corpus: TextCorpus | None  # the text encoded with the model's vocabulary (None: sampling only)
+    chars: list[str]  # the model's vocabulary, index -> character
+    uploaded: bool = False  # the model came from a file
+
+
+@dataclass(frozen=True)
+class LiveSample:
+    step: int  # the step it was sampled at
+    text: str  # the sample
+    check: SampleCheck  # its real words and speaker names
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What the Generate button produced."""
+
+    prime: str  # the priming text actually used
+    text: str  # the generated characters
+    records: list  # core.sampling.StepRecord per generated character
+    labels: list[str]  # printable label per vocabulary index
+    seconds: float  # how long it took
+    step: int  # the model's step
+    settings: str  # "temperature 0.8, top-k 5"
+
+
+class TextLab(Lab):
+    key = "text"
+    # 0.5 s of training per refresh (a refresh every ~0.8 s: the chart updates at least once a second); the
+    # fragment timer is shorter than a slice, so slices run back to back
+    schedule = Schedule(slice_s=0.5, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=5.0, sample_every_s=5.0)
+    chart_y = "loss (nats per character)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.upload: UploadCache[TextCorpus] = UploadCache()  # the student's text
+        self.run: TextRun | None = None
+        self.sampled: Generated | None = None  # the last Generate
+
+    # -- corpus and runs -------------------------------------------------------------------------------------
+    def read_upload(self, file_id: str, name: str, data: bytes, encoding: str) -> UploadCache[TextCorpus]:
+        return self.upload.get((file_id, encoding), name, lambda: read_text_upload(data, encoding), (UploadError, CorpusError))
+
+    def run_label(self) -> str:
+        t, run = self.trainer, self.run
+        return f"#{self.run_number} {t.config.label()} · {run.corpus_name}" + (" · uploaded" if run.uploaded else "")
+
+    def configure(self, corpus_id: str, corpus_name: str, corpus: TextCorpus, config: RNNConfig, *, force_new: bool = False):
+        """The run for these settings: the current one (re-tuned) or a new one (and say why)."""
+        t = self.trainer
+        if t is not None and not force_new and self.corpus_id == corpus_id and t.config.same_architecture(config):
+            t.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
+            return t
+        why = None
+        if t is not None:
+            old = t.config
+            why = changes(
+                ("cell", CELL_NAMES[old.cell], CELL_NAMES[config.cell]),
+                ("hidden", old.hidden, config.hidden),
+                ("layers", old.layers, config.layers),
+                ("embedding", old.embed_dim, config.embed_dim),
+                ("dropout", old.dropout, config.dropout),
+                ("seed", old.seed, config.seed),
+            )
+            if self.corpus_id != corpus_id:
+                why.append(f"text {self.run.corpus_name} → {corpus_name}")
+            if force_new:
+                why.append("you asked for a new run")
+        self.new_run(new_trainer(corpus, config), corpus_id, why)
+        self.run = TextRun(corpus_name, corpus, list(corpus.chars))
+        self.sampled = None
+        return self.trainer
+
+    def can_train(self) -> str | None:
+        if self.run is not None and self.run.corpus is None:
+            return "This model's vocabulary doesn't cover the chosen text, so it can only sample. Pick a text it covers to train."
+        return super().can_train()
+
+    def make_live_sample(self) -> LiveSample:
+        t = self.trainer
+        rng = np.random.default_rng([t.config.seed, t.step])
+        text, check = progress_sample(t.token_model(), self.run.corpus, LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, rng)
+        return LiveSample(t.step, text, check)
+
+    # -- sampling --------------------------------------------------------------------------------------------
+    def clamp_prime(self, prime: str) -> tuple[str, str | None]:
+        """(the priming text the sampler will read, a message when it had to be cut)."""
+        if len(prime) <= MAX_PRIME:
+            return prime, None
+        return prime[:MAX_PRIME], (
+            f"The priming text has {len(prime):,} characters; the model reads at most {MAX_PRIME:,}, so only the first {MAX_PRIME:,} are used."
+        )
+
+    def unknown_prime_chars(self, prime: str) -> list[str]:
+        return sorted(set(prime) - set(self.run.chars))
+
+    def generate(self, prime: str, length: int, temperature: float, top_k: int, seed: int) -> Generated:
+        """Sample ``length`` characters after ``prime`` (empty: start after a newline) from the current weights."""
+        chars = self.run.chars
+        stoi = {c: i for i, c in enumerate(chars)}
+        ids = [stoi[c] for c in prime] if prime else ([stoi["\n"]] if "\n" in stoi else [])
+        first, rest = (ids[0], ids[1:]) if ids else (None, [])  # no newline in the vocabulary: a zero embedding
+        t0 = time.perf_counter()
+        records = generate(
+            self.trainer.token_model(), int(length), temperature=float(temperature), top_k=int(top_k) or None,
+            rng=np.random.default_rng(int(seed)), prime=rest, first_input=first,
+        )
+        self.sampled = Generated(
+            prime=prime,
+            text="".join(chars[r.picked] for r in records),
+            records=records,
+            labels=[char_label(c) for c in chars],
+            seconds=time.perf_counter() - t0,
+            step=self.trainer.step,
+            settings=f"temperature {temperature:g}" + (f", top-k {int(top_k)}" if top_k else ""),
+        )
+        return self.sampled
+
+    # -- model files -----------------------------------------------------------------------------------------
+    def export_zip(self) -> bytes:
+        """The current run as a model zip (model.keras + vocab.json with the run's metadata)."""
+        from core.model_zip import export_model_zip
+
+        t = self.trainer
+        meta = dict(t.summary(), corpus=self.run.corpus_name, app="RNN Playground text lab")
+        return export_model_zip(t, self.run.chars, meta)
+
+    def load_zip(self, data: bytes, current: tuple[str, str, TextCorpus] | None) -> tuple[RNNConfig, str]:
+        """Load an uploaded model zip as the new run -> (its config, what the page says). CorpusError with the
+        reason when it can't be used; then nothing changes. ``current`` is the picker's (corpus id, name, corpus)."""
+        from core.model_zip import import_model_zip, read_meta, validate_meta
+
+        meta, notes = validate_meta(read_meta(data))
+        t, chars, _ = import_model_zip(data, max_bytes=MAX_MODEL_UPLOAD, config_override=meta.get("config", {}))
+        cfg = t.config
+        if not HIDDEN_RANGE[0] <= cfg.hidden <= HIDDEN_RANGE[1] or cfg.embed_dim > MAX_EMBED or cfg.dropout > MAX_DROPOUT:
+            raise CorpusError(
+                f"The model ({cfg.label()}) is outside this page's settings (hidden {HIDDEN_RANGE[0]}–{HIDDEN_RANGE[1]}, "
+                f"embedding ≤ {MAX_EMBED}, dropout ≤ {MAX_DROPOUT})."
+            )
+        corpus = None
+        if current is not None and not set(current[2].chars) - set(chars):
+            corpus = TextCorpus(current[2].text, chars)  # the same text, encoded with the model's vocabulary
+            t.sample_batch = corpus.sample_batch
+            t.val_batches = fixed_val_batches(corpus)
+        t.set_progress(step=meta.get("step", t.step), tokens_seen=meta.get("tokens_seen", 0), elapsed_s=meta.get("elapsed_s", 0.0))
+        self.archive_current()
+        self.new_run(t, current[0] if current else "none")
+        self.run = TextRun(current[1] if current else "?", corpus, list(chars), uploaded=True)
+        self.sampled = None
+        self.running = False
+        where = f"It continues training on {current[1]}." if corpus is not None else (
+            "Its vocabulary doesn't cover the chosen text, so it can only sample; pick the text it was trained on to continue training."
+        )
+        said = f"Loaded the uploaded model ({cfg.label()}, step {t.step:,}). {where}"
+        return cfg, " ".join([said, *notes])
+
+    def summary(self) -> dict[str, Any]:
+        return dict(asdict(self.trainer.config), step=self.trainer.step)
