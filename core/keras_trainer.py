@@ -49,15 +49,12 @@ class SequenceTrainer:
         self.last_rate = 0.0  # tokens/s of the most recent train_steps call (excluding the first, compiling, call)
         self.history = History()  # train ("loss" per step, "smooth" = the running average) and validation, x = step
         self.rng = np.random.default_rng(config.seed)  # batch order
-        self._lock = threading.Lock()  # saving (download thread) vs training
+        self._lock = threading.RLock()  # saving (download thread) and hibernating (recovery sweep) vs training
+        self._asleep: tuple | None = None  # (weights, optimizer state) as numpy while hibernated
         if _model is None:
-            self.model = build_model(self.vocab_size, config)
-            compile_model(self.model, config.learning_rate)
-        else:
-            self.model = _model
-        self.optimizer = self.model.optimizer
-        self.optimizer.build(self.model.trainable_variables)
-        self.optimizer.learning_rate.assign(config.learning_rate)
+            _model = build_model(self.vocab_size, config)
+            compile_model(_model, config.learning_rate)
+        self._attach(_model)
         self._train_fn = None  # tf.function, traced on first use
         self._eval_fn = None
         self._good = self._snapshot()  # weights + optimizer state at the end of the last good call
@@ -66,6 +63,48 @@ class SequenceTrainer:
         self._best = None  # (snapshot, step, tokens_seen, ema) where the running loss was lowest, at the end of a call
         self._good_step = 0  # step count of the last good snapshot
         self._good_tokens = 0  # tokens_seen of the last good snapshot
+
+    # -- the Keras objects, and hibernation
+    def _attach(self, model) -> None:
+        self._model = model
+        self._optimizer = model.optimizer
+        self._optimizer.build(model.trainable_variables)
+        self._optimizer.learning_rate.assign(self.config.learning_rate)
+
+    @property
+    def model(self):
+        """The Keras model (rebuilt from the kept weights if the trainer was hibernated)."""
+        with self._lock:
+            if self._asleep is not None:
+                self._wake()
+            return self._model
+
+    @property
+    def optimizer(self):
+        return self.model.optimizer
+
+    def hibernate(self) -> int:
+        """Keep the weights and optimizer state as numpy arrays and drop every TensorFlow object (the model, its
+        optimizer, the traced step functions), so their memory is freed; the next use rebuilds them. Returns the
+        bytes kept."""
+        with self._lock:
+            if self._asleep is None:
+                self._asleep = self._snapshot()
+                self._model = self._optimizer = None
+                self._train_fn = self._eval_fn = None
+            return int(sum(a.nbytes for part in self._asleep for a in part))
+
+    def _wake(self) -> None:
+        weights, opt_state = self._asleep
+        model = build_model(self.vocab_size, self.config)
+        compile_model(model, self.config.learning_rate)
+        self._asleep = None
+        self._attach(model)
+        self._restore((weights, opt_state))
+
+    @property
+    def asleep(self) -> bool:
+        return self._asleep is not None
 
     @property
     def done(self) -> bool:

@@ -227,6 +227,15 @@ class Lab:
         """A short sample of the current model for the live view (lab-specific); None when the lab has none."""
         return None
 
+    def hibernate(self) -> int:
+        """Free what a closed tab doesn't need (core.recovery): a Keras trainer keeps only numpy weights and
+        optimizer state until it is used again. Returns the bytes the lab's model keeps."""
+        t = self.trainer
+        if t is None:
+            return 0
+        sleep = getattr(t, "hibernate", None)
+        return int(sleep()) if sleep is not None else 8 * t.param_count()  # numpy float64 weights
+
     # -- chart -----------------------------------------------------------------------------------------------
     def loss_series(self, transform: Callable[[np.ndarray], np.ndarray] = lambda v: v) -> list[charts.Series]:
         """The loss chart's lines: this run's raw and smoothed training loss and its validation loss, then the

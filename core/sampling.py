@@ -23,8 +23,6 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-MAX_TEMPERATURE = 5.0  # sliders stop here; higher is indistinguishable from uniform
-
 
 class TokenModel(Protocol):
     """What the sampler and the inspector need from a model, whatever the backend."""

@@ -32,9 +32,10 @@ LABS = [
     (
         "pages/music.py",
         "🎵 Music",
-        "As in the course's jazz exercise: MIDI files become a sequence of values (a note, chord or rest with its "
-        "length), an LSTM learns from random snippets of 30 values, then composes one value at a time, feeding each "
-        "back in. Pick Bach chorales or Irish folk tunes (or upload your own MIDI), train, listen, download the .mid. "
+        "After the course's jazz exercise, with its own choices: MIDI files become a sequence of values (a note, "
+        "chord or rest with its length), each value is looked up in a learned embedding (the course uses one-hot "
+        "vectors and 90 values), an LSTM learns from random snippets of 30 values, then composes one value at a time, "
+        "feeding each back in. Pick Bach chorales or Irish folk tunes (or upload your own MIDI), train, listen, download the .mid. "
         "Learn: turning music into tokens, vocabularies, sequence models, sampling, and whether it keeps key and rhythm.",
     ),
 ]
@@ -47,6 +48,6 @@ for page, label, blurb in LABS:
 with st.expander("What is the inspector?"):
     st.markdown(
         "Every lab can show, for each generated token, the probability distribution the model produced "
-        "(what it believed), the distribution after temperature / top-k (what it sampled from), the token it "
-        "picked and the entropy of the choice."
+        "(what it believed), the distribution after temperature (and top-k, in the Text lab) that it sampled "
+        "from, the token it picked and the entropy of the choice."
     )

@@ -1,5 +1,7 @@
 """Stopping, changing pages and coming back keeps each lab's trained model, its history and its settings."""
 
+import pytest
+
 from tests.apptest_util import button, open_page, tiny_music, tiny_text
 from tests.test_text_data import make_text
 
@@ -96,3 +98,21 @@ def test_one_lab_trains_at_a_time_per_session():
     at.switch_page("pages/dinosaurs.py")
     at.run()
     assert any("Paused: training started in another lab" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page, lab_key, slider", [("pages/dinosaurs.py", "dino", "dino_n_a"), ("pages/music.py", "music", "music_hidden")])
+def test_start_in_the_same_run_as_a_new_hidden_size_trains_the_new_model(page, lab_key, slider):
+    """Start pressed within a moment of moving the hidden-size slider reaches the server in the same run as the
+    slider's new value: the new run must train (the restart used to stop it, silently)."""
+    at = open_page(page)
+    if lab_key == "music":
+        tiny_music(at)
+    at.run()
+    lab = at.session_state[lab_key]
+    old = lab.trainer
+    at.slider(key=slider).set_value(12)
+    button(at, "▶ Start").click()
+    at.run()
+    assert lab.trainer is not old and lab.running
+    at.run()  # a live refresh
+    assert lab.trainer.step > 0

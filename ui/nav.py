@@ -1,6 +1,7 @@
 """What every page does first: stay on the app's navigation, and keep settings across page visits.
 
-``start_page()`` = ``ensure_app_navigation()`` + ``ui.persist.carry_over()``.
+``start_page()`` = ``ensure_app_navigation()`` + ``ui.recover.recover()`` (a reloaded tab gets its work back)
++ ``ui.persist.carry_over()``.
 
 
 Streamlit decides once per server process whether the app uses the legacy `pages/` folder. Until some
@@ -16,11 +17,13 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.persist import carry_over
+from ui.recover import recover
 
 
 def start_page() -> None:
     """Call at the top of every page, before it draws any widget."""
     ensure_app_navigation()
+    recover()
     carry_over()
 
 

@@ -124,3 +124,41 @@ def wait_idle(page, timeout: float = 30_000) -> None:
 
 def assert_no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, "a traceback is on screen"
+
+
+_METRIC_JS = """
+([label, above]) => {
+  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+    const l = m.querySelector('[data-testid="stMetricLabel"]');
+    if (l && l.innerText.trim() === label) {
+      const v = parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/[^0-9]/g, ''), 10);
+      return v > above;
+    }
+  }
+  return false;
+}
+"""
+
+
+def metric_int(page, label: str) -> int:
+    """The integer shown by the metric called ``label`` (e.g. "Names trained on")."""
+    value = page.locator('[data-testid="stMetric"]').filter(has=page.locator('[data-testid="stMetricLabel"]', has_text=label))
+    return int("".join(ch for ch in value.first.locator('[data-testid="stMetricValue"]').inner_text() if ch.isdigit()) or 0)
+
+
+def wait_metric_above(page, label: str, above: int, timeout: float = 60_000) -> int:
+    """Wait until the metric ``label`` shows more than ``above``; returns its value."""
+    page.wait_for_function(_METRIC_JS, arg=[label, above], timeout=timeout)
+    return metric_int(page, label)
+
+
+def slider_value(page, index: int = 0) -> str:
+    return page.get_by_role("slider").nth(index).get_attribute("aria-valuetext")
+
+
+def wait_refreshes(page, label: str, n: int, timeout: float = 60_000) -> int:
+    """Wait for ``n`` live refreshes that moved the metric ``label`` (e.g. five one-second training refreshes)."""
+    value = metric_int(page, label)
+    for _ in range(n):
+        value = wait_metric_above(page, label, value, timeout)
+    return value
