@@ -71,7 +71,8 @@ def drums_only() -> bytes:
 
 
 def tiny_text_trainer(text: str, hidden: int = 16):
-    from core.keras_rnn import RNNConfig, SequenceTrainer
+    from core.keras_model import RNNConfig
+    from core.keras_trainer import SequenceTrainer
     from core.text_data import TextCorpus
 
     corpus = TextCorpus(text)

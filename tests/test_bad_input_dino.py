@@ -34,14 +34,14 @@ def test_dino_lab_one_repeated_character():
     assert not at.error, messages(at)
     at.slider(key="dino_n_a").set_value(8)
     at.run()
-    t = at.session_state["dino"]
+    t = at.session_state["dino"].trainer
     assert t.vocab_size == 2 and set(t.names) == {"a"}
     button(at, "Step").click()
     at.run()
     at.button(key="dino_sample_btn").click()
     at.run()
     ok(at)
-    assert t.iteration > 0 and len(at.session_state["dino_sampled"]) == 10
+    assert t.step > 0 and len(at.session_state["dino"].sampled) == 10
 
 
 
@@ -53,7 +53,7 @@ def test_dino_hidden_size_1_and_512_train_and_sample():
     for n_a in (1, 512):
         at.slider(key="dino_n_a").set_value(n_a)
         at.run()
-        t = at.session_state["dino"]
+        t = at.session_state["dino"].trainer
         assert t.config.n_a == n_a
         n_params = sum(p.size for p in t.parameters.values())
         assert any(f"{n_params:,} parameters" in c.value for c in at.caption)
@@ -63,7 +63,7 @@ def test_dino_hidden_size_1_and_512_train_and_sample():
         at.button(key="dino_sample_btn").click()
         at.run()
         ok(at)
-        assert t.iteration > 0 and len(at.session_state["dino_sampled"]) == 3
+        assert t.step > 0 and len(at.session_state["dino"].sampled) == 3
         assert all(np.all(np.isfinite(p)) for p in t.parameters.values())
 
 
@@ -77,21 +77,21 @@ def test_dino_nan_stops_training_and_keeps_good_weights():
     button(at, "Step").click()
     at.run()
     ok(at)
-    t = at.session_state["dino"]
-    it = t.iteration
+    t = at.session_state["dino"].trainer
+    it = t.step
     assert it > 0 and all(np.all(np.isfinite(p)) for p in t.parameters.values())
     button(at, "▶ Start").click()
     at.run()
     t.parameters["Waa"][0, 0] = np.nan  # a blow-up between two slices
-    it = t.iteration
+    it = t.step
     at.run()  # the live fragment runs the next slice
     ok(at)
-    assert not at.session_state["dino__running"]
+    assert not at.session_state["dino"].running
     assert any("learning rate" in w.value for w in at.warning), messages(at)
-    assert t.iteration == it and all(np.all(np.isfinite(p)) for p in t.parameters.values())
+    assert t.step == it and all(np.all(np.isfinite(p)) for p in t.parameters.values())
     button(at, "Step").click()
     at.run()
-    assert t.iteration > it
+    assert t.step > it
 
 
 def test_dino_sampling_extremes():
@@ -104,7 +104,7 @@ def test_dino_sampling_extremes():
         at.button(key="dino_sample_btn").click()
         at.run()
         ok(at)
-        assert len(at.session_state["dino_sampled"]) == k
+        assert len(at.session_state["dino"].sampled) == k
         assert any(f"of {k} names are new" in m.value for m in at.markdown)
     at.selectbox(key="dino_inspect_pick").set_value(99)
     at.run()

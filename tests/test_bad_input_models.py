@@ -46,8 +46,8 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
     from core.text_data import export_model_zip, vocab_to_json
 
     at = text_lab_with_tiny_model
-    current = at.session_state["text"]
-    chars = at.session_state["text_run"]["chars"]
+    current = at.session_state["text"].trainer
+    chars = at.session_state["text"].run.chars
     V = len(chars)
     inp = lambda: keras.Input(shape=(None,), dtype="int32")  # noqa: E731
 
@@ -79,7 +79,7 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
         _upload_model(at, data)
         errors = [e.value for e in at.error]
         assert any(needle in e for e in errors), (case, errors)
-        assert at.session_state["text"] is current, case  # nothing was replaced
+        assert at.session_state["text"].trainer is current, case  # nothing was replaced
     assert any("safe mode" in e.value for e in at.error)  # the Lambda/custom refusals say why
     step = current.step
     button(at, "Step").click()
@@ -100,12 +100,12 @@ def test_model_from_another_vocabulary_loads_for_sampling_only(text_lab_with_tin
     assert any("can only sample" in i.value for i in at.info), messages(at)
     assert any("can't train on the chosen text" in w.value for w in at.warning), messages(at)
     assert button(at, "▶ Start").disabled and button(at, "Step").disabled
-    assert at.session_state["text_run"]["chars"] == other_corpus.chars
+    assert at.session_state["text"].run.chars == other_corpus.chars
     at.number_input(key="text_len").set_value(50)
     at.button(key="text_sample_btn").click()
     at.run()
     ok(at)
-    assert set(at.session_state["text_sampled"]["text"]) <= set(other_corpus.chars)
+    assert set(at.session_state["text"].sampled.text) <= set(other_corpus.chars)
 
 
 def test_lambda_and_custom_layers_refused_by_safe_mode_core(tmp_path):

@@ -54,7 +54,7 @@ def test_music_lab_batch_mixing_good_and_bad_midi_files():
     warning = "\n".join(w.value for w in at.warning)
     for name, _, reason in bad:
         assert f"{name}: " in warning and reason in warning, (name, warning)
-    corpus = at.session_state["music_corpus"]
+    corpus = at.session_state["music"].corpus
     assert [p.name for p in corpus.pieces] == ["good.mid", "orchestra.mid"]
     assert any(m.label == "Pieces" and m.value == "2" for m in at.metric)
     # only bad files: a clear error, nothing to train
@@ -62,12 +62,12 @@ def test_music_lab_batch_mixing_good_and_bad_midi_files():
     at.run()
     ok(at)
     assert any("None of the uploaded files could be used" in e.value for e in at.error)
-    assert "music" not in at.session_state or at.session_state["music_corpus"] is None
+    assert at.session_state["music"].corpus is None
     # and good files again
     at.file_uploader(key="music_upload").set_value([("good.mid", good, "audio/midi")])
     at.run()
     ok(at)
-    assert not at.error and len(at.session_state["music_corpus"]) == 1
+    assert not at.error and len(at.session_state["music"].corpus) == 1
 
 
 @pytest.mark.skipif(len(md.bundled_styles()) < 1, reason="no bundled corpus in data/midi")
@@ -92,7 +92,7 @@ def test_music_snippet_length_longer_than_a_tiny_uploaded_corpus():
     button(at, "Step").click()
     at.run()
     ok(at)
-    assert at.session_state["music"].step > 0
+    assert at.session_state["music"].trainer.step > 0
 
 
 
@@ -108,7 +108,7 @@ def test_music_nan_and_compose_extremes():
     button(at, "Step").click()
     at.run()
     ok(at)
-    t = at.session_state["music"]
+    t = at.session_state["music"].trainer
     good, step = [w.copy() for w in t.model.get_weights()], t.step
     kernel = t.model.layers[-1].kernel
     kernel.assign(np.full(kernel.shape, np.nan, np.float32))
@@ -123,7 +123,7 @@ def test_music_nan_and_compose_extremes():
         at.button(key="music_generate_btn").click()
         at.run()
         ok(at)
-        res = at.session_state["music_result"]
-        assert len(res["trained"]) == n
+        res = at.session_state["music"].result
+        assert len(res.trained) == n
         if temp == 0:
-            assert all(r.picked == int(np.argmax(r.probs)) for r in res["trained"])
+            assert all(r.picked == int(np.argmax(r.probs)) for r in res.trained)

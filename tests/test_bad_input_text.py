@@ -35,13 +35,13 @@ def test_text_lab_bad_uploads_get_a_message_and_the_page_keeps_working(case, dat
     upload_text(at, data)
     assert needle in messages(at), (case, messages(at))
     if case.startswith("UTF-16"):
-        assert not at.error and at.session_state["text_run"]["corpus"].text.startswith("ROMEO:")
+        assert not at.error and at.session_state["text"].run.corpus.text.startswith("ROMEO:")
         return
     assert at.error and not any(m.label == "Vocabulary" for m in at.metric)  # the page stops at the picker
     upload_text(at, text_of().encode(), name="good.txt")
     assert not at.error, messages(at)
     assert any(m.label == "Vocabulary" for m in at.metric)
-    assert at.session_state["text_run"]["corpus_name"] == "good.txt"
+    assert at.session_state["text"].run.corpus_name == "good.txt"
 
 
 
@@ -49,7 +49,7 @@ def test_text_lab_bad_uploads_get_a_message_and_the_page_keeps_working(case, dat
 def test_text_hidden_1024_renders_and_trains_a_step():
     """Sliders at their extremes (Text): hidden 1024 with 3 layers is built and its parameter count shown (no
     training); 1024 x 1 takes a step."""
-    from core.keras_rnn import count_params
+    from core.keras_model import count_params
 
     at = open_page("pages/text.py")
     upload_text(at, text_of().encode())
@@ -59,18 +59,18 @@ def test_text_hidden_1024_renders_and_trains_a_step():
     at.slider(key="text_layers").set_value(3)
     at.run()
     ok(at)
-    t = at.session_state["text"]
+    t = at.session_state["text"].trainer
     assert (t.config.hidden, t.config.layers) == (1024, 3)
     assert any(f"{count_params(t.vocab_size, t.config):,} parameters" in c.value for c in at.caption)
     assert any("over this page's upload limit" in c.value for c in at.caption)  # too big to upload back: said so
     at.slider(key="text_layers").set_value(1)
     at.run()
-    t = at.session_state["text"]
+    t = at.session_state["text"].trainer
     assert (t.config.hidden, t.config.layers) == (1024, 1)
     button(at, "Step").click()
     at.run()
     ok(at)
-    assert t.step > 0 and np.isfinite(t.history.last("train"))
+    assert t.step > 0 and np.isfinite(t.history.train.last("loss"))
 
 
 def test_text_sequence_longer_than_a_short_text():
@@ -84,10 +84,10 @@ def test_text_sequence_longer_than_a_short_text():
     at.select_slider(key="text_seq").set_value(256)
     at.run()
     ok(at)
-    max_seq = at.session_state["text_run"]["corpus"].max_seq_len
+    max_seq = at.session_state["text"].run.corpus.max_seq_len
     assert max_seq < 256
     assert any(f"only allows windows of {max_seq} characters" in w.value for w in at.warning), messages(at)
-    t = at.session_state["text"]
+    t = at.session_state["text"].trainer
     assert t.config.seq_len == max_seq
     button(at, "Step").click()
     at.run()
@@ -107,13 +107,13 @@ def test_text_nan_stops_training_and_restores_last_good_weights():
     button(at, "Step").click()
     at.run()
     ok(at)
-    t = at.session_state["text"]
+    t = at.session_state["text"].trainer
     assert all(np.all(np.isfinite(w)) for w in t.model.get_weights())
     # a fresh run at a sane rate for the NaN part (after rate 10 the exploding-loss guard may roll back too)
     button(at, "↺ New run").click()
     at.select_slider(key="text_lr").set_value(1e-3)
     at.run()
-    t = at.session_state["text"]
+    t = at.session_state["text"].trainer
     assert t.step == 0
     button(at, "Step").click()
     at.run()
@@ -142,16 +142,16 @@ def test_text_generation_extremes():
     at.button(key="text_sample_btn").click()
     at.run()
     ok(at)
-    assert at.session_state["text_sampled"]["records"] == []
+    assert at.session_state["text"].sampled.records == []
     assert any("Nothing was generated" in i.value for i in at.info)
-    vocab = len(at.session_state["text_run"]["chars"])
+    vocab = len(at.session_state["text"].run.chars)
     at.number_input(key="text_len").set_value(2000)
     at.slider(key="text_temp").set_value(2.0)
     at.number_input(key="text_topk").set_value(10_000)
     at.button(key="text_sample_btn").click()
     at.run()
     ok(at)
-    recs = at.session_state["text_sampled"]["records"]
+    recs = at.session_state["text"].sampled.records
     assert len(recs) == 2000 and vocab < 10_000
     assert all(np.count_nonzero(r.adjusted) == vocab for r in recs[:50])  # top-k beyond the vocabulary = off
     at.slider(key="text_inspect_start").set_value(2000 - 120)
