@@ -32,7 +32,10 @@ def test_200_mb_text_upload_is_refused_by_streamlit_and_the_page_keeps_working(p
     wait_idle(page)
     chip.hover()
     page.locator('[data-testid="stTooltipContent"], [role="tooltip"]').filter(has_text="File must be 20.0MB or smaller.").first.wait_for()
-    page.wait_for_timeout(800)  # the tooltip fades in
+    page.wait_for_function(  # the tooltip has faded in
+        "() => [...document.querySelectorAll('[data-testid=\"stTooltipContent\"], [role=\"tooltip\"]')]"
+        ".some(e => e.innerText.includes('20.0MB') && getComputedStyle(e).opacity === '1')"
+    )
     shot(page, "bad_input_200mb_upload", full_page=False)
     assert_no_exception(page)
     assert page.get_by_text("Upload a text to train on").count() == 1  # still waiting for a usable file

@@ -2,7 +2,7 @@
 
 import re
 
-from .conftest import assert_no_exception, shot, wait_idle
+from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 
 
 def param_count(page) -> int:
@@ -46,20 +46,18 @@ def test_two_sessions_are_isolated(browser, app_url, tmp_path):
     # both train at the same time
     a.get_by_role("button", name="▶ Start").click()
     b.get_by_role("button", name="▶ Start").click()
-    a.wait_for_timeout(6000)
+    wait_refreshes(a, "Names trained on", 3)
+    wait_refreshes(b, "Names trained on", 3)
     shot(a, "isolation_a", full_page=False)
     shot(b, "isolation_b", full_page=False)
     a.get_by_role("button", name="■ Stop").click()
     a.wait_for_function("() => !document.evaluate(\"//button[contains(., 'Start')]\", document, null, 9, null).singleNodeValue.disabled")
     wait_idle(a)
-    a.wait_for_timeout(1500)  # a slice already under way when Stop was pressed may still land
+    wait_refreshes(b, "Names trained on", 2)  # a slice already under way when Stop was pressed may still land meanwhile
     stopped_a = names_trained(a)
-    b.wait_for_timeout(3000)
-    # B keeps training while A is stopped, and A's counter doesn't move with B's
+    # B keeps training while A is stopped (three more refreshes), and A's counter doesn't move with B's
+    wait_refreshes(b, "Names trained on", 3)
     assert names_trained(a) == stopped_a
-    first_b = names_trained(b)
-    b.wait_for_timeout(3000)
-    assert names_trained(b) > first_b
     assert param_count(a) == 3 * vocab_a + 2 and param_count(b) == 5_277
     for p in (a, b):
         assert_no_exception(p)

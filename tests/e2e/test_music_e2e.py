@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from .conftest import assert_no_exception, shot, wait_idle
+from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 
 STEPS_ABOVE_ZERO = """() => {
   const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(e => e.innerText.startsWith('Steps'));
@@ -24,7 +24,7 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
 
     page.get_by_role("button", name="▶ Start").click()
     page.wait_for_function(STEPS_ABOVE_ZERO, timeout=60_000)  # the live fragment trains in slices
-    page.wait_for_timeout(3000)
+    wait_refreshes(page, "Steps", 3)
     shot(page, "music_training")
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
@@ -36,7 +36,7 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3  # corpus roll, loss, composed roll (+ inspector)
     assert page.locator("audio").count() >= 2  # corpus piece + the composition
     page.get_by_role("button", name="⬇ Download .mid").scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    page.locator('[data-testid="stPlotlyChart"] .barlayer').first.wait_for()  # the inspector's bars are drawn
     shot(page, "music_composed", full_page=False)
 
     with page.expect_download() as info:

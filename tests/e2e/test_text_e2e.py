@@ -1,6 +1,6 @@
 """Real browser: the Text lab on the dinosaur names, a tiny LSTM trained for a few seconds, then sample and inspect."""
 
-from .conftest import assert_no_exception, shot, wait_idle
+from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 
 
 def test_text_lab_trains_samples_and_inspects(page, app_url):
@@ -17,15 +17,16 @@ def test_text_lab_trains_samples_and_inspects(page, app_url):
     hidden.focus()
     hidden.press("Home")
     wait_idle(page, timeout=60_000)
-    page.wait_for_timeout(500)
     assert_no_exception(page)
 
     page.get_by_role("button", name="▶ Start").click()
     page.get_by_text("Sample at step").wait_for(timeout=60_000)
-    page.wait_for_timeout(5000)  # several ticks: the chart redraws, validation points arrive
+    wait_refreshes(page, "Step", 3)  # several ticks: the chart redraws
     page.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
     shot(page, "text_training")
-    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1
+    # the loss chart has this run's raw and smoothed training loss and its validation loss (not the placeholder)
+    assert page.locator('[data-testid="stPlotlyChart"]').first.locator(".scatterlayer .trace").count() >= 3
+    assert page.get_by_text("No training yet").count() == 0
     assert_no_exception(page)
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
@@ -34,7 +35,7 @@ def test_text_lab_trains_samples_and_inspects(page, app_url):
     page.get_by_role("heading", name="Inspector").wait_for()
     page.get_by_text("Its probability").first.wait_for()
     page.get_by_text("characters in").first.wait_for()
-    page.wait_for_timeout(800)
+    page.locator('[data-testid="stPlotlyChart"] .barlayer').first.wait_for()
     page.get_by_role("heading", name="Inspector").scroll_into_view_if_needed()
     shot(page, "text_sampled_inspector")
     assert_no_exception(page)
