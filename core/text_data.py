@@ -6,8 +6,7 @@ validation text, never trained on. ``sample_batch`` draws random windows from th
 (many-to-many: y is x shifted by one character); ``val_batches`` gives fixed, evenly spaced windows from
 the validation part, so successive evaluations are comparable.
 
-Models travel as a zip holding ``model.keras`` (Keras native format, loaded with safe_mode=True) and
-``vocab.json`` (the characters plus a little metadata). Nothing is ever unpickled.
+Model files (model.keras + vocab.json in a zip) are read and written by core.model_zip.
 
 Simplifications on purpose: one character = one token; windows may overlap; validation windows are a
 bounded, evenly spaced subset of the validation text rather than all of it.
@@ -15,15 +14,10 @@ bounded, evenly spaced subset of the validation text rather than all of it.
 
 from __future__ import annotations
 
-import io
-import json
-import tempfile
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -33,9 +27,6 @@ from core.sampling import TokenModel, generate
 MIN_CHARS = 1_000  # shorter texts are refused: nothing to learn and no room for a validation split
 MAX_VOCAB = 1_000  # distinct characters; more is almost surely not a plain text (or a CJK text too big for a char RNN here)
 VAL_FRACTION = 0.10  # the last 10% of the text is validation
-VOCAB_FORMAT = "rnn-playground-vocab"  # marker in vocab.json
-MAX_MODEL_ZIP_BYTES = 200 * 1024 * 1024  # upload limit for a model zip (Streamlit's default upload limit)
-MAX_VOCAB_JSON_BYTES = 1024 * 1024  # vocab.json can't reasonably be bigger
 
 
 class CorpusError(ValueError):
@@ -189,150 +180,11 @@ def progress_sample(model: TokenModel, corpus: TextCorpus, n_chars: int, tempera
     return text, corpus.lexicon.check(text)
 
 
-# ---------------------------------------------------------------------------------------------- vocab / zip
-def vocab_to_json(chars: Sequence[str], meta: dict[str, Any] | None = None) -> str:
-    """vocab.json text: {"format", "version", "chars": [...], "meta": {...}}."""
-    return json.dumps({"format": VOCAB_FORMAT, "version": 1, "chars": list(chars), "meta": meta or {}}, ensure_ascii=False, indent=1)
+def __getattr__(name: str):
+    """Model-zip I/O moved to core.model_zip; until its importers switch over, these names resolve there (lazily:
+    core.model_zip itself imports this module)."""
+    if name in ("export_model_zip", "import_model_zip", "vocab_to_json", "vocab_from_json"):
+        from core import model_zip
 
-
-def vocab_from_json(text: str) -> tuple[list[str], dict[str, Any]]:
-    """Parse vocab.json; raises CorpusError with a reason when it is not one of ours."""
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"vocab.json is not valid JSON ({exc.msg}, line {exc.lineno}).") from None
-    if not isinstance(obj, dict) or not isinstance(obj.get("chars"), list):
-        raise CorpusError("vocab.json must be an object with a list of characters under \"chars\".")
-    chars = obj["chars"]
-    if not all(isinstance(c, str) and len(c) == 1 for c in chars):
-        raise CorpusError("vocab.json: every entry of \"chars\" must be a single character.")
-    if len(set(chars)) != len(chars):
-        raise CorpusError("vocab.json lists a character twice.")
-    if not 2 <= len(chars) <= MAX_VOCAB:
-        raise CorpusError(f"vocab.json has {len(chars)} characters; expected 2 to {MAX_VOCAB}.")
-    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
-    return chars, meta
-
-
-def save_vocab(path: str | Path, chars: Sequence[str], meta: dict[str, Any] | None = None) -> None:
-    Path(path).write_text(vocab_to_json(chars, meta), encoding="utf-8")
-
-
-def load_vocab(path: str | Path) -> tuple[list[str], dict[str, Any]]:
-    return vocab_from_json(Path(path).read_text(encoding="utf-8"))
-
-
-def export_model_zip(trainer, chars: Sequence[str], meta: dict[str, Any] | None = None) -> bytes:
-    """A zip (built in memory) holding ``model.keras`` and ``vocab.json``; ``trainer`` is a SequenceTrainer."""
-    if trainer.vocab_size != len(chars):
-        raise ValueError("the vocabulary does not match the model's output size")
-    buf = io.BytesIO()
-    with tempfile.TemporaryDirectory(prefix="rnn-export-") as tmp:
-        path = Path(tmp) / "model.keras"
-        trainer.save(path)
-        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.write(path, "model.keras")
-            zf.writestr("vocab.json", vocab_to_json(chars, meta))
-    return buf.getvalue()
-
-
-def _no_training_text(rng, batch_size, seq_len):  # placeholder until the page binds a corpus
-    raise CorpusError("This model has no training text yet: pick a corpus its vocabulary covers.")
-
-
-def _code_in_model(model_bytes: bytes) -> tuple[bool, list[str]]:
-    """(has a Lambda layer, names of custom classes) from a .keras file's config.json; only used to explain a
-    refusal after Keras safe mode has refused the file (nothing here decides what is loaded)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(model_bytes)) as zf:
-            if zf.getinfo("config.json").file_size > MAX_VOCAB_JSON_BYTES * 8:
-                return False, []
-            cfg = json.loads(zf.read("config.json").decode("utf-8"))
-    except Exception:  # noqa: BLE001 - not a readable .keras file: the generic reason applies
-        return False, []
-    has_lambda, custom = False, []
-    stack = [cfg]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            name = node.get("class_name")
-            if isinstance(name, str):
-                module = node.get("module")
-                if name == "Lambda":
-                    has_lambda = True
-                elif "registered_name" in node and not (isinstance(module, str) and module.startswith("keras")):
-                    custom.append(name)
-            stack.extend(node.values())
-    return has_lambda, sorted(set(custom))
-
-
-def _load_failure_reason(exc: Exception, model_bytes: bytes) -> str:
-    """A student-facing reason why Keras (safe mode) refused model.keras."""
-    has_lambda, custom = _code_in_model(model_bytes)
-    allowed = "only models saved by this page (Embedding → SimpleRNN/LSTM/GRU → Dense) can be loaded"
-    if has_lambda or "`Lambda`" in str(exc):
-        return (
-            "model.keras contains a Lambda layer (Python code stored inside the model), so it is refused: models are "
-            f"loaded in Keras safe mode, which never runs code from a file. Nothing was changed; {allowed}."
-        )
-    if custom:
-        return (
-            f"model.keras uses custom layers or code ({', '.join(custom[:5])}), so it is refused: this page only knows "
-            f"Keras's own layers and loads files in safe mode. Nothing was changed; {allowed}."
-        )
-    return f"Keras could not load model.keras in safe mode: {type(exc).__name__}: {str(exc)[:300]}"
-
-
-def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, config_override: dict | None = None):
-    """Validate and load a model zip -> (SequenceTrainer, chars, meta). Raises CorpusError with a reason.
-
-    The trainer's ``sample_batch`` is a placeholder that refuses to train until the caller binds a corpus
-    (``trainer.sample_batch = corpus.sample_batch``).
-    """
-    from core import keras_rnn  # lazy: imports keras
-
-    if not data:
-        raise CorpusError("The model file is empty.")
-    if len(data) > max_bytes:
-        raise CorpusError(f"The model file is {len(data) / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise CorpusError("That is not a zip file. Upload the .zip this page's download button produced (model.keras + vocab.json).")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = {i.filename: i for i in zf.infolist()}
-            missing = [n for n in ("model.keras", "vocab.json") if n not in infos]
-            if missing and "config.json" in infos and "model.weights.h5" in infos:
-                raise CorpusError(
-                    "This is a bare .keras file. Upload the .zip this page's download button produced: it holds "
-                    "model.keras and vocab.json (the characters the model knows)."
-                )
-            if missing:
-                raise CorpusError(f"The zip lacks {' and '.join(missing)} (it must hold model.keras and vocab.json at the top level).")
-            if infos["vocab.json"].file_size > MAX_VOCAB_JSON_BYTES:
-                raise CorpusError("vocab.json is too large.")
-            if infos["model.keras"].file_size > 4 * max_bytes:
-                raise CorpusError("model.keras is too large once unpacked.")
-            try:
-                vocab_text = zf.read("vocab.json").decode("utf-8")
-            except UnicodeDecodeError:
-                raise CorpusError("vocab.json is not UTF-8 text.") from None
-            chars, meta = vocab_from_json(vocab_text)
-            model_bytes = zf.read("model.keras")
-            with tempfile.TemporaryDirectory(prefix="rnn-import-") as tmp:
-                path = Path(tmp) / "model.keras"
-                path.write_bytes(model_bytes)
-                try:
-                    trainer = keras_rnn.SequenceTrainer.load(path, _no_training_text, config_override=config_override)
-                except keras_rnn.ModelFormatError as exc:
-                    raise CorpusError(str(exc)) from None
-                except Exception as exc:  # noqa: BLE001 - keras raises many kinds; the reason is shown
-                    raise CorpusError(_load_failure_reason(exc, model_bytes)) from None
-    except zipfile.BadZipFile as exc:
-        raise CorpusError(f"The zip is damaged: {exc}") from None
-    if trainer.vocab_size != len(chars):
-        raise CorpusError(
-            f"vocab.json has {len(chars)} characters but the model predicts {trainer.vocab_size} tokens: they don't belong together."
-        )
-    return trainer, chars, meta
+        return getattr(model_zip, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,21 +1,9 @@
-"""TextCorpus: vocabulary, encode/decode, split, batches; vocab.json; model zip validation (no Keras needed for most)."""
-
-import io
-import json
-import zipfile
+"""TextCorpus: vocabulary, encode/decode, split, batches, the live sample (model zips: tests/test_model_zip.py)."""
 
 import numpy as np
 import pytest
 
-from core.text_data import (
-    MIN_CHARS,
-    CorpusError,
-    TextCorpus,
-    char_label,
-    import_model_zip,
-    vocab_from_json,
-    vocab_to_json,
-)
+from core.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 
 
 def make_text(n_lines=200, seed=0) -> str:
@@ -96,39 +84,6 @@ def test_stats_and_labels():
     assert s.most_common[0][0] == " "
     assert char_label("\n") == "⏎" and char_label(" ") == "␣" and char_label("a") == "a"
     assert len(c.labels) == c.vocab_size
-
-
-def test_vocab_json_round_trip_and_validation():
-    chars = sorted(set(TEXT))
-    back, meta = vocab_from_json(vocab_to_json(chars, {"step": 3}))
-    assert back == chars and meta == {"step": 3}
-    for bad in ["not json", json.dumps({"chars": "abc"}), json.dumps({"chars": ["ab", "c"]}), json.dumps({"chars": ["a", "a"]})]:
-        with pytest.raises(CorpusError):
-            vocab_from_json(bad)
-
-
-def _zip(files: dict) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-@pytest.mark.parametrize(
-    "data, match",
-    [
-        (b"", "empty"),
-        (b"hello, not a zip", "not a zip"),
-        (_zip({"vocab.json": vocab_to_json(["a", "b"])}), "lacks model.keras"),
-        (_zip({"model.keras": b"x"}), "lacks vocab.json"),
-        (_zip({"model.keras": b"x", "vocab.json": "{oops"}), "not valid JSON"),
-        (_zip({"model.keras": b"not a keras file", "vocab.json": vocab_to_json(["a", "b"])}), "could not load"),
-    ],
-)
-def test_bad_model_zips_are_refused_with_reasons(data, match):
-    with pytest.raises(CorpusError, match=match):
-        import_model_zip(data)
 
 
 class _Recorder:
