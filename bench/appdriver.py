@@ -24,7 +24,7 @@ class AppDriver:
         self.lab = TextLab()
         if not ui_work:
             self.lab.schedule = replace(TextLab.schedule, eval_every_s=None, sample_every_s=None)
-        self.lab.configure("bench", "benchmark corpus", corpus, config)
+        self.lab.configure_text("bench", "benchmark corpus", corpus, config)
         self.t = self.lab.trainer
         if val_batches is not None:
             self.t.val_batches = val_batches

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from core.dino import DinoConfig, DinoTrainer, clean_names, load_names
-from core.lab import Lab, Schedule, UploadCache, changes
+from core.lab import Lab, Schedule, UploadCache
 from core.textio import MB, UploadError, decode_text
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "dinos.txt"
@@ -52,21 +52,23 @@ class DinoLab(Lab):
     def run_label(self) -> str:
         return f"#{self.run_number} n_a {self.trainer.config.n_a} · seed {self.trainer.config.seed}"
 
-    def configure(self, corpus_id: str, names: list[str], config: DinoConfig) -> DinoTrainer:
-        """The run for these settings: the current one (re-tuned) or a new one (and say why)."""
-        t = self.trainer
-        if t is not None and self.corpus_id == corpus_id and t.config.n_a == config.n_a and t.config.seed == config.seed:
-            t.learning_rate = config.learning_rate
-            t.config = config
-            return t
-        why = None
-        if t is not None:
-            why = changes(("hidden size", t.config.n_a, config.n_a), ("seed", t.config.seed, config.seed))
-            if self.corpus_id != corpus_id:
-                why.append("a different name list")
-        self.new_run(DinoTrainer(names, config), corpus_id, why)
+    corpus_change = "a different name list"
+
+    def same_model(self, old: DinoConfig, new: DinoConfig) -> bool:
+        return old.n_a == new.n_a and old.seed == new.seed
+
+    def retune(self, trainer: DinoTrainer, config: DinoConfig) -> None:
+        trainer.learning_rate = config.learning_rate
+        trainer.config = config
+
+    def build_trainer(self, names: list[str], config: DinoConfig) -> DinoTrainer:
+        return DinoTrainer(names, config)
+
+    def differences(self, old: DinoConfig, new: DinoConfig) -> list:
+        return [("hidden size", old.n_a, new.n_a), ("seed", old.seed, new.seed)]
+
+    def on_new_run(self) -> None:
         self.sampled = None
-        return self.trainer
 
     def finished_stop(self):
         return self.trainer.train_steps(0).stop  # the trainer words its own budget

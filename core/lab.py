@@ -118,6 +118,40 @@ class Lab:
         """The current run's legend label (lab-specific)."""
         return f"#{self.run_number}"
 
+    # the hooks ``configure`` uses; each lab says what a "new model" is
+    corpus_change = "a different corpus"  # the restart note's words when the corpus changed
+
+    def same_model(self, old: Any, new: Any) -> bool:
+        """Whether config ``new`` can continue the run built with ``old`` (same weights' shapes, same seed)."""
+        raise NotImplementedError
+
+    def retune(self, trainer: Trainer, config: Any) -> None:
+        """Apply the settings that may change mid-run (learning rate, batch, …)."""
+        raise NotImplementedError
+
+    def build_trainer(self, corpus: Any, config: Any) -> Trainer:
+        raise NotImplementedError
+
+    def differences(self, old: Any, new: Any) -> list[tuple[str, object, object]]:
+        """(what, old, new) for the settings that start a new run, for the restart note."""
+        raise NotImplementedError
+
+    def configure(self, corpus_id: str, corpus: Any, config: Any, *, force_new: bool = False) -> Trainer:
+        """The run for these settings: the current one (re-tuned) or a new one (and say why)."""
+        t = self.trainer
+        if t is not None and not force_new and self.corpus_id == corpus_id and self.same_model(t.config, config):
+            self.retune(t, config)
+            return t
+        why = None
+        if t is not None:
+            why = changes(*self.differences(t.config, config))
+            if self.corpus_id != corpus_id:
+                why.append(self.corpus_change)
+            if force_new:
+                why.append("you asked for a new run")
+        self.new_run(self.build_trainer(corpus, config), corpus_id, why)
+        return self.trainer
+
     def new_run(self, trainer: Trainer, corpus_id: str | None, changes: list[str] | None = None) -> None:
         """Replace the current run by ``trainer`` (the old one is archived; ``changes`` say why, shown once)."""
         if self.trainer is not None and changes is not None:
@@ -132,6 +166,10 @@ class Lab:
         self.live_sample = None
         self.sec_per_step = None
         self._last_eval = self._last_sample = 0.0
+        self.on_new_run()
+
+    def on_new_run(self) -> None:
+        """What a lab forgets when a new run starts (samples of the old model, …)."""
 
     def archive_current(self) -> None:
         """Keep the current run's curves (bounded list) before it is replaced."""

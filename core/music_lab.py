@@ -15,7 +15,7 @@ import numpy as np
 from core import music_codec as mc
 from core import music_data as md
 from core.keras_model import RNNConfig
-from core.lab import Lab, Schedule, changes
+from core.lab import Lab, Schedule
 from core.sampling import TokenModel, generate
 
 EMBED_DIM = 32  # the value embedding (the course's model reads one-hot vectors instead)
@@ -95,25 +95,31 @@ class MusicLab(Lab):
         c = self.trainer.config
         return f"#{self.run_number} LSTM {c.hidden} · seed {c.seed}"
 
-    def configure(self, config: RNNConfig):
-        """The run for these settings on the current corpus: the current one (re-tuned) or a new one (say why)."""
+    corpus_change = "a different corpus or codec setting"
+
+    def same_model(self, old: RNNConfig, new: RNNConfig) -> bool:
+        return old.same_architecture(new)
+
+    def retune(self, trainer, config: RNNConfig) -> None:
+        trainer.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
+
+    def build_trainer(self, corpus: md.MusicCorpus, config: RNNConfig):
         from core.keras_trainer import SequenceTrainer  # TensorFlow is imported only when the lab needs a model
 
-        t, corpus, corpus_id = self.trainer, self.corpus, repr(self.corpus_key)
-        if t is not None and self.corpus_id == corpus_id and t.config.same_architecture(config):
-            t.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
-            return t
-        why = None
-        if t is not None:
-            why = changes(("hidden size", t.config.hidden, config.hidden), ("seed", t.config.seed, config.seed))
-            if self.corpus_id != corpus_id:
-                why.append("a different corpus or codec setting")
         val = lambda: corpus.val_batches(64, config.seq_len)  # noqa: E731 - fixed held-out snippets
         trainer = SequenceTrainer(len(corpus.vocab), config, corpus.sample_batch, val)
-        self.new_run(trainer, corpus_id, why)
         self.untrained = trainer.token_model()  # the same weights before any training, for comparison
-        self.result = None
         return trainer
+
+    def differences(self, old: RNNConfig, new: RNNConfig) -> list:
+        return [("hidden size", old.hidden, new.hidden), ("seed", old.seed, new.seed)]
+
+    def on_new_run(self) -> None:
+        self.result = None
+
+    def configure_current(self, config: RNNConfig):
+        """The run for these settings on the corpus the picker chose."""
+        return self.configure(repr(self.corpus_key), self.corpus, config)
 
     @property
     def step_limit(self) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.keras_model import CELL_NAMES, RNNConfig
-from core.lab import Lab, Schedule, UploadCache, changes
+from core.lab import Lab, Schedule, UploadCache
 from core.lexicon import SampleCheck
 from core.sampling import generate
 from core.text_data import CorpusError, TextCorpus, char_label, progress_sample
@@ -119,31 +119,37 @@ class TextLab(Lab):
         t, run = self.trainer, self.run
         return f"#{self.run_number} {t.config.label()} · {run.corpus_name}" + (" · uploaded" if run.uploaded else "")
 
-    def configure(self, corpus_id: str, corpus_name: str, corpus: TextCorpus, config: RNNConfig, *, force_new: bool = False):
-        """The run for these settings: the current one (re-tuned) or a new one (and say why)."""
+    def same_model(self, old: RNNConfig, new: RNNConfig) -> bool:
+        return old.same_architecture(new)
+
+    def retune(self, trainer, config: RNNConfig) -> None:
+        trainer.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
+
+    def build_trainer(self, corpus: TextCorpus, config: RNNConfig):
+        return new_trainer(corpus, config)
+
+    def differences(self, old: RNNConfig, new: RNNConfig) -> list:
+        return [
+            ("cell", CELL_NAMES[old.cell], CELL_NAMES[new.cell]),
+            ("hidden", old.hidden, new.hidden),
+            ("layers", old.layers, new.layers),
+            ("embedding", old.embed_dim, new.embed_dim),
+            ("dropout", old.dropout, new.dropout),
+            ("seed", old.seed, new.seed),
+        ]
+
+    def configure_text(self, corpus_id: str, corpus_name: str, corpus: TextCorpus, config: RNNConfig, *, force_new: bool = False):
+        """``configure`` for a text called ``corpus_name`` (shown in the run's label)."""
+        if self.run is not None and self.corpus_id != corpus_id:
+            self.corpus_change = f"text {self.run.corpus_name} → {corpus_name}"
         t = self.trainer
-        if t is not None and not force_new and self.corpus_id == corpus_id and t.config.same_architecture(config):
-            t.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
-            return t
-        why = None
-        if t is not None:
-            old = t.config
-            why = changes(
-                ("cell", CELL_NAMES[old.cell], CELL_NAMES[config.cell]),
-                ("hidden", old.hidden, config.hidden),
-                ("layers", old.layers, config.layers),
-                ("embedding", old.embed_dim, config.embed_dim),
-                ("dropout", old.dropout, config.dropout),
-                ("seed", old.seed, config.seed),
-            )
-            if self.corpus_id != corpus_id:
-                why.append(f"text {self.run.corpus_name} → {corpus_name}")
-            if force_new:
-                why.append("you asked for a new run")
-        self.new_run(new_trainer(corpus, config), corpus_id, why)
-        self.run = TextRun(corpus_name, corpus, list(corpus.chars))
+        trainer = self.configure(corpus_id, corpus, config, force_new=force_new)
+        if trainer is not t:
+            self.run = TextRun(corpus_name, corpus, list(corpus.chars))
+        return trainer
+
+    def on_new_run(self) -> None:
         self.sampled = None
-        return self.trainer
 
     def can_train(self) -> str | None:
         if self.run is not None and self.run.corpus is None:

@@ -173,7 +173,7 @@ with left:
         learning_rate=float(lr), dropout=0.0, seed=int(seed),
     )
     with st.spinner("Building the LSTM (the first time loads TensorFlow)…"):
-        trainer = lab.configure(config)
+        trainer = lab.configure_current(config)
     note = lab.take_restart_note()
     if note:
         st.info(note)

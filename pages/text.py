@@ -176,7 +176,7 @@ with left:
     n_params = count_params(corpus.vocab_size, config)
     st.caption(f"**{n_params:,} parameters** ({n_params * 4 / MB:.1f} MB as float32) · vocabulary {corpus.vocab_size}")
     with st.spinner("Building the model (the first time also loads TensorFlow)…"):
-        trainer = lab.configure(corpus_id, corpus_name, corpus, config, force_new=ss.pop("text_force_new", False))
+        trainer = lab.configure_text(corpus_id, corpus_name, corpus, config, force_new=ss.pop("text_force_new", False))
     note = lab.take_restart_note()
     if note:
         st.info(note)
