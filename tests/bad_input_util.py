@@ -90,7 +90,7 @@ def zip_of(files: dict) -> bytes:
 
 def keras_zip(model, chars, tmp_path, name="m") -> bytes:
     """A foreign Keras model packed like the page's export (model.keras + vocab.json)."""
-    from core.text_data import vocab_to_json
+    from core.model_zip import vocab_to_json
 
     path = tmp_path / f"{name}.keras"
     model.save(path)

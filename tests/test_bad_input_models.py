@@ -43,7 +43,7 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
     and the current model is kept and still trains."""
     import keras
 
-    from core.text_data import export_model_zip, vocab_to_json
+    from core.model_zip import export_model_zip, vocab_to_json
 
     at = text_lab_with_tiny_model
     current = at.session_state["text"].trainer
@@ -91,7 +91,7 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
 def test_model_from_another_vocabulary_loads_for_sampling_only(text_lab_with_tiny_model):
     """Model uploads (Text lab), a .keras model trained on another vocabulary (lower-case names) that doesn't cover
     the chosen text: it loads with a clear warning, training is disabled, generating works."""
-    from core.text_data import export_model_zip
+    from core.model_zip import export_model_zip
 
     at = text_lab_with_tiny_model
     names = "\n".join(["aardonyx", "brachiosaurus", "tyrannosaurus", "velociraptor", "stegosaurus"] * 40)
@@ -113,7 +113,8 @@ def test_lambda_and_custom_layers_refused_by_safe_mode_core(tmp_path):
     Keras safe mode, not a raw Keras error."""
     import keras
 
-    from core.text_data import CorpusError, import_model_zip
+    from core.model_zip import import_model_zip
+    from core.text_data import CorpusError
 
     chars = list("abcdef")
     lam = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(6, 4), keras.layers.GRU(16, return_sequences=True),
