@@ -19,7 +19,7 @@ particular to each lab. Simplified on purpose: one trainer at a time per lab; a 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Generic, TypeVar
 
 import numpy as np

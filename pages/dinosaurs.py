@@ -8,18 +8,20 @@ from core import charts
 from core.dino import MAX_HIDDEN, DinoConfig
 from core.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
 from core.textio import MB
-from ui import live, persist
+from ui import live
 from ui.inspector import render_inspector
-from ui.nav import start_page
+from ui.nav import lab_page
 
-start_page()
-persist.keep("dino_source", "dino_latin1", "dino_n_a", "dino_lr", "dino_iters", "dino_seed", "dino_sample_every", "dino_temp", "dino_how_many", "dino_sample_seed")
-
+lab = lab_page(
+    DinoLab,
+    "🦕 Dinosaur names",
+    "A character-level RNN from scratch in numpy, trained one name at a time with clipped SGD.",
+    keep=(
+        "dino_source", "dino_latin1", "dino_n_a", "dino_lr", "dino_iters", "dino_seed", "dino_sample_every",
+        "dino_temp", "dino_how_many", "dino_sample_seed",
+    ),
+)
 ss = st.session_state
-lab = live.session_lab(DinoLab)
-
-st.title("🦕 Dinosaur names")
-st.caption("A character-level RNN from scratch in numpy, trained one name at a time with clipped SGD.")
 
 
 @st.cache_data(show_spinner=False)

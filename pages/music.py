@@ -10,27 +10,25 @@ from core import music_codec as mc
 from core import music_data as md
 from core.keras_model import RNNConfig
 from core.music_lab import EMBED_DIM, MusicLab, notes_after
-from ui import live, persist
+from ui import live
 from ui.inspector import render_inspector
-from ui.nav import start_page
+from ui.nav import lab_page
 
-start_page()
-persist.keep(
-    "music_source", "music_max_chord", "music_transpose", "music_hidden", "music_seq_len", "music_batch", "music_lr",
-    "music_seed", "music_max_steps", "music_n", "music_temp", "music_tempo", "music_gen_seed", "music_start",
-    "music_prime_len",
+lab = lab_page(
+    MusicLab,
+    "🎵 Music",
+    "Music becomes a sequence of values (a note, a chord or a rest, with its length). An LSTM learns from random "
+    "snippets of values, then composes one value at a time, feeding each one back in as its next input.",
+    keep=(
+        "music_source", "music_max_chord", "music_transpose", "music_hidden", "music_seq_len", "music_batch",
+        "music_lr", "music_seed", "music_max_steps", "music_n", "music_temp", "music_tempo", "music_gen_seed",
+        "music_start", "music_prime_len",
+    ),
 )
+
 
 UPLOAD_LABEL = "Upload MIDI files"
 PRIME_COLOR, GEN_COLOR, UNTRAINED_COLOR = "#9e9e9e", "#08519c", "#d62728"
-ss = st.session_state
-lab = live.session_lab(MusicLab)
-
-st.title("🎵 Music")
-st.caption(
-    "Music becomes a sequence of values (a note, a chord or a rest, with its length). An LSTM learns from random "
-    "snippets of values, then composes one value at a time, feeding each one back in as its next input."
-)
 
 
 # ---------------------------------------------------------------------------------------------- cached work

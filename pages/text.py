@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -19,24 +17,24 @@ from core.text_lab import (
 from core.textio import MB
 from ui import live, persist
 from ui.inspector import render_inspector
-from ui.nav import start_page
+from ui.nav import lab_page
 
-start_page()
-persist.keep(
-    "text_source", "text_encoding", "text_cell", "text_hidden", "text_layers", "text_embed", "text_dropout", "text_seed",
-    "text_seq", "text_batch", "text_lr", "text_y", "text_prime", "text_len", "text_temp", "text_topk", "text_sample_seed",
+lab = lab_page(
+    TextLab,
+    "📜 Text",
+    "A character-level language model in Keras: embedding → SimpleRNN / LSTM / GRU → softmax over the next character, "
+    "trained many-to-many (every position predicts the next character) with Adam and gradient clipping.",
+    keep=(
+        "text_source", "text_encoding", "text_cell", "text_hidden", "text_layers", "text_embed", "text_dropout",
+        "text_seed", "text_seq", "text_batch", "text_lr", "text_y", "text_prime", "text_len", "text_temp", "text_topk",
+        "text_sample_seed",
+    ),
 )
+
 
 UPLOAD = "Upload a .txt"
 INSPECT_SPAN = 120  # characters the inspector shows at once
 ss = st.session_state
-lab = live.session_lab(TextLab)
-
-st.title("📜 Text")
-st.caption(
-    "A character-level language model in Keras: embedding → SimpleRNN / LSTM / GRU → softmax over the next character, "
-    "trained many-to-many (every position predicts the next character) with Adam and gradient clipping."
-)
 
 
 # ---------------------------------------------------------------------------------------------- corpus

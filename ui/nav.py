@@ -20,6 +20,19 @@ from ui.persist import carry_over
 from ui.recover import recover
 
 
+def lab_page(cls, title: str, caption: str, keep: tuple[str, ...]):
+    """The top of a lab's page: ``start_page()``, its kept settings, its title and caption; returns this
+    session's lab object (core.lab.Lab subclass ``cls``)."""
+    from ui import persist
+    from ui.live import session_lab
+
+    start_page()
+    persist.keep(*keep)
+    st.title(title)
+    st.caption(caption)
+    return session_lab(cls)
+
+
 def start_page() -> None:
     """Call at the top of every page, before it draws any widget."""
     ensure_app_navigation()
