@@ -212,3 +212,95 @@ def piano_roll_parts_figure(
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
     return fig
+
+
+# ==============================================================================================
+# Course model (issue 15): the unrolled graph of core.course_model. Appended section; owner: course-model helper.
+# ==============================================================================================
+_CELL_COLOR, _DENSE_COLOR, _X_COLOR, _Y_COLOR = "#c6dbef", "#fdd0a2", "#e5e5e5", "#c7e9c0"
+
+
+def unrolled_graph_figure(n_a: int, n_values: int, Tx_shown: int = 4, *, Tx: int | None = None, mode: str = "training", height: int = 400) -> go.Figure:
+    """The course's model unrolled over time, drawn from the live layer sizes.
+
+    One column per time step t = 1..Tx_shown: x⟨t⟩ (one-hot, n_values) -> the LSTM cell -> the Dense softmax
+    -> ŷ⟨t⟩ (n_values probabilities). Every column's cell and Dense box carry the same weight names and
+    colours: they are the same two layers (the same weights) applied again; a⟨t⟩ and c⟨t⟩ (n_a each) go on
+    to the next step. Tx: the full number of steps (an ellipsis column says the graph goes on to Tx).
+    mode "training": x⟨t+1⟩ is the true next value (y⟨t⟩ = x⟨t+1⟩); "inference": ŷ⟨t⟩'s argmax is fed back
+    as a one-hot x⟨t+1⟩, starting from x⟨1⟩ = 0.
+    """
+    if n_a < 1 or n_values < 1 or Tx_shown < 1:
+        raise ValueError("n_a, n_values and Tx_shown must be >= 1")
+    if mode not in ("training", "inference"):
+        raise ValueError("mode must be 'training' or 'inference'")
+    lstm_params = 4 * (n_a * (n_values + n_a) + n_a)  # 4 gates: [Wx | Wa] (n_a, n_values + n_a) and b (n_a,)
+    dense_params = n_a * n_values + n_values  # Wy (n_values, n_a) and by (n_values,)
+    more = Tx is not None and Tx > Tx_shown
+    fig = go.Figure()
+    DX, W = 1.4, 0.41  # column spacing and box half-width (axis units)
+    ys = dict(x=0.0, cell=1.25, dense=2.5, y=3.6)  # row heights: input, LSTM cell, Dense, output
+    H = dict(x=0.3, cell=0.36, dense=0.3, y=0.3)  # box half-heights
+
+    def box(cx: float, row: str, text: str, color: str) -> None:
+        cy, h = ys[row], H[row]
+        fig.add_shape(type="rect", x0=cx - W, x1=cx + W, y0=cy - h, y1=cy + h, line=dict(color="#555", width=1), fillcolor=color, layer="below")
+        fig.add_annotation(x=cx, y=cy, text=text, showarrow=False, font=dict(size=10))
+
+    def arrow(x0: float, y0: float, x1: float, y1: float, color: str = "#444") -> None:
+        fig.add_annotation(
+            x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
+            arrowhead=2, arrowsize=1, arrowwidth=1.5, arrowcolor=color,
+        )
+
+    def label(x: float, y: float, text: str, color: str = "#444", **kw) -> None:
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=10, color=color), **kw)
+
+    n_cols = Tx_shown
+    for k in range(n_cols):
+        t, cx = k + 1, k * DX
+        x_text = "x⟨1⟩ = 0" if (mode == "inference" and t == 1) else f"x⟨{t}⟩"
+        box(cx, "x", f"{x_text}<br>one-hot ({n_values})", _X_COLOR)
+        box(cx, "cell", f"<b>LSTM</b> W_lstm<br>n_a = {n_a}", _CELL_COLOR)
+        box(cx, "dense", f"<b>Dense</b> W_y<br>softmax, {n_values}", _DENSE_COLOR)
+        box(cx, "y", f"ŷ⟨{t}⟩<br>{n_values} probabilities", _Y_COLOR)
+        arrow(cx, ys["x"] + H["x"], cx, ys["cell"] - H["cell"])
+        arrow(cx, ys["cell"] + H["cell"], cx, ys["dense"] - H["dense"])
+        label(cx, (ys["cell"] + H["cell"] + ys["dense"] - H["dense"]) / 2, f"a⟨{t}⟩", xanchor="left", xshift=4)
+        arrow(cx, ys["dense"] + H["dense"], cx, ys["y"] - H["y"])
+        if k + 1 < n_cols or more:
+            arrow(cx + W, ys["cell"], cx + DX - W, ys["cell"])
+            label(cx + W + 0.04, ys["cell"], f"a⟨{t}⟩<br>c⟨{t}⟩", xanchor="left", yshift=16)
+        if mode == "inference" and k + 1 < n_cols:
+            arrow(cx + W, ys["y"] - H["y"] * 0.5, cx + DX - W, ys["x"] + H["x"] * 0.5, color="#d62728")
+            label(cx + W + 0.05, ys["y"] - H["y"] - 0.12, "argmax → one-hot", color="#d62728", xanchor="left")
+    # a⟨0⟩, c⟨0⟩ come in from the left
+    arrow(-DX + W + 0.2, ys["cell"], -W, ys["cell"])
+    label(-DX / 2 + 0.1, ys["cell"], f"a⟨0⟩ = 0<br>c⟨0⟩ = 0<br>({n_a} each)", yshift=24)
+    last = (n_cols - 1) * DX
+    if more:
+        last += DX
+        fig.add_annotation(x=last, y=ys["cell"], text=f"…<br>up to t = {Tx}", showarrow=False, font=dict(size=13))
+    # the shared weights, said once under the graph
+    fig.add_annotation(
+        x=0.5, y=-0.02, xref="paper", yref="paper", showarrow=False, align="center", font=dict(size=11),
+        text=(
+            f"<span style='color:#08519c'>Every blue box is the same LSTM cell: W_lstm, {lstm_params:,} parameters.</span>  "
+            f"<span style='color:#a63603'>Every orange box is the same Dense layer: W_y, {dense_params:,} parameters.</span>"
+        ),
+    )
+    steps_text = f"all {Tx} steps" if Tx is not None else "every step"
+    title = (
+        f"Unrolled: one LSTM cell and one Dense layer shared by {steps_text} = {lstm_params + dense_params:,} parameters"
+        + (" (composing: the most likely value is fed back)" if mode == "inference" else "")
+    )
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=13)),
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=30),
+        xaxis=dict(visible=False, range=[-DX + 0.1, last + 0.7], fixedrange=True),
+        yaxis=dict(visible=False, range=[-0.45, 4.0], fixedrange=True),
+        plot_bgcolor="white",
+        showlegend=False,
+    )
+    return fig
