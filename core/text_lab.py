@@ -68,6 +68,15 @@ def nearest(options: list, value):
     return min(options, key=lambda o: abs(np.log(o) - np.log(value)))
 
 
+def widget_values(cfg: RNNConfig) -> dict[str, Any]:
+    """The Text page's settings widgets (by key) for a model's config: a loaded model sets them to its own."""
+    return {
+        "text_cell": cfg.cell, "text_hidden": int(cfg.hidden), "text_layers": int(cfg.layers), "text_embed": int(cfg.embed_dim),
+        "text_dropout": float(cfg.dropout), "text_seed": int(cfg.seed), "text_seq": nearest(SEQ_OPTIONS, cfg.seq_len),
+        "text_batch": nearest(BATCH_OPTIONS, cfg.batch_size), "text_lr": nearest(LR_OPTIONS, cfg.learning_rate),
+    }
+
+
 @dataclass
 class TextRun:
     """What the current run trains on."""

@@ -8,7 +8,7 @@ from core import charts
 from core.dino import MAX_HIDDEN, DinoConfig
 from core.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
 from core.textio import MB
-from ui import live
+from ui import explain, live
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -108,14 +108,7 @@ with left:
         f"{trainer.param_count():,} parameters"
     )
     with st.expander("What is happening", expanded=True):
-        st.markdown("For each name, step by step (x⁽¹⁾ is the zero vector; the name ends with a newline, shown as `⏎`):")
-        st.latex(r"\small a^{\langle t \rangle} = \tanh(W_{ax} x^{\langle t \rangle} + W_{aa} a^{\langle t-1 \rangle} + b)")
-        st.latex(r"\small \hat y^{\langle t \rangle} = \mathrm{softmax}(W_{ya} a^{\langle t \rangle} + b_y)")
-        st.latex(r"\small \mathcal{L} = -\sum_t \log \hat y^{\langle t \rangle}_{y^{\langle t \rangle}}")
-        st.markdown("Back-propagation through time gives the gradients, which are **clipped** element-wise before the SGD step:")
-        clip = f"{trainer.config.clip_value:g}"
-        st.latex(rf"\small dW \leftarrow \min(\max(dW, -{clip}), {clip})")
-        st.latex(r"\small W \leftarrow W - \alpha\, dW")
+        explain.show("dino_training", clip=trainer.config.clip_value)
 
 with right:
     st.subheader("Training")

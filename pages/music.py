@@ -10,7 +10,7 @@ from core import music_codec as mc
 from core import music_data as md
 from core.keras_model import RNNConfig
 from core.music_lab import EMBED_DIM, MusicLab, notes_after
-from ui import live
+from ui import explain, live
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -52,13 +52,7 @@ def corpus_picker() -> md.MusicCorpus | None:
     labels = {style_label(s): s for s in md.bundled_styles()}
     source = st.radio("Music to learn from", [*labels, UPLOAD_LABEL], horizontal=True, key="music_source")
     with st.expander("How music becomes values (codec settings)"):
-        st.markdown(
-            "Every note is placed on a **sixteenth-note grid**. Notes that start together form a **chord**, gaps "
-            "become **rests**, and each value lasts until the next one starts. A value is written like "
-            "`N60_d4` (note 60 = middle C, 4 sixteenths = a quarter note), `C60.64.67_d2` (a chord, an eighth "
-            "long) or `R_d4` (a quarter rest). Durations longer than a whole note (16 steps) are cut. Velocities "
-            "and instruments are ignored; drums are dropped."
-        )
+        explain.show("music_codec")
         c1, c2 = st.columns(2)
         max_chord = c1.slider(
             "Notes kept per chord (the highest)", 1, 4, 1, key="music_max_chord",
@@ -181,13 +175,7 @@ with left:
     live.controls(lab, disabled=bool(too_short))
     st.caption(f"{len(corpus.vocab):,} values in the vocabulary · {trainer.param_count():,} parameters")
     with st.expander("What is happening", expanded=False):
-        st.markdown(
-            "Each step draws a batch of random snippets of consecutive values from the training pieces. The "
-            f"network reads a snippet one value at a time: value → embedding ({EMBED_DIM} numbers) → LSTM → a softmax over "
-            "every value in the vocabulary, and is trained to predict the *next* value at every position "
-            "(cross-entropy, Adam, gradient clipping). Composing runs the same network one step at a time, "
-            "feeding each sampled value back in as the next input."
-        )
+        explain.show("music_training", embed=EMBED_DIM)
 
 with right:
     st.subheader("Training")

@@ -7,15 +7,15 @@ import numpy as np
 import streamlit as st
 
 from core import charts
-from core.keras_model import CELL_NAMES, CELLS, RNNConfig, count_params
+from core.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, count_params
 from core.lexicon import describe_check
 from core.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 from core.text_lab import (
     BATCH_OPTIONS, BUNDLED, DATA, DEFAULTS, HIDDEN_RANGE, LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, LR_OPTIONS, MAX_DROPOUT,
-    MAX_EMBED, MAX_MODEL_UPLOAD, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus, nearest,
+    MAX_EMBED, MAX_MODEL_UPLOAD, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus, widget_values,
 )
 from core.textio import MB
-from ui import live, persist
+from ui import explain, live, persist
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -131,12 +131,7 @@ def _load_uploaded_model() -> None:
     except CorpusError as exc:
         ss["text_model_error"] = str(exc)
         return
-    # the settings widgets follow the model, so the page doesn't start a new run on the next rerun
-    for key, value in (
-        ("text_cell", cfg.cell), ("text_hidden", int(cfg.hidden)), ("text_layers", int(cfg.layers)), ("text_embed", int(cfg.embed_dim)),
-        ("text_dropout", float(cfg.dropout)), ("text_seed", int(cfg.seed)), ("text_seq", nearest(SEQ_OPTIONS, cfg.seq_len)),
-        ("text_batch", nearest(BATCH_OPTIONS, cfg.batch_size)), ("text_lr", nearest(LR_OPTIONS, cfg.learning_rate)),
-    ):
+    for key, value in widget_values(cfg).items():  # the settings follow the model: no new run on the next rerun
         persist.remember(key, value)
     lab.restart_note = note
 
@@ -185,18 +180,7 @@ with left:
     b1.button("↺ New run", key="text_new_run", on_click=ss.__setitem__, args=("text_force_new", True), help="Start again from fresh weights; the current run stays on the chart.", width="stretch")
     b2.button("Clear earlier runs", key="text_clear_runs", on_click=lab.clear_runs, disabled=not lab.runs, width="stretch")
     with st.expander("What is happening"):
-        st.markdown(
-            "Each step takes a batch of random windows from the first 90% of the text. For every position the "
-            "model reads one character and predicts the next, so a window of T characters gives T predictions "
-            "(*many-to-many*). The loss is the average cross-entropy:"
-        )
-        st.latex(r"\mathcal{L} = -\frac{1}{BT}\sum_{b,t} \log p_\theta\left(x_{b,t+1} \mid x_{b,1..t}\right) \quad \text{(nats per character)}")
-        st.markdown(
-            "Perplexity is $e^{\\mathcal{L}}$: a model guessing uniformly among V characters has loss $\\log V$ "
-            "and perplexity V. Before each Adam step, the gradient of each weight matrix is clipped to norm 1 on "
-            "its own. The validation loss is measured on fixed windows of the last 10% of the text, never trained "
-            "on: when it stops falling while the training loss keeps falling, the model is memorising."
-        )
+        explain.show("text_training", clipnorm=CLIPNORM)
 
 with right:
     st.subheader("Training")
