@@ -178,13 +178,3 @@ def progress_sample(model: TokenModel, corpus: TextCorpus, n_chars: int, tempera
     records = generate(model, n_chars, temperature=temperature, rng=rng, prime=prime, first_input=nl)
     text = corpus.decode([r.picked for r in records])
     return text, corpus.lexicon.check(text)
-
-
-def __getattr__(name: str):
-    """Model-zip I/O moved to core.model_zip; until its importers switch over, these names resolve there (lazily:
-    core.model_zip itself imports this module)."""
-    if name in ("export_model_zip", "import_model_zip", "vocab_to_json", "vocab_from_json"):
-        from core import model_zip
-
-        return getattr(model_zip, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,7 @@ traceback) and the page keeps working. Model uploads are in tests/test_bad_input
 Cases already covered elsewhere are not repeated here; the mapping is:
   - Text upload: binary / Latin-1 / too short .................................. test_page_text.test_bad_text_uploads_are_refused_with_reasons
   - Text hidden 16 (minimum), temperature 0, top-k within the vocabulary ........ test_page_text.test_train_live_sample_and_inspect
-  - NaN in the trainers (core) ................................................. test_keras_rnn.test_nan_loss_stops_and_restores_last_good_weights
+  - NaN in the trainers (core) ................................................. test_keras_trainer.test_nan_loss_stops_and_restores_last_good_weights
 """
 
 from __future__ import annotations

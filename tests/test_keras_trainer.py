@@ -11,7 +11,8 @@ from core.keras_trainer import SequenceTrainer
 from core.numpy_cells import NumpyRNN
 from core.trainer import StopKind
 from core.sampling import generate
-from core.text_data import TextCorpus, export_model_zip, import_model_zip
+from core.model_zip import export_model_zip, import_model_zip
+from core.text_data import TextCorpus
 from tests.conftest import ROOT
 from tests.test_text_data import make_text
 
