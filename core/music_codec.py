@@ -1,4 +1,7 @@
-"""MIDI <-> "values": the Music lab's codec, built on pretty_midi.
+"""Notes <-> "values": the Music lab's codec (tokens, encoding, decoding, key estimate, vocabulary).
+
+Reading and checking MIDI files is core.midi_io's job; this module turns a checked ``PrettyMIDI`` into values
+and values back into one (``render_audio`` stays here until core.music_audio takes over the audio).
 
 As in the classic course's jazz exercise, a piece of music becomes a sequence of *values*. A value is
 one note, one chord or one rest, together with how long it lasts. Every value is a short string token:
@@ -32,12 +35,7 @@ Decoding (``values_to_midi``) lays the values end to end at a chosen tempo on on
 
 What is simplified on purpose: velocities, instruments, pedal, pitch bends and key changes inside a piece
 are ignored; silence before the first note is dropped; notes that overlap the next onset are cut; the key
-estimate is a classic heuristic and can be wrong for modal or chromatic music.
-
-Loading (``load_midi_bytes``) never trusts an upload: files over ``MAX_FILE_BYTES`` are refused before
-parsing; anything that is not a Standard MIDI File, or is truncated or corrupt, is refused with a reason;
-files with no notes, only drums, more than ``MAX_NOTES`` notes or longer than ``MAX_SECONDS`` are refused
-(a 20-minute "song" is almost always a broken or generated file). Long but acceptable pieces are cut to
+estimate is a classic heuristic and can be wrong for modal or chromatic music. Long pieces are cut to
 ``max_values`` when encoded, by the caller's choice.
 """
 
@@ -47,7 +45,6 @@ import io
 import json
 import re
 import wave
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -55,9 +52,9 @@ from typing import Iterable, Sequence
 import numpy as np
 import pretty_midi
 
-MAX_FILE_BYTES = 5 * 1024 * 1024  # uploads larger than this are refused before parsing
-MAX_SECONDS = 20 * 60  # longer files are refused
-MAX_NOTES = 100_000  # files with more notes are refused
+from core.midi_io import check_midi, load_midi_bytes, quantized_notes
+from core.midi_io import MAX_FILE_BYTES, MidiError, midi_bytes  # noqa: F401 (moved to core.midi_io; importers switch over, then this line goes)
+
 STEPS_PER_QUARTER = 4  # grid: sixteenth notes
 MAX_DURATION = 16  # longest value, in grid steps (a whole note)
 MAX_CHORD = 4  # default number of pitches kept in a chord (the highest)
@@ -66,10 +63,6 @@ MAX_AUDIO_SECONDS = 60.0  # audio is cut here
 
 _TOKEN = re.compile(r"^(?:N(\d{1,3})|C(\d{1,3}(?:\.\d{1,3})+)|R)_d(\d{1,3})$")
 _VOCAB_FORMAT = "rnn-playground-music-vocab"
-
-
-class MidiError(ValueError):
-    """A user-facing reason why a MIDI file can't be used."""
 
 
 @dataclass(frozen=True)
@@ -129,54 +122,6 @@ def describe_value(token: str) -> str:
     return f"{'note' if len(pitches) == 1 else 'chord'} {names}, {length}"
 
 
-# ---------------------------------------------------------------------------------------------- loading
-def load_midi_bytes(data: bytes) -> pretty_midi.PrettyMIDI:
-    """Parse uploaded bytes as a Standard MIDI File, or raise MidiError with a reason a student can act on."""
-    if data is None or len(data) == 0:
-        raise MidiError("The file is empty.")
-    if len(data) > MAX_FILE_BYTES:
-        raise MidiError(
-            f"The file is {len(data) / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MB. "
-            "Typical song MIDI files are well under 1 MB."
-        )
-    if not data.startswith(b"MThd"):
-        raise MidiError("This is not a MIDI file (a .mid file starts with 'MThd'). Export it as a Standard MIDI File.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
-    except EOFError:
-        raise MidiError("The MIDI file is truncated or corrupt and can't be read (it ends in the middle of its data).") from None
-    except OSError as exc:
-        raise MidiError(f"The MIDI file is truncated or corrupt and can't be read ({exc}).") from None
-    except Exception as exc:  # noqa: BLE001 - mido/pretty_midi raise many kinds of errors on bad input
-        raise MidiError(f"The MIDI file is corrupt and can't be read ({type(exc).__name__}: {exc}).") from None
-    check_midi(pm)
-    return pm
-
-
-def check_midi(pm: pretty_midi.PrettyMIDI) -> None:
-    """Refuse parsed files the codec can't use: no notes, drums only, too many notes, too long."""
-    n_all = sum(len(i.notes) for i in pm.instruments)
-    n_pitched = sum(len(i.notes) for i in pm.instruments if not i.is_drum)
-    if n_all == 0:
-        raise MidiError("The MIDI file has no notes.")
-    if n_pitched == 0:
-        raise MidiError("The MIDI file only has drums (channel 10); the codec needs pitched notes.")
-    if n_all > MAX_NOTES:
-        raise MidiError(f"The MIDI file has {n_all:,} notes; the limit is {MAX_NOTES:,}. Upload a shorter piece.")
-    end = pm.get_end_time()
-    if end > MAX_SECONDS:
-        raise MidiError(f"The MIDI file lasts {end / 60:.0f} minutes; the limit is {MAX_SECONDS // 60} minutes. Upload a shorter piece.")
-
-
-def midi_bytes(pm: pretty_midi.PrettyMIDI) -> bytes:
-    """A PrettyMIDI as Standard MIDI File bytes (built in memory)."""
-    buf = io.BytesIO()
-    pm.write(buf)
-    return buf.getvalue()
-
-
 # ---------------------------------------------------------------------------------------------- key
 # Krumhansl-Kessler key profiles, index 0 = tonic.
 _MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -185,6 +130,11 @@ _MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3
 
 def estimate_key(notes: Iterable[tuple[int, float]]) -> tuple[int, str]:
     """(tonic pitch class 0..11, "major"|"minor") from (pitch, weight) pairs; (0, "major") if there are none."""
+    # The duration-weighted pitch-class histogram is built here rather than with pretty_midi's
+    # get_pitch_class_histogram(use_duration=True), which would not describe the same data: it weighs notes in
+    # seconds (a slow passage counts more) where the codec counts grid steps through the tempo map, it reads
+    # the raw notes rather than the quantized ones the codec encodes, and core.music_score calls this on
+    # generated values that have no PrettyMIDI at all.
     hist = np.zeros(12)
     for pitch, weight in notes:
         hist[int(pitch) % 12] += max(float(weight), 1e-6)
@@ -213,21 +163,6 @@ def _as_pm(pm_or_bytes) -> pretty_midi.PrettyMIDI:
         check_midi(pm_or_bytes)
         return pm_or_bytes
     raise TypeError("expected MIDI bytes or a pretty_midi.PrettyMIDI")
-
-
-def quantized_notes(pm: pretty_midi.PrettyMIDI, steps_per_quarter: int = STEPS_PER_QUARTER) -> list[tuple[int, int, int]]:
-    """Every pitched note as (onset step, end step, pitch), sorted by onset then pitch; end > onset."""
-    per_step = pm.resolution / steps_per_quarter  # ticks per grid step
-    out = []
-    for inst in pm.instruments:
-        if inst.is_drum:
-            continue
-        for n in inst.notes:
-            s = int(round(pm.time_to_tick(n.start) / per_step))
-            e = int(round(pm.time_to_tick(n.end) / per_step))
-            out.append((s, max(e, s + 1), int(n.pitch)))
-    out.sort()
-    return out
 
 
 def midi_to_values(pm_or_bytes, options: CodecOptions = CodecOptions(), *, max_values: int | None = None) -> list[str]:
@@ -295,13 +230,6 @@ def values_to_midi(
         inst.notes.append(pretty_midi.Note(velocity=int(velocity), pitch=int(pitch), start=float(start), end=float(end)))
     pm.instruments.append(inst)
     return pm
-
-
-def estimate_tempo(pm: pretty_midi.PrettyMIDI) -> float:
-    """The file's first tempo marking (quarter notes per minute), clipped to 40..240; 120 when there is none."""
-    _, tempi = pm.get_tempo_changes()
-    t = float(tempi[0]) if len(tempi) else 120.0
-    return float(min(240.0, max(40.0, t)))
 
 
 # ---------------------------------------------------------------------------------------------- audio

@@ -10,6 +10,11 @@ consecutive values from the training pieces (x) and the same snippets shifted by
 never cross piece boundaries; pieces shorter than ``seq_len + 1`` values can't give a snippet and are
 skipped. A snippet is drawn uniformly among all possible snippets (longer pieces give more of them).
 
+What a corpus needs to be trained on is checked where it is built and before each training chunk, with a
+``MusicCorpusError`` a student can act on: at least 2 different values (``MusicCorpus(...)``: a single chord,
+or one note repeated, leaves the model nothing to choose between), and at least one training piece of
+``seq_len + 1`` values (``check_seq_len``).
+
 ``style_scores`` is the lab's "does it sound like the corpus" measure: the fraction of generated pitches
 whose pitch class is one of the corpus's 7 most common pitch classes (its key, roughly), and the fraction
 of generated values whose duration is one of the corpus's common durations (each at least 2% of the
@@ -26,13 +31,18 @@ from typing import Sequence
 
 import numpy as np
 
-from core.music_codec import CodecOptions, MidiError, Vocabulary, estimate_tempo, load_midi_bytes, midi_to_values, parse_value
+from core.midi_io import MidiError, estimate_tempo, load_midi_bytes
+from core.music_codec import CodecOptions, Vocabulary, midi_to_values, parse_value
 
 DATA_ROOT = Path(__file__).resolve().parent.parent / "data" / "midi"
 MAX_VALUES_PER_PIECE = 3000  # longer pieces are cut (with a note); keeps uploads quick to train on
 MAX_UPLOAD_FILES = 200  # more files in one upload are refused
 VAL_FRACTION = 0.1  # share of pieces held out for validation
 COMMON_DURATION_SHARE = 0.02  # a duration is "common" in a corpus above this share of its values
+
+
+class MusicCorpusError(ValueError):
+    """A user-facing reason why a set of pieces can't be trained on (as it is, or with these settings)."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +109,14 @@ class MusicCorpus:
     """Pieces as id arrays over one vocabulary, with a deterministic train/validation split."""
 
     def __init__(self, pieces: Sequence[Piece], vocab: Vocabulary | None = None):
+        """MusicCorpusError when the pieces have no values, or fewer than 2 different ones."""
         pieces = [p for p in pieces if len(p.values) > 0]
         if not pieces:
-            raise ValueError("The corpus has no pieces with notes.")
+            raise MusicCorpusError("The corpus has no pieces with notes.")
         self.pieces = list(pieces)
         self.vocab = vocab or Vocabulary.build(p.values for p in self.pieces)
+        if len(self.vocab) < 2:
+            raise MusicCorpusError(_one_value_message(self.vocab.itos[0], sum(len(p.values) for p in self.pieces)))
         self.ids = [self.vocab.encode(p.values) for p in self.pieces]  # one int32 array (n_values,) per piece
         n = len(self.pieces)
         n_val = int(round(n * VAL_FRACTION)) if n >= 5 else 0
@@ -129,20 +142,24 @@ class MusicCorpus:
         return usable, counts
 
     def check_seq_len(self, seq_len: int) -> None:
-        """Raise ValueError with a clear message when no training piece is long enough."""
+        """Raise MusicCorpusError with a clear message when no training piece gives a snippet of ``seq_len``
+        values (a snippet needs ``seq_len + 1``: the inputs and, one value later, the targets)."""
+        if int(seq_len) < 1:
+            raise MusicCorpusError(f"A snippet must hold at least 1 value, not {seq_len}.")
         usable, _ = self._windows(self.train_idx, seq_len)
         if not usable:
             longest = max(len(self.ids[i]) for i in self.train_idx)
-            raise ValueError(
-                f"No training piece is long enough for snippets of {seq_len} values (the longest has {longest}). "
+            raise MusicCorpusError(
+                f"No training piece is long enough for snippets of {seq_len} values (the longest has {longest}; "
+                f"a snippet needs {seq_len + 1}: its values and the one after each). "
                 "Lower the snippet length or add longer pieces."
             )
 
     def sample_batch(self, rng: np.random.Generator, batch_size: int, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
-        """Random snippets from training pieces: x, y int32 (batch_size, seq_len), y = x shifted by one value."""
+        """Random snippets from training pieces: x, y int32 (batch_size, seq_len), y = x shifted by one value.
+        MusicCorpusError (``check_seq_len``) when no piece gives a snippet."""
+        self.check_seq_len(seq_len)
         usable, counts = self._windows(self.train_idx, seq_len)
-        if not usable:
-            self.check_seq_len(seq_len)
         # a uniform draw over all snippets: pick a global snippet number, then find its piece
         cum = np.cumsum(counts)
         g = rng.integers(0, int(cum[-1]), size=batch_size)
@@ -177,6 +194,14 @@ class MusicCorpus:
     def opening(self, piece: int, n: int) -> list[int]:
         """The first ``n`` ids of a piece (to prime generation)."""
         return [int(i) for i in self.ids[piece][:n]]
+
+
+def _one_value_message(value: str, n: int) -> str:
+    """Why a corpus whose every value is ``value`` (n of them) can't be learned from."""
+    pitches, _ = parse_value(value)
+    kind = "rest" if not pitches else "note" if len(pitches) == 1 else f"chord of {len(pitches)} notes"
+    what = f"The whole corpus is a single value, one {kind} ({value})" if n == 1 else f"All {n:,} values are the same {kind} ({value})"
+    return f"{what}: the model would have nothing to choose between. Upload music with at least 2 different values."
 
 
 # ---------------------------------------------------------------------------------------------- style

@@ -1,4 +1,5 @@
-"""The music codec: values <-> MIDI round trips, quantization, chords, rests, bad files, vocabulary, audio."""
+"""The music codec: values <-> MIDI round trips, quantization, chords, rests, key, vocabulary, audio (reading and
+checking MIDI files: tests/test_midi_io.py)."""
 
 import io
 import sys
@@ -9,7 +10,9 @@ import pretty_midi
 import pytest
 
 from core import music_codec as mc
-from core.music_codec import CodecOptions, MidiError, Vocabulary
+from core import midi_io
+from core.midi_io import MidiError, load_midi_bytes, midi_bytes
+from core.music_codec import CodecOptions, Vocabulary
 from tests.conftest import ROOT
 
 RAW = CodecOptions(transpose=False)
@@ -48,7 +51,7 @@ def test_token_format_and_parse():
 @pytest.mark.parametrize("tempo", [60.0, 97.0, 120.0, 180.0])
 def test_values_round_trip_through_midi_bytes(values, tempo):
     pm = mc.values_to_midi(values, tempo=tempo)
-    again = mc.load_midi_bytes(mc.midi_bytes(pm))
+    again = load_midi_bytes(midi_bytes(pm))
     assert mc.midi_to_values(again, RAW) == values
     assert mc.midi_to_values(pm, RAW) == values
 
@@ -90,14 +93,14 @@ def test_merges_instruments_and_follows_tempo_changes():
     pm.instruments.append(bass)
     assert mc.midi_to_values(pm, RAW) == ["C48.72_d4"]
     # a file with a tempo change: 120 bpm then 60 bpm; quarter notes stay 4 steps on both sides
-    mid = mc.midi_bytes(mc.values_to_midi(["N60_d4", "N62_d4", "N64_d4"], tempo=120))
+    mid = midi_bytes(mc.values_to_midi(["N60_d4", "N62_d4", "N64_d4"], tempo=120))
     import mido
 
     f = mido.MidiFile(file=io.BytesIO(mid))
     f.tracks[0].insert(1, mido.MetaMessage("set_tempo", tempo=1_000_000, time=440))  # 60 bpm from beat 2
     buf = io.BytesIO()
     f.save(file=buf)
-    pm2 = mc.load_midi_bytes(buf.getvalue())
+    pm2 = load_midi_bytes(buf.getvalue())
     assert mc.midi_to_values(pm2, RAW) == ["N60_d4", "N62_d4", "N64_d4"]
 
 
@@ -112,31 +115,8 @@ def test_transpose_moves_the_key_to_c_major():
     assert mc.shift_to_c(9, "minor") == 0 and mc.shift_to_c(4, "minor") == 5 and mc.shift_to_c(6, "major") == -6
 
 
-# ---------------------------------------------------------------------------------------------- bad files
-def test_bad_files_get_clear_messages():
-    with pytest.raises(MidiError, match="empty"):
-        mc.load_midi_bytes(b"")
-    with pytest.raises(MidiError, match="not a MIDI file"):
-        mc.load_midi_bytes(b"hello, this is text not music")
-    good = mc.midi_bytes(make_pm([(i * 0.25, i * 0.25 + 0.2, 60 + i % 12) for i in range(40)]))
-    for cut in (8, 20, len(good) // 2, len(good) - 2):
-        with pytest.raises(MidiError, match="truncated or corrupt"):
-            mc.load_midi_bytes(good[:cut])
-    with pytest.raises(MidiError, match="corrupt"):
-        mc.load_midi_bytes(good[:14] + bytes(range(256)) * 3)
-    with pytest.raises(MidiError, match="no notes"):
-        mc.load_midi_bytes(mc.midi_bytes(pretty_midi.PrettyMIDI()))
-    with pytest.raises(MidiError, match="only has drums"):
-        mc.load_midi_bytes(mc.midi_bytes(make_pm([(0, 0.1, 36), (0.5, 0.6, 38)], drum=True)))
-    with pytest.raises(MidiError, match="limit is 5 MB"):
-        mc.load_midi_bytes(b"MThd" + bytes(6 * 2**20))
-
-
-def test_very_long_files_are_refused_and_long_pieces_can_be_cut():
-    long_pm = make_pm([(0.0, 1.0, 60), (25 * 60.0, 25 * 60.0 + 1, 62)])  # 25 minutes
-    with pytest.raises(MidiError, match="minutes"):
-        mc.load_midi_bytes(mc.midi_bytes(long_pm))
-    many = make_pm([(i * 0.01, i * 0.01 + 0.01, 60) for i in range(mc.MAX_NOTES + 1)])
+def test_unusable_files_are_refused_and_long_pieces_can_be_cut():
+    many = make_pm([(i * 0.01, i * 0.01 + 0.01, 60) for i in range(midi_io.MAX_NOTES + 1)])
     with pytest.raises(MidiError, match="notes; the limit"):
         mc.midi_to_values(many)
     ok = make_pm([(i * 0.25, i * 0.25 + 0.2, 60 + i % 5) for i in range(200)])
@@ -179,11 +159,11 @@ def test_render_audio_is_a_valid_non_silent_wav_and_capped():
 
 
 def test_codec_does_not_import_tensorflow():
-    """The music codec and corpus never load TensorFlow or Keras (checked in a fresh interpreter: other tests in this
+    """MIDI reading, the music codec and corpus never load TensorFlow or Keras (checked in a fresh interpreter: other tests in this
     process may have imported them already)."""
     import subprocess
 
-    code = "import sys, core.music_codec, core.music_data; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    code = "import sys, core.midi_io, core.music_codec, core.music_data; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout

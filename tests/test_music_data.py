@@ -1,4 +1,5 @@
-"""Music corpora: bundled folders parse, snippets have the right shapes, uploads mix good and bad files."""
+"""Music corpora: bundled folders parse, snippets have the right shapes, uploads mix good and bad files, corpora
+that can't be trained on (one value, too short) are refused with a message."""
 
 import numpy as np
 import pretty_midi
@@ -6,7 +7,9 @@ import pytest
 
 from core import music_codec as mc
 from core import music_data as md
+from core.midi_io import MAX_FILE_BYTES, midi_bytes
 from core.music_codec import CodecOptions
+from core.music_data import MusicCorpusError
 
 
 def tune(seed: int, n: int = 60, key_shift: int = 0) -> bytes:
@@ -21,7 +24,7 @@ def tune(seed: int, n: int = 60, key_shift: int = 0) -> bytes:
         inst.notes.append(pretty_midi.Note(80, int(rng.choice(scale)) + key_shift, t, t + d))
         t += d
     pm.instruments.append(inst)
-    return mc.midi_bytes(pm)
+    return midi_bytes(pm)
 
 
 @pytest.mark.skipif(not md.bundled_styles(), reason="no bundled corpus in data/midi")
@@ -81,9 +84,9 @@ def test_uploads_mixing_good_and_bad_files():
         ("good1.mid", tune(3)),
         ("notes.txt", b"just some text"),
         ("broken.mid", tune(4)[:40]),
-        ("empty.mid", mc.midi_bytes(pretty_midi.PrettyMIDI())),
-        ("drums.mid", mc.midi_bytes(drums)),
-        ("huge.mid", b"MThd" + bytes(mc.MAX_FILE_BYTES)),
+        ("empty.mid", midi_bytes(pretty_midi.PrettyMIDI())),
+        ("drums.mid", midi_bytes(drums)),
+        ("huge.mid", b"MThd" + bytes(MAX_FILE_BYTES)),
         ("good2.mid", tune(5, key_shift=2)),
     ]
     pieces, problems = md.load_uploads(files)
@@ -110,3 +113,59 @@ def test_style_scores():
     s = md.style_scores(["N60_d2", "N61_d3", "R_d4", "C62.66_d2"], profile)
     assert s.in_key == pytest.approx(2 / 4) and s.common_rhythm == pytest.approx(3 / 4)
     assert np.isnan(md.style_scores([], profile).in_key)
+
+
+# ---------------------------------------------------------------------------------------------- one value (issue #16 case 3)
+def chord_100_once() -> bytes:
+    """chord_100_once.mid: a single chord of 100 different pitches, struck once."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    inst = pretty_midi.Instrument(program=0)
+    inst.notes.extend(pretty_midi.Note(80, p, 0.0, 1.0) for p in range(14, 114))
+    pm.instruments.append(inst)
+    return midi_bytes(pm)
+
+
+def one_repeated_note(n: int = 64) -> bytes:
+    """one_repeated_note.mid: middle C as n quarter notes in a row (a vocabulary of 1)."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    inst = pretty_midi.Instrument(program=0)
+    inst.notes.extend(pretty_midi.Note(80, 60, i * 0.5, i * 0.5 + 0.5) for i in range(n))
+    pm.instruments.append(inst)
+    return midi_bytes(pm)
+
+
+@pytest.mark.parametrize("options", [CodecOptions(), CodecOptions(max_chord=1, transpose=False)])
+def test_one_value_corpora_are_refused_with_a_message(options):
+    (chord,), problems = md.load_uploads([("chord_100_once.mid", chord_100_once())], options)
+    assert problems == [] and len(chord.values) == 1  # the file itself is fine: one value
+    with pytest.raises(MusicCorpusError) as info:
+        md.MusicCorpus([chord])
+    kind = "chord of 4 notes" if options.max_chord == 4 else "note"
+    assert str(info.value) == (f"The whole corpus is a single value, one {kind} ({chord.values[0]}): the model would have nothing to "
+                               "choose between. Upload music with at least 2 different values.")
+    (same,), _ = md.load_uploads([("one_repeated_note.mid", one_repeated_note())], options)
+    assert set(same.values) == {same.values[0]} and len(same.values) == 64
+    with pytest.raises(MusicCorpusError, match=rf"All 64 values are the same note \({same.values[0]}\): the model would have nothing to choose"):
+        md.MusicCorpus([same])
+    with pytest.raises(MusicCorpusError, match="All 65 values are the same note"):
+        md.MusicCorpus([same, md.Piece("x.mid", (same.values[0],))])  # one value across several pieces too
+    assert len(md.MusicCorpus([chord, same]).vocab) == 2  # together they make two different values
+
+
+def test_too_short_corpora_are_refused_at_every_step_that_needs_snippets():
+    """A corpus needs a training piece of seq_len + 1 values: check_seq_len says so, and sample_batch (what the
+    trainer calls) raises the same message instead of failing on an empty array."""
+    corpus = md.MusicCorpus([md.Piece("a.mid", ("N60_d4",)), md.Piece("b.mid", ("N62_d4", "R_d4", "N64_d2"))])
+    corpus.check_seq_len(2)
+    x, y = corpus.sample_batch(np.random.default_rng(0), 4, 2)
+    assert x.shape == (4, 2) and np.array_equal(x[:, 1], y[:, 0])
+    message = "No training piece is long enough for snippets of 3 values (the longest has 3; a snippet needs 4"
+    with pytest.raises(MusicCorpusError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        corpus.check_seq_len(3)
+    with pytest.raises(MusicCorpusError, match="No training piece is long enough"):
+        corpus.sample_batch(np.random.default_rng(0), 4, 3)
+    with pytest.raises(MusicCorpusError, match="at least 1 value"):
+        corpus.check_seq_len(0)
+    assert corpus.val_batches(4, 3) == []  # no held-out piece: no validation, not an error
+    with pytest.raises(MusicCorpusError, match="no pieces with notes"):
+        md.MusicCorpus([md.Piece("empty.mid", ())])
