@@ -197,7 +197,7 @@ def validate_meta(meta: Any, *, seq_len_range: tuple[int, int] = SEQ_LEN_RANGE, 
         cfg, cnotes = _validate_config_meta(meta["config"], seq_len_range, batch_range)
         out["config"] = cfg
         notes.extend(cnotes)
-    return out, notes
+    return out, [f"vocab.json: {n}" for n in notes]
 
 
 def _validate_config_meta(src: Any, seq_len_range: tuple[int, int], batch_range: tuple[int, int]) -> tuple[dict, list[str]]:
@@ -205,10 +205,10 @@ def _validate_config_meta(src: Any, seq_len_range: tuple[int, int], batch_range:
     out: dict[str, Any] = {}
     notes: list[str] = []
     if not isinstance(src, dict):
-        return out, [f"config {_shown(src)} in vocab.json was not an object; using this page's settings."]
+        return out, [f"config {_shown(src)} was not an object; using the model's architecture and the default training settings."]
     model_own = "using the model's own"
-    _check_int(out, notes, src, "seq_len", "sequence length", *seq_len_range, "using the page's setting", clamp=True)
-    _check_int(out, notes, src, "batch_size", "batch size", *batch_range, "using the page's setting", clamp=True)
+    _check_int(out, notes, src, "seq_len", "sequence length", *seq_len_range, f"using the default {DEFAULT.seq_len}", clamp=True)
+    _check_int(out, notes, src, "batch_size", "batch size", *batch_range, f"using the default {DEFAULT.batch_size}", clamp=True)
     _check_int(out, notes, src, "seed", "seed", 0, MAX_SEED, f"using the default {DEFAULT.seed}", clamp=False)
     _check_int(out, notes, src, "hidden", "hidden size", 1, MAX_HIDDEN, f"{model_own} hidden size", clamp=False)
     _check_int(out, notes, src, "layers", "layer count", 1, MAX_LAYERS, f"{model_own} layer count", clamp=False)
