@@ -48,12 +48,12 @@ import os
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from core.history import LossHistory
+from core.trainer import History, Stop, StopKind, TrainReport
 
 N_VALUES = 90  # the course's vocabulary size
 N_A = 64  # the course's LSTM units
@@ -284,57 +284,114 @@ class CourseNumpyModel:
 
 
 # ---------------------------------------------------------------------------------------------- trainer
-@dataclass
-class CourseTrainReport:
-    losses: list[float] = field(default_factory=list)  # mean cross-entropy (nats per value) of each step in this call
-    stopped_reason: str | None = None  # set when training had to stop (NaN/inf loss: the last good weights were restored)
-
-
 class CourseTrainer:
-    """The course's model trained n steps at a time (the surface of core.keras_rnn.SequenceTrainer).
+    """The course's model trained n steps at a time: the shared trainer interface (core.trainer), like
+    core.keras_trainer.SequenceTrainer, so core.lab.Lab.run_slice, the loss chart and the inspector use it unchanged.
 
     sample_batch(rng, batch, Tx) -> x, y int ids (batch, Tx) over the capped vocabulary, y = x shifted by one.
+    ``hibernate()`` keeps the weights and Adam's state as numpy and drops every Keras object (a closed tab); the
+    next use rebuilds them. ``set_training_params`` changes the batch size or Tx mid-run: the weights don't
+    depend on Tx (one shared cell), so a new Tx only rebuilds the unrolled training graph around the same layers.
     """
 
     def __init__(self, n_values: int, config: CourseConfig, sample_batch: SampleBatch, val_batches: ValBatches | None = None):
         config.validate()
         if n_values < 2:
             raise ValueError("n_values must be >= 2")
-        keras = _keras()
-        self.config = config
+        self.config = config  # current settings (batch_size and Tx may change mid-run)
         self.vocab_size = int(n_values)  # one-hot width in and softmax width out
         self.sample_batch = sample_batch
         self.val_batches = val_batches
         self.step = 0  # optimizer steps done
         self.elapsed_s = 0.0  # wall time spent in train_steps
-        self.history = LossHistory(names=("loss", "smooth"))  # x = step: raw loss and its running average
-        self.val_history = LossHistory(names=("val",), max_points=400)  # x = step
+        self.history = History()  # train ("loss" per step, "smooth" = the running average) and validation, x = step
         self.rng = np.random.default_rng(config.seed)  # window order
-        self._lock = threading.Lock()
-        self.layers = course_layers(self.vocab_size, config.n_a, config.seed)
-        self.model = djmodel(config.Tx, self.layers)
-        schedule = keras.optimizers.schedules.InverseTimeDecay(config.learning_rate, decay_steps=1, decay_rate=config.decay)
-        self.optimizer = keras.optimizers.Adam(learning_rate=schedule, beta_1=config.beta_1, beta_2=config.beta_2)
-        self.optimizer.build(self.model.trainable_variables)
+        self._lock = threading.RLock()  # hibernating (recovery sweep) vs training
+        self._asleep: tuple | None = None  # (weights, optimizer state) as numpy while hibernated
+        self._build()
         self._ema: float | None = None
-        self._train_fn = None
-        self._eval_fn = None
         self._good = self._snapshot()  # weights + optimizer state at the end of the last good call
         self._good_step = 0
+
+    # -- the Keras objects, and hibernation
+    def _build(self) -> None:
+        keras = _keras()
+        cfg = self.config
+        self._layers = course_layers(self.vocab_size, cfg.n_a, cfg.seed)
+        self._model = djmodel(cfg.Tx, self._layers)
+        schedule = keras.optimizers.schedules.InverseTimeDecay(cfg.learning_rate, decay_steps=1, decay_rate=cfg.decay)
+        self._optimizer = keras.optimizers.Adam(learning_rate=schedule, beta_1=cfg.beta_1, beta_2=cfg.beta_2)
+        self._optimizer.build(self._model.trainable_variables)
+        self._n_params = int(sum(int(np.prod(v.shape)) for v in self._model.trainable_variables))  # LSTM + Dense
+        self._train_fn = None  # tf.functions, traced on first use
+        self._eval_fn = None
         self._inference: dict[int, Any] = {}  # Ty -> inference model (shares the layers, built on first use)
+
+    def _awake(self) -> None:
+        with self._lock:
+            if self._asleep is not None:
+                snap, self._asleep = self._asleep, None
+                self._build()
+                self._restore(snap)
+
+    @property
+    def layers(self) -> CourseLayers:
+        self._awake()
+        return self._layers
+
+    @property
+    def model(self):
+        """The training model (rebuilt from the kept weights if the trainer was hibernated)."""
+        self._awake()
+        return self._model
+
+    @property
+    def optimizer(self):
+        self._awake()
+        return self._optimizer
+
+    def hibernate(self) -> int:
+        """Keep the weights and optimizer state as numpy arrays and drop every Keras object (layers, models,
+        optimizer, traced functions) so their memory is freed; the next use rebuilds them. Returns the bytes kept."""
+        with self._lock:
+            if self._asleep is None:
+                self._asleep = self._snapshot()
+                self._layers = self._model = self._optimizer = None
+                self._train_fn = self._eval_fn = None
+                self._inference = {}
+            return int(sum(a.nbytes for part in self._asleep for a in part))
+
+    @property
+    def asleep(self) -> bool:
+        return self._asleep is not None
 
     @property
     def done(self) -> bool:
         """No budget of its own (a lab may set a step limit)."""
         return False
 
+    def set_training_params(self, *, batch_size: int | None = None, Tx: int | None = None) -> None:
+        """Settings that may change mid-run. A new Tx unrolls the same shared layers over Tx steps (same weights)."""
+        from dataclasses import replace
+
+        changes = {k: int(v) for k, v in dict(batch_size=batch_size, Tx=Tx).items() if v is not None and int(v) != getattr(self.config, k)}
+        if not changes:
+            return
+        new = replace(self.config, **changes)
+        new.validate()
+        with self._lock:
+            self.config = new
+            if "Tx" in changes and self._asleep is None:
+                self._model = djmodel(new.Tx, self._layers)  # the same layer objects: the same variables
+                self._train_fn = self._eval_fn = None  # traced again for the new graph
+
     def _snapshot(self):
         return [v.numpy().copy() for v in self.model.variables], [v.numpy().copy() for v in self.optimizer.variables]
 
     def _restore(self, snap) -> None:
-        for v, a in zip(self.model.variables, snap[0]):
+        for v, a in zip(self._model.variables, snap[0]):
             v.assign(a)
-        for v, a in zip(self.optimizer.variables, snap[1]):
+        for v, a in zip(self._optimizer.variables, snap[1]):
             v.assign(a)
 
     def _build_fns(self) -> None:
@@ -366,12 +423,13 @@ class CourseTrainer:
 
         self._train_fn, self._eval_fn = train_fn, eval_fn
 
-    def train_steps(self, n: int) -> CourseTrainReport:
+    def train_steps(self, n: int) -> TrainReport:
         """Exactly n optimizer steps (fewer only if the loss turns NaN/inf, which restores the last good weights)."""
-        report = CourseTrainReport()
+        report = TrainReport()
         if n <= 0:
             return report
         with self._lock:
+            self._awake()
             if self._train_fn is None:
                 self._build_fns()
             t0 = time.perf_counter()
@@ -381,29 +439,32 @@ class CourseTrainer:
                 loss = float(self._train_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
                 if not np.isfinite(loss):
                     self._restore(self._good)
-                    self.step = self._good_step
-                    report.stopped_reason = (
-                        f"Training stopped: the loss became {'NaN' if np.isnan(loss) else 'infinite'}. "
-                        f"The weights were rolled back to step {self._good_step:,}."
+                    report.stop = Stop(
+                        StopKind.DIVERGED,
+                        f"Training stopped at step {self.step + 1:,}: the loss became {'NaN' if np.isnan(loss) else 'infinite'}. "
+                        f"The weights were rolled back to the last good ones (step {self._good_step:,}).",
                     )
+                    self.step = self._good_step  # the steps since the last good snapshot are undone
                     break
                 self.step += 1
                 self._ema = loss if self._ema is None else EMA_DECAY * self._ema + (1 - EMA_DECAY) * loss
-                self.history.append(self.step, loss=loss, smooth=self._ema)
+                self.history.record(self.step, loss, self._ema)
                 report.losses.append(loss)
             self.elapsed_s += time.perf_counter() - t0
-            if report.stopped_reason is None:
+            if report.stop is None:
                 self._good, self._good_step = self._snapshot(), self.step
         return report
 
     def evaluate(self) -> float | None:
-        """Mean cross-entropy (nats per value) on the held-out windows; None without validation data."""
+        """Mean cross-entropy (nats per value) on the held-out windows, recorded in the history; None without
+        validation data (windows of another length than Tx are skipped)."""
         if self.val_batches is None:
             return None
         batches = [(x, y) for x, y in self.val_batches() if np.shape(x)[1] == self.config.Tx]
         if not batches:
             return None
         with self._lock:
+            self._awake()
             if self._eval_fn is None:
                 self._build_fns()
             total, count = 0.0, 0
@@ -412,7 +473,7 @@ class CourseTrainer:
                 count += int(np.size(y))
         val = total / max(count, 1)
         if np.isfinite(val):
-            self.val_history.append(self.step, val=val)
+            self.history.record_val(self.step, val)
         return val
 
     def learning_rate(self) -> float:
@@ -420,11 +481,13 @@ class CourseTrainer:
         return self.config.learning_rate_at(self.step)
 
     def param_count(self) -> int:
-        return int(sum(int(np.prod(v.shape)) for v in self.model.trainable_variables))
+        """Trainable parameters of the live Keras model (counted when it was built; a hibernated trainer isn't woken)."""
+        return self._n_params
 
     def layer_sizes(self) -> dict[str, int]:
         """The live sizes the unrolled-graph figure and the formula read: n_values, n_a, Tx."""
-        return dict(n_values=self.layers.densor.units, n_a=self.layers.LSTM_cell.units, Tx=self.config.Tx)
+        layers = self.layers
+        return dict(n_values=layers.densor.units, n_a=layers.LSTM_cell.units, Tx=self.config.Tx)
 
     def numpy_model(self) -> CourseNumpyModel:
         """A numpy TokenModel from a snapshot of the current weights (sampling with temperature, the inspector)."""
@@ -435,14 +498,16 @@ class CourseTrainer:
 
     def inference_model(self, Ty: int):
         """The course's Keras inference model for Ty steps (built once per Ty; it shares the trained layers)."""
-        if Ty not in self._inference:
-            self._inference[Ty] = music_inference_model(self.layers, Ty)
-        return self._inference[Ty]
+        with self._lock:
+            self._awake()
+            if Ty not in self._inference:
+                self._inference[Ty] = music_inference_model(self._layers, Ty)
+            return self._inference[Ty]
 
     def generate_argmax(self, Ty: int) -> list[int]:
         """The course's composition: Ty value indices, each the argmax fed back as a one-hot, from zero x0, a0, c0."""
-        model = self.inference_model(int(Ty))
         nv, n_a = self.vocab_size, self.config.n_a
         with self._lock:
+            model = self.inference_model(int(Ty))
             outs = model([np.zeros((1, 1, nv), np.float32), np.zeros((1, n_a), np.float32), np.zeros((1, n_a), np.float32)], training=False)
         return [int(np.argmax(np.asarray(p)[0])) for p in outs]

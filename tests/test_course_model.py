@@ -9,6 +9,7 @@ from core import course_model as cm
 from core import music_codec as mc
 from core import music_data as md
 from core.sampling import generate
+from core.trainer import StopKind, TrainReport
 
 SMALL = cm.CourseConfig(n_a=8, Tx=6, batch_size=4, seed=1)
 NV = 12
@@ -68,12 +69,13 @@ def test_optimizer_is_the_courses_adam_with_decay(trained):
 # ---------------------------------------------------------------------------------------------- training
 def test_training_in_bounded_steps_learns(trained):
     t, first_val, report = trained
-    assert t.step == 60 and len(report.losses) == 60 and report.stopped_reason is None
+    assert t.step == 60 and len(report.losses) == 60 and report.stop is None
     assert report.losses[0] == pytest.approx(np.log(NV), abs=0.3)  # untrained: about uniform
     assert np.mean(report.losses[-5:]) < report.losses[0] - 1.0
-    assert t.history.steps[-1] == 60 and t.history.last("loss") == report.losses[-1]
+    assert t.history.train.steps[-1] == 60 and t.history.train.last("loss") == report.losses[-1]
+    assert len(t.history) == 60 and t.history.last_smooth() is not None
     val = t.evaluate()
-    assert val < first_val - 1.0 and t.val_history.last("val") == val
+    assert val < first_val - 1.0 and t.history.last_val() == val and len(t.history.val) == 2
     assert t.train_steps(0).losses == [] and t.step == 60
 
 
@@ -84,10 +86,57 @@ def test_nan_loss_restores_the_last_good_weights():
     k = t.layers.densor.kernel
     k.assign(np.full(k.shape, np.nan, np.float32))
     report = t.train_steps(3)
-    assert report.stopped_reason and "NaN" in report.stopped_reason and report.losses == []
+    assert report.stop is not None and report.stop.kind == StopKind.DIVERGED and "NaN" in report.stop.message
+    assert report.losses == []
     assert t.step == 2
     for a, b in zip(t.layers.densor.get_weights(), good):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_shared_trainer_interface():
+    """core.trainer's surface: TrainReport, History, done, vocab_size, token_model, param_count."""
+    t = cm.CourseTrainer(NV, SMALL, cyclic_batches, val_batches)
+    report = t.train_steps(3)
+    assert isinstance(report, TrainReport) and len(report.losses) == 3 and report.stop is None
+    assert t.done is False and t.vocab_size == NV and t.step == 3
+    assert t.param_count() == cm.course_param_count(SMALL.n_a, NV)
+    p, _ = t.token_model().next_token_probs(t.token_model().initial_state(), None)
+    assert p.shape == (NV,)
+
+
+def test_hibernate_frees_keras_and_wakes_with_the_same_weights():
+    t = cm.CourseTrainer(NV, SMALL, cyclic_batches, val_batches)
+    t.train_steps(5)
+    before = [w.copy() for w in t.model.get_weights()]
+    probs = t.token_model().next_token_probs(t.token_model().initial_state(), 2)[0]
+    kept = t.hibernate()
+    assert t.asleep and t._model is None and t._layers is None and t._optimizer is None
+    assert kept >= 4 * cm.course_param_count(SMALL.n_a, NV)  # float32 weights, plus Adam's moments
+    assert t.param_count() == cm.course_param_count(SMALL.n_a, NV) and t.asleep  # counted without waking
+    assert t.hibernate() == kept  # twice is harmless
+    np.testing.assert_allclose(t.token_model().next_token_probs(t.token_model().initial_state(), 2)[0], probs, atol=1e-6)
+    assert not t.asleep
+    for a, b in zip(t.model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    assert int(np.asarray(t.optimizer.iterations)) == 5  # Adam's state (and the decayed rate) came back too
+    assert float(t.optimizer.learning_rate) == pytest.approx(0.01 / 1.05, rel=1e-6)
+    t.hibernate()
+    assert len(t.train_steps(2).losses) == 2 and t.step == 7  # training wakes it
+
+
+def test_batch_and_tx_change_mid_run_keep_the_weights():
+    t = cm.CourseTrainer(NV, SMALL, cyclic_batches, val_batches)
+    t.train_steps(2)
+    before = [w.copy() for w in t.model.get_weights()]
+    t.set_training_params(batch_size=2, Tx=4)
+    assert t.config.batch_size == 2 and t.config.Tx == 4 and t.layer_sizes()["Tx"] == 4
+    assert len(t.model.outputs) == 4
+    for a, b in zip(t.model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    assert len(t.train_steps(2).losses) == 2 and t.step == 4
+    assert t.evaluate() is None  # the fixed validation windows have the old length
+    with pytest.raises(ValueError):
+        t.set_training_params(Tx=0)
 
 
 def test_evaluate_without_validation_data():
