@@ -1,19 +1,39 @@
-"""Classroom load test: N browser sessions all training at once against one `streamlit run app.py` server.
+"""Classroom load test across replicas: the same workload on a class of R = 1 and R = 2 Streamlit processes.
 
-Starts the app on 127.0.0.1 (a free port), opens N isolated Playwright contexts in Debian's Chromium, has
-each one start training in a lab, and for a bounded time measures:
-- progress per session (training steps per second, read from the page's own counter),
-- page response time (a fresh session loading the home page while the others train),
-- the server's resident memory (peak RSS of the streamlit process, sampled every second).
-Everything stays on loopback and stops by itself. Results go to docs/load-test.md and, as JSON, to
-test-artifacts/load-test.json.
+Starts both classes with scripts/serve_class.py (each: R replicas behind its own HAProxy, all on 127.0.0.1,
+free ports) and runs, on each in turn, the same workload:
+1. `--dino-sessions` sessions (10) training the Dinosaur lab at its defaults, measured for `--seconds`;
+2. then `--text-sessions` sessions (4) training the Text lab at its defaults, measured for `--seconds`.
+The phases run in the order Dinosaur R=1, Dinosaur R=2, Text R=1, Text R=2, so each comparison is close in time
+on a machine whose other load changes.
 
-    .venv/bin/python scripts/load_test.py --sessions 10 --seconds 90 --lab dinosaurs
+How a session is driven. In a class the students' browsers run on their own machines; here they would share
+the server's cores (ten headless Chromium tabs redrawing their charts take about a core of their own). So
+`--browsers` sessions of each phase (default 1) are real Chromium tabs, and the others are protocol clients
+(`Bot`): each opens the app's WebSocket through HAProxy exactly as the page does (first a GET for the
+stickiness cookie), asks for the lab's page, presses Start, and from then on asks for the live fragment's
+reruns on the timer the server sets (the `auto_rerun` message), as the browser's timer does. The server does
+all its work for them (training slices, building and sending the charts); they just don't draw. Figures:
+- training throughput: the lab's own counter ("Names trained on", "Step") as the server sends it, per session
+  and in total;
+- refresh gap: seconds between two training refreshes of a session (server to tab), and for the Chromium
+  tab also as drawn on screen (a MutationObserver on the counter);
+- home page load: a fresh Chromium context loading the home page through HAProxy while the phase trains;
+- memory per replica (peak RSS), CPU used by the replicas, by this test (browsers, bots) and by everything
+  else on the machine (from /proc/stat), so a noisy run can be told from a fair one;
+- sessions lost (disconnected or no progress in the last 10 s) and tracebacks on screen (exception elements
+  sent to any session): both must be 0.
+Everything stays on loopback and stops by itself (each phase has a time limit). Results go to
+docs/load-test.md (newest first) and test-artifacts/load-test.json.
+
+    .venv/bin/python scripts/load_test.py                     # 10 Dinosaur + 4 Text sessions, R = 1 and 2, 60 s each
+    .venv/bin/python scripts/load_test.py --seconds 20 --dino-sessions 4 --text-sessions 2 --no-report   # a quick try
 """
 
 from __future__ import annotations
 
 import argparse
+import http.cookies
 import json
 import os
 import platform
@@ -25,15 +45,22 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve_class import ClassConfig, ClassServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+STALL_S = 10.0  # a session with no training refresh in this many seconds at the end of a phase is lost
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-# What to press and which counter to read, per lab. The counter is a st.metric on the page.
+# Per lab: its page (url path, also st.navigation's page name), the counter on the page (a st.metric), its
+# unit, and how long to let every session get going before measuring (the Text lab builds its model first).
 LABS = {
-    "dinosaurs": {"path": "/dinosaurs", "counter": "Names trained on", "unit": "names"},
-    "text": {"path": "/text", "counter": "Step", "unit": "optimizer steps"},
+    "dinosaurs": {"title": "Dinosaur", "path": "/dinosaurs", "counter": "Names trained on", "unit": "names", "warmup_s": 5.0},
+    "text": {"title": "Text", "path": "/text", "counter": "Step", "unit": "optimizer steps", "warmup_s": 10.0},
 }
 
 
@@ -63,6 +90,7 @@ def rss_kb(pid: int) -> int:
 
 
 def start_server(port: int, log_path: Path) -> subprocess.Popen:
+    """One plain `streamlit run app.py` on 127.0.0.1:port (scripts/soak.py uses it)."""
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
@@ -90,143 +118,529 @@ def read_counter(page, label: str) -> int | None:
     return int(digits) if digits else None
 
 
+# ------------------------------------------------------------------------------------------------ CPU accounting
+def cpu_total_busy() -> float:
+    """CPU seconds spent busy by the whole machine so far (all cores; /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLK_TCK
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds used by one process (user + system), 0 once it is gone."""
+    try:
+        parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(parts[11]) + int(parts[12])) / CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = [int(c) for t in Path(f"/proc/{p}/task").iterdir() for c in (t / "children").read_text().split()]
+        except OSError:
+            kids = []
+        out += kids
+        todo += kids
+    return out
+
+
+class CpuMeter:
+    """CPU used between start() and stop(), split into the replicas, this test (bots, browsers, HAProxy) and the rest."""
+
+    def __init__(self, replica_pids: list[int]) -> None:
+        self.replicas = replica_pids
+
+    def _sample(self) -> tuple[float, float, float, dict[int, float]]:
+        mine = [os.getpid()] + [p for p in descendants(os.getpid()) if p not in self.replicas]
+        ours = {p: cpu_of(p) for p in mine}
+        return time.perf_counter(), cpu_total_busy(), sum(cpu_of(p) for p in self.replicas), ours
+
+    def start(self) -> None:
+        self.t0, self.busy0, self.rep0, self.ours0 = self._sample()
+
+    def stop(self) -> dict:
+        t1, busy1, rep1, ours1 = self._sample()
+        wall = t1 - self.t0
+        ours = sum(v - self.ours0.get(p, 0.0) for p, v in ours1.items())  # a process born in between counts from 0
+        replicas = rep1 - self.rep0
+        total = busy1 - self.busy0
+        return {
+            "replicas_cores": round(replicas / wall, 2),
+            "load_test_cores": round(ours / wall, 2),
+            "other_cores": round(max(0.0, total - replicas - ours) / wall, 2),
+            "machine_busy_cores": round(total / wall, 2),
+        }
+
+
+# ------------------------------------------------------------------------------------------------ protocol sessions
+@dataclass
+class Bot:
+    """One session driven over Streamlit's WebSocket protocol, as the page's own script would drive it (no drawing).
+
+    Runs in a thread of its own: get HAProxy's cookie, open /_stcore/stream, ask for the lab page, press Start
+    when its button arrives, then ask for the live fragment's reruns on the interval of each `auto_rerun`
+    message. Records every value of the lab's counter with the time it arrived.
+    """
+
+    url: str  # the class's address (HAProxy)
+    lab: str  # key of LABS
+    replica: str = ""  # HAProxy's cookie: which replica holds the session
+    updates: list[tuple[float, int]] = field(default_factory=list)  # (perf_counter, counter value)
+    exceptions: int = 0  # exception elements sent to this session (a traceback on a real page)
+    errors: list[str] = field(default_factory=list)  # error alerts sent to this session
+    closed_early: str = ""  # why the connection ended before stop() (empty: it did not)
+    started: threading.Event = field(default_factory=threading.Event)  # Start was pressed
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"bot-{self.lab}")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(30)
+
+    def _run(self) -> None:
+        try:
+            self._drive()
+        except Exception as exc:  # noqa: BLE001 - a lost session is a result, not a crash of the test
+            if not self._stop.is_set():
+                self.closed_early = f"{type(exc).__name__}: {exc}"
+
+    def _drive(self) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from websockets.sync.client import connect
+
+        with urllib.request.urlopen(self.url + "/", timeout=60) as r:  # the page load: HAProxy picks the replica
+            jar = http.cookies.SimpleCookie()
+            for h in r.headers.get_all("Set-Cookie") or []:
+                jar.load(h)
+        self.replica = jar["RNNP_SRV"].value if "RNNP_SRV" in jar else "?"
+        cookie = "; ".join(f"{k}={v.value}" for k, v in jar.items())
+        page = LABS[self.lab]["path"].strip("/")
+        label = LABS[self.lab]["counter"]
+        page_hash = ""
+        timer: tuple[str, float, float] | None = None  # (fragment id, interval, next due)
+
+        with connect(
+            self.url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"], origin=self.url,
+            additional_headers={"Cookie": cookie}, max_size=None, ping_interval=None, open_timeout=60,
+        ) as ws:
+
+            def rerun(trigger: str = "", fragment: str = "") -> None:
+                msg = BackMsg()
+                cs = msg.rerun_script
+                cs.query_string, cs.page_name, cs.page_script_hash = "", page, page_hash
+                if trigger:
+                    w = cs.widget_states.widgets.add()
+                    w.id, w.trigger_value = trigger, True
+                if fragment:
+                    cs.fragment_id, cs.is_auto_rerun = fragment, True
+                ws.send(msg.SerializeToString())
+
+            rerun()
+            while not self._stop.is_set():
+                wait = 0.2 if timer is None else max(0.0, min(0.2, timer[2] - time.perf_counter()))
+                try:
+                    data = ws.recv(timeout=wait)
+                except TimeoutError:
+                    data = None
+                now = time.perf_counter()
+                if data is not None:
+                    fm = ForwardMsg()
+                    fm.ParseFromString(data)
+                    kind = fm.WhichOneof("type")
+                    if kind == "navigation":
+                        page_hash = fm.navigation.page_script_hash
+                    elif kind == "auto_rerun":
+                        timer = (fm.auto_rerun.fragment_id, fm.auto_rerun.interval, now + fm.auto_rerun.interval)
+                    elif kind == "stop_auto_rerun" and timer and timer[0] in fm.stop_auto_rerun.fragment_ids:
+                        timer = None
+                    elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                        el = fm.delta.new_element
+                        what = el.WhichOneof("type")
+                        if what == "metric" and el.metric.label == label:
+                            digits = re.sub(r"[^0-9]", "", el.metric.body)
+                            if digits:
+                                self.updates.append((now, int(digits)))
+                        elif what == "button" and el.button.label == "▶ Start" and not self.started.is_set() and not el.button.disabled:
+                            self.started.set()
+                            timer = None  # a full rerun: the page's timers start again from its auto_rerun
+                            rerun(trigger=el.button.id)
+                        elif what == "exception":
+                            self.exceptions += 1
+                        elif what == "alert" and el.alert.format == el.alert.ERROR:
+                            self.errors.append(el.alert.body[:200])
+                if timer is not None and now >= timer[2]:
+                    rerun(fragment=timer[0])
+                    timer = (timer[0], timer[1], timer[2] + timer[1])  # like setInterval: on schedule, not after the run
+        if not self._stop.is_set():
+            self.closed_early = "the server closed the connection"
+
+    def value_at(self, t: float) -> tuple[float, int] | None:
+        """The last counter update at or before time t."""
+        best = None
+        for u in self.updates:
+            if u[0] <= t:
+                best = u
+        return best
+
+    def gaps(self, t0: float, t1: float) -> list[float]:
+        times = [t for t, _ in self.updates if t0 <= t <= t1]
+        return [b - a for a, b in zip(times, times[1:])]
+
+
+# ------------------------------------------------------------------------------------------------ browser sessions
+GAP_OBSERVER_JS = """(label) => {
+  window.__rnnpTimes = [];
+  let last = null;
+  const read = () => {
+    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+      const l = m.querySelector('[data-testid="stMetricLabel"]');
+      if (l && l.innerText.trim() === label) return m.querySelector('[data-testid="stMetricValue"]').innerText;
+    }
+    return null;
+  };
+  new MutationObserver(() => {
+    const v = read();
+    if (v !== null && v !== last) { last = v; window.__rnnpTimes.push([performance.now() / 1000, v]); }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def open_tab(browser, url: str, lab: str, timeout_ms: float):
+    """A Chromium tab on the lab with training started and the counter observed; returns (page, replica)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(timeout_ms)
+    page.goto(url + LABS[lab]["path"])
+    page.get_by_role("button", name="▶ Start").wait_for()
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    page.get_by_role("button", name="▶ Start").click()
+    page.evaluate(GAP_OBSERVER_JS, LABS[lab]["counter"])
+    replica = next((c["value"] for c in ctx.cookies() if c["name"] == "RNNP_SRV"), "?")
+    return page, replica
+
+
+def tab_updates(page, offset: float) -> list[tuple[float, int]]:
+    """The counter values the tab drew, with times on this process's perf_counter clock (offset: page - ours)."""
+    out = []
+    for t, text in page.evaluate("() => window.__rnnpTimes || []"):
+        digits = re.sub(r"[^0-9]", "", text)
+        if digits:
+            out.append((t - offset, int(digits)))
+    return out
+
+
+def clock_offset(page) -> float:
+    """performance.now() of the page minus perf_counter() here, in seconds (to within a round trip)."""
+    t0 = time.perf_counter()
+    now = page.evaluate("() => performance.now() / 1000")
+    t1 = time.perf_counter()
+    return now - (t0 + t1) / 2
+
+
+def home_load(browser, url: str) -> float:
+    ctx = browser.new_context()
+    try:
+        p = ctx.new_page()
+        t0 = time.perf_counter()
+        p.goto(url)
+        p.get_by_role("heading", name="RNN Playground").wait_for(timeout=180_000)
+        return time.perf_counter() - t0
+    finally:
+        ctx.close()
+
+
+# ------------------------------------------------------------------------------------------------ one phase
+def rate(updates: list[tuple[float, int]], t0: float, t1: float) -> float | None:
+    """Counter increase per second between the last updates at or before t0 and t1."""
+    a = max((u for u in updates if u[0] <= t0), default=None)
+    b = max((u for u in updates if u[0] <= t1), default=None)
+    if a is None or b is None or b[0] <= a[0]:
+        return None
+    return (b[1] - a[1]) / (b[0] - a[0])
+
+
+def gaps_of(updates: list[tuple[float, int]], t0: float, t1: float) -> list[float]:
+    times = [t for t, _ in updates if t0 <= t <= t1]
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def keeps_up(phase: dict) -> bool:
+    """The capacity criterion: the live chart refreshes at least once a second (median gap within 5% of a second,
+    for the Dinosaur lab's one-second timer's jitter) and 9 refreshes in 10 come within 1.5 s."""
+    return phase["gap_median_s"] is not None and phase["gap_median_s"] <= 1.05 and phase["gap_p90_s"] <= 1.5
+
+
+def run_phase(server: ClassServer, browser, lab: str, sessions: int, browsers: int, seconds: float, art: Path, tag: str,
+              home_every: float | None = 10.0) -> dict:
+    """`sessions` sessions train `lab` on `server`; measures for `seconds` after a warm-up (a fresh home page load
+    every `home_every` seconds; None: none). Bounded in time."""
+    url = server.url
+    replica_pids = {c.name: c.proc.pid for c in server.replicas}
+    n_bots = max(0, sessions - browsers)
+    print(f"[{tag}] {sessions} sessions ({n_bots} protocol clients, {sessions - n_bots} Chromium tabs) on {len(replica_pids)} replica(s)", flush=True)
+    rss_peak = {rid: 0 for rid in replica_pids}
+    rss_idle = {rid: rss_kb(pid) for rid, pid in replica_pids.items()}
+    sampling = threading.Event()
+
+    def sample_memory() -> None:
+        while not sampling.is_set():
+            for rid, pid in replica_pids.items():
+                rss_peak[rid] = max(rss_peak[rid], rss_kb(pid))
+            sampling.wait(1.0)
+
+    mem = threading.Thread(target=sample_memory, daemon=True)
+    mem.start()
+    bots = [Bot(url, lab) for _ in range(n_bots)]
+    tabs = []
+    setup_limit = time.perf_counter() + 300  # the Text lab's first session loads TensorFlow in every replica
+    try:
+        for b in bots:
+            b.start()
+            time.sleep(0.2)  # one after another, as students arrive (and so HAProxy's leastconn sees the others)
+        for _ in range(sessions - n_bots):
+            tabs.append(open_tab(browser, url, lab, timeout_ms=300_000))
+        for b in bots:
+            while not (b.started.is_set() and b.updates and b.updates[-1][1] > 0):
+                if b.closed_early or time.perf_counter() > setup_limit:
+                    break
+                time.sleep(0.2)
+        time.sleep(LABS[lab]["warmup_s"])
+        cpu = CpuMeter(list(replica_pids.values()))
+        cpu.start()
+        t0 = time.perf_counter()
+        homes = []
+        while time.perf_counter() - t0 < seconds:
+            if home_every is not None:
+                homes.append(home_load(browser, url))
+            time.sleep(max(0.0, min(home_every or seconds, seconds - (time.perf_counter() - t0))))
+        t1 = time.perf_counter()
+        cpu_use = cpu.stop()
+        tab_data = []
+        for page, rid in tabs:
+            offset = clock_offset(page)
+            tab_data.append({"replica": rid, "updates": tab_updates(page, offset), "exceptions": page.locator('[data-testid="stException"]').count(),
+                             "disconnected": page.get_by_text("Connection error").count() > 0})
+        if tabs:
+            tabs[0][0].screenshot(path=str(art / f"load-test-{tag}.png"))
+    finally:
+        for b in bots:
+            b.stop()
+        for page, _ in tabs:
+            page.context.close()
+        sampling.set()
+        mem.join(5)
+
+    per_session = []
+    for b in bots:
+        r = rate(b.updates, t0, t1)
+        last = b.updates[-1][0] if b.updates else 0.0
+        per_session.append({
+            "kind": "protocol", "replica": b.replica, "rate": r, "gaps": gaps_of(b.updates, t0, t1), "exceptions": b.exceptions,
+            "errors": b.errors, "lost": bool(b.closed_early) or r is None or r <= 0 or t1 - last > STALL_S, "why": b.closed_early,
+        })
+    for d in tab_data:
+        r = rate(d["updates"], t0, t1)
+        last = d["updates"][-1][0] if d["updates"] else 0.0
+        per_session.append({
+            "kind": "chromium", "replica": d["replica"], "rate": r, "gaps": gaps_of(d["updates"], t0, t1), "exceptions": d["exceptions"],
+            "errors": [], "lost": d["disconnected"] or r is None or r <= 0 or t1 - last > STALL_S, "why": "connection error" if d["disconnected"] else "",
+        })
+    rates = [s["rate"] or 0.0 for s in per_session]
+    server_gaps = [g for s in per_session if s["kind"] == "protocol" for g in s["gaps"]]
+    screen_gaps = [g for s in per_session if s["kind"] == "chromium" for g in s["gaps"]]
+    split: dict[str, int] = {}
+    for s in per_session:
+        split[s["replica"]] = split.get(s["replica"], 0) + 1
+    out = {
+        "lab": lab, "unit": LABS[lab]["unit"], "replicas": len(replica_pids), "sessions": sessions, "browsers": len(tab_data),
+        "seconds": round(t1 - t0, 1), "sessions_per_replica": dict(sorted(split.items())),
+        "total_rate": round(sum(rates), 1), "rate_min": round(min(rates), 1), "rate_median": round(statistics.median(rates), 1),
+        "rates": [round(r, 1) for r in rates],
+        "gap_median_s": round(statistics.median(server_gaps), 2) if server_gaps else None,
+        "gap_p90_s": round(pct(server_gaps, 0.9), 2) if server_gaps else None,
+        "gap_max_s": round(max(server_gaps), 2) if server_gaps else None,
+        "gaps_over_1s_share": round(sum(g > 1.05 for g in server_gaps) / len(server_gaps), 3) if server_gaps else None,
+        "screen_gap_median_s": round(statistics.median(screen_gaps), 2) if screen_gaps else None,
+        "screen_gap_max_s": round(max(screen_gaps), 2) if screen_gaps else None,
+        "home_load_s": [round(h, 2) for h in homes],
+        "home_load_median_s": round(statistics.median(homes), 2) if homes else None,
+        "home_load_max_s": round(max(homes), 2) if homes else None,
+        "rss_idle_mb": {k: round(v / 1024, 1) for k, v in rss_idle.items()},
+        "rss_peak_mb": {k: round(v / 1024, 1) for k, v in rss_peak.items()},
+        "cpu": cpu_use,
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "sessions_lost": sum(s["lost"] for s in per_session),
+        "lost_why": [s["why"] for s in per_session if s["lost"]],
+        "tracebacks": sum(s["exceptions"] for s in per_session),
+        "error_messages": sorted({e for s in per_session for e in s["errors"]}),
+    }
+    print(f"[{tag}] total {out['total_rate']} {out['unit']}/s, per session min {out['rate_min']} median {out['rate_median']}, "
+          f"gap median {out['gap_median_s']} max {out['gap_max_s']} s, cpu {cpu_use}, lost {out['sessions_lost']}", flush=True)
+    return out
+
+
+# Sessions per replica tried by the capacity ramp, per lab (it stops at the first level that does not keep up).
+RAMP = {"dinosaurs": [2, 4, 6, 8, 10, 12, 15], "text": [1, 2, 3, 4]}
+
+
+def capacity_ramp(server: ClassServer, browser, seconds: float, art: Path) -> list[dict]:
+    """Per lab: protocol sessions only, more per replica at each step, until the criterion (keeps_up) fails."""
+    r = len(server.replicas)
+    steps = []
+    for lab, levels in RAMP.items():
+        for per in levels:
+            phase = run_phase(server, browser, lab, per * r, 0, seconds, art, f"capacity-{lab}-{per}", home_every=None)
+            phase["per_replica"] = per
+            phase["keeps_up"] = keeps_up(phase)
+            steps.append(phase)
+            if not phase["keeps_up"] or phase["sessions_lost"]:
+                break
+    return steps
+
+
+# ------------------------------------------------------------------------------------------------ main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sessions", type=int, default=10)
-    ap.add_argument("--seconds", type=float, default=90.0, help="how long all sessions train together")
-    ap.add_argument("--lab", choices=sorted(LABS), default="dinosaurs")
+    ap.add_argument("--replicas", default="1,2", help="the class sizes to compare, comma-separated (default %(default)s)")
+    ap.add_argument("--dino-sessions", type=int, default=10, help="sessions training the Dinosaur lab at once (default %(default)s)")
+    ap.add_argument("--text-sessions", type=int, default=4, help="sessions training the Text lab at once (default %(default)s; 0: skip)")
+    ap.add_argument("--seconds", type=float, default=60.0, help="measured time of each phase (default %(default)s)")
+    ap.add_argument("--browsers", type=int, default=1, help="sessions of each phase that are real Chromium tabs (default %(default)s)")
+    ap.add_argument("--capacity", action="store_true",
+                    help="then, on the largest class, raise the sessions per replica step by step until a lab's chart no longer refreshes once a second")
+    ap.add_argument("--ramp-seconds", type=float, default=25.0, help="measured time of each capacity step (default %(default)s)")
     ap.add_argument("--report", default=str(ROOT / "docs" / "load-test.md"))
-    ap.add_argument("--release-wait", type=float, default=150.0, help="seconds to wait after the sessions close")
+    ap.add_argument("--no-report", action="store_true", help="print and write the JSON only")
     args = ap.parse_args()
-    lab = LABS[args.lab]
+    sizes = [int(x) for x in args.replicas.split(",") if x.strip()]
     from playwright.sync_api import sync_playwright
 
     art = ROOT / "test-artifacts"
     art.mkdir(exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = start_server(port, art / "load-test-server.log")
-    peak = {"rss": 0, "samples": []}
-    stop = threading.Event()
-
-    def sample_memory() -> None:
-        while not stop.is_set():
-            r = rss_kb(server.pid)
-            peak["rss"] = max(peak["rss"], r)
-            peak["samples"].append(r)
-            stop.wait(1.0)
-
-    mem_thread = threading.Thread(target=sample_memory, daemon=True)
-    mem_thread.start()
-    baseline_rss = rss_kb(server.pid)
-    results: dict = {}
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    servers = {}
+    results: dict = {"phases": []}
     try:
+        for r in sizes:
+            cfg = ClassConfig(replicas=r, port=free_port(), address="127.0.0.1", first_replica_port=0, state_dir=art / f"load-test-class-R{r}")
+            servers[r] = ClassServer(cfg, quiet=True).start()
+            print(f"class R={r}: {servers[r].url}", flush=True)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-            # one quiet page load first: the response time without load
-            ctx = browser.new_context()
-            p = ctx.new_page()
-            t0 = time.perf_counter()
-            p.goto(url)
-            p.get_by_role("heading", name="RNN Playground").wait_for(timeout=60_000)
-            idle_home_s = time.perf_counter() - t0
-            ctx.close()
-
-            pages = []
-            for i in range(args.sessions):
-                ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-                page = ctx.new_page()
-                page.set_default_timeout(120_000)
-                page.goto(url + lab["path"])
-                page.get_by_role("button", name="▶ Start").wait_for()
-                pages.append(page)
-            for page in pages:
-                page.get_by_role("button", name="▶ Start").click()
-            time.sleep(5)  # let every session get going
-            start_counts = [read_counter(p, lab["counter"]) or 0 for p in pages]
-            t_start = time.perf_counter()
-            # page response while everyone trains: fresh sessions loading the home page
-            loaded_home_s = []
-            while time.perf_counter() - t_start < args.seconds:
-                ctx = browser.new_context()
-                p = ctx.new_page()
-                t0 = time.perf_counter()
-                p.goto(url)
-                p.get_by_role("heading", name="RNN Playground").wait_for(timeout=120_000)
-                loaded_home_s.append(time.perf_counter() - t0)
-                ctx.close()
-                time.sleep(max(0.0, min(10.0, args.seconds - (time.perf_counter() - t_start))))
-            elapsed = time.perf_counter() - t_start
-            end_counts = [read_counter(p, lab["counter"]) or 0 for p in pages]
-            rates = [(e - s) / elapsed for s, e in zip(start_counts, end_counts)]
-            errors = sum(p.locator('[data-testid="stException"]').count() for p in pages)
-            pages[0].screenshot(path=str(art / "load-test-session0.png"))
-            rss_all_training = rss_kb(server.pid)
-            for p in pages:
-                p.context.close()
-            # Streamlit keeps a disconnected session ~2 minutes for a reconnect, then drops it
-            time.sleep(args.release_wait)
-            ctx = browser.new_context()
-            p = ctx.new_page()
-            p.goto(url)
-            p.get_by_role("heading", name="RNN Playground").wait_for(timeout=60_000)
-            ctx.close()
-            time.sleep(5)
-            rss_after_close = rss_kb(server.pid)
+            idle_home = {r: round(home_load(browser, servers[r].url), 2) for r in sizes}
+            for lab, n in (("dinosaurs", args.dino_sessions), ("text", args.text_sessions)):
+                if n <= 0:
+                    continue
+                for r in sizes:
+                    phase = run_phase(servers[r], browser, lab, n, min(args.browsers, n), args.seconds, art, f"{lab}-R{r}")
+                    phase["home_load_idle_s"] = idle_home[r]
+                    results["phases"].append(phase)
+            if args.capacity:
+                results["capacity"] = capacity_ramp(servers[max(sizes)], browser, args.ramp_seconds, art)
             browser.close()
     finally:
-        stop.set()
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    results = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
-        "lab": args.lab,
-        "sessions": args.sessions,
-        "seconds": round(elapsed, 1),
-        "unit": lab["unit"],
-        "rate_per_session": [round(r, 1) for r in rates],
-        "rate_min": round(min(rates), 1),
-        "rate_median": round(statistics.median(rates), 1),
-        "all_progressing": all(r > 0 for r in rates),
-        "home_load_idle_s": round(idle_home_s, 2),
-        "home_load_under_load_s": [round(x, 2) for x in loaded_home_s],
-        "home_load_under_load_max_s": round(max(loaded_home_s), 2),
-        "server_rss_baseline_mb": round(baseline_rss / 1024, 1),
-        "server_rss_peak_mb": round(peak["rss"] / 1024, 1),
-        "server_rss_all_training_mb": round(rss_all_training / 1024, 1),
-        "server_rss_after_sessions_closed_mb": round(rss_after_close / 1024, 1),
-        "release_wait_s": args.release_wait,
-        "exceptions_on_screen": errors,
-    }
+        for s in servers.values():
+            s.stop()
+    results.update({
+        "date": started, "machine": {"cores": os.cpu_count(), "python": platform.python_version()}, "loadavg_before": load_before,
+        "seconds": args.seconds, "browsers": args.browsers,
+    })
+    dino = {p["replicas"]: p for p in results["phases"] if p["lab"] == "dinosaurs"}
+    if 1 in dino and 2 in dino and dino[1]["total_rate"]:
+        results["dino_speedup_R2_over_R1"] = round(dino[2]["total_rate"] / dino[1]["total_rate"], 2)
     (art / "load-test.json").write_text(json.dumps(results, indent=2))
-    write_report(Path(args.report), results)
-    print(json.dumps(results, indent=2))
-    if not results["all_progressing"] or errors:
-        raise SystemExit("FAILED: a session stopped making progress or showed an error")
+    print(json.dumps({k: v for k, v in results.items() if k != "phases"}, indent=2))
+    if not args.no_report:
+        write_report(Path(args.report), results)
+    bad = [p for p in results["phases"] if p["sessions_lost"] or p["tracebacks"]]
+    if bad:
+        raise SystemExit("FAILED: a session was lost or a traceback reached a page: " + ", ".join(f"{p['lab']} R={p['replicas']}" for p in bad))
 
 
-def write_report(path: Path, r: dict) -> None:
-    """Append this run to the report (newest first), keeping earlier runs below it."""
+def _pair(phases: dict, key, fmt=lambda v: f"{v}") -> list[str]:
+    return [fmt(phases[r][key]) if phases[r].get(key) is not None else "–" for r in sorted(phases)]
+
+
+def write_report(path: Path, res: dict) -> None:
+    """Prepend this run to the report (newest first), keeping earlier runs below it."""
     head = "# Load test\n\nProduced by `scripts/load_test.py` (see its docstring). Newest run first.\n\n"
-    run = (
-        f"## {r['date']}: {r['sessions']} sessions training in the {r['lab']} lab for {r['seconds']} s\n\n"
-        f"Machine: {r['machine']['cores']} cores, Python {r['machine']['python']}.\n\n"
-        "| figure | value |\n|---|---|\n"
-        f"| training rate per session ({r['unit']}/s), min / median | {r['rate_min']} / {r['rate_median']} |\n"
-        f"| every session kept making progress | {'yes' if r['all_progressing'] else 'NO'} |\n"
-        f"| home page load, idle server (s) | {r['home_load_idle_s']} |\n"
-        f"| home page load while all train, worst of {len(r['home_load_under_load_s'])} (s) | {r['home_load_under_load_max_s']} |\n"
-        f"| server RSS before sessions / peak (MB) | {r['server_rss_baseline_mb']} / {r['server_rss_peak_mb']} |\n"
-        f"| server RSS with all training / {r['release_wait_s']:.0f} s after every session closed (MB) | "
-        f"{r['server_rss_all_training_mb']} / {r['server_rss_after_sessions_closed_mb']} |\n"
-        f"| tracebacks on screen | {r['exceptions_on_screen']} |\n\n"
-        f"Per-session rates: {r['rate_per_session']}\n\n"
-    )
-    prepend_run(path, head, run)
+    labs = {}
+    for p in res["phases"]:
+        labs.setdefault(p["lab"], {})[p["replicas"]] = p
+    sizes = sorted({p["replicas"] for p in res["phases"]})
+    title_bits = [f"{next(iter(v.values()))['sessions']} {LABS[k]['title']}-lab sessions" for k, v in labs.items()]
+    lines = [
+        f"## {res['date']}: R = {', '.join(map(str, sizes))} replicas behind HAProxy, {' then '.join(title_bits)}\n",
+        f"Machine: {res['machine']['cores']} cores, Python {res['machine']['python']}; load average before the run "
+        f"{' / '.join(map(str, res['loadavg_before']))} (1 / 5 / 15 min). Each phase measured {res['seconds']:.0f} s after a warm-up; "
+        f"{res['browsers']} session of each phase was a Chromium tab, the others protocol clients (see the script's docstring). "
+        "CPU is in cores used on average during the phase: the replicas, this test's own processes (bots, Chromium, HAProxy) and "
+        "everything else on the machine (other users' work).\n",
+    ]
+    if "dino_speedup_R2_over_R1" in res:
+        s = res["dino_speedup_R2_over_R1"]
+        lines.append(f"**Dinosaur lab, R = 2 over R = 1, total throughput: {s:.2f}×** (the aim on 2 cores: at least 1.7×).\n")
+    for lab, phases in labs.items():
+        any_p = next(iter(phases.values()))
+        unit = any_p["unit"]
+        cols = [f"R = {r}" for r in sorted(phases)]
+        rows = [
+            ("sessions per replica", _pair(phases, "sessions_per_replica", lambda d: ", ".join(f"{k} {v}" for k, v in d.items()))),
+            (f"training, all sessions together ({unit}/s)", _pair(phases, "total_rate")),
+            (f"training per session, min / median ({unit}/s)", [f"{phases[r]['rate_min']} / {phases[r]['rate_median']}" for r in sorted(phases)]),
+            ("refresh gap, server to tab: median / 90th pct / worst (s)",
+             [f"{phases[r]['gap_median_s']} / {phases[r]['gap_p90_s']} / {phases[r]['gap_max_s']}" for r in sorted(phases)]),
+            ("refreshes more than 1.05 s apart", _pair(phases, "gaps_over_1s_share", lambda v: f"{v:.0%}")),
+            ("chart refresh on screen (Chromium tab): median / worst (s)",
+             [f"{phases[r]['screen_gap_median_s']} / {phases[r]['screen_gap_max_s']}" for r in sorted(phases)]),
+            ("home page load, idle class (s)", _pair(phases, "home_load_idle_s")),
+            ("home page load while training: median / worst (s)",
+             [f"{phases[r]['home_load_median_s']} / {phases[r]['home_load_max_s']} (of {len(phases[r]['home_load_s'])})" for r in sorted(phases)]),
+            ("memory per replica, idle → peak (MB)",
+             [", ".join(f"{k} {phases[r]['rss_idle_mb'][k]:.0f} → {v:.0f}" for k, v in phases[r]["rss_peak_mb"].items()) for r in sorted(phases)]),
+            ("CPU: replicas / this test / other (cores)",
+             [f"{phases[r]['cpu']['replicas_cores']} / {phases[r]['cpu']['load_test_cores']} / {phases[r]['cpu']['other_cores']}" for r in sorted(phases)]),
+            ("sessions lost", _pair(phases, "sessions_lost")),
+            ("tracebacks on screen", _pair(phases, "tracebacks")),
+        ]
+        lines.append(f"### {LABS[lab]['title']} lab: {any_p['sessions']} sessions training at once\n")
+        lines.append("| figure | " + " | ".join(cols) + " |")
+        lines.append("|---|" + "---|" * len(cols))
+        lines += [f"| {name} | " + " | ".join(vals) + " |" for name, vals in rows]
+        lines.append("")
+        for r in sorted(phases):
+            lines.append(f"Per-session rates, R = {r}: {phases[r]['rates']}" + (f"; error messages: {phases[r]['error_messages']}" if phases[r]["error_messages"] else ""))
+        lines.append("")
+    if res.get("capacity"):
+        steps = res["capacity"]
+        lines.append(f"### Capacity: training sessions per replica (R = {steps[0]['replicas']}, one replica per core), {steps[0]['seconds']:.0f} s per step\n")
+        lines.append("Protocol sessions only. A step keeps up when the median refresh gap is at most 1.05 s and 9 gaps in 10 are at most 1.5 s; "
+                     "the ramp of a lab stops at the first step that does not.\n")
+        lines.append("| lab | sessions per replica | refresh gap: median / 90th pct / worst (s) | per session, min / median | all together | CPU: replicas / other (cores) | lost | keeps up |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for p in steps:
+            lines.append(
+                f"| {LABS[p['lab']]['title']} | {p['per_replica']} | {p['gap_median_s']} / {p['gap_p90_s']} / {p['gap_max_s']} | {p['rate_min']} / {p['rate_median']} {p['unit']}/s | "
+                f"{p['total_rate']} | {p['cpu']['replicas_cores']} / {p['cpu']['other_cores']} | {p['sessions_lost']} | {'yes' if p['keeps_up'] else 'no'} |"
+            )
+        lines.append("")
+    prepend_run(path, head, "\n".join(lines) + "\n")
 
 
 def prepend_run(path: Path, head: str, run: str) -> None:
