@@ -255,8 +255,17 @@ class ClassServer:
         self.children.append(child)
         return child
 
-    def start(self, timeout: float = 120.0) -> "ClassServer":
+    def start(self, timeout: float = 120.0, cancel: threading.Event | None = None) -> "ClassServer":
+        """Start the replicas, wait until each answers, then HAProxy. `cancel` (set by Ctrl-C) aborts the wait."""
         cfg = self.cfg
+
+        def waiting(deadline: float) -> None:
+            if cancel is not None and cancel.is_set():
+                raise RuntimeError("interrupted while starting")
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            time.sleep(0.3)
+
         secret = cookie_secret(cfg.state_dir)
         ports = replica_ports(cfg)
         self.servers = backends(cfg, ports)
@@ -270,9 +279,10 @@ class ClassServer:
                 while not healthy(c.url):
                     if c.proc.poll() is not None:
                         raise RuntimeError(f"replica {c.name} exited with code {c.proc.returncode}; see {c.log}")
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"replica {c.name} did not answer on {c.url} within {timeout:.0f} s; see {c.log}")
-                    time.sleep(0.3)
+                    try:
+                        waiting(deadline)
+                    except TimeoutError:
+                        raise RuntimeError(f"replica {c.name} did not answer on {c.url} within {timeout:.0f} s; see {c.log}") from None
                 self.say(f"  {c.name}: {c.url} (pid {c.proc.pid}, log {c.log})")
             if haproxy:
                 conf = cfg.state_dir / "haproxy.cfg"
@@ -284,9 +294,10 @@ class ClassServer:
                 while not healthy(self.url):
                     if h.proc.poll() is not None:
                         raise RuntimeError(f"HAProxy exited with code {h.proc.returncode}; see {h.log}")
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"HAProxy did not answer on {self.url}; see {h.log}")
-                    time.sleep(0.2)
+                    try:
+                        waiting(deadline)
+                    except TimeoutError:
+                        raise RuntimeError(f"HAProxy did not answer on {self.url}; see {h.log}") from None
             self._write_state()
         except BaseException:
             self.stop()
@@ -387,8 +398,11 @@ def main(argv: list[str] | None = None) -> int:
     what = f"{cfg.replicas} replica{'s' if cfg.replicas != 1 else ''}" + (f" + {len(cfg.remotes)} remote" if cfg.remotes else "")
     print(f"Starting {what} of RNN Playground{'' if cfg.replicas_only else ' behind HAProxy'}…", flush=True)
     try:
-        server.start()
+        server.start(cancel=stop)
     except (RuntimeError, ValueError) as exc:
+        if stop.is_set():
+            print("Stopped before the class was ready.", flush=True)
+            return 130
         print(f"Could not start the class: {exc}", file=sys.stderr)
         return 1
     code = 0
