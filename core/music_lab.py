@@ -156,11 +156,11 @@ def score_table(scores: Sequence[tuple[str, ms.MusicScore]]) -> list[dict[str, s
             "": label,
             "pitch-class distance": _num(s.pitch_class_distance, ".2f"),
             "in key": "–" if not np.isfinite(s.in_key) else f"{100 * s.in_key:.0f}%",
-            "pitch range (semitones)": _num(s.pitch_range, ".0f"),
+            "range (semitones)": _num(s.pitch_range, ".0f"),
             "interval distance": _num(s.interval_distance, ".2f"),
             "notes per bar": _num(s.notes_per_bar, ".1f"),
             "duration distance": _num(s.duration_distance, ".2f"),
-            "longest copy (values)": copy,
+            "longest copy": copy,
         })
     return rows
 

@@ -217,7 +217,7 @@ def test_score_table_and_copy_note_read_the_scores():
     rows = ms.scorecard([("trained", ["N60_d4", "N62_d4", "N64_d4", "N65_d4", "N71_d4"]), ("rests", ["R_d4"])], ref)
     table = score_table(rows)
     assert [r[""] for r in table] == ["trained", "rests"]
-    assert table[0]["longest copy (values)"] == "4" and table[0]["in key"] == "100%" and table[0]["pitch range (semitones)"] == "11"
+    assert table[0]["longest copy"] == "4" and table[0]["in key"] == "100%" and table[0]["range (semitones)"] == "11"
     assert table[1]["in key"] == "–" and table[1]["pitch-class distance"] == "–"  # no notes: nothing to measure, no error
     assert copy_note(rows) == "The trained model's longest copy: 4 values in a row from a (its values 1–4), from value 1 of the composition."
     assert copy_note(rows[1:]) is None

@@ -100,7 +100,7 @@ def test_train_compose_listen_download_score_and_inspect(recorded):
     # the scorecard replaced the key/rhythm table: trained, untrained and the held-out pieces
     table = scorecard(at)
     assert list(table[""]) == [f"trained model (step {stopped_at:,})", "untrained model", "held-out validation pieces"]
-    assert {"pitch-class distance", "in key", "interval distance", "duration distance", "longest copy (values)"} <= set(table.columns)
+    assert {"pitch-class distance", "in key", "interval distance", "duration distance", "longest copy"} <= set(table.columns)
     assert "Did it learn music? The scorecard" in texts(at) and "key and rhythm" not in texts(at)
     assert "Distances run from 0" in texts(at) and "Training pieces: key" in texts(at)
     # composing again updates it

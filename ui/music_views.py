@@ -105,7 +105,8 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
             st.warning(check.message)
             st.button("Use the nearest values", key="music_motif_fix", on_click=remember, args=("music_motif", check.fixed_text))
         else:
-            st.caption(f"{len(check.values)} values, {motif.n_bars(check.values):g} bars: {motif.decode(check.values)}")
+            n = motif.n_bars(check.values)
+            st.caption(f"{len(check.values)} values, {n:g} bar{'' if n == 1 else 's'}: {motif.decode(check.values)}")
             return check.values, "your motif", True
         return (), "", False
     return (), "", True

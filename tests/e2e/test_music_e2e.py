@@ -30,7 +30,7 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
     wait_idle(page)
 
     page.get_by_role("button", name="🎼 Compose").click()
-    page.get_by_text("Does it keep the corpus's key and rhythm?").wait_for()
+    page.get_by_text("Did it learn music? The scorecard").wait_for()
     wait_idle(page)
     page.get_by_role("heading", name="Inspector").wait_for()
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3  # corpus roll, loss, composed roll (+ inspector)
