@@ -19,7 +19,7 @@ if str(_ROOT) not in sys.path:
 from bench import common  # noqa: E402
 from bench.common import DOCS_MD, RESULTS, log  # noqa: E402
 
-SECTIONS = ("numpy_rnn", "app_start", "throughput", "sampling", "quality")  # numpy first: before TensorFlow is loaded here
+SECTIONS = ("numpy_rnn", "app_start", "throughput", "sampling", "quality", "music_audio")  # numpy first: before TensorFlow is loaded here
 
 
 def _run_section(name: str, s) -> dict:
@@ -45,12 +45,16 @@ def _run_section(name: str, s) -> dict:
         from bench import dino
 
         return dino.run(s)
+    if name == "music_audio":
+        from bench import music_audio
+
+        return music_audio.run(s)
     raise ValueError(name)
 
 
 KEYS = dict(  # section -> top-level JSON key
     app_start="app_start", throughput="text_train_chars_per_s", sampling="sampling_ms_per_char", quality="val_nats_per_char",
-    numpy_rnn="numpy_rnn",
+    numpy_rnn="numpy_rnn", music_audio="music_audio_s",
 )
 
 

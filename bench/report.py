@@ -76,6 +76,17 @@ def targets(r: dict) -> list[dict]:
     add("4", "Dinosaur RNN beats the bigram on held-out names (seconds of training)", "<= 30 s", v, met, note)
     v = r.get("home_page_imports_tensorflow")
     add("5", "Home page imports TensorFlow", "false", v, None if v is None else (v is False))
+    ma = r.get("music_audio_s") or {}
+    rows = [ma.get(k) for k in ("melody", "chords")]
+    if ma and "error" not in ma and all(rows):
+        v = max(x["fluidsynth_s"] for x in rows)
+        engines = {x["fluidsynth_engine"] for x in rows}
+        note = f"slower of melody / chords; sine fallback {max(x['sine_s'] for x in rows):.3f} s"
+        if engines != {"fluidsynth"}:
+            note = f"rendered with {', '.join(sorted(engines))}: {ma.get('fluidsynth_problem') or 'FluidSynth failed'}"
+        add("6", "Music audio: render 100 values through FluidSynth (s)", "<= 1 s", v, all(x["met"] for x in rows), note)
+    else:
+        add("6", "Music audio: render 100 values through FluidSynth (s)", "<= 1 s", None, None, ma.get("error", "not measured"))
     return out
 
 

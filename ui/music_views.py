@@ -129,7 +129,10 @@ def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
         temperature = g2.slider("Temperature (0 = always the most likely value)", 0.0, 2.0, 1.0, 0.05, key="music_temp")
     gen_seed = g3.number_input("Sampling seed", 0, 2**31 - 1, 0, key="music_gen_seed", disabled=argmax)
     if argmax:
-        g2.caption("Deterministic: the same weights always write the same values (the seed doesn't matter).")
+        g2.caption(
+            "Deterministic: the same weights always write the same values (the seed doesn't matter). From silence it "
+            "often repeats one value for a while; sampling varies it."
+        )
     h1, h2 = st.columns(2)
     tempo = h1.slider("Playback tempo (quarter notes per minute)", 40, 240, int(corpus.tempo), key="music_tempo")
     instrument = h2.selectbox("Playback instrument (General MIDI)", list(INSTRUMENTS), key="music_instrument", help="Used by the players and the .mid download.")
