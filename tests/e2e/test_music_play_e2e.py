@@ -2,7 +2,10 @@
 its nearest values), let a tiny model continue it for two bars, see the two-colour piano roll and the player, and
 download the .mid (it parses and starts with the motif's notes)."""
 
+import re
 from pathlib import Path
+
+from core.music_lab import EMBED_DIM
 
 from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_metric_above
 
@@ -11,6 +14,20 @@ MOTIF_RGB, ANSWER_RGB = "rgb(255, 127, 14)", "rgb(8, 81, 156)"  # ui.music_views
 
 def _slider(page, label: str):
     return page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+
+
+def _tiniest(page, params) -> None:
+    """Hidden size, snippet length and batch to their minimum (4, 5, 2), then wait until the page's model has
+    ``params(vocabulary size)`` parameters: the new run is built before anything else is clicked."""
+    for label in ("LSTM hidden size", "Snippet length (values)", "Batch size (snippets per step)"):
+        s = _slider(page, label)
+        s.focus()
+        s.press("Home")
+        wait_idle(page, timeout=60_000)
+    caption = page.get_by_text(re.compile(r"values in the vocabulary · [0-9,]+ parameters"))
+    n_values = int(caption.inner_text().split(" values")[0].replace(",", ""))
+    caption.filter(has_text=f"· {params(n_values):,} parameters").wait_for(timeout=60_000)
+    wait_idle(page, timeout=60_000)
 
 
 def _motif(page, text: str) -> None:
@@ -26,11 +43,7 @@ def test_motif_is_answered_played_and_downloaded(page, app_url):
     page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)  # the first visit loads TensorFlow
     wait_idle(page, timeout=90_000)
     # the tiniest model (hidden 4, snippets of 5, batches of 2): a few steps train in a moment
-    for label in ("LSTM hidden size", "Snippet length (values)", "Batch size (snippets per step)"):
-        s = _slider(page, label)
-        s.focus()
-        s.press("Home")
-        wait_idle(page, timeout=60_000)
+    _tiniest(page, lambda v: v * EMBED_DIM + 4 * (4 * (EMBED_DIM + 4) + 4) + 4 * v + v)  # embedding, LSTM, Dense
     page.get_by_role("button", name="Step", exact=True).click()
     wait_metric_above(page, "Steps", 0)
     wait_idle(page)
@@ -104,12 +117,9 @@ def test_course_mode_shows_its_model_and_composes_by_argmax(page, app_url):
     graph.scroll_into_view_if_needed()
     shot(page, "music_course_graph", full_page=False)
     # the tiniest course model (n_a 4, Tx 5, batches of 2): a step, then the course's generation
-    for label in ("LSTM hidden size", "Snippet length (values)", "Batch size (snippets per step)"):
-        s = _slider(page, label)
-        s.focus()
-        s.press("Home")
-        wait_idle(page, timeout=60_000)
-    assert metric_int(page, "Parameters (counted by Keras)") == 4 * 4 * (4 + 90 + 1) + 4 * 90 + 90
+    _tiniest(page, lambda v: 4 * 4 * (4 + v + 1) + 4 * v + v)
+    assert metric_int(page, "Values (one-hot width)") == 90 and metric_int(page, "Parameters (counted by Keras)") == 4 * 4 * (4 + 90 + 1) + 4 * 90 + 90
+    page.get_by_text("2 windows of Tx = 5 values per step").wait_for()
     page.get_by_role("button", name="Step", exact=True).click()
     wait_metric_above(page, "Steps", 0)
     wait_idle(page)
