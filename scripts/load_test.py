@@ -23,11 +23,16 @@ all its work for them (training slices, building and sending the charts); they j
   else on the machine (from /proc/stat), so a noisy run can be told from a fair one;
 - sessions lost (disconnected or no progress in the last 10 s) and tracebacks on screen (exception elements
   sent to any session): both must be 0.
+With --capacity, the largest class then runs a ramp per lab (Dinosaur, Text, Music; protocol sessions only):
+2, 4, 6, ... sessions per replica, until a step no longer keeps up (`keeps_up`: every session keeps training,
+the median refresh gap is at most 1.05 s and 9 in 10 are at most 1.5 s). With one replica per core, that is
+the number of training sessions per core that docs/classroom.md's capacity table gives.
 Everything stays on loopback and stops by itself (each phase has a time limit). Results go to
 docs/load-test.md (newest first) and test-artifacts/load-test.json.
 
     .venv/bin/python scripts/load_test.py                     # 10 Dinosaur + 4 Text sessions, R = 1 and 2, 60 s each
     .venv/bin/python scripts/load_test.py --seconds 20 --dino-sessions 4 --text-sessions 2 --no-report   # a quick try
+    .venv/bin/python scripts/load_test.py --replicas 2 --dino-sessions 0 --text-sessions 0 --capacity     # the ramp only
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 LABS = {
     "dinosaurs": {"title": "Dinosaur", "path": "/dinosaurs", "counter": "Names trained on", "unit": "names", "warmup_s": 5.0},
     "text": {"title": "Text", "path": "/text", "counter": "Step", "unit": "optimizer steps", "warmup_s": 10.0},
+    "music": {"title": "Music", "path": "/music", "counter": "Steps", "unit": "optimizer steps", "warmup_s": 10.0},
 }
 
 
@@ -380,9 +386,11 @@ def pct(values: list[float], q: float) -> float:
 
 
 def keeps_up(phase: dict) -> bool:
-    """The capacity criterion: the live chart refreshes at least once a second (median gap within 5% of a second,
-    for the Dinosaur lab's one-second timer's jitter) and 9 refreshes in 10 come within 1.5 s."""
-    return phase["gap_median_s"] is not None and phase["gap_median_s"] <= 1.05 and phase["gap_p90_s"] <= 1.5
+    """The capacity criterion: every session keeps training, and the live chart refreshes at least once a second
+    (median gap within 5% of a second, for the Dinosaur lab's one-second timer's jitter; 9 refreshes in 10 within
+    1.5 s)."""
+    return (not phase["sessions_lost"] and phase["gap_median_s"] is not None and phase["gap_median_s"] <= 1.05
+            and phase["gap_p90_s"] <= 1.5)
 
 
 def run_phase(server: ClassServer, browser, lab: str, sessions: int, browsers: int, seconds: float, art: Path, tag: str,
@@ -495,20 +503,21 @@ def run_phase(server: ClassServer, browser, lab: str, sessions: int, browsers: i
 
 
 # Sessions per replica tried by the capacity ramp, per lab (it stops at the first level that does not keep up).
-RAMP = {"dinosaurs": [2, 4, 6, 8, 10, 12, 15], "text": [1, 2, 3, 4]}
+RAMP = {"dinosaurs": [2, 4, 6, 8, 10, 12, 15], "text": [1, 2, 3, 4, 5, 6], "music": [1, 2, 3, 4, 5, 6]}
 
 
-def capacity_ramp(server: ClassServer, browser, seconds: float, art: Path) -> list[dict]:
-    """Per lab: protocol sessions only, more per replica at each step, until the criterion (keeps_up) fails."""
+def capacity_ramp(server: ClassServer, browser, seconds: float, art: Path, labs: list[str], start: dict[str, int]) -> list[dict]:
+    """Per lab: protocol sessions only, more per replica at each step (from `start[lab]`), until the criterion
+    (keeps_up) fails."""
     r = len(server.replicas)
     steps = []
-    for lab, levels in RAMP.items():
-        for per in levels:
+    for lab in labs:
+        for per in [x for x in RAMP[lab] if x >= start.get(lab, 0)]:
             phase = run_phase(server, browser, lab, per * r, 0, seconds, art, f"capacity-{lab}-{per}", home_every=None)
             phase["per_replica"] = per
             phase["keeps_up"] = keeps_up(phase)
             steps.append(phase)
-            if not phase["keeps_up"] or phase["sessions_lost"]:
+            if not phase["keeps_up"]:
                 break
     return steps
 
@@ -524,10 +533,13 @@ def main() -> None:
     ap.add_argument("--capacity", action="store_true",
                     help="then, on the largest class, raise the sessions per replica step by step until a lab's chart no longer refreshes once a second")
     ap.add_argument("--ramp-seconds", type=float, default=25.0, help="measured time of each capacity step (default %(default)s)")
+    ap.add_argument("--capacity-labs", default="dinosaurs,text,music", help="labs of the capacity ramp (default %(default)s)")
+    ap.add_argument("--ramp-from", default="", metavar="LAB=N,...", help="start a lab's ramp at N sessions per replica (e.g. text=4)")
     ap.add_argument("--report", default=str(ROOT / "docs" / "load-test.md"))
     ap.add_argument("--no-report", action="store_true", help="print and write the JSON only")
     args = ap.parse_args()
     sizes = [int(x) for x in args.replicas.split(",") if x.strip()]
+    start = {k: int(v) for k, v in (kv.split("=") for kv in args.ramp_from.split(",") if kv.strip())}
     from playwright.sync_api import sync_playwright
 
     art = ROOT / "test-artifacts"
@@ -552,7 +564,7 @@ def main() -> None:
                     phase["home_load_idle_s"] = idle_home[r]
                     results["phases"].append(phase)
             if args.capacity:
-                results["capacity"] = capacity_ramp(servers[max(sizes)], browser, args.ramp_seconds, art)
+                results["capacity"] = capacity_ramp(servers[max(sizes)], browser, args.ramp_seconds, art, args.capacity_labs.split(","), start)
             browser.close()
     finally:
         for s in servers.values():
@@ -583,14 +595,17 @@ def write_report(path: Path, res: dict) -> None:
     labs = {}
     for p in res["phases"]:
         labs.setdefault(p["lab"], {})[p["replicas"]] = p
-    sizes = sorted({p["replicas"] for p in res["phases"]})
+    sizes = sorted({p["replicas"] for p in res["phases"] + res.get("capacity", [])})
     title_bits = [f"{next(iter(v.values()))['sessions']} {LABS[k]['title']}-lab sessions" for k, v in labs.items()]
+    if res.get("capacity"):
+        title_bits.append("capacity ramp")
     lines = [
         f"## {res['date']}: R = {', '.join(map(str, sizes))} replicas behind HAProxy, {' then '.join(title_bits)}\n",
         f"Machine: {res['machine']['cores']} cores, Python {res['machine']['python']}; load average before the run "
-        f"{' / '.join(map(str, res['loadavg_before']))} (1 / 5 / 15 min). Each phase measured {res['seconds']:.0f} s after a warm-up; "
-        f"{res['browsers']} session of each phase was a Chromium tab, the others protocol clients (see the script's docstring). "
-        "CPU is in cores used on average during the phase: the replicas, this test's own processes (bots, Chromium, HAProxy) and "
+        f"{' / '.join(map(str, res['loadavg_before']))} (1 / 5 / 15 min). "
+        + (f"Each phase measured {res['seconds']:.0f} s after a warm-up; {res['browsers']} session of each phase was a Chromium tab, "
+           "the others protocol clients (see the script's docstring). " if res["phases"] else "")
+        + "CPU is in cores used on average during a phase: the replicas, this test's own processes (bots, Chromium, HAProxy) and "
         "everything else on the machine (other users' work).\n",
     ]
     if "dino_speedup_R2_over_R1" in res:
@@ -630,8 +645,8 @@ def write_report(path: Path, res: dict) -> None:
     if res.get("capacity"):
         steps = res["capacity"]
         lines.append(f"### Capacity: training sessions per replica (R = {steps[0]['replicas']}, one replica per core), {steps[0]['seconds']:.0f} s per step\n")
-        lines.append("Protocol sessions only. A step keeps up when the median refresh gap is at most 1.05 s and 9 gaps in 10 are at most 1.5 s; "
-                     "the ramp of a lab stops at the first step that does not.\n")
+        lines.append("Protocol sessions only. A step keeps up when no session is lost, the median refresh gap is at most 1.05 s and "
+                     "9 gaps in 10 are at most 1.5 s; the ramp of a lab stops at the first step that does not.\n")
         lines.append("| lab | sessions per replica | refresh gap: median / 90th pct / worst (s) | per session, min / median | all together | CPU: replicas / other (cores) | lost | keeps up |")
         lines.append("|---|---|---|---|---|---|---|---|")
         for p in steps:
@@ -640,6 +655,9 @@ def write_report(path: Path, res: dict) -> None:
                 f"{p['total_rate']} | {p['cpu']['replicas_cores']} / {p['cpu']['other_cores']} | {p['sessions_lost']} | {'yes' if p['keeps_up'] else 'no'} |"
             )
         lines.append("")
+        for p in steps:
+            if p["error_messages"]:
+                lines.append(f"Error messages sent to sessions, {LABS[p['lab']]['title']} lab at {p['per_replica']} per replica: {p['error_messages']}\n")
     prepend_run(path, head, "\n".join(lines) + "\n")
 
 

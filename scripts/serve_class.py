@@ -10,8 +10,10 @@ processes (default: one per core) and HAProxy in front of them on the usual port
 - Replica K is named rK: it listens on 127.0.0.1:(first replica port + K - 1) and gets RNNP_REPLICA=rK in its
   environment (ui/replica.py uses it to tell a student whose replica stopped).
 - Every replica gets the same server.cookieSecret, generated once into .class/cookie_secret (mode 600,
-  git-ignored, passed through the environment so it never shows in `ps`): uploads carry an XSRF token
-  derived from it.
+  git-ignored, passed through the environment so it never shows in `ps`): Streamlit signs its cookies with
+  it, so a cookie one replica set is valid on the one a moved session lands on. (Streamlit 1.67 checks an
+  upload's XSRF token against the _streamlit_xsrf cookie without using the secret; stickiness keeps uploads
+  on the session's replica anyway.)
 - HAProxy's configuration is generated from deploy/haproxy.cfg.tmpl into .class/haproxy.cfg: sessions stick
   by the RNNP_SRV cookie (so a session's WebSocket, uploads, media and downloads reach its replica), every
   replica is health-checked on /_stcore/health, and a session whose replica is down is redispatched to a
