@@ -12,7 +12,7 @@ own seed, derived from ``RNNConfig.seed``.
 
 from __future__ import annotations
 
-import os
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,13 @@ CELL_NAMES = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}  # config 
 CLIPNORM = 1.0  # each weight tensor's gradient is clipped to this norm on its own (Keras `clipnorm`)
 MAX_HIDDEN = 1024  # largest recurrent layer the labs build or load
 MAX_LAYERS = 3  # most stacked recurrent layers
+
+
+# Keras builds layers, and TensorFlow traces functions, through process-wide state (name scopes, the graph being
+# traced). Browser sessions run as threads of one server process, so two sessions building or tracing at once
+# could see each other's half-built graphs (seen in the load test as a StagingError). Building a model and tracing
+# its step functions take this lock; running the traced steps does not.
+GRAPH_LOCK = threading.RLock()
 
 
 class ModelFormatError(ValueError):
@@ -72,8 +79,7 @@ class RNNConfig:
 
 
 def keras_module():
-    """Keras, imported on first use (quiet TensorFlow logs)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Keras, imported on first use (core/__init__.py sets TensorFlow's environment first)."""
     import keras
 
     return keras
@@ -81,7 +87,6 @@ def keras_module():
 
 def tf_module():
     """TensorFlow, imported on first use."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
     return tf
@@ -98,6 +103,11 @@ def compile_model(model, learning_rate: float) -> None:
 
 def build_model(vocab_size: int, config: RNNConfig) -> "keras.Model":
     """Embedding -> cell x layers (return_sequences=True) -> Dense(vocab) logits; every initializer seeded."""
+    with GRAPH_LOCK:
+        return _build_model(vocab_size, config)
+
+
+def _build_model(vocab_size: int, config: RNNConfig):
     config.validate()
     keras = keras_module()
     L = keras.layers

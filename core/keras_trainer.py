@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from core.keras_model import ModelFormatError, RNNConfig, build_model, compile_model, config_from_model, keras_module, tf_module
+from core.keras_model import GRAPH_LOCK, ModelFormatError, RNNConfig, build_model, compile_model, config_from_model, keras_module, tf_module
 from core.numpy_cells import NumpyRNN
 from core.numpy_rnn import softmax
 from core.trainer import History, Stop, StopKind, TrainReport
@@ -84,23 +84,26 @@ class SequenceTrainer:
         return self.model.optimizer
 
     def hibernate(self) -> int:
-        """Keep the weights and optimizer state as numpy arrays and drop every TensorFlow object (the model, its
-        optimizer, the traced step functions), so their memory is freed; the next use rebuilds them. Returns the
-        bytes kept."""
+        """Keep only the weights, as numpy arrays, and drop every TensorFlow object (the model, its optimizer, the
+        traced step functions) and the roll-back copies, so their memory is freed; the next use rebuilds the model
+        with these weights (Adam's running averages start afresh). Returns the bytes kept."""
         with self._lock:
             if self._asleep is None:
-                self._asleep = self._snapshot()
+                self._asleep = [v.numpy().copy() for v in self._model.variables]
+                self._good = self._best = None  # roll-back points: taken again from the next good call
                 self._model = self._optimizer = None
                 self._train_fn = self._eval_fn = None
-            return int(sum(a.nbytes for part in self._asleep for a in part))
+            return int(sum(a.nbytes for a in self._asleep))
 
     def _wake(self) -> None:
-        weights, opt_state = self._asleep
+        weights = self._asleep
         model = build_model(self.vocab_size, self.config)
         compile_model(model, self.config.learning_rate)
         self._asleep = None
         self._attach(model)
-        self._restore((weights, opt_state))
+        for v, a in zip(self._model.variables, weights):
+            v.assign(a)
+        self._good = self._snapshot()
 
     @property
     def asleep(self) -> bool:
@@ -157,6 +160,9 @@ class SequenceTrainer:
             logits = model(x, training=False)
             return tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=tf.cast(logits, tf.float32)))
 
+        with GRAPH_LOCK:  # trace both now, one session at a time (core.keras_model.GRAPH_LOCK)
+            train_fn.get_concrete_function()
+            eval_fn.get_concrete_function()
         self._train_fn, self._eval_fn = train_fn, eval_fn
 
     def train_steps(self, n: int) -> TrainReport:

@@ -25,6 +25,7 @@ from typing import Any, Callable, Generic, TypeVar
 import numpy as np
 
 from core import charts
+from core.memory import release_memory
 from core.trainer import Stop, StopKind, Trainer
 
 MAX_RUNS = 6  # earlier runs kept on a lab's chart
@@ -52,6 +53,14 @@ class ArchivedRun:
     smooth: list[float]  # smoothed training loss
     val_steps: list[int]  # x of the validation loss
     val: list[float]  # validation loss
+
+
+class BudgetExceeded(Exception):
+    """A model was not built: it would not fit in the server's memory budget (core.budget.Verdict says why)."""
+
+    def __init__(self, verdict):
+        super().__init__(verdict.message)
+        self.verdict = verdict
 
 
 @dataclass
@@ -136,12 +145,20 @@ class Lab:
         """(what, old, new) for the settings that start a new run, for the restart note."""
         raise NotImplementedError
 
+    def budget_verdict(self, corpus: Any, config: Any):
+        """core.budget.Verdict for building this model now, or None when the lab's models are always small."""
+        return None
+
     def configure(self, corpus_id: str, corpus: Any, config: Any, *, force_new: bool = False) -> Trainer:
-        """The run for these settings: the current one (re-tuned) or a new one (and say why)."""
+        """The run for these settings: the current one (re-tuned) or a new one (and say why). BudgetExceeded
+        when a new model would not fit in the server's memory: then nothing is built and the run stays."""
         t = self.trainer
         if t is not None and not force_new and self.corpus_id == corpus_id and self.same_model(t.config, config):
             self.retune(t, config)
             return t
+        verdict = self.budget_verdict(corpus, config)
+        if verdict is not None and not verdict.ok:
+            raise BudgetExceeded(verdict)
         why = None
         if t is not None:
             why = changes(*self.differences(t.config, config))
@@ -160,9 +177,12 @@ class Lab:
             self.restart_note = "Started a new run: the model was restarted from scratch (" + ", ".join(changes or ["new settings"]) + ")." + (
                 " The previous run stays on the chart." if had_steps else ""
             )
-        self.trainer = trainer
+        old, self.trainer = self.trainer, trainer
         self.corpus_id = corpus_id
         self.run_number += 1
+        if old is not None and old.param_count() > 1_000_000:
+            del old
+            release_memory()  # a large model was dropped: give its memory back to the system
         self.live_sample = None
         self.sec_per_step = None
         self._last_eval = self._last_sample = 0.0
@@ -264,6 +284,11 @@ class Lab:
     def make_live_sample(self) -> Any:
         """A short sample of the current model for the live view (lab-specific); None when the lab has none."""
         return None
+
+    @property
+    def asleep(self) -> bool:
+        """Whether the lab's model holds nothing but numpy arrays (nothing for hibernate() to free)."""
+        return getattr(self.trainer, "asleep", True)
 
     def hibernate(self) -> int:
         """Free what a closed tab doesn't need (core.recovery): a Keras trainer keeps only numpy weights and

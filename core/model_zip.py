@@ -520,13 +520,14 @@ def _load_failure_reason(exc: Exception) -> str:
     return f"Keras could not load model.keras in safe mode: {type(exc).__name__}: {str(exc)[:300]}"
 
 
-def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, config_override: dict | None = None):
+def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, config_override: dict | None = None, before_build=None):
     """Check and load a model zip -> (SequenceTrainer, chars, checked meta). Raises ModelZipError with a reason.
 
     Every check of the module docstring runs before Keras (or TensorFlow) is imported. ``config_override``
     gives training settings (see SequenceTrainer.load); pass the "config" of ``validate_meta``'s result. The
     trainer's ``sample_batch`` is a placeholder that refuses to train until the caller binds a corpus
-    (``trainer.sample_batch = corpus.sample_batch``).
+    (``trainer.sample_batch = corpus.sample_batch``). ``before_build(config, n_chars)``, when given, runs after
+    every check and before Keras builds the model; it may refuse by raising (e.g. a memory budget).
     """
     try:
         zf, infos = _open_outer(data, max_bytes)
@@ -535,7 +536,9 @@ def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, confi
             path = Path(tmp) / "model.keras"
             with open(path, "wb") as f:  # streamed to disk with a cap: never held whole in memory
                 _stream(zf, infos["model.keras"], MAX_MODEL_KERAS_BYTES, "model.keras", f)
-            check_keras_archive(path, len(chars))
+            arch = check_keras_archive(path, len(chars))
+            if before_build is not None:
+                before_build(arch, len(chars))
             trainer = _keras_load(path, config_override)
     except zipfile.BadZipFile as exc:
         raise ModelZipError(f"The zip is damaged: {exc}") from None

@@ -85,9 +85,11 @@ class RecoveryStore:
             e.last_seen = self.clock()
             return e
 
-    def sweep(self) -> None:
-        """Hibernate the labs of sessions that left; drop what is past its time or over the memory cap."""
+    def sweep(self) -> int:
+        """Hibernate the labs of sessions that left; drop what is past its time or over the memory cap. Returns how
+        many labs were put to sleep or dropped (memory to give back)."""
         now = self.clock()
+        changed = 0
         with self._lock:
             entries = list(self._entries.items())
         ended = []
@@ -98,10 +100,13 @@ class RecoveryStore:
             if now - e.last_seen > self.ttl_s:
                 with self._lock:
                     self._entries.pop(token, None)
+                changed += len(e.labs)
                 continue
-            if not e.hibernated:
-                e.nbytes = sum(int(lab.hibernate()) for lab in e.labs.values())
-                e.hibernated = True
+            # every sweep, not once: a run the tab started before it left may still finish and build a new model
+            awake = sum(1 for lab in e.labs.values() if not lab.asleep)
+            e.nbytes = sum(int(lab.hibernate()) for lab in e.labs.values())
+            e.hibernated = True
+            changed += awake
             ended.append((e.last_seen, token, e))
         total = sum(e.nbytes for _, _, e in ended)
         for _, token, e in sorted(ended, key=lambda x: x[0]):  # oldest first
@@ -110,6 +115,8 @@ class RecoveryStore:
             with self._lock:
                 self._entries.pop(token, None)
             total -= e.nbytes
+            changed += len(e.labs)
+        return changed
 
     def kept_bytes(self) -> int:
         return sum(e.nbytes for e in list(self._entries.values()) if e.hibernated)

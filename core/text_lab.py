@@ -9,15 +9,17 @@ some characters of the chosen text can only sample (``run.corpus`` is None).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core import budget
 from core.keras_model import CELL_NAMES, RNNConfig
 from core.lab import Lab, Schedule, UploadCache
 from core.lexicon import SampleCheck
+from core.memory import rss_bytes
 from core.sampling import generate
 from core.text_data import CorpusError, TextCorpus, char_label, progress_sample
 from core.textio import MB, UploadError, decode_text
@@ -137,6 +139,21 @@ class TextLab(Lab):
     def build_trainer(self, corpus: TextCorpus, config: RNNConfig):
         return new_trainer(corpus, config)
 
+    def budget_verdict(self, corpus: TextCorpus, config: RNNConfig, *, vocab_size: int | None = None) -> budget.Verdict:
+        """Whether a model of ``config`` may be built now (the current run's own memory counts as free)."""
+        t = self.trainer
+        replaced = budget.training_bytes(t.vocab_size, t.config) if t is not None else 0
+        return budget.check(vocab_size or corpus.vocab_size, config, max(0, rss_bytes() - replaced))
+
+    def steps_per_minute(self, vocab_size: int, config: RNNConfig) -> tuple[float, bool]:
+        """(training steps a minute for ``config`` here, whether measured on this very model)."""
+        t = self.trainer
+        if t is not None and self.sec_per_step:
+            if t.config == config:
+                return 60.0 / self.sec_per_step, True
+            return budget.steps_per_minute(vocab_size, config, (budget.step_flops(t.vocab_size, t.config), self.sec_per_step)), False
+        return budget.steps_per_minute(vocab_size, config), False
+
     def differences(self, old: RNNConfig, new: RNNConfig) -> list:
         return [
             ("cell", CELL_NAMES[old.cell], CELL_NAMES[new.cell]),
@@ -220,7 +237,14 @@ class TextLab(Lab):
         from core.model_zip import import_model_zip, read_meta, validate_meta
 
         meta, notes = validate_meta(read_meta(data))
-        t, chars, _ = import_model_zip(data, max_bytes=MAX_MODEL_UPLOAD, config_override=meta.get("config", {}))
+        override = meta.get("config", {})
+
+        def fits(cfg: RNNConfig, n_chars: int) -> None:  # before Keras builds anything
+            v = self.budget_verdict(None, replace(cfg, **{k: override[k] for k in ("seq_len", "batch_size") if k in override}), vocab_size=n_chars)
+            if not v.ok:
+                raise CorpusError(v.message)
+
+        t, chars, _ = import_model_zip(data, max_bytes=MAX_MODEL_UPLOAD, config_override=override, before_build=fits)
         cfg = t.config
         if not HIDDEN_RANGE[0] <= cfg.hidden <= HIDDEN_RANGE[1] or cfg.embed_dim > MAX_EMBED or cfg.dropout > MAX_DROPOUT:
             raise CorpusError(

@@ -7,7 +7,9 @@ import numpy as np
 import streamlit as st
 
 from core import charts
+from core.budget import training_bytes
 from core.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, count_params
+from core.lab import BudgetExceeded
 from core.lexicon import describe_check
 from core.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 from core.text_lab import (
@@ -167,9 +169,18 @@ with left:
         batch_size=int(batch), learning_rate=float(lr), dropout=float(dropout), seed=int(seed),
     )
     n_params = count_params(corpus.vocab_size, config)
-    st.caption(f"**{n_params:,} parameters** ({n_params * 4 / MB:.1f} MB as float32) · vocabulary {corpus.vocab_size}")
-    with st.spinner("Building the model (the first time also loads TensorFlow)…"):
-        trainer = lab.configure_text(corpus_id, corpus_name, corpus, config, force_new=ss.pop("text_force_new", False))
+    per_min, measured = lab.steps_per_minute(corpus.vocab_size, config)
+    st.caption(
+        f"**{n_params:,} parameters** ({n_params * 4 / MB:.1f} MB as float32) · vocabulary {corpus.vocab_size} · "
+        f"needs about {training_bytes(corpus.vocab_size, config) / MB:,.0f} MB while training · "
+        f"about **{per_min:,.0f} steps a minute** here ({'measured' if measured else 'estimated'})"
+    )
+    try:
+        with st.spinner("Building the model (the first time also loads TensorFlow)…"):
+            trainer = lab.configure_text(corpus_id, corpus_name, corpus, config, force_new=ss.pop("text_force_new", False))
+    except BudgetExceeded as exc:
+        live.refused(exc.verdict, {"hidden": "text_hidden", "layers": "text_layers"}, current=lab.trainer)
+        trainer = lab.trainer
     note = lab.take_restart_note()
     if note:
         st.info(note)

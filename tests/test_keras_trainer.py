@@ -213,3 +213,18 @@ def test_importing_core_modules_does_not_import_tensorflow():
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "False False"
+
+
+def test_hibernate_frees_the_keras_objects_and_wakes_with_the_same_weights():
+    t = trainer(tiny("gru"))
+    t.train_steps(3)
+    tokens = list(CORPUS.encode("ROMEO:"))
+    before = numpy_probs_after(t.token_model(), tokens)
+    variables = sum(v.numpy().nbytes for v in t.model.variables)  # the weights (and any non-trainable state)
+    kept = t.hibernate()
+    assert t.asleep and t._model is None and t._train_fn is None and t._good is None
+    assert kept == variables  # only the weights are kept: no optimizer state, no roll-back copies
+    assert t.hibernate() == kept  # idempotent
+    assert np.max(np.abs(numpy_probs_after(t.token_model(), tokens) - before)) < 1e-7  # woken with the same weights
+    assert not t.asleep
+    assert t.train_steps(2).stop is None and t.step == 5  # and it trains on

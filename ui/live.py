@@ -80,6 +80,25 @@ def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> N
         _SHOW[lab.note.kind](lab.note.text)
 
 
+def refused(verdict, widgets: dict[str, str], *, current) -> None:
+    """A model too large for the server's memory budget: say so, offer the largest size that fits (a button that
+    sets the widgets named in ``widgets``: config field -> widget key), and stop the page if there is no
+    current model to show instead."""
+    from ui.persist import remember
+
+    st.error(verdict.message)
+    s = verdict.suggestion
+    if s is not None:
+        label = s.label().split(" · ")[0]
+        st.button(
+            f"Use {label} instead", key="budget_use_suggestion", type="primary",
+            on_click=lambda: [remember(key, getattr(s, field)) for field, key in widgets.items()],
+        )
+    if current is None:
+        st.stop()
+    st.caption(f"Your current model ({current.config.label().split(' · ')[0]}, step {current.step:,}) stays as it is until a size that fits is chosen.")
+
+
 def live_area(lab: Lab, render: Callable[[], None]) -> None:
     """The auto-refreshing part of a lab: one slice per tick while running, then ``render()``."""
 

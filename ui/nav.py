@@ -1,7 +1,7 @@
 """What every page does first: stay on the app's navigation, and keep settings across page visits.
 
-``start_page()`` = ``ensure_app_navigation()`` + ``ui.recover.recover()`` (a reloaded tab gets its work back)
-+ ``ui.persist.carry_over()``.
+``start_page()`` = ``ensure_app_navigation()`` + ``ui.replica.note_lost_replica()`` (behind the class server) +
+``ui.recover.recover()`` (a reloaded tab gets its work back) + ``ui.persist.carry_over()``.
 
 
 Streamlit decides once per server process whether the app uses the legacy `pages/` folder. Until some
@@ -18,6 +18,7 @@ import streamlit as st
 
 from ui.persist import carry_over
 from ui.recover import recover
+from ui.replica import note_lost_replica
 
 
 def lab_page(cls, title: str, caption: str, keep: tuple[str, ...]):
@@ -36,6 +37,7 @@ def lab_page(cls, title: str, caption: str, keep: tuple[str, ...]):
 def start_page() -> None:
     """Call at the top of every page, before it draws any widget."""
     ensure_app_navigation()
+    note_lost_replica()  # behind the class server: a tab whose replica stopped is told so (ui/replica.py)
     recover()
     carry_over()
 

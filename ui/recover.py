@@ -40,9 +40,7 @@ def _is_active(session_id: str) -> bool:
 
 def _sweep_forever(ref: "weakref.ReferenceType[RecoveryStore]") -> None:
     while (store := ref()) is not None:
-        before = store.kept_bytes(), len(store)
-        store.sweep()
-        if (store.kept_bytes(), len(store)) != before:
+        if store.sweep():
             release_memory()  # models of tabs that left were just freed: give the memory back to the system
         del store
         time.sleep(SWEEP_EVERY_S)

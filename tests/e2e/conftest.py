@@ -38,10 +38,12 @@ def start_app(log_name: str):
     port = _free_port()
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / log_name, "w")
+    env = {k: v for k, v in os.environ.items() if k != "RNNP_SERVER_BUDGET_MB"}  # the app's own default budget
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT,
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -1,0 +1,106 @@
+"""A class server's memory (issue #17): a model over the budget is refused in the browser, and the memory of
+large models comes back when their tabs close."""
+
+import time
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from core.keras_model import RNNConfig, count_params
+
+from .conftest import assert_no_exception, shot, slider_value, start_app, stop_app, wait_idle
+
+MB = 2**20
+LEGEND_HAS = "label => [...document.querySelectorAll('text.legendtext')].some(e => e.textContent.includes(label))"
+
+
+def rss_mb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) // 1024 for line in f if line.startswith("VmRSS"))
+
+
+def set_slider(page, label: str, keys: list[str]) -> None:
+    s = page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+    s.focus()
+    for k in keys:
+        s.press(k)
+
+
+def open_text_lab(page, url: str) -> None:
+    page.goto(url + "/text")
+    page.get_by_role("button", name="▶ Start").wait_for(timeout=120_000)
+    wait_idle(page, timeout=120_000)
+
+
+def test_a_size_over_the_budget_gets_its_message(page, app_url):
+    open_text_lab(page, app_url)
+    set_slider(page, "Hidden units per layer", ["End"])
+    wait_idle(page, timeout=120_000)
+    set_slider(page, "Layers", ["End"])
+    page.get_by_text("more than one session may use on this server").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Use LSTM").wait_for()
+    wait_idle(page)
+    page.get_by_text("more than one session may use on this server").scroll_into_view_if_needed()
+    shot(page, "memory_budget_refused", full_page=False)
+    assert page.get_by_text("Nothing was built").count() >= 1
+    assert_no_exception(page)
+    page.get_by_role("button", name="Use LSTM").click()  # the largest size that fits is built instead
+    page.get_by_text("more than one session may use on this server").wait_for(state="detached", timeout=120_000)
+    page.get_by_text("Started a new run").wait_for(timeout=120_000)
+    wait_idle(page, timeout=120_000)
+    assert slider_value(page, 1) == "3"  # three layers, fewer units
+    assert_no_exception(page)
+
+
+def test_memory_of_large_models_comes_back_when_their_tabs_close(browser):
+    proc, url, log = start_app("streamlit-e2e-memory.log")
+    try:
+        keep = browser.new_context(viewport={"width": 1400, "height": 1000})
+        p0 = keep.new_page()
+        p0.set_default_timeout(120_000)
+        open_text_lab(p0, url)  # TensorFlow loaded, the default model built
+        base = rss_mb(proc.pid)
+        peak = base
+        contexts, labels = [], []
+        for _ in range(1):
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            p = ctx.new_page()
+            p.set_default_timeout(180_000)
+            open_text_lab(p, url)
+            set_slider(p, "Hidden units per layer", ["End"] + ["ArrowLeft"] * 16)  # 768
+            wait_idle(p, timeout=180_000)
+            set_slider(p, "Layers", ["ArrowRight"])  # 2
+            hidden = int(p.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider").get_attribute("aria-valuetext"))
+            n = count_params(66, RNNConfig(hidden=hidden, layers=2))  # the bundled Shakespeare has 66 characters
+            p.get_by_text(f"{n:,} parameters").first.wait_for(timeout=180_000)
+            wait_idle(p, timeout=180_000)
+            label = f"LSTM {hidden}×2"  # the chart's legend names the run once it trained
+            labels.append(label)
+            for _ in range(10):  # Step until the new model has trained (a build still under way takes the first click)
+                wait_idle(p, timeout=180_000)
+                p.get_by_role("button", name="Step").click()
+                try:
+                    p.wait_for_function(LEGEND_HAS, arg=label, timeout=20_000)
+                    break
+                except PlaywrightTimeout:
+                    continue
+            p.wait_for_function(LEGEND_HAS, arg=label, timeout=1_000)
+            wait_idle(p, timeout=180_000)
+            peak = max(peak, rss_mb(proc.pid))
+            contexts.append(ctx)
+        with_models = rss_mb(proc.pid)
+        for ctx in contexts:
+            ctx.close()
+        t0 = time.monotonic()
+        now = rss_mb(proc.pid)
+        while now > base + 150 and time.monotonic() - t0 < 180:  # Streamlit keeps a closed tab's session 2 min
+            time.sleep(2)
+            now = rss_mb(proc.pid)
+        took = time.monotonic() - t0
+        print(f"\nserver RSS: {base} MB with TensorFlow loaded, {with_models} MB with {' and '.join(labels)} trained (peak {peak}), "
+              f"{now} MB {took:.0f} s after their tabs closed")
+        assert with_models > base + 150, "the large models should have taken memory to begin with"
+        assert now <= base + 150
+        assert_no_exception(p0)
+        keep.close()
+    finally:
+        stop_app(proc, log)
