@@ -1,7 +1,7 @@
 """Notes <-> "values": the Music lab's codec (tokens, encoding, decoding, key estimate, vocabulary).
 
 Reading and checking MIDI files is core.midi_io's job; this module turns a checked ``PrettyMIDI`` into values
-and values back into one (``render_audio`` stays here until core.music_audio takes over the audio).
+and values back into one (core.music_audio makes them audible).
 
 As in the classic course's jazz exercise, a piece of music becomes a sequence of *values*. A value is
 one note, one chord or one rest, together with how long it lasts. Every value is a short string token:
@@ -41,10 +41,8 @@ estimate is a classic heuristic and can be wrong for modal or chromatic music. L
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import wave
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -53,13 +51,10 @@ import numpy as np
 import pretty_midi
 
 from core.midi_io import check_midi, load_midi_bytes, quantized_notes
-from core.midi_io import MAX_FILE_BYTES, MidiError, midi_bytes  # noqa: F401 (moved to core.midi_io; importers switch over, then this line goes)
 
 STEPS_PER_QUARTER = 4  # grid: sixteenth notes
 MAX_DURATION = 16  # longest value, in grid steps (a whole note)
 MAX_CHORD = 4  # default number of pitches kept in a chord (the highest)
-AUDIO_RATE = 22050  # WAV sample rate
-MAX_AUDIO_SECONDS = 60.0  # audio is cut here
 
 _TOKEN = re.compile(r"^(?:N(\d{1,3})|C(\d{1,3}(?:\.\d{1,3})+)|R)_d(\d{1,3})$")
 _VOCAB_FORMAT = "rnn-playground-music-vocab"
@@ -230,45 +225,6 @@ def values_to_midi(
         inst.notes.append(pretty_midi.Note(velocity=int(velocity), pitch=int(pitch), start=float(start), end=float(end)))
     pm.instruments.append(inst)
     return pm
-
-
-# ---------------------------------------------------------------------------------------------- audio
-def render_audio(pm: pretty_midi.PrettyMIDI, *, max_seconds: float = MAX_AUDIO_SECONDS, sample_rate: int = AUDIO_RATE) -> bytes:
-    """WAV bytes (mono, 16-bit, ``sample_rate``) of the first ``max_seconds`` of ``pm``, peak-normalised.
-
-    Uses FluidSynth with pretty_midi's bundled General MIDI SoundFont when the ``fluidsynth`` module is
-    installed, else pretty_midi's sine-wave synthesizer. Silence gives a valid, silent WAV.
-    """
-    clipped = pretty_midi.PrettyMIDI()
-    for inst in pm.instruments:
-        copy = pretty_midi.Instrument(program=inst.program, is_drum=inst.is_drum, name=inst.name)
-        for n in inst.notes:
-            if n.start < max_seconds:
-                copy.notes.append(pretty_midi.Note(n.velocity, n.pitch, n.start, min(n.end, max_seconds)))
-        if copy.notes:
-            clipped.instruments.append(copy)
-    audio = np.zeros(0)
-    if clipped.instruments:
-        try:
-            import fluidsynth  # noqa: F401 - optional; pretty_midi uses it through pm.fluidsynth()
-
-            audio = clipped.fluidsynth(fs=sample_rate)
-        except Exception:  # noqa: BLE001 - no FluidSynth (or no working library): fall back to sine waves
-            audio = clipped.synthesize(fs=sample_rate)
-    audio = np.asarray(audio, dtype=np.float64)[: int(max_seconds * sample_rate) + sample_rate // 2]
-    if audio.size == 0:
-        audio = np.zeros(sample_rate // 10)
-    peak = float(np.max(np.abs(audio)))
-    if peak > 0:
-        audio = audio * (0.9 / peak)
-    pcm = np.round(audio * 32767).astype("<i2")  # (samples,) int16 little-endian
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(int(sample_rate))
-        w.writeframes(pcm.tobytes())
-    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------- vocabulary

@@ -14,17 +14,11 @@ What a corpus needs to be trained on is checked where it is built and before eac
 ``MusicCorpusError`` a student can act on: at least 2 different values (``MusicCorpus(...)``: a single chord,
 or one note repeated, leaves the model nothing to choose between), and at least one training piece of
 ``seq_len + 1`` values (``check_seq_len``).
-
-``style_scores`` is the lab's "does it sound like the corpus" measure: the fraction of generated pitches
-whose pitch class is one of the corpus's 7 most common pitch classes (its key, roughly), and the fraction
-of generated values whose duration is one of the corpus's common durations (each at least 2% of the
-corpus's values; its rhythm, roughly).
 """
 
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -38,7 +32,6 @@ DATA_ROOT = Path(__file__).resolve().parent.parent / "data" / "midi"
 MAX_VALUES_PER_PIECE = 3000  # longer pieces are cut (with a note); keeps uploads quick to train on
 MAX_UPLOAD_FILES = 200  # more files in one upload are refused
 VAL_FRACTION = 0.1  # share of pieces held out for validation
-COMMON_DURATION_SHARE = 0.02  # a duration is "common" in a corpus above this share of its values
 
 
 class MusicCorpusError(ValueError):
@@ -202,47 +195,3 @@ def _one_value_message(value: str, n: int) -> str:
     kind = "rest" if not pitches else "note" if len(pitches) == 1 else f"chord of {len(pitches)} notes"
     what = f"The whole corpus is a single value, one {kind} ({value})" if n == 1 else f"All {n:,} values are the same {kind} ({value})"
     return f"{what}: the model would have nothing to choose between. Upload music with at least 2 different values."
-
-
-# ---------------------------------------------------------------------------------------------- style
-@dataclass(frozen=True)
-class StyleProfile:
-    """What the key/rhythm measure compares against."""
-
-    pitch_classes: frozenset[int]  # the corpus's 7 most common pitch classes (0 = C)
-    durations: frozenset[int]  # durations (grid steps) that are at least COMMON_DURATION_SHARE of its values
-
-
-@dataclass(frozen=True)
-class StyleScores:
-    in_key: float  # fraction of sounding pitches in the corpus's 7 most common pitch classes (nan: no pitches)
-    common_rhythm: float  # fraction of values with a common corpus duration (nan: no values)
-
-
-def style_profile(pieces: Sequence[Sequence[str]]) -> StyleProfile:
-    pcs: Counter = Counter()
-    durs: Counter = Counter()
-    for values in pieces:
-        for v in values:
-            pitches, d = parse_value(v)
-            durs[d] += 1
-            pcs.update(p % 12 for p in pitches)
-    total = sum(durs.values())
-    return StyleProfile(
-        pitch_classes=frozenset(pc for pc, _ in sorted(pcs.items(), key=lambda kv: (-kv[1], kv[0]))[:7]),
-        durations=frozenset(d for d, c in durs.items() if total and c / total >= COMMON_DURATION_SHARE),
-    )
-
-
-def style_scores(values: Sequence[str], profile: StyleProfile) -> StyleScores:
-    """How well ``values`` keep the corpus's key (pitch classes) and rhythm (durations); see the module docstring."""
-    n_p = n_in = n_d = 0
-    for v in values:
-        pitches, d = parse_value(v)
-        n_p += len(pitches)
-        n_in += sum(1 for p in pitches if p % 12 in profile.pitch_classes)
-        n_d += d in profile.durations
-    return StyleScores(
-        in_key=n_in / n_p if n_p else float("nan"),
-        common_rhythm=n_d / len(values) if values else float("nan"),
-    )

@@ -13,7 +13,7 @@ import numpy as np
 import pretty_midi
 from streamlit.testing.v1 import AppTest
 
-from core import music_codec as mc
+from core import midi_io
 
 TEXT_UPLOAD = "Upload a .txt"
 MUSIC_UPLOAD = "Upload MIDI files"
@@ -46,7 +46,7 @@ def tune(seed: int, n: int = 60) -> bytes:
         inst.notes.append(pretty_midi.Note(80, int(rng.choice([60, 62, 64, 65, 67, 69, 71, 72])), t, t + d))
         t += d
     pm.instruments.append(inst)
-    return mc.midi_bytes(pm)
+    return midi_io.midi_bytes(pm)
 
 
 def orchestral_10_minutes() -> bytes:
@@ -59,7 +59,7 @@ def orchestral_10_minutes() -> bytes:
     kit = pretty_midi.Instrument(program=0, is_drum=True)
     kit.notes.extend(pretty_midi.Note(90, 36 + i % 4, i * 0.125, i * 0.125 + 0.05) for i in range(4800))
     pm.instruments.append(kit)
-    return mc.midi_bytes(pm)
+    return midi_io.midi_bytes(pm)
 
 
 def drums_only() -> bytes:
@@ -67,7 +67,7 @@ def drums_only() -> bytes:
     kit = pretty_midi.Instrument(0, is_drum=True)
     kit.notes.extend(pretty_midi.Note(100, 36 + i % 3, i * 0.25, i * 0.25 + 0.1) for i in range(16))
     pm.instruments.append(kit)
-    return mc.midi_bytes(pm)
+    return midi_io.midi_bytes(pm)
 
 
 def tiny_text_trainer(text: str, hidden: int = 16):

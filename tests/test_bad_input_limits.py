@@ -12,7 +12,7 @@ import tomllib
 
 import pytest
 
-from core import music_codec as mc
+from core import midi_io
 from core.textio import MB, UploadError, decode_text
 from tests.apptest_util import open_page
 from tests.bad_input_util import MUSIC_UPLOAD, TEXT_UPLOAD, ok
@@ -45,7 +45,7 @@ def test_streamlit_upload_limit_is_at_least_every_page_limit():
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     max_mb = cfg["server"]["maxUploadSize"]
     assert max_mb == 20
-    assert mc.MAX_FILE_BYTES <= max_mb * MB
+    assert midi_io.MAX_FILE_BYTES <= max_mb * MB
     from core import dino_lab, text_lab
 
     for limit in (dino_lab.MAX_UPLOAD, text_lab.MAX_UPLOAD, text_lab.MAX_MODEL_UPLOAD):

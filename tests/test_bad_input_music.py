@@ -14,6 +14,7 @@ import numpy as np
 import pretty_midi
 import pytest
 
+from core import midi_io
 from core import music_codec as mc
 from core import music_data as md
 from tests.apptest_util import button, open_page, tiny_music
@@ -44,7 +45,7 @@ def test_music_lab_batch_mixing_good_and_bad_midi_files():
     bad = [
         ("not_midi.mid", b"hello, I am a text file", "not a MIDI file"),
         ("truncated.mid", good[: len(good) // 2], "truncated or corrupt"),
-        ("no_notes.mid", mc.midi_bytes(pretty_midi.PrettyMIDI()), "no notes"),
+        ("no_notes.mid", midi_io.midi_bytes(pretty_midi.PrettyMIDI()), "no notes"),
         ("drums.mid", drums_only(), "only has drums"),
     ]
     files = [("good.mid", good, "audio/midi")] + [(n, d, "audio/midi") for n, d, _ in bad] + [("orchestra.mid", orchestral_10_minutes(), "audio/midi")]

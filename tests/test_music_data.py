@@ -106,15 +106,6 @@ def test_long_pieces_are_cut_with_a_note(monkeypatch):
     assert problems == [] and len(pieces[0].values) == 20 and "first 20 values" in pieces[0].note
 
 
-def test_style_scores():
-    profile = md.style_profile([["N60_d2", "N62_d2", "N64_d4", "N65_d2", "N67_d2", "N69_d2", "N71_d2", "C60.64_d2"]])
-    assert profile.pitch_classes == frozenset({0, 2, 4, 5, 7, 9, 11})
-    assert profile.durations == frozenset({2, 4})
-    s = md.style_scores(["N60_d2", "N61_d3", "R_d4", "C62.66_d2"], profile)
-    assert s.in_key == pytest.approx(2 / 4) and s.common_rhythm == pytest.approx(3 / 4)
-    assert np.isnan(md.style_scores([], profile).in_key)
-
-
 # ---------------------------------------------------------------------------------------------- one value (issue #16 case 3)
 def chord_100_once() -> bytes:
     """chord_100_once.mid: a single chord of 100 different pitches, struck once."""

@@ -49,7 +49,7 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
 def _tune_bytes() -> bytes:
     import pretty_midi
 
-    from core.music_codec import midi_bytes
+    from core.midi_io import midi_bytes
 
     pm = pretty_midi.PrettyMIDI(initial_tempo=120)
     inst = pretty_midi.Instrument(program=0)
