@@ -7,6 +7,10 @@ Cases already covered elsewhere are not repeated here; the mapping is:
 
 from __future__ import annotations
 
+import io
+import zipfile
+
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -122,3 +126,44 @@ def test_lambda_and_custom_layers_refused_by_safe_mode_core(tmp_path):
     with pytest.raises(CorpusError, match="Lambda layer .*safe mode") as info:
         import_model_zip(keras_zip(lam, chars, tmp_path))
     assert "safe_mode=False" not in str(info.value)  # no advice to switch the protection off
+
+
+@pytest.mark.parametrize(
+    "field, value, said",
+    [
+        ("elapsed_s", float("nan"), "elapsed_s"),
+        ("elapsed_s", float("inf"), "elapsed_s"),
+        ("step", "abc", "step"),
+        ("tokens_seen", "1e5", "tokens_seen"),
+        ("step", -5, "step"),
+        ("seed", 2**40, "seed"),
+        ("learning_rate", float("inf"), "learning_rate"),
+    ],
+)
+def test_model_zip_metadata_is_validated_on_the_page(text_lab_with_tiny_model, field, value, said):
+    """Issue #16 case 4: whatever vocab.json's metadata says, the model loads (or is refused) with a message that
+    names the field, the page keeps working, and training continues from the loaded model."""
+    import json
+
+    from core.model_zip import export_model_zip
+
+    at = text_lab_with_tiny_model
+    t = at.session_state["text"].trainer
+    meta = dict(t.summary(), corpus="test")
+    if field in ("seed", "learning_rate"):
+        meta["config"] = dict(meta["config"], **{field: value})
+    else:
+        meta[field] = value
+    data = export_model_zip(t, at.session_state["text"].run.chars, meta)
+    # json.dumps wrote NaN/Infinity as Python's json reads them: the page must not trust them
+    assert json.loads(zipfile.ZipFile(io.BytesIO(data)).read("vocab.json"))["meta"] is not None
+    _upload_model(at, data)
+    loaded = at.session_state["text"].trainer
+    text = messages(at)
+    assert "Loaded the uploaded model" in text and said in text, text
+    assert loaded.step >= 0 and np.isfinite(loaded.elapsed_s) and 0 <= loaded.config.seed < 2**31
+    assert 0 < loaded.config.learning_rate <= 10
+    button(at, "Step").click()
+    at.run()
+    ok(at)
+    assert loaded.step > 0 and not at.error, messages(at)

@@ -128,3 +128,26 @@ def test_music_nan_and_compose_extremes():
         assert len(res.trained) == n
         if temp == 0:
             assert all(r.picked == int(np.argmax(r.probs)) for r in res.trained)
+
+
+@pytest.mark.parametrize("name", ["chord_100_once.mid", "one_repeated_note.mid"])
+def test_music_upload_of_a_single_value_gets_a_message(name):
+    """Issue #16 case 3: a piece that is one value (a single 100-note chord; one pitch repeated 64 times) used to
+    crash the page on upload or at Start; now the page says why it can't be learned from and keeps working."""
+    from tests.test_music_data import chord_100_once, one_repeated_note
+
+    data = chord_100_once() if name.startswith("chord") else one_repeated_note()
+    at = open_page("pages/music.py")
+    at.radio(key="music_source").set_value("Upload MIDI files")
+    at.run()
+    at.file_uploader(key="music_upload").set_value([(name, data, "audio/midi")])
+    at.run()
+    ok(at)
+    text = messages(at)
+    assert "nothing to choose between" in text and "at least 2 different values" in text, text
+    assert at.session_state["music"].corpus is None
+    # a usable file next: the page trains
+    at.file_uploader(key="music_upload").set_value([("good.mid", tune(0), "audio/midi"), (name, data, "audio/midi")])
+    at.run()
+    ok(at)
+    assert at.session_state["music"].corpus is not None
