@@ -25,7 +25,7 @@ from typing import Any, Callable, Generic, TypeVar
 import numpy as np
 
 from core import charts
-from core.memory import release_memory
+from core.memory import release_memory, rss_bytes
 from core.trainer import Stop, StopKind, Trainer
 
 MAX_RUNS = 6  # earlier runs kept on a lab's chart
@@ -145,9 +145,21 @@ class Lab:
         """(what, old, new) for the settings that start a new run, for the restart note."""
         raise NotImplementedError
 
-    def budget_verdict(self, corpus: Any, config: Any):
-        """core.budget.Verdict for building this model now, or None when the lab's models are always small."""
-        return None
+    def vocab_size_of(self, corpus: Any) -> int:
+        """Tokens in ``corpus``'s vocabulary (for the memory estimate of a Keras model)."""
+        return corpus.vocab_size
+
+    def budget_verdict(self, corpus: Any, config: Any, *, vocab_size: int | None = None):
+        """core.budget.Verdict for building a Keras model of ``config`` now (the current run's own memory counts as
+        free); None for models that are always small (the numpy RNN, the course's 45,530 parameters)."""
+        from core import budget
+        from core.keras_model import RNNConfig
+
+        if not isinstance(config, RNNConfig):
+            return None
+        t = self.trainer
+        replaced = budget.training_bytes(t.vocab_size, t.config) if t is not None and isinstance(t.config, RNNConfig) else 0
+        return budget.check(vocab_size or self.vocab_size_of(corpus), config, max(0, rss_bytes() - replaced))
 
     def configure(self, corpus_id: str, corpus: Any, config: Any, *, force_new: bool = False) -> Trainer:
         """The run for these settings: the current one (re-tuned) or a new one (and say why). BudgetExceeded

@@ -269,6 +269,9 @@ class MusicLab(Lab):
         else:
             trainer.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
 
+    def vocab_size_of(self, corpus: md.MusicCorpus) -> int:
+        return len(corpus.vocab)
+
     def build_trainer(self, corpus: md.MusicCorpus, config: Any):
         if model_kind(config) == COURSE:
             trainer = self._build_course(corpus, config)

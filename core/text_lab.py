@@ -19,7 +19,6 @@ from core import budget
 from core.keras_model import CELL_NAMES, RNNConfig
 from core.lab import Lab, Schedule, UploadCache
 from core.lexicon import SampleCheck
-from core.memory import rss_bytes
 from core.sampling import generate
 from core.text_data import CorpusError, TextCorpus, char_label, progress_sample
 from core.textio import MB, UploadError, decode_text
@@ -138,12 +137,6 @@ class TextLab(Lab):
 
     def build_trainer(self, corpus: TextCorpus, config: RNNConfig):
         return new_trainer(corpus, config)
-
-    def budget_verdict(self, corpus: TextCorpus, config: RNNConfig, *, vocab_size: int | None = None) -> budget.Verdict:
-        """Whether a model of ``config`` may be built now (the current run's own memory counts as free)."""
-        t = self.trainer
-        replaced = budget.training_bytes(t.vocab_size, t.config) if t is not None else 0
-        return budget.check(vocab_size or corpus.vocab_size, config, max(0, rss_bytes() - replaced))
 
     def steps_per_minute(self, vocab_size: int, config: RNNConfig) -> tuple[float, bool]:
         """(training steps a minute for ``config`` here, whether measured on this very model)."""

@@ -10,6 +10,7 @@ import streamlit as st
 from core import charts, midi_io
 from core import music_codec as mc
 from core import music_data as md
+from core.lab import BudgetExceeded
 from core.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
 from ui import explain, live, music_views
 from ui.nav import lab_page
@@ -159,8 +160,12 @@ with left:
     seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="music_seed", help="Seeds the weights and the snippet order. Changing it starts a new model.")
     lab.max_steps = st.number_input("Stop after (steps)", 10, 100_000, 2000, step=100, key="music_max_steps", help="About a minute of training on the defaults.")
     config = make_config(kind, hidden=int(hidden), seq_len=int(seq_len), batch=int(batch), lr=float(lr), seed=int(seed))
-    with st.spinner("Building the model (the first time loads TensorFlow)…"):
-        trainer = lab.configure_current(config)
+    try:
+        with st.spinner("Building the model (the first time loads TensorFlow)…"):
+            trainer = lab.configure_current(config)
+    except BudgetExceeded as exc:
+        live.refused(exc.verdict, {"hidden": "music_hidden"}, current=lab.trainer)
+        trainer = lab.trainer
     note = lab.take_restart_note()
     if note:
         st.info(note)
