@@ -17,14 +17,12 @@ setting ``sys.modules["fluidsynth"] = None``.
 
 What is simplified on purpose: one SoundFont (small, General MIDI, bundled with pretty_midi), mono
 output, no reverb or chorus settings, and the clip is peak-normalised (0.9) rather than loudness-matched.
-``wav_bytes`` writes a clip as a 16-bit WAV file for a page's audio player. ``harmonic_amplitudes`` is a plain
+A page plays a clip with ``st.audio(clip.samples, sample_rate=clip.sample_rate)``. ``harmonic_amplitudes`` is a plain
 FFT peak picker, good enough to count the partials of one held note.
 """
 
 from __future__ import annotations
 
-import io
-import wave
 from dataclasses import dataclass
 from typing import Literal
 
@@ -142,19 +140,6 @@ def render(
     if peak > 0:
         audio = audio * (PEAK / peak)
     return AudioClip(samples=audio.astype(np.float32), sample_rate=sample_rate, engine=engine, reason=reason)
-
-
-def wav_bytes(clip: AudioClip) -> bytes:
-    """The clip as a WAV file (mono, 16-bit PCM, the clip's rate): what a page hands to its audio player, so the
-    conversion happens once per clip (a page caches the bytes) rather than on every rerun."""
-    pcm = np.round(np.clip(clip.samples, -1.0, 1.0) * 32767.0).astype("<i2")  # (n,) int16 little-endian
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(int(clip.sample_rate))
-        w.writeframes(pcm.tobytes())
-    return buf.getvalue()
 
 
 def harmonic_amplitudes(samples: np.ndarray, sample_rate: int, f0: float, n_harmonics: int = 8, tolerance: float = 0.03) -> np.ndarray:

@@ -52,7 +52,7 @@ def recorded(monkeypatch):
 
     monkeypatch.setattr(music_views, "midi_file", midi_file)
     monkeypatch.setattr(music_views.ma, "render", render)
-    music_views._values_wav.clear()
+    music_views._values_clip.clear()
     return calls
 
 

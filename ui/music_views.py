@@ -23,32 +23,29 @@ MAX_PRIME_BARS = 8  # bars of a corpus piece fed in at most
 
 # ---------------------------------------------------------------------------------------------- audio
 @st.cache_data(show_spinner=False, max_entries=32)
-def _values_wav(values: tuple[str, ...], tempo: float, program: int | None, problem: str | None) -> tuple[bytes, str, str | None]:
-    """(WAV bytes, engine, reason) of values; ``problem`` (FluidSynth's availability) is part of the cache key."""
-    clip = ma.render(mc.values_to_midi(values, tempo=tempo), program=program)
-    return ma.wav_bytes(clip), clip.engine, clip.reason
+def _values_clip(values: tuple[str, ...], tempo: float, program: int | None, problem: str | None) -> ma.AudioClip:
+    """The rendered clip of values; ``problem`` (FluidSynth's availability) is part of the cache key."""
+    return ma.render(mc.values_to_midi(values, tempo=tempo), program=program)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _file_wav(data: bytes, problem: str | None) -> tuple[bytes, str, str | None]:
-    clip = ma.render(midi_io.load_midi_bytes(data))  # the file's own instruments
-    return ma.wav_bytes(clip), clip.engine, clip.reason
+def _file_clip(data: bytes, problem: str | None) -> ma.AudioClip:
+    return ma.render(midi_io.load_midi_bytes(data))  # the file's own instruments
 
 
-def _player(where, wav: tuple[bytes, str, str | None], why: bool) -> None:
-    data, engine, reason = wav
-    where.audio(data, format="audio/wav")
-    if why and engine == "sine":
-        where.caption(f"🔈 {reason}")
+def _player(where, clip: ma.AudioClip, why: bool) -> None:
+    where.audio(clip.samples, sample_rate=clip.sample_rate)  # Streamlit writes the WAV
+    if why and clip.engine == "sine":
+        where.caption(f"🔈 {clip.reason}")
 
 
 def play_values(values, tempo: float, program: int | None = None, *, where=st, why: bool = True) -> None:
     """An audio player of values through FluidSynth (or sine waves, with the reason when ``why``)."""
-    _player(where, _values_wav(tuple(values), float(tempo), program, ma.fluidsynth_problem()), why)
+    _player(where, _values_clip(tuple(values), float(tempo), program, ma.fluidsynth_problem()), why)
 
 
 def play_file(data: bytes, *, where=st, why: bool = True) -> None:
-    _player(where, _file_wav(data, ma.fluidsynth_problem()), why)
+    _player(where, _file_clip(data, ma.fluidsynth_problem()), why)
 
 
 # ---------------------------------------------------------------------------------------------- the course's model
