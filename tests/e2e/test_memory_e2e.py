@@ -5,6 +5,7 @@ import time
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from core.budget import SERVER_BUDGET_MB, SESSION_SHARE, training_bytes
 from core.keras_model import RNNConfig, count_params
 
 from .conftest import assert_no_exception, shot, slider_value, start_app, stop_app, wait_idle
@@ -61,16 +62,18 @@ def test_memory_of_large_models_comes_back_when_their_tabs_close(browser):
         base = rss_mb(proc.pid)
         peak = base
         contexts, labels = [], []
-        for _ in range(1):
+        for _ in range(2):
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             p = ctx.new_page()
             p.set_default_timeout(180_000)
             open_text_lab(p, url)
-            set_slider(p, "Hidden units per layer", ["End"] + ["ArrowLeft"] * 16)  # 768
+            set_slider(p, "Hidden units per layer", ["End"] + ["ArrowLeft"] * 24)  # 640: two of them fit the default budget
             wait_idle(p, timeout=180_000)
             set_slider(p, "Layers", ["ArrowRight"])  # 2
             hidden = int(p.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider").get_attribute("aria-valuetext"))
-            n = count_params(66, RNNConfig(hidden=hidden, layers=2))  # the bundled Shakespeare has 66 characters
+            cfg = RNNConfig(hidden=hidden, layers=2)
+            assert training_bytes(66, cfg) < SESSION_SHARE * SERVER_BUDGET_MB * MB  # a size the budget allows
+            n = count_params(66, cfg)  # the bundled Shakespeare has 66 characters
             p.get_by_text(f"{n:,} parameters").first.wait_for(timeout=180_000)
             wait_idle(p, timeout=180_000)
             label = f"LSTM {hidden}×2"  # the chart's legend names the run once it trained
