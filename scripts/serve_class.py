@@ -165,10 +165,29 @@ def replica_command(port: int, address: str) -> list[str]:
     ]
 
 
-def replica_env(secret: str, replica_id: str) -> dict[str, str]:
+def class_budget_mb() -> int:
+    """The memory all replicas of this machine may use together (core.budget's server budget, shared): the
+    RNNP_SERVER_BUDGET_MB the class was started with, else three quarters of this machine's memory."""
+    try:
+        mb = float(os.environ["RNNP_SERVER_BUDGET_MB"])
+        if mb > 0:
+            return int(mb)
+    except (KeyError, ValueError):
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            total_kb = next(int(line.split()[1]) for line in f if line.startswith("MemTotal:"))
+        return int(total_kb / 1024 * 0.75)
+    except (OSError, StopIteration, ValueError):
+        return 3072
+
+
+def replica_env(secret: str, replica_id: str, replicas: int = 1) -> dict[str, str]:
+    """A replica's environment: the shared secret, its id, and its share of the class's memory budget."""
     env = dict(os.environ)
     env[SECRET_ENV] = secret
     env[REPLICA_ENV] = replica_id
+    env["RNNP_SERVER_BUDGET_MB"] = str(max(1, class_budget_mb() // max(1, replicas)))
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
@@ -275,7 +294,7 @@ class ClassServer:
         try:
             for b, port in zip(self.servers, ports):
                 url = f"http://127.0.0.1:{port}"
-                self._spawn(b.id, replica_command(port, cfg.replica_address), replica_env(secret, b.id), url)
+                self._spawn(b.id, replica_command(port, cfg.replica_address), replica_env(secret, b.id, len(ports)), url)
             deadline = time.monotonic() + timeout
             for c in self.replicas:
                 while not healthy(c.url):

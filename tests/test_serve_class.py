@@ -127,6 +127,13 @@ def test_replicas_get_the_secret_and_their_id_through_the_environment():
     assert not any("cookieSecret" in a or "s" * 40 in a for a in sc.replica_command(7001, "127.0.0.1"))  # not visible in ps
 
 
+def test_replicas_share_the_class_memory_budget(monkeypatch):
+    monkeypatch.setenv("RNNP_SERVER_BUDGET_MB", "6000")
+    assert sc.replica_env("s" * 40, "r1", replicas=3)["RNNP_SERVER_BUDGET_MB"] == "2000"
+    monkeypatch.delenv("RNNP_SERVER_BUDGET_MB")
+    assert 0 < int(sc.replica_env("s" * 40, "r1", replicas=2)["RNNP_SERVER_BUDGET_MB"]) <= sc.class_budget_mb() // 2
+
+
 # ------------------------------------------------------------------------------------------------ a real class
 def start_class(tmp_path: Path, replicas: int) -> tuple[subprocess.Popen, dict]:
     """scripts/serve_class.py in a session of its own (as in a terminal), on free loopback ports."""
