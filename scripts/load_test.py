@@ -27,12 +27,22 @@ With --capacity, the largest class then runs a ramp per lab (Dinosaur, Text, Mus
 2, 4, 6, ... sessions per replica, until a step no longer keeps up (`keeps_up`: every session keeps training,
 the median refresh gap is at most 1.05 s and 9 in 10 are at most 1.5 s). With one replica per core, that is
 the number of training sessions per core that docs/classroom.md's capacity table gives.
+With --memory, instead, the memory run (issue #17): one plain `streamlit run app.py` with the default memory budget
+(core/budget.py; RNNP_SERVER_BUDGET_MB in this environment changes it), `--memory-defaults` (10) Text-lab sessions at
+the page's default sizes (the first a Chromium tab, alone at first: the server with TensorFlow loaded) and
+`--memory-large` (2) protocol sessions that move the hidden size, layers and embedding sliders to their maximum;
+the page refuses what does not fit and offers the largest size that does, which they take ("Use … instead", as a
+student would), then Start. All train together for `--memory-seconds`; then every tab closes and the server's
+resident memory is followed until it settles (the reload store hibernates closed tabs' models within ~5 s).
+Reports peak and final RSS against the budget, sessions lost and tracebacks; fails when the budget did not hold.
 Everything stays on loopback and stops by itself (each phase has a time limit). Results go to
-docs/load-test.md (newest first) and test-artifacts/load-test.json.
+docs/load-test.md (newest first) and test-artifacts/load-test.json (load-test-memory.json for the memory run).
 
     .venv/bin/python scripts/load_test.py                     # 10 Dinosaur + 4 Text sessions, R = 1 and 2, 60 s each
     .venv/bin/python scripts/load_test.py --seconds 20 --dino-sessions 4 --text-sessions 2 --no-report   # a quick try
     .venv/bin/python scripts/load_test.py --replicas 2 --dino-sessions 0 --text-sessions 0 --capacity     # the ramp only
+    .venv/bin/python scripts/load_test.py --memory                             # the memory run (about 4-6 minutes)
+    .venv/bin/python scripts/load_test.py --memory --memory-defaults 2 --memory-large 1 --memory-seconds 20 --no-report
 """
 
 from __future__ import annotations
@@ -57,6 +67,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve_class import ClassConfig, ClassServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))  # the memory run reads the budget and the default sizes from core/ (no TensorFlow)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 STALL_S = 10.0  # a session with no training refresh in this many seconds at the end of a phase is lost
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -183,6 +195,35 @@ class CpuMeter:
 
 
 # ------------------------------------------------------------------------------------------------ protocol sessions
+REFUSED = "Nothing was built"  # in the Text and Music labs' message for a model over the memory budget (core.budget)
+MAX_ACCEPTS = 6  # a student presses "Use … instead" at most this many times, then gives up (a lost session)
+
+
+def suggestion_label(button: str) -> str | None:
+    """The size a budget refusal offers, from its button ("Use LSTM 672×3 instead" -> "LSTM 672×3"); None otherwise."""
+    m = re.fullmatch(r"Use (.+) instead", button.strip())
+    return m.group(1) if m else None
+
+
+def params_in(markdown: str) -> int | None:
+    """The parameter count a lab page states for the chosen size ("**9,789,186 parameters** (…)" -> 9789186)."""
+    m = re.search(r"\*\*([\d,]+) parameters\*\*", markdown)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def next_action(*, ask_max: bool, sized: bool, started: bool, sliders_seen: bool, offer: bool, start_enabled: bool) -> str:
+    """What a protocol student does when a full run of the lab page has finished (the page is idle, as a student
+    sees it): "accept" the size the page offers after refusing a model, "size" (move the asked sliders to their
+    maximum, once), "start", or "" (nothing: wait for the next run)."""
+    if started:
+        return ""
+    if offer:
+        return "accept"
+    if ask_max and not sized:
+        return "size" if sliders_seen else ""
+    return "start" if start_enabled else ""
+
+
 @dataclass
 class Bot:
     """One session driven over Streamlit's WebSocket protocol, as the page's own script would drive it (no drawing).
@@ -190,6 +231,11 @@ class Bot:
     Runs in a thread of its own: get HAProxy's cookie, open /_stcore/stream, ask for the lab page, press Start
     when its button arrives, then ask for the live fragment's reruns on the interval of each `auto_rerun`
     message. Records every value of the lab's counter with the time it arrived.
+
+    With `ask_max` (the memory run), the student first moves those sliders to their maximum once the page has
+    loaded (one rerun carrying the new widget values, as the browser sends them), and presses Start only after a
+    run of the page that built the model. Any student whose model the page refuses (core.budget) presses the
+    page's "Use … instead" button (at most MAX_ACCEPTS times), as a student would. See `next_action`.
     """
 
     url: str  # the class's address (HAProxy)
@@ -199,6 +245,11 @@ class Bot:
     exceptions: int = 0  # exception elements sent to this session (a traceback on a real page)
     errors: list[str] = field(default_factory=list)  # error alerts sent to this session
     closed_early: str = ""  # why the connection ended before stop() (empty: it did not)
+    ask_max: tuple[str, ...] = ()  # labels of sliders this student moves to their maximum before pressing Start
+    refusals: list[str] = field(default_factory=list)  # the page's "Nothing was built" messages (memory budget)
+    accepted: list[str] = field(default_factory=list)  # sizes offered by the page's "Use … instead" and pressed
+    params: int | None = None  # parameters of the model the page stated when Start was pressed
+    asked: dict[str, float] = field(default_factory=dict)  # slider label -> the maximum it was moved to
     started: threading.Event = field(default_factory=threading.Event)  # Start was pressed
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -234,19 +285,27 @@ class Bot:
         label = LABS[self.lab]["counter"]
         page_hash = ""
         timer: tuple[str, float, float] | None = None  # (fragment id, interval, next due)
+        sliders: dict[str, tuple[str, float]] = {}  # label -> (widget id, maximum), of the sliders in ask_max
+        sized = False  # the sliders were moved to their maxima
+        offer: tuple[str, str] | None = None  # this run's "Use … instead" button: (widget id, size offered)
+        start_id = ""  # this run's enabled Start button
 
         with connect(
             self.url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"], origin=self.url,
             additional_headers={"Cookie": cookie}, max_size=None, ping_interval=None, open_timeout=60,
         ) as ws:
 
-            def rerun(trigger: str = "", fragment: str = "") -> None:
+            def rerun(trigger: str = "", fragment: str = "", values: dict[str, float] | None = None) -> None:
                 msg = BackMsg()
                 cs = msg.rerun_script
                 cs.query_string, cs.page_name, cs.page_script_hash = "", page, page_hash
                 if trigger:
                     w = cs.widget_states.widgets.add()
                     w.id, w.trigger_value = trigger, True
+                for wid, v in (values or {}).items():  # a slider's value travels as a one-element float array
+                    w = cs.widget_states.widgets.add()
+                    w.id = wid
+                    w.double_array_value.data.append(float(v))
                 if fragment:
                     cs.fragment_id, cs.is_auto_rerun = fragment, True
                 ws.send(msg.SerializeToString())
@@ -277,13 +336,42 @@ class Bot:
                             if digits:
                                 self.updates.append((now, int(digits)))
                         elif what == "button" and el.button.label == "▶ Start" and not self.started.is_set() and not el.button.disabled:
-                            self.started.set()
-                            timer = None  # a full rerun: the page's timers start again from its auto_rerun
-                            rerun(trigger=el.button.id)
+                            if self.ask_max:
+                                start_id = el.button.id  # pressed when the run has finished (next_action)
+                            else:
+                                self.started.set()
+                                timer = None  # a full rerun: the page's timers start again from its auto_rerun
+                                rerun(trigger=el.button.id)
+                        elif what == "button" and (offered := suggestion_label(el.button.label)):
+                            offer = (el.button.id, offered)
+                        elif what == "slider" and el.slider.label in self.ask_max:
+                            sliders[el.slider.label] = (el.slider.id, el.slider.max)
+                        elif what == "markdown" and not self.started.is_set() and (n := params_in(el.markdown.body)) is not None:
+                            self.params = n
                         elif what == "exception":
                             self.exceptions += 1
                         elif what == "alert" and el.alert.format == el.alert.ERROR:
                             self.errors.append(el.alert.body[:200])
+                            if REFUSED in el.alert.body:
+                                self.refusals.append(el.alert.body)
+                    elif kind == "script_finished" and fm.script_finished == fm.FINISHED_SUCCESSFULLY:
+                        action = next_action(
+                            ask_max=bool(self.ask_max), sized=sized, started=self.started.is_set(),
+                            sliders_seen=len(sliders) == len(self.ask_max), offer=offer is not None and len(self.accepted) < MAX_ACCEPTS,
+                            start_enabled=bool(start_id),
+                        )
+                        if action == "size":
+                            sized = True
+                            self.asked = {label: top for label, (_, top) in sliders.items()}
+                            rerun(values={wid: top for wid, top in sliders.values()})
+                        elif action == "accept" and offer is not None:
+                            self.accepted.append(offer[1])
+                            rerun(trigger=offer[0])
+                        elif action == "start":
+                            self.started.set()
+                            timer = None
+                            rerun(trigger=start_id)
+                        offer, start_id = None, ""  # what the next run offers
                 if timer is not None and now >= timer[2]:
                     rerun(fragment=timer[0])
                     timer = (timer[0], timer[1], timer[2] + timer[1])  # like setInterval: on schedule, not after the run
@@ -321,18 +409,28 @@ GAP_OBSERVER_JS = """(label) => {
 }"""
 
 
-def open_tab(browser, url: str, lab: str, timeout_ms: float):
-    """A Chromium tab on the lab with training started and the counter observed; returns (page, replica)."""
+def open_lab_page(browser, url: str, lab: str, timeout_ms: float):
+    """A Chromium tab on the lab, its page loaded and idle (Start not pressed yet)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     page.set_default_timeout(timeout_ms)
     page.goto(url + LABS[lab]["path"])
     page.get_by_role("button", name="▶ Start").wait_for()
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    return page
+
+
+def start_tab(page, lab: str):
+    """Press Start and observe the counter; returns (page, replica)."""
     page.get_by_role("button", name="▶ Start").click()
     page.evaluate(GAP_OBSERVER_JS, LABS[lab]["counter"])
-    replica = next((c["value"] for c in ctx.cookies() if c["name"] == "RNNP_SRV"), "?")
+    replica = next((c["value"] for c in page.context.cookies() if c["name"] == "RNNP_SRV"), "?")
     return page, replica
+
+
+def open_tab(browser, url: str, lab: str, timeout_ms: float):
+    """A Chromium tab on the lab with training started and the counter observed; returns (page, replica)."""
+    return start_tab(open_lab_page(browser, url, lab, timeout_ms), lab)
 
 
 def tab_updates(page, offset: float) -> list[tuple[float, int]]:
@@ -522,6 +620,200 @@ def capacity_ramp(server: ClassServer, browser, seconds: float, art: Path, labs:
     return steps
 
 
+# ------------------------------------------------------------------------------------------------ memory run
+SIZE_SLIDERS = {"Hidden units per layer": "hidden", "Layers": "layers", "Embedding size": "embed_dim"}  # Text lab: label -> RNNConfig field
+PEAK_PHASES = {  # memory-run moments (marks) -> what was happening until then
+    "tf_loaded": "while the first page loaded TensorFlow", "all_started": "while the sessions arrived and built their models",
+    "trained": "while all sessions trained", "closed": "while the tabs closed", "final": "after the tabs closed",
+}
+SETTLE_WINDOW_S = 20.0  # after the tabs close, memory has settled when it moved less than SETTLE_TOL_MB for this long
+SETTLE_TOL_MB = 20.0
+SETTLE_MIN_S = 12.0  # and at least this long after the close (the reload store's sweep runs every 5 s)
+
+
+def settled(samples: list[tuple[float, float]], since: float, *, window_s: float = SETTLE_WINDOW_S,
+            tol_mb: float = SETTLE_TOL_MB, min_s: float = SETTLE_MIN_S) -> bool:
+    """Whether memory samples (time, MB) taken from `since` on have stopped moving: they cover at least
+    max(min_s, window_s) seconds, and those of the last window_s seconds lie within tol_mb of each other."""
+    after = sorted((t, v) for t, v in samples if t >= since)
+    if not after or after[-1][0] - after[0][0] < max(min_s, window_s):
+        return False
+    last = [v for t, v in after if t >= after[-1][0] - window_s]
+    return max(last) - min(last) <= tol_mb
+
+
+def time_to_return(samples: list[tuple[float, float]], since: float, level: float) -> float | None:
+    """Seconds from `since` to the first memory sample (time, MB) at or below `level` (None: never)."""
+    return next((t - since for t, v in sorted(samples) if t >= since and v <= level), None)
+
+
+def session_lost(updates: list[tuple[float, int]], t0: float, t1: float, closed_early: str = "") -> bool:
+    """A memory-run session is lost when its connection ended, its counter did not move between t0 and t1, or its
+    last refresh is older than STALL_S or three of its own median refresh gaps (a large model's one step can take
+    longer than STALL_S when twelve sessions share two cores)."""
+    r = rate(updates, t0, t1)
+    if closed_early or r is None or r <= 0:
+        return True
+    g = gaps_of(updates, t0, t1)
+    allowed = max(STALL_S, 3 * statistics.median(g)) if g else STALL_S
+    last = max((t for t, _ in updates if t <= t1), default=0.0)
+    return t1 - last > allowed
+
+
+def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: float, settle_s: float, art: Path) -> dict:
+    """One `streamlit run app.py` with the default budget (or RNNP_SERVER_BUDGET_MB from this environment):
+    `defaults` Text-lab sessions at the page's default sizes (the first one a Chromium tab when `browsers` > 0, alone
+    at first, to measure the server with TensorFlow loaded), then `large` protocol sessions that move SIZE_SLIDERS to
+    their maximum and take the size the page offers instead; all train together for `seconds`. Then every tab
+    closes and the server's memory is followed until it settles (at most `settle_s`). RSS is sampled every 0.5 s
+    throughout. Bounded in time; loopback only."""
+    from core.budget import SESSION_SHARE, server_budget_bytes
+
+    budget_mb = server_budget_bytes() / 2**20
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = art / "load-test-memory-server.log"
+    proc = start_server(port, log_path)
+    samples: list[tuple[float, float]] = []  # (perf_counter, server RSS in MB)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append((time.perf_counter(), rss_kb(proc.pid) / 1024))
+            done.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    marks: dict[str, float] = {}  # moment -> perf_counter
+
+    def mark(name: str) -> None:
+        marks[name] = time.perf_counter()
+        samples.append((marks[name], rss_kb(proc.pid) / 1024))
+
+    mark("fresh")
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    use_tab = browsers > 0 and defaults > 0
+    print(f"[memory] server {url}, budget {budget_mb:.0f} MB; {defaults} default sessions ({int(use_tab)} Chromium tab), "
+          f"{large} asking for the largest size", flush=True)
+    bots: list[Bot] = []
+    tabs = []
+    kinds: list[str] = []  # per bot: "default" or "largest"
+    tab_data = []
+    setup_limit = time.perf_counter() + 240  # TensorFlow loads, twelve models are built (two large ones)
+    try:
+        if use_tab:
+            page = open_lab_page(browser, url, "text", timeout_ms=240_000)
+            mark("tf_loaded")
+            tabs.append(start_tab(page, "text"))
+        for i in range(defaults - int(use_tab) + large):
+            big = i >= defaults - int(use_tab)
+            b = Bot(url, "text", ask_max=tuple(SIZE_SLIDERS) if big else ())
+            bots.append(b)
+            kinds.append("largest" if big else "default")
+            b.start()
+            if not use_tab and i == 0:  # no tab: the first protocol session measures the server with TensorFlow loaded
+                while not b.started.is_set() and not b.closed_early and time.perf_counter() < setup_limit:
+                    time.sleep(0.2)
+                mark("tf_loaded")
+            time.sleep(0.2)  # one after another, as students arrive
+        for b in bots:
+            while not b.started.is_set() and not b.closed_early and time.perf_counter() < setup_limit:
+                time.sleep(0.2)
+        mark("all_started")
+        time.sleep(LABS["text"]["warmup_s"])
+        cpu = CpuMeter([proc.pid])
+        cpu.start()
+        t0 = time.perf_counter()
+        time.sleep(seconds)
+        t1 = time.perf_counter()
+        cpu_use = cpu.stop()
+        mark("trained")
+        for page, _ in tabs:
+            tab_data.append({"updates": tab_updates(page, clock_offset(page)), "exceptions": page.locator('[data-testid="stException"]').count(),
+                             "disconnected": page.get_by_text("Connection error").count() > 0})
+            page.screenshot(path=str(art / "load-test-memory.png"))
+    finally:
+        for b in bots:
+            b.stop()
+        for page, _ in tabs:
+            page.context.close()
+        mark("closed")
+        try:
+            deadline = marks["closed"] + settle_s
+            while proc.poll() is None and time.perf_counter() < deadline and not settled(samples, marks["closed"]):
+                time.sleep(1.0)
+            mark("final")
+        finally:
+            done.set()
+            sampler.join(5)
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def mb_at(name: str) -> float:
+        return round(min(samples, key=lambda s: abs(s[0] - marks[name]))[1], 1)
+
+    peak_t, peak = max(samples, key=lambda s: s[1])
+    returned = time_to_return(samples, marks["closed"], mb_at("final") + SETTLE_TOL_MB)
+    phase_of_peak = PEAK_PHASES[next((n for n in PEAK_PHASES if n in marks and peak_t <= marks[n]), "final")]
+    sessions = []
+    for b, kind in zip(bots, kinds):
+        sessions.append({
+            "kind": kind, "rate": rate(b.updates, t0, t1), "steps": b.updates[-1][1] if b.updates else 0,
+            "params": b.params, "refusals": len(b.refusals), "accepted": b.accepted,
+            "max_gap_s": round(max(gaps_of(b.updates, t0, t1), default=0.0), 1),
+            "errors": [e for e in b.errors if REFUSED not in e], "exceptions": b.exceptions,
+            "lost": session_lost(b.updates, t0, t1, b.closed_early) or not b.started.is_set(),
+            "why": b.closed_early or ("" if b.started.is_set() else "never started"),
+        })
+    from core.keras_model import RNNConfig, count_params
+    from core.text_lab import BUNDLED, DEFAULTS, bundled_corpus
+
+    vocab = bundled_corpus(next(iter(BUNDLED.values()))).vocab_size  # the page's first corpus, its default
+    for d in tab_data:
+        sessions.append({
+            "kind": "default (Chromium)", "rate": rate(d["updates"], t0, t1), "steps": d["updates"][-1][1] if d["updates"] else 0,
+            "params": count_params(vocab, DEFAULTS), "refusals": 0, "accepted": [], "max_gap_s": round(max(gaps_of(d["updates"], t0, t1), default=0.0), 1),
+            "errors": [], "exceptions": d["exceptions"], "lost": d["disconnected"] or session_lost(d["updates"], t0, t1),
+            "why": "connection error" if d["disconnected"] else "",
+        })
+    for x in sessions:
+        x["rate"] = None if x["rate"] is None else round(x["rate"], 2)
+    server_log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    asked = next((b.asked for b in bots if b.asked), {})
+    largest = RNNConfig(**{SIZE_SLIDERS[k]: int(v) for k, v in asked.items()})
+    out = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "loadavg_before": load_before, "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "budget_mb": round(budget_mb), "session_cap_mb": round(SESSION_SHARE * budget_mb),
+        "largest_asked": f"{largest.label().split(' · ')[0]}, embedding {largest.embed_dim}: {count_params(vocab, largest):,} parameters" if asked else None,
+        "default_size": f"{DEFAULTS.label().split(' · ')[0]}, embedding {DEFAULTS.embed_dim}: {count_params(vocab, DEFAULTS):,} parameters",
+        "defaults": defaults, "large": large, "browsers": int(use_tab), "seconds": round(t1 - t0, 1),
+        "rss_mb": {n: mb_at(n) for n in ("fresh", "tf_loaded", "all_started", "trained", "closed", "final") if n in marks},
+        "rss_peak_mb": round(peak, 1), "peak_during": phase_of_peak,
+        "setup_s": round(marks["all_started"] - marks["fresh"], 1),
+        "settle_s": round(marks["final"] - marks["closed"], 1), "settled": settled(samples, marks["closed"]),
+        "returned_s": None if returned is None else round(returned, 1),  # close -> within SETTLE_TOL_MB of the final RSS
+        "marks_s": {n: round(t - marks["fresh"], 1) for n, t in marks.items()},
+        "budget_held": peak <= budget_mb,
+        "cpu": cpu_use,
+        "sessions": sessions,
+        "sessions_lost": sum(x["lost"] for x in sessions),
+        "lost_why": [x["why"] for x in sessions if x["lost"]],
+        "tracebacks": sum(x["exceptions"] for x in sessions),
+        "server_log_tracebacks": server_log.count("Traceback (most recent call last)"),
+        "error_messages": sorted({e for x in sessions for e in x["errors"]}),
+        "refusal_messages": sorted({r for b in bots for r in b.refusals}),
+        "rss_timeline_mb": [(round(t - marks["fresh"], 1), round(v)) for t, v in samples[::4]],
+    }
+    print(f"[memory] budget {out['budget_mb']} MB, peak {out['rss_peak_mb']} MB ({'held' if out['budget_held'] else 'NOT held'}), "
+          f"RSS {out['rss_mb']}, lost {out['sessions_lost']}, tracebacks {out['tracebacks']}", flush=True)
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -535,9 +827,18 @@ def main() -> None:
     ap.add_argument("--ramp-seconds", type=float, default=25.0, help="measured time of each capacity step (default %(default)s)")
     ap.add_argument("--capacity-labs", default="dinosaurs,text,music", help="labs of the capacity ramp (default %(default)s)")
     ap.add_argument("--ramp-from", default="", metavar="LAB=N,...", help="start a lab's ramp at N sessions per replica (e.g. text=4)")
+    ap.add_argument("--memory", action="store_true",
+                    help="instead: the memory run (one `streamlit run app.py`, Text-lab sessions at the default and the largest sizes)")
+    ap.add_argument("--memory-defaults", type=int, default=10, help="memory run: sessions at the Text lab's default sizes (default %(default)s)")
+    ap.add_argument("--memory-large", type=int, default=2, help="memory run: sessions asking for the largest size (default %(default)s)")
+    ap.add_argument("--memory-seconds", type=float, default=75.0, help="memory run: time all sessions train together (default %(default)s)")
+    ap.add_argument("--settle-seconds", type=float, default=120.0,
+                    help="memory run: longest wait for the server's memory to settle after the tabs close (default %(default)s)")
     ap.add_argument("--report", default=str(ROOT / "docs" / "load-test.md"))
     ap.add_argument("--no-report", action="store_true", help="print and write the JSON only")
     args = ap.parse_args()
+    if args.memory:
+        return main_memory(args)
     sizes = [int(x) for x in args.replicas.split(",") if x.strip()]
     start = {k: int(v) for k, v in (kv.split("=") for kv in args.ramp_from.split(",") if kv.strip())}
     from playwright.sync_api import sync_playwright
@@ -585,13 +886,113 @@ def main() -> None:
         raise SystemExit("FAILED: a session was lost or a traceback reached a page: " + ", ".join(f"{p['lab']} R={p['replicas']}" for p in bad))
 
 
+def main_memory(args) -> None:
+    from playwright.sync_api import sync_playwright
+
+    art = ROOT / "test-artifacts"
+    art.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        try:
+            res = memory_run(browser, defaults=args.memory_defaults, large=args.memory_large, browsers=args.browsers,
+                             seconds=args.memory_seconds, settle_s=args.settle_seconds, art=art)
+        finally:
+            browser.close()
+    (art / "load-test-memory.json").write_text(json.dumps(res, indent=2))
+    print(json.dumps({k: v for k, v in res.items() if k not in ("sessions", "rss_timeline_mb")}, indent=2))
+    if not args.no_report:
+        write_memory_report(Path(args.report), res)
+    problems = memory_problems(res)
+    if problems:
+        raise SystemExit("FAILED: " + "; ".join(problems))
+
+
+def memory_problems(res: dict) -> list[str]:
+    """What went wrong in a memory run, in words (empty: nothing)."""
+    out = []
+    if not res["budget_held"]:
+        out.append(f"peak RSS {res['rss_peak_mb']:,.0f} MB over the {res['budget_mb']:,} MB budget")
+    if res["sessions_lost"]:
+        out.append(f"{res['sessions_lost']} session(s) lost ({', '.join(w or 'stalled' for w in res['lost_why'])})")
+    if res["tracebacks"]:
+        out.append(f"{res['tracebacks']} traceback(s) on screen")
+    if not res["settled"]:
+        out.append(f"memory still moving {res['settle_s']:.0f} s after the tabs closed")
+    return out
+
+
+def size_taken(x: dict) -> str:
+    """A memory-run session's size in words: what it asked for, and what it took when the page refused it."""
+    asked = "asked for the largest" if x["kind"] == "largest" else "default size"
+    if x["accepted"]:
+        return f"{asked}; refused {x['refusals']}×, took {' → '.join(x['accepted'])}"
+    return f"{asked}, built as asked"
+
+
+def write_memory_report(path: Path, res: dict) -> None:
+    """Prepend a memory run to the report (the same file and head as the class runs)."""
+    head = REPORT_HEAD
+    rss = res["rss_mb"]
+    n = res["defaults"] + res["large"]
+    lines = [
+        f"## {res['date']}: memory run, one server, {res['defaults']} Text-lab sessions at the default size + {res['large']} asking for the largest\n",
+        f"Machine: {res['machine']['cores']} cores, Python {res['machine']['python']}; load average before the run "
+        f"{' / '.join(map(str, res['loadavg_before']))}, after {' / '.join(map(str, res['loadavg_after']))} (1 / 5 / 15 min). "
+        f"One `streamlit run app.py` on loopback with the default budget. {res['browsers']} of the default sessions was a Chromium tab "
+        "(opened first, alone, to measure the server with TensorFlow loaded), the others protocol clients; the large "
+        f"ones moved the hidden size, layers and embedding sliders to their maximum ({res['largest_asked']}) and, when the page refused, "
+        f"pressed its \"Use … instead\" button, then Start. All {n} trained together for {res['seconds']:.0f} s; then every tab "
+        f"closed and the server's memory was followed until it settled. Default size: {res['default_size']}. CPU during training: "
+        f"server {res['cpu']['replicas_cores']}, this test {res['cpu']['load_test_cores']}, other work {res['cpu']['other_cores']} cores.\n",
+        f"**Budget {res['budget_mb']:,} MB (one session at most {res['session_cap_mb']:,} MB): peak RSS {res['rss_peak_mb']:,.0f} MB, "
+        + ("the budget held." if res["budget_held"] else "the budget did NOT hold.") + "**\n",
+        "| moment | server RSS (MB) |",
+        "|---|---|",
+        f"| fresh server | {rss['fresh']:,.0f} |",
+    ]
+    if "tf_loaded" in rss:
+        lines.append(f"| first Text page open (TensorFlow loaded, one default model built) | {rss['tf_loaded']:,.0f} |")
+    lines += [
+        f"| all {n} sessions built their models and pressed Start ({res['setup_s']:.0f} s after the server started) | {rss['all_started']:,.0f} |",
+        f"| end of training, all {n} sessions | {rss['trained']:,.0f} |",
+        f"| peak ({res['peak_during']}) | {res['rss_peak_mb']:,.0f} |",
+        f"| every tab closed | {rss['closed']:,.0f} |",
+        f"| {res['settle_s']:.0f} s later ({'settled' if res['settled'] else 'still moving'}) | {rss['final']:,.0f} |",
+        "",
+    ]
+    if res.get("returned_s") is not None:
+        lines.append(f"Memory was back within {SETTLE_TOL_MB:.0f} MB of its final level {res['returned_s']:.0f} s after the last tab closed.")
+    if "tf_loaded" in rss:
+        lines.append(f"Final RSS minus the level with TensorFlow loaded: {rss['final'] - rss['tf_loaded']:+,.0f} MB "
+                     "(it includes what the reload store keeps of the closed tabs: their models' weights and optimizer state as numpy).\n")
+    lines += [
+        f"Sessions lost: {res['sessions_lost']}" + (f" ({', '.join(w or 'stalled' for w in res['lost_why'])})" if res["lost_why"] else "")
+        + f"; tracebacks on screen: {res['tracebacks']}; tracebacks in the server's log: {res['server_log_tracebacks']}.\n",
+        "| session | size | parameters | steps at the end | optimizer steps/s | longest refresh gap (s) | lost |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for x in sorted(res["sessions"], key=lambda x: x["kind"] != "largest"):
+        params = "–" if x["params"] is None else f"{x['params']:,}"
+        lines.append(f"| {x['kind']} | {size_taken(x)} | {params} | {x['steps']:,} | {x['rate']} | {x['max_gap_s']} | {'yes' if x['lost'] else 'no'} |")
+    lines.append("")
+    if res["refusal_messages"]:
+        lines.append("What the page said when it refused:\n")
+        lines += [f"> {m}\n" for m in res["refusal_messages"]]
+    if res["error_messages"]:
+        lines.append(f"Other error messages sent to sessions: {res['error_messages']}\n")
+    prepend_run(path, head, "\n".join(lines) + "\n")
+
+
+REPORT_HEAD = "# Load test\n\nProduced by `scripts/load_test.py` (see its docstring). Newest run first.\n\n"
+
+
 def _pair(phases: dict, key, fmt=lambda v: f"{v}") -> list[str]:
     return [fmt(phases[r][key]) if phases[r].get(key) is not None else "–" for r in sorted(phases)]
 
 
 def write_report(path: Path, res: dict) -> None:
     """Prepend this run to the report (newest first), keeping earlier runs below it."""
-    head = "# Load test\n\nProduced by `scripts/load_test.py` (see its docstring). Newest run first.\n\n"
+    head = REPORT_HEAD
     labs = {}
     for p in res["phases"]:
         labs.setdefault(p["lab"], {})[p["replicas"]] = p
