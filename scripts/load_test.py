@@ -964,7 +964,7 @@ def write_memory_report(path: Path, res: dict) -> None:
         lines.append(f"Memory was back within {SETTLE_TOL_MB:.0f} MB of its final level {res['returned_s']:.0f} s after the last tab closed.")
     if "tf_loaded" in rss:
         lines.append(f"Final RSS minus the level with TensorFlow loaded: {rss['final'] - rss['tf_loaded']:+,.0f} MB "
-                     "(it includes what the reload store keeps of the closed tabs: their models' weights and optimizer state as numpy).\n")
+                     "(it includes what the reload store keeps of the closed tabs: their models' weights as numpy).\n")
     lines += [
         f"Sessions lost: {res['sessions_lost']}" + (f" ({', '.join(w or 'stalled' for w in res['lost_why'])})" if res["lost_why"] else "")
         + f"; tracebacks on screen: {res['tracebacks']}; tracebacks in the server's log: {res['server_log_tracebacks']}.\n",
