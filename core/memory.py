@@ -27,9 +27,10 @@ def _libc():
         return None
 
 
-def release_memory() -> bool:
-    """Collect garbage and trim glibc's heap; True when the trim ran."""
-    gc.collect()
+def release_memory(collect: bool = True) -> bool:
+    """Collect garbage (unless ``collect`` is False) and trim glibc's heap; True when the trim ran."""
+    if collect:
+        gc.collect()
     libc = _libc()
     if libc is None:
         return False

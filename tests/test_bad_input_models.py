@@ -140,14 +140,17 @@ def test_lambda_and_custom_layers_refused_by_safe_mode_core(tmp_path):
         ("learning_rate", float("inf"), "learning_rate"),
     ],
 )
-def test_model_zip_metadata_is_validated_on_the_page(text_lab_with_tiny_model, field, value, said):
+def test_model_zip_metadata_is_validated_on_the_page(field, value, said):
     """Issue #16 case 4: whatever vocab.json's metadata says, the model loads (or is refused) with a message that
     names the field, the page keeps working, and training continues from the loaded model."""
     import json
 
     from core.model_zip import export_model_zip
 
-    at = text_lab_with_tiny_model
+    at = open_page("pages/text.py")  # a page of its own: the other model-upload tests leave theirs sampling-only
+    upload_text(at, text_of().encode())
+    tiny_text(at)
+    at.run()
     t = at.session_state["text"].trainer
     meta = dict(t.summary(), corpus="test")
     if field in ("seed", "learning_rate"):

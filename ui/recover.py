@@ -40,8 +40,9 @@ def _is_active(session_id: str) -> bool:
 
 def _sweep_forever(ref: "weakref.ReferenceType[RecoveryStore]") -> None:
     while (store := ref()) is not None:
-        if store.sweep():
-            release_memory()  # models of tabs that left were just freed: give the memory back to the system
+        # models of tabs that left were just freed: collect and give the memory back to the system; otherwise only
+        # hand back what sessions Streamlit dropped meanwhile let go of (a trim without a collection: cheap)
+        release_memory(collect=bool(store.sweep()))
         del store
         time.sleep(SWEEP_EVERY_S)
 
