@@ -53,7 +53,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from core.trainer import History, Stop, StopKind, TrainReport
+from core.trainer import History, Stop, StopKind, TrainReport, mean_token_loss
 
 N_VALUES = 90  # the course's vocabulary size
 N_A = 64  # the course's LSTM units
@@ -467,11 +467,7 @@ class CourseTrainer:
             self._awake()
             if self._eval_fn is None:
                 self._build_fns()
-            total, count = 0.0, 0
-            for x, y in batches:
-                total += float(self._eval_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
-                count += int(np.size(y))
-        val = total / max(count, 1)
+            val = mean_token_loss(self._eval_fn, batches)
         if np.isfinite(val):
             self.history.record_val(self.step, val)
         return val

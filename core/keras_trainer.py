@@ -22,7 +22,7 @@ import numpy as np
 from core.keras_model import GRAPH_LOCK, ModelFormatError, RNNConfig, build_model, compile_model, config_from_model, keras_module, tf_module
 from core.numpy_cells import NumpyRNN
 from core.numpy_rnn import softmax
-from core.trainer import History, Stop, StopKind, TrainReport
+from core.trainer import History, Stop, StopKind, TrainReport, mean_token_loss
 
 EXPLODE_NATS = 0.75  # the running training loss rising this far above its best (nats/token) counts as exploding
 EXPLODE_WARMUP = 50  # steps of a trainer before the explosion check starts
@@ -234,11 +234,7 @@ class SequenceTrainer:
         with self._lock:
             if self._eval_fn is None:
                 self._build_fns()
-            total, count = 0.0, 0
-            for x, y in batches:
-                total += float(self._eval_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
-                count += int(np.size(y))
-        val = total / max(count, 1)
+            val = mean_token_loss(self._eval_fn, batches)
         if np.isfinite(val):
             self.history.record_val(self.step, val)
         return val

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+import numpy as np
+
 from core.history import LossHistory
 from core.sampling import TokenModel
 
@@ -76,6 +78,15 @@ class History:
 
     def last_val(self) -> float | None:
         return self.val.last("val")
+
+
+def mean_token_loss(eval_fn, batches) -> float:
+    """Mean loss per token over validation ``batches`` [(x, y)], from ``eval_fn(x, y)`` = a batch's summed loss."""
+    total, count = 0.0, 0
+    for x, y in batches:
+        total += float(eval_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
+        count += int(np.size(y))
+    return total / max(count, 1)
 
 
 class Trainer(Protocol):

@@ -14,10 +14,10 @@ from core.lexicon import describe_check
 from core.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 from core.text_lab import (
     BATCH_OPTIONS, BUNDLED, DATA, DEFAULTS, HIDDEN_RANGE, LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, LR_OPTIONS, MAX_DROPOUT,
-    MAX_EMBED, MAX_MODEL_UPLOAD, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus, widget_values,
+    MAX_EMBED, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus,
 )
 from core.textio import MB
-from ui import explain, live, persist
+from ui import explain, live, text_views
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -118,24 +118,6 @@ def render_training() -> None:
         st.caption(describe_check(s.check, run.corpus.lexicon))
     elif run.corpus is not None:
         st.caption(f"A short sample appears every {lab.schedule.sample_every_s:.0f} seconds while training.")
-
-
-# ---------------------------------------------------------------------------------------------- model files
-def _load_uploaded_model() -> None:
-    """Button callback (before the script runs, so it may set the settings widgets to the model's)."""
-    ss.pop("text_model_error", None)
-    up = ss.get("text_model_upload")
-    if up is None:
-        ss["text_model_error"] = "Choose a .zip file first."
-        return
-    try:
-        cfg, note = lab.load_zip(up.getvalue(), ss.get("text_corpus_now"))
-    except CorpusError as exc:
-        ss["text_model_error"] = str(exc)
-        return
-    for key, value in widget_values(cfg).items():  # the settings follow the model: no new run on the next rerun
-        persist.remember(key, value)
-    lab.restart_note = note
 
 
 # ---------------------------------------------------------------------------------------------- page
@@ -244,23 +226,4 @@ else:
 
 # ---------------------------------------------------------------------------------------------- files
 st.divider()
-st.subheader("Save or load a model")
-d1, d2 = st.columns(2)
-with d1:
-    st.markdown("**Download** this run's model: a .zip with `model.keras` (Keras native format) and `vocab.json`.")
-    if trainer.param_count() * 12 > MAX_MODEL_UPLOAD:  # weights + Adam's two moments, float32
-        st.caption(f"This model is large (about {trainer.param_count() * 12 / MB:.0f} MB with its optimizer state): it can be downloaded but is over this page's upload limit.")
-    st.download_button(
-        "⬇ Download model (.zip)", data=lab.export_zip, mime="application/zip", key="text_download", on_click="ignore",
-        file_name=f"text-{trainer.config.cell}-{trainer.config.hidden}x{trainer.config.layers}-step{trainer.step}.zip",
-    )
-with d2:
-    st.markdown(
-        f"**Upload** a .zip saved here to continue training or to sample (at most {MAX_MODEL_UPLOAD // MB} MB). "
-        "It is loaded with Keras safe mode: custom code and Lambda layers are refused, and nothing is unpickled."
-    )
-    st.file_uploader(f"Model zip (at most {MAX_MODEL_UPLOAD // MB} MB)", type=["zip"], key="text_model_upload", label_visibility="collapsed")
-    st.button("Load this model", key="text_model_load_btn", on_click=_load_uploaded_model)
-    err = ss.pop("text_model_error", None)
-    if err:
-        st.error(err)
+text_views.model_files(lab, trainer)
