@@ -253,6 +253,9 @@ class Lab:
         limit = self.step_limit
         if sch.eval_every_s is not None and t.step == 0 and len(t.history.val) == 0 and t.evaluate() is not None:
             self._last_eval = time.monotonic()  # the starting point of the validation curve (about ln V)
+        if sch.sample_every_s is not None and t.step == 0 and self.live_sample is None:
+            self.live_sample = self.make_live_sample()  # the first live sample is the untrained model's
+            self._last_sample = time.monotonic()
         stop: Stop | None = None
         t0 = time.perf_counter()
         while True:

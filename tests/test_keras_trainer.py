@@ -212,7 +212,7 @@ def test_importing_core_modules_does_not_import_tensorflow():
     probe = "import sys; import core.keras_model, core.keras_trainer, core.numpy_cells, core.text_data, core.sampling, core.charts, core.lab, core.text_lab, core.music_lab, core.dino_lab; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "False False"
+    assert out.stdout.strip().splitlines()[-1] == "False False"  # (pyfluidsynth may say where it found its library first)
 
 
 def test_hibernate_frees_the_keras_objects_and_wakes_with_the_same_weights():
