@@ -133,6 +133,10 @@ def test_a_class_of_two_replicas(browser, class_server, tmp_path):
         slider.press("Home")  # hidden size 1: the fastest model
         page.get_by_text("the model was restarted").wait_for()
         wait_idle(page)
+        budget = page.get_by_label("Iterations (names to train on)")
+        budget.fill("500000")  # hidden size 1 trains the default 30,000 names in well under this test's length
+        budget.press("Enter")
+        wait_idle(page)
         page.get_by_role("button", name="▶ Start").click()
     for name, page in (("a", a), ("b", b)):
         counts[name] = wait_refreshes(page, NAMES, 2)
