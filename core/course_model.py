@@ -53,6 +53,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from core.keras_model import restore, snapshot
 from core.trainer import History, Stop, StopKind, TrainReport, mean_token_loss
 
 N_VALUES = 90  # the course's vocabulary size
@@ -386,13 +387,10 @@ class CourseTrainer:
                 self._train_fn = self._eval_fn = None  # traced again for the new graph
 
     def _snapshot(self):
-        return [v.numpy().copy() for v in self.model.variables], [v.numpy().copy() for v in self.optimizer.variables]
+        return snapshot(self.model, self.optimizer)
 
     def _restore(self, snap) -> None:
-        for v, a in zip(self._model.variables, snap[0]):
-            v.assign(a)
-        for v, a in zip(self._optimizer.variables, snap[1]):
-            v.assign(a)
+        restore(self._model, self._optimizer, snap)
 
     def _build_fns(self) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

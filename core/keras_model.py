@@ -92,6 +92,19 @@ def tf_module():
     return tf
 
 
+def snapshot(model, optimizer) -> tuple[list, list]:
+    """Copies of a model's variables and its optimizer's state, as numpy arrays (a roll-back point)."""
+    return [v.numpy().copy() for v in model.variables], [v.numpy().copy() for v in optimizer.variables]
+
+
+def restore(model, optimizer, snap: tuple[list, list]) -> None:
+    """Put a ``snapshot`` back into the same model and optimizer."""
+    for v, a in zip(model.variables, snap[0]):
+        v.assign(a)
+    for v, a in zip(optimizer.variables, snap[1]):
+        v.assign(a)
+
+
 def compile_model(model, learning_rate: float) -> None:
     """Adam with per-tensor gradient clipping and sparse cross-entropy from logits (nats)."""
     keras = keras_module()

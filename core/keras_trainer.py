@@ -19,7 +19,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from core.keras_model import GRAPH_LOCK, ModelFormatError, RNNConfig, build_model, compile_model, config_from_model, keras_module, tf_module
+from core.keras_model import (
+    GRAPH_LOCK, ModelFormatError, RNNConfig, build_model, compile_model, config_from_model, keras_module, restore, snapshot, tf_module,
+)
 from core.numpy_cells import NumpyRNN
 from core.numpy_rnn import softmax
 from core.trainer import History, Stop, StopKind, TrainReport, mean_token_loss
@@ -130,13 +132,10 @@ class SequenceTrainer:
 
     # -- training
     def _snapshot(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        return [v.numpy().copy() for v in self.model.variables], [v.numpy().copy() for v in self.optimizer.variables]
+        return snapshot(self.model, self.optimizer)
 
     def _restore(self, snap) -> None:
-        for v, a in zip(self.model.variables, snap[0]):
-            v.assign(a)
-        for v, a in zip(self.optimizer.variables, snap[1]):
-            v.assign(a)
+        restore(self.model, self.optimizer, snap)
 
     def _build_fns(self) -> None:
         tf = tf_module()
