@@ -45,12 +45,12 @@ def test_reload_brings_the_trained_model_back(page, app_url):
         slider.press("ArrowLeft")  # hidden size below the default (a key press can be lost: read it back)
     page.get_by_text("the model was restarted").wait_for()
     wait_idle(page)
-    hidden = slider_value(page)
-    assert hidden != "50"
     page.get_by_role("button", name="Step").click()
     trained = wait_metric_above(page, NAMES, 0)
     wait_idle(page)
     assert "sid=" in page.url
+    hidden = slider_value(page)  # read just before the reload: a late key press has landed by now
+    assert hidden != "50"
     page.reload()
     page.get_by_text("Welcome back").wait_for()
     wait_idle(page)
