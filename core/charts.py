@@ -43,12 +43,38 @@ def thin(x: Sequence[float], y: Sequence[float], max_points: int) -> tuple[list,
     return [x[i] for i in idx], [y[i] for i in idx]
 
 
+@dataclass(frozen=True)
+class RefLine:
+    """A labelled horizontal line on a loss chart (a baseline such as the uniform guess ln V)."""
+
+    name: str  # label shown at the line's right end
+    y: float  # its value, in the chart's unit
+    color: str = "#7f7f7f"  # line colour
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A labelled vertical line on a loss chart: an event at one step (learning-rate change, rollback, restore)."""
+
+    x: float  # step / iteration where it happened
+    text: str  # short label shown at the top of the line
+    color: str = "#7f7f7f"  # line colour
+
+
 def loss_figure(
-    series: Sequence[Series], *, x_title: str = "iteration", y_title: str = "loss", height: int = 340, max_points: int = 600
+    series: Sequence[Series],
+    *,
+    x_title: str = "iteration",
+    y_title: str = "loss",
+    height: int = 340,
+    max_points: int = 600,
+    ref_lines: Sequence[RefLine] = (),
+    marks: Sequence[Mark] = (),
 ) -> go.Figure:
     """A line chart of loss curves; empty series are skipped, and an empty chart says so.
 
     Each series is thinned to ``max_points`` so a refresh costs the same after an hour as after a minute.
+    ``ref_lines`` are horizontal reference lines (baselines), ``marks`` vertical event lines.
     """
     fig = go.Figure()
     for i, s in enumerate(series):
@@ -66,6 +92,13 @@ def loss_figure(
                 **s.extra,
             )
         )
+    for r in ref_lines:
+        if np.isfinite(r.y):
+            fig.add_hline(y=r.y, line=dict(dash="dash", width=1, color=r.color), annotation_text=r.name,
+                          annotation_position="top right", annotation_font_color=r.color)
+    for m in marks:
+        fig.add_vline(x=m.x, line=dict(dash="dot", width=1, color=m.color), annotation_text=m.text,
+                      annotation_position="top", annotation_font_color=m.color)
     if not fig.data:
         fig.add_annotation(text="No training yet: press Start or Step", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_layout(

@@ -43,3 +43,17 @@ def test_piano_roll_draws_every_note():
     fig = charts.piano_roll_figure([(0.0, 0.5, 60), (0.5, 1.0, 64)])
     ys = [y for y in fig.data[0].y if y is not None]
     assert sorted(set(ys)) == [60, 64]
+
+
+def test_loss_figure_draws_reference_lines_and_marks():
+    fig = charts.loss_figure(
+        [charts.Series("raw", [0, 1, 2], [3.0, 2.0, 1.0])],
+        ref_lines=[charts.RefLine("uniform ln 27", 3.3), charts.RefLine("skipped", float("nan"))],
+        marks=[charts.Mark(1, "lr 0.01 → 0.005")],
+    )
+    shapes = fig.layout.shapes
+    assert [s.type for s in shapes] == ["line", "line"]
+    assert shapes[0].y0 == shapes[0].y1 == 3.3  # horizontal
+    assert shapes[1].x0 == shapes[1].x1 == 1  # vertical
+    texts = [a.text for a in fig.layout.annotations]
+    assert "uniform ln 27" in texts and "lr 0.01 → 0.005" in texts and "skipped" not in texts
