@@ -193,7 +193,7 @@ def for_dino(names: Sequence[str], char_to_ix: dict[str, int]) -> Baselines:
     return Baselines(
         tuple(lines), "name",
         f"every 10th name ({len(held):,} name{'' if len(held) == 1 else 's'}, held out for these lines only: the network trains on all)",
-        f"the other {len(kept):,} names", smoothing_text() + "; in nats per name (summed over a name's letters and its end, like the course's loss)",
+        f"the other {len(kept):,} names", smoothing_text() + "; each line is per name (summed over a name's letters and its end, like the course's loss)",
     )
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import charts
 from core.dino import MAX_HIDDEN, DinoConfig
 from core.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
 from core.textio import MB
-from ui import explain, live
+from ui import explain, live, loss_chart
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -62,8 +61,7 @@ def render_training() -> None:
     c2.metric("Smoothed loss", f"{t.smooth_loss:.2f}")
     last = t.history.train.last("loss")
     c3.metric("Last name's loss", "–" if last is None else f"{last:.2f}")
-    fig = charts.loss_figure(lab.loss_series(), x_title=lab.chart_x, y_title=lab.chart_y)
-    st.plotly_chart(fig, key="dino_loss_chart", config={"displayModeBar": False})
+    loss_chart.render(lab, "dino")
     if t.sample_batches:
         it, batch = t.sample_batches[-1]
         st.markdown(f"**Samples at iteration {it:,}** (new names are **bold**; names already in the list are marked ✓)")

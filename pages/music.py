@@ -12,7 +12,7 @@ from core import music_codec as mc
 from core import music_data as md
 from core.lab import BudgetExceeded
 from core.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
-from ui import explain, live, music_views
+from ui import explain, live, loss_chart, music_views
 from ui.nav import lab_page
 
 lab = lab_page(
@@ -127,8 +127,7 @@ def render_training() -> None:
     c2.metric("Train loss (running average)", "–" if smooth is None else f"{smooth:.2f}")
     c3.metric("Validation loss", "–" if last_val is None else f"{last_val:.2f}")
     c4.metric("Time trained", f"{t.elapsed_s:.0f} s")
-    fig = charts.loss_figure(lab.loss_series(), x_title=lab.chart_x, y_title=lab.chart_y)
-    st.plotly_chart(fig, key="music_loss_chart", config={"displayModeBar": False})
+    loss_chart.render(lab, "music")
     st.caption(
         f"A model that guesses uniformly among the {t.vocab_size} values has loss ln({t.vocab_size}) = {np.log(t.vocab_size):.2f}."
     )

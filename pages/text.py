@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import charts
 from core.budget import training_bytes
 from core.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, count_params
 from core.lab import BudgetExceeded
@@ -17,7 +16,7 @@ from core.text_lab import (
     MAX_EMBED, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus,
 )
 from core.textio import MB
-from ui import explain, live, text_views
+from ui import explain, live, loss_chart, text_views
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -105,12 +104,7 @@ def render_training() -> None:
     c[4].metric("Validation loss", "–" if val_loss is None else f"{val_loss:.3f}", help="Nats per character on the last 10% of the text (never trained on)")
     ppl = "" if val_loss is None else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
     st.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
-    as_ppl = ss.get("text_y", "nats per character") == "perplexity"
-    fig = charts.loss_figure(
-        lab.loss_series(np.exp if as_ppl else (lambda v: v)), x_title="step", y_title="perplexity" if as_ppl else lab.chart_y, height=380
-    )
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
-    st.plotly_chart(fig, key="text_loss_chart", config={"displayModeBar": False})
+    loss_chart.render(lab, "text")
     if lab.live_sample is not None:
         s = lab.live_sample
         st.markdown(f"**Sample at step {s.step:,}** (temperature {LIVE_SAMPLE_TEMPERATURE:g}, {LIVE_SAMPLE_CHARS} characters)")
@@ -177,7 +171,6 @@ with left:
 
 with right:
     st.subheader("Training")
-    st.radio("Chart", ["nats per character", "perplexity"], horizontal=True, key="text_y", label_visibility="collapsed")
     live.live_area(lab, render_training)
 
 # ---------------------------------------------------------------------------------------------- sampling

@@ -1,0 +1,95 @@
+"""Every lab's loss chart, drawn one way: the lab's series, its baselines, its training events, in nats or bits.
+
+``render(lab, key)`` draws a unit switch (nats / bits per token, and perplexity where the loss is per token),
+the chart (``lab.loss_series(transform)``), the baselines of the lab's corpus as dashed lines
+(core.baselines, computed once per corpus and kept in this session), the trainer's events as dotted vertical
+lines (``getattr(lab.trainer, "events", [])``: learning-rate changes, rollbacks, restores of the best
+weights) and one caption saying what the lines are and how they were smoothed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core import baselines as bl
+from core import charts
+from ui import persist
+
+UNITS = {"dino": "name", "text": "character", "music": "value"}  # what one loss value is per, by lab key
+BASELINE_COLORS = {"uniform": "#7f7f7f", "unigram": "#8c564b", "bigram": "#bcbd22", "trigram": "#17becf"}
+MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
+LN2 = float(np.log(2.0))
+
+
+def unit_of(lab) -> str:
+    return UNITS.get(lab.key, "token")
+
+
+def unit_options(lab) -> list[str]:
+    """The switch's choices: nats and bits per unit, and perplexity when the loss is per token (not per name)."""
+    u = unit_of(lab)
+    return [f"nats per {u}", f"bits per {u}"] + ([] if u == "name" else ["perplexity"])
+
+
+def transform_for(choice: str):
+    """values in nats -> values in the chosen unit."""
+    if choice.startswith("bits"):
+        return lambda v: np.asarray(v, dtype=float) / LN2
+    if choice == "perplexity":
+        return lambda v: np.exp(np.asarray(v, dtype=float))
+    return lambda v: np.asarray(v, dtype=float)
+
+
+def lab_baselines(lab, key: str) -> bl.Baselines | None:
+    """The lab's baselines, computed once per corpus in this session."""
+    corpus_key = bl.lab_corpus_key(lab)
+    if corpus_key is None:
+        return None
+    slot = f"_{key}_baselines"
+    kept = st.session_state.get(slot)
+    if kept is None or kept[0] != corpus_key:
+        kept = st.session_state[slot] = (corpus_key, bl.for_lab(lab))
+    return kept[1]
+
+
+def ref_lines(b: bl.Baselines | None, transform) -> list[charts.RefLine]:
+    if b is None:
+        return []
+    out = []
+    for line in b.lines:
+        y = float(transform(np.array([line.value]))[0])
+        out.append(charts.RefLine(f"{line.name} {y:.2f}", y, BASELINE_COLORS.get(line.name, "#7f7f7f")))
+    return out
+
+
+def event_marks(lab) -> list[charts.Mark]:
+    events = list(getattr(lab.trainer, "events", None) or [])[-MAX_MARKS:]
+    return [charts.Mark(float(step), str(label)) for step, label in events]
+
+
+def render(lab, key: str) -> None:
+    """The loss chart of ``lab`` with its unit switch and caption (widget keys start with ``key``)."""
+    options = unit_options(lab)
+    ukey = f"{key}_y"
+    persist.keep(ukey)
+    if st.session_state.get(ukey) not in options:
+        st.session_state.pop(ukey, None)  # e.g. a kept choice this lab doesn't offer
+    choice = st.radio("Loss unit", options, horizontal=True, key=ukey, label_visibility="collapsed")
+    f = transform_for(choice)
+    base = lab_baselines(lab, key)
+    fig = charts.loss_figure(
+        lab.loss_series(f) if lab.trainer is not None else [], x_title=lab.chart_x, y_title=f"loss ({choice})", height=380,
+        ref_lines=ref_lines(base, f), marks=event_marks(lab),
+    )
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
+    st.plotly_chart(fig, key=f"{key}_loss_chart", config={"displayModeBar": False})
+    notes = []
+    if base is not None and base.lines:
+        notes.append(base.describe())
+    if choice.startswith("bits"):
+        notes.append("Bits = nats ÷ ln 2 (1 bit ≈ 0.693 nats): the same losses, counted in yes/no questions.")
+    elif choice == "perplexity":
+        notes.append("Perplexity = e^loss: as unsure as a fair choice among that many.")
+    if notes:
+        st.caption(" ".join(notes))
