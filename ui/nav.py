@@ -22,15 +22,20 @@ from ui.replica import note_lost_replica
 
 
 def lab_page(cls, title: str, caption: str, keep: tuple[str, ...]):
-    """The top of a lab's page: ``start_page()``, its kept settings, its title and caption; returns this
-    session's lab object (core.lab.Lab subclass ``cls``)."""
-    from ui import persist
+    """The top of a lab's page: ``start_page()``, its kept settings, the address's link or lesson (ui.links), its
+    title and caption, the lesson's guide and "Link to this setup" in the sidebar; returns this session's lab
+    object (core.lab.Lab subclass ``cls``)."""
+    from ui import lessons, links, persist
     from ui.live import session_lab
 
     start_page()
     persist.keep(*keep)
+    links.apply(cls.key)  # a link or lesson in the address sets the widgets once (ui/links.py)
     st.title(title)
     st.caption(caption)
+    links.show_messages(cls.key)
+    lessons.panel(cls.key)
+    links.link_control(cls.key)
     return session_lab(cls)
 
 

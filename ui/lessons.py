@@ -1,0 +1,82 @@
+"""Bundled lessons (lessons/*.md, read by core.links): the guide panel next to a lab and the home page's list.
+
+A lesson opens with ``?lesson=NAME`` on its lab's page (ui.links.apply applies its preset like a link); the
+panel sits in the sidebar, next to the lab, until the student closes it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import links as cl
+from ui import links, persist
+
+LAB_PAGES = {"dino": "pages/dinosaurs.py", "text": "pages/text.py", "music": "pages/music.py"}  # app.py's pages
+LAB_ICONS = {"dino": "🦕", "text": "📜", "music": "🎵"}
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _lessons() -> tuple[tuple[cl.Lesson, ...], tuple[str, ...]]:
+    """Every lesson file that reads, and a message for each that doesn't (read again at most once a minute)."""
+    good, bad = [], []
+    for name in cl.lesson_names():
+        try:
+            good.append(cl.load_lesson(name))
+        except (cl.LessonError, OSError, UnicodeDecodeError, ValueError) as exc:
+            bad.append(str(exc))
+    return tuple(good), tuple(bad)
+
+
+def find(name: str) -> tuple[cl.Lesson | None, str]:
+    """(the lesson, "") or (None, a message naming it)."""
+    for lesson in _lessons()[0]:
+        if lesson.name == name:
+            return lesson, ""
+    known = ", ".join(les.name for les in _lessons()[0]) or "none"
+    shown = name if len(name) <= 60 else name[:60] + "…"
+    return None, f"lesson: there is no lesson called “{shown}” (the lessons are: {known}); the lab opens without one."
+
+
+def _close() -> None:
+    persist.remember(links.LESSON, None)
+
+
+def panel(lab: str) -> None:
+    """The open lesson's guide in the sidebar (only on its own lab's page; ``lab``: the lab's key)."""
+    open_ = st.session_state.get(links.LESSON)
+    if not open_ or open_[0] != lab:
+        return
+    lesson, _ = find(open_[1])
+    if lesson is None:
+        return
+    with st.sidebar:
+        st.markdown(f"### 📘 {lesson.title}")
+        st.caption(f"{lesson.summary} · about {lesson.minutes} minutes")
+        st.markdown(lesson.body)
+        with st.expander("The lesson's preset"):
+            st.markdown("\n".join(f"- `{k}` = `{v}`" for k, v in lesson.params.items()))
+            st.button("Put the preset back", key="lesson_preset_again", on_click=links.apply_preset, args=(lesson,),
+                      help="Sets the lesson's settings again (your trained model restarts if its shape changes).")
+        st.button("Close the lesson", key="lesson_close", on_click=_close)
+        st.divider()
+
+
+def home_list() -> None:
+    """The home page's list of lessons: what each is, a link that opens it here, and the address to share."""
+    good, bad = _lessons()
+    st.subheader("Lessons")
+    st.markdown(
+        "Ready-made lessons for a class: each opens its lab with the settings it needs and a guide in the sidebar "
+        "(numbered steps and questions to ask). Share the address with students, or add `&hide=…` to hide "
+        f"controls ({', '.join(cl.GROUPS)})."
+    )
+    for lesson in good:
+        with st.container(border=True):
+            st.page_link(
+                LAB_PAGES[lesson.lab], label=f"{LAB_ICONS[lesson.lab]} {lesson.title}", query_params={"lesson": lesson.name}
+            )
+            st.markdown(f"{lesson.summary} *About {lesson.minutes} minutes.*")
+            st.code(links.full_url(f"{links.base_path()}{cl.PAGES[lesson.lab]}?{lesson.query()}"), language=None)
+    for message in bad:
+        st.warning(message)
+
