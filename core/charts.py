@@ -337,3 +337,187 @@ def unrolled_graph_figure(n_a: int, n_values: int, Tx_shown: int = 4, *, Tx: int
         showlegend=False,
     )
     return fig
+
+
+# ==============================================================================================
+# Neuron and gate views (issue 11, "Look inside"): a piano roll coloured by one unit, the gate saturation plot.
+# Appended section; owner: H2 (core/neurons.py computes the numbers).
+# ==============================================================================================
+NEURON_SCALE = [[0.0, "#1f77b4"], [0.5, "#f7f7f7"], [1.0, "#d62728"]]  # blue (negative) - white (0) - red (positive)
+GATE_COLORS = ("#1f77b4", "#d62728", "#2ca02c")  # one per layer
+
+
+def neuron_piano_roll_figure(
+    onsets: Sequence[float], durations: Sequence[float], pitches: Sequence[Sequence[int]], labels: Sequence[str],
+    acts: Sequence[float], vmax: float, *, title: str = "", steps_per_bar: int = 16, height: int = 360,
+) -> go.Figure:
+    """A piano roll where every value is coloured by one unit's activation after reading it.
+
+    onsets, durations: (T,) in grid steps (sixteenths); pitches: per value its MIDI pitches (() for a rest, drawn
+    on a "rest" row under the notes); labels: (T,) hover text per value; acts: (T,) the unit's activation;
+    vmax: the colour scale runs from -vmax (blue) to +vmax (red). x is in beats (quarter notes), bar lines dotted.
+    """
+    notes = [p for ps in pitches for p in ps]
+    rest_row = (min(notes) - 3) if notes else 60
+    xs, ys, widths, cs, text = [], [], [], [], []
+    for t, (on, d, ps, lab, a) in enumerate(zip(onsets, durations, pitches, labels, acts)):
+        for p in ps or (rest_row,):
+            xs.append(on / 4.0)
+            widths.append(d / 4.0)
+            ys.append(p)
+            cs.append(float(a))
+            text.append(f"#{t} {lab}<br>activation {float(a):+.3f}")
+    fig = go.Figure(
+        go.Bar(
+            base=xs, x=widths, y=ys, orientation="h", width=0.85, text=text, textposition="none",
+            marker=dict(color=cs, colorscale=NEURON_SCALE, cmin=-vmax, cmax=vmax, line=dict(width=0.5, color="#555"),
+                        colorbar=dict(title="activation", thickness=12)),
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    end = (max((o + d for o, d in zip(onsets, durations)), default=0)) / 4.0
+    bar_beats = steps_per_bar / 4.0
+    for k in range(int(end // bar_beats) + 1):
+        fig.add_vline(x=k * bar_beats, line=dict(color="#999", width=1, dash="dot"))
+    fig.update_layout(
+        title=title or None, height=height, margin=dict(l=10, r=10, t=30 if title else 10, b=10), bargap=0,
+        xaxis_title="beats (quarter notes); bar lines dotted", yaxis_title="MIDI pitch", showlegend=False, plot_bgcolor="white",
+    )
+    if any(not ps for ps in pitches):
+        fig.add_annotation(x=0, y=rest_row, xref="paper", text="rests", showarrow=False, xanchor="left", yshift=12, font=dict(size=10, color="#555"))
+    return fig
+
+
+def gate_saturation_figure(
+    shares: Sequence[tuple[str, int, Sequence[float], Sequence[float]]], *, closed: float = 0.1, open_: float = 0.9, height: int = 380
+) -> go.Figure:
+    """The gate saturation plot of Karpathy, Johnson & Fei-Fei (2015): one panel per gate, one point per unit.
+
+    shares: (gate name, layer 0-based, per unit the share of steps the gate was < ``closed``, per unit the share
+    > ``open_``). x = nearly closed (left-saturated), y = nearly open (right-saturated); no point can lie above
+    the dashed line x + y = 1. Layers are coloured.
+    """
+    from plotly.subplots import make_subplots
+
+    gates = list(dict.fromkeys(g for g, _, _, _ in shares))
+    layers = sorted({l for _, l, _, _ in shares})
+    fig = make_subplots(rows=1, cols=max(1, len(gates)), subplot_titles=[f"{g} gate" for g in gates], horizontal_spacing=0.06)
+    for gi, gate in enumerate(gates):
+        col = gi + 1
+        fig.add_trace(
+            go.Scatter(x=[0, 1], y=[1, 0], mode="lines", line=dict(color="#bbb", dash="dash", width=1), hoverinfo="skip", showlegend=False),
+            row=1, col=col,
+        )
+        for g, layer, lo, hi in shares:
+            if g != gate:
+                continue
+            lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+            fig.add_trace(
+                go.Scatter(
+                    x=lo, y=hi, mode="markers", name=f"layer {layer + 1}", legendgroup=f"layer {layer + 1}", showlegend=gi == 0 and len(layers) > 1,
+                    marker=dict(size=7, color=GATE_COLORS[layer % len(GATE_COLORS)], opacity=0.65, line=dict(width=0.5, color="white")),
+                    customdata=np.arange(lo.size), hovertemplate=f"{gate} gate, layer {layer + 1}, unit %{{customdata}}<br>"
+                    f"closed (< {closed:g}) %{{x:.0%}} of steps<br>open (> {open_:g}) %{{y:.0%}}<extra></extra>",
+                ),
+                row=1, col=col,
+            )
+        fig.update_xaxes(range=[-0.03, 1.03], tickformat=".0%", title_text=f"nearly closed (< {closed:g})", row=1, col=col)
+        fig.update_yaxes(range=[-0.03, 1.03], tickformat=".0%", row=1, col=col)
+    fig.update_yaxes(title_text=f"nearly open (> {open_:g})", row=1, col=1)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1))
+    return fig
+
+
+# ==============================================================================================
+# Look inside: influence (issue 11). Appended section; owner: H1 (core/influence.py computes the numbers).
+# ==============================================================================================
+INFLUENCE_SCALE = [[0.0, "#f2f2f2"], [0.25, "#fdd49e"], [0.6, "#fc8d59"], [1.0, "#b30000"]]  # share of the largest gradient norm
+
+
+def influence_roll_figure(
+    values: Sequence[str], shares: Sequence[float], chosen: int, *, tempo: float = 120.0, start_share: float | None = None,
+    steps_per_quarter: int = 4, height: int = 340,
+) -> go.Figure:
+    """A piano roll shaded by influence: each value before ``chosen`` coloured by its share (0..1) of the largest
+    gradient norm, the chosen value outlined in blue, later values faint. Rests are drawn on a row of their own
+    below the notes. ``values[k]`` is the value at position k; ``shares`` has one entry per value before ``chosen``.
+    ``start_share``: the silent start's share (the zero input read first), said in the title when given."""
+    from core.music_codec import parse_value
+    from pretty_midi import note_number_to_name
+
+    step_s = 60.0 / float(tempo) / steps_per_quarter
+    parsed = [parse_value(v) for v in values]
+    pitches_all = [p for ps, _ in parsed for p in ps]
+    rest_row = (min(pitches_all) if pitches_all else 60) - 3
+    rows = {"before": ([], [], [], [], []), "chosen": ([], [], [], [], []), "after": ([], [], [], [], [])}  # base, length, pitch, colour value, text
+    t = 0
+    for k, (ps, dur) in enumerate(parsed):
+        part = "before" if k < chosen else ("chosen" if k == chosen else "after")
+        share = float(shares[k]) if k < chosen else 0.0
+        for p in ps or [rest_row]:
+            base, length, pitch, colour, text = rows[part]
+            base.append(t * step_s)
+            length.append(dur * step_s)
+            pitch.append(p)
+            colour.append(share)
+            name = "rest" if not ps else note_number_to_name(int(p))
+            text.append(f"value {k}: {values[k]} ({name})" + (f"<br>influence {share:.0%} of the largest" if k < chosen else ""))
+        t += dur
+    fig = go.Figure()
+    b = rows["before"]
+    if b[0]:
+        fig.add_trace(go.Bar(
+            orientation="h", base=b[0], x=b[1], y=b[2], width=0.85, name="earlier values", text=b[4], textposition="none",
+            marker=dict(color=b[3], cmin=0, cmax=1, colorscale=INFLUENCE_SCALE, line=dict(width=0.5, color="#999"),
+                        colorbar=dict(title="influence", tickformat=".0%", len=0.8)),
+            hovertemplate="%{text}<extra></extra>",
+        ))
+    c = rows["chosen"]
+    fig.add_trace(go.Bar(
+        orientation="h", base=c[0], x=c[1], y=c[2], width=0.85, name="the predicted value", text=c[4], textposition="none",
+        marker=dict(color="rgba(8,81,156,0.35)", line=dict(width=2.5, color="#08519c")), hovertemplate="%{text}<extra></extra>",
+    ))
+    a = rows["after"]
+    if a[0]:
+        fig.add_trace(go.Bar(
+            orientation="h", base=a[0], x=a[1], y=a[2], width=0.85, name="later values (no influence)", text=a[4], textposition="none",
+            marker=dict(color="rgba(200,200,200,0.25)", line=dict(width=0.5, color="#ccc")), hovertemplate="%{text}<extra></extra>",
+        ))
+    title = f"What the prediction of value {chosen} depended on"
+    if start_share is not None:
+        title += f" (the silent start: {start_share:.0%})"
+    ticks = sorted(set(p for p in pitches_all))
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=13)), height=height, barmode="overlay", margin=dict(l=10, r=10, t=40, b=10),
+        xaxis_title="seconds", yaxis=dict(title="MIDI pitch (rests at the bottom)", tickmode="array",
+                                          tickvals=[rest_row, *ticks[:: max(1, len(ticks) // 12)]],
+                                          ticktext=["rest", *[str(p) for p in ticks[:: max(1, len(ticks) // 12)]]]),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1), plot_bgcolor="white",
+    )
+    return fig
+
+
+def distance_figure(curves: Sequence[tuple[str, Sequence[int], Sequence[float]]], *, height: int = 360, current: str | None = None) -> go.Figure:
+    """How far back a model looks: mean gradient norm against the distance back, log–log, one line per run.
+
+    curves: (legend name, distances 1.., mean gradient norms); ``current``'s line is drawn bold.
+    """
+    fig = go.Figure()
+    for i, (name, xs, ys) in enumerate(curves):
+        ys = np.asarray(ys, dtype=float)
+        ys = np.where(ys > 0, ys, np.nan)  # a log axis can't show 0
+        fig.add_trace(go.Scatter(
+            x=list(xs), y=ys, mode="lines+markers", name=name, marker=dict(size=4),
+            line=dict(width=3 if name == current else 1.5, color=PALETTE[i % len(PALETTE)]),
+            hovertemplate="distance %{x}<br>mean gradient norm %{y:.3g}<extra>" + name + "</extra>",
+        ))
+    if not fig.data:
+        fig.add_annotation(text="Nothing measured yet: press Measure", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10),
+        xaxis=dict(type="log", title="distance back (tokens; 1 = the token just before)"),
+        yaxis=dict(type="log", title="mean ‖∂ log p / ∂ input‖", exponentformat="power"),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
+    )
+    return fig

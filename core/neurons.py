@@ -216,6 +216,20 @@ def forward(net: Net, tokens: Sequence[int | None]) -> Trace:
     return Trace(net.cell, tokens, tuple(hs), tuple(cs), {g: tuple(v) for g, v in gates.items()})
 
 
+def forward_each(net: Net, sequences: Sequence[Sequence[int | None]]) -> Trace:
+    """Each sequence from its own zero state (names, music pieces), the traces joined end to end (sum T steps)."""
+    traces = [forward(net, s) for s in sequences if len(s)]
+    if not traces:
+        raise NotAnalysable("There is nothing to analyse: every sequence is empty.")
+    if len(traces) == 1:
+        return traces[0]
+    join = lambda parts: tuple(np.concatenate(layer) for layer in zip(*parts))  # noqa: E731 - per layer, along time
+    return Trace(
+        net.cell, sum((tr.tokens for tr in traces), ()), join([tr.h for tr in traces]), join([tr.c for tr in traces]),
+        {g: join([tr.gates[g] for tr in traces]) for g in traces[0].gates},
+    )
+
+
 # ---------------------------------------------------------------------------------------------- features
 @dataclass(frozen=True)
 class Feature:

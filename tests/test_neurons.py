@@ -318,3 +318,17 @@ def test_text_excerpt_starts_after_a_blank_line():
     text = "x" * 50 + "end.\n\nJULIET:\nO Romeo" + "y" * 100
     assert nu.text_excerpt(text, 10, 14) == "JULIET:\nO Rome"
     assert nu.text_excerpt("abc", 0, 10) == "abc"
+
+
+def test_forward_each_restarts_every_sequence():
+    net = nu.net_of(random_numpy_rnn("lstm", layers=2))
+    a, b = [None, 1, 2], [None, 4]
+    tr = nu.forward_each(net, [a, [], b])
+    ta, tb = nu.forward(net, a), nu.forward(net, b)
+    assert tr.steps == 5 and tr.tokens == (None, 1, 2, None, 4)
+    for li in range(2):
+        assert np.array_equal(tr.h[li], np.concatenate([ta.h[li], tb.h[li]]))
+        assert np.array_equal(tr.c[li], np.concatenate([ta.c[li], tb.c[li]]))
+        assert np.array_equal(tr.gates["forget"][li], np.concatenate([ta.gates["forget"][li], tb.gates["forget"][li]]))
+    with pytest.raises(nu.NotAnalysable):
+        nu.forward_each(net, [[], []])

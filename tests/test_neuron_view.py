@@ -1,0 +1,132 @@
+"""ui.neuron_view's Neurons and Gates tabs in AppTest, on tiny models of each lab (untrained, briefly trained) and on
+bad input: empty text, unknown characters, a SimpleRNN's gates, the course RNN's gates, no model yet."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+def script(kind: str, cell: str = "lstm", train: int = 0, layers: int = 1, no_model: bool = False):
+    """An AppTest script: builds one lab in session state (once), then draws both tabs."""
+    import streamlit as st
+
+    from ui import neuron_view
+
+    if "lab" not in st.session_state:
+        if kind == "text":
+            from core.keras_model import RNNConfig
+            from core.text_lab import TextLab, bundled_corpus
+
+            lab = TextLab()
+            if not no_model:
+                corpus = bundled_corpus("shakespeare.txt")
+                cfg = RNNConfig(cell=cell, hidden=12, layers=layers, embed_dim=8, seq_len=16, batch_size=4)
+                lab.configure_text("bundled:shakespeare.txt", "Shakespeare", corpus, cfg)
+        elif kind == "music":
+            from core import music_codec as mc
+            from core.music_lab import MusicLab, make_config
+
+            lab = MusicLab()
+            lab.use_bundled("bach_chorales", mc.CodecOptions())
+            lab.configure_current(make_config(cell, hidden=8, seq_len=10, batch=4, lr=1e-2, seed=0))
+        else:
+            from core.dino import DinoConfig
+            from core.dino_lab import DinoLab, bundled_names
+
+            lab = DinoLab()
+            lab.configure("bundled", bundled_names(), DinoConfig(n_a=10))
+        if train and lab.trainer is not None:
+            lab.trainer.train_steps(train)
+        st.session_state["lab"] = lab
+    lab = st.session_state["lab"]
+    neurons, gates = st.tabs(["Neurons", "Gates"])
+    with neurons:
+        neuron_view.neurons_tab(lab)
+    with gates:
+        neuron_view.gates_tab(lab)
+
+
+def run(kind: str, **kw) -> AppTest:
+    at = AppTest.from_function(script, default_timeout=120, kwargs=dict(kind=kind, **kw))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info] + [e.value for e in at.error]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_text_lab_untrained_and_trained(cell):
+    at = run("text", cell=cell, layers=2)
+    out = text_of(at)
+    assert "untrained" in out and "Find interesting units" in out
+    assert "<span title=" in out  # the coloured text
+    assert len(at.dataframe) == 3  # best per feature, top units, gate summary
+    per = at.dataframe[0].value
+    assert set(per["tracks"]) <= {"inside quotes", "inside brackets", "position in the line", "speaker line", "inside a word"}
+    assert "speaker line" in set(per["tracks"])  # the default text starts after a blank line, at a speaker's name
+    gate_rows = at.dataframe[2].value
+    expected = {"lstm": {"input", "forget", "output"}, "gru": {"update", "reset"}}[cell]
+    assert set(gate_rows["gate"]) == expected and set(gate_rows["layer"]) == {1, 2}
+    if cell == "lstm":
+        assert at.radio(key="text_neuron_state").options == ["h: hidden state (the layer's output)", "c: cell state (the LSTM's memory)"]
+    # pick another unit, then the interesting-unit jump sets the pickers
+    at.number_input(key="text_neuron_unit").set_value(11).run()
+    assert not at.exception and at.number_input(key="text_neuron_unit").value == 11
+    jump = at.selectbox(key="text_neuron_jump")
+    jump.set_value(jump.options[0]).run()
+    assert not at.exception
+    first = at.dataframe[0].value.iloc[0]
+    assert first["unit"].endswith(f"unit {at.number_input(key='text_neuron_unit').value}")
+    # train a few steps: the caption says the step, and the view is recomputed
+    at.session_state["lab"].trainer.train_steps(3)
+    at.button(key="text_neuron_refresh").click().run()
+    assert not at.exception and "The model at step 3" in text_of(at)
+
+
+def test_text_lab_bad_input():
+    at = run("text", cell="simplernn")
+    assert "SimpleRNN has no gates" in text_of(at)  # the Gates tab on a SimpleRNN says why
+    at.text_area(key="text_neuron_text").set_value("").run()
+    assert not at.exception and "Type or paste a text" in text_of(at)
+    at.text_area(key="text_neuron_text").set_value("hello ☃ world \x07").run()
+    assert not at.exception and at.error and "never seen" in at.error[0].value and "☃" in at.error[0].value
+    at.text_area(key="text_neuron_text").set_value("x" * 1200).run()
+    assert not at.exception and "first 1,000 are analysed" in at.warning[0].value
+    assert "Not in this input" in text_of(at)  # a text of one repeated letter: no feature varies
+
+
+def test_no_model_yet():
+    at = run("text", no_model=True)
+    assert sum("There is no model yet" in i.value for i in at.info) == 2  # both tabs
+
+
+@pytest.mark.parametrize("model", ["lstm", "course"])
+def test_music_lab(model):
+    at = run("music", cell=model, train=2)
+    out = text_of(at)
+    assert "The model at step 2" in out and "counted over" in out
+    assert len(at.get("plotly_chart")) == 2  # the coloured piano roll and the gate plot
+    per = at.dataframe[0].value
+    assert set(per["tracks"]) <= {"position in the bar", "on the downbeat", "pitch height", "note length", "rest"}
+    assert set(at.dataframe[-1].value["gate"]) == {"input", "forget", "output"}
+    pieces = at.selectbox(key="music_neuron_piece")
+    assert any("(held out)" in o for o in pieces.options)
+    pieces.set_value(pieces.options[-1]).run()
+    assert not at.exception
+
+
+def test_dino_lab():
+    at = run("dino", train=50)
+    out = text_of(at)
+    assert "the course's RNN" in out and "The course's RNN has no gates" in out
+    assert "position in the name" in set(at.dataframe[0].value["tracks"])
+    assert at.radio(key="dino_neuron_state").options == ["a⟨t⟩: hidden state"]
+    at.text_area(key="dino_neuron_names").set_value("rex\nt-rex!").run()
+    assert not at.exception and "vocabulary has no" in at.error[0].value
+    at.text_area(key="dino_neuron_names").set_value("\n\n").run()
+    assert not at.exception and "Type a few names" in text_of(at)

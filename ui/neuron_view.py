@@ -1,0 +1,350 @@
+"""The "Neurons" and "Gates" tabs of Look inside (issue 11), for the Text, Music and Dinosaur labs.
+
+Neurons: the lab's input (a text, a music piece or composition, dinosaur names) is run through the current
+weights in numpy (core.neurons); the input is coloured by one unit's activation (h, and c for an LSTM) and
+"Find interesting units" ranks the units by correlation with simple features of the input. Gates: the share
+of steps each LSTM/GRU gate is nearly closed or nearly open over a stretch of held-out data, one point per unit.
+
+Both recompute only when the model's step, the run or the input changed (kept in this session's state); while
+training runs in the live area above, a tab shows the weights of its last refresh and says at which step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core import charts
+from core import neurons as nu
+from core.text_data import char_label
+
+TEXT_CHARS = 500  # characters of held-out text the Text lab analyses by default
+MAX_TEXT = 1000  # longest text the Neurons tab reads (more is cut, with a message)
+MUSIC_VALUES = 300  # values of a piece the Music lab analyses
+GATE_STEPS = 1000  # steps of held-out data the Gates tab counts over
+DINO_NAMES = 8  # names shown by default in the Dinosaur lab
+MAX_NAMES = 40  # names the Dinosaur lab reads at most
+TOP = 10  # units listed by "Find interesting units"
+ss = st.session_state
+
+STATE_LABELS = {"h": "h: hidden state (the layer's output)", "c": "c: cell state (the LSTM's memory)"}
+GUIDE = (
+    "Red: the unit is positive after reading that {what}; blue: negative; white: near 0 ({scale}). "
+    "Hover for the value."
+)
+
+
+@dataclass(frozen=True)
+class Input:
+    """What the Neurons tab analyses: the steps, their labels and features."""
+
+    sequences: tuple  # token sequences, each run from a zero state (one for text and music, one per name)
+    pieces: tuple  # (T,) what each step shows (a character, a value, a letter)
+    features: tuple  # core.neurons.Feature, each (T,)
+    what: str  # one line: what was analysed
+    kind: str  # "text" | "music" | "names"
+    values: tuple = ()  # music: the values (for the piano roll)
+    names: tuple = ()  # names: the names (one line each)
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+def _text_input(lab) -> Input | None:
+    run = lab.run
+    key = "text_neuron_text"
+    corpus = run.corpus
+    source = (lab.corpus_id, lab.run_number)
+    if ss.get("text_neuron_for") != source:  # a new text or run: start from its held-out part again
+        ss["text_neuron_for"] = source
+        ss[key] = nu.text_excerpt(corpus.text, len(corpus.train_ids), TEXT_CHARS) if corpus is not None else ""
+    text = st.text_area(
+        f"Text to analyse (at most {MAX_TEXT:,} characters; by default a stretch of the held-out last 10% of the text)", key=key, height=110
+    )
+    if not text:
+        st.info("Type or paste a text above: the model reads it and every unit's activation is shown character by character.")
+        return None
+    if len(text) > MAX_TEXT:
+        st.warning(f"The text has {len(text):,} characters; the first {MAX_TEXT:,} are analysed.")
+        text = text[:MAX_TEXT]
+    stoi = {c: i for i, c in enumerate(run.chars)}
+    unknown = sorted(set(text) - set(stoi))
+    if unknown:
+        st.error(
+            "The model has never seen these characters, so it can't read them: "
+            + " ".join(f"`{char_label(c)}`" for c in unknown[:20])
+            + ". Remove them to analyse the text."
+        )
+        return None
+    return Input(((*(stoi[c] for c in text),),), tuple(text), tuple(nu.text_features(text)), f"{len(text):,} characters", "text")
+
+
+def _music_pieces(lab) -> dict[str, tuple[str, ...]]:
+    """label -> values: the last composition (if any), then held-out pieces, then training pieces."""
+    out: dict[str, tuple[str, ...]] = {}
+    res = lab.result
+    if res is not None:
+        out[f"the last composition (step {res.step:,})"] = tuple(res.prime) + res.trained_values
+    c = lab.corpus
+    for i in c.val_idx:
+        out[f"{c.pieces[i].name} (held out)"] = tuple(c.pieces[i].values)
+    for i in c.train_idx:
+        out[f"{c.pieces[i].name} (training)"] = tuple(c.pieces[i].values)
+    return out
+
+
+def _music_input(lab) -> Input | None:
+    if lab.corpus is None:
+        st.info("Choose a corpus above: the Neurons tab reads one of its pieces.")
+        return None
+    pieces = _music_pieces(lab)
+    options = list(pieces)
+    key = "music_neuron_piece"
+    if ss.get(key) not in options:
+        ss[key] = options[0]
+    label = st.selectbox("Music to analyse (the model reads it from silence)", options, key=key)
+    values = pieces[label][:MUSIC_VALUES]
+    if not values:
+        st.info("This sequence has no values to analyse.")
+        return None
+    try:
+        ids = lab.prime_ids(values)
+    except ValueError as exc:
+        st.error(f"The model can't read this piece: {exc}")
+        return None
+    cut = f" (its first {MUSIC_VALUES})" if len(pieces[label]) > MUSIC_VALUES else ""
+    return Input((tuple(ids),), values, tuple(nu.music_features(values)), f"{len(values):,} values{cut} of {label}", "music", values=values)
+
+
+def _dino_input(lab) -> Input | None:
+    from core.dino import clean_names
+
+    t = lab.trainer
+    key = "dino_neuron_names"
+    if key not in ss:
+        stride = max(1, len(t.names) // DINO_NAMES)
+        ss[key] = "\n".join(t.names[::stride][:DINO_NAMES])
+    text = st.text_area(f"Names to analyse, one per line (at most {MAX_NAMES}; each starts from a⟨0⟩ = 0, as sampling does)", key=key, height=110)
+    names = clean_names(text)
+    if not names:
+        st.info("Type a few names above, one per line: the model reads each one and a⟨t⟩ is shown letter by letter.")
+        return None
+    if len(names) > MAX_NAMES:
+        st.warning(f"{len(names)} names; the first {MAX_NAMES} are analysed.")
+        names = names[:MAX_NAMES]
+    unknown = sorted({ch for n in names for ch in n} - set(t.char_to_ix) - {"\n"})
+    if unknown:
+        st.error("The model's vocabulary has no " + " ".join(f"`{char_label(c)}`" for c in unknown) + ". Remove them to analyse the names.")
+        return None
+    seqs = tuple((None, *(t.char_to_ix[ch] for ch in n)) for n in names)  # X = [None] + the name, as in the course
+    pieces = tuple(p for n in names for p in ("▸", *n))
+    return Input(seqs, pieces, tuple(nu.name_features(names)), f"{len(names)} names", "names", names=tuple(names))
+
+
+def _input(lab) -> Input | None:
+    return {"text": _text_input, "music": _music_input, "dino": _dino_input}[lab.key](lab)
+
+
+# ---------------------------------------------------------------------------------------------- the model
+def _model_problem(lab) -> str | None:
+    """Why there is nothing to analyse yet, or None."""
+    if lab.trainer is None:
+        return "There is no model yet: choose a corpus and settings above (an untrained model can be analysed too)."
+    if lab.key == "text" and lab.run is None:
+        return "There is no model yet."
+    return None
+
+
+def _traced(lab, slot: str, sequences: tuple) -> tuple[nu.Net, nu.Trace]:
+    """(net, trace) of the current weights over ``sequences``, recomputed only when the run, step or input changed."""
+    key = (lab.run_number, lab.trainer.step, sequences)
+    kept = ss.get(slot)
+    if kept is not None and kept[0] == key:
+        return kept[1], kept[2]
+    net = nu.net_of(lab.trainer.token_model())
+    trace = nu.forward_each(net, sequences)
+    ss[slot] = (key, net, trace)
+    return net, trace
+
+
+def _step_note(lab) -> str:
+    t = lab.trainer
+    if t.step == 0:
+        return "The model is **untrained** (step 0): its units answer through random weights. Train it and look again."
+    live = " Training is running: the view shows the weights of its last refresh (change anything here, or press ↻, to update)." if lab.running else ""
+    return f"The model at step {t.step:,}.{live}"
+
+
+# ---------------------------------------------------------------------------------------------- Neurons
+def _finding_rows(findings, layers: int, features) -> list[dict[str, Any]]:
+    about = {f.name: f.about for f in features}
+    return [{"unit": f.label(layers), "tracks": f.feature, "correlation r": round(f.r, 3), "the feature": about[f.feature]} for f in findings]
+
+
+def _pick(k: str, finding: nu.UnitFinding) -> None:
+    ss[f"{k}_state"], ss[f"{k}_layer"], ss[f"{k}_unit"] = finding.state, finding.layer, finding.unit
+
+
+def _on_jump(k: str, findings: dict) -> None:
+    f = findings.get(ss.get(f"{k}_jump"))
+    if f is not None:
+        _pick(k, f)
+
+
+def neurons_tab(lab) -> None:
+    """Colour the lab's input by one unit, and rank the units by what they track."""
+    problem = _model_problem(lab)
+    if problem:
+        st.info(problem)
+        return
+    k = f"{lab.key}_neuron"
+    inp = _input(lab)
+    if inp is None:
+        return
+    try:
+        net, trace = _traced(lab, f"_{k}_trace", inp.sequences)
+    except nu.NotAnalysable as exc:
+        st.info(str(exc))
+        return
+    ranking = nu.find_units(trace, inp.features, top=TOP)
+    layers = len(trace.h)
+    c0, c1 = st.columns([4, 1])
+    c0.caption(f"{_step_note(lab)} {net.source}, {net.units} units × {layers} layer{'s' if layers > 1 else ''}; {inp.what}.")
+    c1.button("↻ Refresh", key=f"{k}_refresh", help="Read the current weights again")
+
+    st.markdown("**Find interesting units**: the units whose activation follows a simple feature of the input most closely (Pearson r).")
+    if ranking.top:
+        per = _finding_rows(ranking.per_feature, layers, inp.features)
+        st.dataframe(pd.DataFrame(per), hide_index=True, width="stretch")
+        st.caption("The best unit for each feature. The strongest units overall, each with the feature it follows best:")
+        st.dataframe(pd.DataFrame(_finding_rows(ranking.top, layers, inp.features)), hide_index=True, width="stretch", height=180)
+    if ranking.skipped:
+        st.caption("Not in this input, so nothing can follow it: " + ", ".join(ranking.skipped) + ".")
+    if not ranking.top:
+        st.info("No feature varies in this input, so no unit can be ranked: try a longer or more varied input.")
+
+    # the picker: state, layer, unit (kept valid when the model changes size)
+    states = ["h"] + (["c"] if trace.c else [])
+    if ss.get(f"{k}_state") not in states:
+        ss[f"{k}_state"] = states[0]
+    if ss.get(f"{k}_layer") not in range(layers):
+        ss[f"{k}_layer"] = 0
+    if f"{k}_unit" not in ss and ranking.top:
+        _pick(k, ranking.top[0])
+    ss[f"{k}_unit"] = min(max(int(ss.get(f"{k}_unit", 0)), 0), net.units - 1)
+    choices = {f"{f.label(layers)}: {f.feature} (r = {f.r:+.2f})": f for f in (*ranking.per_feature, *ranking.top)}
+    if choices:
+        st.selectbox(
+            "Colour by an interesting unit", list(choices), index=None, placeholder="pick one of the units above…", key=f"{k}_jump",
+            on_change=_on_jump, args=(k, choices),
+        )
+    p1, p2, p3 = st.columns(3)
+    state_fmt = (lambda s: "a⟨t⟩: hidden state") if lab.key == "dino" else STATE_LABELS.get
+    state = p1.radio("State", states, key=f"{k}_state", format_func=state_fmt, horizontal=True)
+    layer = p2.selectbox("Layer", list(range(layers)), key=f"{k}_layer", format_func=lambda i: f"layer {i + 1}", disabled=layers == 1)
+    unit = int(p3.number_input(f"Unit (0–{net.units - 1})", 0, net.units - 1, key=f"{k}_unit"))
+
+    acts_all = trace.state(state, layer)  # (T, n)
+    acts = acts_all[:, unit]  # (T,)
+    vmax = nu.scale_of(acts, state)
+    scale = "the scale is −1 … +1" if state == "h" else f"the scale is ±{vmax:.2f}, this unit's largest |c|"
+    if inp.kind == "text":
+        st.markdown(nu.coloured_text_html(inp.pieces, acts, vmax), unsafe_allow_html=True)
+        st.caption(GUIDE.format(what="character", scale=scale) + " ↵ marks a newline.")
+    elif inp.kind == "names":
+        start = 0
+        lines = []
+        for name in inp.names:
+            n = len(name) + 1
+            lines.append(nu.coloured_text_html(inp.pieces[start : start + n], acts[start : start + n], vmax))
+            start += n
+        st.markdown("".join(lines), unsafe_allow_html=True)
+        st.caption(GUIDE.format(what="letter", scale=scale) + " ▸ is the zero input x⟨1⟩ that starts every name.")
+    else:
+        onsets = nu.value_onsets(inp.values)
+        from core.music_codec import parse_value, describe_value
+
+        parsed = [parse_value(v) for v in inp.values]
+        fig = charts.neuron_piano_roll_figure(
+            onsets, [d for _, d in parsed], [p for p, _ in parsed], [describe_value(v) for v in inp.values], acts, vmax,
+            title=f"{'h' if state == 'h' else 'c'} unit {unit}" + (f", layer {layer + 1}" if layers > 1 else ""),
+        )
+        st.plotly_chart(fig, key=f"{k}_roll", config={"displayModeBar": False})
+        st.caption(GUIDE.format(what="value", scale=scale) + " Each bar is a value (a chord colours all its notes); rests sit on the bottom row.")
+    rs = {f.name: float(nu.correlations(acts[:, None], f)[0]) for f in inp.features if f.varies()}
+    if rs:
+        st.caption("This unit against each feature: " + " · ".join(f"{name} r = {r:+.2f}" for name, r in rs.items()))
+
+
+# ---------------------------------------------------------------------------------------------- Gates
+def _gate_sequences(lab) -> tuple[tuple, str] | None:
+    """Held-out token sequences to count gates over, and what they are; None (message shown) when there are none."""
+    if lab.key == "text":
+        corpus = lab.run.corpus
+        if corpus is None:
+            st.info("This model's vocabulary can't read the chosen text, so there is no held-out text to count its gates on.")
+            return None
+        ids = corpus.val_ids[:GATE_STEPS]
+        return (tuple(int(i) for i in ids),), f"the first {len(ids):,} characters of the held-out text"
+    if lab.corpus is None:
+        st.info("Choose a corpus above: the gates are counted over its held-out pieces.")
+        return None
+    c = lab.corpus
+    idx, which = (c.val_idx, "held-out") if c.val_idx else (c.train_idx, "training (the corpus is too small to hold pieces out)")
+    seqs, total = [], 0
+    for i in idx:
+        values = tuple(c.pieces[i].values[: GATE_STEPS - total])
+        if not values:
+            break
+        try:
+            seqs.append(tuple(lab.prime_ids(values)))
+        except ValueError as exc:
+            st.error(f"The model can't read the corpus's pieces: {exc}")
+            return None
+        total += len(values)
+    return tuple(seqs), f"{total:,} values of {len(seqs)} {which} piece{'s' if len(seqs) != 1 else ''}, each from silence"
+
+
+def gates_tab(lab) -> None:
+    """The gate saturation plot of the current model (LSTM and GRU), with what it means."""
+    problem = _model_problem(lab)
+    if problem:
+        st.info(problem)
+        return
+    if lab.key == "dino":
+        st.info(nu.no_gates_message("simplernn", "The course's RNN") + " (The Text lab trains LSTMs and GRUs; the Music lab, LSTMs.)")
+        return
+    cell = getattr(lab.trainer.config, "cell", "lstm")  # the course's model (CourseConfig) is an LSTM
+    if not nu.GATES[cell]:
+        st.info(nu.no_gates_message(cell, f"A {nu.CELL_TITLES[cell]}"))
+        return
+    got = _gate_sequences(lab)
+    if got is None:
+        return
+    seqs, what = got
+    try:
+        net, trace = _traced(lab, f"_{lab.key}_gate_trace", seqs)
+        shares = nu.gate_shares(trace)
+    except nu.NotAnalysable as exc:
+        st.info(str(exc))
+        return
+    st.caption(f"{_step_note(lab)} {net.source}, {net.units} units; counted over {what}.")
+    fig = charts.gate_saturation_figure([(s.gate, s.layer, s.closed, s.open) for s in shares], closed=nu.CLOSED, open_=nu.OPEN)
+    st.plotly_chart(fig, key=f"{lab.key}_gates_fig", config={"displayModeBar": False})
+    st.caption(
+        "One point per unit: how often its gate was nearly closed (x, below 0.1) and nearly open (y, above 0.9). "
+        "Near the origin: the gate works in between; top-left: almost always open; bottom-right: almost always shut; "
+        "along the dashed line: it switches fully on and off. Karpathy, Johnson & Fei-Fei (2015) found trained LSTMs' "
+        "forget gates mostly open (units that remember for a long time); an untrained model sits near the origin."
+    )
+    rows = []
+    for s in shares:
+        rows.append({
+            "gate": s.gate, "layer": s.layer + 1, "closed, mean share": f"{s.closed.mean():.0%}", "open, mean share": f"{s.open.mean():.0%}",
+            "units open > half the time": int((s.open > 0.5).sum()), "units shut > half the time": int((s.closed > 0.5).sum()),
+            "units never saturated": int(((s.open == 0) & (s.closed == 0)).sum()),
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if lab.key == "text" and cell == "gru":
+        st.caption("GRU: the update gate z keeps the old state when open (h = z·h_prev + (1−z)·candidate); the reset gate r lets the candidate see it.")
