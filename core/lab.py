@@ -8,7 +8,9 @@ A page draws widgets and hands their values to its lab; the lab owns the rest:
 - the live schedule (``Schedule``): how long one refresh trains, how many steps one chunk holds (sized from
   the measured time per step), when validation and the live sample are due, and the step limit;
 - uploads turned into corpora or models (``UploadCache``: each file is decoded once per session);
-- the series of the loss chart.
+- the series of the loss chart;
+- the run's time-lapse (core.timelapse): at most ~30 read-only weight snapshots, evenly spaced, taken as it trains;
+  ``model_at(step)`` gives a sampler of the weights at a kept step without touching the live model.
 
 ``ui.live`` drives any lab through ``run_slice()`` and the ``running`` / ``note`` fields, so the three labs
 train, stop and report in one way. The subclasses (core.dino_lab, core.text_lab, core.music_lab) add what is
@@ -26,6 +28,7 @@ import numpy as np
 
 from core import charts
 from core.memory import release_memory, rss_bytes
+from core.timelapse import TimeLapse
 from core.trainer import Stop, StopKind, Trainer
 
 MAX_RUNS = 6  # earlier runs kept on a lab's chart
@@ -121,6 +124,7 @@ class Lab:
         self.sec_per_step: float | None = None  # measured wall time per step (chunk sizing)
         self._last_eval = 0.0  # time.monotonic() of the last validation pass
         self._last_sample = 0.0  # time.monotonic() of the last live sample
+        self.timelapse = TimeLapse()  # the current run's weight snapshots (core.timelapse)
 
     # -- runs ------------------------------------------------------------------------------------------------
     def run_label(self) -> str:
@@ -198,6 +202,7 @@ class Lab:
         self.live_sample = None
         self.sec_per_step = None
         self._last_eval = self._last_sample = 0.0
+        self.timelapse = TimeLapse()  # a new run's snapshots start afresh (the old run's weights are gone)
         self.on_new_run()
 
     def on_new_run(self) -> None:
@@ -257,6 +262,8 @@ class Lab:
             self.live_sample = self.make_live_sample()  # the first live sample is the untrained model's
             self._last_sample = time.monotonic()
         stop: Stop | None = None
+        lapse = self.timelapse
+        lapse.observe(t)  # the first snapshot: the weights this run starts from
         t0 = time.perf_counter()
         while True:
             if (limit is not None and t.step >= limit) or t.done:
@@ -265,8 +272,12 @@ class Lab:
             n = self.chunk_size()
             if limit is not None:
                 n = min(n, limit - t.step)
+            due = lapse.steps_to_due(t.step)
+            if due is not None:
+                n = min(n, due)  # end the chunk at the next snapshot's step (exact spacing)
             c0, s0 = time.perf_counter(), t.step
             report = t.train_steps(n)
+            lapse.observe(t)
             done = t.step - s0
             if done > 0 and report.stop is None:
                 self.sec_per_step = (time.perf_counter() - c0) / done
@@ -312,7 +323,28 @@ class Lab:
         if t is None:
             return 0
         sleep = getattr(t, "hibernate", None)
-        return int(sleep()) if sleep is not None else 8 * t.param_count()  # numpy float64 weights
+        kept = int(sleep()) if sleep is not None else 8 * t.param_count()  # numpy float64 weights
+        return kept + self.timelapse.nbytes  # the time-lapse's snapshots stay with the lab
+
+    # -- time-lapse (issue #12, item 4) -----------------------------------------------------------------------
+    def snapshot_steps(self) -> list[int]:
+        """The steps the time-lapse can show: the kept snapshots, then the live step if it is newer."""
+        steps = self.timelapse.steps
+        t = self.trainer
+        if t is not None and (not steps or t.step > steps[-1]):
+            steps.append(int(t.step))
+        return steps
+
+    def model_at(self, step: int):
+        """A core.sampling.TokenModel of the weights at ``step``: a kept snapshot (read-only), or the live model's
+        sampler when ``step`` is the current step. KeyError when that step is not kept. The live model is unchanged."""
+        step = int(step)
+        if step in self.timelapse.steps:
+            return self.timelapse.at(step).model
+        t = self.trainer
+        if t is not None and step == t.step:
+            return t.token_model()
+        return self.timelapse.at(step).model  # KeyError naming the kept steps
 
     # -- chart -----------------------------------------------------------------------------------------------
     def loss_series(self, transform: Callable[[np.ndarray], np.ndarray] = lambda v: v) -> list[charts.Series]:
