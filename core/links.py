@@ -359,6 +359,7 @@ def parse_query_string(text: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------------------------------------- lessons
 LESSON_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
+DOWNLOAD = re.compile(r"^[a-z0-9_]+/[A-Za-z0-9_.-]+\.mid$")  # a lesson's hand-out: style/file.mid, no paths above
 
 
 @dataclass(frozen=True)
@@ -370,6 +371,8 @@ class Lesson:
     minutes: int  # how long it takes in class
     params: dict[str, str]  # the preset: link parameters (may include hide)
     body: str  # Markdown: steps and questions
+    downloads: tuple[str, ...] = ()  # bundled MIDI files the lesson hands out ("style/file.mid" under data/midi)
+    order: int = 99  # place in the home page's list
 
     def query(self) -> str:
         """The lesson's link query (its preset is in the file; the link names only the lesson)."""
@@ -404,7 +407,16 @@ def parse_lesson(name: str, text: str) -> Lesson:
     params = parse_query_string(meta["params"])
     if meta.get("hide"):
         params["hide"] = meta["hide"]
-    return Lesson(name, meta["title"], meta["lab"], meta["summary"], int(meta.get("minutes", "20")), params, "\n".join(lines[end + 1 :]).strip())
+    downloads = tuple(d.strip() for d in meta.get("downloads", "").split(",") if d.strip())
+    for d in downloads:
+        if not DOWNLOAD.match(d) or not (MIDI_DIR / d).is_file():
+            raise LessonError(f"lesson {name}: downloads lists {d!r}, which is not a bundled MIDI file (style/file.mid)")
+    try:
+        minutes, order = int(meta.get("minutes", "20")), int(meta.get("order", "99"))
+    except ValueError:
+        raise LessonError(f"lesson {name}: minutes and order must be whole numbers") from None
+    body = "\n".join(lines[end + 1 :]).strip()
+    return Lesson(name, meta["title"], meta["lab"], meta["summary"], minutes, params, body, downloads, order)
 
 
 def lesson_names(folder: Path = LESSONS_DIR) -> list[str]:
@@ -420,4 +432,5 @@ def load_lesson(name: str, folder: Path = LESSONS_DIR) -> Lesson:
 
 
 def load_lessons(folder: Path = LESSONS_DIR) -> list[Lesson]:
-    return [load_lesson(n, folder) for n in lesson_names(folder)]
+    """Every lesson, in the order of their front matter's ``order`` (then by name)."""
+    return sorted((load_lesson(n, folder) for n in lesson_names(folder)), key=lambda les: (les.order, les.name))

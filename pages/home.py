@@ -1,10 +1,12 @@
-"""Home page: what each lab teaches, with links. Keep it light: no TensorFlow, no model building."""
+"""Home page: what each lab teaches, with links, and the bundled lessons (ui/lessons.py). Keep it light: no TensorFlow, no model building."""
 
 import streamlit as st
 
+from ui import lessons
 from ui.nav import start_page
 
 start_page()
+lessons.open_from_home()  # /?lesson=NAME goes to the lesson's lab
 
 st.title("RNN Playground")
 st.markdown(
@@ -44,6 +46,8 @@ for page, label, blurb in LABS:
     with st.container(border=True):
         st.page_link(page, label=label)
         st.markdown(blurb)
+
+lessons.home_list()
 
 with st.expander("What is the inspector?"):
     st.markdown(

@@ -24,7 +24,7 @@ def _lessons() -> tuple[tuple[cl.Lesson, ...], tuple[str, ...]]:
             good.append(cl.load_lesson(name))
         except (cl.LessonError, OSError, UnicodeDecodeError, ValueError) as exc:
             bad.append(str(exc))
-    return tuple(good), tuple(bad)
+    return tuple(sorted(good, key=lambda les: (les.order, les.name))), tuple(bad)
 
 
 def find(name: str) -> tuple[cl.Lesson | None, str]:
@@ -53,6 +53,9 @@ def panel(lab: str) -> None:
         st.markdown(f"### 📘 {lesson.title}")
         st.caption(f"{lesson.summary} · about {lesson.minutes} minutes")
         st.markdown(lesson.body)
+        for i, d in enumerate(lesson.downloads):
+            st.download_button(f"⬇ {d.split('/')[-1]}", (cl.MIDI_DIR / d).read_bytes(), file_name=d.split("/")[-1],
+                               mime="audio/midi", key=f"lesson_download_{i}", on_click="ignore")
         with st.expander("The lesson's preset"):
             st.markdown("\n".join(f"- `{k}` = `{v}`" for k, v in lesson.params.items()))
             st.button("Put the preset back", key="lesson_preset_again", on_click=links.apply_preset, args=(lesson,),
@@ -80,3 +83,14 @@ def home_list() -> None:
     for message in bad:
         st.warning(message)
 
+
+def open_from_home() -> None:
+    """``/?lesson=NAME`` on the home page: go to the lesson's lab with the same address (or say it is unknown)."""
+    name = st.query_params.get("lesson")
+    if not name:
+        return
+    lesson, problem = find(name)
+    if lesson is None:
+        st.warning(problem)
+        return
+    st.switch_page(LAB_PAGES[lesson.lab], query_params={k: st.query_params[k] for k in st.query_params.keys() if k != "sid"})
