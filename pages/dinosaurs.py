@@ -7,7 +7,10 @@ import streamlit as st
 from core.dino import MAX_HIDDEN, DinoConfig
 from core.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
 from core.textio import MB
-from ui import explain, live, loss_chart
+from ui import explain, handin_view, live, loss_chart, memorise_view
+from ui import links  # hide= groups and links (ui/links.py)
+from ui import race_view, timelapse_view  # time-lapse and architecture race (issue #12)
+from ui import inside  # Look inside (issue #11)
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -30,7 +33,7 @@ def bundled() -> list[str]:
 
 def corpus_picker() -> tuple[str, list[str]] | None:
     """Returns (corpus id, names) or None when the chosen corpus can't be used (a message is shown)."""
-    source = st.radio("Names to learn from", ["Bundled dinosaur names", "Upload a name list"], horizontal=True, key="dino_source")
+    source = links.group("upload").radio("Names to learn from", ["Bundled dinosaur names", "Upload a name list"], horizontal=True, key="dino_source")
     if source == "Bundled dinosaur names":
         return "bundled", bundled()
     up = st.file_uploader(f"A .txt file, one name per line (UTF-8, up to {MAX_UPLOAD // MB} MB)", type=["txt"], key="dino_upload")
@@ -83,16 +86,16 @@ corpus_id, names = picked
 left, right = st.columns([5, 8], gap="large")
 with left:
     st.subheader("Settings")
-    n_a = st.slider("Hidden size (n_a)", 1, MAX_HIDDEN, 50, key="dino_n_a", help="Changing it starts a new model.")
-    lr = st.select_slider(
+    n_a = links.group("architecture").slider("Hidden size (n_a)", 1, MAX_HIDDEN, 50, key="dino_n_a", help="Changing it starts a new model.")
+    lr = links.group("training").select_slider(
         "Learning rate",
         options=[0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
         value=0.01,
         key="dino_lr",
     )
-    iterations = st.number_input("Iterations (names to train on)", 100, 500_000, 30_000, step=1000, key="dino_iters")
-    seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="dino_seed", help="Changing it starts a new model.")
-    sample_every = st.select_slider("Show samples every", [100, 250, 500, 1000, 2000, 5000], 1000, key="dino_sample_every")
+    iterations = links.group("training").number_input("Iterations (names to train on)", 100, 500_000, 30_000, step=1000, key="dino_iters")
+    seed = links.group("architecture").number_input("Seed", 0, 2**31 - 1, 0, key="dino_seed", help="Changing it starts a new model.")
+    sample_every = links.group("training").select_slider("Show samples every", [100, 250, 500, 1000, 2000, 5000], 1000, key="dino_sample_every")
     config = DinoConfig(n_a=int(n_a), learning_rate=float(lr), iterations=int(iterations), seed=int(seed), sample_every=int(sample_every))
     trainer = lab.configure(corpus_id, names, config)
     note = lab.take_restart_note()
@@ -114,7 +117,7 @@ with right:
 
 st.divider()
 st.subheader("Sample new names")
-s1, s2, s3 = st.columns([2, 1, 1])
+s1, s2, s3 = links.group("sampling").columns([2, 1, 1])
 temperature = s1.slider("Temperature (0 = always the most likely letter)", 0.0, 3.0, 1.0, 0.05, key="dino_temp")
 how_many = s2.number_input("How many names", 1, 100, 10, key="dino_how_many")
 sample_seed = s3.number_input("Sampling seed", 0, 2**31 - 1, 0, key="dino_sample_seed")
@@ -127,14 +130,23 @@ if sampled:
     st.markdown(f"{new} of {len(sampled)} names are new (not in the training list).")
     rows = [{"name": n or "(empty)", "new?": "" if not n else ("new" if trainer.is_new(n) else "in the list"), "length": len(n)} for n, _ in sampled]
     st.dataframe(rows, hide_index=True, key="dino_sample_table")
-    st.subheader("Inspector")
-    choice = st.selectbox(
-        "Name to inspect",
-        range(len(sampled)),
-        format_func=lambda i: f"{i + 1}. {sampled[i][0] or '(empty)'}",
-        key="dino_inspect_pick",
-    )
-    name, records = sampled[choice]
-    render_inspector(records, trainer.labels, key="dino_inspector", context=f"Generating “{name}” one character at a time, starting from the zero vector.")
+    memorise_view.names(lab, [n for n, _ in sampled], "dino")
+    if links.shown("inspector"):
+        st.subheader("Inspector")
+        choice = st.selectbox(
+            "Name to inspect",
+            range(len(sampled)),
+            format_func=lambda i: f"{i + 1}. {sampled[i][0] or '(empty)'}",
+            key="dino_inspect_pick",
+        )
+        name, records = sampled[choice]
+        render_inspector(records, trainer.labels, key="dino_inspector", context=f"Generating “{name}” one character at a time, starting from the zero vector.")
 else:
     st.caption("Press **Sample names** to draw names from the current model (untrained models babble).")
+inside.render(lab)  # Look inside: influence, how far back (ui/inside.py, issue #11)
+
+# ---------------------------------------------------------------------------------------------- time-lapse, race
+st.divider()
+timelapse_view.render(lab)
+race_view.render(lab)
+handin_view.render(lab, "dino")  # the hand-in zip (ui/handin_view.py)

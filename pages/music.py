@@ -12,7 +12,10 @@ from core import music_codec as mc
 from core import music_data as md
 from core.lab import BudgetExceeded
 from core.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
-from ui import explain, live, loss_chart, music_views
+from ui import explain, handin_view, live, loss_chart, memorise_view, music_views
+from ui import links  # hide= groups and links (ui/links.py)
+from ui import race_view, timelapse_view  # time-lapse and architecture race (issue #12)
+from ui import inside  # Look inside (issue #11)
 from ui.nav import lab_page
 
 lab = lab_page(
@@ -40,10 +43,10 @@ def style_label(style: str) -> str:
 def corpus_picker() -> md.MusicCorpus | None:
     """The corpus to learn from, or None when there is nothing usable yet (a message is shown)."""
     labels = {style_label(s): s for s in md.bundled_styles()}
-    source = st.radio("Music to learn from", [*labels, UPLOAD_LABEL], horizontal=True, key="music_source")
-    with st.expander("How music becomes values (codec settings)"):
+    source = links.group("upload").radio("Music to learn from", [*labels, UPLOAD_LABEL], horizontal=True, key="music_source")
+    with links.group("architecture").expander("How music becomes values (codec settings)"):
         explain.show("music_codec")
-        c1, c2 = st.columns(2)
+        c1, c2 = links.group("architecture").columns(2)
         max_chord = c1.slider(
             "Notes kept per chord (the highest)", 1, 4, 1, key="music_max_chord",
             help="1 keeps only the top note at each onset (a melody). More notes per chord means many more distinct values to learn.",
@@ -143,21 +146,22 @@ st.divider()
 left, right = st.columns([1, 2], gap="large")
 with left:
     st.subheader("Model")
-    kind = st.radio(
+    arch, train = links.group("architecture"), links.group("training")  # hide= (ui/links.py)
+    kind = arch.radio(
         "Model", [LSTM, COURSE], format_func=MODEL_LABELS.get, key="music_model",
         help="The course's jazz model reads one-hot values and shares one LSTM cell and one Dense layer across its Tx steps. Switching starts a new run.",
     )
     course = kind == COURSE
-    hidden = st.slider("LSTM hidden size", 4, 512, 64, key="music_hidden", help="n_a in the course. Changing it starts a new model.")
-    seq_len = st.slider("Snippet length (values)", 5, 100, 30, key="music_seq_len", help="Each training example is this many consecutive values (Tx in the course).")
-    batch = st.select_slider("Batch size (snippets per step)", [2, 4, 8, 16, 32, 64, 128], 32, key="music_batch")
+    hidden = arch.slider("LSTM hidden size", 4, 512, 64, key="music_hidden", help="n_a in the course. Changing it starts a new model.")
+    seq_len = train.slider("Snippet length (values)", 5, 100, 30, key="music_seq_len", help="Each training example is this many consecutive values (Tx in the course).")
+    batch = train.select_slider("Batch size (snippets per step)", [2, 4, 8, 16, 32, 64, 128], 32, key="music_batch")
     lr = 0.01
     if course:
         st.caption("Optimizer: the course's Adam (learning rate 0.01 with decay 0.01; see the course's model below).")
     else:
-        lr = st.select_slider("Learning rate (Adam)", [0.0003, 0.001, 0.003, 0.01, 0.03], 0.003, key="music_lr")
-    seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="music_seed", help="Seeds the weights and the snippet order. Changing it starts a new model.")
-    lab.max_steps = st.number_input("Stop after (steps)", 10, 100_000, 2000, step=100, key="music_max_steps", help="About a minute of training on the defaults.")
+        lr = train.select_slider("Learning rate (Adam)", [0.0003, 0.001, 0.003, 0.01, 0.03], 0.003, key="music_lr")
+    seed = arch.number_input("Seed", 0, 2**31 - 1, 0, key="music_seed", help="Seeds the weights and the snippet order. Changing it starts a new model.")
+    lab.max_steps = train.number_input("Stop after (steps)", 10, 100_000, 2000, step=100, key="music_max_steps", help="About a minute of training on the defaults.")
     config = make_config(kind, hidden=int(hidden), seq_len=int(seq_len), batch=int(batch), lr=float(lr), seed=int(seed))
     try:
         with st.spinner("Building the model (the first time loads TensorFlow)…"):
@@ -189,4 +193,12 @@ if course:
 
 st.divider()
 tempo, program = music_views.compose_area(lab, corpus)
+memorise_view.music(lab, "music")
 music_views.result_area(lab, tempo, program)
+inside.render(lab)  # Look inside: influence, how far back (ui/inside.py, issue #11)
+
+# ---------------------------------------------------------------------------------------------- time-lapse, race
+st.divider()
+timelapse_view.render(lab)
+race_view.render(lab)
+handin_view.render(lab, "music")  # the hand-in zip (ui/handin_view.py)
