@@ -208,6 +208,17 @@ def as_net(model: Any) -> Net:
     raise InfluenceError("This model has no recurrent layer this view can follow (SimpleRNN, LSTM or GRU).")
 
 
+def _mm(a: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """(B, i) @ (i, j) -> (B, j) by einsum, not BLAS: once TensorFlow has run in the process, OpenBLAS's threads fight
+    TF's thread pool and small products get ~10x slower on 2 cores (see core.numpy_cells._vm)."""
+    return np.einsum("bi,ij->bj", a, m)
+
+
+def _mmT(a: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """(B, j) @ (i, j).T -> (B, i), without copying the transpose."""
+    return np.einsum("bj,ij->bi", a, m)
+
+
 def _sig(x: np.ndarray) -> np.ndarray:
     return 0.5 * (np.tanh(0.5 * x) + 1.0)
 
@@ -219,17 +230,17 @@ def _forward(net: Net, X: np.ndarray) -> tuple[np.ndarray, list]:
     for W, U, b in net.layers:
         B, T, _ = inp.shape
         h = U.shape[0]
-        xw = inp @ W  # (B, T, g h): every step's input projection at once, without bias
+        xw = np.einsum("btd,dk->btk", inp, W)  # (B, T, g h): every step's input projection at once, without bias
         H = np.zeros((B, T, h), X.dtype)
         hp = np.zeros((B, h), X.dtype)
         cp = np.zeros((B, h), X.dtype)
         steps = []
         for t in range(T):
             if net.cell == "simplernn":
-                hn = np.tanh(xw[:, t] + hp @ U + b)  # (B, h)
+                hn = np.tanh(xw[:, t] + _mm(hp, U) + b)  # (B, h)
                 steps.append((hp, hn))
             elif net.cell == "lstm":
-                z = xw[:, t] + hp @ U + b  # (B, 4h): i, f, c, o
+                z = xw[:, t] + _mm(hp, U) + b  # (B, 4h): i, f, c, o
                 i, f, g, o = _sig(z[:, :h]), _sig(z[:, h : 2 * h]), np.tanh(z[:, 2 * h : 3 * h]), _sig(z[:, 3 * h :])
                 c = f * cp + i * g  # (B, h)
                 tc = np.tanh(c)
@@ -238,7 +249,7 @@ def _forward(net: Net, X: np.ndarray) -> tuple[np.ndarray, list]:
                 cp = c
             else:  # GRU, reset_after=True
                 xp = xw[:, t] + b[0]  # (B, 3h)
-                hpart = hp @ U + b[1]  # (B, 3h)
+                hpart = _mm(hp, U) + b[1]  # (B, 3h)
                 z = _sig(xp[:, :h] + hpart[:, :h])
                 r = _sig(xp[:, h : 2 * h] + hpart[:, h : 2 * h])
                 n = np.tanh(xp[:, 2 * h :] + r * hpart[:, 2 * h :])
@@ -270,14 +281,14 @@ def _backward(net: Net, caches: list, d_top: np.ndarray) -> np.ndarray:
                 _, hn = steps[t]
                 dz = dh * (1.0 - hn * hn)  # (B, h)
                 dxw[:, t] = dz
-                dh = dz @ U.T
+                dh = _mmT(dz, U)
             elif net.cell == "lstm":
                 _, cp, i, f, g, o, tc = steps[t]
                 dct = dc + dh * o * (1.0 - tc * tc)  # (B, h): all of d/dc⟨t⟩
                 dz = np.concatenate([dct * g * i * (1 - i), dct * cp * f * (1 - f), dct * i * (1 - g * g), dh * tc * o * (1 - o)], axis=1)
                 dxw[:, t] = dz  # (B, 4h)
                 dc = dct * f
-                dh = dz @ U.T
+                dh = _mmT(dz, U)
             else:
                 hp, z, r, n, hn_part = steps[t]
                 dn = dh * (1.0 - z) * (1.0 - n * n)  # (B, h): before tanh
@@ -285,15 +296,15 @@ def _backward(net: Net, caches: list, d_top: np.ndarray) -> np.ndarray:
                 drg = dn * hn_part * r * (1 - r)
                 dxw[:, t] = np.concatenate([dzg, drg, dn], axis=1)  # (B, 3h): d/d(x W)
                 dhpart = np.concatenate([dzg, drg, dn * r], axis=1)  # (B, 3h): d/d(h_prev U)
-                dh = dh * z + dhpart @ U.T
-        inj = dxw @ W.T  # (B, T, d_in): into the layer below (or the input vectors)
+                dh = dh * z + _mmT(dhpart, U)
+        inj = np.einsum("btk,dk->btd", dxw, W)  # (B, T, d_in): into the layer below (or the input vectors)
     return inj
 
 
 def _log_probs_last(net: Net, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
     """(log-probabilities after the last step (B, V), top outputs (B, T, h), caches)."""
     H, caches = _forward(net, X)
-    return _log_softmax(H[:, -1] @ net.dense_w + net.dense_b), H, caches
+    return _log_softmax(_mm(H[:, -1], net.dense_w) + net.dense_b), H, caches
 
 
 def last_step_gradients(net: Net, X: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -307,7 +318,7 @@ def last_step_gradients(net: Net, X: np.ndarray, targets: np.ndarray) -> tuple[n
     dlogits = -np.exp(logp)  # (B, V): onehot(target) - softmax
     dlogits[rows, targets] += 1.0
     d_top = np.zeros_like(H)
-    d_top[:, -1] = dlogits @ net.dense_w.T  # (B, h)
+    d_top[:, -1] = _mmT(dlogits, net.dense_w)  # (B, h)
     return _backward(net, caches, d_top), logp[rows, targets]
 
 
@@ -384,3 +395,130 @@ def distance_curve(model: Any, sequences: Sequence[np.ndarray], max_distance: in
     norms = np.linalg.norm(grads.astype(np.float64), axis=-1)  # (n, D): input i is at distance D - i
     mean = norms[:, ::-1].mean(axis=0)  # (D,): distance 1 first
     return DistanceCurve(np.arange(1, D + 1), mean, np.full(D, len(win)), len(win), time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------------------------------------- the labs' sequences
+MAX_CONTEXT = 500  # inputs read before a chosen position; a later position reads only the last MAX_CONTEXT, from a fresh state
+MAX_TYPED = 500  # characters of a typed text the Text lab analyses
+DINO_CURVE_NAMES = (20, 400)  # names a Dinosaur distance curve averages over (fewer for a large n_a)
+START = "⟨start⟩"  # the label of the zero input read first
+
+
+@dataclass(frozen=True)
+class Explained:
+    """A sequence a view explains: the prediction at position j (1 <= j < len) is of tokens[j] after tokens[:j]."""
+
+    tokens: tuple  # (n,) token ids; tokens[0] may be None (the zero vector)
+    labels: tuple[str, ...]  # (n,) what each token shows as
+    first: int  # the first position that can be chosen
+    step: int | None  # the model's step when the sequence was generated (None: not known, or typed)
+    what: str  # for the page: "the name “rex”"
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+def explain(model: Any, seq: Explained, j: int) -> tuple[Influence, int]:
+    """Influence on the prediction at position j -> (Influence over tokens[start:j], start). start > 0 when the
+    position is more than MAX_CONTEXT tokens in: then only the last MAX_CONTEXT tokens are fed, from a fresh state."""
+    if not seq.first <= int(j) < len(seq):
+        raise InfluenceError(f"Position {j} is out of range: pick one from {seq.first} to {len(seq) - 1}.")
+    start = max(0, int(j) - MAX_CONTEXT)
+    return influence(model, list(seq.tokens[start:j]), int(seq.tokens[j])), start
+
+
+def dino_names(lab) -> list[tuple[str, Explained]]:
+    """The Dinosaur lab's sampled names: (name, Explained) with the zero input first and the picks after it."""
+    from core.text_data import char_label
+
+    t = lab.trainer
+    out = []
+    for name, records in lab.sampled or []:
+        picks = [int(r.picked) for r in records]
+        if not picks:
+            continue
+        out.append((name or "(empty)", Explained((None, *picks), (START, *(char_label(t.ix_to_char[p]) for p in picks)), 1, None, f"the name “{name}”")))
+    return out
+
+
+def text_generated(lab) -> Explained | None:
+    """The Text lab's last generated text with the priming text (or the newline it starts after) in front."""
+    from core.text_data import char_label
+
+    g = lab.sampled
+    if g is None or not g.records:
+        return None
+    chars = lab.run.chars
+    stoi = {c: i for i, c in enumerate(chars)}
+    lead = [stoi[c] for c in g.prime] if g.prime else ([stoi["\n"]] if "\n" in stoi else [None])
+    picks = [int(r.picked) for r in g.records]
+    tokens = (*lead, *picks)
+    labels = tuple(START if t is None else char_label(chars[t]) for t in tokens)
+    return Explained(tokens, labels, 1, g.step, "the generated text")
+
+
+def text_typed(lab, text: str) -> tuple[Explained, str | None]:
+    """A text the student typed, read with the model's vocabulary -> (Explained, a note when it was cut).
+    InfluenceError for an empty text, one character, or characters the model has never seen."""
+    from core.text_data import char_label
+
+    if not text:
+        raise InfluenceError("Type or paste a text to analyse.")
+    chars = lab.run.chars
+    stoi = {c: i for i, c in enumerate(chars)}
+    unknown = sorted(set(text) - set(stoi))
+    if unknown:
+        raise InfluenceError("The text has characters the model has never seen: " + " ".join(f"`{char_label(c)}`" for c in unknown[:20]) + ". Remove them to analyse it.")
+    note = None
+    if len(text) > MAX_TYPED:
+        text, note = text[:MAX_TYPED], f"Only the first {MAX_TYPED} characters are analysed."
+    if len(text) < 2:
+        raise InfluenceError("Type at least two characters: the first one has nothing before it.")
+    tokens = tuple(stoi[c] for c in text)
+    return Explained(tokens, tuple(char_label(c) for c in text), 1, None, "your text"), note
+
+
+def music_composed(lab) -> Explained | None:
+    """The Music lab's last composition by the trained model: the silent start, the opening, the composed values."""
+    res = lab.result
+    if res is None or not res.trained:
+        return None
+    picks = [int(r.picked) for r in res.trained]
+    tokens = (None, *lab.prime_ids(res.prime), *picks)
+    labels = ("⟨silence⟩", *res.prime, *res.trained_values)
+    return Explained(tokens, labels, 1, res.step, "the composition")
+
+
+def measure_lab(lab, max_distance: int = MAX_DISTANCE) -> tuple[DistanceCurve, str]:
+    """The distance curve of a lab's current model on its held-out data -> (curve, what it was measured on)."""
+    from core.dino_lab import DinoLab
+
+    t = lab.trainer
+    if t is None:
+        raise InfluenceError("There is no model yet.")
+    if isinstance(lab, DinoLab):
+        n_a, n_x, _ = nr.sizes(t.parameters)
+        lo, hi = DINO_CURVE_NAMES
+        n = int(np.clip(CURVE_FLOPS / (2 * 12 * 12 * n_a * (n_a + n_x)), lo, hi))  # ~12 letters a name
+        idx = np.unique(np.linspace(0, len(t.names) - 1, min(n, len(t.names))).astype(np.int64))
+        examples = []
+        for i in idx:
+            X = [None] + [t.char_to_ix[ch] for ch in t.names[i]]
+            examples.append((X, X[1:] + [t.char_to_ix["\n"]]))
+        return dino_distance_curve(t.parameters, examples, max_distance), f"every letter of {len(examples)} names of the training list (this lab has no validation names)"
+    model = t.token_model()
+    from core.text_lab import TextLab
+
+    if isinstance(lab, TextLab):
+        corpus = lab.run.corpus if lab.run is not None else None
+        if corpus is None:
+            raise InfluenceError("This model's vocabulary doesn't cover the chosen text, so there is no validation text to measure on.")
+        curve = distance_curve(model, [corpus.val_ids], max_distance)
+        return curve, f"{curve.windows} windows of the validation text (the last 10%)"
+    corpus = lab.corpus  # the Music lab
+    idx, where = (corpus.val_idx, "validation pieces") if corpus.val_idx else (corpus.train_idx, "training pieces (the corpus has no validation pieces)")
+    seqs = [corpus.ids[i] for i in idx]
+    if lab.kind == "course" and lab.course_vocab is not None:
+        seqs = [lab.course_vocab.lookup[s] for s in seqs]
+    curve = distance_curve(model, seqs, max_distance)
+    return curve, f"{curve.windows} windows of the {where}"
