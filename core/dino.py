@@ -6,6 +6,18 @@ name, keep a smoothed loss (0.999 * loss + 0.001 * current) and print samples ev
 ``DinoTrainer.train_steps(n)`` runs n of those iterations and returns, so a page can redraw in between; it
 implements the shared trainer interface (core.trainer), where a step is one name.
 
+As in the course, the hidden state is carried from one name to the next: the last a<t> of a name is the a<0>
+of the next one (``a_prev``), so only the very first name starts from zeros. Sampling always starts from zeros.
+
+The guard (not in the course): a name whose loss is NaN or infinite, or more than ``EXPLODE_RATIO`` times
+what a uniform guess would lose on it, stops training with ``StopKind.DIVERGED`` and puts back the weights
+from the start of the chunk. The numpy RNN rarely reaches NaN: its softmax is shifted and its loss floored,
+so an exploding model shows up as an enormous loss first.
+
+For the page's look inside, the last name of every ``train_steps`` call, and the name at which training
+exploded, keep their backward pass (``last_trace``: numpy_rnn.BPTTTrace), computed with the weights that name
+was trained with.
+
 Simplified on purpose: names are lower-cased and stripped; any character that sorts before '\\n'
 (control characters) is dropped so that '\\n' keeps index 0 of ``chars = sorted(set(text))``.
 """
@@ -23,6 +35,7 @@ from core.trainer import History, Stop, StopKind, TrainReport
 
 MAX_HIDDEN = 512  # the page's hidden-size ceiling (one name per step stays fast below this)
 MAX_NAME_LENGTH = 60  # longer lines are cut when names are loaded
+EXPLODE_RATIO = 5.0  # a name's loss above this many times a uniform guess's loss counts as an explosion
 
 
 @dataclass(frozen=True)
@@ -33,7 +46,17 @@ class DinoConfig:
     seed: int = 0  # seeds the weights, the name order and the samples
     sample_every: int = 1000  # show a fresh batch of samples every this many names
     samples_per_batch: int = 7  # names in each fresh batch, as in the course
-    clip_value: float = 5.0  # element-wise gradient clip (the course's 5)
+    clip_value: float | None = 5.0  # element-wise gradient clip (the course's 5); None: no clipping
+
+    def problem(self) -> str | None:
+        """Why these settings can't train, in a student's words; None when they can."""
+        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
+            return f"The learning rate must be a positive number (got {self.learning_rate})."
+        if self.clip_value is not None and not (np.isfinite(self.clip_value) and self.clip_value > 0):
+            return f"The clip value must be a positive number (got {self.clip_value}); turn clipping off instead of clipping at 0."
+        if self.n_a < 1 or self.n_a > MAX_HIDDEN:
+            return f"The hidden size must be between 1 and {MAX_HIDDEN} (got {self.n_a})."
+        return None
 
 
 def clean_names(text: str) -> list[str]:
@@ -80,6 +103,10 @@ class DinoTrainer:
         self.history = History()
         self.sample_batches: list[tuple[int, list[str]]] = []  # (iteration, names) shown during training
         self._good = copy.deepcopy(self.parameters)
+        self.last_trace: nr.BPTTTrace | None = None  # the backward pass of the latest traced name (see the module doc)
+        self.last_trace_at = 0  # the iteration (1-based) that name was trained at
+        self.last_trace_exploded = False  # whether that name is the one the guard stopped at
+        self.explosions = 0  # how many times the guard stopped this run
 
     # --- data -----------------------------------------------------------------------------------
     def example(self, j: int) -> tuple[list, list]:
@@ -101,22 +128,34 @@ class DinoTrainer:
     def train_steps(self, n: int) -> TrainReport:
         """Train on up to n names (fewer if the iteration budget ends); never more."""
         report = TrainReport()
+        problem = self.config.problem()
+        if problem:
+            report.stop = Stop(StopKind.FAILED, problem)
+            return report
         n = max(0, min(int(n), self.config.iterations - self.step))
         if self._finite():
-            self._good = copy.deepcopy(self.parameters)  # the weights to fall back to if this slice diverges
-        for _ in range(n):
+            self._good = copy.deepcopy(self.parameters)  # the weights to fall back to if this chunk diverges
+        P, clip_value, lr = self.parameters, self.config.clip_value, self.learning_rate
+        for i in range(n):
             X, Y = self.example(self.step)
-            loss, _, a_last = nr.optimize(X, Y, self.a_prev, self.parameters, self.learning_rate, self.config.clip_value)
-            if not np.isfinite(loss) or not self._finite():
-                self.parameters = copy.deepcopy(self._good)
-                self.a_prev = np.zeros_like(self.a_prev)
-                report.stop = Stop(
-                    StopKind.DIVERGED,
-                    f"The loss became {loss} at name {self.step + 1:,}: training stopped and the weights from before "
-                    "this slice were kept. Try a smaller learning rate.",
-                )
-                return report
-            self.a_prev = a_last
+            if i < n - 1:  # the course's optimize(), unchanged
+                loss, cache = nr.rnn_forward(X, Y, self.a_prev, P)
+                if self._exploded(loss, len(Y)):  # keep this name's backward pass on the weights that exploded
+                    return self._diverged(report, X, Y, loss, nr.bptt_trace(X, Y, self.a_prev, P, clip_value)[0])
+                gradients, a = nr.rnn_backward(X, Y, P, cache)
+                nr.clip(gradients, clip_value)
+                a_last = a[len(X) - 1]
+            else:  # the last name of the call: the same numbers, with every step of the backward pass kept
+                trace, gradients, a_last = nr.bptt_trace(X, Y, self.a_prev, P, clip_value)
+                loss = trace.loss
+                if self._exploded(loss, len(Y)):
+                    return self._diverged(report, X, Y, loss, trace)
+                self._keep_trace(trace, self.step + 1)
+            with np.errstate(all="ignore"):
+                nr.update_parameters(P, gradients, lr)
+            if not self._finite():
+                return self._diverged(report, X, Y, loss)
+            self.a_prev = a_last  # carried to the next name, as in the course
             self.step += 1
             self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
             self.history.record(self.step, loss, self.smooth_loss)
@@ -128,6 +167,56 @@ class DinoTrainer:
         if self.done:
             report.stop = Stop(StopKind.FINISHED, f"Finished: {self.step:,} names trained.")
         return report
+
+    def uniform_loss(self, n_steps: int) -> float:
+        """The loss of a uniform guess over the vocabulary on a name of ``n_steps`` characters (with its newline)."""
+        return n_steps * float(np.log(self.vocab_size))
+
+    def _exploded(self, loss: float, n_steps: int) -> bool:
+        return not np.isfinite(loss) or loss > EXPLODE_RATIO * max(self.uniform_loss(n_steps), 1e-9)
+
+    def _keep_trace(self, trace: nr.BPTTTrace, iteration: int, exploded: bool = False) -> None:
+        self.last_trace = trace
+        self.last_trace_at = iteration
+        self.last_trace_exploded = exploded
+
+    def _diverged(self, report: TrainReport, X: list, Y: list, loss: float, trace: nr.BPTTTrace | None = None) -> TrainReport:
+        """Put the last good weights back, keep the exploding name's backward pass, and say what happened."""
+        name = self.decode(i for i in X[1:])
+        self.parameters = copy.deepcopy(self._good)
+        self.a_prev = np.zeros_like(self.a_prev)
+        if trace is not None:
+            self._keep_trace(trace, self.step + 1, exploded=True)
+        self.explosions += 1
+        where = f"name {self.step + 1:,} (“{name}”)"
+        if np.isfinite(loss):
+            what = (
+                f"The loss exploded at {where}: {loss:,.0f} nats, {loss / self.uniform_loss(len(Y)):,.0f} times what a blind "
+                "uniform guess would lose on it."
+            )
+        else:
+            what = f"The numbers overflowed at {where}: the loss became {loss}."
+        fix = "Turn gradient clipping on or pick a smaller learning rate." if self.config.clip_value is None else "Pick a smaller learning rate."
+        kept = self.step - len(report.losses)
+        back = "the weights it had after name {:,}".format(kept) if kept else "the starting weights"
+        report.stop = Stop(StopKind.DIVERGED, f"{what} The guard stopped training and put back {back}. {fix}")
+        return report
+
+    def name_example(self, name: str) -> tuple[list, list]:
+        """X, Y for a name the student typed (cleaned like the list); ValueError with the reason when it can't be used."""
+        cleaned = clean_names(name)
+        if not cleaned:
+            raise ValueError("Type a name to follow through the backward pass.")
+        unknown = sorted(set(cleaned[0]) - set(self.chars))
+        if unknown:
+            raise ValueError("The model has never seen " + ", ".join(f"“{c}”" for c in unknown) + ": use only characters from the name list.")
+        X = [None] + [self.char_to_ix[ch] for ch in cleaned[0]]
+        return X, X[1:] + [self.char_to_ix["\n"]]
+
+    def trace_name(self, name: str) -> nr.BPTTTrace:
+        """The backward pass of ``name`` on the current weights, from a<0> = 0, with the current clip (nothing is updated)."""
+        X, Y = self.name_example(name)
+        return nr.bptt_trace(X, Y, np.zeros_like(self.a_prev), self.parameters, self.config.clip_value)[0]
 
     def evaluate(self) -> None:
         """No validation split in this lab (as in the course): every name is trained on."""

@@ -1,22 +1,31 @@
 """The Dinosaur lab's session object (see core.lab): name lists, the course's trainer, samples.
 
-A new run starts when the hidden size, the seed or the name list changes; the learning rate, the clip value,
-the iteration budget and the sampling interval apply to the running model.
+A new run starts when the hidden size, the seed or the name list changes; the learning rate, clipping (on/off
+and its value), the iteration budget and the sampling interval apply to the running model (a retune).
+
+"Show an explosion" switches clipping off and the learning rate up (``EXPLOSION``) and trains until the
+trainer's guard stops it (a few names); "the course's settings" (``COURSE``) puts clip 5 and rate 0.01 back.
 """
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from core.dino import DinoConfig, DinoTrainer, clean_names, load_names
 from core.lab import Lab, Schedule, UploadCache
+from core.trainer import Stop, StopKind
 from core.textio import MB, UploadError, decode_text
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "dinos.txt"
 MAX_UPLOAD = 5 * MB  # name lists are small; this keeps one name per step fast
 MIN_NAMES = 10  # shorter lists are refused
+EXPLOSION = dict(learning_rate=1.0, clip_value=None)  # "Show an explosion": no clipping, a high learning rate
+COURSE = dict(learning_rate=0.01, clip_value=5.0)  # the course's settings
+EXPLOSION_MAX_SLICES = 10  # "Show an explosion" trains at most this many slices waiting for the guard
 
 
 def bundled_names() -> list[str]:
@@ -45,6 +54,8 @@ class DinoLab(Lab):
         super().__init__()
         self.upload: UploadCache[list[str]] = UploadCache()  # the student's name list
         self.sampled: list | None = None  # [(name, records)] from the last "Sample names"
+        self.sampled_parameters: dict | None = None  # a copy of the weights the samples were drawn with (formula view)
+        self.sampled_step = 0  # the iteration the samples were drawn at
 
     def read_upload(self, file_id: str, name: str, data: bytes, latin1: bool) -> UploadCache[list[str]]:
         return self.upload.get((file_id, latin1), name, lambda: read_name_list(data, latin1), (UploadError,))
@@ -69,10 +80,33 @@ class DinoLab(Lab):
 
     def on_new_run(self) -> None:
         self.sampled = None
+        self.sampled_parameters = None
 
     def finished_stop(self):
         return self.trainer.train_steps(0).stop  # the trainer words its own budget
 
     def sample(self, how_many: int, temperature: float, seed: int) -> list:
         self.sampled = self.trainer.sample_names(int(how_many), float(temperature), np.random.default_rng(int(seed)))
+        self.sampled_parameters = copy.deepcopy(self.trainer.parameters)  # training goes on; the formula view needs these
+        self.sampled_step = self.trainer.step
         return self.sampled
+
+    def sampled_inputs(self, choice: int) -> list:
+        """X of sampled name ``choice`` as the sampler fed it: the zero vector, then each picked character."""
+        _, records = self.sampled[choice]
+        return [None] + [r.picked for r in records[:-1]]
+
+    def show_explosion(self) -> Stop | None:
+        """Clipping off and a high learning rate (``EXPLOSION``) on the running model, then train until the guard
+        stops it (at most ``EXPLOSION_MAX_SLICES`` slices). Returns the stop (DIVERGED when the guard caught it)."""
+        t = self.trainer
+        self.retune(t, replace(t.config, **EXPLOSION))
+        stop = None
+        for _ in range(EXPLOSION_MAX_SLICES):
+            stop = self.run_slice()
+            if stop is not None:
+                break
+        self.running = False
+        if stop is None:
+            stop = Stop(StopKind.PAUSED, "No explosion this time: the model kept its loss in check for several seconds.")
+        return stop

@@ -13,6 +13,9 @@ these records, so what a student sees is what the sampler used.
 
 Simplifications on purpose: temperature is applied to log-probabilities (equivalent to dividing the
 logits), temperature 0 means argmax, and ties in top-k are broken by index order.
+
+``first_step_probs`` and ``reweight`` serve the temperature view shown beside every temperature slider: the
+distribution of the next token a fresh sample would start with, before and after p^(1/T) renormalised.
 """
 
 from __future__ import annotations
@@ -149,3 +152,49 @@ def top_candidates(p: np.ndarray, labels: Sequence[str], k: int = 5) -> list[tup
     """The k most likely tokens as (label, probability), most likely first."""
     order = np.argsort(-np.asarray(p), kind="stable")[:k]
     return [(labels[i], float(p[i])) for i in order]
+
+
+# --- the temperature view (every lab) -------------------------------------------------------------------------
+def first_step_probs(model: TokenModel, prime: Sequence[int] = (), first_input: int | None = None) -> np.ndarray:
+    """(vocab,) the model's distribution (T = 1) for the first token ``generate`` would pick with these arguments."""
+    state = model.initial_state()
+    token: int | None = first_input
+    for t in prime:
+        _, state = model.next_token_probs(state, token)
+        token = int(t)
+    probs, _ = model.next_token_probs(state, token)
+    return np.asarray(probs, dtype=np.float64).ravel()
+
+
+@dataclass(frozen=True)
+class Reweighted:
+    """One distribution before and after temperature: after = p^(1/T) / sum(p^(1/T)) (T = 0: all on the argmax)."""
+
+    before: np.ndarray  # (vocab,) the model's distribution at T = 1
+    after: np.ndarray  # (vocab,) what a sample at this temperature draws from
+    temperature: float  # T
+    top_k: int | None = None  # top-k applied after temperature (None: off)
+
+    @property
+    def entropy_before(self) -> float:
+        return entropy(self.before)
+
+    @property
+    def entropy_after(self) -> float:
+        return entropy(self.after)
+
+    def top(self, k: int) -> list[int]:
+        """The k most likely indices under ``before`` (for T > 0 the same order as ``after``: p^(1/T) keeps the order)."""
+        return [int(i) for i in np.argsort(-self.before, kind="stable")[: max(1, int(k))]]
+
+    def rest(self, k: int) -> tuple[float, float]:
+        """(before, after) probability of everything outside ``top(k)``."""
+        keep = self.top(k)
+        return float(1.0 - self.before[keep].sum()), float(1.0 - self.after[keep].sum())
+
+
+def reweight(probs: np.ndarray, temperature: float, top_k: int | None = None) -> Reweighted:
+    """``probs`` (renormalised) before and after temperature ``temperature`` (and top-k, when given, as the sampler does)."""
+    before = adjust_distribution(probs, 1.0)
+    top_k = int(top_k) if top_k else None
+    return Reweighted(before, adjust_distribution(before, float(temperature), top_k), float(temperature), top_k)

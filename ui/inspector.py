@@ -3,6 +3,12 @@
 Input is the list of ``core.sampling.StepRecord`` that the sampler produced, plus a label per vocabulary
 index. It shows a heatmap over the whole span, and for one chosen step the bar chart (model at T=1 vs the
 distribution actually sampled from), the picked token, its probability, the entropy and the top candidates.
+Every number says which of the two distributions it comes from: the model's own (T = 1) or the one sampled
+from (after temperature and top-k); at T = 0 the second puts everything on one token while the first still
+shows the model's spread.
+
+``step_key(key)`` is the session key of the chosen step, for views that follow the inspector (the Dinosaur
+lab's formula view).
 """
 
 from __future__ import annotations
@@ -13,6 +19,11 @@ import streamlit as st
 
 from core import charts
 from core.sampling import StepRecord, top_candidates
+
+
+def step_key(key: str) -> str:
+    """The session-state key of the step slider of the inspector drawn with ``key``."""
+    return f"{key}__step"
 
 
 def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, key: str, context: str = "") -> None:
@@ -27,20 +38,28 @@ def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, ke
     with tab_step:
         step = 0
         if n > 1:
-            step = st.slider("Step", 0, n - 1, 0, key=f"{key}__step", help="Which generated token to inspect")
+            step = st.slider("Step", 0, n - 1, 0, key=step_key(key), help="Which generated token to inspect")
         r = records[step]
-        c1, c2, c3, c4 = st.columns(4)
+        p_model = float(r.probs[r.picked])
+        c1, c2, c3, c4, c5 = st.columns(5)
         c1.metric("Picked", labels[r.picked])
-        c2.metric("Its probability", f"{r.p_picked:.3f}")
-        c3.metric("Entropy (sampled from)", f"{r.entropy:.2f} nats")
-        c4.metric("Entropy (model, T=1)", f"{r.entropy_model:.2f} nats")
+        c2.metric("Its probability, sampled from", f"{r.p_picked:.3f}", help="After temperature and top-k: the draw used this")
+        c3.metric("Its probability, model (T=1)", f"{p_model:.3f}", help="What the model itself gave it, before temperature")
+        c4.metric("Entropy, sampled from", f"{r.entropy:.2f} nats")
+        c5.metric("Entropy, model (T=1)", f"{r.entropy_model:.2f} nats")
         st.plotly_chart(
             charts.step_distribution_figure(r.probs, r.adjusted, labels, r.picked),
             key=f"{key}__bars",
             config={"displayModeBar": False},
         )
-        top = top_candidates(r.probs, labels, k=min(5, len(labels)))
-        st.caption("Top candidates (model, T=1): " + ", ".join(f"`{t}` {p:.3f}" for t, p in top))
+        k = min(5, len(labels))
+        model_top = top_candidates(r.probs, labels, k=k)
+        sampled_top = [(t, p) for t, p in top_candidates(r.adjusted, labels, k=k) if p > 0]
+        st.caption("Top candidates, model (T=1): " + ", ".join(f"`{t}` {p:.3f}" for t, p in model_top))
+        st.caption(
+            "Top candidates, sampled from (after temperature and top-k): " + ", ".join(f"`{t}` {p:.3f}" for t, p in sampled_top)
+            + (" — one candidate only (temperature 0 or top-k 1): it is always picked." if len(sampled_top) == 1 else "")
+        )
     with tab_span:
         st.plotly_chart(charts.distribution_heatmap(records, labels), key=f"{key}__heat", config={"displayModeBar": False})
         st.caption("Columns are the generated steps (step:picked); red squares mark what was picked.")
