@@ -521,3 +521,40 @@ def distance_figure(curves: Sequence[tuple[str, Sequence[int], Sequence[float]]]
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
     )
     return fig
+
+
+# --- Dinosaur lab: backpropagation through time and clipping; the temperature view (H3, issue #11 items 5 and 7) ---
+def bptt_figure(da_norm: Sequence[float], da_future: Sequence[float], step_norms: dict, step_labels: Sequence[str], *, height: int = 340) -> go.Figure:
+    """One name's backward pass: ||dL/da<t>|| per step (bars) with the part that came back from step t+1, and what each
+    step added to each gradient (lines). Log y axis; non-finite or zero values are left out (a log axis can't show them)."""
+    def show(v):
+        v = np.asarray(v, dtype=float)
+        return np.where(np.isfinite(v) & (v > 0), v, np.nan)
+
+    x = list(step_labels)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=x, y=show(da_norm), name="‖da⟨t⟩‖ (all of it)", marker_color="#08519c", opacity=0.8))
+    fig.add_trace(go.Bar(x=x, y=show(da_future), name="‖da_next‖ (from step t+1)", marker_color="#9ecae1", opacity=0.9))
+    for i, (name, v) in enumerate(step_norms.items()):
+        fig.add_trace(go.Scatter(x=x, y=show(v), mode="lines+markers", name=f"step's part of {name}", marker=dict(size=5),
+                                 line=dict(width=1.5, color=PALETTE[(i + 1) % len(PALETTE)], dash="dot")))
+    fig.update_layout(
+        barmode="overlay", height=height, margin=dict(l=10, r=10, t=30, b=10),
+        xaxis=dict(type="category", title="step t (the input x⟨t⟩ → the letter it should predict)"),
+        yaxis=dict(type="log", title="gradient norm", exponentformat="power"),
+        legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0),
+    )
+    return fig
+
+
+def temperature_figure(before: np.ndarray, after: np.ndarray, labels: Sequence[str], top: Sequence[int], temperature: float, *, height: int = 240) -> go.Figure:
+    """The same step's distribution at T = 1 and after temperature T (p^(1/T) renormalised), for the ``top`` tokens."""
+    names = [labels[i] for i in top]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=names, y=np.asarray(before, float)[list(top)], name="model, T = 1", marker_color="#9ecae1"))
+    fig.add_trace(go.Bar(x=names, y=np.asarray(after, float)[list(top)], name=f"after T = {temperature:g}", marker_color="#08519c"))
+    fig.update_layout(
+        barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10), yaxis=dict(title="probability", range=[0, 1]),
+        xaxis=dict(type="category"), legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+    )
+    return fig

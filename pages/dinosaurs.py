@@ -11,6 +11,7 @@ from ui import explain, handin_view, live, loss_chart, memorise_view
 from ui import links  # hide= groups and links (ui/links.py)
 from ui import race_view, timelapse_view  # time-lapse and architecture race (issue #12)
 from ui import inside  # Look inside (issue #11)
+from ui import dino_views, temperature_view  # BPTT, clipping, formulas, temperature (issue #11)
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -20,7 +21,7 @@ lab = lab_page(
     "A character-level RNN from scratch in numpy, trained one name at a time with clipped SGD.",
     keep=(
         "dino_source", "dino_latin1", "dino_n_a", "dino_lr", "dino_iters", "dino_seed", "dino_sample_every",
-        "dino_temp", "dino_how_many", "dino_sample_seed",
+        "dino_temp", "dino_how_many", "dino_sample_seed", *dino_views.CLIP_KEYS,
     ),
 )
 ss = st.session_state
@@ -96,12 +97,14 @@ with left:
     iterations = links.group("training").number_input("Iterations (names to train on)", 100, 500_000, 30_000, step=1000, key="dino_iters")
     seed = links.group("architecture").number_input("Seed", 0, 2**31 - 1, 0, key="dino_seed", help="Changing it starts a new model.")
     sample_every = links.group("training").select_slider("Show samples every", [100, 250, 500, 1000, 2000, 5000], 1000, key="dino_sample_every")
-    config = DinoConfig(n_a=int(n_a), learning_rate=float(lr), iterations=int(iterations), seed=int(seed), sample_every=int(sample_every))
+    clip = dino_views.clip_controls(float(lr))  # None: clipping off
+    config = DinoConfig(n_a=int(n_a), learning_rate=float(lr), iterations=int(iterations), seed=int(seed), sample_every=int(sample_every), clip_value=clip)
     trainer = lab.configure(corpus_id, names, config)
     note = lab.take_restart_note()
     if note:
         st.info(note)
     live.controls(lab, disabled=trainer.done)
+    dino_views.explosion_buttons(lab)
     if trainer.done:
         st.caption("The iteration budget is used up: raise it to keep training, or change the seed to start over.")
     st.caption(
@@ -109,18 +112,21 @@ with left:
         f"{trainer.param_count():,} parameters"
     )
     with st.expander("What is happening", expanded=True):
-        explain.show("dino_training", clip=trainer.config.clip_value)
+        dino_views.explanations(lab, names)
 
 with right:
     st.subheader("Training")
     live.live_area(lab, render_training)
 
+if links.shown("inside"):
+    dino_views.backprop(lab)  # backpropagation through time and clipping (issue #11)
 st.divider()
 st.subheader("Sample new names")
 s1, s2, s3 = links.group("sampling").columns([2, 1, 1])
 temperature = s1.slider("Temperature (0 = always the most likely letter)", 0.0, 3.0, 1.0, 0.05, key="dino_temp")
 how_many = s2.number_input("How many names", 1, 100, 10, key="dino_how_many")
 sample_seed = s3.number_input("Sampling seed", 0, 2**31 - 1, 0, key="dino_sample_seed")
+temperature_view.for_dino(lab, float(temperature))
 if st.button("Sample names", key="dino_sample_btn"):
     lab.sample(int(how_many), float(temperature), int(sample_seed))
 
@@ -141,6 +147,7 @@ if sampled:
         )
         name, records = sampled[choice]
         render_inspector(records, trainer.labels, key="dino_inspector", context=f"Generating “{name}” one character at a time, starting from the zero vector.")
+        dino_views.formula(lab, choice)
 else:
     st.caption("Press **Sample names** to draw names from the current model (untrained models babble).")
 inside.render(lab)  # Look inside: influence, how far back (ui/inside.py, issue #11)
