@@ -54,7 +54,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from core.keras_model import restore, snapshot
-from core.trainer import History, Stop, StopKind, TrainReport, mean_token_loss
+from core.trainer import BestKeeper, History, Stop, StopKind, TrainReport, stop_at_best_stop, token_stats
 
 N_VALUES = 90  # the course's vocabulary size
 N_A = 64  # the course's LSTM units
@@ -313,6 +313,11 @@ class CourseTrainer:
         self._ema: float | None = None
         self._good = self._snapshot()  # weights + optimizer state at the end of the last good call
         self._good_step = 0
+        # issue #14: the best validation weights, stop-at-best, events for the loss chart (the course's rate decays smoothly: no marks)
+        self.events: list[tuple[int, str]] = []  # (step, short label): roll-backs and restores
+        self.keeper = BestKeeper()  # the weights of the best validation loss
+        self.stop_at_best = False  # stop (at the best weights) once validation has risen clearly above its best
+        self._pending: Stop | None = None  # a stop decided by evaluate(), reported by the next train_steps()
 
     # -- the Keras objects, and hibernation
     def _build(self) -> None:
@@ -415,15 +420,27 @@ class CourseTrainer:
             opt.apply_gradients(zip(grads, model.trainable_variables))
             return loss
 
+        def probs(x):
+            m = tf.shape(x)[0]
+            zeros = tf.zeros((m, n_a))
+            return tf.stack(model([tf.one_hot(x, nv), zeros, zeros], training=False), axis=1)  # (m, Tx, n_values)
+
         @tf.function(input_signature=[spec, spec], reduce_retracing=True)
-        def eval_fn(x, y):
-            return tf.reduce_sum(nats(x, y, False))
+        def eval_fn(x, y):  # [summed nats, correct next-value guesses]
+            outs = probs(x)
+            p = tf.gather(outs, y, batch_dims=2)  # (m, Tx)
+            loss = tf.reduce_sum(-tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)))
+            correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(outs, axis=-1, output_type=tf.int32), y), tf.float32))
+            return tf.stack([loss, correct])
 
         self._train_fn, self._eval_fn = train_fn, eval_fn
 
     def train_steps(self, n: int) -> TrainReport:
         """Exactly n optimizer steps (fewer only if the loss turns NaN/inf, which restores the last good weights)."""
         report = TrainReport()
+        if self._pending is not None:  # evaluate() decided to stop (stop at the best validation)
+            report.stop, self._pending = self._pending, None
+            return report
         if n <= 0:
             return report
         with self._lock:
@@ -436,6 +453,7 @@ class CourseTrainer:
                 x, y = self.sample_batch(self.rng, cfg.batch_size, cfg.Tx)
                 loss = float(self._train_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
                 if not np.isfinite(loss):
+                    self.events.append((self.step + 1, f"rolled back to step {self._good_step:,}"))
                     self._restore(self._good)
                     report.stop = Stop(
                         StopKind.DIVERGED,
@@ -465,14 +483,46 @@ class CourseTrainer:
             self._awake()
             if self._eval_fn is None:
                 self._build_fns()
-            val = mean_token_loss(self._eval_fn, batches)
-        if np.isfinite(val):
-            self.history.record_val(self.step, val)
+            val, acc = token_stats(self._eval_fn, batches)
+            if np.isfinite(val):
+                self.history.record_val(self.step, val, acc)
+                self.keeper.observe(self.step, val, acc, lambda: [v.numpy().copy() for v in self._model.variables])
+                if self.stop_at_best and self.keeper.memorising and self._pending is None:
+                    self._pending = stop_at_best_stop(self.keeper, "value")
+                    self.restore_best()
         return val
+
+    def restore_best(self):
+        """Put the weights of the best validation loss back (Adam's state stays); returns the core.trainer.BestWeights."""
+        b = self.keeper.best
+        if b is None:
+            raise ValueError("no validation loss has been measured yet")
+        with self._lock:
+            self._awake()
+            for v, a in zip(self._model.variables, b.weights):
+                v.assign(a)
+            self._good, self._good_step = self._snapshot(), self.step
+            self.events.append((self.step, f"best weights (step {b.step:,})"))
+            self.keeper.restored(self.step)
+            self.history.record_val(self.step, b.val, b.acc)
+        return b
+
+    def weights_note(self) -> str:
+        """Which weights the model holds now (see core.keras_trainer.SequenceTrainer.weights_note)."""
+        b = self.keeper.best
+        if b is not None and self.keeper.restored_at == self.step:
+            return f"the best weights (from step {b.step:,}, validation {b.val:.3f})"
+        note = f"the latest weights (step {self.step:,})"
+        if b is not None and b.step != self.step:
+            note += f"; the best validation so far was {b.val:.3f} at step {b.step:,}"
+        return note
 
     def learning_rate(self) -> float:
         """Adam's learning rate for the next step (the decayed schedule)."""
         return self.config.learning_rate_at(self.step)
+
+    lr_now = learning_rate  # the name the Keras labs' pages read (core.keras_trainer.SequenceTrainer.lr_now)
+    unit = "value"  # what one token is, in messages
 
     def param_count(self) -> int:
         """Trainable parameters of the live Keras model (counted when it was built; a hibernated trainer isn't woken)."""

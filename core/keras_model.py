@@ -48,6 +48,7 @@ class RNNConfig:
     learning_rate: float = 1e-2  # Adam; tuned on 2 CPU cores for the lowest validation loss after 2-5 minutes (bench/tune.py)
     dropout: float = 0.0  # between layers / before the output
     seed: int = 0  # weights and batch order
+    lr_schedule: str = "decay"  # core.lr_schedule: "decay" (warm-up, then halving) | "plateau" | "constant"; may change mid-run
 
     def validate(self) -> None:
         if self.cell not in CELLS:
@@ -62,6 +63,10 @@ class RNNConfig:
             raise ValueError("dropout must be in [0, 1)")
         if not self.learning_rate > 0:
             raise ValueError("learning rate must be > 0")
+        from core.lr_schedule import SCHEDULES
+
+        if self.lr_schedule not in SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {SCHEDULES}, not {self.lr_schedule!r}")
 
     def same_architecture(self, other: "RNNConfig") -> bool:
         """Same weights shapes and seed (learning rate, batch and window length can change mid-run)."""
@@ -73,6 +78,8 @@ class RNNConfig:
         s += f" · emb {self.embed_dim} · lr {self.learning_rate:g} · seq {self.seq_len} · batch {self.batch_size}"
         if self.dropout:
             s += f" · drop {self.dropout:g}"
+        if self.lr_schedule != "decay":
+            s += f" · {self.lr_schedule} rate"
         return s + f" · seed {self.seed}"
 
 

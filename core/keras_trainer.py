@@ -7,6 +7,18 @@ categorical cross-entropy from logits, in nats), with Adam and per-tensor gradie
 state) of the end of the last good call; a loss that explodes (its running average rises EXPLODE_NATS
 above its best) stops training and restores the weights of the call where the running average was lowest.
 Sampling and inspection use ``token_model()``: a numpy copy of the weights (core.numpy_cells).
+
+Training gets better, never worse (issue #14):
+
+- the learning rate follows a schedule (core.lr_schedule; the config's rate is the peak), set before every step;
+  ``lr_now()`` is the rate of the next step;
+- every validation pass reports the loss and next-token accuracy; ``keeper`` (core.trainer.BestKeeper) keeps the
+  weights of the best validation loss, ``restore_best()`` puts them back, and with ``stop_at_best`` training stops
+  there by itself once validation has risen clearly above its best;
+- ``eval_parts`` spreads a large validation set over calls: each ``evaluate()`` measures that many batches (in
+  turn) and reports the mean over the latest result of every batch, so a validation point costs a fraction of
+  the whole set (simplified on purpose: the batches' results come from weights a few seconds apart);
+- ``events`` lists (step, short label) of rate changes, roll-backs and restores, for marks on the loss chart.
 """
 
 from __future__ import annotations
@@ -24,7 +36,8 @@ from core.keras_model import (
 )
 from core.numpy_cells import NumpyRNN
 from core.numpy_rnn import softmax
-from core.trainer import History, Stop, StopKind, TrainReport, mean_token_loss
+from core.lr_schedule import CONSTANT, PLATEAU, schedule_for
+from core.trainer import BestKeeper, History, Stop, StopKind, TrainReport, batch_stats, stop_at_best_stop
 
 EXPLODE_NATS = 0.75  # the running training loss rising this far above its best (nats/token) counts as exploding
 EXPLODE_WARMUP = 50  # steps of a trainer before the explosion check starts
@@ -65,6 +78,22 @@ class SequenceTrainer:
         self._best = None  # (snapshot, step, tokens_seen, ema) where the running loss was lowest, at the end of a call
         self._good_step = 0  # step count of the last good snapshot
         self._good_tokens = 0  # tokens_seen of the last good snapshot
+        # -- issue #14: schedule, best weights, spread validation, events
+        self.schedule_shape = None  # a core.lr_schedule.LRSchedule instead of the cell's default shape (bench/tune.py)
+        self.events: list[tuple[int, str]] = []  # (step, short label): rate changes, roll-backs, restores (chart marks)
+        self.keeper = BestKeeper()  # the weights of the best validation loss
+        self.stop_at_best = False  # stop (at the best weights) once validation has risen clearly above its best
+        self.eval_parts: int | None = None  # validation batches per evaluate() (None: all of them every time)
+        self._val_cache: dict[int, tuple[float, float, int]] = {}  # batch index -> (summed loss, correct, tokens)
+        self._val_key: Any = None  # which list of batches the cache belongs to
+        self._val_next = 0  # the next batch a spread evaluation measures
+        self._halvings = 0  # PLATEAU: halvings so far
+        self._plateau_best = float("inf")  # PLATEAU: the best validation loss since the last halving
+        self._plateau_wait = 0  # PLATEAU: evaluations without an improvement of min_gain
+        self._milestone = self.schedule.milestone(0)  # the schedule's last marked change
+        self._lr_set: float | None = None  # the rate last given to Adam
+        self._pending: Stop | None = None  # a stop decided by evaluate(), reported by the next train_steps()
+        self._set_rate()
 
     # -- the Keras objects, and hibernation
     def _attach(self, model) -> None:
@@ -106,6 +135,8 @@ class SequenceTrainer:
         for v, a in zip(self._model.variables, weights):
             v.assign(a)
         self._good = self._snapshot()
+        self._lr_set = None
+        self._set_rate()
 
     @property
     def asleep(self) -> bool:
@@ -123,12 +154,49 @@ class SequenceTrainer:
         self.elapsed_s = float(elapsed_s)
 
     # -- settings that may change mid-run
-    def set_training_params(self, *, learning_rate: float | None = None, batch_size: int | None = None, seq_len: int | None = None) -> None:
-        changes = {k: v for k, v in dict(learning_rate=learning_rate, batch_size=batch_size, seq_len=seq_len).items() if v is not None}
+    def set_training_params(
+        self, *, learning_rate: float | None = None, batch_size: int | None = None, seq_len: int | None = None, lr_schedule: str | None = None,
+    ) -> None:
+        changes = {
+            k: v for k, v in dict(learning_rate=learning_rate, batch_size=batch_size, seq_len=seq_len, lr_schedule=lr_schedule).items()
+            if v is not None and v != getattr(self.config, k)
+        }
         if changes:
+            old = self.config
             self.config = replace(self.config, **changes)
             self.config.validate()
-            self.optimizer.learning_rate.assign(self.config.learning_rate)
+            if "lr_schedule" in changes:
+                self._halvings, self._plateau_best, self._plateau_wait = 0, float("inf"), 0
+                self._milestone = self.schedule.milestone(self.step)
+                if self.step > 0:
+                    self.events.append((self.step, f"schedule: {self.config.lr_schedule}"))
+            if "learning_rate" in changes and self.step > 0:
+                self.events.append((self.step, f"lr {old.learning_rate:g} → {self.config.learning_rate:g}"))
+            self._set_rate()
+
+    # -- the learning-rate schedule
+    @property
+    def schedule(self):
+        """The run's core.lr_schedule.LRSchedule (its kind comes from the config, its shape from the cell)."""
+        if self.schedule_shape is not None and self.schedule_shape.kind == self.config.lr_schedule:
+            return self.schedule_shape
+        return schedule_for(self.config.lr_schedule, self.config.cell)
+
+    def lr_now(self) -> float:
+        """The learning rate of the next optimizer step."""
+        return float(self.config.learning_rate * self.schedule.factor(self.step, self._halvings))
+
+    def _set_rate(self) -> None:
+        lr = self.lr_now()
+        if lr != self._lr_set and self._asleep is None:
+            self._model.optimizer.learning_rate.assign(lr)
+            self._lr_set = lr
+
+    def _mark_rate(self) -> None:
+        m = self.schedule.milestone(self.step, self._halvings)
+        if m != self._milestone:
+            self._milestone = m
+            self.events.append((self.step, f"lr {self.lr_now():.2g}"))
 
     # -- training
     def _snapshot(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -155,9 +223,11 @@ class SequenceTrainer:
             return loss
 
         @tf.function(input_signature=[spec, spec], reduce_retracing=True)
-        def eval_fn(x, y):
-            logits = model(x, training=False)
-            return tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=tf.cast(logits, tf.float32)))
+        def eval_fn(x, y):  # [summed nats, correct next-token guesses] of one batch
+            logits = tf.cast(model(x, training=False), tf.float32)  # (batch, T, vocab)
+            nats = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), y), tf.float32))
+            return tf.stack([nats, correct])
 
         with GRAPH_LOCK:  # trace both now, one session at a time (core.keras_model.GRAPH_LOCK)
             train_fn.get_concrete_function()
@@ -167,6 +237,9 @@ class SequenceTrainer:
     def train_steps(self, n: int) -> TrainReport:
         """Exactly n optimizer steps (fewer only if the loss turns NaN/inf or explodes, which restores earlier good weights)."""
         report = TrainReport()
+        if self._pending is not None:  # evaluate() decided to stop (stop at the best validation)
+            report.stop, self._pending = self._pending, None
+            return report
         if n <= 0:
             return report
         with self._lock:
@@ -177,10 +250,13 @@ class SequenceTrainer:
             tokens = 0
             cfg = self.config
             for _ in range(n):
+                self._set_rate()
                 x, y = self.sample_batch(self.rng, cfg.batch_size, cfg.seq_len)
                 loss = float(self._train_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
                 if not np.isfinite(loss):
+                    self.events.append((self.step + 1, f"rolled back to step {self._good_step:,}"))
                     self._restore(self._good)
+                    self._val_cache.clear()
                     report.stop = Stop(
                         StopKind.DIVERGED,
                         f"Training stopped at step {self.step + 1:,}: the loss became {'NaN' if np.isnan(loss) else 'infinite'}. "
@@ -190,8 +266,10 @@ class SequenceTrainer:
                     # the steps since the last good snapshot are undone
                     self.step = self._good_step
                     self.tokens_seen = self._good_tokens
+                    self._lr_set = None
                     break
                 self.step += 1
+                self._mark_rate()
                 tokens += int(np.size(x))
                 self.tokens_seen += int(np.size(x))
                 report.losses.append(loss)
@@ -206,7 +284,10 @@ class SequenceTrainer:
                         f"{best_ema:.2f} to {self._ema:.2f} nats per token). The weights were rolled back to those of "
                         f"step {best_step:,}, where it was lowest. Try a lower learning rate (now {cfg.learning_rate:g}).",
                     )
+                    self.events.append((self.step, f"rolled back to step {best_step:,}"))
                     self._restore(snap)
+                    self._val_cache.clear()
+                    self._lr_set = None
                     self._good = snap
                     self.step = self._good_step = best_step
                     self.tokens_seen = self._good_tokens = best_tokens
@@ -223,20 +304,90 @@ class SequenceTrainer:
                     self._best = (self._good, self.step, self.tokens_seen, self._ema)
         return report
 
-    def evaluate(self) -> float | None:
-        """Mean validation loss (nats/token) over val_batches(); recorded in the history. None without validation data."""
+    def evaluate(self, full: bool = False) -> float | None:
+        """Mean validation loss (nats/token) over val_batches(), recorded in the history with the next-token
+        accuracy; None without validation data. With ``eval_parts`` set (and not ``full``), only that many batches
+        are measured now (in turn), the others count with their latest result (see the module docstring).
+        Keeps the best weights; the plateau schedule and stop-at-best follow it."""
         if self.val_batches is None:
             return None
         batches = self.val_batches()
         if not batches:
             return None
+        n = len(batches)
         with self._lock:
             if self._eval_fn is None:
                 self._build_fns()
-            val = mean_token_loss(self._eval_fn, batches)
-        if np.isfinite(val):
-            self.history.record_val(self.step, val)
+            key = (id(batches), n)
+            if key != self._val_key:
+                self._val_key, self._val_cache, self._val_next = key, {}, 0
+            if full or self.eval_parts is None or self.eval_parts >= n or len(self._val_cache) < n:
+                todo = range(n)
+            else:
+                todo = [(self._val_next + k) % n for k in range(self.eval_parts)]
+                self._val_next = (self._val_next + self.eval_parts) % n
+            for i in todo:
+                self._val_cache[i] = batch_stats(self._eval_fn, *batches[i])
+            total = sum(c[0] for c in self._val_cache.values())
+            correct = sum(c[1] for c in self._val_cache.values())
+            count = max(1, sum(c[2] for c in self._val_cache.values()))
+            val, acc = total / count, correct / count
+            if np.isfinite(val):
+                self.history.record_val(self.step, val, acc)
+                self.keeper.observe(self.step, val, acc, self._copy_weights)
+                self._follow_validation(val)
         return val
+
+    def _follow_validation(self, val: float) -> None:
+        """The plateau schedule and stop-at-best, after a validation loss ``val``."""
+        if self.config.lr_schedule == PLATEAU:
+            s = self.schedule
+            if val < self._plateau_best - s.min_gain:
+                self._plateau_best, self._plateau_wait = val, 0
+            else:
+                self._plateau_wait += 1
+                if self._plateau_wait >= s.patience and s.factor(0, self._halvings + 1) < s.factor(0, self._halvings):
+                    self._halvings += 1
+                    self._plateau_wait = 0
+                    self._plateau_best = val
+                    self._mark_rate()
+                    self._set_rate()
+        if self.stop_at_best and self.keeper.memorising and self._pending is None:
+            self._pending = stop_at_best_stop(self.keeper, self.unit)
+            self.restore_best()
+
+    unit = "token"  # what one token is, in messages ("character", "value")
+
+    def _copy_weights(self) -> list[np.ndarray]:
+        return [v.numpy().copy() for v in self.model.variables]
+
+    def restore_best(self):
+        """Put the weights of the best validation loss back (Adam's state stays); returns the core.trainer.BestWeights.
+        The step count goes on (the chart shows a mark and the validation loss back at its best)."""
+        b = self.keeper.best
+        if b is None:
+            raise ValueError("no validation loss has been measured yet")
+        with self._lock:
+            for v, a in zip(self.model.variables, b.weights):
+                v.assign(a)
+            self._val_cache.clear()
+            self._good = self._snapshot()
+            self._good_step, self._good_tokens = self.step, self.tokens_seen
+            self._best, self._ema, self._ema_steps = None, None, 0  # the explosion check starts afresh from these weights
+            self.events.append((self.step, f"best weights (step {b.step:,})"))
+            self.keeper.restored(self.step)
+            self.history.record_val(self.step, b.val, b.acc)
+        return b
+
+    def weights_note(self) -> str:
+        """Which weights the model holds now, for the page (generation says which weights it uses)."""
+        b = self.keeper.best
+        if b is not None and self.keeper.restored_at == self.step:
+            return f"the best weights (from step {b.step:,}, validation {b.val:.3f})"
+        note = f"the latest weights (step {self.step:,})"
+        if b is not None and b.step != self.step:
+            note += f"; the best validation so far was {b.val:.3f} at step {b.step:,}"
+        return note
 
     # -- inspection / sampling
     def param_count(self) -> int:
@@ -261,9 +412,16 @@ class SequenceTrainer:
 
     # -- files
     def save(self, path) -> None:
-        """Keras native .keras file (architecture + weights + optimizer state)."""
+        """Keras native .keras file (architecture + weights + optimizer state). The optimizer's rate in the file is the
+        peak (the config's learning rate); the schedule sets the rate of each step again after loading."""
         with self._lock:
-            self.model.save(str(path))
+            opt = self.model.optimizer
+            opt.learning_rate.assign(self.config.learning_rate)
+            try:
+                self.model.save(str(path))
+            finally:
+                self._lr_set = None
+                self._set_rate()
 
     @classmethod
     def load(cls, path, sample_batch: SampleBatch, val_batches: ValBatches | None = None, config_override: dict | RNNConfig | None = None) -> "SequenceTrainer":

@@ -52,14 +52,16 @@ def model_kind(config: Any) -> str:
     return COURSE if isinstance(config, cm.CourseConfig) else LSTM
 
 
-def make_config(kind: str, *, hidden: int, seq_len: int, batch: int, lr: float, seed: int) -> RNNConfig | cm.CourseConfig:
+def make_config(
+    kind: str, *, hidden: int, seq_len: int, batch: int, lr: float, seed: int, lr_schedule: str = "decay",
+) -> RNNConfig | cm.CourseConfig:
     """The run's config from the page's widgets. The course's model takes n_a = hidden, Tx = seq_len and the
-    batch size; its optimizer is the course's (Adam 0.01 with decay 0.01), so ``lr`` is not used for it."""
+    batch size; its optimizer is the course's (Adam 0.01 with decay 0.01), so ``lr`` and ``lr_schedule`` are not used for it."""
     if kind == COURSE:
         return cm.CourseConfig(n_a=int(hidden), Tx=int(seq_len), batch_size=int(batch), seed=int(seed))
     return RNNConfig(
         cell="lstm", hidden=int(hidden), layers=1, embed_dim=EMBED_DIM, seq_len=int(seq_len), batch_size=int(batch),
-        learning_rate=float(lr), dropout=0.0, seed=int(seed),
+        learning_rate=float(lr), dropout=0.0, seed=int(seed), lr_schedule=lr_schedule,
     )
 
 
@@ -111,6 +113,7 @@ class Composition:
     bars: int | None  # the answer's length in bars (None: a number of values)
     model: str  # LSTM or COURSE
     scores: list | None  # [(row label, core.music_score.MusicScore)]; None when the corpus can't be scored
+    weights: str = ""  # which weights composed it (the trainer's weights_note: best or latest)
 
     @property
     def trained_values(self) -> tuple[str, ...]:
@@ -194,6 +197,7 @@ class MusicLab(Lab):
         self.course_vocab: CourseVocab | None = None  # the capped vocabulary when the run is the course's model
         self.result: Composition | None = None  # the last composition
         self._reference: tuple[ms.Reference | None, str | None] | None = None  # the scorecard's reference of self.corpus (or why none)
+        self.stop_at_best = True  # stop by itself at the best validation (a widget): uploaded corpora can be tiny
 
     # -- corpus ----------------------------------------------------------------------------------------------
     def use_bundled(self, style: str, options: mc.CodecOptions) -> md.MusicCorpus:
@@ -267,7 +271,10 @@ class MusicLab(Lab):
         if model_kind(config) == COURSE:
             trainer.set_training_params(batch_size=config.batch_size, Tx=config.Tx)
         else:
-            trainer.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
+            trainer.set_training_params(
+                learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len, lr_schedule=config.lr_schedule
+            )
+        trainer.stop_at_best = self.stop_at_best
 
     def vocab_size_of(self, corpus: md.MusicCorpus) -> int:
         return len(corpus.vocab)
@@ -280,7 +287,9 @@ class MusicLab(Lab):
 
             val = lambda: corpus.val_batches(VAL_BATCH, config.seq_len)  # noqa: E731 - fixed held-out snippets
             trainer = SequenceTrainer(len(corpus.vocab), config, corpus.sample_batch, val)
+            trainer.unit = "value"
             self.course_vocab = None
+        trainer.stop_at_best = self.stop_at_best
         self.untrained = trainer.token_model()  # the same weights before any training, for comparison
         return trainer
 
@@ -313,6 +322,39 @@ class MusicLab(Lab):
     @property
     def step_limit(self) -> int:
         return int(self.max_steps)
+
+    # -- best weights (issue #14) ------------------------------------------------------------------------------
+    def finished_stop(self):
+        """At the step limit with "stop at the best validation" on, the weights of the best validation come back
+        when the latest ones are worse (validated now), so compositions use the best."""
+        stop = super().finished_stop()
+        t = self.trainer
+        if not self.stop_at_best or t.keeper.best is None or t.keeper.restored_at == t.step:
+            return stop
+        val = t.evaluate()
+        b = t.keeper.best
+        if val is None or b.step == t.step or val <= b.val:
+            return stop
+        t.restore_best()
+        from core.trainer import Stop
+
+        return Stop(stop.kind, f"{stop.message} The validation loss was lowest at step {b.step:,} ({b.val:.3f} vs {val:.3f} now): "
+                               "those weights are back in place (stop at the best validation is on).")
+
+    def memorising(self) -> str | None:
+        """What the page says when validation has risen clearly above its best (None while it has not)."""
+        from core.trainer import memorising_message
+
+        keeper = getattr(self.trainer, "keeper", None)
+        return memorising_message(keeper, "value") if keeper is not None and keeper.memorising else None
+
+    def restore_best(self) -> None:
+        """The one-click "go back to the best weights" (a button callback); the note says what happened."""
+        from core.lab import Note
+        from core.trainer import StopKind
+
+        b = self.trainer.restore_best()
+        self.note = Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per value.")
 
     def can_train(self) -> str | None:
         if self.trainer is None:
@@ -411,6 +453,6 @@ class MusicLab(Lab):
             scores = ms.scorecard(rows, ref, validation=self.validation_pieces())
         self.result = Composition(
             self.trainer.step, prime, start, prime_label, float(tempo), recs["trained"], recs["untrained"], tuple(labels),
-            bool(argmax), temp, None if bars is None else int(bars), self.kind, scores,
+            bool(argmax), temp, None if bars is None else int(bars), self.kind, scores, self.trainer.weights_note(),
         )
         return self.result

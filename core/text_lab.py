@@ -29,7 +29,8 @@ MAX_UPLOAD = 10 * MB  # text uploads
 MAX_MODEL_UPLOAD = 20 * MB  # model zips (Streamlit's server.maxUploadSize in .streamlit/config.toml)
 LIVE_SAMPLE_CHARS = 300  # length of the live sample
 LIVE_SAMPLE_TEMPERATURE = 0.8  # of the live sample
-VAL_BATCHES, VAL_BATCH, VAL_SEQ = 1, 64, 100  # bounded validation: one batch of 64 fixed windows of 100 characters
+VAL_BATCHES, VAL_BATCH, VAL_SEQ = 4, 64, 100  # validation: 256 fixed windows of 100 characters (25,600 characters), in 4 batches
+VAL_PARTS = 1  # batches measured per live validation point (the 4 are spread over 4 points; see core.keras_trainer)
 MAX_PRIME = 500  # characters of priming text the sampler reads; longer text is cut (with a message)
 DEFAULTS = RNNConfig()  # what a student gets: one source for the page, the tests and the benchmarks
 # The page's settings ranges; an uploaded model must fit them.
@@ -61,7 +62,10 @@ def new_trainer(corpus: TextCorpus, config: RNNConfig):
     """A trainer on ``corpus`` with the lab's validation windows (the page and the benchmark build the same)."""
     from core.keras_trainer import SequenceTrainer  # TensorFlow is imported when a model is first needed
 
-    return SequenceTrainer(corpus.vocab_size, config, corpus.sample_batch, fixed_val_batches(corpus))
+    t = SequenceTrainer(corpus.vocab_size, config, corpus.sample_batch, fixed_val_batches(corpus))
+    t.eval_parts = VAL_PARTS
+    t.unit = "character"
+    return t
 
 
 def nearest(options: list, value):
@@ -106,13 +110,16 @@ class Generated:
     seconds: float  # how long it took
     step: int  # the model's step
     settings: str  # "temperature 0.8, top-k 5"
+    weights: str = ""  # which weights generated it (core.keras_trainer.SequenceTrainer.weights_note)
 
 
 class TextLab(Lab):
     key = "text"
     # 0.5 s of training per refresh (a refresh every ~0.8 s: the chart updates at least once a second); the
     # fragment timer is shorter than a slice, so slices run back to back
-    schedule = Schedule(slice_s=0.5, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=5.0, sample_every_s=5.0)
+    # validation every 2.5 s measures one of the 4 validation batches in turn (~50 ms for LSTM 256 on 2 cores: ~2% of
+    # training time); each point is the mean over the latest result of all 4, i.e. over the last ~10 s of weights
+    schedule = Schedule(slice_s=0.5, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=2.5, sample_every_s=5.0)
     chart_y = "loss (nats per character)"
 
     def __init__(self) -> None:
@@ -120,6 +127,7 @@ class TextLab(Lab):
         self.upload: UploadCache[TextCorpus] = UploadCache()  # the student's text
         self.run: TextRun | None = None
         self.sampled: Generated | None = None  # the last Generate
+        self.stop_at_best = False  # stop by itself at the best validation (a widget; off here, on in the Music lab)
 
     # -- corpus and runs -------------------------------------------------------------------------------------
     def read_upload(self, file_id: str, name: str, data: bytes, encoding: str) -> UploadCache[TextCorpus]:
@@ -133,10 +141,32 @@ class TextLab(Lab):
         return old.same_architecture(new)
 
     def retune(self, trainer, config: RNNConfig) -> None:
-        trainer.set_training_params(learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len)
+        trainer.set_training_params(
+            learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len, lr_schedule=config.lr_schedule
+        )
+        trainer.stop_at_best = self.stop_at_best
 
     def build_trainer(self, corpus: TextCorpus, config: RNNConfig):
-        return new_trainer(corpus, config)
+        t = new_trainer(corpus, config)
+        t.stop_at_best = self.stop_at_best
+        return t
+
+    # -- best weights (issue #14) ------------------------------------------------------------------------------
+    def memorising(self) -> str | None:
+        """What the page says when validation has risen clearly above its best (None while it has not)."""
+        from core.trainer import memorising_message
+
+        keeper = getattr(self.trainer, "keeper", None)
+        return memorising_message(keeper, "character") if keeper is not None and keeper.memorising else None
+
+    def restore_best(self) -> None:
+        """The one-click "go back to the best weights" (a button callback); the note says what happened."""
+        from core.lab import Note
+        from core.trainer import StopKind
+
+        b = self.trainer.restore_best()
+        self.note = Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per character. "
+                                            "Training continues from them when you press Start.")
 
     def steps_per_minute(self, vocab_size: int, config: RNNConfig) -> tuple[float, bool]:
         """(training steps a minute for ``config`` here, whether measured on this very model)."""
@@ -212,6 +242,7 @@ class TextLab(Lab):
             seconds=time.perf_counter() - t0,
             step=self.trainer.step,
             settings=f"temperature {temperature:g}" + (f", top-k {int(top_k)}" if top_k else ""),
+            weights=self.trainer.weights_note(),
         )
         return self.sampled
 

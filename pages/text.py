@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-import numpy as np
 import streamlit as st
 
 from core.budget import training_bytes
@@ -12,11 +11,15 @@ from core.lab import BudgetExceeded
 from core.lexicon import describe_check
 from core.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 from core.text_lab import (
-    BATCH_OPTIONS, BUNDLED, DATA, DEFAULTS, HIDDEN_RANGE, LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, LR_OPTIONS, MAX_DROPOUT,
+    BATCH_OPTIONS, BUNDLED, DATA, DEFAULTS, HIDDEN_RANGE, LR_OPTIONS, MAX_DROPOUT,
     MAX_EMBED, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus,
 )
 from core.textio import MB
-from ui import explain, live, loss_chart, text_views
+from ui import explain, handin_view, live, memorise_view, text_views
+from ui import links  # hide= groups and links (ui/links.py)
+from ui import race_view, timelapse_view  # time-lapse and architecture race (issue #12)
+from ui import inside  # Look inside (issue #11)
+from ui import temperature_view  # the temperature view beside the slider (issue #11)
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -28,7 +31,7 @@ lab = lab_page(
     keep=(
         "text_source", "text_encoding", "text_cell", "text_hidden", "text_layers", "text_embed", "text_dropout",
         "text_seed", "text_seq", "text_batch", "text_lr", "text_y", "text_prime", "text_len", "text_temp", "text_topk",
-        "text_sample_seed",
+        "text_sample_seed", "text_schedule", "text_stop_best",
     ),
 )
 
@@ -47,7 +50,7 @@ def shared_corpus(filename: str) -> TextCorpus:
 
 def corpus_picker() -> tuple[str, str, TextCorpus] | None:
     """Returns (corpus id, display name, corpus) or None when the chosen corpus can't be used (a message is shown)."""
-    source = st.radio("Text to learn from", [*BUNDLED, UPLOAD], horizontal=True, key="text_source")
+    source = links.group("upload").radio("Text to learn from", [*BUNDLED, UPLOAD], horizontal=True, key="text_source")
     if source in BUNDLED:
         if not (DATA / BUNDLED[source]).exists():
             st.warning(f"`data/{BUNDLED[source]}` is not in this installation. Pick another corpus or upload a text.")
@@ -78,40 +81,8 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
     return f"upload:{up.file_id}:{encoding}", up.name, kept.result
 
 
-def show_corpus(name: str, corpus: TextCorpus) -> None:
-    s = corpus.stats()
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Characters", f"{s.n_chars:,}")
-    c2.metric("Vocabulary", f"{s.vocab_size} characters")
-    c3.metric("Training part", f"{s.n_train:,}")
-    c4.metric("Validation (last 10%)", f"{s.n_val:,}")
-    common = " ".join(f"`{char_label(ch)}` {n / s.n_chars:.1%}" for ch, n in s.most_common)
-    st.caption(f"{name}: {s.n_lines:,} lines. Most common characters: {common}")
-    with st.expander("Vocabulary and a peek at the text"):
-        st.markdown(" ".join(f"`{char_label(ch)}`" for ch in corpus.chars))
-        st.text(corpus.text[:600])
-
-
-# ---------------------------------------------------------------------------------------------- live training
 def render_training() -> None:
-    t, run = lab.trainer, lab.run
-    train_loss, val_loss = t.history.last_smooth(), t.history.last_val()
-    c = st.columns(5)
-    c[0].metric("Step", f"{t.step:,}")
-    c[1].metric("Characters/s", f"{t.last_rate:,.0f}" if t.last_rate else "–")
-    c[2].metric("Training time", f"{int(t.elapsed_s) // 60}:{int(t.elapsed_s) % 60:02d}")
-    c[3].metric("Train loss (nats/char)", "–" if train_loss is None else f"{train_loss:.3f}", help="Running average of the last ~10 steps")
-    c[4].metric("Validation loss", "–" if val_loss is None else f"{val_loss:.3f}", help="Nats per character on the last 10% of the text (never trained on)")
-    ppl = "" if val_loss is None else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
-    st.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
-    loss_chart.render(lab, "text")
-    if lab.live_sample is not None:
-        s = lab.live_sample
-        st.markdown(f"**Sample at step {s.step:,}** (temperature {LIVE_SAMPLE_TEMPERATURE:g}, {LIVE_SAMPLE_CHARS} characters)")
-        st.code(s.text, language=None, wrap_lines=True)
-        st.caption(describe_check(s.check, run.corpus.lexicon))
-    elif run.corpus is not None:
-        st.caption(f"A short sample appears every {lab.schedule.sample_every_s:.0f} seconds while training.")
+    text_views.training(lab)  # metrics, the loss chart, the rate, accuracy and best weights, the live sample (ui/text_views.py)
 
 
 # ---------------------------------------------------------------------------------------------- page
@@ -120,29 +91,31 @@ if picked is None:
     st.stop()
 corpus_id, corpus_name, corpus = picked
 ss["text_corpus_now"] = picked
-show_corpus(corpus_name, corpus)
+text_views.show_corpus(corpus_name, corpus)
 
 left, right = st.columns([1, 2], gap="large")
 with left:
+    arch, train = links.group("architecture"), links.group("training")  # hide= (ui/links.py)
     st.subheader("Model")
-    cell = st.selectbox("Cell", CELLS, index=CELLS.index(DEFAULTS.cell), format_func=CELL_NAMES.get, key="text_cell")
-    hidden = st.slider("Hidden units per layer", *HIDDEN_RANGE, DEFAULTS.hidden, 16, key="text_hidden")
-    layers = st.slider("Layers", 1, 3, DEFAULTS.layers, key="text_layers")
-    with st.expander("More architecture"):
-        embed = st.slider("Embedding size", 8, MAX_EMBED, DEFAULTS.embed_dim, 8, key="text_embed", help="Each character becomes a learned vector this long.")
-        dropout = st.slider("Dropout", 0.0, MAX_DROPOUT, DEFAULTS.dropout, 0.05, key="text_dropout", help="Between layers and before the output, in training only.")
-        seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="text_seed", help="Seeds the weights and the batch order.")
+    cell = arch.selectbox("Cell", CELLS, index=CELLS.index(DEFAULTS.cell), format_func=CELL_NAMES.get, key="text_cell")
+    hidden = arch.slider("Hidden units per layer", *HIDDEN_RANGE, DEFAULTS.hidden, 16, key="text_hidden")
+    layers = arch.slider("Layers", 1, 3, DEFAULTS.layers, key="text_layers")
+    with arch.expander("More architecture"):
+        embed = arch.slider("Embedding size", 8, MAX_EMBED, DEFAULTS.embed_dim, 8, key="text_embed", help="Each character becomes a learned vector this long.")
+        dropout = arch.slider("Dropout", 0.0, MAX_DROPOUT, DEFAULTS.dropout, 0.05, key="text_dropout", help="Between layers and before the output, in training only.")
+        seed = arch.number_input("Seed", 0, 2**31 - 1, 0, key="text_seed", help="Seeds the weights and the batch order.")
     st.caption("Changing the cell, size, layers, embedding, dropout, seed or the text starts a **new run**; the settings below apply to the current run.")
     st.subheader("Training")
-    seq_len = st.select_slider("Sequence length (characters per window)", SEQ_OPTIONS, DEFAULTS.seq_len, key="text_seq")
+    seq_len = train.select_slider("Sequence length (characters per window)", SEQ_OPTIONS, DEFAULTS.seq_len, key="text_seq")
     if seq_len > corpus.max_seq_len:
         st.warning(f"This text only allows windows of {corpus.max_seq_len} characters; using {corpus.max_seq_len}.")
         seq_len = corpus.max_seq_len
-    batch = st.select_slider("Batch size (windows per step)", BATCH_OPTIONS, DEFAULTS.batch_size, key="text_batch")
-    lr = st.select_slider("Learning rate (Adam)", LR_OPTIONS, DEFAULTS.learning_rate, key="text_lr", format_func=lambda v: f"{v:g}")
+    batch = train.select_slider("Batch size (windows per step)", BATCH_OPTIONS, DEFAULTS.batch_size, key="text_batch")
+    lr = train.select_slider("Learning rate (Adam)", LR_OPTIONS, DEFAULTS.learning_rate, key="text_lr", format_func=lambda v: f"{v:g}")
+    lr_schedule = text_views.schedule_controls(lab, cell)  # schedule and stop-at-best (issue #14)
     config = RNNConfig(
         cell=cell, hidden=int(hidden), layers=int(layers), embed_dim=int(embed), seq_len=int(seq_len),
-        batch_size=int(batch), learning_rate=float(lr), dropout=float(dropout), seed=int(seed),
+        batch_size=int(batch), learning_rate=float(lr), dropout=float(dropout), seed=int(seed), lr_schedule=lr_schedule,
     )
     n_params = count_params(corpus.vocab_size, config)
     per_min, measured = lab.steps_per_minute(corpus.vocab_size, config)
@@ -151,6 +124,7 @@ with left:
         f"needs about {training_bytes(corpus.vocab_size, config) / MB:,.0f} MB while training · "
         f"about **{per_min:,.0f} steps a minute** here ({'measured' if measured else 'estimated'})"
     )
+    explain.text_lab(corpus.vocab_size, config, lab.trainer)  # cells, the parameter formula, nats/perplexity (issue #11)
     try:
         with st.spinner("Building the model (the first time also loads TensorFlow)…"):
             trainer = lab.configure_text(corpus_id, corpus_name, corpus, config, force_new=ss.pop("text_force_new", False))
@@ -176,15 +150,16 @@ with right:
 # ---------------------------------------------------------------------------------------------- sampling
 st.divider()
 st.subheader("Generate text")
-prime_typed = st.text_input(f"Priming text (the model reads it first; empty = start after a newline; at most {MAX_PRIME} characters)", "", key="text_prime")
+prime_typed = links.group("sampling").text_input(f"Priming text (the model reads it first; empty = start after a newline; at most {MAX_PRIME} characters)", "", key="text_prime")
 prime, cut = lab.clamp_prime(prime_typed)
 if cut:
     st.warning(cut)
-s1, s2, s3, s4 = st.columns(4)
+s1, s2, s3, s4 = links.group("sampling").columns(4)
 length = s1.number_input("Characters to generate", 0, 2000, 500, 50, key="text_len")
 temperature = s2.slider("Temperature (0 = always the most likely)", 0.0, 2.0, 0.8, 0.05, key="text_temp")
 top_k = s3.number_input("Top-k (0 = off)", 0, 10_000, 0, key="text_topk", help="Sample only among the k most likely characters.")
 sample_seed = s4.number_input("Sampling seed", 0, 2**31 - 1, 0, key="text_sample_seed")
+temperature_view.for_text(lab, prime, float(temperature), int(top_k))
 unknown = lab.unknown_prime_chars(prime)
 if unknown:
     st.error("The priming text has characters the model has never seen: " + " ".join(f"`{char_label(c)}`" for c in unknown) + ". Remove them to generate.")
@@ -196,27 +171,37 @@ sampled = lab.sampled
 if sampled:
     st.caption(
         f"{len(sampled.records)} characters in {sampled.seconds:.2f} s from the model at step {sampled.step:,} "
-        f"({sampled.settings}). The priming text is shown first."
+        f"({sampled.settings}), with {sampled.weights or 'the latest weights'}. The priming text is shown first."
     )
     st.code(sampled.prime + sampled.text, language=None, wrap_lines=True)
     if lab.run.corpus is not None:
         st.caption(describe_check(lab.run.corpus.lexicon.check(sampled.text), lab.run.corpus.lexicon))
-    st.subheader("Inspector")
-    records = sampled.records
-    start = 0
-    if len(records) > INSPECT_SPAN:
-        start = st.slider(
-            f"First generated character to inspect (showing {INSPECT_SPAN} at a time)", 0, len(records) - INSPECT_SPAN, 0, key="text_inspect_start"
+        memorise_view.text(lab, sampled.text, "text_gen")
+    if links.shown("inspector"):
+        st.subheader("Inspector")
+        records = sampled.records
+        start = 0
+        if len(records) > INSPECT_SPAN:
+            start = st.slider(
+                f"First generated character to inspect (showing {INSPECT_SPAN} at a time)", 0, len(records) - INSPECT_SPAN, 0, key="text_inspect_start"
+            )
+        span = records[start : start + INSPECT_SPAN]
+        shown = sampled.text[start : start + INSPECT_SPAN]
+        render_inspector(
+            span, sampled.labels, key="text_inspector",
+            context=f"Characters {start}–{start + len(span) - 1} of the generated text: “{shown[:80]}{'…' if len(shown) > 80 else ''}”",
         )
-    span = records[start : start + INSPECT_SPAN]
-    shown = sampled.text[start : start + INSPECT_SPAN]
-    render_inspector(
-        span, sampled.labels, key="text_inspector",
-        context=f"Characters {start}–{start + len(span) - 1} of the generated text: “{shown[:80]}{'…' if len(shown) > 80 else ''}”",
-    )
 else:
     st.caption("Press **Generate** to sample from the current model (an untrained model produces noise).")
+inside.render(lab)  # Look inside: influence, how far back (ui/inside.py, issue #11)
 
 # ---------------------------------------------------------------------------------------------- files
+if links.shown("upload"):  # model files: loading one is an upload
+    st.divider()
+    text_views.model_files(lab, trainer)
+
+# ---------------------------------------------------------------------------------------------- time-lapse, race
 st.divider()
-text_views.model_files(lab, trainer)
+timelapse_view.render(lab)
+race_view.render(lab)
+handin_view.render(lab, "text")  # the hand-in zip (ui/handin_view.py)

@@ -86,7 +86,9 @@ def test_training_params_change_mid_run():
     t = trainer(tiny())
     t.train_steps(1)
     t.set_training_params(learning_rate=1e-3, batch_size=2, seq_len=8)
-    assert t.config.batch_size == 2 and abs(float(np.asarray(t.optimizer.learning_rate)) - 1e-3) < 1e-9
+    assert t.config.batch_size == 2 and abs(float(np.asarray(t.optimizer.learning_rate)) - t.lr_now()) < 1e-9
+    t.set_training_params(lr_schedule="constant")  # a retune: same weights, the rate is the one set
+    assert abs(float(np.asarray(t.optimizer.learning_rate)) - 1e-3) < 1e-9 and t.events[-1] == (1, "schedule: constant")
     t.train_steps(1)
     assert t.tokens_seen == 4 * 16 + 2 * 8
 

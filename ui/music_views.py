@@ -10,7 +10,7 @@ from core import music_audio as ma
 from core import music_codec as mc
 from core import music_score as ms
 from core.music_lab import COURSE, MODEL_LABELS, MOTIF, PIECE, SILENCE, MusicLab, copy_note, midi_file, notes_after, score_table
-from ui import explain
+from ui import explain, training_views
 from ui.inspector import render_inspector
 from ui.persist import remember
 
@@ -46,6 +46,22 @@ def play_values(values, tempo: float, program: int | None = None, *, where=st, w
 
 def play_file(data: bytes, *, where=st, why: bool = True) -> None:
     _player(where, _file_clip(data, ma.fluidsynth_problem()), why)
+
+
+# ---------------------------------------------------------------------------------------------- training (issue #14)
+def schedule_controls(lab: MusicLab, course: bool) -> str:
+    """The learning-rate schedule (this lab's LSTM; the course's model keeps the course's decay) and "stop at the
+    best validation" (on by default: uploaded corpora can be tiny). Returns the schedule."""
+    kind = "decay"
+    if not course:
+        kind = training_views.schedule_select("music_schedule", "lstm")
+    training_views.stop_at_best_toggle(lab, "music_stop_best", True)
+    return kind
+
+
+def training_status(lab: MusicLab) -> None:
+    """Rate, accuracy, the best validation and the memorising message with its restore button (live area)."""
+    training_views.status(lab, "music", "value")
 
 
 # ---------------------------------------------------------------------------------------------- the course's model
@@ -172,6 +188,8 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     opening_name, opening_color = ("your motif", MOTIF_COLOR) if res.start == MOTIF else ("from the corpus", PIECE_COLOR)
     after = f", answering {res.prime_label} ({'orange' if res.start == MOTIF else 'grey'})." if prime_v else ", starting from silence."
     st.markdown(f"**{what} composed by {MODEL_LABELS[res.model]} after {res.step:,} training step{'' if res.step == 1 else 's'}**, {how}{after}")
+    if res.weights:
+        st.caption(f"Composed with {res.weights}.")
     opening, composed = notes_after(prime_v, gen_v, tempo)
     parts = [(opening_name, opening, opening_color), ("the model's answer" if prime_v else "composed", composed, GEN_COLOR)]
     st.plotly_chart(charts.piano_roll_parts_figure(parts), key="music_result_roll", config={"displayModeBar": False})

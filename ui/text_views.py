@@ -1,13 +1,64 @@
-"""The Text lab's model files: download this run's model zip, upload one to continue training or to sample."""
+"""The Text lab page's larger parts, drawn from the lab object (core.text_lab holds the state and the logic): the
+corpus facts, the live training area (metrics, the loss chart, the rate, accuracy and best weights, the live
+sample), the schedule controls, and the model files (download this run's model zip, upload one to continue
+training or to sample)."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from core.text_data import CorpusError
-from core.text_lab import MAX_MODEL_UPLOAD, TextLab, widget_values
+from core.lexicon import describe_check
+from core.text_data import CorpusError, TextCorpus, char_label
+from core.text_lab import LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, MAX_MODEL_UPLOAD, TextLab, widget_values
 from core.textio import MB
-from ui import persist
+from ui import loss_chart, memorise_view, persist, training_views
+
+
+def show_corpus(name: str, corpus: TextCorpus) -> None:
+    """The text's size, vocabulary and split, before training."""
+    s = corpus.stats()
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Characters", f"{s.n_chars:,}")
+    c2.metric("Vocabulary", f"{s.vocab_size} characters")
+    c3.metric("Training part", f"{s.n_train:,}")
+    c4.metric("Validation (last 10%)", f"{s.n_val:,}")
+    common = " ".join(f"`{char_label(ch)}` {n / s.n_chars:.1%}" for ch, n in s.most_common)
+    st.caption(f"{name}: {s.n_lines:,} lines. Most common characters: {common}")
+    with st.expander("Vocabulary and a peek at the text"):
+        st.markdown(" ".join(f"`{char_label(ch)}`" for ch in corpus.chars))
+        st.text(corpus.text[:600])
+
+
+def schedule_controls(lab: TextLab, cell: str) -> str:
+    """The learning-rate schedule and "stop at the best validation" (off by default here); returns the schedule."""
+    kind = training_views.schedule_select("text_schedule", cell)
+    training_views.stop_at_best_toggle(lab, "text_stop_best", False)
+    return kind
+
+
+def training(lab: TextLab) -> None:
+    """The live area: metrics, the loss chart, rate / accuracy / best weights, the live sample."""
+    t, run = lab.trainer, lab.run
+    train_loss, val_loss = t.history.last_smooth(), t.history.last_val()
+    c = st.columns(5)
+    c[0].metric("Step", f"{t.step:,}")
+    c[1].metric("Characters/s", f"{t.last_rate:,.0f}" if t.last_rate else "–")
+    c[2].metric("Training time", f"{int(t.elapsed_s) // 60}:{int(t.elapsed_s) % 60:02d}")
+    c[3].metric("Train loss (nats/char)", "–" if train_loss is None else f"{train_loss:.3f}", help="Running average of the last ~10 steps")
+    c[4].metric("Validation loss", "–" if val_loss is None else f"{val_loss:.3f}", help="Nats per character on the last 10% of the text (never trained on)")
+    ppl = "" if val_loss is None else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
+    st.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
+    loss_chart.render(lab, "text")
+    training_views.status(lab, "text", "character")
+    if lab.live_sample is not None:
+        s = lab.live_sample
+        st.markdown(f"**Sample at step {s.step:,}** (temperature {LIVE_SAMPLE_TEMPERATURE:g}, {LIVE_SAMPLE_CHARS} characters)")
+        st.code(s.text, language=None, wrap_lines=True)
+        st.caption(describe_check(s.check, run.corpus.lexicon))
+        memorise_view.text(lab, s.text, "text_live")
+    elif run.corpus is not None:
+        st.caption(f"A short sample appears every {lab.schedule.sample_every_s:.0f} seconds while training.")
 
 
 def _load_uploaded_model(lab: TextLab) -> None:
