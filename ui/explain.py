@@ -42,15 +42,18 @@ def param_values(vocab_size: int, config) -> dict:
     return dict(total=total, V=vocab_size, e=config.embed_dim, m=config.hidden, formula=formula)
 
 
-def text_lab(vocab_size: int, config, loss: float | None = None) -> None:
-    """The Text lab's explanations in one expander: the cells, the parameter count with its formula, the units."""
+def text_lab(vocab_size: int, config, trainer=None) -> None:
+    """The Text lab's explanations in one expander: the cells, the parameter count with its formula (for ``config``),
+    and the units with the trainer's latest smoothed loss (a uniform guess's before any training)."""
     with st.expander("Explained: SimpleRNN vs LSTM vs GRU, the parameter count, nats and perplexity, embeddings"):
         show("cells")
         show("param_count", **param_values(vocab_size, config))
-        loss = float(np.log(vocab_size)) if loss is None else float(loss)
+        loss = None if trainer is None else trainer.history.last_smooth()
+        if loss is None or not np.isfinite(loss):
+            loss = float(np.log(vocab_size))
+            st.caption("No training loss yet: the numbers below are a uniform guess's.")
+        loss = float(loss)
         show("units", loss=loss, bits=loss / np.log(2), ppl=float(np.exp(loss)), V=vocab_size, uniform=float(np.log(vocab_size)), e=config.embed_dim)
-        if loss == float(np.log(vocab_size)):
-            st.caption("No training loss yet: the numbers above are a uniform guess's.")
 
 
 def dino_values(names: list[str], vocab_size: int) -> dict:
