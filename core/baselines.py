@@ -42,6 +42,7 @@ import numpy as np
 ADD_K = 1.0  # add-k smoothing constant (1 = Laplace's add-one)
 DINO_HOLD_EVERY = 10  # Dinosaur lab: every 10th name is held out for the baselines only
 NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
+COLORS = {"uniform": "#7f7f7f", "unigram": "#8c564b", "bigram": "#8a6d00", "trigram": "#0e6e7a"}  # dark: labels sit on the lines
 
 
 @dataclass(frozen=True)

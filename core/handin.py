@@ -70,12 +70,14 @@ def history_csv(history) -> str:
     return out.getvalue()
 
 
-def charts_html(figures: Sequence[tuple[str, go.Figure]], title: str) -> str:
-    """One HTML page with every figure; plotly.js is embedded once (no CDN, works offline)."""
+def charts_html(figures: Sequence[tuple[str, go.Figure, str]], title: str) -> str:
+    """One HTML page with every (heading, figure, note); plotly.js is embedded once (no CDN, works offline)."""
     parts = []
-    for i, (heading, fig) in enumerate(figures):
+    for i, (heading, fig, note) in enumerate(figures):
         parts.append(f"<h2>{_escape(heading)}</h2>")
         parts.append(fig.to_html(full_html=False, include_plotlyjs=i == 0, config={"displayModeBar": True}))
+        if note:
+            parts.append(f"<p style=\"max-width: 60em; color: #555\">{_escape(note)}</p>")
     body = "\n".join(parts) if parts else "<p>No charts yet.</p>"
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + _escape(title) + "</title></head>\n"
@@ -87,17 +89,14 @@ def _escape(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def loss_chart(lab) -> go.Figure:
-    """The lab's loss chart as on the page in nats, with its baselines and the trainer's events."""
+def loss_chart(lab) -> tuple[go.Figure, str]:
+    """The lab's loss chart as on the page, in nats, with its baselines and the trainer's events; and its note."""
     base = bl.for_lab(lab)
-    refs = [charts.RefLine(f"{b.name} {b.value:.2f}", b.value) for b in (base.lines if base else ())]
+    refs = [charts.RefLine(f"{b.name} {b.value:.2f}", b.value, bl.COLORS.get(b.name, "#7f7f7f")) for b in (base.lines if base else ())]
     marks = [charts.Mark(float(s), str(t)) for s, t in (getattr(lab.trainer, "events", None) or [])]
     fig = charts.loss_figure(lab.loss_series(), x_title=lab.chart_x, y_title=lab.chart_y, ref_lines=refs, marks=marks, height=460)
-    if base is not None:
-        fig.add_annotation(text=base.describe(), showarrow=False, xref="paper", yref="paper", x=0, y=-0.25, align="left",
-                           font=dict(size=10))
-        fig.update_layout(margin=dict(b=90))
-    return fig
+    fig.update_layout(margin=dict(l=70, r=30, t=60, b=60))
+    return fig, (base.describe() if base is not None and base.lines else "")
 
 
 # ---------------------------------------------------------------------------------------------- per lab
@@ -160,14 +159,16 @@ def samples_text(lab) -> str:
     return "\n".join(lines) + "\n"
 
 
-def figures(lab) -> list[tuple[str, go.Figure]]:
-    out = [("Loss", loss_chart(lab))]
+def figures(lab) -> list[tuple[str, go.Figure, str]]:
+    out = [("Loss", *loss_chart(lab))]
     res = getattr(lab, "result", None) if lab.key == "music" else None
     if res is not None:
         from core.music_lab import notes_after
 
         opening, composed = notes_after(res.prime, res.trained_values, res.tempo)
-        out.append(("Composition", charts.piano_roll_parts_figure([("opening", opening, "#9e9e9e"), ("composed", composed, "#08519c")])))
+        fig = charts.piano_roll_parts_figure([("opening", opening, "#9e9e9e"), ("composed", composed, "#08519c")])
+        fig.update_layout(margin=dict(l=70, r=30, t=40, b=60))
+        out.append(("Composition", fig, f"{len(res.trained_values)} values composed at step {res.step:,}."))
     return out
 
 

@@ -17,7 +17,6 @@ from core import charts
 from ui import persist
 
 UNITS = {"dino": "name", "text": "character", "music": "value"}  # what one loss value is per, by lab key
-BASELINE_COLORS = {"uniform": "#7f7f7f", "unigram": "#8c564b", "bigram": "#bcbd22", "trigram": "#17becf"}
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
 LN2 = float(np.log(2.0))
 
@@ -59,7 +58,7 @@ def ref_lines(b: bl.Baselines | None, transform) -> list[charts.RefLine]:
     out = []
     for line in b.lines:
         y = float(transform(np.array([line.value]))[0])
-        out.append(charts.RefLine(f"{line.name} {y:.2f}", y, BASELINE_COLORS.get(line.name, "#7f7f7f")))
+        out.append(charts.RefLine(f"{line.name} {y:.2f}", y, bl.COLORS.get(line.name, "#7f7f7f")))
     return out
 
 

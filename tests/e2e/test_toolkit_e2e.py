@@ -1,0 +1,108 @@
+"""Real browser: the teacher's toolkit on the Dinosaur lab. Baselines on the loss chart, the nats / bits switch,
+the memorisation meter beside sampled names, and the hand-in download (unzipped and read back)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+
+from core import baselines as bl
+from core.dino import load_names
+from core.dino_lab import DATA
+
+from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
+
+# the loss chart's texts: plotly draws annotations and axis titles as SVG <text>, which get_by_text can't match
+CHART_TEXTS = """
+() => {
+  const chart = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .find(c => [...c.querySelectorAll('.g-ytitle text')].some(t => t.textContent.startsWith('loss (')));
+  if (!chart) return null;
+  return {
+    annotations: [...chart.querySelectorAll('.annotation-text')].map(t => t.textContent),
+    ytitle: chart.querySelector('.g-ytitle text').textContent,
+  };
+}
+"""
+
+
+def chart_texts(page) -> dict:
+    page.wait_for_function(f"({CHART_TEXTS})() !== null")
+    return page.evaluate(CHART_TEXTS)
+
+
+def test_toolkit_on_the_dinosaur_lab(page, app_url, tmp_path):
+    page.goto(app_url + "/dinosaurs")
+    page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Start").click()
+    page.locator(".js-plotly-plot .scatterlayer .trace").first.wait_for(timeout=60_000)
+    wait_refreshes(page, "Names trained on", 2)
+    page.get_by_role("button", name="■ Stop").click()
+    wait_idle(page)
+
+    # baselines: the held-out names' cross-entropies, as computed from the bundled list, drawn as labelled lines
+    names = load_names(DATA)
+    want = bl.for_dino(names, {c: i for i, c in enumerate(sorted(set("\n".join(names) + "\n")))})
+    texts = chart_texts(page)
+    assert texts["ytitle"] == "loss (nats per name)"
+    for b in want.lines:
+        assert f"{b.name} {b.value:.2f}" in texts["annotations"], texts
+    page.get_by_text("every 10th name").first.wait_for()
+    page.get_by_text("add-one (Laplace) smoothing").first.wait_for()
+    shot(page, "toolkit_dino_baselines_nats", full_page=False)
+
+    # the switch: bits per name on the axis and the lines divided by ln 2
+    page.get_by_text("bits per name", exact=True).click()
+    page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'loss (bits per name)'; }})()")
+    texts = chart_texts(page)
+    for b in want.lines:
+        assert f"{b.name} {b.value / 0.6931471805599453:.2f}" in texts["annotations"], texts
+    page.get_by_text("Bits = nats ÷ ln 2").wait_for()
+    shot(page, "toolkit_dino_baselines_bits", full_page=False)
+
+    # the memorisation meter beside the sampled names
+    page.get_by_role("button", name="Sample names").click()
+    page.get_by_text("are new (not in the training list)").first.wait_for()
+    meter = page.get_by_text("Memorisation meter")
+    meter.first.wait_for()
+    meter.first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    assert page.get_by_text("the longest stretch of each name found in one name of the training list").count() == 1
+    shot(page, "toolkit_dino_memorisation", full_page=False)
+    assert_no_exception(page)
+
+    # the hand-in: one zip, every file read back
+    button = page.get_by_role("button", name="⬇ Download the hand-in (.zip)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        button.click()
+    path = tmp_path / "handin.zip"
+    info.value.save_as(path)
+    assert re.fullmatch(r"handin-dino-step\d+\.zip", info.value.suggested_filename)
+    with zipfile.ZipFile(path) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    assert set(files) == {"settings.json", "loss_history.csv", "samples.txt", "charts.html", "README.txt"}
+    s = json.loads(files["settings.json"])
+    assert s["config"]["type"] == "DinoConfig" and s["config"]["n_a"] == 50 and s["step"] > 0
+    assert "/dinosaurs?" in s.get("link", ""), s.get("link")
+    rows = list(csv.DictReader(io.StringIO(files["loss_history.csv"].decode())))
+    assert len(rows) >= 2 and all(float(r["train"]) > 0 for r in rows)
+    assert int(rows[-1]["step"]) <= s["step"]
+    html = files["charts.html"].decode()
+    assert "plotly.js" in html and not re.search(r"<script[^>]+src=", html)
+    assert "bigram" in html and "smoothed loss (course)" in html
+    shot(page, "toolkit_dino_handin", full_page=False)
+    assert_no_exception(page)
+
+    # the charts open offline from the file itself (this browser has no network besides the app)
+    html_path = tmp_path / "charts.html"
+    html_path.write_bytes(files["charts.html"])
+    viewer = page.context.new_page()
+    viewer.goto(html_path.as_uri())
+    viewer.locator(".js-plotly-plot .scatterlayer .trace").first.wait_for()
+    assert viewer.locator(".annotation-text", has_text="bigram").count() == 1
+    shot(viewer, "toolkit_dino_handin_charts", full_page=False)
+    viewer.close()
