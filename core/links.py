@@ -40,6 +40,7 @@ MIDI_DIR = ROOT / "data" / "midi"  # the Music lab's bundled styles (folders of 
 
 GROUPS = ("upload", "architecture", "training", "sampling", "inspector", "inside", "toolkit")  # what hide= can hide
 RESERVED = ("hide", "lesson", "sid")  # parameters every page shares (sid: ui/recover.py's token)
+STREAMLIT_OWN = ("embed", "embed_options")  # Streamlit keeps these for itself: st.query_params never shows them
 MAX_SEED = 2**31 - 1
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -219,7 +220,7 @@ def spec(lab: str) -> LabSpec:
             _choice("cell", "text_cell", d.cell, "architecture", [(c, c) for c in CELLS], help="/".join(CELL_NAMES.values())),
             _ints("hidden", "text_hidden", d.hidden, "architecture", HIDDEN_RANGE[0], HIDDEN_RANGE[1], 16),
             _ints("layers", "text_layers", d.layers, "architecture", 1, 3),
-            _ints("embed", "text_embed", d.embed_dim, "architecture", 8, MAX_EMBED, 8),
+            _ints("embedding", "text_embed", d.embed_dim, "architecture", 8, MAX_EMBED, 8),
             _floats("dropout", "text_dropout", d.dropout, "architecture", 0.0, MAX_DROPOUT, 0.05),
             _ints("seed", "text_seed", d.seed, "architecture", 0, MAX_SEED),
             _choice("window", "text_seq", d.seq_len, "training", SEQ_OPTIONS),

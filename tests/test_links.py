@@ -74,7 +74,7 @@ def test_a_whole_setup_round_trips_and_defaults_are_valid(lab):
     spec = cl.spec(lab)
     assert len({p.name for p in spec.params}) == len(spec.params) and len({p.key for p in spec.params}) == len(spec.params)
     assert all(p.key.startswith(lab + "_") and p.group in cl.GROUPS for p in spec.params)
-    assert not {p.name for p in spec.params} & set(cl.RESERVED)
+    assert not {p.name for p in spec.params} & set(cl.RESERVED + cl.STREAMLIT_OWN)
     for p in spec.params:  # a default is a value the parameter accepts
         if p.default is not None:
             assert p.decode(p.encode(p.default)) == p.default, p.name
