@@ -13,7 +13,7 @@ import pytest
 
 from core import handin
 from core import music_codec as mc
-from tests.apptest_util import button, open_page, tiny_music
+from tests.apptest_util import button, open_page, tiny_music, tiny_text
 
 
 def unzip(data: bytes) -> dict[str, bytes]:
@@ -90,6 +90,28 @@ def test_music_handin_has_the_composition_as_midi():
     assert got == sorted((round(a, 3), round(b, 3), p) for a, b, p in want)
     assert len(got) > 0
     check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["Composition"])
+
+
+def test_text_handin_has_validation_and_the_generated_text():
+    at = open_page("pages/text.py")
+    tiny_text(at)
+    at.run()
+    button(at, "Step").click()
+    at.run()
+    at.number_input(key="text_len").set_value(50)
+    at.button(key="text_sample_btn").click()
+    at.run()
+    assert not at.exception
+    lab = at.session_state["text"]
+    files = unzip(handin.bundle(lab, link="/text?cell=lstm"))
+    assert set(files) == set(handin.FILES)
+    s = json.loads(files["settings.json"])
+    assert s["config"]["hidden"] == 16 and s["config"]["type"] == "RNNConfig" and s["corpus_name"] == "Shakespeare"
+    assert len(lab.trainer.history.val) >= 1  # the starting point of the validation curve
+    check_csv(files["loss_history.csv"].decode(), lab.trainer.history)
+    samples = files["samples.txt"].decode()
+    assert lab.sampled.text in samples and lab.live_sample.text in samples
+    check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["trigram"])
 
 
 def test_no_run_no_handin():
