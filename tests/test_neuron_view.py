@@ -73,7 +73,9 @@ def test_text_lab_untrained_and_trained(cell):
     expected = {"lstm": {"input", "forget", "output"}, "gru": {"update", "reset"}}[cell]
     assert set(gate_rows["gate"]) == expected and set(gate_rows["layer"]) == {1, 2}
     if cell == "lstm":
-        assert at.radio(key="text_neuron_state").options == ["h: hidden state (the layer's output)", "c: cell state (the LSTM's memory)"]
+        assert at.radio(key="text_neuron_state").options == ["h (hidden)", "c (cell)"]
+    top = at.dataframe[1].value.iloc[0]["unit"]  # until the student picks, the strongest unit is shown
+    assert top.endswith(f"unit {at.number_input(key='text_neuron_unit').value}") and top.startswith(at.session_state["text_neuron_state"])
     # pick another unit, then the interesting-unit jump sets the pickers
     at.number_input(key="text_neuron_unit").set_value(11).run()
     assert not at.exception and at.number_input(key="text_neuron_unit").value == 11
@@ -82,6 +84,7 @@ def test_text_lab_untrained_and_trained(cell):
     assert not at.exception
     first = at.dataframe[0].value.iloc[0]
     assert first["unit"].endswith(f"unit {at.number_input(key='text_neuron_unit').value}")
+    assert at.selectbox(key="text_neuron_jump").value is None  # back to its placeholder
     # train a few steps: the caption says the step, and the view is recomputed
     at.session_state["lab"].trainer.train_steps(3)
     at.button(key="text_neuron_refresh").click().run()
@@ -125,7 +128,7 @@ def test_dino_lab():
     out = text_of(at)
     assert "the course's RNN" in out and "The course's RNN has no gates" in out
     assert "position in the name" in set(at.dataframe[0].value["tracks"])
-    assert at.radio(key="dino_neuron_state").options == ["a⟨t⟩: hidden state"]
+    assert at.radio(key="dino_neuron_state").options == ["a⟨t⟩ (hidden)"]
     at.text_area(key="dino_neuron_names").set_value("rex\nt-rex!").run()
     assert not at.exception and "vocabulary has no" in at.error[0].value
     at.text_area(key="dino_neuron_names").set_value("\n\n").run()

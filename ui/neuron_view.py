@@ -30,7 +30,8 @@ MAX_NAMES = 40  # names the Dinosaur lab reads at most
 TOP = 10  # units listed by "Find interesting units"
 ss = st.session_state
 
-STATE_LABELS = {"h": "h: hidden state (the layer's output)", "c": "c: cell state (the LSTM's memory)"}
+STATE_SHORT = {"h": "h (hidden)", "c": "c (cell)"}
+STATE_HELP = "h: the hidden state, what the layer outputs at each step. c: an LSTM's cell state, its memory (h = o · tanh(c))."
 GUIDE = (
     "Red: the unit is positive after reading that {what}; blue: negative; white: near 0 ({scale}). "
     "Hover for the value."
@@ -190,6 +191,8 @@ def _on_jump(k: str, findings: dict) -> None:
     f = findings.get(ss.get(f"{k}_jump"))
     if f is not None:
         _pick(k, f)
+        ss[f"{k}_auto"] = False  # the student chose: keep their unit
+    ss[f"{k}_jump"] = None  # back to the placeholder: the pickers now say which unit is shown
 
 
 def neurons_tab(lab) -> None:
@@ -213,45 +216,38 @@ def neurons_tab(lab) -> None:
     c0.caption(f"{_step_note(lab)} {net.source}, {net.units} units × {layers} layer{'s' if layers > 1 else ''}; {inp.what}.")
     c1.button("↻ Refresh", key=f"{k}_refresh", help="Read the current weights again")
 
-    st.markdown("**Find interesting units**: the units whose activation follows a simple feature of the input most closely (Pearson r).")
-    if ranking.top:
-        per = _finding_rows(ranking.per_feature, layers, inp.features)
-        st.dataframe(pd.DataFrame(per), hide_index=True, width="stretch")
-        st.caption("The best unit for each feature. The strongest units overall, each with the feature it follows best:")
-        st.dataframe(pd.DataFrame(_finding_rows(ranking.top, layers, inp.features)), hide_index=True, width="stretch", height=180)
-    if ranking.skipped:
-        st.caption("Not in this input, so nothing can follow it: " + ", ".join(ranking.skipped) + ".")
-    if not ranking.top:
-        st.info("No feature varies in this input, so no unit can be ranked: try a longer or more varied input.")
-
-    # the picker: state, layer, unit (kept valid when the model changes size)
+    # the pickers: state, layer, unit (kept valid when the model changes size; a new run starts at its top unit)
     states = ["h"] + (["c"] if trace.c else [])
     if ss.get(f"{k}_state") not in states:
         ss[f"{k}_state"] = states[0]
     if ss.get(f"{k}_layer") not in range(layers):
         ss[f"{k}_layer"] = 0
-    if f"{k}_unit" not in ss and ranking.top:
+    if ss.get(f"{k}_run") != lab.run_number:  # a new run: follow its strongest unit again
+        ss[f"{k}_run"], ss[f"{k}_auto"] = lab.run_number, True
+    if ss.get(f"{k}_auto", True) and ranking.top:  # until the student picks a unit, show the strongest one
         _pick(k, ranking.top[0])
     ss[f"{k}_unit"] = min(max(int(ss.get(f"{k}_unit", 0)), 0), net.units - 1)
     choices = {f"{f.label(layers)}: {f.feature} (r = {f.r:+.2f})": f for f in (*ranking.per_feature, *ranking.top)}
+    p0, p1, p2, p3 = st.columns([2.2, 1.4, 0.9, 1.1])
     if choices:
-        st.selectbox(
-            "Colour by an interesting unit", list(choices), index=None, placeholder="pick one of the units above…", key=f"{k}_jump",
-            on_change=_on_jump, args=(k, choices),
+        p0.selectbox(
+            "Show an interesting unit (ranked below)", list(choices), index=None, placeholder="pick a unit and the feature it follows…",
+            key=f"{k}_jump", on_change=_on_jump, args=(k, choices),
         )
-    p1, p2, p3 = st.columns(3)
-    state_fmt = (lambda s: "a⟨t⟩: hidden state") if lab.key == "dino" else STATE_LABELS.get
-    state = p1.radio("State", states, key=f"{k}_state", format_func=state_fmt, horizontal=True)
-    layer = p2.selectbox("Layer", list(range(layers)), key=f"{k}_layer", format_func=lambda i: f"layer {i + 1}", disabled=layers == 1)
-    unit = int(p3.number_input(f"Unit (0–{net.units - 1})", 0, net.units - 1, key=f"{k}_unit"))
+    state_fmt = (lambda s: "a⟨t⟩ (hidden)") if lab.key == "dino" else STATE_SHORT.get
+    manual = dict(on_change=ss.__setitem__, args=(f"{k}_auto", False))  # the student chose: keep their unit
+    state = p1.radio("State", states, key=f"{k}_state", format_func=state_fmt, horizontal=True, help=STATE_HELP, **manual)
+    layer = p2.selectbox("Layer", list(range(layers)), key=f"{k}_layer", format_func=lambda i: f"layer {i + 1}", disabled=layers == 1, **manual)
+    unit = int(p3.number_input(f"Unit (0–{net.units - 1})", 0, net.units - 1, key=f"{k}_unit", **manual))
 
-    acts_all = trace.state(state, layer)  # (T, n)
-    acts = acts_all[:, unit]  # (T,)
+    acts = trace.state(state, layer)[:, unit]  # (T,) this unit after each step
     vmax = nu.scale_of(acts, state)
     scale = "the scale is −1 … +1" if state == "h" else f"the scale is ±{vmax:.2f}, this unit's largest |c|"
+    rs = {f.name: float(nu.correlations(acts[:, None], f)[0]) for f in inp.features if f.varies()}
+    versus = (" This unit against each feature: " + " · ".join(f"{name} r = {r:+.2f}" for name, r in rs.items()) + ".") if rs else ""
     if inp.kind == "text":
         st.markdown(nu.coloured_text_html(inp.pieces, acts, vmax), unsafe_allow_html=True)
-        st.caption(GUIDE.format(what="character", scale=scale) + " ↵ marks a newline.")
+        st.caption(GUIDE.format(what="character", scale=scale) + " ↵ marks a newline." + versus)
     elif inp.kind == "names":
         start = 0
         lines = []
@@ -260,21 +256,29 @@ def neurons_tab(lab) -> None:
             lines.append(nu.coloured_text_html(inp.pieces[start : start + n], acts[start : start + n], vmax))
             start += n
         st.markdown("".join(lines), unsafe_allow_html=True)
-        st.caption(GUIDE.format(what="letter", scale=scale) + " ▸ is the zero input x⟨1⟩ that starts every name.")
+        st.caption(GUIDE.format(what="letter", scale=scale) + " ▸ is the zero input x⟨1⟩ that starts every name." + versus)
     else:
-        onsets = nu.value_onsets(inp.values)
-        from core.music_codec import parse_value, describe_value
+        from core.music_codec import describe_value, parse_value
 
         parsed = [parse_value(v) for v in inp.values]
         fig = charts.neuron_piano_roll_figure(
-            onsets, [d for _, d in parsed], [p for p, _ in parsed], [describe_value(v) for v in inp.values], acts, vmax,
+            nu.value_onsets(inp.values), [d for _, d in parsed], [p for p, _ in parsed], [describe_value(v) for v in inp.values], acts, vmax,
             title=f"{'h' if state == 'h' else 'c'} unit {unit}" + (f", layer {layer + 1}" if layers > 1 else ""),
         )
         st.plotly_chart(fig, key=f"{k}_roll", config={"displayModeBar": False})
-        st.caption(GUIDE.format(what="value", scale=scale) + " Each bar is a value (a chord colours all its notes); rests sit on the bottom row.")
-    rs = {f.name: float(nu.correlations(acts[:, None], f)[0]) for f in inp.features if f.varies()}
-    if rs:
-        st.caption("This unit against each feature: " + " · ".join(f"{name} r = {r:+.2f}" for name, r in rs.items()))
+        st.caption(GUIDE.format(what="value", scale=scale) + " Each bar is a value (a chord colours all its notes); rests sit on the bottom row." + versus)
+
+    st.markdown("**Find interesting units**: the units whose activation follows a simple feature of the input most closely (Pearson r, sign = direction).")
+    if ranking.top:
+        t1, t2 = st.columns(2)
+        t1.caption("The best unit for each feature")
+        t1.dataframe(pd.DataFrame(_finding_rows(ranking.per_feature, layers, inp.features)), hide_index=True, width="stretch")
+        t2.caption("The strongest units, each with the feature it follows best")
+        t2.dataframe(pd.DataFrame(_finding_rows(ranking.top, layers, inp.features)).drop(columns="the feature"), hide_index=True, width="stretch", height=210)
+    else:
+        st.info("No feature varies in this input, so no unit can be ranked: try a longer or more varied input.")
+    if ranking.skipped:
+        st.caption("Not in this input, so nothing can follow it: " + ", ".join(ranking.skipped) + ".")
 
 
 # ---------------------------------------------------------------------------------------------- Gates

@@ -1,0 +1,107 @@
+"""Real browser: Look inside's Neurons and Gates tabs on an untrained and a briefly trained Text model (LSTM 64 on the
+bundled Shakespeare), then on the Music lab's untrained LSTM. Screenshots: inside_neurons_* in test-artifacts/screenshots."""
+
+import re
+
+from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_metric_above
+
+TRAIN_STEPS = 150  # a brief training run of the Text model
+
+
+def open_tab(page, name: str):
+    """Click a Look inside tab and return its panel."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    tab.scroll_into_view_if_needed()
+    tab.click()
+    wait_idle(page, timeout=60_000)
+    panel = page.get_by_role("tabpanel", name=name)
+    panel.wait_for()
+    return panel
+
+
+def look(page, panel, name: str) -> None:
+    panel.scroll_into_view_if_needed()
+    page.get_by_role("tab", name="Neurons", exact=True).scroll_into_view_if_needed()
+    shot(page, name, full_page=False)
+
+
+def check_neurons(page, trained: bool) -> None:
+    panel = open_tab(page, "Neurons")
+    panel.get_by_text("Find interesting units").wait_for(timeout=60_000)
+    panel.get_by_text("untrained" if not trained else "The model at step").first.wait_for(timeout=60_000)
+    assert panel.locator("span[title]").count() >= 400  # the coloured text: one span per character
+    assert panel.locator('[data-testid="stDataFrame"]').count() == 2
+    look(page, panel, f"inside_neurons_text_{'trained' if trained else 'untrained'}")
+    assert_no_exception(page)
+
+
+def check_gates(page, trained: bool) -> None:
+    panel = open_tab(page, "Gates")
+    panel.get_by_text("counted over").wait_for(timeout=60_000)
+    panel.locator('[data-testid="stPlotlyChart"] .scatterlayer').first.wait_for()
+    assert panel.get_by_text("forget gate").count() >= 1 and panel.get_by_text("output gate").count() >= 1
+    look(page, panel, f"inside_gates_text_{'trained' if trained else 'untrained'}")
+    assert_no_exception(page)
+
+
+def test_neurons_and_gates_on_text_untrained_then_trained(page, app_url):
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_role("link", name="📜 Text").first.click()
+    page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
+    wait_idle(page, timeout=90_000)
+    page.get_by_text("Validation (last 10%)").wait_for()
+    hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider")
+    hidden.focus()
+    hidden.press("Home")  # 16
+    wait_idle(page, timeout=90_000)
+    for _ in range(3):
+        hidden.focus()
+        hidden.press("ArrowRight")  # +16 each: 64 units
+        wait_idle(page, timeout=90_000)
+    page.get_by_role("heading", name="Look inside").wait_for(timeout=90_000)
+    assert_no_exception(page)
+
+    check_neurons(page, trained=False)
+    check_gates(page, trained=False)
+
+    page.get_by_role("button", name="▶ Start").scroll_into_view_if_needed()
+    page.get_by_role("button", name="▶ Start").click()
+    wait_metric_above(page, "Step", TRAIN_STEPS, timeout=240_000)
+    page.get_by_role("button", name="■ Stop").click()
+    wait_idle(page, timeout=60_000)
+    steps = metric_int(page, "Step")
+    assert steps > TRAIN_STEPS
+
+    check_neurons(page, trained=True)
+    panel = page.get_by_role("tabpanel", name="Neurons")
+    shown = panel.get_by_text("The model at step").first.inner_text()
+    assert int(re.search(r"at step ([\d,]+)", shown).group(1).replace(",", "")) >= steps  # the weights after training
+    # pick an interesting unit from the list: the pickers follow
+    panel.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option").first.click()
+    wait_idle(page, timeout=60_000)
+    look(page, panel, "inside_neurons_text_trained_picked")
+    # bad input: a character the model never saw
+    box = panel.locator("textarea")
+    box.fill("Hello ☃ world")
+    box.press("Control+Enter")
+    wait_idle(page, timeout=60_000)
+    panel.get_by_text("The model has never seen these characters").wait_for()
+    assert_no_exception(page)
+    check_gates(page, trained=True)
+
+
+def test_neurons_and_gates_on_music_untrained(page, app_url):
+    page.goto(app_url + "/music")
+    page.get_by_role("heading", name="🎵 Music").wait_for()
+    page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)
+    wait_idle(page, timeout=90_000)
+    panel = open_tab(page, "Neurons")
+    panel.get_by_text("Find interesting units").wait_for(timeout=60_000)
+    panel.locator('[data-testid="stPlotlyChart"] .barlayer').first.wait_for()  # the coloured piano roll
+    look(page, panel, "inside_neurons_music_untrained")
+    panel = open_tab(page, "Gates")
+    panel.get_by_text("counted over").wait_for(timeout=60_000)
+    look(page, panel, "inside_gates_music_untrained")
+    assert_no_exception(page)
