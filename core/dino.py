@@ -10,8 +10,9 @@ As in the course, the hidden state is carried from one name to the next: the las
 of the next one (``a_prev``), so only the very first name starts from zeros. Sampling always starts from zeros.
 
 The guard (not in the course): a name whose loss is NaN or infinite, or more than ``EXPLODE_RATIO`` times
-what a uniform guess would lose on it, stops training with ``StopKind.DIVERGED`` and puts back the weights
-from the start of the chunk. The numpy RNN rarely reaches NaN: its softmax is shifted and its loss floored,
+what a uniform guess would lose on it, stops training with ``StopKind.DIVERGED`` and puts back the last
+weights known to be sane: those at the start of a ``train_steps`` call whose first name's loss was not an
+explosion (one copy per call, not per name). The numpy RNN rarely reaches NaN: its softmax is shifted and its loss floored,
 so an exploding model shows up as an enormous loss first.
 
 For the page's look inside, the last name of every ``train_steps`` call, and the name at which training
@@ -102,7 +103,8 @@ class DinoTrainer:
         self.smooth_loss = -np.log(1.0 / vocab_size) * 7
         self.history = History()
         self.sample_batches: list[tuple[int, list[str]]] = []  # (iteration, names) shown during training
-        self._good = copy.deepcopy(self.parameters)
+        self._good = copy.deepcopy(self.parameters)  # the last weights whose loss was sane (the guard's fallback)
+        self._good_step = 0  # the names they had been trained on
         self.last_trace: nr.BPTTTrace | None = None  # the backward pass of the latest traced name (see the module doc)
         self.last_trace_at = 0  # the iteration (1-based) that name was trained at
         self.last_trace_exploded = False  # whether that name is the one the guard stopped at
@@ -133,8 +135,8 @@ class DinoTrainer:
             report.stop = Stop(StopKind.FAILED, problem)
             return report
         n = max(0, min(int(n), self.config.iterations - self.step))
-        if self._finite():
-            self._good = copy.deepcopy(self.parameters)  # the weights to fall back to if this chunk diverges
+        start = self.step
+        candidate = copy.deepcopy(self.parameters) if self._finite() else None  # becomes the fallback once its loss is sane
         P, clip_value, lr = self.parameters, self.config.clip_value, self.learning_rate
         for i in range(n):
             X, Y = self.example(self.step)
@@ -151,6 +153,8 @@ class DinoTrainer:
                 if self._exploded(loss, len(Y)):
                     return self._diverged(report, X, Y, loss, trace)
                 self._keep_trace(trace, self.step + 1)
+            if i == 0 and candidate is not None:  # these weights just gave a sane loss: fall back to them from now on
+                self._good, self._good_step = candidate, start
             with np.errstate(all="ignore"):
                 nr.update_parameters(P, gradients, lr)
             if not self._finite():
@@ -197,7 +201,7 @@ class DinoTrainer:
         else:
             what = f"The numbers overflowed at {where}: the loss became {loss}."
         fix = "Turn gradient clipping on or pick a smaller learning rate." if self.config.clip_value is None else "Pick a smaller learning rate."
-        kept = self.step - len(report.losses)
+        kept = self._good_step
         back = "the weights it had after name {:,}".format(kept) if kept else "the starting weights"
         report.stop = Stop(StopKind.DIVERGED, f"{what} The guard stopped training and put back {back}. {fix}")
         return report

@@ -293,3 +293,21 @@ def test_smoothed_loss_starts_at_7_ln_V_and_rises_first():
     t.train_steps(600)
     smooth = t.history.train.values["smooth"]
     assert smooth[599] > smooth[0] + 2
+
+
+def test_the_weights_put_back_are_ones_whose_loss_was_sane():
+    """At learning rate 10 the first update already ruins the weights; the guard must not fall back to those."""
+    from dataclasses import replace
+
+    t = DinoTrainer(bundled_names(), DinoConfig(n_a=8, learning_rate=10.0))
+    for _ in range(5):
+        report = t.train_steps(25)
+        if report.stop is not None:
+            break
+    assert report.stop.kind is StopKind.DIVERGED
+    t.config = replace(t.config, learning_rate=0.01)
+    t.learning_rate = 0.01
+    X, Y = t.example(t.step)
+    loss, _ = nr.rnn_forward(X, Y, t.a_prev, t.parameters)
+    assert loss < EXPLODE_RATIO * t.uniform_loss(len(Y))
+    assert t.train_steps(200).stop is None
