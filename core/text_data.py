@@ -165,6 +165,20 @@ class TextCorpus:
         windows = np.stack([self.val_ids[s : s + L + 1] for s in starts])  # (n, L + 1)
         return [(windows[i : i + batch_size, :-1], windows[i : i + batch_size, 1:]) for i in range(0, n, batch_size)]
 
+    def val_window_sets(self, n_sets: int, n_windows: int, seq_len: int = 100, batch_size: int = 64) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+        """Disjoint sets of ``n_windows`` non-overlapping validation windows each (set k takes every m-th window
+        from window k, m = the number of sets that fit, at most ``n_sets``), each as batches of (batch_size, L):
+        how much a validation estimate of that size depends on which windows it reads (its noise)."""
+        L = max(1, min(seq_len, len(self.val_ids) - 1))
+        total = (len(self.val_ids) - 1) // L  # non-overlapping windows in the validation text
+        m = max(1, min(int(n_sets), total // max(1, int(n_windows))))
+        sets = []
+        for k in range(m):
+            starts = (np.arange(k, total, m)[: int(n_windows)] * L).astype(np.int64)
+            w = np.stack([self.val_ids[s : s + L + 1] for s in starts])  # (n_windows, L + 1)
+            sets.append([(w[i : i + batch_size, :-1], w[i : i + batch_size, 1:]) for i in range(0, len(w), batch_size)])
+        return sets
+
 
 def progress_sample(model: TokenModel, corpus: TextCorpus, n_chars: int, temperature: float, rng: np.random.Generator) -> tuple[str, SampleCheck]:
     """The Text lab's live sample and its real-word check.
