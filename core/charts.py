@@ -516,7 +516,8 @@ def distance_figure(curves: Sequence[tuple[str, Sequence[int], Sequence[float]]]
         fig.add_annotation(text="Nothing measured yet: press Measure", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(type="log", title="distance back (tokens; 1 = the token just before)"),
+        xaxis=dict(type="log", title="distance back (tokens; 1 = the token just before)",
+                   range=[-0.02, np.log10(max([max(xs) for _, xs, _ in curves if len(xs)], default=100)) + 0.02]),
         yaxis=dict(type="log", title="mean ‖∂ log p / ∂ input‖", exponentformat="power"),
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
     )

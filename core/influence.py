@@ -326,25 +326,26 @@ def _as_tokens(inputs: Sequence[int | None]) -> np.ndarray:
     return np.asarray([[-1 if t is None else int(t) for t in inputs]], dtype=np.int64)  # (1, T)
 
 
-def influence(model: Any, inputs: Sequence[int | None], target: int) -> Influence:
+def influence(model: Any, inputs: Sequence[int | None], target: int, dtype=np.float64) -> Influence:
     """Influence of each of ``inputs`` (fed in order, ``None`` = the zero vector) on the prediction of ``target``.
 
     model: a TokenModel: core.numpy_rnn.NumpyCharRNN (the course's RNN), core.numpy_cells.NumpyRNN (Keras) or
-    core.course_model.CourseNumpyModel.
+    core.course_model.CourseNumpyModel. dtype: the Keras and course models' arithmetic (float32 is what the
+    models themselves use, and faster; the tests use float64); the course's RNN is always float64, as it trains.
     """
     inputs = list(inputs)
     if not inputs:
         raise InfluenceError("There is no earlier input: pick a later position.")
     if isinstance(model, nr.NumpyCharRNN):
         return dino_influence(model.parameters, inputs, target)
-    net = as_net(model).astype(np.float64)
+    net = as_net(model).astype(dtype)
     V = net.vocab_size
     bad = [t for t in [*inputs, target] if t is not None and not 0 <= int(t) < V]
     if bad:
         raise InfluenceError(f"Token {bad[0]} is outside the model's vocabulary of {V}.")
     tokens = _as_tokens(inputs)
-    grads, logp = last_step_gradients(net, net.vectors(tokens), np.asarray([int(target)]))
-    return Influence(np.linalg.norm(grads[0], axis=-1), int(target), float(logp[0]))
+    grads, logp = last_step_gradients(net, net.vectors(tokens, dtype), np.asarray([int(target)]))
+    return Influence(np.linalg.norm(grads[0].astype(np.float64), axis=-1), int(target), float(logp[0]))
 
 
 def log_prob(model: Any, inputs: Sequence[int | None], target: int) -> float:
@@ -418,13 +419,13 @@ class Explained:
         return len(self.tokens)
 
 
-def explain(model: Any, seq: Explained, j: int) -> tuple[Influence, int]:
+def explain(model: Any, seq: Explained, j: int, dtype=np.float64) -> tuple[Influence, int]:
     """Influence on the prediction at position j -> (Influence over tokens[start:j], start). start > 0 when the
     position is more than MAX_CONTEXT tokens in: then only the last MAX_CONTEXT tokens are fed, from a fresh state."""
     if not seq.first <= int(j) < len(seq):
         raise InfluenceError(f"Position {j} is out of range: pick one from {seq.first} to {len(seq) - 1}.")
     start = max(0, int(j) - MAX_CONTEXT)
-    return influence(model, list(seq.tokens[start:j]), int(seq.tokens[j])), start
+    return influence(model, list(seq.tokens[start:j]), int(seq.tokens[j]), dtype), start
 
 
 def dino_names(lab) -> list[tuple[str, Explained]]:

@@ -211,3 +211,10 @@ def test_window_count_follows_the_budget():
     big = inf.Net("lstm", rng.normal(size=(60, 64)).astype(np.float32), ((np.zeros((64, 4096), np.float32), np.zeros((1024, 4096), np.float32), np.zeros(4096, np.float32)),),
                   np.zeros((1024, 60), np.float32), np.zeros(60, np.float32), "")
     assert inf.window_count(big, 100) == inf.MIN_WINDOWS
+
+
+def test_float32_view_agrees_with_float64():
+    model = random_keras_like("lstm", layers=2, seed=5)
+    a = inf.influence(model, INPUTS, TARGET)
+    b = inf.influence(model, INPUTS, TARGET, np.float32)
+    assert np.allclose(a.share, b.share, atol=1e-4) and a.logp == pytest.approx(b.logp, abs=1e-4)

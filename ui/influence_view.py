@@ -66,7 +66,7 @@ def _influence(lab, model, seq: inf.Explained, j: int) -> tuple[inf.Influence, i
     if key not in cache:
         if len(cache) >= CACHE_SIZE:
             cache.pop(next(iter(cache)))
-        cache[key] = inf.explain(model, seq, j)
+        cache[key] = inf.explain(model, seq, j, np.float32)  # float32, as the models compute
     return cache[key]
 
 
@@ -133,7 +133,8 @@ def _dino(lab) -> None:
     if not names:
         st.info("Press **Sample names** above, then pick a name and a letter here to see which earlier letters its prediction depended on.")
         return
-    i = st.selectbox("Name", range(len(names)), format_func=lambda k: f"{k + 1}. {names[k][0]}", key="dino_inside_name")
+    batch = abs(hash(tuple(n for n, _ in names))) % 10**8  # a new batch of names gets a new picker (its labels change)
+    i = st.selectbox("Name", range(len(names)), format_func=lambda k: f"{k + 1}. {names[k][0]}", key=f"dino_inside_name_{batch}")
     _show_text(lab, names[i][1], f"dino_inside_{i}", "letter")
     st.caption("⟨start⟩ is the zero vector x⟨1⟩ the course feeds first; ⏎ is the end of the name. Names are sampled from the model as it was when you pressed Sample names.")
 
