@@ -1,0 +1,93 @@
+"""Real browser: scrub the Dinosaur lab's time-lapse and see its samples change; race three Text cells and see one
+chart with three lines and three samples."""
+
+from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
+
+
+def _expander(page, title: str):
+    return page.locator('[data-testid="stExpander"]').filter(has_text=title)
+
+
+def move(page, slider, key: str) -> None:
+    """Press Home or End on a slider until it shows its end (a refresh that lands meanwhile can drop a key press)."""
+    for _ in range(3):
+        slider.focus()
+        slider.press(key)
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        wait_idle(page)
+        value = slider.get_attribute("aria-valuetext")
+        if (value == "0") == (key == "Home"):
+            return
+
+
+def test_dino_time_lapse_scrubs(page, app_url):
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_role("link", name="🦕 Dinosaur names").first.click()
+    page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Start").click()
+    wait_refreshes(page, "Names trained on", 3)
+    page.get_by_role("button", name="■ Stop").click()
+    wait_idle(page)
+    page.wait_for_timeout(1500)  # a refresh that was under way when Stop was pressed lands
+    wait_idle(page)
+
+    lapse = _expander(page, "Time-lapse")
+    lapse.get_by_text("⏪ Time-lapse").click()
+    lapse.get_by_text("At most 30 snapshots").wait_for()
+    slider = lapse.get_by_role("slider").first
+    move(page, slider, "End")
+    lapse.get_by_text("(the live model)").wait_for()
+    trained = lapse.inner_text()
+    lapse.scroll_into_view_if_needed()
+    shot(page, "timelapse_dino_latest", full_page=False)
+
+    move(page, slider, "Home")
+    assert slider.get_attribute("aria-valuetext") == "0"
+    lapse.get_by_text("Step 0 of").wait_for()
+    untrained = lapse.inner_text()
+    lapse.scroll_into_view_if_needed()
+    shot(page, "timelapse_dino_step0", full_page=False)
+    assert trained != untrained
+    # the samples themselves changed, not only the step line
+    pick = lambda text: [ln for ln in text.splitlines() if "·" in ln and "Step" not in ln and "snapshots" not in ln]  # noqa: E731
+    assert pick(trained) != pick(untrained), (pick(trained), pick(untrained))
+    assert lapse.get_by_text("Its probability").count() >= 1  # the inspector at that step
+    assert_no_exception(page)
+
+
+def test_text_race_of_three_cells(page, app_url):
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_role("link", name="📜 Text").first.click()
+    page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
+    wait_idle(page, timeout=60_000)
+    page.get_by_text("Dinosaur names (bundled)").click()
+    wait_idle(page, timeout=60_000)
+    hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider")
+    hidden.focus()
+    hidden.press("Home")  # hidden 16: three tiny models
+    wait_idle(page, timeout=60_000)
+
+    race = _expander(page, "Architecture race")
+    race.get_by_text("🏁 Architecture race").click()
+    secs = race.locator('[data-testid="stSlider"]').filter(has_text="Seconds of training each").get_by_role("slider")
+    secs.focus()
+    secs.press("Home")  # 5 s each
+    wait_idle(page)
+    race.get_by_role("button", name="🏁 Start race").click()
+    race.get_by_text("Race finished").wait_for(timeout=180_000)
+    wait_idle(page, timeout=60_000)
+    race = _expander(page, "Architecture race")
+    chart = race.locator('[data-testid="stPlotlyChart"]').first
+    chart.scroll_into_view_if_needed()
+    shot(page, "race_text_chart", full_page=False)
+    assert chart.locator(".scatterlayer .trace").count() == 3  # one chart, a line per cell
+    legend = chart.locator(".legendtext").all_inner_texts()
+    assert sorted(t.split(" · ")[0] for t in legend) == ["GRU 16", "LSTM 16", "SimpleRNN 16"], legend
+    assert race.locator('[data-testid="stCode"]').count() == 3  # a sample each
+    race.get_by_text("Samples at the end of the race").scroll_into_view_if_needed()
+    shot(page, "race_text_samples", full_page=False)
+    assert_no_exception(page)
