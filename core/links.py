@@ -12,7 +12,9 @@ and ``Param.encode(value) -> text``, with ``decode(encode(v)) == v`` for every v
 
 ``parse_query(spec, query)`` turns an address's parameters into widget values; a bad value gives the widget's
 default and a message naming the parameter (``Problem``), never an exception. ``encode_values(spec, values)``
-is the other way: the current widget values -> query parameters (``setup_query``). Three names are shared by
+is the other way: the current widget values -> query parameters (``setup_query``).
+
+``hideable=False`` marks a widget drawn by a module that doesn't take hide= yet (its group can't hide it). Three names are shared by
 every lab: ``hide`` (control groups, ``GROUPS``), ``lesson`` (a file in lessons/) and ``sid`` (ui/recover.py).
 
 Lessons are Markdown files with a small front matter (``key: value`` lines between ``---``): title, lab, summary,
@@ -126,7 +128,8 @@ class Param:
             return str(value)
         if self.kind == "int":
             return str(int(value))
-        return f"{float(value):g}"
+        short = f"{float(value):g}"
+        return short if float(short) == float(value) else repr(float(value))  # 0.05 stays short; 1234567.5 exact
 
 
 def _number(text: str) -> float | None:
@@ -203,6 +206,8 @@ def spec(lab: str) -> LabSpec:
             _ints("seed", "dino_seed", 0, "architecture", 0, MAX_SEED),
             _choice("lr", "dino_lr", 0.01, "training", DINO_LR_OPTIONS),
             _ints("iterations", "dino_iters", 30_000, "training", 100, 500_000),
+            Param("clip", "dino_clip_on", "bool", True, "training", help="clip gradients element-wise", hideable=False),
+            Param("clip_value", "dino_clip", "float", 5.0, "training", lo=0.001, hi=1e6, hideable=False),  # ui/dino_views.py
             _units("dino", "name", False),
             _choice("sample_every", "dino_sample_every", 1000, "training", DINO_SAMPLE_EVERY),
             _floats("temperature", "dino_temp", 1.0, "sampling", 0.0, 3.0, 0.05),

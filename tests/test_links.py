@@ -26,7 +26,7 @@ def valid_values(p: cl.Param) -> list:
     grid = [p.lo, p.lo + step, p.lo + (n // 2) * step, p.hi]
     if p.kind == "int":
         return [int(v) for v in grid]
-    return [round(v, 10) for v in grid]
+    return [round(v, 10) for v in grid] + ([] if p.step else [p.lo + 0.123456789])  # any value when there is no grid
 
 
 def invalid_texts(p: cl.Param) -> list[str]:

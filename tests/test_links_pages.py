@@ -15,7 +15,7 @@ PAGES = {"dino": "pages/dinosaurs.py", "text": "pages/text.py", "music": "pages/
 KINDS = ("slider", "select_slider", "number_input", "radio", "selectbox", "toggle", "checkbox", "text_input")
 
 # Non-default values for every parameter (tiny models so that the Keras pages build fast).
-DINO = "corpus=dinos&hidden=16&seed=4&lr=0.03&iterations=1000&unit=bits&sample_every=250&temperature=0.65&n=5&sample_seed=3"
+DINO = "corpus=dinos&hidden=16&seed=4&lr=0.03&clip=0&clip_value=2.5&iterations=1000&unit=bits&sample_every=250&temperature=0.65&n=5&sample_seed=3"
 TEXT = (
     "corpus=dinos&cell=gru&hidden=32&layers=2&embedding=16&dropout=0.1&seed=7&window=16&batch=4&lr=0.003&unit=bits"
     "&prime=saur&length=100&temperature=0.55&top_k=5&sample_seed=9"
