@@ -113,6 +113,35 @@ def vocab_from_json(text: str) -> tuple[list[str], dict[str, Any]]:
     return chars, meta
 
 
+MAX_TOKEN_CHARS = 40  # longest token of a token vocabulary (a Music value such as "C60.64.67.72_d16" is 16)
+
+
+def tokens_to_json(tokens: Sequence[str], meta: dict[str, Any] | None = None) -> str:
+    """vocab.json text for a vocabulary of tokens (the Music lab's values): {"format", "version", "tokens", "meta"}."""
+    return json.dumps({"format": VOCAB_FORMAT, "version": 1, "tokens": list(tokens), "meta": meta or {}}, ensure_ascii=False, indent=1)
+
+
+def tokens_from_json(text: str) -> tuple[list[str], dict[str, Any]]:
+    """Parse a token vocab.json -> (tokens, meta as stored); ModelZipError when it is not one of ours.
+
+    Tokens: 2 to MAX_VOCAB_SIZE distinct printable strings of 1 to MAX_TOKEN_CHARS characters."""
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ModelZipError("vocab.json is not valid JSON.") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("tokens"), list):
+        raise ModelZipError("vocab.json must be an object with a list of values under \"tokens\".")
+    tokens = obj["tokens"]
+    if not all(isinstance(t, str) and 1 <= len(t) <= MAX_TOKEN_CHARS and t.isprintable() for t in tokens):
+        raise ModelZipError(f"vocab.json: every entry of \"tokens\" must be printable text of 1 to {MAX_TOKEN_CHARS} characters.")
+    if len(set(tokens)) != len(tokens):
+        raise ModelZipError("vocab.json lists a value twice.")
+    if not 2 <= len(tokens) <= MAX_VOCAB_SIZE:
+        raise ModelZipError(f"vocab.json has {len(tokens)} values; expected 2 to {MAX_VOCAB_SIZE}.")
+    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+    return tokens, meta
+
+
 # ---------------------------------------------------------------------------------------------- metadata
 def _shown(v: Any) -> str:
     """A value as a student reads it in a message: "abc" quoted, −5 with a real minus sign, long text cut."""
@@ -226,6 +255,15 @@ def _validate_config_meta(src: Any, seq_len_range: tuple[int, int], batch_range:
             out["dropout"] = f
         else:
             notes.append(f"dropout {_shown(v)} was not a valid dropout rate (0 to {MAX_DROPOUT:g}); {model_own} dropout.")
+    if "lr_schedule" in src:  # the learning-rate schedule (core.lr_schedule), when this version has one
+        try:
+            from core.lr_schedule import SCHEDULES
+        except ImportError:
+            SCHEDULES = ()
+        if src["lr_schedule"] in SCHEDULES:
+            out["lr_schedule"] = src["lr_schedule"]
+        elif SCHEDULES:
+            notes.append(f"lr_schedule {_shown(src['lr_schedule'])} was not one of {', '.join(SCHEDULES)}; using the default schedule.")
     if "cell" in src:
         if src["cell"] in CELLS:
             out["cell"] = src["cell"]
@@ -281,7 +319,7 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: str) -> by
     return buf.getvalue()
 
 
-def _open_outer(data: bytes, max_bytes: int) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo]]:
+def _open_outer(data: bytes, max_bytes: int, model_member: str = "model.keras") -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo]]:
     """The outer zip and its members by name, after the size, type and name checks."""
     if not data:
         raise ModelZipError("The model file is empty.")
@@ -293,34 +331,34 @@ def _open_outer(data: bytes, max_bytes: int) -> tuple[zipfile.ZipFile, dict[str,
     infos = zf.infolist()
     _check_names(infos, "The zip", MAX_OUTER_MEMBERS)
     by_name = {i.filename: i for i in infos}
-    missing = [n for n in ("model.keras", "vocab.json") if n not in by_name]
+    missing = [n for n in (model_member, "vocab.json") if n not in by_name]
     if missing and "config.json" in by_name and "model.weights.h5" in by_name:
         raise ModelZipError(
             "This is a bare .keras file. Upload the .zip this page's download button produced: it holds "
             "model.keras and vocab.json (the characters the model knows)."
         )
     if missing:
-        raise ModelZipError(f"The zip lacks {' and '.join(missing)} (it must hold model.keras and vocab.json at the top level).")
+        raise ModelZipError(f"The zip lacks {' and '.join(missing)} (it must hold {model_member} and vocab.json at the top level).")
     return zf, by_name
 
 
-def _read_vocab(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[list[str], dict[str, Any]]:
+def _read_vocab(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tokens: bool = False) -> tuple[list[str], dict[str, Any]]:
     try:
         text = _read(zf, info, MAX_VOCAB_JSON_BYTES, "vocab.json").decode("utf-8")
     except UnicodeDecodeError:
         raise ModelZipError("vocab.json is not UTF-8 text.") from None
-    return vocab_from_json(text)
+    return tokens_from_json(text) if tokens else vocab_from_json(text)
 
 
-def read_meta(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES) -> dict[str, Any]:
+def read_meta(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, model_member: str = "model.keras", tokens: bool = False) -> dict[str, Any]:
     """The metadata stored in a model zip's vocab.json, as stored (check it with ``validate_meta``).
 
     Runs the outer zip's checks and reads only vocab.json (capped); ModelZipError with the reason otherwise.
     """
     try:
-        zf, infos = _open_outer(data, max_bytes)
+        zf, infos = _open_outer(data, max_bytes, model_member)
         with zf:
-            return _read_vocab(zf, infos["vocab.json"])[1]
+            return _read_vocab(zf, infos["vocab.json"], tokens)[1]
     except zipfile.BadZipFile as exc:
         raise ModelZipError(f"The zip is damaged: {exc}") from None
 
@@ -495,8 +533,11 @@ def _check_optimizer(compile_config: Any) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- export / import
-def export_model_zip(trainer, chars: Sequence[str], meta: dict[str, Any] | None = None) -> bytes:
-    """A zip (built in memory) holding ``model.keras`` and ``vocab.json``; ``trainer`` is a SequenceTrainer."""
+def export_model_zip(trainer, chars: Sequence[str], meta: dict[str, Any] | None = None, *, history=None, tokens: bool = False) -> bytes:
+    """A zip (built in memory) holding ``model.keras`` and ``vocab.json``; ``trainer`` is a SequenceTrainer.
+
+    history: a core.trainer.History to keep as history.json (trained starting points); tokens: the vocabulary is
+    a list of multi-character tokens (the Music lab's values) written under "tokens" instead of "chars"."""
     if trainer.vocab_size != len(chars):
         raise ValueError("the vocabulary does not match the model's output size")
     buf = io.BytesIO()
@@ -505,7 +546,9 @@ def export_model_zip(trainer, chars: Sequence[str], meta: dict[str, Any] | None 
         trainer.save(path)
         with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.write(path, "model.keras")
-            zf.writestr("vocab.json", vocab_to_json(chars, meta))
+            zf.writestr("vocab.json", tokens_to_json(chars, meta) if tokens else vocab_to_json(chars, meta))
+            if history is not None:
+                zf.writestr("history.json", history_to_json(history))
     return buf.getvalue()
 
 
@@ -520,19 +563,20 @@ def _load_failure_reason(exc: Exception) -> str:
     return f"Keras could not load model.keras in safe mode: {type(exc).__name__}: {str(exc)[:300]}"
 
 
-def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, config_override: dict | None = None, before_build=None):
+def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, config_override: dict | None = None, before_build=None, tokens: bool = False):
     """Check and load a model zip -> (SequenceTrainer, chars, checked meta). Raises ModelZipError with a reason.
 
     Every check of the module docstring runs before Keras (or TensorFlow) is imported. ``config_override``
     gives training settings (see SequenceTrainer.load); pass the "config" of ``validate_meta``'s result. The
     trainer's ``sample_batch`` is a placeholder that refuses to train until the caller binds a corpus
     (``trainer.sample_batch = corpus.sample_batch``). ``before_build(config, n_chars)``, when given, runs after
-    every check and before Keras builds the model; it may refuse by raising (e.g. a memory budget).
+    every check and before Keras builds the model; it may refuse by raising (e.g. a memory budget). ``tokens``: the
+    vocabulary is a list of tokens (``tokens_from_json``: the Music lab's values) instead of single characters.
     """
     try:
         zf, infos = _open_outer(data, max_bytes)
         with zf, tempfile.TemporaryDirectory(prefix="rnn-import-") as tmp:
-            chars, meta = _read_vocab(zf, infos["vocab.json"])
+            chars, meta = _read_vocab(zf, infos["vocab.json"], tokens)
             path = Path(tmp) / "model.keras"
             with open(path, "wb") as f:  # streamed to disk with a cap: never held whole in memory
                 _stream(zf, infos["model.keras"], MAX_MODEL_KERAS_BYTES, "model.keras", f)
@@ -558,3 +602,227 @@ def _keras_load(path: Path, config_override: dict | None):
     except Exception as exc:  # noqa: BLE001 - keras raises many kinds; the reason is shown
         raise ModelZipError(_load_failure_reason(exc)) from None
 
+
+
+# ---------------------------------------------------------------------------------------------- history.json
+# (trained starting points, issue #12) The loss history that travels with a model, so the chart shows where it came
+# from. Layout: {"format": "rnn-playground-history", "version": 1, "train": {"steps": [...], "loss": [...],
+# "smooth": [...], "stride": int, "seen": int}, "val": {"steps": [...], "val": [...], "stride": int, "seen": int, and
+# any other series the trainer records, e.g. "acc"}}. Steps are whole numbers (in the order recorded: a roll-back or a
+# restore of the best weights may repeat or go back); the loss
+# series ("loss", "smooth", "val") hold finite numbers, other series numbers or null (not measured); at most
+# MAX_HISTORY_POINTS per series. A series the file lacks comes back as NaN (not measured); a series the trainer
+# does not record is ignored; anything else wrong is refused with a message naming it.
+HISTORY_FORMAT = "rnn-playground-history"  # marker in history.json
+MAX_HISTORY_JSON_BYTES = 2 * 1024 * 1024  # 2,000 + 400 points of a few numbers: ~100 KB
+MAX_HISTORY_POINTS = 4000  # per series (core.history.LossHistory keeps at most 2,000)
+HISTORY_PARTS = ("train", "val")  # the parts of core.trainer.History
+REQUIRED_SERIES = {"train": ("loss", "smooth"), "val": ("val",)}  # must be present and finite
+
+
+def history_to_json(history) -> str:
+    """history.json text for a core.trainer.History (values rounded to 5 decimals: far below what a chart shows)."""
+    out: dict[str, Any] = {"format": HISTORY_FORMAT, "version": 1}
+    for part in HISTORY_PARTS:
+        h = getattr(history, part)
+        series: dict[str, Any] = {"steps": [int(s) for s in h.steps], "stride": int(h.stride), "seen": int(h._seen)}
+        for n in h.names:
+            series[n] = [round(float(v), 5) if math.isfinite(v) else None for v in h.values[n]]
+        out[part] = series
+    return json.dumps(out, separators=(",", ":"))
+
+
+def history_from_json(text: str, *, max_step: int = MAX_STEP):
+    """Parse and check history.json -> core.trainer.History; ModelZipError naming what is wrong."""
+    from core.trainer import History
+
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ModelZipError("history.json is not valid JSON.") from None
+    if not isinstance(obj, dict) or obj.get("format") != HISTORY_FORMAT:
+        raise ModelZipError("history.json is not a training history saved by this app.")
+    history = History()
+    for part in HISTORY_PARTS:
+        src = obj.get(part)
+        if not isinstance(src, dict):
+            raise ModelZipError(f"history.json has no {part!r} series.")
+        steps = src.get("steps")
+        if not isinstance(steps, list) or len(steps) > MAX_HISTORY_POINTS:
+            raise ModelZipError(f"history.json: {part} steps must be a list of at most {MAX_HISTORY_POINTS:,} numbers.")
+        whole = [_whole(s) for s in steps]
+        if any(s is None or not 0 <= s <= max_step for s in whole):  # not always increasing: a roll-back goes back
+            raise ModelZipError(f"history.json: {part} steps must be whole numbers from 0 to {max_step:,}.")
+        h = getattr(history, part)
+        for n in REQUIRED_SERIES[part]:
+            if n not in src:
+                raise ModelZipError(f"history.json: {part} has no {n!r} series.")
+        for n in h.names:
+            vals = src.get(n, [None] * len(steps))
+            if not isinstance(vals, list) or len(vals) != len(steps):
+                raise ModelZipError(f"history.json: {part} {n!r} must be a list as long as its steps ({len(steps):,}).")
+            reals = [_real(v) for v in vals]
+            if n in REQUIRED_SERIES[part] and any(v is None for v in reals):
+                raise ModelZipError(f"history.json: {part} {n!r} holds a value that is not a finite number.")
+            if any(v is None and x is not None for v, x in zip(reals, vals)):
+                raise ModelZipError(f"history.json: {part} {n!r} holds a value that is neither a finite number nor null.")
+            h.values[n] = [math.nan if v is None else v for v in reals]
+        h.steps = whole
+        stride, seen = _whole(src.get("stride", 1)), _whole(src.get("seen", len(steps)))
+        h.stride = stride if stride is not None and 1 <= stride <= max_step else 1
+        h._seen = seen if seen is not None and len(steps) <= seen <= max_step else len(steps)
+    return history
+
+
+def read_history(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, model_member: str = "model.keras"):
+    """The core.trainer.History kept in a model zip's history.json, or None when it has none; ModelZipError otherwise."""
+    try:
+        zf, infos = _open_outer(data, max_bytes, model_member)
+        with zf:
+            if "history.json" not in infos:
+                return None
+            try:
+                text = _read(zf, infos["history.json"], MAX_HISTORY_JSON_BYTES, "history.json").decode("utf-8")
+            except UnicodeDecodeError:
+                raise ModelZipError("history.json is not UTF-8 text.") from None
+    except zipfile.BadZipFile as exc:
+        raise ModelZipError(f"The zip is damaged: {exc}") from None
+    return history_from_json(text)
+
+
+# ---------------------------------------------------------------------------------------------- numpy models (Dinosaur lab)
+# (trained starting points, issue #12) The Dinosaur lab's course RNN has numpy weights. Its model zip has the same
+# outer layout with ``model.npz`` in place of model.keras:
+#
+#     model.npz     numpy's .npz (a zip of .npy files): Wax (n_a, V), Waa (n_a, n_a), Wya (V, n_a), b (n_a, 1),
+#                   by (V, 1) and optionally a_prev (n_a, 1), the hidden state carried to the next name; float32/64
+#     vocab.json    {"format", "version", "chars": [...], "meta": {...}} as above (chars[0] is '\n')
+#     history.json  optional, as above
+#
+# model.npz is checked like model.keras: member names and declared sizes first, every member streamed with a cap,
+# then numpy reads it with allow_pickle=False (an object array is refused, nothing is unpickled), and every array's
+# dtype, shape and values (finite) are checked against the vocabulary and the hidden-size cap.
+NUMPY_MEMBER = "model.npz"  # the weights member of a numpy model zip
+NUMPY_WEIGHTS = ("Wax", "Waa", "Wya", "b", "by")  # the course's parameter names (core.numpy_rnn)
+NUMPY_OPTIONAL = ("a_prev",)  # kept when present
+MAX_NUMPY_HIDDEN = 512  # the Dinosaur lab's largest n_a (core.dino.MAX_HIDDEN)
+MAX_DINO_ITERATIONS = 500_000  # the Dinosaur page's iteration budget
+NPY_HEADER_BYTES = 4096  # an .npy header (format version, dtype, shape) is at most this long here
+
+
+def _numpy_shapes(n_a: int, vocab: int) -> dict[str, tuple[int, int]]:
+    return {"Wax": (n_a, vocab), "Waa": (n_a, n_a), "Wya": (vocab, n_a), "b": (n_a, 1), "by": (vocab, 1), "a_prev": (n_a, 1)}
+
+
+def export_numpy_zip(parameters: dict, chars: Sequence[str], meta: dict[str, Any] | None = None, *, history=None, a_prev=None) -> bytes:
+    """A numpy model zip (see above) for the course's RNN ``parameters`` over ``chars``."""
+    import numpy as np
+
+    arrays = {k: np.asarray(parameters[k], dtype=np.float64) for k in NUMPY_WEIGHTS}
+    if a_prev is not None:
+        arrays["a_prev"] = np.asarray(a_prev, dtype=np.float64)
+    n_a, vocab = arrays["Wax"].shape
+    if vocab != len(chars) or any(arrays[k].shape != s for k, s in _numpy_shapes(n_a, vocab).items() if k in arrays):
+        raise ValueError("the weights do not match the vocabulary")
+    npz = io.BytesIO()
+    np.savez(npz, **arrays)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(NUMPY_MEMBER, npz.getvalue())
+        zf.writestr("vocab.json", vocab_to_json(chars, meta))
+        if history is not None:
+            zf.writestr("history.json", history_to_json(history))
+    return buf.getvalue()
+
+
+def import_numpy_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, max_hidden: int = MAX_NUMPY_HIDDEN):
+    """Check and read a numpy model zip -> (parameters {name: float64 array}, a_prev or None, chars, meta as stored,
+    history or None). ModelZipError with the reason; nothing is unpickled."""
+    import numpy as np
+
+    cap = 8 * (2 * max_hidden * MAX_VOCAB_SIZE + max_hidden * max_hidden + 2 * max_hidden + MAX_VOCAB_SIZE)  # float64 weights
+    member_cap = 8 * max(max_hidden * MAX_VOCAB_SIZE, max_hidden * max_hidden) + NPY_HEADER_BYTES
+    try:
+        zf, infos = _open_outer(data, max_bytes, NUMPY_MEMBER)
+        with zf:
+            extra = sorted(set(infos) - {NUMPY_MEMBER, "vocab.json", "history.json"})
+            if extra:
+                raise ModelZipError(f"The zip holds {extra[0][:80]!r}, which a model saved by this app doesn't; refused.")
+            chars, meta = _read_vocab(zf, infos["vocab.json"])
+            raw = _read(zf, infos[NUMPY_MEMBER], cap + len(NUMPY_WEIGHTS + NUMPY_OPTIONAL) * (NPY_HEADER_BYTES + 1024), NUMPY_MEMBER)
+    except zipfile.BadZipFile as exc:
+        raise ModelZipError(f"The zip is damaged: {exc}") from None
+    history = read_history(data, max_bytes=max_bytes, model_member=NUMPY_MEMBER)
+    allowed = {f"{k}.npy" for k in NUMPY_WEIGHTS + NUMPY_OPTIONAL}
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as inner:
+            ninfos = inner.infolist()
+            _check_names(ninfos, NUMPY_MEMBER, len(allowed))
+            names = {i.filename for i in ninfos}
+            if names - allowed:
+                raise ModelZipError(f"{NUMPY_MEMBER} holds {sorted(names - allowed)[0][:80]!r}; only {', '.join(sorted(allowed))} are allowed.")
+            missing = [k for k in NUMPY_WEIGHTS if f"{k}.npy" not in names]
+            if missing:
+                raise ModelZipError(f"{NUMPY_MEMBER} lacks {', '.join(missing)}.")
+            for info in ninfos:
+                _stream(inner, info, member_cap, f"{NUMPY_MEMBER}'s {info.filename}")
+    except zipfile.BadZipFile as exc:
+        raise ModelZipError(f"{NUMPY_MEMBER} is not a valid .npz archive ({exc}).") from None
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in NUMPY_WEIGHTS + NUMPY_OPTIONAL if k in npz.files}
+    except ValueError as exc:  # an object array (pickled data) or a damaged .npy
+        raise ModelZipError(f"{NUMPY_MEMBER} can't be read without unpickling, so it is refused ({str(exc)[:120]}).") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelZipError(f"{NUMPY_MEMBER} is damaged ({str(exc)[:120]}).") from None
+    for k, a in arrays.items():
+        if a.dtype not in (np.float32, np.float64) or a.ndim != 2:
+            raise ModelZipError(f"{NUMPY_MEMBER}: {k} is a {a.ndim}-d array of {a.dtype}; expected a 2-d array of float32 or float64.")
+    n_a, vocab = arrays["Wax"].shape
+    if not 1 <= n_a <= max_hidden:
+        raise ModelZipError(f"{NUMPY_MEMBER}: the hidden size n_a = {n_a:,} is outside this lab's range (1 to {max_hidden}).")
+    if vocab != len(chars):
+        raise ModelZipError(f"vocab.json has {len(chars)} characters but the model reads {vocab}: they don't belong together.")
+    if chars[0] != "\n":
+        raise ModelZipError("vocab.json: the first character must be the newline (the end of a name).")
+    for k, shape in _numpy_shapes(n_a, vocab).items():
+        if k in arrays and arrays[k].shape != shape:
+            raise ModelZipError(f"{NUMPY_MEMBER}: {k} has shape {arrays[k].shape}; for n_a {n_a} and {vocab} characters it must be {shape}.")
+        if k in arrays and not np.all(np.isfinite(arrays[k])):
+            raise ModelZipError(f"{NUMPY_MEMBER}: {k} holds NaN or infinite values; refused.")
+    params = {k: arrays[k].astype(np.float64) for k in NUMPY_WEIGHTS}
+    a_prev = arrays["a_prev"].astype(np.float64) if "a_prev" in arrays else None
+    return params, a_prev, chars, meta, history
+
+
+def validate_numpy_meta(meta: Any) -> tuple[dict, list[str]]:
+    """A numpy model's metadata -> (usable fields, one note per field dropped or clamped), like ``validate_meta``:
+    step, smooth_loss (finite, >= 0) and under "config" n_a, seed, iterations, sample_every, learning_rate and
+    clip_value (finite, > 0). Corpus and app texts as in ``validate_meta``."""
+    out, notes = validate_meta({k: v for k, v in (meta or {}).items() if k in ("step", "corpus", "app")} if isinstance(meta, dict) else meta)
+    if not isinstance(meta, dict):
+        return out, notes
+    if "smooth_loss" in meta:
+        f = _real(meta["smooth_loss"])
+        if f is not None and f >= 0:
+            out["smooth_loss"] = f
+        else:
+            notes.append(f"vocab.json: smooth_loss {_shown(meta['smooth_loss'])} was not a valid loss; starting the smoothed loss afresh.")
+    src = meta.get("config")
+    if isinstance(src, dict):
+        cfg: dict[str, Any] = {}
+        cnotes: list[str] = []
+        _check_int(cfg, cnotes, src, "n_a", "hidden size", 1, MAX_NUMPY_HIDDEN, "using the weights' own", clamp=False)
+        _check_int(cfg, cnotes, src, "seed", "seed", 0, MAX_SEED, "using 0", clamp=False)
+        _check_int(cfg, cnotes, src, "iterations", "iteration budget", 100, MAX_DINO_ITERATIONS, "using the page's", clamp=True)
+        _check_int(cfg, cnotes, src, "sample_every", "sampling interval", 1, MAX_DINO_ITERATIONS, "using the page's", clamp=True)
+        for key in ("learning_rate", "clip_value"):
+            if key in src:
+                f = _real(src[key])
+                if f is not None and 0 < f <= MAX_LEARNING_RATE * 10:
+                    cfg[key] = f
+                else:
+                    cnotes.append(f"{key} {_shown(src[key])} was not valid (above 0, at most {MAX_LEARNING_RATE * 10:g}); using the page's.")
+        out["config"] = cfg
+        notes.extend(f"vocab.json: {n}" for n in cnotes)
+    return out, notes

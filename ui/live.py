@@ -21,6 +21,7 @@ import streamlit as st
 
 from core.lab import Lab, Note
 from core.trainer import Stop, StopKind
+from ui import starting_view
 
 # A short pause at the end of each training refresh. The browser's timer asks for the next refresh while a
 # slice runs, so refreshes would otherwise run back to back; measured with Streamlit 1.67 and Chromium, the
@@ -69,13 +70,15 @@ def _step(lab: Lab) -> None:
 
 
 def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> None:
-    """Start / Stop / Step buttons for one lab, and the note that says why it last stopped."""
+    """Start / Stop / Step buttons for one lab (and "Start from the trained model" when the lab's corpus has a bundled
+    model: ui.starting_view), and the note that says why it last stopped."""
     running = lab.running
     key = lab.key
     c1, c2, c3 = st.columns(3)
     c1.button("▶ Start", key=f"{key}__start", on_click=_start, args=(lab,), disabled=running or disabled, type="primary", width="stretch")
     c2.button("■ Stop", key=f"{key}__stop", on_click=lab.stop, disabled=not running, width="stretch")
     c3.button(step_label, key=f"{key}__step", on_click=_step, args=(lab,), disabled=running or disabled, width="stretch")
+    starting_view.button(lab, disabled=running)  # "Start from the trained model" (issue #12), when the corpus has one
     if lab.note is not None:
         _SHOW[lab.note.kind](lab.note.text)
 
