@@ -110,3 +110,12 @@ class DinoLab(Lab):
         if stop is None:
             stop = Stop(StopKind.PAUSED, "No explosion this time: the model kept its loss in check for several seconds.")
         return stop
+
+    # -- trained starting points (issue #12, H5: core.starting_points) ----------------------------------------
+    def load_starting_point(self, name: str = "dinosaurs"):
+        """Load the bundled trained model ``name`` (assets/models/, checked like an uploaded model file) as the new run,
+        with its training history; Start continues from its step. -> core.starting_points.Loaded; ModelZipError
+        (a CorpusError) with the reason when it can't be used, and then nothing changes."""
+        from core.starting_points import load_dino
+
+        return load_dino(self, name)

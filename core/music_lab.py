@@ -456,3 +456,12 @@ class MusicLab(Lab):
             bool(argmax), temp, None if bars is None else int(bars), self.kind, scores, self.trainer.weights_note(),
         )
         return self.result
+
+    # -- trained starting points (issue #12, H5: core.starting_points) ----------------------------------------
+    def load_starting_point(self, name: str):
+        """Load the bundled trained model ``name`` (assets/models/, checked like an uploaded model file) as the new run,
+        with its training history; Start continues from its step. -> core.starting_points.Loaded; ModelZipError
+        (a CorpusError) with the reason when it can't be used, and then nothing changes."""
+        from core.starting_points import load_music
+
+        return load_music(self, name)

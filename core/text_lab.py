@@ -294,3 +294,12 @@ class TextLab(Lab):
 
     def summary(self) -> dict[str, Any]:
         return dict(asdict(self.trainer.config), step=self.trainer.step)
+
+    # -- trained starting points (issue #12, H5: core.starting_points) ----------------------------------------
+    def load_starting_point(self, name: str = "shakespeare"):
+        """Load the bundled trained model ``name`` (assets/models/, checked like an uploaded model file) as the new run,
+        with its training history; Start continues from its step. -> core.starting_points.Loaded; ModelZipError
+        (a CorpusError) with the reason when it can't be used, and then nothing changes."""
+        from core.starting_points import load_text
+
+        return load_text(self, name)
