@@ -216,6 +216,7 @@ def spec(lab: str) -> LabSpec:
         ))
     if lab == "text":
         from core.keras_model import CELL_NAMES, CELLS, RNNConfig
+        from core.lr_schedule import SCHEDULES
         from core.text_lab import BATCH_OPTIONS, BUNDLED, HIDDEN_RANGE, LR_OPTIONS, MAX_DROPOUT, MAX_EMBED, MAX_PRIME, SEQ_OPTIONS
 
         d = RNNConfig()
@@ -231,6 +232,8 @@ def spec(lab: str) -> LabSpec:
             _choice("window", "text_seq", d.seq_len, "training", SEQ_OPTIONS),
             _choice("batch", "text_batch", d.batch_size, "training", BATCH_OPTIONS),
             _choice("lr", "text_lr", d.learning_rate, "training", LR_OPTIONS),
+            _choice("schedule", "text_schedule", SCHEDULES[0], "training", [(k, k) for k in SCHEDULES], help="learning-rate schedule"),
+            Param("stop_best", "text_stop_best", "bool", False, "training", help="stop at the best validation"),
             _units("text", "character", True),
             Param("prime", "text_prime", "text", "", "sampling", max_len=MAX_PRIME),
             _ints("length", "text_len", 500, "sampling", 0, 2000),

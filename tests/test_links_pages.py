@@ -18,6 +18,7 @@ KINDS = ("slider", "select_slider", "number_input", "radio", "selectbox", "toggl
 DINO = "corpus=dinos&hidden=16&seed=4&lr=0.03&clip=0&clip_value=2.5&iterations=1000&unit=bits&sample_every=250&temperature=0.65&n=5&sample_seed=3"
 TEXT = (
     "corpus=dinos&cell=gru&hidden=32&layers=2&embedding=16&dropout=0.1&seed=7&window=16&batch=4&lr=0.003&unit=bits"
+    "&schedule=plateau&stop_best=1"
     "&prime=saur&length=100&temperature=0.55&top_k=5&sample_seed=9"
 )
 MUSIC_LSTM = (
