@@ -158,3 +158,12 @@ def test_float_grids_give_the_grid_value():
     for k in range(11):
         v = p.decode(f"{k * 0.05:.17g}")  # 0.15000000000000002 and the like
         assert v == round(k * 0.05, 10) and math.isclose(v, k * 0.05)
+
+
+def test_the_lessons_readme_lists_every_parameter():
+    readme = (cl.LESSONS_DIR / "README.md").read_text(encoding="utf-8")
+    assert "README" not in cl.lesson_names()  # not a lesson
+    for lab in cl.LABS:
+        part = readme.split(f"### {cl.spec(lab).title} (`/{cl.spec(lab).page}`)")[1].split("### ")[0]
+        for p in cl.spec(lab).params:
+            assert f"| `{p.name}` | `{p.key}` | {p.group}{'' if p.hideable else ' ¹'} |" in part, (lab, p.name)
