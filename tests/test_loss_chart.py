@@ -56,3 +56,12 @@ def test_transforms_and_marks():
     b = bl.Baselines((bl.Baseline("uniform", np.log(4)),), "character", "x", "y", "z")
     (line,) = loss_chart.ref_lines(b, loss_chart.transform_for("bits per character"))
     assert line.y == pytest.approx(2.0) and line.name == "uniform 2.00"
+
+
+def test_close_baseline_labels_are_separated():
+    from core import charts
+
+    fig = charts.loss_figure([charts.Series("a", [0, 1], [6, 2])], ref_lines=[charts.RefLine("u", 5.2), charts.RefLine("uni", 4.04), charts.RefLine("bi", 3.97)])
+    loss_chart.separate_labels(fig)
+    anchors = {a.text: a.yanchor for a in fig.layout.annotations}
+    assert anchors == {"u": "bottom", "uni": "bottom", "bi": "top"}  # bi's label goes under its line

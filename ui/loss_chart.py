@@ -67,6 +67,20 @@ def event_marks(lab) -> list[charts.Mark]:
     return [charts.Mark(float(step), str(label)) for step, label in events]
 
 
+def separate_labels(fig, min_gap: float = 0.06) -> None:
+    """Put the label of a baseline below its line when the line above is closer than ``min_gap`` of the y span
+    (their labels would overlap: e.g. unigram 4.04 and bigram 3.97)."""
+    ys = [float(y) for tr in fig.data for y in (tr.y if tr.y is not None else ()) if y is not None and np.isfinite(y)]
+    labels = sorted((a for a in fig.layout.annotations if a.yref == "y" and a.yanchor == "bottom"), key=lambda a: a.y)
+    ys += [a.y for a in labels]
+    if len(labels) < 2:
+        return
+    span = max(ys) - min(ys) or 1.0
+    for lower, upper in zip(labels, labels[1:]):
+        if upper.y - lower.y < min_gap * span and lower.yanchor == "bottom":
+            lower.yanchor = "top"
+
+
 def render(lab, key: str) -> None:
     """The loss chart of ``lab`` with its unit switch and caption (widget keys start with ``key``)."""
     options = unit_options(lab)
@@ -78,10 +92,11 @@ def render(lab, key: str) -> None:
     f = transform_for(choice)
     base = lab_baselines(lab, key)
     fig = charts.loss_figure(
-        lab.loss_series(f) if lab.trainer is not None else [], x_title=lab.chart_x, y_title=f"loss ({choice})", height=380,
+        lab.loss_series(f) if lab.trainer is not None else [], x_title=lab.chart_x, y_title="perplexity" if choice == "perplexity" else f"loss ({choice})", height=380,
         ref_lines=ref_lines(base, f), marks=event_marks(lab),
     )
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
+    separate_labels(fig)
     st.plotly_chart(fig, key=f"{key}_loss_chart", config={"displayModeBar": False})
     notes = []
     if base is not None and base.lines:

@@ -19,7 +19,7 @@ from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 CHART_TEXTS = """
 () => {
   const chart = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .find(c => [...c.querySelectorAll('.g-ytitle text')].some(t => t.textContent.startsWith('loss (')));
+    .find(c => [...c.querySelectorAll('.g-ytitle text')].some(t => t.textContent.startsWith('loss (') || t.textContent === 'perplexity'));
   if (!chart) return null;
   return {
     annotations: [...chart.querySelectorAll('.annotation-text')].map(t => t.textContent),
@@ -106,3 +106,56 @@ def test_toolkit_on_the_dinosaur_lab(page, app_url, tmp_path):
     assert viewer.locator(".annotation-text", has_text="bigram").count() == 1
     shot(viewer, "toolkit_dino_handin_charts", full_page=False)
     viewer.close()
+
+
+def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
+    import pretty_midi
+
+    page.goto(app_url + "/music")
+    page.get_by_role("heading", name="🎵 Music").wait_for()
+    page.get_by_role("button", name="Step", exact=True).wait_for(timeout=90_000)  # the first visit loads TensorFlow
+    wait_idle(page, timeout=90_000)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_idle(page, timeout=60_000)
+    page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.annotations.length >= 3 && !t.annotations.some(a => a.startsWith('No training')); }})()")
+    page.get_by_text("Dashed lines:").first.scroll_into_view_if_needed()
+    shot(page, "toolkit_music_baselines", full_page=False)
+    texts = chart_texts(page)
+    assert texts["ytitle"] == "loss (nats per value)"
+    got = {t.split(" ")[0] for t in texts["annotations"]}
+    assert {"uniform", "unigram", "bigram"} <= got, texts
+    page.get_by_text("held-out validation pieces").first.wait_for()
+    page.get_by_text("perplexity", exact=True).click()  # per-value losses also read as perplexity
+    page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'perplexity'; }})()")
+    shot(page, "toolkit_music_baselines_perplexity", full_page=False)
+
+    page.get_by_role("button", name="🎼 Compose").click()
+    page.get_by_text("Did it learn music? The scorecard").wait_for(timeout=60_000)
+    wait_idle(page)
+    meter = page.get_by_text("📋 Memorisation meter:")
+    meter.first.wait_for()
+    assert re.search(r"Memorisation meter: \d+ of 100 values copied", meter.first.inner_text())
+    meter.first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    shot(page, "toolkit_music_memorisation", full_page=False)
+
+    button = page.get_by_role("button", name="⬇ Download the hand-in (.zip)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        button.click()
+    path = tmp_path / "handin.zip"
+    info.value.save_as(path)
+    with zipfile.ZipFile(path) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    assert set(files) == {"settings.json", "loss_history.csv", "samples.txt", "charts.html", "README.txt", "composition.mid"}
+    s = json.loads(files["settings.json"])
+    assert s["config"]["type"] == "RNNConfig" and "/music?" in s.get("link", "")
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(files["composition.mid"]))
+    values_line = files["samples.txt"].decode().split("Composed, as values:\n")[1].splitlines()[0].split()
+    assert len(values_line) == 100
+    from core import music_codec as mc
+
+    want = sorted((round(a, 3), round(b, 3), p) for a, b, p in mc.values_to_notes(values_line, s["page_settings"].get("music_tempo", 120)))
+    got = sorted((round(n.start, 3), round(n.end, 3), n.pitch) for i in pm.instruments for n in i.notes)
+    assert got == want
+    assert "Composition" in files["charts.html"].decode()
+    assert_no_exception(page)
