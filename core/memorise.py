@@ -30,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 SEP = "\x00"  # joins the sources; never matches a query character
+MAX_INDEX_CHARS = 2_000_000  # a longer training text is searched in its first 2 M characters (index build: ~70 MB per M)
 
 
 def suffix_array(codes: np.ndarray) -> np.ndarray:
@@ -67,6 +68,7 @@ class CharIndex:
     def __init__(self, sources: Sequence[str], labels: Sequence[str] | None = None):
         self.sources = [s.replace(SEP, " ") for s in sources]
         self.labels = list(labels) if labels is not None else [f"source {i + 1}" for i in range(len(sources))]
+        self.searched_of: int | None = None  # set by text_index: the length of the text the index was cut from
         self.text = SEP.join(self.sources)  # the concatenation searched
         self.starts = []  # position of each source's first character in self.text
         pos = 0
@@ -180,9 +182,12 @@ def names_index(names: Sequence[str]) -> CharIndex:
     return CharIndex(list(names), [f"“{n}”" for n in names])
 
 
-def text_index(train_text: str) -> CharIndex:
-    """The Text lab's training data: the training part of the text."""
-    return CharIndex([train_text], ["the training text"])
+def text_index(train_text: str, max_chars: int = MAX_INDEX_CHARS) -> CharIndex:
+    """The Text lab's training data: the training part of the text (its first ``max_chars`` characters: building
+    the suffix array takes about 70 MB of temporary memory and a few seconds per million characters)."""
+    index = CharIndex([train_text[:max_chars]], ["the training text"])
+    index.searched_of = len(train_text)  # characters of the training part (more than the index holds when cut)
+    return index
 
 
 def char_copy(index: CharIndex, sample: str) -> Copy:

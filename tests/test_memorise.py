@@ -104,3 +104,11 @@ def test_dino_page_shows_the_meter_beside_sampled_names():
     for n, cell in zip(names, table["longest copied stretch"]):
         want, _ = brute_force(lab.trainer.names, n)
         assert cell == ("–" if want == 0 else f"{mz.char_copy(index, n).stretch} ({want} of {len(n)})")
+
+
+def test_a_long_text_is_searched_in_its_first_part():
+    text = "abcdefghij" * 50 + "the tail only"
+    index = mz.text_index(text, max_chars=100)
+    assert index.searched_of == len(text) and len(index.text) == 100
+    assert mz.char_copy(index, "the tail only").length < len("the tail only")
+    assert mz.char_copy(mz.text_index(text), "the tail only").length == len("the tail only")

@@ -73,6 +73,8 @@ def text(lab, sample: str, key: str) -> None:
     else:
         index = _session_cached("text", (lab.corpus_id, id(corpus)), lambda: mz.text_index(corpus.text[:n_train]))
     _meter(mz.char_copy(index, sample), "text")
+    if index.searched_of and index.searched_of > len(index.text):
+        st.caption(f"The meter searches the first {len(index.text):,} of the {index.searched_of:,} training characters (a bound on its memory).")
 
 
 def music(lab, key: str) -> None:
