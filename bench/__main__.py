@@ -19,7 +19,7 @@ if str(_ROOT) not in sys.path:
 from bench import common  # noqa: E402
 from bench.common import DOCS_MD, RESULTS, log  # noqa: E402
 
-SECTIONS = ("numpy_rnn", "app_start", "throughput", "sampling", "quality", "music_audio")  # numpy first: before TensorFlow is loaded here
+SECTIONS = ("numpy_rnn", "app_start", "throughput", "sampling", "quality", "music_audio", "music_best", "reproducible")  # numpy first: before TensorFlow is loaded here
 
 
 def _run_section(name: str, s) -> dict:
@@ -27,7 +27,7 @@ def _run_section(name: str, s) -> dict:
         from bench import app_start
 
         return app_start.run(s)
-    if name in ("throughput", "sampling", "quality"):
+    if name in ("throughput", "sampling", "quality", "music_best"):
         common.quiet_tensorflow()
     if name == "throughput":
         from bench import throughput
@@ -49,12 +49,20 @@ def _run_section(name: str, s) -> dict:
         from bench import music_audio
 
         return music_audio.run(s)
+    if name == "music_best":
+        from bench import music_best
+
+        return music_best.run(s)
+    if name == "reproducible":
+        from bench import reproducible
+
+        return reproducible.run(s.repro_steps, s.repro_repeats)
     raise ValueError(name)
 
 
 KEYS = dict(  # section -> top-level JSON key
     app_start="app_start", throughput="text_train_chars_per_s", sampling="sampling_ms_per_char", quality="val_nats_per_char",
-    numpy_rnn="numpy_rnn", music_audio="music_audio_s",
+    numpy_rnn="numpy_rnn", music_audio="music_audio_s", music_best="music_best_weights", reproducible="reproducible",
 )
 
 

@@ -44,8 +44,9 @@ class Settings:
     equal_chars: int = 200  # teacher-forced characters for the probability comparison
     # 3. quality vs time
     quality_budgets: tuple[float, ...] = (60.0, 300.0)  # bundled Shakespeare
-    tiny_budgets: tuple[float, ...] = (120.0, 300.0)  # tiny Shakespeare, when present
-    quality_cells: tuple[str, ...] = ("gru", "lstm")
+    tiny_budgets: tuple[float, ...] = (60.0, 120.0, 300.0)  # tiny Shakespeare, when present (issue #14's table)
+    quality_cells: tuple[str, ...] = ("gru", "lstm")  # bundled Shakespeare
+    tiny_cells: tuple[str, ...] = ("simplernn", "gru", "lstm")  # tiny Shakespeare (issue #14's table)
     quality_hidden: int = 256
     val_windows: int | None = None  # None: the whole validation 10% in non-overlapping windows of 100
     # 4. numpy dinosaur RNN
@@ -53,6 +54,10 @@ class Settings:
     dino_check_every_s: float = 1.0
     # 5. app start
     app_first_loss: bool = True
+    # issue #14: the Music lab's best weights, reproducibility
+    music_max_steps: int = 2000  # the Music lab's step limit (its default)
+    repro_steps: int = 100  # steps compared between two fresh trainers
+    repro_repeats: int = 2  # probes with / without op determinism
     notes: list[str] = field(default_factory=list)
 
 
@@ -62,14 +67,16 @@ def settings_for(mode: str) -> Settings:
     if mode == "quick":
         return Settings(
             mode="quick", repeats=3, tp_seconds=1.5, tp_decompose=True, sample_chars=200, predict_chars=8, sample_pretrain_steps=40, equal_chars=100,
-            quality_budgets=(10.0,), tiny_budgets=(10.0,), val_windows=128, dino_seconds=8.0, dino_check_every_s=1.0,
+            quality_budgets=(10.0,), tiny_budgets=(5.0, 10.0, 20.0), val_windows=128, dino_seconds=8.0, dino_check_every_s=1.0,
+            music_max_steps=600, repro_steps=30, repro_repeats=1,
             notes=["quick mode: short budgets and few repeats; orientation only, not the published figures"],
         )
     if mode == "smoke":
         return Settings(
             mode="smoke", repeats=1, tp_seconds=0.3, corpus_chars=60_000, sample_chars=20, predict_chars=3, sample_pretrain_steps=0,
             equal_chars=10, quality_budgets=(1.0,), tiny_budgets=(1.0,), quality_cells=("gru", "lstm"), quality_hidden=32,
-            val_windows=8, dino_seconds=1.0, dino_check_every_s=0.5, app_first_loss=False,
+            val_windows=8, dino_seconds=1.0, dino_check_every_s=0.5, app_first_loss=False, tiny_cells=("lstm",),
+            music_max_steps=60, repro_steps=6, repro_repeats=1,
             notes=["smoke mode: checks that the harness runs; every figure is meaningless"],
         )
     raise ValueError(mode)

@@ -349,12 +349,13 @@ class MusicLab(Lab):
         return memorising_message(keeper, "value") if keeper is not None and keeper.memorising else None
 
     def restore_best(self) -> None:
-        """The one-click "go back to the best weights" (a button callback); the note says what happened."""
+        """The one click back to the best weights: training pauses and the note says what happened."""
         from core.lab import Note
         from core.trainer import StopKind
 
         b = self.trainer.restore_best()
-        self.note = Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per value.")
+        self.stop(Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per value. "
+                                          "Training is paused; press Start to train on from them."))
 
     def can_train(self) -> str | None:
         if self.trainer is None:

@@ -160,13 +160,13 @@ class TextLab(Lab):
         return memorising_message(keeper, "character") if keeper is not None and keeper.memorising else None
 
     def restore_best(self) -> None:
-        """The one-click "go back to the best weights" (a button callback); the note says what happened."""
+        """The one click back to the best weights: training pauses and the note says what happened."""
         from core.lab import Note
         from core.trainer import StopKind
 
         b = self.trainer.restore_best()
-        self.note = Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per character. "
-                                            "Training continues from them when you press Start.")
+        self.stop(Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per character. "
+                                          "Training is paused; press Start to train on from them."))
 
     def steps_per_minute(self, vocab_size: int, config: RNNConfig) -> tuple[float, bool]:
         """(training steps a minute for ``config`` here, whether measured on this very model)."""

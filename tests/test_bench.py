@@ -51,12 +51,23 @@ def test_bench_smoke_writes_json_and_markdown(tmp_path):
 
     assert r["home_page_imports_tensorflow"] in (True, False)
     assert r["app_start"]["text_lab"]["skipped"]
-    assert {t["id"] for t in r["targets"]} >= {"1a", "1b", "2a", "2b", "3a", "3b", "4", "5"}
+    assert {t["id"] for t in r["targets"]} >= {"1a", "1b", "1d", "2a", "2b", "3a", "3b", "3c", "4", "5", "7", "8"}
+
+    # issue #14: the Music best-weights check and its noise / reproducibility rows
+    mb = r["music_best_weights"]
+    assert mb["on"]["stop_at_best"] is True and mb["off"]["stop_at_best"] is False
+    assert mb["on"]["composing_val"] > 0 and mb["on"]["best_val"] > 0 and "weights" in mb["on"]["composing_weights"]
+    rp = r["reproducible"]
+    assert rp["max_abs_diff_default"] >= 0 and rp["op_determinism_speed_ratio"] > 0
+    if q["tiny_shakespeare"] is not None:
+        e = q["tiny_shakespeare"]["lstm_32"]
+        assert "never_rises" in e and e["rollbacks"] >= 0 and set(e["validation_noise"]) == {"64", "256"}
 
     md = (tmp_path / "benchmarks.md").read_text()
     assert md.startswith("# Benchmarks")
     assert "SMOKE MODE" in md
     assert "| # | What | Target | Measured |" in md
-    for heading in ("## 1. Text training throughput", "## 2. Sampling latency", "## 3. Quality", "## 4. The numpy Dinosaur RNN", "## 5. App start"):
+    for heading in ("## 1. Text training throughput", "## 2. Sampling latency", "## 3. Quality", "## 3b. Music: the best weights",
+                    "## 3c. Reproducible runs", "## 4. The numpy Dinosaur RNN", "## 5. App start"):
         assert heading in md
     assert "| seed style" in md and "plain `model.fit`" in md

@@ -59,10 +59,12 @@ def status(lab, key: str, unit: str) -> None:
     message = lab.memorising()
     if message:
         st.warning("🧠 " + message)
-        st.button(
-            f"↩ Go back to the best weights (step {b.step:,})", key=f"{key}_restore_best", on_click=lab.restore_best, type="primary",
-            help="Puts back the weights of the lowest validation loss; the chart marks it.",
-        )
+        if st.button(
+            f"↩ Go back to the best weights (step {b.step:,})", key=f"{key}_restore_best", type="primary",
+            help="Puts back the weights of the lowest validation loss and pauses training; the chart marks it.",
+        ):
+            lab.restore_best()
+            st.rerun()  # the whole page: the buttons and the note by them follow (the live area alone would not)
 
 
 def generated_with(weights: str) -> str:
