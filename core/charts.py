@@ -534,13 +534,13 @@ def bptt_figure(da_norm: Sequence[float], da_future: Sequence[float], step_norms
 
     x = list(step_labels)
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=show(da_norm), name="‖da⟨t⟩‖ (all of it)", marker_color="#08519c", opacity=0.8))
-    fig.add_trace(go.Bar(x=x, y=show(da_future), name="‖da_next‖ (from step t+1)", marker_color="#9ecae1", opacity=0.9))
+    fig.add_trace(go.Bar(x=x, y=show(da_norm), name="‖da⟨t⟩‖ (all of it)", marker_color="#08519c"))
+    fig.add_trace(go.Bar(x=x, y=show(da_future), name="‖da_next‖ (from step t+1)", marker_color="#9ecae1"))
     for i, (name, v) in enumerate(step_norms.items()):
         fig.add_trace(go.Scatter(x=x, y=show(v), mode="lines+markers", name=f"step's part of {name}", marker=dict(size=5),
                                  line=dict(width=1.5, color=PALETTE[(i + 1) % len(PALETTE)], dash="dot")))
     fig.update_layout(
-        barmode="overlay", height=height, margin=dict(l=10, r=10, t=30, b=10),
+        barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10),
         xaxis=dict(type="category", title="step t (the input x⟨t⟩ → the letter it should predict)"),
         yaxis=dict(type="log", title="gradient norm", exponentformat="power"),
         legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0),

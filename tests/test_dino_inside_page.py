@@ -146,7 +146,7 @@ def test_dino_temperature_view_and_the_inspector_labels():
     at.button(key="dino_sample_btn").click()
     at.run()
     labels = [m.label for m in at.metric]
-    assert "Its probability, sampled from" in labels and "Its probability, model (T=1)" in labels
+    assert "Its probability (sampled)" in labels and "Its probability (T=1)" in labels
     assert any(c.value.startswith("Top candidates, model (T=1)") for c in at.caption)
     assert any(c.value.startswith("Top candidates, sampled from") and "one candidate only" in c.value for c in at.caption)
     at.slider(key="dino_temp").set_value(2.0)

@@ -137,6 +137,10 @@ def backprop(lab: DinoLab) -> None:
             clip_table(trace), hide_index=True, key="dino_clip_table",
             column_config={c: st.column_config.NumberColumn(format="%.4g") for c in ("‖g‖ before clip", "largest |entry|", "‖g‖ after clip")},
         )
+        st.caption(
+            "Bars: how large the gradient reaching a⟨t⟩ is (dark: all of it; light: the part that came back from step t+1). "
+            "Lines: what step t added to each gradient; dWax's part equals db's (x⟨t⟩ is one-hot) except at t = 1, where x⟨1⟩ = 0."
+        )
         total = trace.total_clipped
         if trace.clip_value is None:
             st.caption("Clipping is off: the update used these gradients as they are.")
@@ -156,10 +160,10 @@ _TEX = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\hat{}
 
 
 def _tex_label(label: str) -> str:
-    """A vocabulary label safe inside LaTeX \\texttt (⏎ is the newline)."""
+    """A vocabulary label as LaTeX (⏎, the newline, becomes \\n)."""
     if label == "⏎":
-        return r"\backslash n"
-    return "".join(_TEX.get(c, c) for c in label)
+        return r"\backslash\mathtt{n}"
+    return r"\texttt{" + "".join(_TEX.get(c, c) for c in label) + "}"
 
 
 def _vec(v: np.ndarray, k: int) -> str:
@@ -205,7 +209,7 @@ def formula(lab: DinoLab, choice: int) -> None:
         + _vec(f.Wax_x, k) + " + " + _vec(f.Waa_a, k) + " + " + _vec(f.b, k) + r"\right) = " + _vec(f.a, k)
     )
     top = np.argsort(-f.y_hat.ravel(), kind="stable")[:k]
-    names = ", ".join(rf"\texttt{{{_tex_label(labels[i])}}}" for i in top)
+    names = ", ".join(_tex_label(labels[i]) for i in top)
     st.latex(
         r"\hat y^{\langle t \rangle} = \mathrm{softmax}(W_{ya} a^{\langle t \rangle} + b_y):\quad \text{top } "
         + names + r" = " + r"\begin{bmatrix}" + r" \\ ".join(f"{f.y_hat[i, 0]:.3f}" for i in top) + r"\end{bmatrix}"

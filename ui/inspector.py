@@ -41,12 +41,12 @@ def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, ke
             step = st.slider("Step", 0, n - 1, 0, key=step_key(key), help="Which generated token to inspect")
         r = records[step]
         p_model = float(r.probs[r.picked])
-        c1, c2, c3, c4, c5 = st.columns(5)
+        c1, c2, c3, c4, c5 = st.columns([2, 3, 3, 3, 3])
         c1.metric("Picked", labels[r.picked])
-        c2.metric("Its probability, sampled from", f"{r.p_picked:.3f}", help="After temperature and top-k: the draw used this")
-        c3.metric("Its probability, model (T=1)", f"{p_model:.3f}", help="What the model itself gave it, before temperature")
-        c4.metric("Entropy, sampled from", f"{r.entropy:.2f} nats")
-        c5.metric("Entropy, model (T=1)", f"{r.entropy_model:.2f} nats")
+        c2.metric("Its probability (sampled)", f"{r.p_picked:.3f}", help="In the distribution sampled from: after temperature and top-k")
+        c3.metric("Its probability (T=1)", f"{p_model:.3f}", help="In the model's own distribution, before temperature and top-k")
+        c4.metric("Entropy (sampled)", f"{max(r.entropy, 0.0):.2f} nats", help="Of the distribution sampled from")
+        c5.metric("Entropy (T=1)", f"{max(r.entropy_model, 0.0):.2f} nats", help="Of the model's own distribution")
         st.plotly_chart(
             charts.step_distribution_figure(r.probs, r.adjusted, labels, r.picked),
             key=f"{key}__bars",

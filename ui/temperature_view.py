@@ -43,8 +43,8 @@ def render(probs: np.ndarray, labels: Sequence[str], temperature: float, *, key:
         how = "T = 1 samples from the model's own distribution."
     k = f" Top-k {rw.top_k} then keeps only the {rw.top_k} most likely." if rw.top_k else ""
     st.caption(
-        f"Light bars: the model (T = 1), entropy {rw.entropy_before:.2f} nats. Dark bars: p^(1/T) renormalised, what a sample "
-        f"draws from, entropy {rw.entropy_after:.2f} nats. {how}{k}{others}"
+        f"Light bars: the model (T = 1), entropy {max(rw.entropy_before, 0.0):.2f} nats. Dark bars: p^(1/T) renormalised, what a "
+        f"sample draws from, entropy {max(rw.entropy_after, 0.0):.2f} nats. {how}{k}{others}"
     )
 
 
