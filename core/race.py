@@ -37,7 +37,7 @@ from core.trainer import Stop, StopKind
 MAX_RACERS = 3  # configurations in one race
 DEFAULT_SECONDS = 20.0  # training time per configuration
 MIN_SECONDS, MAX_SECONDS = 2.0, 300.0  # the page's range of race lengths
-EVAL_EVERY_S = 2.0  # validation of each racer every so much of its own training time
+EVAL_POINTS = 20  # validation points per racer over a race (and one before its first step)
 SMOOTH = {"dino": 0.995}  # the race's running average of the training loss: decay per step (one name is noisy)
 SMOOTH_DEFAULT = 0.9  # … for the Keras labs (a batch per step), as their trainers' own running loss
 
@@ -230,6 +230,7 @@ class Race(Lab):
         """Train ``r`` until its clock reaches the target (its first step is timed apart: tracing)."""
         t = r.trainer
         if r.warmup_s is None:
+            self._evaluate(r)  # the starting point: about ln V for every racer
             c0 = time.perf_counter()
             report = t.train_steps(1)
             r.warmup_s = time.perf_counter() - c0
@@ -251,12 +252,20 @@ class Race(Lab):
             if t.step == s0 and report.stop is None:
                 r.stop = Stop(StopKind.FINISHED, f"{r.label} can't train further (its budget is used up).")
             self._record(r, report)
-        if self.has_validation and not r.out and (r.last_eval_s < 0 or r.spent_s - r.last_eval_s >= EVAL_EVERY_S or r.spent_s >= self.seconds):
-            val = t.evaluate()
-            if val is not None and np.isfinite(val):
-                r.val_times.append(r.spent_s)
-                r.val.append(float(val))
-            r.last_eval_s = r.spent_s
+        due = r.spent_s - r.last_eval_s >= self.seconds / EVAL_POINTS
+        final = r.spent_s >= self.seconds and r.last_eval_s < r.spent_s  # once, at the end
+        if not r.out and (due or final):
+            self._evaluate(r)
+
+    def _evaluate(self, r: Racer) -> None:
+        """A validation point at the racer's clock (not counted in it), when the lab has validation."""
+        if not self.has_validation:
+            return
+        val = r.trainer.evaluate()
+        if val is not None and np.isfinite(val):
+            r.val_times.append(r.spent_s)
+            r.val.append(float(val))
+        r.last_eval_s = r.spent_s
 
     def _record(self, r: Racer, report) -> None:
         """The chunk's losses into the racer's running average (bias-corrected: ema / (1 - decay^n)); one point."""

@@ -8,7 +8,7 @@ from core import charts
 from core.dino import DinoConfig
 from core.dino_lab import DinoLab
 from core.lab import Schedule
-from core.race import Race, lab_corpus, race_configs, race_verdict
+from core.race import EVAL_POINTS, Race, lab_corpus, race_configs, race_verdict
 from core.trainer import StopKind
 from tests.test_timelapse import NAMES
 
@@ -136,7 +136,8 @@ def test_text_race_of_three_cells():
     assert stop.kind == StopKind.FINISHED
     for r in race.racers:
         assert r.steps > 1 and race.seconds <= r.spent_s <= race.seconds + r.longest_chunk_s
-        assert len(r.val) >= 2  # validation: at the start and at the end at least
+        assert len(r.val) >= 2 and r.val_times[0] == 0.0  # validation before the first step (about ln V) and on the way
+        assert r.val_times[-1] == r.spent_s and len(r.val) <= EVAL_POINTS + 2  # once at the end, bounded
         assert r.sample.kind == "text" and len(r.sample.items[0]) > 0
     series = race.loss_series()
     assert len(series) == 3 and all(s.name.endswith("validation") for s in series)

@@ -85,7 +85,7 @@ def test_text_race_of_three_cells(page, app_url):
     chart.scroll_into_view_if_needed()
     shot(page, "race_text_chart", full_page=False)
     assert chart.locator(".scatterlayer .trace").count() == 3  # one chart, a line per cell
-    legend = chart.locator(".legendtext").all_inner_texts()
+    legend = chart.locator(".legendtext").evaluate_all("els => els.map(e => e.textContent)")
     assert sorted(t.split(" · ")[0] for t in legend) == ["GRU 16", "LSTM 16", "SimpleRNN 16"], legend
     assert race.locator('[data-testid="stCode"]').count() == 3  # a sample each
     race.get_by_text("Samples at the end of the race").scroll_into_view_if_needed()
