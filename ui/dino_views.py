@@ -20,7 +20,7 @@ from core import charts
 from core import numpy_rnn as nr
 from core.dino_lab import COURSE, EXPLOSION, DinoLab
 from core.lab import Note
-from ui import explain
+from ui import explain, links
 from ui.inspector import step_key
 from ui.persist import remember
 
@@ -33,12 +33,15 @@ SHOWN_OUTPUTS = 5  # top entries of y-hat shown
 # ---------------------------------------------------------------------------------------------- settings
 def clip_controls(lr: float) -> float | None:
     """Clipping on/off and its value; returns DinoConfig.clip_value (None: off). Warns about extreme settings."""
-    on = st.checkbox("Clip gradients (element-wise)", True, key="dino_clip_on", help="The course clips every gradient entry to ±5 before the update.")
-    value = st.number_input(
+    g = links.group("training")  # hidden with the other training settings by a link's hide=
+    on = g.checkbox("Clip gradients (element-wise)", True, key="dino_clip_on", help="The course clips every gradient entry to ±5 before the update.")
+    value = g.number_input(
         "Clip value", min_value=0.001, max_value=1e6, value=float(COURSE_CLIP), step=1.0, format="%g", key="dino_clip", disabled=not on,
         help="Changing clipping or the learning rate keeps the model: training continues with the new setting.",
     )
     value = float(value)
+    if not links.shown("training"):
+        return value if on else None
     if on and value < 0.05:
         st.warning(f"Clipping at ±{value:g} cuts almost every gradient entry: each update is tiny and the model learns very slowly.")
     elif on and value >= 1000:
@@ -64,6 +67,8 @@ def _course(lab: DinoLab) -> None:
 
 def explosion_buttons(lab: DinoLab) -> None:
     """One click shows an explosion (and the guard catching it); another puts the course's settings back."""
+    if not links.shown("training"):
+        return
     c1, c2 = st.columns(2)
     c1.button(
         "💥 Show an explosion", key="dino_explode", on_click=_explode, args=(lab,), disabled=lab.running or lab.trainer.done, width="stretch",
