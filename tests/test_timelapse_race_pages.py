@@ -103,3 +103,44 @@ def test_text_time_lapse_and_race_of_three_cells():
     assert sorted(tr["name"] for tr in race_fig[0]["data"]) == ["GRU 16 · validation", "LSTM 16 · validation", "SimpleRNN 16 · validation"]
     assert all(r.sample is not None and r.sample.items[0] for r in race.racers)
     assert sum(1 for c in at.code if c.value in {r.sample.items[0] for r in race.racers}) == 3
+
+
+def test_music_time_lapse_and_race_lstm_vs_course_model():
+    from core import music_data as md
+
+    if not md.bundled_styles():
+        import pytest
+
+        pytest.skip("no bundled corpus in data/midi")
+    from tests.apptest_util import tiny_music
+
+    at = open_page("pages/music.py")
+    tiny_music(at)
+    at.run()
+    for _ in range(2):
+        button(at, "Step").click()
+        at.run()
+    lab = at.session_state["music"]
+    steps = lab.snapshot_steps()
+    assert len(steps) >= 2
+    at.slider(key="music_tl_step").set_value(steps[0])
+    at.run()
+    assert not at.exception, at.exception
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert any("composed from silence at step 0" in json.dumps(f.get("layout", {}).get("title", "")) for f in figures)
+    at.slider(key="music_race_secs").set_value(5)
+    at.run()
+    at.button(key="music_race_start").click()
+    at.run()
+    assert not at.exception, at.exception
+    race = at.session_state["music_race"]
+    assert [r.label for r in race.racers] == ["LSTM 8", "course n_a 8"]
+    assert lab.course_vocab is None and lab.kind == "lstm"  # building the course's racer left the lab's own run alone
+    for _ in range(60):
+        at.run()
+        if not race.running:
+            break
+    assert race.finished and not at.exception
+    course = race.racers[1]
+    assert course.sample.kind == "music" and set(course.sample.labels) == set(course.extras["course_vocab"].itos)
+    assert all(len(r.sample.items) > 0 for r in race.racers)
