@@ -180,7 +180,7 @@ def interference(seconds: float = 6.0, hidden: int = 512) -> dict:
     return dict(
         slice_s=trainee.schedule.slice_s, alone_median=statistics.median(alone), alone_max=max(alone),
         shared_median=statistics.median(shared), shared_max=max(shared), views=n_views, seconds=seconds * ROUNDS,
-        alone_p90=float(np.percentile(alone, 90)), shared_p90=float(np.percentile(shared, 90)),
+        alone_p90=float(np.percentile(alone, 90)), shared_p90=float(np.percentile(shared, 90)), view_s=seconds * ROUNDS / max(n_views, 1),
     )
 
 
@@ -231,7 +231,8 @@ def markdown(c: dict, v: dict, i: dict, hidden_view: int) -> str:
         "## Another session's training while views are computed",
         "",
         f"A Text lab (LSTM 128) trains in slices of {i['slice_s']} s for {i['seconds']:.0f} s, alone and while another thread computes "
-        f"{hidden_view}-unit influence views back to back ({i['views']} views), alternated in {ROUNDS} rounds.",
+        f"{hidden_view}-unit influence views back to back ({i['views']} views, {i['view_s']:.2f} s each: a worst case, a student "
+        f"clicks far less often), alternated in {ROUNDS} rounds.",
         "",
         "| | median slice | 90th percentile | longest slice |",
         "|---|---|---|---|",
@@ -239,8 +240,9 @@ def markdown(c: dict, v: dict, i: dict, hidden_view: int) -> str:
         f"| with views | {i['shared_median']:.3f} s | {i['shared_p90']:.3f} s | {i['shared_max']:.3f} s |",
         "",
         "A view is numpy only (no TensorFlow, no lock, no tracing), so it never makes another session wait for it: the two "
-        "only share the CPU. A slice still ends on its own clock (`Lab.run_slice` checks it between chunks); it runs over "
-        "when a chunk, sized from the time per step measured before, meets a busier CPU.",
+        "only share the CPU (and Python's interpreter lock, between numpy calls). A slice still ends on its own clock "
+        "(`Lab.run_slice` checks it between chunks); it runs over when a chunk, sized from the time per step measured "
+        "before, meets a busier CPU, by at most about the length of the views that ran meanwhile.",
         "",
     ]
     return "\n".join(lines)

@@ -115,6 +115,20 @@ def test_text_influence_typed_generated_and_distance():
     assert len(gen) == 31  # the newline it starts after + 30 characters
     res, _ = inf.explain(lab.trainer.token_model(), gen, 30)
     assert np.allclose(shares_in(htmls(at)[0]), res.share, atol=1e-3)
+    # training goes on: the view explains the text with the weights that generated it (kept by the time-lapse), or says
+    # that it measures the model now
+    button(at, "Step").click()
+    at.run()
+    assert lab.trainer.step > gen.step and not at.exception
+    try:
+        then = lab.model_at(gen.step)
+    except KeyError:
+        then = None
+    if then is not None:
+        res, _ = inf.explain(then, gen, 30)
+        assert np.allclose(shares_in(htmls(at)[0]), res.share, atol=1e-3)
+    else:
+        assert f"It was generated at step {gen.step:,}" in texts(at)
     at.button(key="text_inside_measure").click()
     at.run()
     assert not at.exception

@@ -35,19 +35,19 @@ def _store(lab, name: str) -> dict:
     return st.session_state.setdefault(f"inside_{lab.key}_{name}", {})
 
 
-def _model(lab, step: int | None) -> tuple[Any, str | None]:
-    """The model to explain: the weights at ``step`` when the lab kept them (H6's snapshots), else the current ones
-    -> (TokenModel, a note when the sequence came from another step)."""
+def _model(lab, step: int | None) -> tuple[Any, int, str | None]:
+    """The model to explain: the weights at ``step`` when the lab kept them (core.lab.Lab.model_at, the time-lapse's
+    snapshots), else the current ones -> (TokenModel, its step, a note when the sequence came from another step)."""
     t = lab.trainer
     if step is not None and step != t.step:
         model_at = getattr(lab, "model_at", None)
         if model_at is not None:
             try:
-                return model_at(step), None
+                return model_at(step), step, None
             except (KeyError, ValueError, AttributeError):
                 pass
-        return _current(lab), f"It was generated at step {step:,}; the influence is measured on the model now (step {t.step:,})."
-    return _current(lab), None
+        return _current(lab), t.step, f"It was generated at step {step:,}; the influence is measured on the model now (step {t.step:,})."
+    return _current(lab), t.step, None
 
 
 def _current(lab):
@@ -60,9 +60,9 @@ def _current(lab):
     return cache["model"]
 
 
-def _influence(lab, model, seq: inf.Explained, j: int) -> tuple[inf.Influence, int]:
+def _influence(lab, model, model_step: int, seq: inf.Explained, j: int) -> tuple[inf.Influence, int]:
     cache = _store(lab, "influence")
-    key = (lab.run_number, lab.trainer.step, id(model), seq.tokens, int(j))
+    key = (lab.run_number, model_step, seq.tokens, int(j))
     if key not in cache:
         if len(cache) >= CACHE_SIZE:
             cache.pop(next(iter(cache)))
@@ -112,8 +112,8 @@ def _summary(seq: inf.Explained, res: inf.Influence, start: int, j: int, unit: s
 
 def _show_text(lab, seq: inf.Explained, key: str, unit: str, note: str | None = None) -> None:
     j = _position(lab, seq, f"{key}_pos", f"Position of the {unit} to explain")
-    model, stale = _model(lab, seq.step)
-    res, start = _influence(lab, model, seq, j)
+    model, model_step, stale = _model(lab, seq.step)
+    res, start = _influence(lab, model, model_step, seq, j)
     st.markdown(shaded_html(seq.labels, res.share, j, start), unsafe_allow_html=True)
     st.caption(GUIDE.format(unit=unit) + " " + _summary(seq, res, start, j, unit))
     for n in (note, stale, _cut_note(start)):
@@ -170,8 +170,8 @@ def _music(lab) -> None:
         st.info("Press **Compose** above, then pick a value to see which earlier values its prediction depended on.")
         return
     j = _position(lab, seq, "music_inside_pos", "Position of the value to explain (0 = the silent start)")
-    model, stale = _model(lab, seq.step)
-    res, start = _influence(lab, model, seq, j)
+    model, model_step, stale = _model(lab, seq.step)
+    res, start = _influence(lab, model, model_step, seq, j)
     values = list(seq.labels[1:])  # the values in time order (position k of the sequence is value k − 1)
     shares = np.zeros(len(values))
     s = res.share  # over tokens start … j − 1

@@ -123,3 +123,32 @@ def test_text_influence_typed_generated_and_curves(page, app_url):
     measure(page, panel, 2)
     look(page, panel, "inside_distance_text_two_runs")
     assert_no_exception(page)
+
+
+def test_music_influence_roll_untrained_then_trained(page, app_url):
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_role("link", name="🎵 Music").first.click()
+    page.get_by_role("heading", name="🎵 Music").wait_for()
+    page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)  # the first visit loads TensorFlow
+    wait_idle(page, timeout=90_000)
+    for trained in (False, True):
+        if trained:
+            page.get_by_role("button", name="▶ Start").click()
+            wait_metric_above(page, "Steps", 40, timeout=120_000)
+            page.get_by_role("button", name="■ Stop").click()
+            wait_idle(page)
+        page.get_by_role("button", name="🎼 Compose").click()
+        page.get_by_text("Did it learn music? The scorecard").wait_for(timeout=60_000)
+        wait_idle(page, timeout=60_000)
+        panel = open_tab(page, "Influence")
+        panel.get_by_text("Reading guide").wait_for()
+        roll = panel.locator('[data-testid="stPlotlyChart"]').first
+        roll.locator(".barlayer").first.wait_for()
+        assert panel.get_by_text("What the prediction of value").count() >= 1
+        look(page, panel, f"inside_influence_music_{'trained' if trained else 'untrained'}")
+        assert_no_exception(page)
+    panel = open_tab(page, "How far back")
+    measure(page, panel, 1)
+    look(page, panel, "inside_distance_music_trained")
+    assert_no_exception(page)
