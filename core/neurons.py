@@ -42,7 +42,7 @@ CLOSED, OPEN = 0.1, 0.9  # a gate below CLOSED is "nearly closed" (left-saturate
 GATES = {"lstm": ("input", "forget", "output"), "gru": ("update", "reset"), "simplernn": ()}  # per cell type
 CELL_TITLES = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 STEPS_PER_BAR = 16  # a 4/4 bar of sixteenth-note grid steps (core.music_codec's grid)
-MAX_STEPS = 2000  # longest sequence a view analyses (the page cuts longer input and says so)
+MAX_UNITS = 1024  # the largest layer a lab builds (core.keras_model.MAX_HIDDEN): the unit picker's fixed range
 
 
 class NotAnalysable(ValueError):
@@ -465,12 +465,11 @@ def colour(v: float, vmax: float) -> str:
     return f"rgba(31, 119, 180, {-x:.3f})"
 
 
-def scale_of(acts: np.ndarray, state: str) -> float:
-    """Colour scale for a unit: h is a tanh (or o·tanh) in (-1, 1), so 1; the cell state c is unbounded: its max |c|."""
-    if state == "h":
-        return 1.0
+def scale_of(acts: np.ndarray) -> float:
+    """Colour scale for one unit: its largest |value| over the sequence (1 when it is 0 throughout). Per unit, so that an
+    untrained model's small activations show too; the page says the scale."""
     m = float(np.max(np.abs(acts))) if np.size(acts) else 0.0
-    return m if m > 0 else 1.0
+    return m if m > 0 and np.isfinite(m) else 1.0
 
 
 def coloured_text_html(pieces: Sequence[str], values: Sequence[float], vmax: float) -> str:

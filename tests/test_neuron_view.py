@@ -72,18 +72,27 @@ def test_text_lab_untrained_and_trained(cell):
     gate_rows = at.dataframe[2].value
     expected = {"lstm": {"input", "forget", "output"}, "gru": {"update", "reset"}}[cell]
     assert set(gate_rows["gate"]) == expected and set(gate_rows["layer"]) == {1, 2}
+    top = at.dataframe[1].value.iloc[0]["unit"]  # until the student chooses, the strongest unit is shown
+    assert f"Showing **{top}**, the strongest" in text_of(at)
+    assert not [w for w in at.number_input if w.key == "text_neuron_unit"]  # no unit picker yet
+    # choose a unit by number (the range is fixed; a unit beyond this layer's 12 says so and shows the last one)
+    at.radio(key="text_neuron_mode").set_value("one I choose").run()
     if cell == "lstm":
         assert at.radio(key="text_neuron_state").options == ["h (hidden)", "c (cell)"]
-    top = at.dataframe[1].value.iloc[0]["unit"]  # until the student picks, the strongest unit is shown
-    assert top.endswith(f"unit {at.number_input(key='text_neuron_unit').value}") and top.startswith(at.session_state["text_neuron_state"])
-    # pick another unit, then the interesting-unit jump sets the pickers
+    assert at.selectbox(key="text_neuron_layer").options == ["layer 1", "layer 2"]
     at.number_input(key="text_neuron_unit").set_value(11).run()
     assert not at.exception and at.number_input(key="text_neuron_unit").value == 11
+    at.number_input(key="text_neuron_unit").set_value(40).run()
+    assert not at.exception and "This layer has 12 units (0–11): showing unit 11." in text_of(at)
+    # the interesting-unit list sets the pickers
+    at.radio(key="text_neuron_mode").set_value("the strongest").run()
     jump = at.selectbox(key="text_neuron_jump")
     jump.set_value(jump.options[0]).run()
-    assert not at.exception
-    first = at.dataframe[0].value.iloc[0]
-    assert first["unit"].endswith(f"unit {at.number_input(key='text_neuron_unit').value}")
+    assert not at.exception and at.radio(key="text_neuron_mode").value == "one I choose"
+    first = at.dataframe[0].value.iloc[0]["unit"]  # "h layer 2 unit 7"
+    assert first.endswith(f"unit {at.number_input(key='text_neuron_unit').value}")
+    assert f"layer {at.session_state['text_neuron_layer'] + 1}" in first
+    assert first.startswith(at.session_state["text_neuron_state"] if cell == "lstm" else "h")
     assert at.selectbox(key="text_neuron_jump").value is None  # back to its placeholder
     # train a few steps: the caption says the step, and the view is recomputed
     at.session_state["lab"].trainer.train_steps(3)
@@ -128,7 +137,10 @@ def test_dino_lab():
     out = text_of(at)
     assert "the course's RNN" in out and "The course's RNN has no gates" in out
     assert "position in the name" in set(at.dataframe[0].value["tracks"])
-    assert at.radio(key="dino_neuron_state").options == ["a⟨t⟩ (hidden)"]
+    at.radio(key="dino_neuron_mode").set_value("one I choose").run()
+    assert not at.exception and not [r for r in at.radio if r.key == "dino_neuron_state"]  # a⟨t⟩ only: no state to choose
+    at.number_input(key="dino_neuron_unit").set_value(9).run()
+    assert not at.exception and "This unit against each feature" in text_of(at)
     at.text_area(key="dino_neuron_names").set_value("rex\nt-rex!").run()
     assert not at.exception and "vocabulary has no" in at.error[0].value
     at.text_area(key="dino_neuron_names").set_value("\n\n").run()

@@ -311,7 +311,7 @@ def test_coloured_text_html_escapes_and_colours():
     assert "&lt;" in out and "<a" not in out.replace("<span", "").replace("<br", "").replace("<div", "")
     assert "rgba(214, 39, 40, 1.000)" in out and "rgba(31, 119, 180, 0.500)" in out and "↵</span><br>" in out
     assert nu.colour(float("nan"), 1.0) == "rgba(214, 39, 40, 0.000)"
-    assert nu.scale_of(np.array([[0.5, -3.0]]), "c") == 3.0 and nu.scale_of(np.array([[5.0]]), "h") == 1.0
+    assert nu.scale_of(np.array([0.5, -3.0])) == 3.0 and nu.scale_of(np.zeros(4)) == 1.0 and nu.scale_of(np.array([0.01])) == 0.01
 
 
 def test_text_excerpt_starts_after_a_blank_line():

@@ -30,6 +30,7 @@ MAX_NAMES = 40  # names the Dinosaur lab reads at most
 TOP = 10  # units listed by "Find interesting units"
 ss = st.session_state
 
+STRONGEST, CHOOSE = "the strongest", "one I choose"  # which unit the Neurons tab colours by
 STATE_SHORT = {"h": "h (hidden)", "c": "c (cell)"}
 STATE_HELP = "h: the hidden state, what the layer outputs at each step. c: an LSTM's cell state, its memory (h = o · tanh(c))."
 GUIDE = (
@@ -183,15 +184,12 @@ def _finding_rows(findings, layers: int, features) -> list[dict[str, Any]]:
     return [{"unit": f.label(layers), "tracks": f.feature, "correlation r": round(f.r, 3), "the feature": about[f.feature]} for f in findings]
 
 
-def _pick(k: str, finding: nu.UnitFinding) -> None:
-    ss[f"{k}_state"], ss[f"{k}_layer"], ss[f"{k}_unit"] = finding.state, finding.layer, finding.unit
-
-
 def _on_jump(k: str, findings: dict) -> None:
+    """The student picked an interesting unit: the choosing widgets take it (a callback: before they are drawn)."""
     f = findings.get(ss.get(f"{k}_jump"))
     if f is not None:
-        _pick(k, f)
-        ss[f"{k}_auto"] = False  # the student chose: keep their unit
+        ss[f"{k}_state"], ss[f"{k}_layer"], ss[f"{k}_unit"] = f.state, f.layer, f.unit
+        ss[f"{k}_mode"] = CHOOSE
     ss[f"{k}_jump"] = None  # back to the placeholder: the pickers now say which unit is shown
 
 
@@ -216,33 +214,38 @@ def neurons_tab(lab) -> None:
     c0.caption(f"{_step_note(lab)} {net.source}, {net.units} units × {layers} layer{'s' if layers > 1 else ''}; {inp.what}.")
     c1.button("↻ Refresh", key=f"{k}_refresh", help="Read the current weights again")
 
-    # the pickers: state, layer, unit (kept valid when the model changes size; a new run starts at its top unit)
-    states = ["h"] + (["c"] if trace.c else [])
-    if ss.get(f"{k}_state") not in states:
-        ss[f"{k}_state"] = states[0]
-    if ss.get(f"{k}_layer") not in range(layers):
-        ss[f"{k}_layer"] = 0
-    if ss.get(f"{k}_run") != lab.run_number:  # a new run: follow its strongest unit again
-        ss[f"{k}_run"], ss[f"{k}_auto"] = lab.run_number, True
-    if ss.get(f"{k}_auto", True) and ranking.top:  # until the student picks a unit, show the strongest one
-        _pick(k, ranking.top[0])
-    ss[f"{k}_unit"] = min(max(int(ss.get(f"{k}_unit", 0)), 0), net.units - 1)
+    # Which unit: the strongest one, or one the student chooses. The choosing widgets keep fixed labels and ranges
+    # (a widget whose label or range changes is a new widget to the browser, which may then send back a stale value),
+    # and only callbacks set them.
     choices = {f"{f.label(layers)}: {f.feature} (r = {f.r:+.2f})": f for f in (*ranking.per_feature, *ranking.top)}
-    p0, p1, p2, p3 = st.columns([2.2, 1.4, 0.9, 1.1])
+    p0, p1, p2, p3, p4 = st.columns([1.5, 2.2, 1.3, 0.9, 0.9])
+    mode = p0.radio("Unit shown", [STRONGEST, CHOOSE], key=f"{k}_mode", help="The strongest unit follows the ranking below as the model learns.")
     if choices:
-        p0.selectbox(
+        p1.selectbox(
             "Show an interesting unit (ranked below)", list(choices), index=None, placeholder="pick a unit and the feature it follows…",
             key=f"{k}_jump", on_change=_on_jump, args=(k, choices),
         )
-    state_fmt = (lambda s: "a⟨t⟩ (hidden)") if lab.key == "dino" else STATE_SHORT.get
-    manual = dict(on_change=ss.__setitem__, args=(f"{k}_auto", False))  # the student chose: keep their unit
-    state = p1.radio("State", states, key=f"{k}_state", format_func=state_fmt, horizontal=True, help=STATE_HELP, **manual)
-    layer = p2.selectbox("Layer", list(range(layers)), key=f"{k}_layer", format_func=lambda i: f"layer {i + 1}", disabled=layers == 1, **manual)
-    unit = int(p3.number_input(f"Unit (0–{net.units - 1})", 0, net.units - 1, key=f"{k}_unit", **manual))
+    if mode == CHOOSE or not ranking.top:
+        state = "h"
+        if trace.c:
+            state = p2.radio("State", ["h", "c"], key=f"{k}_state", format_func=STATE_SHORT.get, horizontal=True, help=STATE_HELP)
+        layer = 0
+        if layers > 1:
+            if ss.get(f"{k}_layer", 0) >= layers:  # the model has fewer layers than when it was chosen
+                ss[f"{k}_layer"] = 0
+            layer = p3.selectbox("Layer", list(range(layers)), key=f"{k}_layer", format_func=lambda i: f"layer {i + 1}")
+        unit = int(p4.number_input("Unit", 0, nu.MAX_UNITS - 1, key=f"{k}_unit", help="0 is the first unit of the layer"))
+        if unit >= net.units:
+            st.caption(f"This layer has {net.units} units (0–{net.units - 1}): showing unit {net.units - 1}.")
+            unit = net.units - 1
+    else:
+        top = ranking.top[0]
+        state, layer, unit = top.state, top.layer, top.unit
+        p1.caption(f"Showing **{top.label(layers)}**, the strongest: it follows *{top.feature}* (r = {top.r:+.2f}).")
 
     acts = trace.state(state, layer)[:, unit]  # (T,) this unit after each step
-    vmax = nu.scale_of(acts, state)
-    scale = "the scale is −1 … +1" if state == "h" else f"the scale is ±{vmax:.2f}, this unit's largest |c|"
+    vmax = nu.scale_of(acts)
+    scale = f"the scale is ±{vmax:.2g}, this unit's largest |value| here" + (" (h is always between −1 and +1)" if state == "h" else "")
     rs = {f.name: float(nu.correlations(acts[:, None], f)[0]) for f in inp.features if f.varies()}
     versus = (" This unit against each feature: " + " · ".join(f"{name} r = {r:+.2f}" for name, r in rs.items()) + ".") if rs else ""
     if inp.kind == "text":
