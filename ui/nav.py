@@ -1,7 +1,8 @@
 """What every page does first: stay on the app's navigation, and keep settings across page visits.
 
 ``start_page()`` = ``ensure_app_navigation()`` + ``ui.replica.note_lost_replica()`` (behind the class server) +
-``ui.recover.recover()`` (a reloaded tab gets its work back) + ``ui.persist.carry_over()``.
+``ui.persist.carry_over()`` + ``ui.recover.recover()`` (a reloaded tab gets its work back, with the settings of
+its last run).
 
 
 Streamlit decides once per server process whether the app uses the legacy `pages/` folder. Until some
@@ -43,8 +44,8 @@ def start_page() -> None:
     """Call at the top of every page, before it draws any widget."""
     ensure_app_navigation()
     note_lost_replica()  # behind the class server: a tab whose replica stopped is told so (ui/replica.py)
+    carry_over()  # first: recover() then registers this run's settings (not the run before's) for a reload
     recover()
-    carry_over()
 
 
 def ensure_app_navigation() -> None:

@@ -79,3 +79,24 @@ def test_the_home_page_lists_the_lessons_and_one_click_opens_a_lesson(app_url, p
     assert key_count(page, "dino_source") == 0  # the lesson hides the corpus choice
     assert slider_text(page, "dino_n_a") == "50"
     shot(page, "links_lesson_from_home")
+
+
+def test_a_reload_keeps_the_students_changes_instead_of_applying_the_link_again(app_url, page):
+    page.goto(f"{app_url}/dinosaurs?hidden=20&seed=4")
+    page.get_by_text("Names trained on").first.wait_for(timeout=90_000)
+    wait_idle(page, 60_000)
+    assert slider_text(page, "dino_n_a") == "20"
+    page.locator(".st-key-dino_n_a").get_by_role("slider").focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.st-key-dino_n_a [role=slider]')?.getAttribute('aria-valuetext') !== '20'")
+    page.wait_for_timeout(1500)
+    wait_idle(page, 60_000)
+    changed = slider_text(page, "dino_n_a")
+    assert changed != "20"
+    page.reload()  # the address still holds hidden=20: the recovered settings win
+    page.get_by_text("Welcome back").first.wait_for(timeout=90_000)
+    wait_idle(page, 60_000)
+    assert slider_text(page, "dino_n_a") == changed
+    assert page.locator(".st-key-dino_seed input").input_value() == "4"
+    shot(page, "links_reload_keeps_changes", full_page=False)
