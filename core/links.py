@@ -206,8 +206,8 @@ def spec(lab: str) -> LabSpec:
             _ints("seed", "dino_seed", 0, "architecture", 0, MAX_SEED),
             _choice("lr", "dino_lr", 0.01, "training", DINO_LR_OPTIONS),
             _ints("iterations", "dino_iters", 30_000, "training", 100, 500_000),
-            Param("clip", "dino_clip_on", "bool", True, "training", help="clip gradients element-wise", hideable=False),
-            Param("clip_value", "dino_clip", "float", 5.0, "training", lo=0.001, hi=1e6, hideable=False),  # ui/dino_views.py
+            Param("clip", "dino_clip_on", "bool", True, "training", help="clip gradients element-wise"),  # ui/dino_views.py
+            Param("clip_value", "dino_clip", "float", 5.0, "training", lo=0.001, hi=1e6),
             _units("dino", "name", False),
             _choice("sample_every", "dino_sample_every", 1000, "training", DINO_SAMPLE_EVERY),
             _floats("temperature", "dino_temp", 1.0, "sampling", 0.0, 3.0, 0.05),

@@ -4,6 +4,8 @@ with its guide and applies its preset; bad links get a message, never a tracebac
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -191,3 +193,39 @@ def test_the_home_page_lists_every_lesson_with_its_link():
     for les in cl.load_lessons():
         assert any(les.title in label for label in labels), les.title
         assert f"{cl.PAGES[les.lab]}?lesson={les.name}" in codes
+
+
+def _hidden_widgets_script():
+    import streamlit as st
+
+    from ui import links
+
+    st.session_state["_links_hide"] = ["sampling"]
+    st.session_state.setdefault("dino_temp", 0.4)  # a value the session holds wins
+    g = links.group("sampling")
+    c1, c2 = g.columns(2)
+    with g.expander("x"):
+        values = {
+            "held": c1.slider("t", 0.0, 3.0, 1.0, 0.05, key="dino_temp"),
+            "spec": c2.number_input("n", 1, 100, 7, key="dino_how_many"),  # the spec's default (10), not the call's
+            "slider": g.slider("a", 1, 9, 4, key="other_a"),
+            "select_slider": g.select_slider("b", [1, 2, 3], 2, key="other_b"),
+            "selectbox": g.selectbox("c", ["p", "q"], index=1, key="other_c"),
+            "radio": g.radio("d", ["r", "s"], key="other_d"),
+            "toggle": g.toggle("e", True, key="other_e"),
+            "text": g.text_input("f", "hi", key="other_f"),
+            "shown": links.group("training").slider("g", 0, 5, 2, key="other_g"),
+        }
+    g.subheader("nothing")
+    st.json(values)
+
+
+def test_a_hidden_group_draws_nothing_and_gives_each_widget_its_value():
+    at = AppTest.from_function(_hidden_widgets_script)
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.slider) == 1 and at.slider[0].key == "other_g"  # only the shown group's widget
+    values = json.loads(at.json[0].value)
+    assert values == {"held": 0.4, "spec": 10, "slider": 4, "select_slider": 2, "selectbox": "q", "radio": "r",
+                      "toggle": True, "text": "hi", "shown": 2}
+    assert not at.subheader and not at.expander
