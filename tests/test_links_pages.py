@@ -229,3 +229,16 @@ def test_a_hidden_group_draws_nothing_and_gives_each_widget_its_value():
     assert values == {"held": 0.4, "spec": 10, "slider": 4, "select_slider": 2, "selectbox": "q", "radio": "r",
                       "toggle": True, "text": "hi", "shown": 2}
     assert not at.subheader and not at.expander
+
+
+def test_a_lesson_link_to_the_home_page_goes_to_its_lab():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["lesson"] = "dino-from-scratch"
+    at.run()
+    assert not at.exception, at.exception
+    assert "Dinosaur names from scratch" in " ".join(m.value for m in at.sidebar.markdown)
+    assert at.number_input(key="dino_seed").value == 1  # the preset
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lesson"] = "nope"
+    at.run()
+    assert any("no lesson called “nope”" in w.value for w in at.warning)
