@@ -6,6 +6,7 @@ import re
 from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_metric_above
 
 TRAIN_STEPS = 150  # a brief training run of the Text model
+MUSIC_STEPS = 150  # and of the Music model
 
 
 def open_tab(page, name: str):
@@ -92,16 +93,31 @@ def test_neurons_and_gates_on_text_untrained_then_trained(page, app_url):
     check_gates(page, trained=True)
 
 
-def test_neurons_and_gates_on_music_untrained(page, app_url):
+def check_music(page, trained: bool) -> None:
+    label = "trained" if trained else "untrained"
+    panel = open_tab(page, "Neurons")
+    panel.get_by_text("Find interesting units").wait_for(timeout=60_000)
+    panel.get_by_text("untrained" if not trained else "The model at step").first.wait_for(timeout=60_000)
+    roll = panel.locator('[data-testid="stPlotlyChart"]').first
+    roll.locator(".barlayer").wait_for()  # the coloured piano roll
+    roll.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 150)
+    shot(page, f"inside_neurons_music_{label}", full_page=False)
+    panel = open_tab(page, "Gates")
+    panel.get_by_text("counted over").wait_for(timeout=60_000)
+    look(page, panel, f"inside_gates_music_{label}")
+    assert_no_exception(page)
+
+
+def test_neurons_and_gates_on_music_untrained_then_trained(page, app_url):
     page.goto(app_url + "/music")
     page.get_by_role("heading", name="🎵 Music").wait_for()
     page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)
-    panel = open_tab(page, "Neurons")
-    panel.get_by_text("Find interesting units").wait_for(timeout=60_000)
-    panel.locator('[data-testid="stPlotlyChart"] .barlayer').first.wait_for()  # the coloured piano roll
-    look(page, panel, "inside_neurons_music_untrained")
-    panel = open_tab(page, "Gates")
-    panel.get_by_text("counted over").wait_for(timeout=60_000)
-    look(page, panel, "inside_gates_music_untrained")
-    assert_no_exception(page)
+    check_music(page, trained=False)
+    page.get_by_role("button", name="▶ Start").scroll_into_view_if_needed()
+    page.get_by_role("button", name="▶ Start").click()
+    wait_metric_above(page, "Steps", MUSIC_STEPS, timeout=240_000)
+    page.get_by_role("button", name="■ Stop").click()
+    wait_idle(page, timeout=60_000)
+    check_music(page, trained=True)
