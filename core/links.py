@@ -291,6 +291,12 @@ class Parsed:
     lesson: str | None = None  # lesson name, if any
 
 
+def quote(text: str, limit: int = 40) -> str:
+    """A value from an address, safe inside a Markdown code span (messages show it as typed, never as markup)."""
+    text = text.replace("`", "'").replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def parse_hide(text: str) -> tuple[frozenset[str], list[str]]:
     """``hide=upload,training`` -> ({"upload", "training"}, messages for unknown group names)."""
     groups, problems = set(), []
@@ -301,7 +307,7 @@ def parse_hide(text: str) -> tuple[frozenset[str], list[str]]:
         if g in GROUPS:
             groups.add(g)
         else:
-            problems.append(f"hide: there is no control group called “{part.strip()}” (the groups are {', '.join(GROUPS)}); it was ignored.")
+            problems.append(f"`hide`: there is no control group called `{quote(part.strip())}` (the groups are {', '.join(GROUPS)}); it was ignored.")
     return frozenset(groups), problems
 
 
@@ -325,14 +331,14 @@ def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable
             try:
                 values[p.key] = p.decode(text)
             except ValueError as exc:
-                shown = text if len(text) <= 40 else text[:40] + "…"
+                shown = quote(text)
                 if p.default is None:
-                    problems.append(f"{name}={shown} {exc}; the page's own value is used.")
+                    problems.append(f"`{name}={shown}` {exc}; the page's own value is used.")
                 else:
                     values[p.key] = p.default
-                    problems.append(f"{name}={shown} {exc}; the default {p.encode(p.default)} is used.")
+                    problems.append(f"`{name}={shown}` {exc}; the default `{p.encode(p.default)}` is used.")
         else:
-            problems.append(f"{name}: the {lab_spec.title} lab has no setting called “{name}” (it has {', '.join(params)}); it was ignored.")
+            problems.append(f"`{quote(name)}`: the {lab_spec.title} lab has no setting called that (it has {', '.join(params)}); it was ignored.")
     return Parsed(values, tuple(problems), hide, lesson)
 
 

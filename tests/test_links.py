@@ -61,7 +61,7 @@ def test_an_invalid_value_falls_back_to_the_default_with_a_message_naming_the_pa
     for text in invalid_texts(p):
         parsed = cl.parse_query(cl.spec(lab), {p.name: text})
         assert len(parsed.problems) == 1, (p.name, text, parsed.problems)
-        assert parsed.problems[0].startswith(f"{p.name}="), parsed.problems
+        assert parsed.problems[0].startswith(f"`{p.name}="), parsed.problems
         if p.default is None:
             assert p.key not in parsed.values  # the page keeps its own value
         else:
@@ -109,7 +109,7 @@ def test_unknown_parameters_and_groups_are_named():
     assert parsed.values == {}
     assert parsed.hide == {"upload", "sampling"}
     assert len(parsed.problems) == 2
-    assert any(m.startswith("hiden:") and "no setting" in m for m in parsed.problems)
+    assert any(m.startswith("`hiden`:") and "no setting" in m for m in parsed.problems)
     assert any("bogus" in m and "no control group" in m for m in parsed.problems)
     assert cl.parse_query(cl.spec("dino"), {"x": "1"}, ignore=["x"]).problems == ()
     assert cl.parse_hide("")[0] == frozenset()
@@ -151,6 +151,13 @@ def test_lesson_files_are_checked(tmp_path):
     for name in ["missing", "../ok", "OK", ""]:
         with pytest.raises(cl.LessonError, match="no lesson called"):
             cl.load_lesson(name, tmp_path)
+
+
+def test_values_in_messages_are_shown_as_typed_not_as_markup():
+    parsed = cl.parse_query(cl.spec("dino"), {"hidden": "[click](http://x) `x`", "**b**": "1"})
+    assert parsed.problems[0].startswith("`hidden=[click](http://x) 'x'`")
+    assert parsed.problems[1].startswith("`**b**`:")
+    assert cl.quote("x" * 50).endswith("…") and len(cl.quote("x" * 50)) == 41
 
 
 def test_float_grids_give_the_grid_value():

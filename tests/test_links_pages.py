@@ -178,7 +178,7 @@ def test_each_lesson_opens_with_its_guide_and_applies_its_preset(lesson):
 
 def test_an_unknown_lesson_gets_a_message_and_a_lesson_for_another_lab_moves_there():
     at = open_with("dino", {"lesson": "no-such-lesson"})
-    assert any("no lesson called “no-such-lesson”" in w.value for w in at.warning)
+    assert any("no lesson called `no-such-lesson`" in w.value for w in at.warning)
     at = open_with("dino", {"lesson": "text-temperature"})
     assert at.session_state.get("_links_lesson") == ("text", "text-temperature")
     assert "Temperature and top-k" in " ".join(m.value for m in at.sidebar.markdown)
@@ -241,4 +241,4 @@ def test_a_lesson_link_to_the_home_page_goes_to_its_lab():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["lesson"] = "nope"
     at.run()
-    assert any("no lesson called “nope”" in w.value for w in at.warning)
+    assert any("no lesson called `nope`" in w.value for w in at.warning)

@@ -33,8 +33,7 @@ def find(name: str) -> tuple[cl.Lesson | None, str]:
         if lesson.name == name:
             return lesson, ""
     known = ", ".join(les.name for les in _lessons()[0]) or "none"
-    shown = name if len(name) <= 60 else name[:60] + "…"
-    return None, f"lesson: there is no lesson called “{shown}” (the lessons are: {known}); the lab opens without one."
+    return None, f"`lesson`: there is no lesson called `{cl.quote(name, 60)}` (the lessons are: {known}); the lab opens without one."
 
 
 def _close() -> None:
