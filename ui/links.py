@@ -161,11 +161,15 @@ def apply_preset(lesson: cl.Lesson) -> None:
 
 
 def show_messages(lab: Any) -> None:
-    """The messages about the address's link (bad values, unknown names) while the address still holds it."""
+    """The messages about the address's link (bad values, unknown names) while the address still holds it, and
+    which control groups are hidden."""
     page = cl.spec(_lab_key(lab)).page
     sig, messages = st.session_state.get(MESSAGES, {}).get(page, ("", []))
     if messages and sig == _signature(_query()):
         st.warning("**Some of this link's settings could not be used:**\n" + "\n".join(f"- {m}" for m in messages))
+    hidden = [g for g in cl.GROUPS if g in hidden_groups()]
+    if hidden:
+        st.sidebar.caption(f"Hidden for this class: {', '.join(hidden)} controls (they keep the link's settings).")
 
 
 # ---------------------------------------------------------------------------------------------- the setup's link
