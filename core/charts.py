@@ -555,7 +555,7 @@ def temperature_figure(before: np.ndarray, after: np.ndarray, labels: Sequence[s
     fig.add_trace(go.Bar(x=names, y=np.asarray(before, float)[list(top)], name="model, T = 1", marker_color="#9ecae1"))
     fig.add_trace(go.Bar(x=names, y=np.asarray(after, float)[list(top)], name=f"after T = {temperature:g}", marker_color="#08519c"))
     fig.update_layout(
-        barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10), yaxis=dict(title="probability", range=[0, 1]),
+        barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10), yaxis=dict(title="probability", rangemode="tozero"),
         xaxis=dict(type="category"), legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
     return fig

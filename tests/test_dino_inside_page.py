@@ -170,7 +170,7 @@ def test_text_page_temperature_view_and_explanations():
     lab = at.session_state["text"]
     n = lab.trainer.param_count()
     assert any("SimpleRNN, LSTM, GRU" in m.value for m in at.markdown)
-    assert any(f"{n:,} parameters" in m.value and r"\begin{aligned}" in m.value for m in at.markdown), messages(at)
+    assert any(f"{n:,} parameters" in m.value and f"total: {n:,}" in m.value and "LSTM layer 1: $4" in m.value for m in at.markdown), messages(at)
 
 
 def _music_script():

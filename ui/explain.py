@@ -36,9 +36,8 @@ def param_values(vocab_size: int, config) -> dict:
     """The fields of param_count.md for a core.keras_model.RNNConfig: the formula with the live numbers and its total."""
     parts = param_formula.parts(vocab_size, config.cell, config.hidden, config.layers, config.embed_dim)
     total = sum(p.count for p in parts)
-    num = lambda n: f"{n:,}".replace(",", "{,}")  # noqa: E731 - thousands separators in LaTeX
-    terms = r" \\ ".join(rf"\text{{{p.name}}}: & \; {p.latex} = {num(p.count)}" for p in parts)
-    formula = r"\begin{aligned}" + terms + rf" \\ \text{{total}}: & \; {num(total)}" + r"\end{aligned}"
+    lines = [rf"- {p.name}: ${p.latex}$ = {p.count:,}" for p in parts]  # inline math wraps in a narrow column
+    formula = "\n".join(lines + [f"- **total: {total:,}**"])
     return dict(total=total, V=vocab_size, e=config.embed_dim, m=config.hidden, formula=formula)
 
 
