@@ -135,8 +135,9 @@ def test_music_lab(model):
 def test_dino_lab():
     at = run("dino", train=50)
     out = text_of(at)
-    assert "the course's RNN" in out and "The course's RNN has no gates" in out
+    assert "The course's RNN, 10 units" in out and "The course's RNN has no gates" in out
     assert "position in the name" in set(at.dataframe[0].value["tracks"])
+    assert all(u.startswith("a unit ") for u in at.dataframe[1].value["unit"])  # the course's a⟨t⟩
     at.radio(key="dino_neuron_mode").set_value("one I choose").run()
     assert not at.exception and not [r for r in at.radio if r.key == "dino_neuron_state"]  # a⟨t⟩ only: no state to choose
     at.number_input(key="dino_neuron_unit").set_value(9).run()

@@ -179,9 +179,15 @@ def _step_note(lab) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- Neurons
-def _finding_rows(findings, layers: int, features) -> list[dict[str, Any]]:
+def _label(f: nu.UnitFinding, layers: int, key: str) -> str:
+    """"h unit 7" ("h layer 2 unit 7" with several layers); the Dinosaur lab says a, the course's name for h."""
+    text = f.label(layers)
+    return "a" + text[1:] if key == "dino" else text
+
+
+def _finding_rows(findings, layers: int, features, key: str) -> list[dict[str, Any]]:
     about = {f.name: f.about for f in features}
-    return [{"unit": f.label(layers), "tracks": f.feature, "correlation r": round(f.r, 3), "the feature": about[f.feature]} for f in findings]
+    return [{"unit": _label(f, layers, key), "tracks": f.feature, "correlation r": round(f.r, 3), "the feature": about[f.feature]} for f in findings]
 
 
 def _on_jump(k: str, findings: dict) -> None:
@@ -211,13 +217,13 @@ def neurons_tab(lab) -> None:
     ranking = nu.find_units(trace, inp.features, top=TOP)
     layers = len(trace.h)
     c0, c1 = st.columns([4, 1])
-    c0.caption(f"{_step_note(lab)} {net.source}, {net.units} units × {layers} layer{'s' if layers > 1 else ''}; {inp.what}.")
+    c0.caption(f"{_step_note(lab)} {net.source[0].upper()}{net.source[1:]}, {net.units} units × {layers} layer{'s' if layers > 1 else ''}; {inp.what}.")
     c1.button("↻ Refresh", key=f"{k}_refresh", help="Read the current weights again")
 
     # Which unit: the strongest one, or one the student chooses. The choosing widgets keep fixed labels and ranges
     # (a widget whose label or range changes is a new widget to the browser, which may then send back a stale value),
     # and only callbacks set them.
-    choices = {f"{f.label(layers)}: {f.feature} (r = {f.r:+.2f})": f for f in (*ranking.per_feature, *ranking.top)}
+    choices = {f"{_label(f, layers, lab.key)}: {f.feature} (r = {f.r:+.2f})": f for f in (*ranking.per_feature, *ranking.top)}
     p0, p1, p2, p3, p4 = st.columns([1.5, 2.2, 1.3, 0.9, 0.9])
     mode = p0.radio("Unit shown", [STRONGEST, CHOOSE], key=f"{k}_mode", help="The strongest unit follows the ranking below as the model learns.")
     if choices:
@@ -241,7 +247,7 @@ def neurons_tab(lab) -> None:
     else:
         top = ranking.top[0]
         state, layer, unit = top.state, top.layer, top.unit
-        p1.caption(f"Showing **{top.label(layers)}**, the strongest: it follows *{top.feature}* (r = {top.r:+.2f}).")
+        p1.caption(f"Showing **{_label(top, layers, lab.key)}**, the strongest: it follows *{top.feature}* (r = {top.r:+.2f}).")
 
     acts = trace.state(state, layer)[:, unit]  # (T,) this unit after each step
     vmax = nu.scale_of(acts)
@@ -275,9 +281,9 @@ def neurons_tab(lab) -> None:
     if ranking.top:
         t1, t2 = st.columns(2)
         t1.caption("The best unit for each feature")
-        t1.dataframe(pd.DataFrame(_finding_rows(ranking.per_feature, layers, inp.features)), hide_index=True, width="stretch")
+        t1.dataframe(pd.DataFrame(_finding_rows(ranking.per_feature, layers, inp.features, lab.key)), hide_index=True, width="stretch")
         t2.caption("The strongest units, each with the feature it follows best")
-        t2.dataframe(pd.DataFrame(_finding_rows(ranking.top, layers, inp.features)).drop(columns="the feature"), hide_index=True, width="stretch", height=210)
+        t2.dataframe(pd.DataFrame(_finding_rows(ranking.top, layers, inp.features, lab.key)).drop(columns="the feature"), hide_index=True, width="stretch", height=210)
     else:
         st.info("No feature varies in this input, so no unit can be ranked: try a longer or more varied input.")
     if ranking.skipped:
@@ -336,7 +342,7 @@ def gates_tab(lab) -> None:
     except nu.NotAnalysable as exc:
         st.info(str(exc))
         return
-    st.caption(f"{_step_note(lab)} {net.source}, {net.units} units; counted over {what}.")
+    st.caption(f"{_step_note(lab)} {net.source[0].upper()}{net.source[1:]}, {net.units} units; counted over {what}.")
     fig = charts.gate_saturation_figure([(s.gate, s.layer, s.closed, s.open) for s in shares], closed=nu.CLOSED, open_=nu.OPEN)
     st.plotly_chart(fig, key=f"{lab.key}_gates_fig", config={"displayModeBar": False})
     st.caption(

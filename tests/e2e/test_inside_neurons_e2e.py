@@ -121,3 +121,23 @@ def test_neurons_and_gates_on_music_untrained_then_trained(page, app_url):
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page, timeout=60_000)
     check_music(page, trained=True)
+
+
+def test_neurons_and_gates_on_dinosaur_names(page, app_url):
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_role("link", name="🦕 Dinosaur names").first.click()
+    page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Start").click()
+    wait_metric_above(page, "Names trained on", 5000, timeout=240_000)
+    page.get_by_role("button", name="■ Stop").click()
+    wait_idle(page, timeout=60_000)
+    panel = open_tab(page, "Neurons")
+    panel.get_by_text("The model at step").first.wait_for(timeout=60_000)
+    assert panel.get_by_text("The course's RNN, 50 units").count() >= 1
+    assert panel.locator("span[title]").count() >= 40  # every name letter by letter, with its start mark
+    look(page, panel, "inside_neurons_dino_trained")
+    panel = open_tab(page, "Gates")
+    panel.get_by_text("The course's RNN has no gates").wait_for()
+    assert_no_exception(page)
