@@ -75,6 +75,10 @@ def test_clip_controls_retune_without_restarting():
     at.run()
     assert t.last_trace.clip_value == 0.01 and t.last_trace.total_clipped > 0
     assert any("were set to ±0.01" in c.value for c in at.caption), messages(at)
+    at.number_input(key="dino_clip").set_value(1e6)  # the largest value the widget takes
+    at.run()
+    ok(at)
+    assert t.config.clip_value == 1e6 and any("as good as off" in c.value for c in at.caption)
 
 
 def test_show_an_explosion_is_caught_by_the_guard_and_the_course_settings_come_back():
@@ -88,6 +92,7 @@ def test_show_an_explosion_is_caught_by_the_guard_and_the_course_settings_come_b
     lab = at.session_state["dino"]
     assert lab.trainer is t and lab.note.kind is StopKind.DIVERGED and not lab.running
     assert any("exploded" in w.value and "Turn gradient clipping on" in w.value for w in at.warning), messages(at)
+    assert any("far above the course's 0.01" in w.value for w in at.warning), messages(at)
     assert at.select_slider(key="dino_lr").value == 1.0 and not at.checkbox(key="dino_clip_on").value
     assert all(np.all(np.isfinite(p)) for p in t.parameters.values())
     assert t.last_trace_exploded and any("the one that exploded" in c.value for c in at.caption), messages(at)
