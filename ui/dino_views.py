@@ -234,7 +234,7 @@ def explanations(lab: DinoLab, names: list[str]) -> None:
     """The training loop explained: the course's equations and clipping, the smoothed loss, the carried state, BPTT."""
     t = lab.trainer
     clip = t.config.clip_value
-    explain.show("dino_training", clip=float("inf") if clip is None else clip)
+    explain.show("dino_training", clip=r"\infty" if clip is None else f"{clip:g}")
     if clip is None:
         st.caption("Clipping is off now: the update uses the raw gradients.")
     explain.show("dino_bptt", clip="∞ (off)" if clip is None else f"{clip:g}")
