@@ -125,7 +125,7 @@ def view_times(hidden: int = 512) -> dict:
         m = NumpyRNN.from_keras(model)
         base, v = _median_s(sampler), _median_s(view)
         curve = _median_s(lambda: inf.distance_curve(m, [corpus.val_ids]), repeats=1)
-        out[cell] = dict(sampler_s=base, view_s=v, ratio=v / base, curve_s=curve, windows=inf.window_count(inf.as_net(m), 100), within_bar=v <= BAR_S)
+        out[cell] = dict(sampler_s=base, view_s=v, ratio=v / base, curve_s=curve, windows=inf.window_count(inf.as_net(m), inf.MAX_DISTANCE + inf.BURN_IN), within_bar=v <= BAR_S)
         log(f"view {cell} {hidden}: {v:.3f} s (sampler {base:.3f} s), curve {curve:.2f} s")
     return out
 

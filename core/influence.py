@@ -19,8 +19,8 @@ core.numpy_cells), so a view never runs TensorFlow, traces nothing and takes no 
 differences and the forward passes against the models' own ``next_token_probs``.
 
 **How far back.** ``distance_curve`` averages g over many windows of held-out data: for a window of W + 1
-tokens, the last one is the target and the input W − d steps before it is at distance d (d = 1: the token
-just before the target). The Dinosaur lab, which has no validation split, averages over every letter of a
+tokens, the last one is the target and the input d steps before it is at distance d (d = 1: the token
+just before the target); the first BURN_IN inputs of a window only warm the state up. The Dinosaur lab, which has no validation split, averages over every letter of a
 set of names instead (``dino_distance_curve``), so long distances rest on the few long names.
 
 Simplified on purpose: a window starts from the zero state (the model never saw what came before it); dropout
@@ -38,6 +38,7 @@ import numpy as np
 from core import numpy_rnn as nr
 
 MAX_DISTANCE = 100  # the distance curve's longest distance back
+BURN_IN = 10  # extra inputs in front of each window: the input read from the zero state is not among the distances shown
 CURVE_FLOPS = 3e9  # a distance curve's arithmetic budget: it sets how many windows are averaged
 MIN_WINDOWS, MAX_WINDOWS = 8, 64  # windows a distance curve averages, whatever the budget says
 
@@ -379,22 +380,24 @@ def distance_curve(model: Any, sequences: Sequence[np.ndarray], max_distance: in
     """Mean influence against distance 1 … D for a Keras model or the course's model, over windows of ``sequences``
     (token id arrays, e.g. the validation text or pieces). D = ``max_distance``, or less when no sequence is that long.
 
-    The window's last token is the target; its W inputs are at distances W … 1. float32 arithmetic (the gradients
-    of the single-position view are float64).
+    The window's last token is the target; its W = D + BURN_IN inputs are at distances W … 1 (fewer inputs when the
+    sequences are short). The first input, read from the zero state, alone sets the first hidden state, so its
+    gradient is larger than its distance suggests: the burn-in keeps it out of the curve. float32 arithmetic.
     """
     import time
 
     t0 = time.perf_counter()
     net = as_net(model).astype(np.float32)
     longest = max((len(s) for s in sequences), default=0)
-    D = min(int(max_distance), longest - 1)
+    W = min(int(max_distance) + BURN_IN, longest - 1)  # inputs per window
+    D = min(int(max_distance), W)  # distances reported
     if D < 1:
         raise InfluenceError("The data to measure on is too short: it needs sequences of at least 2 tokens.")
-    n = n_windows or window_count(net, D)
-    win = windows_from(sequences, D, n)  # (n, D + 1)
-    grads, _ = last_step_gradients(net, net.vectors(win[:, :D], np.float32), win[:, D])  # (n, D, d)
-    norms = np.linalg.norm(grads.astype(np.float64), axis=-1)  # (n, D): input i is at distance D - i
-    mean = norms[:, ::-1].mean(axis=0)  # (D,): distance 1 first
+    n = n_windows or window_count(net, W)
+    win = windows_from(sequences, W, n)  # (n, W + 1)
+    grads, _ = last_step_gradients(net, net.vectors(win[:, :W], np.float32), win[:, W])  # (n, W, d)
+    norms = np.linalg.norm(grads.astype(np.float64), axis=-1)  # (n, W): input i is at distance W - i
+    mean = norms[:, ::-1][:, :D].mean(axis=0)  # (D,): distance 1 first
     return DistanceCurve(np.arange(1, D + 1), mean, np.full(D, len(win)), len(win), time.perf_counter() - t0)
 
 

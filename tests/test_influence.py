@@ -155,12 +155,13 @@ def test_distance_curve_matches_brute_force(kind):
     rng = np.random.default_rng(1)
     seqs = [rng.integers(0, V, 40), rng.integers(0, V, 12), rng.integers(0, V, 25)]
     curve = inf.distance_curve(model, seqs, max_distance=20, n_windows=10)
-    win = inf.windows_from(seqs, 20, 10)
-    assert win.shape == (10, 21) and curve.windows == 10
+    W = 20 + inf.BURN_IN  # inputs per window: the distances shown and the burn-in in front
+    win = inf.windows_from(seqs, W, 10)
+    assert win.shape == (10, W + 1) and curve.windows == 10
     brute = np.zeros(20)
     for w in win:
-        norms = inf.influence(model, [int(t) for t in w[:20]], int(w[20])).norms  # float64, one window at a time
-        brute += norms[::-1]  # distance 1 = the last input
+        norms = inf.influence(model, [int(t) for t in w[:W]], int(w[W])).norms  # float64, one window at a time
+        brute += norms[::-1][:20]  # distance 1 = the last input
     brute /= len(win)
     assert list(curve.distances) == list(range(1, 21))
     assert np.allclose(curve.mean, brute, rtol=2e-3)  # the curve runs in float32
@@ -179,7 +180,8 @@ def test_windows_are_contiguous_slices_of_long_enough_sequences():
 def test_distance_is_capped_by_the_longest_sequence():
     model = random_keras_like("lstm")
     curve = inf.distance_curve(model, [np.arange(7) % V, np.arange(4) % V], max_distance=100, n_windows=8)
-    assert list(curve.distances) == list(range(1, 7))
+    assert list(curve.distances) == list(range(1, 7))  # no room for a burn-in: every input of the 6 is shown
+    assert len(inf.distance_curve(model, [np.arange(40) % V], max_distance=35, n_windows=4).distances) == 35
 
 
 def test_bad_input_gets_messages():

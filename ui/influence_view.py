@@ -169,7 +169,10 @@ def _music(lab) -> None:
     if seq is None:
         st.info("Press **Compose** above, then pick a value to see which earlier values its prediction depended on.")
         return
-    j = _position(lab, seq, "music_inside_pos", "Position of the value to explain (0 = the silent start)")
+    n = len(seq) - 1  # values: sequence position k is value k − 1 (position 0 is the silent start)
+    v = n - 1 if n < 2 else int(st.slider("Value to explain (0 = the first value)", 0, n - 1, n - 1, key=f"music_inside_value_{n}",
+                                          help="Which value's prediction to explain"))
+    j = v + 1
     model, model_step, stale = _model(lab, seq.step)
     res, start = _influence(lab, model, model_step, seq, j)
     values = list(seq.labels[1:])  # the values in time order (position k of the sequence is value k − 1)
