@@ -65,3 +65,6 @@ def test_close_baseline_labels_are_separated():
     loss_chart.separate_labels(fig)
     anchors = {a.text: a.yanchor for a in fig.layout.annotations}
     assert anchors == {"u": "bottom", "uni": "bottom", "bi": "top"}  # bi's label goes under its line
+    empty = charts.loss_figure([], ref_lines=[charts.RefLine("u", 5.2), charts.RefLine("bi", 3.0)])
+    loss_chart.separate_labels(empty)
+    assert {a.text: a.yanchor for a in empty.layout.annotations if a.text in ("u", "bi")} == {"u": "top", "bi": "bottom"}

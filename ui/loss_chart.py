@@ -70,11 +70,13 @@ def event_marks(lab) -> list[charts.Mark]:
 def separate_labels(fig, min_gap: float = 0.06) -> None:
     """Put the label of a baseline below its line when the line above is closer than ``min_gap`` of the y span
     (their labels would overlap: e.g. unigram 4.04 and bigram 3.97)."""
-    ys = [float(y) for tr in fig.data for y in (tr.y if tr.y is not None else ()) if y is not None and np.isfinite(y)]
+    data = [float(y) for tr in fig.data for y in (tr.y if tr.y is not None else ()) if y is not None and np.isfinite(y)]
     labels = sorted((a for a in fig.layout.annotations if a.yref == "y" and a.yanchor == "bottom"), key=lambda a: a.y)
-    ys += [a.y for a in labels]
-    if len(labels) < 2:
+    if not labels:
         return
+    if not data or labels[-1].y >= max(data):
+        labels[-1].yanchor = "top"  # the topmost line: a label above it would fall outside the plot and not be drawn
+    ys = data + [a.y for a in labels]
     span = max(ys) - min(ys) or 1.0
     for lower, upper in zip(labels, labels[1:]):
         if upper.y - lower.y < min_gap * span and lower.yanchor == "bottom":

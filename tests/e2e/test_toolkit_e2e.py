@@ -56,7 +56,7 @@ def test_toolkit_on_the_dinosaur_lab(page, app_url, tmp_path):
     shot(page, "toolkit_dino_baselines_nats", full_page=False)
 
     # the switch: bits per name on the axis and the lines divided by ln 2
-    page.get_by_text("bits per name", exact=True).click()
+    page.get_by_role("radiogroup", name="Loss unit").get_by_text("bits per name", exact=True).click()
     page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'loss (bits per name)'; }})()")
     texts = chart_texts(page)
     for b in want.lines:
@@ -125,7 +125,7 @@ def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
     got = {t.split(" ")[0] for t in texts["annotations"]}
     assert {"uniform", "unigram", "bigram"} <= got, texts
     page.get_by_text("held-out validation pieces").first.wait_for()
-    page.get_by_text("perplexity", exact=True).click()  # per-value losses also read as perplexity
+    page.get_by_role("radiogroup", name="Loss unit").get_by_text("perplexity", exact=True).click()  # per-value losses also read as perplexity
     page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'perplexity'; }})()")
     shot(page, "toolkit_music_baselines_perplexity", full_page=False)
 
@@ -158,4 +158,34 @@ def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
     got = sorted((round(n.start, 3), round(n.end, 3), n.pitch) for i in pm.instruments for n in i.notes)
     assert got == want
     assert "Composition" in files["charts.html"].decode()
+    assert_no_exception(page)
+
+
+def test_toolkit_on_the_text_lab(page, app_url):
+    page.goto(app_url + "/text")
+    page.get_by_role("heading", name="📜 Text").wait_for()
+    page.get_by_role("button", name="Step", exact=True).wait_for(timeout=90_000)  # the first visit loads TensorFlow
+    wait_idle(page, timeout=90_000)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_idle(page, timeout=60_000)
+    page.wait_for_function(
+        f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.annotations.some(a => a.startsWith('trigram')) && !t.annotations.some(a => a.startsWith('No training')); }})()",
+        timeout=60_000,
+    )
+    texts = chart_texts(page)
+    assert texts["ytitle"] == "loss (nats per character)"
+    got = {t.split(" ")[0]: float(t.split(" ")[1]) for t in texts["annotations"] if t.split(" ")[0] in bl.COLORS}
+    assert got["uniform"] > got["unigram"] > got["bigram"] > got["trigram"] > 1.5, got
+    page.get_by_text("the validation part (the last 10% of the text)").first.wait_for()
+    # the live sample (the untrained model's, at step 0) has its meter right under it
+    meter = page.get_by_text("📋 Memorisation meter:")
+    meter.first.wait_for(timeout=60_000)
+    assert re.search(r"Memorisation meter: \d+ of 300 characters copied", meter.first.inner_text())
+    page.get_by_text("from the training text, line").first.wait_for()
+    page.get_by_role("radiogroup", name="Loss unit").get_by_text("bits per character", exact=True).click()
+    page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'loss (bits per character)'; }})()")
+    page.get_by_role("radiogroup", name="Loss unit").evaluate("e => e.scrollIntoView({block: 'start'})")
+    shot(page, "toolkit_text_chart_bits", full_page=False)
+    meter.first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    shot(page, "toolkit_text_bits_meter", full_page=False)
     assert_no_exception(page)
