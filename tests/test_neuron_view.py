@@ -3,6 +3,7 @@ bad input: empty text, unknown characters, a SimpleRNN's gates, the course RNN's
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -95,9 +96,20 @@ def test_text_lab_untrained_and_trained(cell):
     assert first.startswith(at.session_state["text_neuron_state"] if cell == "lstm" else "h")
     assert at.selectbox(key="text_neuron_jump").value is None  # back to its placeholder
     # train a few steps: the caption says the step, and the view is recomputed
-    at.session_state["lab"].trainer.train_steps(3)
+    lab = at.session_state["lab"]
+    lab.trainer.train_steps(3)
+    at.run()
+    assert not at.exception and "The model at step 3." in text_of(at)
+    # while training runs, the tabs keep the weights they read until ↻ Refresh
+    lab.running = True
+    lab.trainer.train_steps(2)
+    at.run()
+    out = text_of(at)
+    assert "The model at step 3. Training is running: press ↻ Refresh" in out and "The model at step 5" not in out
     at.button(key="text_neuron_refresh").click().run()
-    assert not at.exception and "The model at step 3" in text_of(at)
+    at.button(key="text_gates_refresh").click().run()
+    assert not at.exception and text_of(at).count("The model at step 5.") == 2
+    lab.running = False
 
 
 def test_text_lab_bad_input():
@@ -146,3 +158,7 @@ def test_dino_lab():
     assert not at.exception and "vocabulary has no" in at.error[0].value
     at.text_area(key="dino_neuron_names").set_value("\n\n").run()
     assert not at.exception and "Type a few names" in text_of(at)
+    at.text_area(key="dino_neuron_names").set_value("rex").run()
+    at.session_state["lab"].trainer.parameters["Waa"][:] = np.nan  # a diverged model
+    at.button(key="dino_neuron_refresh").click().run()
+    assert not at.exception and "NaN or infinite" in at.warning[0].value

@@ -5,8 +5,9 @@ weights in numpy (core.neurons); the input is coloured by one unit's activation 
 "Find interesting units" ranks the units by correlation with simple features of the input. Gates: the share
 of steps each LSTM/GRU gate is nearly closed or nearly open over a stretch of held-out data, one point per unit.
 
-Both recompute only when the model's step, the run or the input changed (kept in this session's state); while
-training runs in the live area above, a tab shows the weights of its last refresh and says at which step.
+Both recompute only when the run or the input changed, or the model's step changed while training is stopped (kept
+in this session's state); while training runs, a tab keeps the weights it last read (and says from which step) until
+the student presses ↻ Refresh, so page reruns during training don't redo the pass.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -158,24 +160,35 @@ def _model_problem(lab) -> str | None:
     return None
 
 
-def _traced(lab, slot: str, sequences: tuple) -> tuple[nu.Net, nu.Trace]:
-    """(net, trace) of the current weights over ``sequences``, recomputed only when the run, step or input changed."""
-    key = (lab.run_number, lab.trainer.step, sequences)
+def _traced(lab, slot: str, sequences: tuple, refresh_key: str) -> tuple[nu.Net, nu.Trace, int]:
+    """(net, trace, step the weights are from) over ``sequences``, kept in the session. Recomputed when the run or the
+    input changed, or the step changed while training is stopped, or the student pressed ↻ Refresh (``refresh_key``);
+    while training runs, only then, so that full-page reruns during training don't redo the pass at every step."""
     kept = ss.get(slot)
-    if kept is not None and kept[0] == key:
-        return kept[1], kept[2]
-    net = nu.net_of(lab.trainer.token_model())
-    trace = nu.forward_each(net, sequences)
-    ss[slot] = (key, net, trace)
-    return net, trace
-
-
-def _step_note(lab) -> str:
     t = lab.trainer
-    if t.step == 0:
+    if kept is not None and kept[0] == (lab.run_number, sequences) and not ss.get(refresh_key):
+        if kept[3] == t.step or lab.running:
+            return kept[1], kept[2], kept[3]
+    net = nu.net_of(t.token_model())
+    step = t.step
+    trace = nu.forward_each(net, sequences)
+    ss[slot] = ((lab.run_number, sequences), net, trace, step)
+    return net, trace, step
+
+
+def _step_note(lab, step: int) -> str:
+    if step == 0:
         return "The model is **untrained** (step 0): its units answer through random weights. Train it and look again."
-    live = " Training is running: the view shows the weights of its last refresh (change anything here, or press ↻, to update)." if lab.running else ""
-    return f"The model at step {t.step:,}.{live}"
+    live = " Training is running: press ↻ Refresh to read the newest weights." if lab.running and lab.trainer.step != step else ""
+    return f"The model at step {step:,}.{live}"
+
+
+def _finite(trace: nu.Trace) -> bool:
+    """Whether every activation is a number (a diverged model's may not be)."""
+    return all(np.isfinite(a).all() for _, _, a in trace.states())
+
+
+NOT_FINITE = "The model's activations include NaN or infinite values (training diverged?): start a new run or lower the learning rate."
 
 
 # ---------------------------------------------------------------------------------------------- Neurons
@@ -210,14 +223,17 @@ def neurons_tab(lab) -> None:
     if inp is None:
         return
     try:
-        net, trace = _traced(lab, f"_{k}_trace", inp.sequences)
+        net, trace, step = _traced(lab, f"_{k}_trace", inp.sequences, f"{k}_refresh")
     except nu.NotAnalysable as exc:
         st.info(str(exc))
+        return
+    if not _finite(trace):
+        st.warning(NOT_FINITE)
         return
     ranking = nu.find_units(trace, inp.features, top=TOP)
     layers = len(trace.h)
     c0, c1 = st.columns([4, 1])
-    c0.caption(f"{_step_note(lab)} {net.source[0].upper()}{net.source[1:]}, {net.units} units × {layers} layer{'s' if layers > 1 else ''}; {inp.what}.")
+    c0.caption(f"{_step_note(lab, step)} {net.source[0].upper()}{net.source[1:]}, {net.units} units × {layers} layer{'s' if layers > 1 else ''}; {inp.what}.")
     c1.button("↻ Refresh", key=f"{k}_refresh", help="Read the current weights again")
 
     # Which unit: the strongest one, or one the student chooses. The choosing widgets keep fixed labels and ranges
@@ -337,12 +353,17 @@ def gates_tab(lab) -> None:
         return
     seqs, what = got
     try:
-        net, trace = _traced(lab, f"_{lab.key}_gate_trace", seqs)
+        net, trace, step = _traced(lab, f"_{lab.key}_gate_trace", seqs, f"{lab.key}_gates_refresh")
         shares = nu.gate_shares(trace)
     except nu.NotAnalysable as exc:
         st.info(str(exc))
         return
-    st.caption(f"{_step_note(lab)} {net.source[0].upper()}{net.source[1:]}, {net.units} units; counted over {what}.")
+    if not _finite(trace):
+        st.warning(NOT_FINITE)
+        return
+    c0, c1 = st.columns([4, 1])
+    c0.caption(f"{_step_note(lab, step)} {net.source[0].upper()}{net.source[1:]}, {net.units} units; counted over {what}.")
+    c1.button("↻ Refresh", key=f"{lab.key}_gates_refresh", help="Read the current weights again")
     fig = charts.gate_saturation_figure([(s.gate, s.layer, s.closed, s.open) for s in shares], closed=nu.CLOSED, open_=nu.OPEN)
     st.plotly_chart(fig, key=f"{lab.key}_gates_fig", config={"displayModeBar": False})
     st.caption(
