@@ -8,7 +8,8 @@
   step (a cell is empty when that series has no point there; the history is bounded, so a long run keeps every
   k-th step, see core.history);
 - ``samples.txt``: the samples (Dinosaur: the sampled names and the batches shown while training; Text: the
-  live sample and the generated text; Music: the composition as notes and as values);
+  live sample and the generated text; Music: the composition as notes and as values), each with its
+  memorisation meter (core.memorise: the longest stretch copied from the training data, and where from);
 - ``composition.mid`` (Music lab, once something is composed): the opening and the composed values, as the
   page's .mid download;
 - ``charts.html``: the loss chart (with its baselines, in nats) and, for music, the composition's piano roll,
@@ -32,6 +33,7 @@ import plotly.graph_objects as go
 
 from core import baselines as bl
 from core import charts
+from core import memorise as mz
 
 FILES = ("settings.json", "loss_history.csv", "samples.txt", "charts.html", "README.txt")  # always present
 MIDI_NAME = "composition.mid"  # the Music lab's composition, once there is one
@@ -127,24 +129,49 @@ def settings(lab) -> dict[str, Any]:
     return out
 
 
-def samples_text(lab) -> str:
-    """The run's samples as plain text."""
+def _name_line(name: str, t, index) -> str:
+    """One sampled name, whether it is new, and its longest stretch found in one name of the list."""
+    if not name:
+        return "  (empty)"
+    c = mz.char_copy(index, name)
+    copied = f"  longest copied stretch “{c.stretch}” ({c.length} of {c.sample_length}) from {c.source}" if c.length else ""
+    return f"  {name}  {'new' if t.is_new(name) else 'in the list'}{copied}"
+
+
+def _music_copy(lab, values) -> mz.Copy:
+    ref, _ = lab.reference()
+    if ref is not None:
+        return mz.music_copy(ref.copies, ref.names, values)
+    from core.music_score import CopyIndex
+
+    c = lab.corpus
+    return mz.music_copy(CopyIndex([c.pieces[i].values for i in c.train_idx]), [c.pieces[i].name for i in c.train_idx], values)
+
+
+def samples_text(lab, text_index: mz.CharIndex | None = None) -> str:
+    """The run's samples as plain text, each with its memorisation meter (Text lab: when ``text_index``, the
+    index of the training text, is given)."""
     lines: list[str] = [f"{LAB_NAMES.get(lab.key, lab.key)} lab · {lab.run_label()} · step {lab.trainer.step:,}", ""]
+    meter = lambda c: f"Memorisation meter: {c.describe()}"  # noqa: E731
     if lab.key == "dino":
         t = lab.trainer
         if getattr(lab, "sampled", None):
-            lines.append("Sampled names (new = not in the training list):")
-            lines += [f"  {n or '(empty)'}{'' if not n else ('  new' if t.is_new(n) else '  in the list')}" for n, _ in lab.sampled]
+            index = mz.names_index(t.names)
+            lines.append("Sampled names (new = not in the training list), with the memorisation meter:")
+            lines += [_name_line(n, t, index) for n, _ in lab.sampled]
             lines.append("")
         if t.sample_batches:
             lines.append("Samples shown during training:")
             lines += [f"  iteration {it:,}: " + ", ".join(batch) for it, batch in t.sample_batches]
     elif lab.key == "text":
         if lab.live_sample is not None:
-            lines += [f"Live sample at step {lab.live_sample.step:,}:", lab.live_sample.text, ""]
+            lines += [f"Live sample at step {lab.live_sample.step:,}:", lab.live_sample.text]
+            lines += [meter(mz.char_copy(text_index, lab.live_sample.text))] if text_index is not None else []
+            lines.append("")
         g = getattr(lab, "sampled", None)
         if g is not None:
             lines += [f"Generated at step {g.step:,} ({g.settings}); the priming text first:", g.prime + g.text]
+            lines += [meter(mz.char_copy(text_index, g.text))] if text_index is not None else []
     elif lab.key == "music":
         from core import motif
 
@@ -154,6 +181,7 @@ def samples_text(lab) -> str:
             if res.prime:
                 lines += [f"Opening ({res.prime_label}):", motif.decode(res.prime), " ".join(res.prime)]
             lines += ["Composed, as notes:", motif.decode(res.trained_values), "Composed, as values:", " ".join(res.trained_values)]
+            lines.append(meter(_music_copy(lab, res.trained_values)))
     if len(lines) == 2:
         lines.append("No samples yet.")
     return "\n".join(lines) + "\n"
@@ -191,8 +219,9 @@ samples.txt       the samples of this run
 """
 
 
-def bundle(lab, *, link: str | None = None, page_settings: dict[str, Any] | None = None) -> bytes:
-    """The hand-in zip of ``lab``'s current run (see the module docstring). ValueError when there is no run."""
+def bundle(lab, *, link: str | None = None, page_settings: dict[str, Any] | None = None, text_index: mz.CharIndex | None = None) -> bytes:
+    """The hand-in zip of ``lab``'s current run (see the module docstring). ValueError when there is no run.
+    ``text_index``: the Text lab's training-text index (core.memorise), for the samples' memorisation meter."""
     if lab.trainer is None:
         raise ValueError("There is no run to hand in yet.")
     s = settings(lab)
@@ -206,7 +235,7 @@ def bundle(lab, *, link: str | None = None, page_settings: dict[str, Any] | None
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("settings.json", json.dumps(s, indent=2, ensure_ascii=False))
         z.writestr("loss_history.csv", history_csv(lab.trainer.history))
-        z.writestr("samples.txt", samples_text(lab))
+        z.writestr("samples.txt", samples_text(lab, text_index))
         if midi is not None:
             z.writestr(MIDI_NAME, midi)
         z.writestr("charts.html", charts_html(figures(lab), f"{LAB_NAMES.get(lab.key, lab.key)} lab · {lab.run_label()}"))

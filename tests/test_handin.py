@@ -12,6 +12,7 @@ import pretty_midi
 import pytest
 
 from core import handin
+from core import memorise as mz
 from core import music_codec as mc
 from tests.apptest_util import button, open_page, tiny_music, tiny_text
 
@@ -61,8 +62,12 @@ def test_dino_handin():
     assert s["link"] == "/dinosaurs?n_a=8" and s["page_settings"] == {"dino_n_a": 8}
     check_csv(files["loss_history.csv"].decode(), lab.trainer.history)
     samples = files["samples.txt"].decode()
+    index = mz.names_index(lab.trainer.names)
     for name, _ in lab.sampled:
         assert name in samples
+        c = mz.char_copy(index, name)
+        if c.length:  # each name with its memorisation meter
+            assert f"{name}  " in samples and f"“{c.stretch}” ({c.length} of {len(name)}) from {c.source}" in samples
     check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["uniform", "bigram"])
 
 
@@ -84,6 +89,8 @@ def test_music_handin_has_the_composition_as_midi():
     assert s["config"]["hidden"] == 8 and s["config"]["seq_len"] == 10 and "link" not in s
     check_csv(files["loss_history.csv"].decode(), lab.trainer.history)
     assert " ".join(res.trained_values) in files["samples.txt"].decode()
+    ref, _ = lab.reference()
+    assert mz.music_copy(ref.copies, ref.names, res.trained_values).describe() in files["samples.txt"].decode()
     pm = pretty_midi.PrettyMIDI(io.BytesIO(files[handin.MIDI_NAME]))
     want = mc.values_to_notes(res.prime + res.trained_values, res.tempo)
     got = sorted((round(n.start, 3), round(n.end, 3), n.pitch) for i in pm.instruments for n in i.notes)
@@ -103,7 +110,8 @@ def test_text_handin_has_validation_and_the_generated_text():
     at.run()
     assert not at.exception
     lab = at.session_state["text"]
-    files = unzip(handin.bundle(lab, link="/text?cell=lstm"))
+    index = mz.text_index(lab.run.corpus.text[: len(lab.run.corpus.train_ids)])
+    files = unzip(handin.bundle(lab, link="/text?cell=lstm", text_index=index))
     assert set(files) == set(handin.FILES)
     s = json.loads(files["settings.json"])
     assert s["config"]["hidden"] == 16 and s["config"]["type"] == "RNNConfig" and s["corpus_name"] == "Shakespeare"
@@ -111,6 +119,8 @@ def test_text_handin_has_validation_and_the_generated_text():
     check_csv(files["loss_history.csv"].decode(), lab.trainer.history)
     samples = files["samples.txt"].decode()
     assert lab.sampled.text in samples and lab.live_sample.text in samples
+    for sample in (lab.live_sample.text, lab.sampled.text):
+        assert "Memorisation meter: " + mz.char_copy(index, sample).describe() in samples
     check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["trigram"])
 
 

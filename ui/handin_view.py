@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from core import handin
+from ui import memorise_view
 
 
 def _link_and_settings(lab) -> tuple[str | None, dict[str, Any] | None]:
@@ -49,8 +50,9 @@ def render(lab, key: str) -> None:
         + " and `charts.html` (the charts, viewable offline)."
     )
     link, page = _link_and_settings(lab)
+    index = memorise_view.built_text_index(lab) if lab.key == "text" else None
     st.download_button(
         "⬇ Download the hand-in (.zip)",
-        data=lambda: handin.bundle(lab, link=link, page_settings=page),
+        data=lambda: handin.bundle(lab, link=link, page_settings=page, text_index=index),
         file_name=handin.file_name(lab), mime="application/zip", key=f"{key}_handin", on_click="ignore",
     )

@@ -77,6 +77,19 @@ def text(lab, sample: str, key: str) -> None:
         st.caption(f"The meter searches the first {len(index.text):,} of the {index.searched_of:,} training characters (a bound on its memory).")
 
 
+def built_text_index(lab) -> mz.CharIndex | None:
+    """The Text lab's index if the meter has already built it (for the hand-in; never builds one)."""
+    run = getattr(lab, "run", None)
+    if run is None or run.corpus is None:
+        return None
+    if str(lab.corpus_id).startswith("bundled:"):
+        if lab.live_sample is None and getattr(lab, "sampled", None) is None:
+            return None  # no meter was drawn yet: the shared index may not exist
+        return _shared_text_index(str(lab.corpus_id), len(run.corpus.train_ids), run.corpus.text)
+    kept = st.session_state.get("_text_memo_index")
+    return kept[1] if kept is not None and kept[0] == (lab.corpus_id, id(run.corpus)) else None
+
+
 def music(lab, key: str) -> None:
     """The meter of the last composition (its composed values) against the training pieces."""
     res = getattr(lab, "result", None)
