@@ -4,12 +4,14 @@ Spacing. Snapshots are taken every ``every`` steps from the run's first step (``
 snapshot would make more than ``MAX_SNAPSHOTS``, ``every`` doubles and every other snapshot is dropped (the first,
 the untrained model, always stays). So at most ``MAX_SNAPSHOTS`` are kept at any time, evenly spread over the run
 so far, whatever its length: after n steps about 15–30 snapshots are kept, ``every`` ≈ n / 30 … n / 15 steps apart.
+A lab's snapshots also stay under ``MAX_BYTES`` (a class server holds many sessions): a large model keeps fewer
+snapshots (``capacity()``, at least 2), spaced the same way.
 ``core.lab.Lab.run_slice`` ends a chunk of training exactly at the next due step, so the spacing is exact.
 
 Memory. A snapshot is a numpy copy of the weights the sampler uses (``trainer.token_model()``, a
 core.sampling.TokenModel): parameters × 8 bytes for the Dinosaur RNN (float64), × 4 for the Keras models (float32),
 plus whatever that sampler precomputes (the Text lab's sampler keeps each character's input projection). ``nbytes``
-counts the arrays actually kept; the bound is ``MAX_SNAPSHOTS`` × one snapshot's bytes. A hibernated lab counts them
+counts the arrays actually kept; the bound is ``capacity()`` × one snapshot's bytes. A hibernated lab counts them
 in the bytes it reports to the recovery store.
 
 Simplified on purpose: a snapshot holds the sampler's weights only (no optimizer state): you can look at step k,
@@ -31,6 +33,7 @@ import numpy as np
 from core.sampling import StepRecord, TokenModel, generate
 
 MAX_SNAPSHOTS = 30  # most snapshots kept at once
+MAX_BYTES = 32 * 2**20  # most bytes of snapshots one lab keeps (large models keep fewer snapshots, at least 2)
 SAMPLE_NAMES = 8  # names in a Dinosaur sample
 SAMPLE_CHARS = 240  # characters in a Text sample
 SAMPLE_TEMPERATURE = 0.8  # of a Text or Music sample (the Dinosaur lab samples at 1, as the course does)
@@ -88,6 +91,7 @@ class TimeLapse:
     """The snapshots of one run (see the module docstring)."""
 
     max_keep: int = MAX_SNAPSHOTS  # most snapshots kept at once
+    max_bytes: int = MAX_BYTES  # most bytes kept (fewer snapshots of a large model, at least 2)
     every: int = 1  # steps between kept snapshots (doubles as the run grows)
     snaps: list[Snapshot] = field(default_factory=list)  # oldest first, strictly increasing steps
 
@@ -111,9 +115,16 @@ class TimeLapse:
         """Bytes of one snapshot (the latest; 0 before the first)."""
         return self.snaps[-1].nbytes if self.snaps else 0
 
+    def capacity(self, each: int | None = None) -> int:
+        """How many snapshots of ``each`` bytes (default: the current model's) are kept at most."""
+        each = self.per_snapshot_bytes() if each is None else each
+        if each <= 0:
+            return self.max_keep
+        return max(2, min(self.max_keep, self.max_bytes // each))
+
     def bound_bytes(self) -> int:
-        """The most this time-lapse can hold: ``max_keep`` snapshots of the current model's size."""
-        return self.max_keep * self.per_snapshot_bytes()
+        """The most this time-lapse can hold: ``capacity()`` snapshots of the current model's size."""
+        return self.capacity() * self.per_snapshot_bytes()
 
     def next_due(self) -> int | None:
         """The step of the next snapshot (None before the first: it is taken at whatever step the run is)."""
@@ -135,7 +146,7 @@ class TimeLapse:
             return False
         if self.snaps and self.snaps[-1].step == step:
             return False
-        if len(self.snaps) >= self.max_keep:
+        if len(self.snaps) >= self.capacity():
             self.snaps = self.snaps[::2]  # every other one, the first included
             self.every *= 2
             if step < self.next_due():
@@ -166,14 +177,16 @@ class TimeLapse:
         each = self.per_snapshot_bytes()
         if not each:
             return f"At most {self.max_keep} snapshots; none is kept yet."
+        cap = self.capacity()
+        why = "" if cap == self.max_keep else f" (fewer than {self.max_keep}: a lab keeps at most {self.max_bytes / 2**20:,.0f} MB of them)"
         itemsize = self.snaps[-1].itemsize
         weights = params * itemsize
         extra = each - weights
         dtype = "float64" if itemsize == 8 else "float32"
         tail = f" + {extra / 2**20:,.2f} MB the sampler precomputes" if extra > 0 else ""
         return (
-            f"At most {self.max_keep} snapshots × {params:,} parameters × {itemsize} bytes ({dtype}){tail} = "
-            f"{self.max_keep * each / 2**20:,.1f} MB; now {len(self.snaps)} kept, {self.nbytes / 2**20:,.1f} MB."
+            f"At most {cap} snapshots{why} × {params:,} parameters × {itemsize} bytes ({dtype}){tail} = "
+            f"{cap * each / 2**20:,.1f} MB; now {len(self.snaps)} kept, {self.nbytes / 2**20:,.1f} MB."
         )
 
 

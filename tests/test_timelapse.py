@@ -68,6 +68,24 @@ def test_a_snapshot_is_due_exactly_every_k_steps():
     assert len(lapse) <= 4
 
 
+def test_a_large_model_keeps_fewer_snapshots_within_the_byte_cap():
+    t, lapse = FakeTrainer(), TimeLapse(max_bytes=10 * 4 * 8)  # room for 10 snapshots of 4 float64
+    for _ in range(500):
+        lapse.observe(t)
+        assert len(lapse) <= 10 and lapse.nbytes <= lapse.max_bytes
+        t.advance(lapse.steps_to_due(t.step) or 1)
+    assert lapse.capacity() == 10 and lapse.bound_bytes() == 10 * 32
+    assert np.all(np.diff(lapse.steps) == lapse.every) and len(lapse) >= 5
+    assert "At most 10 snapshots (fewer than 30: a lab keeps at most 0 MB of them) × 4 parameters × 8 bytes" in lapse.describe_bound(4)
+    huge, t = TimeLapse(max_bytes=1), FakeTrainer()  # never fewer than 2: the first and a later one
+    for _ in range(100):
+        huge.observe(t)
+        assert len(huge) <= 2
+        t.advance(huge.steps_to_due(t.step) or 1)
+    huge.observe(t)
+    assert huge.capacity() == 2 and huge.steps == [0, huge.every]
+
+
 def test_a_roll_back_drops_the_snapshots_after_it():
     t, lapse = FakeTrainer(), TimeLapse()
     for _ in range(10):

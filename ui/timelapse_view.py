@@ -75,7 +75,7 @@ def render(lab) -> None:
         steps = lab.snapshot_steps()
         st.caption(
             "While the model trains, the lab keeps copies of its weights, evenly spread over the run: every "
-            f"{lapse.every:,} steps now, and when more than {lapse.max_keep} would be kept, every other one is dropped "
+            f"{lapse.every:,} steps now, and when more than {lapse.capacity()} would be kept, every other one is dropped "
             "and the spacing doubles. " + lapse.describe_bound(t.param_count())
         )
         if len(steps) < 2:
