@@ -559,3 +559,29 @@ def temperature_figure(before: np.ndarray, after: np.ndarray, labels: Sequence[s
         xaxis=dict(type="category"), legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
     return fig
+
+
+def grad_history_figure(log: Sequence[tuple[int, float, float, int, bool]], *, height: int = 260) -> go.Figure:
+    """||gradient|| of the traced names over training (one per slice chunk), before and after clipping, explosions marked.
+
+    log: (iteration, norm before clipping, norm after, entries clipped, exploded) as core.dino keeps it.
+    """
+    fig = go.Figure()
+    if log:
+        it, before, after, clipped, exploded = (list(c) for c in zip(*log))
+        fin = lambda v: [x if np.isfinite(x) and x > 0 else None for x in v]  # noqa: E731 - a log axis
+        fig.add_trace(go.Scatter(x=it, y=fin(before), mode="lines", name="before clipping", line=dict(color="#9ecae1", width=1.5),
+                                 customdata=clipped, hovertemplate="name %{x}<br>‖g‖ %{y:.3g}<br>%{customdata} entries clipped<extra></extra>"))
+        fig.add_trace(go.Scatter(x=it, y=fin(after), mode="lines", name="after clipping", line=dict(color="#08519c", width=2)))
+        boom = [i for i, e in enumerate(exploded) if e]
+        if boom:
+            fig.add_trace(go.Scatter(x=[it[i] for i in boom], y=fin([before[i] for i in boom]), mode="markers", name="explosion (guard)",
+                                     marker=dict(color=PALETTE[1], size=11, symbol="x")))
+    else:
+        fig.add_annotation(text="No names traced yet", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), xaxis=dict(title="iteration (names)"),
+        yaxis=dict(type="log", title="‖all gradients‖", exponentformat="power"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+    )
+    return fig

@@ -36,6 +36,7 @@ from core.trainer import History, Stop, StopKind, TrainReport
 
 MAX_HIDDEN = 512  # the page's hidden-size ceiling (one name per step stays fast below this)
 MAX_NAME_LENGTH = 60  # longer lines are cut when names are loaded
+GRAD_LOG = 2000  # traced names whose gradient norms are kept for the chart (one per train_steps call)
 EXPLODE_RATIO = 5.0  # a name's loss above this many times a uniform guess's loss counts as an explosion
 
 
@@ -109,6 +110,8 @@ class DinoTrainer:
         self.last_trace_at = 0  # the iteration (1-based) that name was trained at
         self.last_trace_exploded = False  # whether that name is the one the guard stopped at
         self.explosions = 0  # how many times the guard stopped this run
+        # (iteration, ||gradient|| before clipping, after, entries clipped, exploded) of every traced name, bounded
+        self.grad_log: list[tuple[int, float, float, int, bool]] = []
 
     # --- data -----------------------------------------------------------------------------------
     def example(self, j: int) -> tuple[list, list]:
@@ -183,6 +186,10 @@ class DinoTrainer:
         self.last_trace = trace
         self.last_trace_at = iteration
         self.last_trace_exploded = exploded
+        before = float(np.sqrt(sum(v * v for v in trace.grad_norm.values())))  # ||all gradients|| as one vector
+        after = float(np.sqrt(sum(v * v for v in trace.clipped_norm.values())))
+        self.grad_log.append((iteration, before, after, trace.total_clipped, exploded))
+        del self.grad_log[:-GRAD_LOG]
 
     def _diverged(self, report: TrainReport, X: list, Y: list, loss: float, trace: nr.BPTTTrace | None = None) -> TrainReport:
         """Put the last good weights back, keep the exploding name's backward pass, and say what happened."""

@@ -311,3 +311,20 @@ def test_the_weights_put_back_are_ones_whose_loss_was_sane():
     loss, _ = nr.rnn_forward(X, Y, t.a_prev, t.parameters)
     assert loss < EXPLODE_RATIO * t.uniform_loss(len(Y))
     assert t.train_steps(200).stop is None
+
+
+def test_gradient_log_keeps_one_point_per_call_with_the_explosion_marked():
+    t = DinoTrainer(bundled_names(), DinoConfig(n_a=16))
+    for _ in range(4):
+        t.train_steps(10)
+    assert [row[0] for row in t.grad_log] == [10, 20, 30, 40]
+    it, before, after, clipped, exploded = t.grad_log[-1]
+    tr = t.last_trace
+    assert before == pytest.approx(np.sqrt(sum(v ** 2 for v in tr.grad_norm.values())))
+    assert after == pytest.approx(np.sqrt(sum(v ** 2 for v in tr.clipped_norm.values()))) and after <= before + 1e-12
+    assert clipped == tr.total_clipped and not exploded
+    t.learning_rate, t.config = 1.0, DinoConfig(n_a=16, learning_rate=1.0, clip_value=None)
+    for _ in range(5):
+        if t.train_steps(50).stop is not None:
+            break
+    assert t.grad_log[-1][4] and t.grad_log[-1][0] == t.last_trace_at

@@ -138,13 +138,13 @@ def backprop(lab: DinoLab) -> None:
             st.warning("Some of these numbers overflowed (inf or NaN): the gradients were too large for 64-bit floats.")
         fig = charts.bptt_figure(trace.da_norm, trace.da_future_norm, trace.step_norms, _step_labels(trace, lab.trainer.decode))
         st.plotly_chart(fig, key="dino_bptt_fig", config={"displayModeBar": False})
-        st.dataframe(
-            clip_table(trace), hide_index=True, key="dino_clip_table",
-            column_config={c: st.column_config.NumberColumn(format="%.4g") for c in ("‖g‖ before clip", "largest |entry|", "‖g‖ after clip")},
-        )
         st.caption(
             "Bars: how large the gradient reaching a⟨t⟩ is (dark: all of it; light: the part that came back from step t+1). "
             "Lines: what step t added to each gradient; dWax's part equals db's (x⟨t⟩ is one-hot) except at t = 1, where x⟨1⟩ = 0."
+        )
+        st.dataframe(
+            clip_table(trace), hide_index=True, key="dino_clip_table",
+            column_config={c: st.column_config.NumberColumn(format="%.4g") for c in ("‖g‖ before clip", "largest |entry|", "‖g‖ after clip")},
         )
         total = trace.total_clipped
         if trace.clip_value is None:
@@ -153,6 +153,13 @@ def backprop(lab: DinoLab) -> None:
             st.caption(
                 f"{total:,} of {sum(trace.entries.values()):,} gradient entries were beyond ±{trace.clip_value:g} and were set to "
                 f"±{trace.clip_value:g} before the update." if total else f"No entry reached ±{trace.clip_value:g}: clipping changed nothing on this name."
+            )
+        t = lab.trainer
+        if len(t.grad_log) > 1:
+            st.plotly_chart(charts.grad_history_figure(t.grad_log), key="dino_grad_history", config={"displayModeBar": False})
+            st.caption(
+                "Over training: the size of all gradients together, before and after clipping, for the last name of every chunk of "
+                "training (each with the clip set at the time); a cross marks a name where the guard caught an explosion."
             )
 
     st.divider()
