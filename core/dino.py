@@ -209,7 +209,7 @@ class DinoTrainer:
             what = f"The numbers overflowed at {where}: the loss became {loss}."
         fix = "Turn gradient clipping on or pick a smaller learning rate." if self.config.clip_value is None else "Pick a smaller learning rate."
         kept = self._good_step
-        back = "the weights it had after name {:,}".format(kept) if kept else "the starting weights"
+        back = "the weights it had after name {:,}".format(kept) if kept else "the weights this run started from"
         report.stop = Stop(StopKind.DIVERGED, f"{what} The guard stopped training and put back {back}. {fix}")
         return report
 
