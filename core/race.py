@@ -113,6 +113,18 @@ def lab_corpus(lab: Lab) -> Any:
     raise ValueError(f"no race for a lab of kind {lab.key!r}")
 
 
+def unavailable(lab: Lab) -> str | None:
+    """Why this lab can't race now (None: it can): a race trains on what the lab's current run trains on."""
+    if lab.trainer is None:
+        return "There is no model yet."
+    reason = lab.can_train()
+    if reason:
+        return reason
+    if lab_corpus(lab) is None:
+        return "The current run has nothing to train on."
+    return None
+
+
 @dataclass(frozen=True)
 class RaceVerdict:
     """Whether the racers fit in the memory budget together."""
@@ -221,6 +233,7 @@ class Race(Lab):
                 self._turn(r)
         if self.finished:
             self.take_samples()
+            self.rest()
             return Stop(StopKind.FINISHED, self.result_message())
         if all(r.out for r in self.racers):
             return Stop(StopKind.FAILED, "Every configuration dropped out of the race: " + "; ".join(f"{r.label}: {r.stop.message}" for r in self.racers))
@@ -285,6 +298,13 @@ class Race(Lab):
         for r in self.racers:
             if r.sample is None:
                 r.sample = lab_sample(self._lab, r.trainer.token_model(), seed, extras=r.extras, corpus=self.corpus)
+
+    def rest(self) -> None:
+        """After the race: every Keras racer keeps only its numpy weights (its TensorFlow objects are freed)."""
+        self.hibernate()
+        from core.memory import release_memory
+
+        release_memory()
 
     def result_message(self) -> str:
         done = [r for r in self.racers if not r.out]

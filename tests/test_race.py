@@ -141,4 +141,18 @@ def test_text_race_of_three_cells():
         assert r.sample.kind == "text" and len(r.sample.items[0]) > 0
     series = race.loss_series()
     assert len(series) == 3 and all(s.name.endswith("validation") for s in series)
+    assert race.asleep  # after the race the racers keep only numpy weights (TensorFlow's objects are freed)
     assert lab.trainer.step == 0  # the lab's own run did not train
+
+
+def test_no_race_without_something_to_train_on():
+    from core.race import unavailable
+    from core.text_lab import TextLab, TextRun
+
+    lab = dino_lab()
+    assert unavailable(lab) is None
+    assert unavailable(DinoLab()) == "There is no model yet."
+    text = TextLab()
+    text.trainer = object()  # a loaded model that can only sample (its vocabulary lacks the text's characters)
+    text.run = TextRun("x", None, ["a", "b"], uploaded=True)
+    assert "can only sample" in unavailable(text)

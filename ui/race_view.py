@@ -12,7 +12,7 @@ import streamlit as st
 
 from core import charts
 from core.lab import Note
-from core.race import DEFAULT_SECONDS, MAX_RACERS, Race, lab_corpus, race_configs, race_verdict
+from core.race import DEFAULT_SECONDS, MAX_RACERS, Race, lab_corpus, race_configs, race_verdict, unavailable
 from core.timelapse import SAMPLE_TEMPO
 from core.trainer import StopKind
 from ui import links, live
@@ -138,6 +138,10 @@ def render(lab) -> None:
         ok = 2 <= len(choices) <= MAX_RACERS
         if not ok:
             st.warning(f"Pick 2 or {MAX_RACERS} configurations to race.")
+        why_not = unavailable(lab)
+        if why_not:
+            st.info(f"No race now: {why_not}")
+            ok = False
         b1, b2, b3 = st.columns(3)
         running = race is not None and race.running
         if b1.button("🏁 Start race", key=f"{lab.key}_race_start", type="primary", disabled=not ok or running, width="stretch"):
