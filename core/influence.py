@@ -20,8 +20,11 @@ differences and the forward passes against the models' own ``next_token_probs``.
 
 **How far back.** ``distance_curve`` averages g over many windows of held-out data: for a window of W + 1
 tokens, the last one is the target and the input d steps before it is at distance d (d = 1: the token
-just before the target); the first BURN_IN inputs of a window only warm the state up. The Dinosaur lab, which has no validation split, averages over every letter of a
-set of names instead (``dino_distance_curve``), so long distances rest on the few long names.
+just before the target); the first BURN_IN inputs of a window only warm the state up. The Dinosaur lab, which
+has no validation split, averages over every letter of a set of names instead (``dino_distance_curve``), so long
+distances rest on the few long names. The Text and Music views also keep to MAX_CONTEXT inputs before a position.
+
+The Keras models are differentiated in float32 on the page (as they compute) and in float64 in the tests.
 
 Simplified on purpose: a window starts from the zero state (the model never saw what came before it); dropout
 is off (as when sampling); the gradient of a one-hot input counts every component, also those of tokens that
