@@ -5,7 +5,8 @@ setup), the Text lab with its defaults (bundled Shakespeare, LSTM 256), Start pr
 
 * ``run(seconds)``: training throughput. The page's "N characters seen" caption is read twice, ``seconds``
   apart; characters per second = difference / wall time: what a student's session really gets, with the
-  fragment timer, chart rendering and the browser on the same cores.
+  fragment timer, chart rendering and the browser on the same cores. ``training_share``: the share of that wall
+  time spent training (the page's Training time metric), which a busy machine changes less than the speed.
 * ``newcomer(seconds)``: issue #3's newcomer. After a minute: the validation loss, the live sample and its
   real-word check, and how often the page refreshed. ``python -m bench.browser [seconds]`` prints it."""
 
@@ -42,6 +43,12 @@ def _metric(page, label: str) -> str:
 
 def _int(text: str) -> int:
     return int(re.sub(r"[^0-9]", "", text) or 0)
+
+
+def _clock(text: str) -> int:
+    """The Training time metric "m:ss" -> seconds."""
+    m, _, sec = text.strip().partition(":")
+    return int(m or 0) * 60 + int(sec or 0)
 
 
 def _seen(page) -> int:
@@ -121,13 +128,14 @@ def run(seconds: float = 30.0) -> dict:
             caption = page.get_by_text(re.compile(r"parameters")).first.inner_text()
             first_point = _started(page)
             page.wait_for_timeout(3000)  # past the first slices (tracing)
-            s0, c0, t0 = _int(_metric(page, "Step")), _seen(page), time.perf_counter()
+            s0, c0, e0, t0 = _int(_metric(page, "Step")), _seen(page), _clock(_metric(page, "Training time")), time.perf_counter()
             page.wait_for_timeout(seconds * 1000)
-            s1, c1, t1 = _int(_metric(page, "Step")), _seen(page), time.perf_counter()
+            s1, c1, e1, t1 = _int(_metric(page, "Step")), _seen(page), _clock(_metric(page, "Training time")), time.perf_counter()
             rate_shown = _metric(page, "Characters/s")
         steps = s1 - s0
         log(f"[browser] {steps} steps, {c1 - c0:,} characters in {t1 - t0:.1f} s; page says {rate_shown} chars/s")
         return dict(chars_per_s=(c1 - c0) / (t1 - t0), steps=steps, chars=c1 - c0, seconds=round(t1 - t0, 2), first_point_s=round(first_point, 2),
+                    training_share=round((e1 - e0) / (t1 - t0), 3),  # of wall time inside train_steps (±1 s of the m:ss metric)
                     page_chars_per_s_metric=rate_shown, caption=caption[:200])
     except Exception as exc:  # noqa: BLE001 - best effort: recorded, never fatal
         return dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
@@ -171,4 +179,7 @@ def newcomer(seconds: float = 60.0, poll_s: float = 0.25) -> dict:
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(newcomer(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0), indent=1))
+    if len(sys.argv) > 1 and sys.argv[1] == "speed":  # python -m bench.browser speed [seconds]
+        print(json.dumps(run(float(sys.argv[2]) if len(sys.argv) > 2 else 30.0), indent=1))
+    else:
+        print(json.dumps(newcomer(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0), indent=1))

@@ -115,11 +115,14 @@ class Generated:
 
 class TextLab(Lab):
     key = "text"
-    # 0.5 s of training per refresh (a refresh every ~0.8 s: the chart updates at least once a second); the
-    # fragment timer is shorter than a slice, so slices run back to back
+    # 1 s of training per refresh (a refresh every ~1.3 s); the fragment timer is shorter than a slice, so slices run
+    # back to back. Each refresh costs ~0.2-0.3 s outside training (the settling pause, the page's rerun, the chart,
+    # the browser), so 0.5 s slices kept the page training only ~60-75% of the time (0.76x plain fit in the browser);
+    # bench/browser.py `speed` under heavy load (load average 24-28, 23 Nov): training share 0.28-0.45 at 0.5 s,
+    # 0.46-0.53 at 1.0 s, 0.57 at 1.5 s (the full benchmark measures it on a quiet machine)
     # validation every 2.5 s measures one of the 4 validation batches in turn (~50 ms for LSTM 256 on 2 cores: ~2% of
     # training time); each point is the mean over the latest result of all 4, i.e. over the last ~10 s of weights
-    schedule = Schedule(slice_s=0.5, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=2.5, sample_every_s=5.0)
+    schedule = Schedule(slice_s=1.0, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=2.5, sample_every_s=5.0)
     chart_y = "loss (nats per character)"
 
     def __init__(self) -> None:

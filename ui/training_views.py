@@ -53,7 +53,7 @@ def status(lab, key: str, unit: str) -> None:
     )
     b = t.keeper.best
     c3.metric("Best validation", "–" if b is None else f"{b.val:.3f}", help=f"The lowest validation loss so far (nats per {unit}) and its step.",
-              delta=None if b is None else f"step {b.step:,}", delta_color="off")
+              delta=None if b is None else f"at step {b.step:,}", delta_color="off", delta_arrow="off")
     if acc is not None:
         st.caption(ACCURACY_NOTE.format(unit=unit))
     message = lab.memorising()

@@ -44,7 +44,7 @@ def test_memorising_message_and_restore_on_a_tiny_text(page, app_url, tmp_path):
     restore = page.get_by_role("button", name=re.compile("Go back to the best weights"))
     restore.wait_for()
     best_step = int(re.search(r"step ([\d,]+)", restore.inner_text()).group(1).replace(",", ""))
-    page.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
+    warning.scroll_into_view_if_needed()
     shot(page, "best_weights_memorising", full_page=False)
     text = warning.inner_text()
     assert "held-out part it has never trained on" in text and "nats per character" in text
@@ -60,8 +60,10 @@ def test_memorising_message_and_restore_on_a_tiny_text(page, app_url, tmp_path):
     assert page.get_by_role("button", name="▶ Start").is_enabled()  # paused: Start is offered again
     # the chart marks the restore (ui/loss_chart.py draws the trainer's events)
     page.locator('[data-testid="stPlotlyChart"]').first.get_by_text(re.compile(r"best weights \(step")).first.wait_for(timeout=30_000)
-    page.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
+    page.get_by_text(re.compile("Back to the best weights: step")).scroll_into_view_if_needed()
     shot(page, "best_weights_restored", full_page=False)
+    page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+    shot(page, "best_weights_restored_chart", full_page=False)
     assert_no_exception(page)
 
     page.get_by_role("button", name="Generate", exact=True).click()
