@@ -242,6 +242,7 @@ def spec(lab: str) -> LabSpec:
             _ints("sample_seed", "text_sample_seed", 0, "sampling", 0, MAX_SEED),
         ))
     if lab == "music":
+        from core.lr_schedule import SCHEDULES
         from core.music_audio import INSTRUMENTS  # pretty_midi: only on the Music page
 
         styles = music_styles()
@@ -258,6 +259,8 @@ def spec(lab: str) -> LabSpec:
             _choice("batch", "music_batch", 32, "training", MUSIC_BATCH),
             _choice("lr", "music_lr", 0.003, "training", MUSIC_LR),
             _ints("max_steps", "music_max_steps", 2000, "training", 10, 100_000),
+            _choice("schedule", "music_schedule", SCHEDULES[0], "training", [(k, k) for k in SCHEDULES], help="learning-rate schedule (this lab's LSTM)"),
+            Param("stop_best", "music_stop_best", "bool", True, "training", help="stop at the best validation"),
             _units("music", "value", True),
             # the Compose controls (ui/music_views.py) are hidden once that module takes hide=
             _choice("start", "music_start", "silence", "sampling", [("silence", "silence"), ("piece", "piece"), ("motif", "motif")], hideable=False),

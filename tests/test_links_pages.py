@@ -25,7 +25,7 @@ TEXT = (
 )
 MUSIC_LSTM = (
     "corpus=irish_folk&max_chord=2&transpose=0&model=lstm&hidden=8&seed=5&window=10&batch=4&lr=0.01&max_steps=500"
-    "&unit=bits&start=silence&n=50&temperature=0.7&gen_seed=6&tempo=100&instrument=violin"
+    "&unit=bits&schedule=constant&stop_best=0&start=silence&n=50&temperature=0.7&gen_seed=6&tempo=100&instrument=violin"
 )
 MUSIC_COURSE = (
     "model=course&hidden=8&window=10&batch=4&graph=inference&start=piece&piece=1&from_bar=2&prime_bars=3&bars=5"
