@@ -242,3 +242,14 @@ def test_a_lesson_link_to_the_home_page_goes_to_its_lab():
     at.query_params["lesson"] = "nope"
     at.run()
     assert any("no lesson called `nope`" in w.value for w in at.warning)
+
+
+def test_put_the_preset_back_restores_the_lessons_settings():
+    at = open_with("dino", {"lesson": "dino-from-scratch"})
+    at.slider(key="dino_n_a").set_value(7)
+    at.run()
+    assert at.slider(key="dino_n_a").value == 7
+    button(at, "Put the preset back").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.slider(key="dino_n_a").value == 50 and at.number_input(key="dino_seed").value == 1
