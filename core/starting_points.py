@@ -227,6 +227,15 @@ def music_better(check: dict[str, dict[str, float]]) -> bool:
 APP = "RNN Playground (scripts/build_models.py)"
 
 
+def full_validation(trainer) -> float:
+    """The validation loss over every validation batch now (a trainer that spreads validation over calls,
+    ``eval_parts``, measures them all), recorded in its history."""
+    try:
+        return float(trainer.evaluate(full=True))
+    except TypeError:  # a trainer without spread validation measures every batch anyway
+        return float(trainer.evaluate())
+
+
 def export_lab(lab, name: str, build: dict[str, Any]) -> bytes:
     """The model zip of ``lab``'s current run as the starting point ``name``; ``build`` = how it was built (seed,
     machine, seconds), kept in the metadata with the run's losses and checks."""
@@ -245,8 +254,8 @@ def export_lab(lab, name: str, build: dict[str, Any]) -> bytes:
         facts["genus_share"] = round(genus_share(samples, genus_endings(names)), 4)
         meta = dict(step=t.step, smooth_loss=float(t.smooth_loss), corpus=sp.corpus, app=APP, config=asdict(t.config), starting_point=facts)
         return mz.export_numpy_zip(t.parameters, t.chars, meta, history=t.history, a_prev=t.a_prev)
-    val = t.evaluate()
-    facts["val_loss"] = round(float(val), 4)
+    val = full_validation(t)
+    facts["val_loss"] = round(val, 4)
     facts["train_loss"] = round(float(t.history.last_smooth()), 4)
     if sp.lab == "text":
         meta = dict(t.summary(), corpus=sp.corpus, app=APP, starting_point=facts)

@@ -61,6 +61,12 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
+def full_validation(trainer) -> float:
+    from core.starting_points import full_validation as full
+
+    return full(trainer)
+
+
 def deterministic() -> None:
     from core.keras_model import tf_module
 
@@ -115,13 +121,13 @@ def train_shakespeare(seed: int, work: Path | None):
     lab.configure_text(corpus_id, "Shakespeare", corpus, config)
     t = lab.trainer
     best, since, lr = float("inf"), 0, config.learning_rate
-    t.evaluate()  # step 0: about ln V
+    full_validation(t)  # step 0: about ln V
     t0 = time.perf_counter()
     while t.step < TEXT_MAX_STEPS:
         report = t.train_steps(EVAL_EVERY)
         if report.stop is not None:
             log(f"shakespeare: {report.stop.message}")
-        val = t.evaluate()
+        val = full_validation(t)
         rate = t.step / max(time.perf_counter() - t0, 1e-9)
         log(f"shakespeare: step {t.step:,} train {t.history.last_smooth():.3f} val {val:.3f} lr {lr:g} ({rate:.1f} steps/s)")
         if val <= TEXT_TARGET:
@@ -154,10 +160,10 @@ def train_music(style: str, seed: int):
     config = make_config(LSTM, hidden=64, seq_len=30, batch=32, lr=0.003, seed=seed)
     lab.configure_current(config)
     t = lab.trainer
-    t.evaluate()
+    full_validation(t)
     while t.step < MUSIC_STEPS:
         t.train_steps(MUSIC_EVAL_EVERY)
-        val = t.evaluate()
+        val = full_validation(t)
         if t.step % 500 == 0:
             log(f"{style}: step {t.step:,} train {t.history.last_smooth():.3f} val {val:.3f}")
     return lab
