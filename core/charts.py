@@ -570,7 +570,7 @@ def grad_history_figure(log: Sequence[tuple[int, float, float, int, bool]], *, h
     if log:
         it, before, after, clipped, exploded = (list(c) for c in zip(*log))
         fin = lambda v: [x if np.isfinite(x) and x > 0 else None for x in v]  # noqa: E731 - a log axis
-        fig.add_trace(go.Scatter(x=it, y=fin(before), mode="lines", name="before clipping", line=dict(color="#9ecae1", width=1.5),
+        fig.add_trace(go.Scatter(x=it, y=fin(before), mode="lines", name="before clipping", line=dict(color="#9ecae1", width=5),
                                  customdata=clipped, hovertemplate="name %{x}<br>‖g‖ %{y:.3g}<br>%{customdata} entries clipped<extra></extra>"))
         fig.add_trace(go.Scatter(x=it, y=fin(after), mode="lines", name="after clipping", line=dict(color="#08519c", width=2)))
         boom = [i for i, e in enumerate(exploded) if e]

@@ -52,6 +52,8 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
     page.get_by_text("Backward pass of name").wait_for()
     scroll_to(page, "Backpropagation through time and clipping")
     shot(page, "dino_inside_bptt_trained", full_page=False)
+    scroll_to(page, "Over training: the size of all gradients")
+    shot(page, "dino_inside_clip_table_trained", full_page=False)
     scroll_to(page, "What temperature 1 does")
     shot(page, "dino_inside_temperature_trained", full_page=False)
     scroll_to(page, "The formulas at this step")
@@ -77,6 +79,8 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
     shot(page, "dino_inside_explosion_caught", full_page=False)
     scroll_to(page, "Backpropagation through time and clipping")
     shot(page, "dino_inside_explosion_bptt", full_page=False)
+    scroll_to(page, "Over training: the size of all gradients")
+    shot(page, "dino_inside_explosion_history", full_page=False)
 
 
 def test_text_temperature_view_and_explanations(page, app_url):
