@@ -7,7 +7,7 @@ import streamlit as st
 from core.dino import MAX_HIDDEN, DinoConfig
 from core.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
 from core.textio import MB
-from ui import explain, handin_view, live, loss_chart, memorise_view
+from ui import handin_view, live, loss_chart, memorise_view
 from ui import links  # hide= groups and links (ui/links.py)
 from ui import race_view, timelapse_view  # time-lapse and architecture race (issue #12)
 from ui import inside  # Look inside (issue #11)
@@ -112,11 +112,12 @@ with left:
         f"{trainer.param_count():,} parameters"
     )
     with st.expander("What is happening", expanded=True):
-        dino_views.explanations(lab, names)
+        dino_views.explanations(lab)
 
 with right:
     st.subheader("Training")
     live.live_area(lab, render_training)
+    dino_views.loss_note(lab, names)  # why the smoothed loss starts at 7 ln V and rises (issue #11)
 
 if links.shown("inside"):
     dino_views.backprop(lab)  # backpropagation through time and clipping (issue #11)

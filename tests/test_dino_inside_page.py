@@ -213,3 +213,17 @@ def test_music_temperature_view():
     at.slider(key="music_temp").set_value(0.0)
     at.run()
     assert any("T = 0 always picks the most likely token" in c.value for c in at.caption)
+
+
+def test_dino_explanations_are_on_the_page():
+    at = small_dino()
+    ok(at)
+    md = "\n".join(m.value for m in at.markdown)
+    assert "The hidden state is carried from one name to the next" in md
+    assert "Where the smoothed loss starts" in md and "7 \\ln 27$ = 23.07" in md and "more than the starting value" in md
+    assert "Backpropagation through time." in md and "±5 before the update" in md
+    assert any(e.label == "Why the smoothed loss starts at 23.07 and rises first" for e in at.expander)
+    at.checkbox(key="dino_clip_on").uncheck()
+    at.run()
+    md = "\n".join(m.value for m in at.markdown)
+    assert r"\max(dW, -\infty), \infty)" in md and "∞ (clipping is off)" in md

@@ -6,7 +6,7 @@
 - ``backprop``: backpropagation through time for one name: ||da<t>|| at every step, what each step added to each
   gradient, and how many entries clipping cut (numpy_rnn.BPTTTrace).
 - ``formula``: the course's two equations with the live numbers at the inspector's step (numpy_rnn.FormulaStep).
-- ``explanations``: the training loop's explanations (smoothed loss, carried state, BPTT and clipping).
+- ``explanations``, ``loss_note``: the training loop's explanations (equations, carried state; the smoothed loss's start).
 
 Simplified on purpose: only the first components of each vector are shown (the tables say how many there are).
 """
@@ -164,6 +164,9 @@ def backprop(lab: DinoLab) -> None:
 
     st.divider()
     st.subheader("Backpropagation through time and clipping")
+    clip = lab.trainer.config.clip_value
+    with st.expander("How to read this", expanded=False):
+        explain.show("dino_bptt", clip="∞ (clipping is off)" if clip is None else f"{clip:g}")
     _view()
 
 
@@ -237,12 +240,18 @@ def formula(lab: DinoLab, choice: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- explanations
-def explanations(lab: DinoLab, names: list[str]) -> None:
-    """The training loop explained: the course's equations and clipping, the smoothed loss, the carried state, BPTT."""
-    t = lab.trainer
-    clip = t.config.clip_value
+def explanations(lab: DinoLab) -> None:
+    """The training loop explained (the "What is happening" expander): the course's equations and clipping, the carried state."""
+    clip = lab.trainer.config.clip_value
     explain.show("dino_training", clip=r"\infty" if clip is None else f"{clip:g}")
     if clip is None:
         st.caption("Clipping is off now: the update uses the raw gradients.")
-    explain.show("dino_bptt", clip="∞ (off)" if clip is None else f"{clip:g}")
-    explain.dino_lab(names, t.vocab_size)
+    explain.show("dino_carry_state")
+
+
+def loss_note(lab: DinoLab, names: list[str]) -> None:
+    """Under the loss chart: why the course's smoothed loss starts at 7 ln V and first rises."""
+    v = explain.dino_values(names, lab.trainer.vocab_size)
+    rises = v["uniform"] > v["start"]
+    with st.expander(f"Why the smoothed loss starts at {v['start']:.2f}" + (" and rises first" if rises else "")):
+        explain.show("dino_smooth_loss", **v)

@@ -1,7 +1,7 @@
 """Explanations kept as Markdown files in assets/explain/ (see its README), shown with live values filled in.
 
 Besides ``show``, this module fills the explanations that need numbers from a model: the Text lab's cells,
-parameter count and units (``text_lab``), and the Dinosaur lab's smoothed loss and carried state (``dino_lab``).
+parameter count and units (``text_lab``), and the Dinosaur lab's smoothed loss (``dino_values``; drawn by ui/dino_views.py).
 """
 
 from __future__ import annotations
@@ -68,9 +68,3 @@ def dino_values(names: list[str], vocab_size: int) -> dict:
     else:
         trend = "less than the starting value, so with this list the smoothed loss falls from the start."
     return dict(V=vocab_size, start=start, mean_len=mean_len, uniform=uniform, trend=trend)
-
-
-def dino_lab(names: list[str], vocab_size: int) -> None:
-    """The Dinosaur lab's explanations of its training loop: the smoothed loss's start, the carried hidden state."""
-    show("dino_smooth_loss", **dino_values(names, vocab_size))
-    show("dino_carry_state")
