@@ -267,7 +267,7 @@ def neurons_tab(lab) -> None:
 
     acts = trace.state(state, layer)[:, unit]  # (T,) this unit after each step
     vmax = nu.scale_of(acts)
-    scale = f"the scale is ±{vmax:.2g}, this unit's largest |value| here" + (" (h is always between −1 and +1)" if state == "h" else "")
+    scale = f"the scale is ±{vmax:.2g}, this unit's largest |value| here" + (f" ({'a' if lab.key == 'dino' else 'h'} is always between −1 and +1)" if state == "h" else "")
     rs = {f.name: float(nu.correlations(acts[:, None], f)[0]) for f in inp.features if f.varies()}
     versus = (" This unit against each feature: " + " · ".join(f"{name} r = {r:+.2f}" for name, r in rs.items()) + ".") if rs else ""
     if inp.kind == "text":
