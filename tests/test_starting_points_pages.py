@@ -83,3 +83,18 @@ def test_no_button_for_an_upload_or_other_codec_settings():
     at.slider(key="music_max_chord").set_value(3)
     at.run()
     assert not any(b.label == LABEL for b in at.button)
+
+
+def test_hide_toolkit_hides_the_button():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["hide"] = "toolkit"
+    at.run()
+    at.switch_page("pages/dinosaurs.py")
+    at.run()
+    assert not at.exception
+    assert any(b.label.startswith("▶ Start") for b in at.button)
+    assert not any(b.label == LABEL for b in at.button)

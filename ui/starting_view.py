@@ -1,6 +1,7 @@
 """The "Start from the trained model" button (issue #12, trained starting points), drawn by ui.live.controls.
 
-Shown when the lab has a bundled model for the corpus it trains on now (core.starting_points.for_lab). The button's
+Shown when the lab has a bundled model for the corpus it trains on now (core.starting_points.for_lab), unless the
+address hides the toolkit group (``hide=toolkit``: ui.links.shown). The button's
 callback runs before the page's script: it loads the model into the lab (core: safe loading, with its history) and
 sets the page's settings widgets to the model's settings, so the page's ``configure`` keeps the loaded run instead
 of starting a new one; the lab's restart note says what was loaded.
@@ -64,8 +65,10 @@ def _load(lab, name: str) -> None:
 
 def button(lab, *, disabled: bool = False) -> None:
     """The starting-point button, when the lab has a bundled model for its current corpus (else nothing)."""
+    from ui.links import shown  # lazily: ui.links builds on the pages' modules
+
     sp = starting_points.for_lab(lab)
-    if sp is None:
+    if sp is None or not shown("toolkit"):  # a teacher's link can hide it (hide=toolkit), e.g. "from scratch" lessons
         return
     st.button(
         LABEL, key=f"{lab.key}__starting_point", on_click=_load, args=(lab, sp.name), disabled=disabled, width="stretch",
