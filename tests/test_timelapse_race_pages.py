@@ -17,6 +17,9 @@ def test_dino_time_lapse_scrubs_without_touching_the_live_model():
     at = open_page("pages/dinosaurs.py")
     at.slider(key="dino_n_a").set_value(8)
     at.run()
+    assert not any("Train for a moment" in i.value for i in at.info)  # closed: nothing is drawn
+    at.session_state["dino_tl_open"] = True  # the student opens the time-lapse
+    at.run()
     assert any("Train for a moment" in i.value for i in at.info)
     for _ in range(3):
         button(at, "Step").click()
@@ -80,6 +83,8 @@ def test_text_time_lapse_and_race_of_three_cells():
     lab = at.session_state["text"]
     steps = lab.snapshot_steps()
     assert len(steps) >= 2
+    at.session_state["text_tl_open"] = True
+    at.run()
     at.slider(key="text_tl_step").set_value(steps[0])
     at.run()
     assert not at.exception
@@ -123,6 +128,8 @@ def test_music_time_lapse_and_race_lstm_vs_course_model():
     lab = at.session_state["music"]
     steps = lab.snapshot_steps()
     assert len(steps) >= 2
+    at.session_state["music_tl_open"] = True
+    at.run()
     at.slider(key="music_tl_step").set_value(steps[0])
     at.run()
     assert not at.exception, at.exception

@@ -23,7 +23,10 @@ def _key(lab, what: str) -> str:
 
 
 def chosen_step(lab) -> int | None:
-    """The kept step the time-lapse slider points at (None before there is one): for views that show step k too."""
+    """The kept step the time-lapse slider points at, for views that show step k too (``lab.model_at(step)``);
+    None while the time-lapse is closed or has nothing to show (then show the live model)."""
+    if not st.session_state.get(_key(lab, "open")):
+        return None
     steps = lab.snapshot_steps() if lab.trainer is not None else []
     if len(steps) < 2:
         return None
@@ -64,13 +67,16 @@ def _show_sample(lab, s: LabSample, step: int) -> None:
 
 
 def render(lab) -> None:
-    """The time-lapse section (an expander) for any lab page."""
+    """The time-lapse section (an expander, drawn only while open) for any lab page."""
     if not links.shown("toolkit"):
         return
     t = lab.trainer
     if t is None:
         return
-    with st.expander("⏪ Time-lapse: the model at an earlier step", expanded=False):
+    box = st.expander("⏪ Time-lapse: the model at an earlier step", key=_key(lab, "open"), on_change="rerun")
+    if not box.open:
+        return  # lazy: nothing is sampled or drawn while it is closed
+    with box:
         lapse = lab.timelapse
         steps = lab.snapshot_steps()
         st.caption(
