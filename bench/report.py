@@ -480,7 +480,7 @@ def markdown(r: dict) -> str:
     L.append("")
     L.append("```sh")
     L.append(".venv/bin/python -m bench --quick   # < 3 minutes on 2 cores")
-    L.append(".venv/bin/python -m bench           # full run, ~30 minutes; this table")
+    L.append(".venv/bin/python -m bench           # full run, about an hour on a quiet machine; this table")
     L.append("```")
     L.append("")
     L.append("Both write `bench/results/latest.json` (plus `bench/results/<mode>.json`) and this file; "

@@ -271,3 +271,27 @@ def test_validation_noise_shrinks_with_more_windows():
         assert vals == again  # the same windows and weights: the same estimate
         spread[n] = float(np.std(vals))
     assert spread[64] < spread[8]
+
+
+def test_the_course_model_keeps_restores_and_stops_at_its_best_weights():
+    from core import music_codec as mc
+    from core.music_lab import COURSE, MusicLab, make_config
+
+    lab = MusicLab()
+    lab.use_bundled("bach_chorales", mc.CodecOptions(max_chord=1))
+    t = lab.configure_current(make_config(COURSE, hidden=8, seq_len=10, batch=4, lr=0.003, seed=0))
+    assert t.stop_at_best  # the Music lab's default
+    t.train_steps(2)
+    v0 = t.evaluate()
+    assert v0 is not None and t.keeper.best.step == 2 and t.history.last_acc() is not None
+    best = [v.numpy().copy() for v in t.model.variables]
+    t.evaluate()  # builds nothing new; now script the rise
+    t._eval_fn = lambda x, y: np.array([(v0 + 1.0) * np.size(y), 0.1 * np.size(y)])
+    for _ in range(MEMORISE_EVALS):
+        assert t.train_steps(1).stop is None
+        t.evaluate()
+    report = t.train_steps(3)
+    assert report.stop.kind is StopKind.FINISHED and "best validation" in report.stop.message
+    assert all(np.array_equal(v.numpy(), b) for v, b in zip(t.model.variables, best))
+    assert "best weights" in t.weights_note() and t.events[-1][1] == "best weights (step 2)"
+    assert t.lr_now() == pytest.approx(t.config.learning_rate_at(t.step))
