@@ -102,7 +102,7 @@ def _render_race(lab, race: Race) -> None:
             r.label, "–" if value is None else f"{value:.3f}",
             help=f"{race.metric_name()} after {r.spent_s:.1f} s of training",
         )
-        warm = "" if r.warmup_s is None else f" (+{r.warmup_s:.1f} s first step, not counted)"
+        warm = "" if r.warmup_s is None or r.warmup_s < 0.05 else f" (+{r.warmup_s:.1f} s first step, not counted)"
         col.caption(f"{r.steps:,} steps in {r.spent_s:.1f} s{warm}" + (f" · out: {r.stop.message}" if r.out else ""))
     fig = charts.loss_figure(
         race.loss_series(), x_title="training time of each configuration (s)", y_title=f"{lab.chart_y}, {race.metric_name()}", height=340
