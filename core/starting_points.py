@@ -372,6 +372,7 @@ def load_text(lab, name: str = "shakespeare", models_dir: Path = MODELS_DIR) -> 
     lab.run.uploaded = False
     lab.run.corpus_name = f"Shakespeare, {MARK}"
     _mark(t, t.step)
+    full_validation(t)  # the loaded weights' validation loss: the trainer's best so far (its "back to the best weights")
     lab.live_sample = lab.make_live_sample()  # what the loaded model writes, shown at once
     facts = origin(mz.read_meta(data))
     return Loaded(name, config, t.step, _said(sp, t.step, facts, "character"))
@@ -406,6 +407,7 @@ def load_music(lab, name: str, models_dir: Path = MODELS_DIR) -> Loaded:
     untrained = twin.token_model()
     del twin
     _mark(trainer, trainer.step)
+    full_validation(trainer)  # the loaded weights' validation loss: the trainer's best so far
     lab.archive_current()
     lab.new_run(trainer, repr(lab.corpus_key))
     lab.untrained = untrained
