@@ -336,11 +336,10 @@ class Lab:
         return steps
 
     def model_at(self, step: int):
-        """A core.sampling.TokenModel of the weights at ``step``: a kept snapshot (read-only), or the live model's
-        sampler when ``step`` is the current step. KeyError when that step is not kept. The live model is unchanged."""
+        """A core.sampling.TokenModel of the weights at ``step``: the live model's sampler when ``step`` is the current
+        step (its weights now, also after a restore of the best weights), else a kept snapshot (read-only). KeyError
+        when that step is not kept. Sampling from it leaves the live model unchanged."""
         step = int(step)
-        if step in self.timelapse.steps:
-            return self.timelapse.at(step).model
         t = self.trainer
         if t is not None and step == t.step:
             return t.token_model()

@@ -203,3 +203,14 @@ def test_text_lab_snapshots_match_a_second_keras_trainer():
     # the snapshot's bytes: float32 weights plus the sampler's per-character input table
     assert lab.timelapse.snaps[-1].itemsize == 4
     assert lab.timelapse.per_snapshot_bytes() >= 4 * lab.trainer.param_count()
+
+
+def test_the_live_step_shows_the_live_weights_even_after_they_were_replaced():
+    lab = dino_lab()
+    lab.run_slice()
+    s = lab.trainer.step
+    lab.timelapse.observe(lab.trainer)  # a snapshot at the live step, if the slice did not end on one
+    assert s in lab.timelapse.steps
+    lab.trainer.parameters = {k: v + 1.0 for k, v in lab.trainer.parameters.items()}  # e.g. the best weights put back
+    np.testing.assert_array_equal(lab.model_at(s).parameters["by"], lab.trainer.parameters["by"])
+    np.testing.assert_allclose(lab.timelapse.at(s).model.parameters["by"], lab.trainer.parameters["by"] - 1.0, atol=1e-12)
