@@ -152,6 +152,8 @@ class SequenceTrainer:
         self.step = self._good_step = int(step)
         self.tokens_seen = self._good_tokens = int(tokens_seen)
         self.elapsed_s = float(elapsed_s)
+        self._milestone = self.schedule.milestone(self.step, self._halvings)  # the schedule goes on from this step
+        self._set_rate()
 
     # -- settings that may change mid-run
     def set_training_params(
