@@ -37,10 +37,11 @@ def one_run(stop_at_best: bool, max_steps: int) -> dict:
     best = t.keeper.best
     comp = lab.compose(tempo=120.0, n_values=50)
     vals = t.history.val.values["val"]
+    after = [v for st, v in zip(t.history.val.steps, vals) if st > best.step] or [best.val]  # how far it rose past the best
     out = dict(
         stop_at_best=stop_at_best, stop=stop.kind.value, message=stop.message, steps=t.step, wall_s=round(wall, 1),
-        best_val=best.val, best_step=best.step, max_val=max(vals), composing_val=used, composing_minus_best=used - best.val,
-        composing_weights=comp.weights, pieces=PIECES, vocab=t.vocab_size, memorised=max(vals) > best.val + 0.1,
+        best_val=best.val, best_step=best.step, max_val=max(after), composing_val=used, composing_minus_best=used - best.val,
+        composing_weights=comp.weights, pieces=PIECES, vocab=t.vocab_size, memorised=max(after) > best.val + 0.1,
     )
     log(f"  [music] stop at best {'on' if stop_at_best else 'off'}: {t.step} steps, best {best.val:.3f} (step {best.step}), "
         f"composing weights {used:.3f} ({used - best.val:+.3f}); {stop.kind.value}")

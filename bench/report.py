@@ -394,7 +394,7 @@ def markdown(r: dict) -> str:
                 "then the weights a composition uses are validated again."
             )
             L.append("")
-            L.append("| Stop at the best validation | Stopped | Steps | Best validation (step) | Highest validation | Composing weights | − best |")
+            L.append("| Stop at the best validation | Stopped | Steps | Best validation (step) | Highest after the best | Composing weights | − best |")
             L.append("|---|---|---|---|---|---|---|")
             for k in ("on", "off"):
                 e = mb.get(k) or {}
