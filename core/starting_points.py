@@ -300,12 +300,12 @@ def _mark(trainer, step: int) -> None:
     events.append((int(step), MARK))
 
 
-def _said(sp: StartingPoint, step: int, facts: dict[str, Any], unit: str, extra: str = "") -> str:
+def _said(sp: StartingPoint, step: int, facts: dict[str, Any], unit: str, extra: str = "", steps: str = "steps") -> str:
     loss = facts.get("val_loss")
     how = f", validation {loss:.3f} nats per {unit}" if loss is not None else ""
     secs = facts.get("seconds")
     built = f" It was trained beforehand by scripts/build_models.py (seed {int(facts.get('seed', 0))}" + (f", {secs / 60:.1f} minutes" if secs else "") + ")."
-    return f"Loaded the {MARK}: {sp.title} after {step:,} steps{how}.{built}{extra} Press Start to continue training from step {step:,}."
+    return f"Loaded the {MARK}: {sp.title} after {step:,} {steps}{how}.{built}{extra} Press Start to continue training from {steps[:-1]} {step:,}."
 
 
 def load_dino(lab, name: str = "dinosaurs", models_dir: Path = MODELS_DIR) -> Loaded:
@@ -348,7 +348,7 @@ def load_dino(lab, name: str = "dinosaurs", models_dir: Path = MODELS_DIR) -> Lo
     facts = origin(raw_meta)
     share = facts.get("genus_share")
     extra = f" {share:.0%} of its names end like a real genus (-saurus, -tops, -raptor, -odon…)." if share is not None else ""
-    msg = _said(sp, step, {**facts, "val_loss": None}, "name", extra)
+    msg = _said(sp, step, {**facts, "val_loss": None}, "name", extra, steps="names")
     return Loaded(name, config, step, " ".join([msg, *notes]))
 
 
