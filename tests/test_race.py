@@ -54,9 +54,6 @@ def test_dino_race_equal_turns_every_racer_trains_one_chart_and_samples():
         assert r.steps > 0 and len(r.smooth) > 0  # every racer trained
         assert r.warmup_s is not None and r.chunks > 1
     assert race.spread_s() <= max(r.longest_chunk_s for r in race.racers)
-    # the small model does more steps in the same time than the big one
-    steps = {r.config.n_a: r.steps for r in race.racers}
-    assert steps[5] > steps[60]
     series = race.loss_series()
     assert [s.name.split(" · ")[0] for s in series] == ["n_a 5", "n_a 20", "n_a 60"]
     fig = charts.loss_figure(series, x_title="s", y_title="loss")
