@@ -214,3 +214,17 @@ def test_the_live_step_shows_the_live_weights_even_after_they_were_replaced():
     lab.trainer.parameters = {k: v + 1.0 for k, v in lab.trainer.parameters.items()}  # e.g. the best weights put back
     np.testing.assert_array_equal(lab.model_at(s).parameters["by"], lab.trainer.parameters["by"])
     np.testing.assert_allclose(lab.timelapse.at(s).model.parameters["by"], lab.trainer.parameters["by"] - 1.0, atol=1e-12)
+
+
+def test_the_recovery_store_counts_a_closed_tabs_snapshots():
+    from core.recovery import RecoveryStore
+
+    lab = dino_lab()
+    while lab.trainer.step < 100:
+        lab.run_slice()
+    store = RecoveryStore(is_active=lambda owner: False)
+    store.register("tok", "gone", {"dino": lab}, {})
+    store.sweep()
+    entry = store._entries["tok"]
+    assert entry.hibernated and entry.nbytes == 8 * lab.trainer.param_count() + lab.timelapse.nbytes
+    assert lab.timelapse.nbytes == len(lab.timelapse) * 8 * lab.trainer.param_count() > 0
