@@ -35,6 +35,7 @@ from core.timelapse import LabSample, lab_sample
 from core.trainer import Stop, StopKind
 
 MAX_RACERS = 3  # configurations in one race
+MUSIC_LSTM_LR = 0.003  # the Music lab's LSTM racer's learning rate when the lab's own run is the course's model (the page's default)
 DEFAULT_SECONDS = 20.0  # training time per configuration
 MIN_SECONDS, MAX_SECONDS = 2.0, 300.0  # the page's range of race lengths
 EVAL_POINTS = 20  # validation points per racer over a race (and one before its first step)
@@ -94,10 +95,11 @@ def race_configs(lab: Lab, choices: Sequence[Any]) -> list[Any]:
     if lab.key == "text":
         return [replace(base, cell=str(c)) for c in choices]
     if lab.key == "music":
-        from core.music_lab import make_config, model_kind, seq_len_of
+        from core.music_lab import COURSE, make_config, model_kind, seq_len_of
 
-        hidden = base.n_a if model_kind(base) == "course" else base.hidden
-        lr = getattr(base, "learning_rate", 0.003)
+        course = model_kind(base) == COURSE
+        hidden = base.n_a if course else base.hidden
+        lr = MUSIC_LSTM_LR if course else base.learning_rate  # the course's model keeps its own Adam schedule
         return [make_config(k, hidden=int(hidden), seq_len=seq_len_of(base), batch=int(base.batch_size), lr=float(lr), seed=int(base.seed)) for k in choices]
     raise ValueError(f"no race for a lab of kind {lab.key!r}")
 

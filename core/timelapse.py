@@ -217,7 +217,7 @@ def sample_names(model: TokenModel, chars: Sequence[str], n: int, seed: int, tem
 
 def music_labels(lab: Any, extras: dict | None = None) -> tuple[str, ...]:
     """The vocabulary of a Music lab model: the course's capped one when the run (or racer) is the course's model."""
-    vocab = (extras or {}).get("course_vocab", None) if extras is not None else lab.course_vocab
+    vocab = lab.course_vocab if extras is None else extras.get("course_vocab")
     if vocab is not None:
         return tuple(vocab.itos)
     return tuple(lab.corpus.vocab.itos)
