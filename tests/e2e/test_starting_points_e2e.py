@@ -69,3 +69,19 @@ def test_text_lab_starts_from_the_trained_model(page, app_url):
     wait_idle(page, timeout=60_000)
     shot(page, "starting_point_text_continued", full_page=False)
     assert_no_exception(page)
+
+
+def test_music_lab_starts_from_the_trained_model_and_composes(page, app_url):
+    open_lab(page, app_url, "🎵 Music")
+    page.get_by_role("button", name=LABEL).wait_for(timeout=120_000)  # the first visit loads TensorFlow
+    wait_idle(page, timeout=120_000)
+    page.get_by_role("button", name=LABEL).click()
+    page.get_by_text("Loaded the trained starting point").wait_for(timeout=120_000)
+    wait_idle(page, timeout=120_000)
+    assert metric_int(page, "Steps") >= 1000
+    page.get_by_role("button", name="🎼 Compose").click()
+    page.get_by_text("Did it learn music? The scorecard").wait_for(timeout=60_000)
+    wait_idle(page, timeout=60_000)
+    page.get_by_text("Did it learn music? The scorecard").scroll_into_view_if_needed()
+    shot(page, "starting_point_music_scorecard", full_page=False)
+    assert_no_exception(page)
