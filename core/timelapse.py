@@ -238,7 +238,7 @@ def lab_sample(lab: Any, model: TokenModel, seed: int, *, extras: dict | None = 
         )
     if lab.key == "text":
         from core.lexicon import describe_check
-        from core.text_data import char_label, progress_sample
+        from core.text_data import char_label
 
         corpus = corpus if corpus is not None else lab.run.corpus
         rng = np.random.default_rng(int(seed))
@@ -246,6 +246,7 @@ def lab_sample(lab: Any, model: TokenModel, seed: int, *, extras: dict | None = 
             chars = lab.run.chars
             recs = generate(model, SAMPLE_CHARS, temperature=SAMPLE_TEMPERATURE, rng=rng, first_input=chars.index("\n") if "\n" in chars else None)
             return LabSample("text", ("".join(chars[r.picked] for r in recs),), (tuple(recs),), tuple(char_label(c) for c in chars))
+        # primed as core.text_data.progress_sample (the lab's live sample) primes, keeping the records for the inspector
         nl = corpus.stoi.get("\n")
         prime = [nl] if nl is not None and corpus.has_blank_lines else []
         recs = generate(model, SAMPLE_CHARS, temperature=SAMPLE_TEMPERATURE, rng=rng, prime=prime, first_input=nl)

@@ -95,8 +95,8 @@ def _render_race(lab, race: Race) -> None:
     if not race.racers:
         return
     cols = st.columns(len(race.racers))
+    last = race.ranking()
     for col, r in zip(cols, race.racers):
-        last = race.ranking()
         value = next((v for rr, v in last if rr is r), None)
         col.metric(
             r.label, "–" if value is None else f"{value:.3f}",
