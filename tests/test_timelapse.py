@@ -200,6 +200,11 @@ def test_text_lab_snapshots_match_a_second_keras_trainer():
             np.testing.assert_allclose(pa, pb, atol=1e-5)
     s = lab_sample(lab, snap, seed=0)
     assert s.kind == "text" and len(s.items[0]) > 0
+    from core.text_data import progress_sample
+    from core.timelapse import SAMPLE_CHARS, SAMPLE_TEMPERATURE
+
+    text, _ = progress_sample(snap, corpus, SAMPLE_CHARS, SAMPLE_TEMPERATURE, np.random.default_rng(0))
+    assert s.items[0] == text  # the same text the lab's live-sample code draws from these weights
     # the snapshot's bytes: float32 weights plus the sampler's per-character input table
     assert lab.timelapse.snaps[-1].itemsize == 4
     assert lab.timelapse.per_snapshot_bytes() >= 4 * lab.trainer.param_count()
