@@ -2,6 +2,8 @@
 Dinosaur lab (sampled names) and the Text lab (a typed text, then generated text; SimpleRNN vs LSTM curves overlaid).
 Screenshots: inside_influence_* in test-artifacts/screenshots."""
 
+import re
+
 from .conftest import assert_no_exception, shot, wait_idle, wait_metric_above
 
 SHADED = "span[title*='of the largest']"  # one span per earlier token in the coloured text
@@ -9,9 +11,8 @@ SHADED = "span[title*='of the largest']"  # one span per earlier token in the co
 
 def open_tab(page, name: str):
     """Click a Look inside tab and return its panel."""
-    tab = page.get_by_role("tab", name=name, exact=True)
-    tab.scroll_into_view_if_needed()
-    tab.click()
+    wait_idle(page, timeout=60_000)
+    page.get_by_role("tab", name=name, exact=True).click()  # click() scrolls to it and retries if a rerun replaced it
     wait_idle(page, timeout=60_000)
     panel = page.get_by_role("tabpanel", name=name)
     panel.wait_for()
@@ -115,8 +116,12 @@ def test_text_influence_typed_generated_and_curves(page, app_url):
     measure(page, panel, 1)
 
     # another cell of the same size: a new run, both curves on the chart
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Cell").click()
-    page.get_by_role("option", name="SimpleRNN").click()
+    cell = page.locator('[data-testid="stSelectbox"]').filter(has=page.locator("label", has_text=re.compile(r"^Cell$")))
+    cell.scroll_into_view_if_needed()
+    box = cell.locator("input")
+    box.click()
+    box.fill("SimpleRNN")  # the selectbox filters its options as one types
+    box.press("Enter")
     wait_idle(page, timeout=90_000)
     page.get_by_text("Started a new run").first.wait_for()
     panel = open_tab(page, "How far back")
