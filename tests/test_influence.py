@@ -220,3 +220,25 @@ def test_float32_view_agrees_with_float64():
     a = inf.influence(model, INPUTS, TARGET)
     b = inf.influence(model, INPUTS, TARGET, np.float32)
     assert np.allclose(a.share, b.share, atol=1e-4) and a.logp == pytest.approx(b.logp, abs=1e-4)
+
+
+def test_influence_roll_shades_notes_chords_and_rests():
+    from core import charts
+
+    values = ["N60_d4", "C60.64.67_d2", "R_d4", "N62_d2", "N64_d4"]
+    fig = charts.influence_roll_figure(values, [0.5, 1.0, 0.25], 3, tempo=120.0, start_share=0.1)
+    earlier, chosen, later = fig.data
+    assert list(earlier.marker.color) == [0.5, 1.0, 1.0, 1.0, 0.25]  # one bar per pitch of the chord; the rest has one
+    assert list(earlier.y) == [60, 60, 64, 67, 57]  # the rest sits on its own row, below the lowest pitch
+    assert list(earlier.base) == [0.0, 0.5, 0.5, 0.5, 0.75]  # sixteenths at 120 quarter notes a minute: 0.125 s each
+    assert list(chosen.y) == [62] and list(later.y) == [64]
+    assert "the silent start: 10%" in fig.layout.title.text
+
+
+def test_distance_figure_is_log_log_and_skips_zeros():
+    from core import charts
+
+    fig = charts.distance_figure([("a", [1, 2, 3], [1.0, 0.0, 0.1]), ("b", [1, 2], [0.5, 0.2])], current="b")
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
+    assert np.isnan(fig.data[0].y[1]) and fig.data[1].line.width > fig.data[0].line.width
+    assert "Measure" in charts.distance_figure([]).layout.annotations[0].text
