@@ -63,7 +63,6 @@ def _corpus():
 def curves(seconds: float, hidden: int) -> dict:
     """Distance curves before and after ``seconds`` of training, per cell."""
     from core import influence as inf
-    from core.keras_model import RNNConfig
     from core.text_lab import DEFAULTS, TextLab
 
     corpus, name = _corpus()
@@ -133,7 +132,6 @@ def view_times(hidden: int = 512) -> dict:
 def interference(seconds: float = 6.0, hidden: int = 512) -> dict:
     """Another session's slice times with and without this session computing views (a 512-unit LSTM's) meanwhile."""
     from core import influence as inf
-    from core.keras_model import RNNConfig
     from core.numpy_cells import NumpyRNN
     from core.text_lab import DEFAULTS, TextLab
 
