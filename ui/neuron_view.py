@@ -126,7 +126,9 @@ def _dino_input(lab) -> Input | None:
 
     t = lab.trainer
     key = "dino_neuron_names"
-    if key not in ss:
+    source = (lab.corpus_id, lab.run_number)
+    if key not in ss or ss.get("dino_neuron_for") != source:  # a new name list or run: its own names again
+        ss["dino_neuron_for"] = source
         stride = max(1, len(t.names) // DINO_NAMES)
         ss[key] = "\n".join(t.names[::stride][:DINO_NAMES])
     text = st.text_area(f"Names to analyse, one per line (at most {MAX_NAMES}; each starts from a⟨0⟩ = 0, as sampling does)", key=key, height=110)
