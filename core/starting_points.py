@@ -338,7 +338,7 @@ def load_dino(lab, name: str = "dinosaurs", models_dir: Path = MODELS_DIR) -> Lo
         t.smooth_loss = meta["smooth_loss"]
     if history is not None:
         t.history = history
-    t._good = {k: v.copy() for k, v in params.items()}
+    t._good, t._good_step = {k: v.copy() for k, v in params.items()}, step  # the guard falls back to the loaded weights
     batch = t.sample_names(config.samples_per_batch, 1.0, t.sample_rng)  # what the loaded model writes, shown at once
     t.sample_batches = [(step, [n for n, _ in batch])]
     _mark(t, step)
