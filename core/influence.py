@@ -444,7 +444,7 @@ def dino_names(lab) -> list[tuple[str, Explained]]:
         picks = [int(r.picked) for r in records]
         if not picks:
             continue
-        out.append((name or "(empty)", Explained((None, *picks), (START, *(char_label(t.ix_to_char[p]) for p in picks)), 1, None, f"the name “{name}”")))
+        out.append((name or "(empty)", Explained((None, *picks), (START, *(char_label(t.ix_to_char[p]) for p in picks)), 1, getattr(lab, "sampled_step", None), f"the name “{name}”")))
     return out
 
 
