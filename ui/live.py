@@ -47,7 +47,7 @@ def _labs() -> list[Lab]:
     return [v for v in st.session_state.values() if isinstance(v, Lab)]
 
 
-def _start(lab: Lab) -> None:
+def start(lab: Lab) -> None:
     """Start this lab; any other lab of this session that was training is paused (one at a time per session)."""
     for other in _labs():
         if other is not lab and other.running:
@@ -75,7 +75,7 @@ def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> N
     running = lab.running
     key = lab.key
     c1, c2, c3 = st.columns(3)
-    c1.button("▶ Start", key=f"{key}__start", on_click=_start, args=(lab,), disabled=running or disabled, type="primary", width="stretch")
+    c1.button("▶ Start", key=f"{key}__start", on_click=start, args=(lab,), disabled=running or disabled, type="primary", width="stretch")
     c2.button("■ Stop", key=f"{key}__stop", on_click=lab.stop, disabled=not running, width="stretch")
     c3.button(step_label, key=f"{key}__step", on_click=_step, args=(lab,), disabled=running or disabled, width="stretch")
     starting_view.button(lab, disabled=running)  # "Start from the trained model" (issue #12), when the corpus has one

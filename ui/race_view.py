@@ -63,7 +63,7 @@ def _start(lab, choices: list, seconds: float) -> None:
     with st.spinner(f"Building {len(configs)} models…"):
         race.build(corpus, configs)
     ss[race.key] = race
-    live._start(race)  # the one-lab-at-a-time rule: every other lab of this session pauses
+    live.start(race)  # the one-lab-at-a-time rule: every other lab of this session pauses
 
 
 def _stop(race: Race) -> None:
@@ -149,7 +149,7 @@ def render(lab) -> None:
             if f"{lab.key}_race_refused" not in ss:
                 st.rerun()  # the page redraws with the race running and every other lab paused
         can_go_on = race is not None and not running and not race.finished and bool(race.racers)
-        b2.button("▶ Continue race", key=f"{lab.key}_race_go", on_click=live._start, args=(race,), disabled=not can_go_on, width="stretch")
+        b2.button("▶ Continue race", key=f"{lab.key}_race_go", on_click=live.start, args=(race,), disabled=not can_go_on, width="stretch")
         b3.button("■ Stop race", key=f"{lab.key}_race_stop", on_click=_stop, args=(race,), disabled=not running, width="stretch")
         refused = ss.get(f"{lab.key}_race_refused")
         if refused:
