@@ -115,14 +115,17 @@ class Generated:
 
 class TextLab(Lab):
     key = "text"
-    # 1 s of training per refresh (a refresh every ~1.3 s); the fragment timer is shorter than a slice, so slices run
-    # back to back. Each refresh costs ~0.2-0.3 s outside training (the settling pause, the page's rerun, the chart,
-    # the browser), so 0.5 s slices kept the page training only ~60-75% of the time (0.76x plain fit in the browser);
-    # bench/browser.py `speed` under heavy load (load average 24-28, 23 Nov): training share 0.28-0.45 at 0.5 s,
-    # 0.46-0.53 at 1.0 s, 0.57 at 1.5 s (the full benchmark measures it on a quiet machine)
-    # validation every 2.5 s measures one of the 4 validation batches in turn (~50 ms for LSTM 256 on 2 cores: ~2% of
-    # training time); each point is the mean over the latest result of all 4, i.e. over the last ~10 s of weights
-    schedule = Schedule(slice_s=1.0, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=2.5, sample_every_s=5.0)
+    # 1.5 s of training per refresh once a run has trained 10 s (a refresh every ~1.8 s), 0.5 s before that (the first
+    # loss point and the first refreshes come quickly); the fragment timer is shorter than a slice, so slices run
+    # back to back. Each refresh costs ~0.2 s outside training (the settling pause, Streamlit's rerun, the chart,
+    # Chromium), so 0.5 s slices kept the page training ~60-75% of the time (0.76x plain fit in the browser, full run
+    # of 23 Nov). bench/browser.py `speed 30` (share of wall time training, from the page's Training time metric; load
+    # average ~3.5, 23 Nov evening): 0.73 at 0.5 s slices, 0.80-0.86 at 1.0 s, 0.90 at 1.5 s.
+    # Validation every 2.5 s measures one of the 4 validation batches in turn (~50 ms for LSTM 256 on 2 cores: ~2% of
+    # training time); each point is the mean over the latest result of all 4, i.e. over the last ~10 s of weights.
+    schedule = Schedule(slice_s=1.5, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=2.5, sample_every_s=5.0)
+    start_schedule = replace(schedule, slice_s=0.5)  # the first START_S seconds of training of a run
+    START_S = 10.0
     chart_y = "loss (nats per character)"
 
     def __init__(self) -> None:
@@ -153,6 +156,15 @@ class TextLab(Lab):
         t = new_trainer(corpus, config)
         t.stop_at_best = self.stop_at_best
         return t
+
+    def run_slice(self):
+        """Lab.run_slice with short slices for the first START_S seconds of a run, long ones after (see ``schedule``).
+        A schedule set from outside (a test, the race) is left alone."""
+        steady = type(self).schedule
+        if self.schedule is steady or self.schedule is self.start_schedule:
+            t = self.trainer
+            self.schedule = self.start_schedule if t is not None and t.elapsed_s < self.START_S else steady
+        return super().run_slice()
 
     # -- best weights (issue #14) ------------------------------------------------------------------------------
     def memorising(self) -> str | None:

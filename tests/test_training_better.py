@@ -295,3 +295,18 @@ def test_the_course_model_keeps_restores_and_stops_at_its_best_weights():
     assert all(np.array_equal(v.numpy(), b) for v, b in zip(t.model.variables, best))
     assert "best weights" in t.weights_note() and t.events[-1][1] == "best weights (step 2)"
     assert t.lr_now() == pytest.approx(t.config.learning_rate_at(t.step))
+
+
+def test_text_lab_slices_are_short_for_the_first_seconds_then_long():
+    lab = TextLab()
+    t = lab.configure_text("c", "corpus", CORPUS, tiny())
+    lab.run_slice()
+    assert lab.schedule is TextLab.start_schedule and lab.schedule.slice_s < TextLab.schedule.slice_s
+    t.elapsed_s = TextLab.START_S  # as after ten seconds of training
+    lab.schedule = TextLab.start_schedule
+    lab.run_slice()
+    assert lab.schedule is TextLab.schedule and t.elapsed_s > TextLab.START_S + 1.0  # one long slice trained
+    own = type(TextLab.schedule)(slice_s=0.05, tick_s=0.3, chunk_s=0.01, max_chunk=5, eval_every_s=None)
+    lab.schedule = own  # a schedule set from outside (tests, the race) is kept
+    lab.run_slice()
+    assert lab.schedule is own
