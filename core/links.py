@@ -174,7 +174,7 @@ def _choice(name, key, default, group, options, help="", hideable=True):
 def _units(lab: str, unit: str, perplexity: bool) -> Param:
     """The loss chart's unit switch (ui/loss_chart.py: key ``<lab>_y``)."""
     options = [("nats", f"nats per {unit}"), ("bits", f"bits per {unit}")] + ([("perplexity", "perplexity")] if perplexity else [])
-    return _choice("unit", f"{lab}_y", options[0][1], "training", options, help="the loss chart's unit", hideable=False)
+    return _choice("unit", f"{lab}_y", options[0][1], "training", options, help="the loss chart's unit")
 
 
 # The Dinosaur page's inline option lists (pages/dinosaurs.py): the AppTest round trip checks they still match.
@@ -254,7 +254,7 @@ def spec(lab: str) -> LabSpec:
             _choice("model", "music_model", "lstm", "architecture", [("lstm", "lstm"), ("course", "course")]),
             _ints("hidden", "music_hidden", 64, "architecture", 4, 512),
             _ints("seed", "music_seed", 0, "architecture", 0, MAX_SEED),
-            _choice("graph", "music_graph_mode", "training", "architecture", [("training", "training"), ("inference", "inference")], hideable=False),
+            _choice("graph", "music_graph_mode", "training", "architecture", [("training", "training"), ("inference", "inference")]),
             _ints("window", "music_seq_len", 30, "training", 5, 100, help="snippet length"),
             _choice("batch", "music_batch", 32, "training", MUSIC_BATCH),
             _choice("lr", "music_lr", 0.003, "training", MUSIC_LR),
@@ -263,18 +263,18 @@ def spec(lab: str) -> LabSpec:
             Param("stop_best", "music_stop_best", "bool", True, "training", help="stop at the best validation"),
             _units("music", "value", True),
             # the Compose controls (ui/music_views.py) are hidden once that module takes hide=
-            _choice("start", "music_start", "silence", "sampling", [("silence", "silence"), ("piece", "piece"), ("motif", "motif")], hideable=False),
-            _ints("n", "music_n", 100, "sampling", 10, 400, help="values to generate", hideable=False),
-            _ints("bars", "music_bars", 4, "sampling", 1, 16, hideable=False),
-            _choice("generation", "music_gen", MUSIC_ARGMAX, "sampling", [("argmax", MUSIC_ARGMAX), ("sample", MUSIC_SAMPLE)], hideable=False),
-            _floats("temperature", "music_temp", 1.0, "sampling", 0.0, 2.0, 0.05, hideable=False),
-            _ints("gen_seed", "music_gen_seed", 0, "sampling", 0, MAX_SEED, hideable=False),
-            _ints("tempo", "music_tempo", None, "sampling", 40, 240, help="playback tempo (default: the corpus's)", hideable=False),
-            _choice("instrument", "music_instrument", INSTRUMENTS[0][0], "sampling", instruments, hideable=False),
-            Param("motif", "music_motif", "text", "", "sampling", max_len=500, hideable=False),
-            _ints("piece", "music_prime_piece", 0, "sampling", 0, 9_999, help="corpus piece to prime from (its index)", hideable=False),
-            _ints("from_bar", "music_prime_from", 1, "sampling", 1, 10_000, hideable=False),
-            _ints("prime_bars", "music_prime_bars", 2, "sampling", 1, 8, hideable=False),
+            _choice("start", "music_start", "silence", "sampling", [("silence", "silence"), ("piece", "piece"), ("motif", "motif")]),
+            _ints("n", "music_n", 100, "sampling", 10, 400, help="values to generate"),
+            _ints("bars", "music_bars", 4, "sampling", 1, 16),
+            _choice("generation", "music_gen", MUSIC_ARGMAX, "sampling", [("argmax", MUSIC_ARGMAX), ("sample", MUSIC_SAMPLE)]),
+            _floats("temperature", "music_temp", 1.0, "sampling", 0.0, 2.0, 0.05),
+            _ints("gen_seed", "music_gen_seed", 0, "sampling", 0, MAX_SEED),
+            _ints("tempo", "music_tempo", None, "sampling", 40, 240, help="playback tempo (default: the corpus's)"),
+            _choice("instrument", "music_instrument", INSTRUMENTS[0][0], "sampling", instruments),
+            Param("motif", "music_motif", "text", "", "sampling", max_len=500),
+            _ints("piece", "music_prime_piece", 0, "sampling", 0, 9_999, help="corpus piece to prime from (its index)"),
+            _ints("from_bar", "music_prime_from", 1, "sampling", 1, 10_000),
+            _ints("prime_bars", "music_prime_bars", 2, "sampling", 1, 8),
         ))
     raise KeyError(f"no lab called {lab!r}")
 

@@ -12,7 +12,7 @@ from core import music_codec as mc
 from core import music_data as md
 from core.lab import BudgetExceeded
 from core.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
-from ui import explain, handin_view, live, loss_chart, memorise_view, music_views
+from ui import explain, handin_view, live, loss_chart, music_views
 from ui import links  # hide= groups and links (ui/links.py)
 from ui import race_view, timelapse_view  # time-lapse and architecture race (issue #12)
 from ui import inside  # Look inside (issue #11)
@@ -195,7 +195,6 @@ if course:
 
 st.divider()
 tempo, program = music_views.compose_area(lab, corpus)
-memorise_view.music(lab, "music")
 music_views.result_area(lab, tempo, program)
 inside.render(lab)  # Look inside: influence, how far back (ui/inside.py, issue #11)
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from core import baselines as bl
 from core import charts
-from ui import persist
+from ui import links, persist
 
 UNITS = {"dino": "name", "text": "character", "music": "value"}  # what one loss value is per, by lab key
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
@@ -90,7 +90,7 @@ def render(lab, key: str) -> None:
     persist.keep(ukey)
     if st.session_state.get(ukey) not in options:
         st.session_state.pop(ukey, None)  # e.g. a kept choice this lab doesn't offer
-    choice = st.radio("Loss unit", options, horizontal=True, key=ukey, label_visibility="collapsed")
+    choice = links.group("training").radio("Loss unit", options, horizontal=True, key=ukey, label_visibility="collapsed")
     f = transform_for(choice)
     base = lab_baselines(lab, key)
     fig = charts.loss_figure(

@@ -10,7 +10,7 @@ from core import music_audio as ma
 from core import music_codec as mc
 from core import music_score as ms
 from core.music_lab import COURSE, MODEL_LABELS, MOTIF, PIECE, SILENCE, MusicLab, copy_note, midi_file, notes_after, score_table
-from ui import explain, training_views
+from ui import explain, links, memorise_view, temperature_view, training_views
 from ui.inspector import render_inspector
 from ui.persist import remember
 
@@ -75,7 +75,7 @@ def course_panel(lab: MusicLab) -> None:
     c2.metric("n_a (LSTM units)", f"{f['n_a']}")
     c3.metric("Tx (steps unrolled)", f"{f['Tx']}")
     c4.metric("Parameters (counted by Keras)", f"{f['params']:,}")
-    mode = st.radio(
+    mode = links.group("architecture").radio(
         "Draw the model", ["training", "inference"], horizontal=True, key="music_graph_mode",
         format_func={"training": "training (Tx steps, the true next value goes in)", "inference": "composing (the most likely value is fed back)"}.get,
     )
@@ -90,12 +90,12 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
     """The opening the Start choice gives: (values, where they came from, ready to compose)."""
     if start == PIECE:
         p1, p2, p3 = st.columns([2, 1, 1])
-        k = p1.selectbox("Piece", range(len(corpus)), format_func=lambda j: corpus.pieces[j].name, key="music_prime_piece")
+        k = links.group("sampling", p1).selectbox("Piece", range(len(corpus)), format_func=lambda j: corpus.pieces[j].name, key="music_prime_piece")
         total = lab.piece_length_bars(k)
         if st.session_state.get("music_prime_from", 1) > total:  # another piece may be shorter
             remember("music_prime_from", total)
-        first = int(p2.number_input(f"From bar (of {total})", 1, 10_000, 1, key="music_prime_from"))
-        n = int(p3.slider("Bars fed in", 1, MAX_PRIME_BARS, 2, key="music_prime_bars"))
+        first = int(links.group("sampling", p2).number_input(f"From bar (of {total})", 1, 10_000, 1, key="music_prime_from"))
+        n = int(links.group("sampling", p3).slider("Bars fed in", 1, MAX_PRIME_BARS, 2, key="music_prime_bars"))
         prime = lab.piece_bars(k, first - 1, n)
         if not prime:
             st.error(f"The piece has {total} bars; pick a bar from 1 to {total}.")
@@ -104,7 +104,7 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
         st.caption(f"Fed in first: {motif.decode(prime)}")
         return prime, f"bar{'s' if n > 1 else ''} {first}{'' if n == 1 else f'–{last}'} of {corpus.pieces[k].name}", True
     if start == MOTIF:
-        text = st.text_input("Your motif (the model answers it)", key="music_motif", placeholder=motif.EXAMPLE, help=motif.HELP)
+        text = links.group("sampling").text_input("Your motif (the model answers it)", key="music_motif", placeholder=motif.EXAMPLE, help=motif.HELP)
         st.caption(motif.HELP)
         with st.expander("The note syntax"):
             explain.show("music_motif", n_labels=len(lab.labels))
@@ -128,27 +128,30 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
 def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
     """The Compose controls; composes on the button. Returns the playback (tempo, General MIDI program)."""
     st.subheader("Compose")
-    start = st.radio("Start", list(START_LABELS), format_func=START_LABELS.get, horizontal=True, key="music_start")
+    sampling = links.group("sampling")
+    start = sampling.radio("Start", list(START_LABELS), format_func=START_LABELS.get, horizontal=True, key="music_start")
     prime, prime_label, ready = _opening(lab, corpus, start)
     g1, g2, g3 = st.columns([2, 2, 1])
     n_values = bars = None
     if start == SILENCE:
-        n_values = int(g1.slider("Values to generate", 10, 400, 100, key="music_n"))
+        n_values = int(links.group("sampling", g1).slider("Values to generate", 10, 400, 100, key="music_n"))
     else:
-        bars = int(g1.slider("Bars the model adds", 1, 16, 4, key="music_bars"))
-    argmax = lab.kind == COURSE and g2.radio("Generation", [ARGMAX, SAMPLE], key="music_gen") == ARGMAX
+        bars = int(links.group("sampling", g1).slider("Bars the model adds", 1, 16, 4, key="music_bars"))
+    argmax = lab.kind == COURSE and links.group("sampling", g2).radio("Generation", [ARGMAX, SAMPLE], key="music_gen") == ARGMAX
     temperature = 0.0
     if not argmax:
-        temperature = g2.slider("Temperature (0 = always the most likely value)", 0.0, 2.0, 1.0, 0.05, key="music_temp")
-    gen_seed = g3.number_input("Sampling seed", 0, 2**31 - 1, 0, key="music_gen_seed", disabled=argmax)
+        temperature = links.group("sampling", g2).slider("Temperature (0 = always the most likely value)", 0.0, 2.0, 1.0, 0.05, key="music_temp")
+    gen_seed = links.group("sampling", g3).number_input("Sampling seed", 0, 2**31 - 1, 0, key="music_gen_seed", disabled=argmax)
+    if links.shown("sampling"):
+        temperature_view.for_music(lab, prime, 0.0 if argmax else float(temperature))  # issue #11: before/after p^(1/T)
     if argmax:
         g2.caption(
             "Deterministic: the same weights always write the same values (the seed doesn't matter). From silence it "
             "often repeats one value for a while; sampling varies it."
         )
     h1, h2 = st.columns(2)
-    tempo = h1.slider("Playback tempo (quarter notes per minute)", 40, 240, int(corpus.tempo), key="music_tempo")
-    instrument = h2.selectbox("Playback instrument (General MIDI)", list(INSTRUMENTS), key="music_instrument", help="Used by the players and the .mid download.")
+    tempo = links.group("sampling", h1).slider("Playback tempo (quarter notes per minute)", 40, 240, int(corpus.tempo), key="music_tempo")
+    instrument = links.group("sampling", h2).selectbox("Playback instrument (General MIDI)", list(INSTRUMENTS), key="music_instrument", help="Used by the players and the .mid download.")
     if st.button("🎼 Compose", key="music_generate_btn", type="primary", disabled=not ready):
         with st.spinner("Composing…"):
             lab.compose(
@@ -202,6 +205,7 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
         st.code(motif.decode(gen_v), language=None, wrap_lines=True)
         st.code(" ".join(gen_v), language=None, wrap_lines=True)
     _scorecard(lab, res)
+    memorise_view.music(lab, "music")
     with st.expander("Listen to the untrained model's attempt"):
         opening, attempt = notes_after(prime_v, untrained_v, tempo)
         st.plotly_chart(
@@ -209,6 +213,8 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
             key="music_untrained_roll", config={"displayModeBar": False},
         )
         play_values(prime_v + untrained_v, tempo, program, why=False)
+    if not links.shown("inspector"):
+        return
     st.subheader("Inspector")
     step0 = "Step 0 is predicted after the opening." if prime_v else "Step 0 is predicted from silence (a zero input), so it is usually the least certain."
     pick = "the most likely one is fed back in" if res.argmax else "one is drawn and fed back in"
