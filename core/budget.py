@@ -10,8 +10,9 @@ scripts/memory_fit.py) and is modelled as
 
     bytes ≈ PER_PARAM * parameters + PER_STEP_KERNEL * seq_len * (hidden * gates * hidden * 4) + BASE
 
-The first term is the weights, their gradients, Adam's two moments and the trainer's two roll-back copies
-(weights + optimizer state each). The second is TensorFlow's backward pass through time, which keeps one
+The first term is the weights, their gradients, Adam's two moments, the trainer's two roll-back copies
+(weights + optimizer state each) and the copy of the best validation weights (4 bytes each): 44 of its 56 bytes.
+The time-lapse's snapshots are not in it: core/timelapse.py caps them at 32 MB per lab. The second is TensorFlow's backward pass through time, which keeps one
 recurrent-kernel-sized gradient per time step of the window (it does not grow with the batch size). The
 constants make it an upper bound of every measured configuration.
 
