@@ -83,6 +83,9 @@ def test_the_text_page_refuses_a_model_over_budget_and_offers_one_that_fits(monk
     at.run()
     current = at.session_state["text"].trainer
     monkeypatch.setenv("RNNP_SERVER_BUDGET_MB", "3072")
+    # a fresh class server's memory, not this test process's (which grows over the whole suite): the per-session
+    # cap is what this test is about; the server-wide check has its own test
+    monkeypatch.setattr("core.lab.rss_bytes", lambda: 600 * 2**20)
     at.slider(key="text_hidden").set_value(1024)
     at.slider(key="text_layers").set_value(3)
     at.run()

@@ -21,6 +21,11 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
     wait_idle(page, timeout=90_000)
     assert page.get_by_text("Vocabulary (distinct values)").count() >= 1
     assert page.locator("audio").count() >= 1  # a corpus piece to listen to
+    # issue #11 item 7: the temperature view beside the Compose slider, on the untrained model
+    temp_view = page.get_by_text("What temperature 1 does to the first value (from silence)")
+    temp_view.wait_for()
+    temp_view.scroll_into_view_if_needed()
+    shot(page, "music_temperature_untrained", full_page=False)
 
     page.get_by_role("button", name="▶ Start").click()
     page.wait_for_function(STEPS_ABOVE_ZERO, timeout=60_000)  # the live fragment trains in slices
@@ -28,6 +33,8 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
     shot(page, "music_training")
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
+    temp_view.scroll_into_view_if_needed()
+    shot(page, "music_temperature_trained", full_page=False)  # the same view after training: a sharper distribution
 
     page.get_by_role("button", name="🎼 Compose").click()
     page.get_by_text("Did it learn music? The scorecard").wait_for()

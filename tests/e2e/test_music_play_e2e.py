@@ -105,7 +105,7 @@ def test_course_mode_shows_its_model_and_composes_by_argmax(page, app_url):
     page.get_by_role("heading", name="🎵 Music").wait_for()
     page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)
-    page.get_by_text("the course's model (one-hot, 90 values)").click()
+    page.get_by_role("radiogroup", name="Model").get_by_text("the course's model (one-hot, 90 values)").click()  # (the race offers it too)
     page.get_by_role("heading", name="The course's model").wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)
     assert metric_int(page, "Parameters (counted by Keras)") == 45_530  # n_a = 64, 90 values: the course's count
