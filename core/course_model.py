@@ -508,14 +508,8 @@ class CourseTrainer:
         return b
 
     def weights_note(self) -> str:
-        """Which weights the model holds now (see core.keras_trainer.SequenceTrainer.weights_note)."""
-        b = self.keeper.best
-        if b is not None and self.keeper.restored_at == self.step:
-            return f"the best weights (from step {b.step:,}, validation {b.val:.3f})"
-        note = f"the latest weights (step {self.step:,})"
-        if b is not None and b.step != self.step:
-            note += f"; the best validation so far was {b.val:.3f} at step {b.step:,}"
-        return note
+        """Which weights the model holds now (core.trainer.BestKeeper.weights_note)."""
+        return self.keeper.weights_note(self.step)
 
     def learning_rate(self) -> float:
         """Adam's learning rate for the next step (the decayed schedule)."""

@@ -382,14 +382,8 @@ class SequenceTrainer:
         return b
 
     def weights_note(self) -> str:
-        """Which weights the model holds now, for the page (generation says which weights it uses)."""
-        b = self.keeper.best
-        if b is not None and self.keeper.restored_at == self.step:
-            return f"the best weights (from step {b.step:,}, validation {b.val:.3f})"
-        note = f"the latest weights (step {self.step:,})"
-        if b is not None and b.step != self.step:
-            note += f"; the best validation so far was {b.val:.3f} at step {b.step:,}"
-        return note
+        """Which weights the model holds now (core.trainer.BestKeeper.weights_note)."""
+        return self.keeper.weights_note(self.step)
 
     # -- inspection / sampling
     def param_count(self) -> int:

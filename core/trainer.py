@@ -152,6 +152,16 @@ class BestKeeper:
     def memorising(self) -> bool:
         return self.best is not None and self.above >= MEMORISE_EVALS
 
+    def weights_note(self, step: int) -> str:
+        """Which weights a model at ``step`` holds, for the page (generation says which weights it uses)."""
+        b = self.best
+        if b is not None and self.restored_at == step:
+            return f"the best weights (from step {b.step:,}, validation {b.val:.3f})"
+        note = f"the latest weights (step {step:,})"
+        if b is not None and b.step != step:
+            note += f"; the best validation so far was {b.val:.3f} at step {b.step:,}"
+        return note
+
     @property
     def gap(self) -> float | None:
         """How far the latest validation loss is above the best (nats/token)."""
