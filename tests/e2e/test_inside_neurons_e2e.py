@@ -3,6 +3,8 @@ bundled Shakespeare), then on the Music lab's untrained LSTM. Screenshots: insid
 
 import re
 
+from playwright.sync_api import Error as PlaywrightError
+
 from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_metric_above
 
 TRAIN_STEPS = 150  # a brief training run of the Text model
@@ -99,8 +101,15 @@ def check_music(page, trained: bool) -> None:
     panel.get_by_text("Find interesting units").wait_for(timeout=60_000)
     panel.get_by_text("untrained" if not trained else "The model at step").first.wait_for(timeout=60_000)
     roll = panel.locator('[data-testid="stPlotlyChart"]').first
-    roll.locator(".barlayer").wait_for()  # the coloured piano roll
-    roll.scroll_into_view_if_needed()
+    for attempt in range(3):  # a rerun that was still arriving can replace the chart under the scroll: find it again
+        try:
+            roll.locator(".barlayer").wait_for()  # the coloured piano roll
+            roll.scroll_into_view_if_needed(timeout=15_000)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            wait_idle(page, timeout=60_000)
     page.mouse.wheel(0, 150)
     shot(page, f"inside_neurons_music_{label}", full_page=False)
     panel = open_tab(page, "Gates")
