@@ -87,6 +87,17 @@ def median(xs) -> float | None:
     return float(statistics.median(xs)) if xs else None
 
 
+def median_time_s(fn, repeats: int = 3) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` calls, after one warm-up call."""
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(statistics.median(times))
+
+
 def now() -> float:
     return time.perf_counter()
 

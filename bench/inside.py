@@ -33,7 +33,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from bench.common import ROOT, SHAKESPEARE, TINY_SHAKESPEARE, load_average, log, machine, quiet_tensorflow, today  # noqa: E402
+from bench.common import ROOT, SHAKESPEARE, TINY_SHAKESPEARE, load_average, log, machine, median_time_s, quiet_tensorflow, today  # noqa: E402
 
 CELLS = ("simplernn", "lstm", "gru")
 SHOW_AT = (1, 2, 5, 10, 20, 50, 100)  # distances in the table
@@ -43,14 +43,7 @@ OUT = ROOT / "docs" / "inside.md"
 ROUNDS = 3  # alone / with views, alternated
 
 
-def _median_s(fn, repeats: int = 3) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(statistics.median(times))
+_median_s = median_time_s  # one timing helper for every benchmark (bench.common)
 
 
 def _corpus():

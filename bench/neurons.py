@@ -20,12 +20,10 @@ numpy's BLAS threads; see core.numpy_cells). Median of ``repeats`` runs after on
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
-from bench.common import SHAKESPEARE
+from bench.common import SHAKESPEARE, median_time_s
 
 TEXT_CHARS = 500  # the neurons view's input (the bar)
 GATE_CHARS = 1000  # the gates view's input (ui.neuron_view.GATE_STEPS)
@@ -43,14 +41,7 @@ def _model(cell: str, hidden: int, vocab: int, seed: int = 0):
     return NumpyRNN(cell, rng.normal(0, 0.05, (vocab, EMBED)), rnn, (rng.normal(0, 0.05, (hidden, vocab)), np.zeros(vocab)))
 
 
-def _median_s(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(statistics.median(times))
+_median_s = median_time_s  # one timing helper for every benchmark (bench.common)
 
 
 def _load_tensorflow() -> None:
