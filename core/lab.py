@@ -125,6 +125,9 @@ class Lab:
         self._last_eval = 0.0  # time.monotonic() of the last validation pass
         self._last_sample = 0.0  # time.monotonic() of the last live sample
         self.timelapse = TimeLapse()  # the current run's weight snapshots (core.timelapse)
+        # what the look-inside views derived from the model (weight copies, traces; ui/neuron_view.py), kept here and
+        # not in the session so that hibernate() and a new run drop it (issue #17: a closed tab's traces stayed)
+        self.views: dict[str, Any] = {}
 
     # -- runs ------------------------------------------------------------------------------------------------
     def run_label(self) -> str:
@@ -203,6 +206,7 @@ class Lab:
         self.sec_per_step = None
         self._last_eval = self._last_sample = 0.0
         self.timelapse = TimeLapse()  # a new run's snapshots start afresh (the old run's weights are gone)
+        self.views = {}  # traces of the old model
         self.on_new_run()
 
     def on_new_run(self) -> None:
@@ -319,6 +323,7 @@ class Lab:
     def hibernate(self) -> int:
         """Free what a closed tab doesn't need (core.recovery): a Keras trainer keeps only numpy weights and
         optimizer state until it is used again. Returns the bytes the lab's model keeps."""
+        self.views = {}  # the look-inside views' traces and weight copies: recomputed if the tab comes back
         t = self.trainer
         if t is None:
             return 0

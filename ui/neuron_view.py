@@ -162,19 +162,31 @@ def _model_problem(lab) -> str | None:
     return None
 
 
+def _net(lab, fresh: bool) -> nu.Net:
+    """The numpy copy of the live weights at the trainer's step, shared by the Neurons and Gates tabs (one copy);
+    ``fresh`` reads them again (↻ Refresh: the weights can change without a step, e.g. a restore)."""
+    views, t = lab.views, lab.trainer
+    kept = views.get("net")
+    if fresh or kept is None or kept[0] != (lab.run_number, t.step):
+        kept = views["net"] = ((lab.run_number, t.step), nu.net_of(t.token_model()))
+    return kept[1]
+
+
 def _traced(lab, slot: str, sequences: tuple, refresh_key: str) -> tuple[nu.Net, nu.Trace, int]:
-    """(net, trace, step the weights are from) over ``sequences``, kept in the session. Recomputed when the run or the
-    input changed, or the step changed while training is stopped, or the student pressed ↻ Refresh (``refresh_key``);
-    while training runs, only then, so that full-page reruns during training don't redo the pass at every step."""
-    kept = ss.get(slot)
+    """(net, trace, step the weights are from) over ``sequences``, kept on the lab (``lab.views``: dropped when the tab
+    closes and the lab hibernates, or a new run starts). Recomputed when the run or the input changed, or the step
+    changed while training is stopped, or the student pressed ↻ Refresh (``refresh_key``); while training runs, only
+    then, so that full-page reruns during training don't redo the pass at every step."""
+    kept = lab.views.get(slot)
     t = lab.trainer
     if kept is not None and kept[0] == (lab.run_number, sequences) and not ss.get(refresh_key):
         if kept[3] == t.step or lab.running:
             return kept[1], kept[2], kept[3]
-    net = nu.net_of(t.token_model())
+    lab.views.pop(slot, None)  # the old trace goes before the new one is computed (two would be held at the peak)
+    net = _net(lab, fresh=bool(ss.get(refresh_key)))
     step = t.step
     trace = nu.forward_each(net, sequences)
-    ss[slot] = ((lab.run_number, sequences), net, trace, step)
+    lab.views[slot] = ((lab.run_number, sequences), net, trace, step)
     return net, trace, step
 
 

@@ -12,10 +12,10 @@ from core.timelapse import MAX_BYTES
 from .conftest import assert_no_exception, shot, slider_value, start_app, stop_app, wait_idle
 
 MB = 2**20
-# What stays after the tabs close besides what the reload store keeps: 80–175 MB in eight runs before the look-inside
-# and toolkit views came (allocator and Streamlit session leftovers); ~280 and ~350 MB in the two runs since
-# (2026-11-23, not yet explained: issue #17 stays open, see docs/classroom.md). Issue #17 asks for 150 MB in all.
-RESIDUAL_MB = 400
+# What may stay after the tabs close besides what the reload store keeps (issue #17's bound). It was 80–175 MB, then
+# ~280–350 MB once the look-inside views kept their traces in the session (a closed tab's session lives on for ~2 min);
+# the traces now live on the lab (Lab.views), which the reload store's sweep drops when it puts the lab to sleep.
+RESIDUAL_MB = 150
 LEGEND_HAS = "label => [...document.querySelectorAll('text.legendtext')].some(e => e.textContent.includes(label))"
 
 
