@@ -162,3 +162,18 @@ def test_dino_lab():
     at.session_state["lab"].trainer.parameters["Waa"][:] = np.nan  # a diverged model
     at.button(key="dino_neuron_refresh").click().run()
     assert not at.exception and "NaN or infinite" in at.warning[0].value
+
+
+def test_traces_live_on_the_lab_and_go_when_it_sleeps():
+    """Issue #17: a closed tab's session outlives it by ~2 minutes, so the views' traces and weight copy are kept on
+    the lab, which the reload store's sweep puts to sleep at once; nothing big stays in the session."""
+    at = run("text", cell="lstm")
+    lab = at.session_state["lab"]
+    assert {"net", "_text_neuron_trace", "_text_gate_trace"} <= set(lab.views)
+    net = lab.views["net"][1]
+    assert lab.views["_text_neuron_trace"][1] is net and lab.views["_text_gate_trace"][1] is net  # one weight copy for both
+    assert "_text_neuron_trace" not in at.session_state and "_text_gate_trace" not in at.session_state
+    lab.hibernate()
+    assert lab.views == {}
+    at.run()  # the tab came back (a reload): the views are computed again
+    assert not at.exception and "_text_gate_trace" in lab.views
