@@ -7,6 +7,8 @@ setup), the Text lab with its defaults (bundled Shakespeare, LSTM 256), Start pr
   apart; characters per second = difference / wall time: what a student's session really gets, with the
   fragment timer, chart rendering and the browser on the same cores. ``training_share``: the share of that wall
   time spent training (the page's Training time metric), which a busy machine changes less than the speed.
+* ``versus_fit(rounds, seconds)``: issue #14's 1d, the lab in the browser against a plain ``model.fit`` of the same
+  model, alternated round by round (``python -m bench.browser fit``).
 * ``newcomer(seconds)``: issue #3's newcomer. After a minute: the validation loss, the live sample and its
   real-word check, and how often the page refreshed. ``python -m bench.browser [seconds]`` prints it."""
 
@@ -141,6 +143,45 @@ def run(seconds: float = 30.0) -> dict:
         return dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
 
 
+def versus_fit(rounds: int = 3, seconds: float = 20.0) -> dict:
+    """Issue #14's 1d, side by side: the Text lab training in Chromium against a plain ``model.fit`` of the same model
+    (its defaults, bundled Shakespeare) in this process, alternated round by round (the lab is stopped while ``fit``
+    runs, so they never share the cores). Each round: the lab's characters per second over ``seconds`` (the page's
+    "characters seen"), then ``fit`` for about as long; the ratio is the median of the per-round ratios. The lab
+    first trains 12 s so that its slices have their steady length (core.text_lab: 1.5 s once a run trained 10 s)."""
+    if (why := _unavailable()) is not None:
+        return dict(error=why)
+    from bench.common import bundled_corpus, settings_for
+    from bench.throughput import PlainFit
+    from core.keras_model import RNNConfig
+
+    try:
+        fit = PlainFit(bundled_corpus(settings_for("full")), RNNConfig(), seconds)
+        fit.warm_up()
+        lab_rates, fit_rates = [], []
+        with _text_lab() as page:
+            _started(page)
+            page.wait_for_timeout(12_000)
+            for r in range(rounds):
+                c0, t0 = _seen(page), time.perf_counter()
+                page.wait_for_timeout(seconds * 1000)
+                c1, t1 = _seen(page), time.perf_counter()
+                lab_rates.append((c1 - c0) / (t1 - t0))
+                page.get_by_role("button", name="■ Stop", exact=True).first.click()
+                page.get_by_role("button", name="▶ Start", exact=True).first.wait_for()
+                page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+                fit_rates.append(fit.run())
+                log(f"[browser] round {r + 1}: lab {lab_rates[-1]:,.0f} chars/s, plain fit {fit_rates[-1]:,.0f} chars/s")
+                if r + 1 < rounds:
+                    page.get_by_role("button", name="▶ Start", exact=True).first.click()
+                    page.wait_for_timeout(2000)  # the first refresh after Start
+        ratios = [a / b for a, b in zip(lab_rates, fit_rates)]
+        return dict(ratio=float(np.median(ratios)), ratios=[round(x, 3) for x in ratios], lab_chars_per_s=[round(x) for x in lab_rates],
+                    fit_chars_per_s=[round(x) for x in fit_rates], seconds=seconds, config=RNNConfig().label())
+    except Exception as exc:  # noqa: BLE001 - best effort: recorded, never fatal
+        return dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
+
+
 def newcomer(seconds: float = 60.0, poll_s: float = 0.25) -> dict:
     """Issue #3's newcomer: the Text lab's defaults (Shakespeare, LSTM 256), Start, and ``seconds`` later the
     validation loss, the live sample and its check line, as the page shows them. Also how often the page
@@ -164,7 +205,7 @@ def newcomer(seconds: float = 60.0, poll_s: float = 0.25) -> dict:
             head = page.locator('[data-testid="stMarkdown"]', has_text=re.compile(r"^Sample at step")).first.inner_text()
             sample = page.locator('[data-testid="stCode"]').first.inner_text()  # the live sample is the page's first code block
             check = page.locator('[data-testid="stCaptionContainer"]', has_text=re.compile(r"real words|No complete words")).first.inner_text()
-            page.get_by_role("button", name="■ Stop").click()
+            page.get_by_role("button", name="■ Stop", exact=True).first.click()
         gaps = np.diff(changes) if len(changes) > 1 else np.array([np.nan])
         out = dict(seconds=seconds, first_step_s=round(first_point, 2), steps=steps, training_time=elapsed, val=float(val),
                    refresh_gap_median_s=round(float(np.median(gaps)), 3), refresh_gap_max_s=round(float(np.max(gaps)), 3),
@@ -181,5 +222,7 @@ if __name__ == "__main__":
 
     if len(sys.argv) > 1 and sys.argv[1] == "speed":  # python -m bench.browser speed [seconds]
         print(json.dumps(run(float(sys.argv[2]) if len(sys.argv) > 2 else 30.0), indent=1))
+    elif len(sys.argv) > 1 and sys.argv[1] == "fit":  # python -m bench.browser fit [rounds] [seconds]
+        print(json.dumps(versus_fit(int(sys.argv[2]) if len(sys.argv) > 2 else 3, float(sys.argv[3]) if len(sys.argv) > 3 else 20.0), indent=1))
     else:
         print(json.dumps(newcomer(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0), indent=1))

@@ -1,6 +1,6 @@
 """3. Quality against time: validation nats per character after fixed training-time budgets.
 
-The app's defaults (``core.keras_model.RNNConfig()``) with the cell and hidden size overridden (GRU and LSTM
+The app's defaults for each cell (``core.keras_model.cell_defaults``: ``RNNConfig()`` with that cell's dropout) with the hidden size overridden (GRU and LSTM
 256), trained by ``SequenceTrainer`` in the app's slices. The budget is the trainer's own ``elapsed_s``:
 wall time inside ``train_steps``, including the first call's tracing (a student waits for it too), and
 excluding the validation passes. Validation: the last 10% of the text (never trained on) in
@@ -85,7 +85,7 @@ def train_for(corpus, config, budgets, windows, noise: bool = False) -> dict:
 
 
 def run(s: Settings) -> dict:
-    from core.keras_model import RNNConfig
+    from core.keras_model import RNNConfig, cell_defaults
 
     base = RNNConfig()
     out: dict = dict(defaults=base.label(), budgets_s=list(s.quality_budgets), tiny_budgets_s=list(s.tiny_budgets))
@@ -99,7 +99,7 @@ def run(s: Settings) -> dict:
         out[name] = dict(chars=len(corpus.text), vocab=corpus.vocab_size)
         cells = s.tiny_cells if name == "tiny_shakespeare" else s.quality_cells
         for cell in cells:
-            cfg = replace(base, cell=cell, hidden=s.quality_hidden)
+            cfg = replace(cell_defaults(cell), hidden=s.quality_hidden)  # the cell's own default dropout (CELL_DROPOUT)
             log(f"[quality] {name}: {cfg.label()}, budgets {budgets}")
             out[name][f"{cell}_{s.quality_hidden}"] = train_for(corpus, cfg, budgets, s.val_windows, noise=name == "tiny_shakespeare")
     return out

@@ -47,6 +47,9 @@ def targets(r: dict) -> list[dict]:
         add("1c", "Training throughput: project vs plain model.fit (LSTM 256)", ">= 1.0x", v, _cmp(v, ">=", 1.0))
     b = _get(tp, "project_in_browser")
     v = b.get("vs_plain_fit_lstm256") if isinstance(b, dict) else None
+    side = _get(tp, "project_in_browser_vs_fit")  # issue #14: alternated round by round with plain fit (preferred)
+    if isinstance(side, dict) and "ratio" in side:
+        b, v = side, side["ratio"]
     add("1d", "In-browser Text training vs plain model.fit (LSTM 256)", ">= 0.9x", v, _cmp(v, ">=", 0.9),
         "" if v is not None else (b.get("error", "") if isinstance(b, dict) else f"not measured in {mode} mode"))
     sp = r.get("sampling_ms_per_char") or {}
@@ -251,6 +254,18 @@ def markdown(r: dict) -> str:
                 )
             else:
                 L.append(f"In a real browser: not measured ({b.get('error')}).")
+            L.append("")
+        side = tp.get("project_in_browser_vs_fit")
+        if isinstance(side, dict):
+            if "ratio" in side:
+                L.append(
+                    f"Side by side (bench/browser.py `versus_fit`: the lab in Chromium and a plain `fit` of the same model in turn, "
+                    f"{len(side['ratios'])} rounds of {side['seconds']:g} s, {side['config']}): **{side['ratio']:.2f}x** plain `fit` "
+                    f"(per round {', '.join(f'{x:.2f}' for x in side['ratios'])}; lab {', '.join(f'{x:,}' for x in side['lab_chars_per_s'])} chars/s, "
+                    f"fit {', '.join(f'{x:,}' for x in side['fit_chars_per_s'])})."
+                )
+            else:
+                L.append(f"Side by side with plain `fit`: not measured ({side.get('error')}).")
             L.append("")
         n = tp.get("newcomer_in_browser")
         if isinstance(n, dict):

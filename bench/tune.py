@@ -6,7 +6,8 @@ budget and compare validation nats per character.
     .venv/bin/python -m bench.tune --steps 2000 --configs lstm:1e-2:50:64:constant,lstm:1e-2:50:64:decay:600
 
 A configuration is cell:lr:seq_len:batch[:schedule[:half_life[:warmup[:floor]]]] (core.lr_schedule; the schedule
-defaults to the app's). ``--steps N`` budgets optimizer steps instead of seconds: a load-independent comparison
+defaults to the app's), optionally followed by :drop=P, :layers=N or :embed=E (dropout defaults to the cell's,
+core.keras_model.CELL_DROPOUT). ``--steps N`` budgets optimizer steps instead of seconds: a load-independent comparison
 of schedules on a shared machine (checkpoints at N/8, N/4, N/2, 3N/4, N).
 
 Configurations are trained *interleaved*, one ~0.5 s app slice each in turn, so that a shared machine's load
@@ -35,14 +36,21 @@ DEFAULT_GRID = "lstm:2e-3:100:64,lstm:5e-3:100:64,lstm:1e-2:100:64,gru:2e-3:100:
 
 
 def parse(spec: str, hidden: int, embed: int | None):
-    from core.keras_model import RNNConfig
+    from core.keras_model import cell_defaults
 
     from core.lr_schedule import LRSchedule
 
     out = []
     for item in spec.split(","):
         cell, lr, seq, batch, *rest = item.split(":")
-        cfg = replace(RNNConfig(), cell=cell, hidden=hidden, learning_rate=float(lr), seq_len=int(seq), batch_size=int(batch))
+        extra = dict(kv.split("=") for kv in rest if "=" in kv)  # drop=0.1, embed=128, layers=2: other RNNConfig fields
+        rest = [r for r in rest if "=" not in r]
+        cfg = replace(cell_defaults(cell), hidden=hidden, learning_rate=float(lr), seq_len=int(seq), batch_size=int(batch))
+        if "drop" in extra:
+            cfg = replace(cfg, dropout=float(extra["drop"]))
+        if "layers" in extra:
+            cfg = replace(cfg, layers=int(extra["layers"]))
+        item_embed = int(extra["embed"]) if "embed" in extra else embed
         if rest:
             cfg = replace(cfg, lr_schedule=rest[0])
         shape = None
@@ -53,8 +61,8 @@ def parse(spec: str, hidden: int, embed: int | None):
             if len(rest) > 3:
                 kw["floor"] = float(rest[3])
             shape = LRSchedule(rest[0], **kw)
-        if embed:
-            cfg = replace(cfg, embed_dim=embed)
+        if item_embed:
+            cfg = replace(cfg, embed_dim=item_embed)
         out.append((cfg, shape, item))
     return out
 
@@ -106,9 +114,10 @@ def main(argv=None) -> int:
                 continue
             while r["next"] < len(checkpoints) and progress(t) >= checkpoints[r["next"]]:
                 val = t.evaluate(full=True)
-                r["points"].append(dict(budget=checkpoints[r["next"]], trained_s=round(t.elapsed_s, 1), steps=t.step, chars=t.tokens_seen, val=val,
+                train = float(t.history.train.values["smooth"][-1]) if t.history.train.steps else None
+                r["points"].append(dict(budget=checkpoints[r["next"]], trained_s=round(t.elapsed_s, 1), steps=t.step, chars=t.tokens_seen, val=val, train=train,
                                         lr=t.lr_now(), stops=r["stops"]))
-                log(f"  {r['spec']}: {checkpoints[r['next']]:g} -> val {val:.4f} ({t.step} steps, {t.elapsed_s:.0f} s, lr {t.lr_now():.2g})")
+                log(f"  {r['spec']}: {checkpoints[r['next']]:g} -> val {val:.4f}, train {train or float('nan'):.4f} ({t.step} steps, {t.elapsed_s:.0f} s, lr {t.lr_now():.2g})")
                 r["next"] += 1
     results = [
         dict(spec=r["spec"], config=r["cfg"].label(), cell=r["cfg"].cell, stops=r["stops"], lr=r["cfg"].learning_rate, seq_len=r["cfg"].seq_len, batch=r["cfg"].batch_size,

@@ -13,7 +13,7 @@ own seed, derived from ``RNNConfig.seed``.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,6 +33,17 @@ MAX_LAYERS = 3  # most stacked recurrent layers
 GRAPH_LOCK = threading.RLock()
 
 
+# Dropout each cell gets by default in the Text lab (``cell_defaults``), from 300 s runs on tiny Shakespeare at the other
+# defaults, interleaved (python -m bench.tune, bench/results/tune_dropout300*.json; validation after 75/150/225/300 s of
+# training). Without dropout GRU and SimpleRNN get worse within the five minutes (they overfit: train loss far below):
+#   GRU   none 1.566 1.565 1.575 1.582 · 0.1 1.555 1.547 1.547 1.551 · 0.2 1.562 1.551 1.542 1.544 · 0.35 1.580 1.554 1.551 1.542
+#   LSTM  none 1.591 1.554 1.540 1.535 (tune_window300.json) · 0.1 1.584 1.549 1.539 1.533 · 0.25 1.586 1.551 1.544 1.538
+#   SimpleRNN  none 1.624 1.609 1.614 1.617 · 0.2 1.667 1.653 1.651 1.645
+# so GRU and SimpleRNN get the rate whose validation kept falling to the end; LSTM is as good with 0.1 as without,
+# and 0.1 guards the longer runs a class may do.
+CELL_DROPOUT = {"simplernn": 0.2, "lstm": 0.1, "gru": 0.35}
+
+
 class ModelFormatError(ValueError):
     """A loaded .keras file is not an Embedding -> recurrent layers -> Dense model this module can run."""
 
@@ -46,7 +57,7 @@ class RNNConfig:
     seq_len: int = 50  # training window length (tokens); 50 beat 100 after 1 minute (1.73 vs 1.88), ~even by 4 (bench/tune.py)
     batch_size: int = 64  # windows per step
     learning_rate: float = 1e-2  # Adam; tuned on 2 CPU cores for the lowest validation loss after 2-5 minutes (bench/tune.py)
-    dropout: float = 0.0  # between layers / before the output
+    dropout: float = 0.1  # between layers / before the output; the default cell's (CELL_DROPOUT: each cell has its own)
     seed: int = 0  # weights and batch order
     lr_schedule: str = "decay"  # core.lr_schedule: "decay" (warm-up, then halving) | "plateau" | "constant"; may change mid-run
 
@@ -119,6 +130,11 @@ def compile_model(model, learning_rate: float) -> None:
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=CLIPNORM),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
+
+
+def cell_defaults(cell: str) -> RNNConfig:
+    """The app's defaults (``RNNConfig()``) for ``cell``: that cell's dropout (CELL_DROPOUT) with the rest unchanged."""
+    return replace(RNNConfig(), cell=cell, dropout=CELL_DROPOUT[cell])
 
 
 def build_model(vocab_size: int, config: RNNConfig) -> "keras.Model":

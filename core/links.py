@@ -342,6 +342,10 @@ def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable
                     problems.append(f"`{name}={shown}` {exc}; the default `{p.encode(p.default)}` is used.")
         else:
             problems.append(f"`{quote(name)}`: the {lab_spec.title} lab has no setting called that (it has {', '.join(params)}); it was ignored.")
+    if values.get("text_cell") is not None and "text_dropout" not in values:  # a link that names a cell and no dropout
+        from core.keras_model import CELL_DROPOUT
+
+        values["text_dropout"] = CELL_DROPOUT[values["text_cell"]]  # gets that cell's default, as the page's Cell box does
     return Parsed(values, tuple(problems), hide, lesson)
 
 

@@ -97,7 +97,8 @@ left, right = st.columns([1, 2], gap="large")
 with left:
     arch, train = links.group("architecture"), links.group("training")  # hide= (ui/links.py)
     st.subheader("Model")
-    cell = arch.selectbox("Cell", CELLS, index=CELLS.index(DEFAULTS.cell), format_func=CELL_NAMES.get, key="text_cell")
+    cell = arch.selectbox("Cell", CELLS, index=CELLS.index(DEFAULTS.cell), format_func=CELL_NAMES.get, key="text_cell", on_change=text_views.cell_changed)
+    ss["_text_cell_was"] = cell  # the dropout follows the cell's default (text_views.cell_changed)
     hidden = arch.slider("Hidden units per layer", *HIDDEN_RANGE, DEFAULTS.hidden, 16, key="text_hidden")
     layers = arch.slider("Layers", 1, 3, DEFAULTS.layers, key="text_layers")
     with arch.expander("More architecture"):

@@ -174,3 +174,15 @@ def test_the_lessons_readme_lists_every_parameter():
         part = readme.split(f"### {cl.spec(lab).title} (`/{cl.spec(lab).page}`)")[1].split("### ")[0]
         for p in cl.spec(lab).params:
             assert f"| `{p.name}` | `{p.key}` | {p.group}{'' if p.hideable else ' ¹'} |" in part, (lab, p.name)
+
+
+def test_a_link_naming_a_cell_and_no_dropout_gets_that_cells_dropout():
+    from core.keras_model import CELL_DROPOUT, RNNConfig, cell_defaults
+
+    text = cl.spec("text")
+    assert cl.parse_query(text, {"cell": "gru"}).values["text_dropout"] == CELL_DROPOUT["gru"]
+    assert cl.parse_query(text, {"cell": "gru", "dropout": "0.05"}).values["text_dropout"] == 0.05  # a given one wins
+    assert "text_dropout" not in cl.parse_query(text, {"hidden": "64"}).values  # no cell named: nothing changes
+    assert RNNConfig().dropout == CELL_DROPOUT[RNNConfig().cell]  # the page's default is the default cell's
+    for cell, rate in CELL_DROPOUT.items():
+        assert cell_defaults(cell).dropout == rate and cell_defaults(cell).cell == cell

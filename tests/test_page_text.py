@@ -190,3 +190,17 @@ def test_bad_model_uploads_are_refused_and_a_good_one_loads():
     assert at.session_state["text"].trainer is loaded and loaded.step > t.step  # continued, not restarted
     tokens = list(run.corpus.encode("ROMEO"))
     assert loaded.keras_next_token_probs(tokens).shape == (t.vocab_size,)
+
+
+def test_the_dropout_follows_the_cell_unless_the_student_chose_one():
+    from core.keras_model import CELL_DROPOUT
+
+    at = open_page(PAGE)
+    assert at.slider(key="text_dropout").value == CELL_DROPOUT["lstm"]
+    at.selectbox(key="text_cell").set_value("gru").run()
+    assert not at.exception and at.slider(key="text_dropout").value == CELL_DROPOUT["gru"]
+    at.selectbox(key="text_cell").set_value("simplernn").run()
+    assert at.slider(key="text_dropout").value == CELL_DROPOUT["simplernn"]
+    at.slider(key="text_dropout").set_value(0.05).run()  # the student's own rate stays with the next cell
+    at.selectbox(key="text_cell").set_value("lstm").run()
+    assert not at.exception and at.slider(key="text_dropout").value == 0.05

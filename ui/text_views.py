@@ -30,6 +30,18 @@ def show_corpus(name: str, corpus: TextCorpus) -> None:
         st.text(corpus.text[:600])
 
 
+def cell_changed() -> None:
+    """The Cell box's on_change: the dropout moves to the new cell's default (core.keras_model.CELL_DROPOUT) unless
+    the student had chosen another value than the old cell's default. The page notes each run's cell in
+    ``_text_cell_was`` (this callback runs before the page, with the new cell already in the box's key)."""
+    from core.keras_model import CELL_DROPOUT
+
+    ss = st.session_state
+    was, now = ss.get("_text_cell_was"), ss.get("text_cell")
+    if was in CELL_DROPOUT and now in CELL_DROPOUT and abs(float(ss.get("text_dropout", CELL_DROPOUT[was])) - CELL_DROPOUT[was]) < 1e-9:
+        persist.remember("text_dropout", CELL_DROPOUT[now])
+
+
 def schedule_controls(lab: TextLab, cell: str) -> str:
     """The learning-rate schedule and "stop at the best validation" (off by default here); returns the schedule."""
     kind = training_views.schedule_select("text_schedule", cell)
