@@ -148,12 +148,14 @@ def versus_fit(rounds: int = 3, seconds: float = 20.0) -> dict:
     (its defaults, bundled Shakespeare) in this process, alternated round by round (the lab is stopped while ``fit``
     runs, so they never share the cores). Each round: the lab's characters per second over ``seconds`` (the page's
     "characters seen"), then ``fit`` for about as long; the ratio is the median of the per-round ratios. The lab
-    first trains 12 s so that its slices have their steady length (core.text_lab: 1.5 s once a run trained 10 s)."""
+    first trains until its slices have their steady length (core.text_lab.TextLab: 3 s once a run has trained a
+    minute; the first minute's shorter slices are ``run``'s and ``newcomer``'s business)."""
     if (why := _unavailable()) is not None:
         return dict(error=why)
     from bench.common import bundled_corpus, settings_for
     from bench.throughput import PlainFit
     from core.keras_model import RNNConfig
+    from core.text_lab import TextLab
 
     try:
         fit = PlainFit(bundled_corpus(settings_for("full")), RNNConfig(), seconds)
@@ -161,7 +163,9 @@ def versus_fit(rounds: int = 3, seconds: float = 20.0) -> dict:
         lab_rates, fit_rates = [], []
         with _text_lab() as page:
             _started(page)
-            page.wait_for_timeout(12_000)
+            deadline = time.perf_counter() + 300
+            while _clock(_metric(page, "Training time")) < TextLab.STEADY_S + 2 and time.perf_counter() < deadline:
+                page.wait_for_timeout(1000)
             for r in range(rounds):
                 c0, t0 = _seen(page), time.perf_counter()
                 page.wait_for_timeout(seconds * 1000)

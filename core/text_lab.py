@@ -115,17 +115,20 @@ class Generated:
 
 class TextLab(Lab):
     key = "text"
-    # 1.5 s of training per refresh once a run has trained 10 s (a refresh every ~1.8 s), 0.5 s before that (the first
-    # loss point and the first refreshes come quickly); the fragment timer is shorter than a slice, so slices run
-    # back to back. Each refresh costs ~0.2 s outside training (the settling pause, Streamlit's rerun, the chart,
-    # Chromium), so 0.5 s slices kept the page training ~60-75% of the time (0.76x plain fit in the browser, full run
-    # of 23 Nov). bench/browser.py `speed 30` (share of wall time training, from the page's Training time metric; load
-    # average ~3.5, 23 Nov evening): 0.73 at 0.5 s slices, 0.80-0.86 at 1.0 s, 0.90 at 1.5 s.
-    # Validation every 2.5 s measures one of the 4 validation batches in turn (~50 ms for LSTM 256 on 2 cores: ~2% of
-    # training time); each point is the mean over the latest result of all 4, i.e. over the last ~10 s of weights.
-    schedule = Schedule(slice_s=1.5, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=2.5, sample_every_s=5.0)
+    # Training time per refresh grows with the run: 0.5 s for its first 10 s of training (the first loss point and the
+    # first refreshes come quickly), 1.5 s until it has trained a minute, then 3 s. The fragment timer is shorter than
+    # a slice, so slices run back to back. Each refresh costs CPU outside training that the two cores' training then
+    # lacks: the settling pause and Streamlit's rerun on the server, and Chromium redrawing the page and the chart
+    # (~0.26 of a core on average at 1.5 s slices, 24 Nov). bench/browser.py `fit` (the lab in Chromium against a
+    # plain model.fit of the same model, alternated round by round): 0.72x at 1.5 s slices, 0.94x at 3 s; at 0.5 s
+    # slices the page trained ~60-75% of the time. Validation every 2.5 s measures one of the 4 validation batches in
+    # turn (~50 ms for LSTM 256 on 2 cores: ~2% of training time); each point is the mean over the latest result of
+    # all 4, i.e. over the last ~10 s of weights.
+    schedule = Schedule(slice_s=3.0, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=2.5, sample_every_s=5.0)
     start_schedule = replace(schedule, slice_s=0.5)  # the first START_S seconds of training of a run
+    middle_schedule = replace(schedule, slice_s=1.5)  # then until it has trained STEADY_S seconds
     START_S = 10.0
+    STEADY_S = 60.0
     chart_y = "loss (nats per character)"
 
     def __init__(self) -> None:
@@ -158,12 +161,13 @@ class TextLab(Lab):
         return t
 
     def run_slice(self):
-        """Lab.run_slice with short slices for the first START_S seconds of a run, long ones after (see ``schedule``).
-        A schedule set from outside (a test, the race) is left alone."""
+        """Lab.run_slice with short slices for the first START_S seconds of a run, longer ones until STEADY_S, then
+        the longest (see ``schedule``). A schedule set from outside (a test, the race) is left alone."""
         steady = type(self).schedule
-        if self.schedule is steady or self.schedule is self.start_schedule:
+        if any(self.schedule is own for own in (steady, self.start_schedule, self.middle_schedule)):
             t = self.trainer
-            self.schedule = self.start_schedule if t is not None and t.elapsed_s < self.START_S else steady
+            trained = t.elapsed_s if t is not None else 0.0
+            self.schedule = self.start_schedule if trained < self.START_S else self.middle_schedule if trained < self.STEADY_S else steady
         return super().run_slice()
 
     # -- best weights (issue #14) ------------------------------------------------------------------------------

@@ -303,9 +303,12 @@ def test_text_lab_slices_are_short_for_the_first_seconds_then_long():
     lab.run_slice()
     assert lab.schedule is TextLab.start_schedule and lab.schedule.slice_s < TextLab.schedule.slice_s
     t.elapsed_s = TextLab.START_S  # as after ten seconds of training
-    lab.schedule = TextLab.start_schedule
     lab.run_slice()
-    assert lab.schedule is TextLab.schedule and t.elapsed_s > TextLab.START_S + 1.0  # one long slice trained
+    assert lab.schedule is TextLab.middle_schedule and t.elapsed_s > TextLab.START_S + 1.0  # one longer slice trained
+    assert TextLab.start_schedule.slice_s < TextLab.middle_schedule.slice_s < TextLab.schedule.slice_s
+    t.elapsed_s = TextLab.STEADY_S  # as after a minute
+    lab.run_slice()
+    assert lab.schedule is TextLab.schedule and t.elapsed_s > TextLab.STEADY_S + 2.0  # one of the longest trained
     own = type(TextLab.schedule)(slice_s=0.05, tick_s=0.3, chunk_s=0.01, max_chunk=5, eval_every_s=None)
     lab.schedule = own  # a schedule set from outside (tests, the race) is kept
     lab.run_slice()
