@@ -32,10 +32,13 @@ class Series:
 
 
 def thin(x: Sequence[float], y: Sequence[float], max_points: int) -> tuple[list, list]:
-    """Every k-th point so that at most ``max_points`` remain (the last point is always kept)."""
-    n = len(x)
+    """Every k-th point so that at most ``max_points`` remain (the last point is always kept). ``x`` and ``y`` are cut
+    to their common length first: a slice still under way when Stop is pressed can append to a run's history while
+    the page draws it, so the steps list may already hold a point its values don't (seen as an IndexError)."""
+    n = min(len(x), len(y))
+    x, y = list(x)[:n], list(y)[:n]
     if n <= max_points:
-        return list(x), list(y)
+        return x, y
     k = -(-n // max_points)  # ceil
     idx = list(range(0, n, k))
     if idx[-1] != n - 1:

@@ -13,6 +13,16 @@ def test_thin_bounds_points_and_keeps_ends():
     assert charts.thin([1, 2], [3, 4], 600) == ([1, 2], [3, 4])
 
 
+def test_thin_cuts_a_history_caught_mid_append_to_its_common_length():
+    """A slice still under way when Stop is pressed may append a step whose value the page has not read yet."""
+    steps, values = list(range(1600)), np.arange(1599.0)
+    xs, ys = charts.thin(steps, values, 600)
+    assert len(xs) == len(ys) and xs[-1] == 1598 and ys[-1] == 1598.0
+    assert charts.thin([1, 2, 3], [4, 5], 600) == ([1, 2], [4, 5])
+    fig = charts.loss_figure([charts.Series("raw", steps, values)], max_points=500)
+    assert len(fig.data[0].x) == len(fig.data[0].y)
+
+
 def test_loss_figure_is_bounded_and_labels_series():
     n = 50_000
     fig = charts.loss_figure([charts.Series("raw", range(n), np.ones(n)), charts.Series("empty", [], [])], max_points=500)
