@@ -22,6 +22,10 @@ LIMITS_MD = ROOT / "bench" / "limits.md"  # hand-written notes the report includ
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from core.keras_model import RNNConfig  # noqa: E402  (no TensorFlow import: core.keras_model loads it lazily)
+
+DEFAULT_HIDDEN = RNNConfig.hidden  # the Text lab's default size: throughput row 1c and the quality table use it
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -47,7 +51,7 @@ class Settings:
     tiny_budgets: tuple[float, ...] = (60.0, 120.0, 300.0)  # tiny Shakespeare, when present (issue #14's table)
     quality_cells: tuple[str, ...] = ("gru", "lstm")  # bundled Shakespeare
     tiny_cells: tuple[str, ...] = ("simplernn", "gru", "lstm")  # tiny Shakespeare (issue #14's table)
-    quality_hidden: int = 256
+    quality_hidden: int = DEFAULT_HIDDEN
     val_windows: int | None = None  # None: the whole validation 10% in non-overlapping windows of 100
     # 4. numpy dinosaur RNN
     dino_seconds: float = 30.0
@@ -63,7 +67,7 @@ class Settings:
 
 def settings_for(mode: str) -> Settings:
     if mode == "full":
-        return Settings(mode="full", repeats=5, tp_seconds=6.0, tp_hidden=(128, 256), tp_xla=True, tp_decompose=True, tp_browser_s=40.0)
+        return Settings(mode="full", repeats=5, tp_seconds=6.0, tp_hidden=(128, DEFAULT_HIDDEN), tp_xla=True, tp_decompose=True, tp_browser_s=40.0)
     if mode == "quick":
         return Settings(
             mode="quick", repeats=3, tp_seconds=1.5, tp_decompose=True, sample_chars=200, predict_chars=8, sample_pretrain_steps=40, equal_chars=100,

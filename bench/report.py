@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from bench.common import LIMITS_MD
+from bench.common import DEFAULT_HIDDEN, LIMITS_MD
+
+H = DEFAULT_HIDDEN  # the Text lab's default size (rows 1c, 1d and the throughput table)
 
 NANOGPT_CPU = 1.88  # nanoGPT README, shakespeare_char "baby GPT" CPU recipe (~3 min on a MacBook): val loss 1.88
 
@@ -42,15 +44,15 @@ def targets(r: dict) -> list[dict]:
     add("1a", "Training throughput: project vs seed style (LSTM 128)", ">= 15x", v, _cmp(v, ">=", 15.0))
     v = _get(tp, "ratios", "project_vs_plain_fit")
     add("1b", "Training throughput: project vs plain model.fit (LSTM 128)", ">= 1.0x", v, _cmp(v, ">=", 1.0))
-    if "ratios_lstm256" in tp:
-        v = _get(tp, "ratios_lstm256", "project_vs_plain_fit")
-        add("1c", "Training throughput: project vs plain model.fit (LSTM 256)", ">= 1.0x", v, _cmp(v, ">=", 1.0))
+    if f"ratios_lstm{H}" in tp:
+        v = _get(tp, f"ratios_lstm{H}", "project_vs_plain_fit")
+        add("1c", f"Training throughput: project vs plain model.fit (LSTM {H})", ">= 1.0x", v, _cmp(v, ">=", 1.0))
     b = _get(tp, "project_in_browser")
-    v = b.get("vs_plain_fit_lstm256") if isinstance(b, dict) else None
+    v = b.get("vs_plain_fit_default") if isinstance(b, dict) else None
     side = _get(tp, "project_in_browser_vs_fit")  # issue #14: alternated round by round with plain fit (preferred)
     if isinstance(side, dict) and "ratio" in side:
         b, v = side, side["ratio"]
-    add("1d", "In-browser Text training vs plain model.fit (LSTM 256)", ">= 0.9x", v, _cmp(v, ">=", 0.9),
+    add("1d", f"In-browser Text training vs plain model.fit (LSTM {H})", ">= 0.9x", v, _cmp(v, ">=", 0.9),
         "" if v is not None else (b.get("error", "") if isinstance(b, dict) else f"not measured in {mode} mode"))
     sp = r.get("sampling_ms_per_char") or {}
     v = _get(sp, "project", "512", "ms_per_char")
@@ -60,7 +62,7 @@ def targets(r: dict) -> list[dict]:
     add("2b", "Sampler probabilities vs the Keras model (max abs diff, 128 and 512)", "<= 1e-5", v, _cmp(v, "<=", 1e-5))
     q = r.get("val_nats_per_char") or {}
     tiny_budgets = q.get("tiny_budgets_s") or []
-    hidden = _get(r, "meta", "settings", "quality_hidden") or 256
+    hidden = _get(r, "meta", "settings", "quality_hidden") or DEFAULT_HIDDEN
     for tid, budget, bound in (("3a", 120.0, 1.60), ("3b", 300.0, 1.52)):  # issue #14's targets
         for cell in ("lstm", "gru"):
             model = f"{cell}_{hidden}"
@@ -218,8 +220,8 @@ def markdown(r: dict) -> str:
             ("plain_fit_xla", "plain `model.fit`, `jit_compile=True`", "the project's model, LSTM 128, defaults"),
             ("project", "**project** (`SequenceTrainer` in UI slices)", "LSTM 128, defaults"),
             ("project_slices_only", "project slices without the page's validation/sample", "LSTM 128, defaults"),
-            ("plain_fit_lstm256", "plain `model.fit`", "LSTM 256 (the app's default size)"),
-            ("project_lstm256", "**project** (`SequenceTrainer` in UI slices)", "LSTM 256 (the app's default size)"),
+            (f"plain_fit_lstm{H}", "plain `model.fit`", f"LSTM {H} (the app's default size)"),
+            (f"project_lstm{H}", "**project** (`SequenceTrainer` in UI slices)", f"LSTM {H} (the app's default size)"),
         ):
             e = tp.get(k)
             if not e:
@@ -236,10 +238,10 @@ def markdown(r: dict) -> str:
                 vs_plain = f"{rat.get('project_slices_only_vs_plain_fit', 0):.2f}x"
             elif k == "plain_fit_xla":
                 vs_plain = f"{rat.get('plain_fit_xla_vs_plain_fit', 0):.2f}x"
-            elif k == "project_lstm256":
-                vs_plain = f"{_get(tp, 'ratios_lstm256', 'project_vs_plain_fit') or 0:.2f}x"
-                if _get(tp, "ratios_lstm256", "project_vs_plain_fit_of_medians"):
-                    vs_plain += f" (ratio of medians {tp['ratios_lstm256']['project_vs_plain_fit_of_medians']:.2f}x)"
+            elif k == f"project_lstm{H}":
+                vs_plain = f"{_get(tp, f'ratios_lstm{H}', 'project_vs_plain_fit') or 0:.2f}x"
+                if _get(tp, f"ratios_lstm{H}", "project_vs_plain_fit_of_medians"):
+                    vs_plain += f" (ratio of medians {tp[f'ratios_lstm{H}']['project_vs_plain_fit_of_medians']:.2f}x)"
             reps = ", ".join(f"{x:,.0f}" for x in e["repeats"])
             L.append(f"| {label} | {model} | {e['chars_per_s']:,.0f} | {reps} | {vs_seed} | {vs_plain} |")
         L.append("")
@@ -249,7 +251,7 @@ def markdown(r: dict) -> str:
                 L.append(
                     f"In a real browser (`streamlit run app.py` + Chromium, the Text lab with its default settings, bench/browser.py): "
                     f"**{b['chars_per_s']:,.0f} chars/s** over {b['seconds']:g} s"
-                    + (f" = {b['vs_plain_fit_lstm256']:.2f}x plain `fit` LSTM 256 of this run (not interleaved)" if b.get("vs_plain_fit_lstm256") else "")
+                    + (f" = {b['vs_plain_fit_default']:.2f}x plain `fit` LSTM {H} of this run (not interleaved)" if b.get("vs_plain_fit_default") else "")
                     + f"; first loss point {b.get('first_point_s')} s after the click."
                 )
             else:

@@ -9,7 +9,7 @@ Competitors, interleaved round by round so that load on a shared machine hits al
   window length as the project's defaults; every position is a prediction.
 * ``project``     ``SequenceTrainer.train_steps`` driven the way the Text lab drives it: ~0.5 s slices of
   chunks (``core.text_lab.TextLab.run_slice``, through bench.appdriver), with the page's periodic validation pass and live sample.
-* (full mode) ``project_in_browser``: the Text lab itself in Chromium (bench/browser.py), LSTM 256.
+* (full mode) ``project_in_browser``: the Text lab itself in Chromium (bench/browser.py), at its defaults.
 * (full mode) ``plain_fit_xla``: as plain_fit with ``jit_compile=True``.
 * (quick and full) ``project_slices_only``: the project's slices without the page's validation pass and
   live sample (what that UI work costs).
@@ -26,7 +26,7 @@ from dataclasses import asdict, replace
 import numpy as np
 
 from bench.appdriver import AppDriver
-from bench.common import Settings, bundled_corpus, log, median, now
+from bench.common import DEFAULT_HIDDEN, Settings, bundled_corpus, log, median, now
 
 SEED_WINDOW, SEED_BATCH, SEED_HIDDEN = 16, 32, 128
 
@@ -223,9 +223,9 @@ def run(s: Settings) -> dict:
 
         log("[throughput] the Text lab in Chromium (its default settings)")
         b = browser.run(s.tp_browser_s)
-        ref = _get_rate(result, "plain_fit_lstm256")
+        ref = _get_rate(result, f"plain_fit_lstm{DEFAULT_HIDDEN}")
         if "chars_per_s" in b and ref:
-            b["vs_plain_fit_lstm256"] = b["chars_per_s"] / ref
+            b["vs_plain_fit_default"] = b["chars_per_s"] / ref
         result["project_in_browser"] = b
         log("[throughput] the Text lab in Chromium against plain fit, alternated round by round (issue #14, 1d)")
         result["project_in_browser_vs_fit"] = browser.versus_fit(3, 20.0)

@@ -6,7 +6,7 @@ budget and compare validation nats per character.
     .venv/bin/python -m bench.tune --steps 2000 --configs lstm:1e-2:50:64:constant,lstm:1e-2:50:64:decay:600
 
 A configuration is cell:lr:seq_len:batch[:schedule[:half_life[:warmup[:floor]]]] (core.lr_schedule; the schedule
-defaults to the app's), optionally followed by :drop=P, :layers=N or :embed=E (dropout defaults to the cell's,
+defaults to the app's), optionally followed by :drop=P, :layers=N, :hidden=H or :embed=E (dropout defaults to the cell's,
 core.keras_model.CELL_DROPOUT). ``--steps N`` budgets optimizer steps instead of seconds: a load-independent comparison
 of schedules on a shared machine (checkpoints at N/8, N/4, N/2, 3N/4, N).
 
@@ -43,13 +43,15 @@ def parse(spec: str, hidden: int, embed: int | None):
     out = []
     for item in spec.split(","):
         cell, lr, seq, batch, *rest = item.split(":")
-        extra = dict(kv.split("=") for kv in rest if "=" in kv)  # drop=0.1, embed=128, layers=2: other RNNConfig fields
+        extra = dict(kv.split("=") for kv in rest if "=" in kv)  # drop=0.1, embed=128, layers=2, hidden=384: other RNNConfig fields
         rest = [r for r in rest if "=" not in r]
         cfg = replace(cell_defaults(cell), hidden=hidden, learning_rate=float(lr), seq_len=int(seq), batch_size=int(batch))
         if "drop" in extra:
             cfg = replace(cfg, dropout=float(extra["drop"]))
         if "layers" in extra:
             cfg = replace(cfg, layers=int(extra["layers"]))
+        if "hidden" in extra:
+            cfg = replace(cfg, hidden=int(extra["hidden"]))
         item_embed = int(extra["embed"]) if "embed" in extra else embed
         if rest:
             cfg = replace(cfg, lr_schedule=rest[0])

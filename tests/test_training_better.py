@@ -71,8 +71,10 @@ def test_constant_and_plateau_factors():
         tiny(lr_schedule="cosine").validate()
 
 
-def test_gru_decays_sooner_than_lstm_and_every_schedule_is_described():
-    assert lrs.schedule_for(lrs.DECAY, "gru").half_life < lrs.schedule_for(lrs.DECAY, "lstm").half_life
+def test_each_cell_gets_its_measured_decay_and_every_schedule_is_described():
+    gru, lstm = lrs.schedule_for(lrs.DECAY, "gru"), lrs.schedule_for(lrs.DECAY, "lstm")
+    assert gru == lrs.CELL_DECAY["gru"] and lstm == lrs.CELL_DECAY["lstm"] and gru.half_life != lstm.half_life
+    assert f"{gru.half_life:,} steps" in lrs.describe(lrs.DECAY, "gru") and f"{lstm.half_life:,} steps" in lrs.describe(lrs.DECAY, "lstm")
     for kind in lrs.SCHEDULES:
         assert lrs.describe(kind, "lstm")
 
