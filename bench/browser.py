@@ -59,6 +59,25 @@ def _seen(page) -> int:
     return _int(m.group(1)) if m else 0
 
 
+_SEEN_JS = """() => {
+    const e = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].find(e => / characters seen/.test(e.innerText));
+    const m = e && e.innerText.match(/([\\d,]+) characters seen/);
+    return m ? Number(m[1].replace(/,/g, '')) : null;
+}"""
+
+
+def _next_refresh(page, timeout_s: float = 60.0) -> tuple[int, float]:
+    """Wait for the page's "characters seen" to change (a slice has ended and the page redrawn) and return
+    (characters, perf_counter) at that moment. The browser polls every 50 ms, so the time is the refresh's to
+    ~50 ms: a rate measured between two refreshes counts whole slices, with all their overheads, and is not
+    skewed by where a fixed window happens to cut the 3-s slices (up to ±15% of a 20-s window)."""
+    before = page.evaluate(_SEEN_JS)
+    page.wait_for_function(f"(b) => {{ const v = ({_SEEN_JS})(); return v !== null && v !== b; }}", arg=before,
+                           polling=50, timeout=timeout_s * 1000)
+    t = time.perf_counter()
+    return int(page.evaluate(_SEEN_JS)), t
+
+
 @contextlib.contextmanager
 def _text_lab():
     """``streamlit run app.py`` on a free port and a Chromium page on the Text lab, idle, with its defaults."""
@@ -146,8 +165,8 @@ def run(seconds: float = 30.0) -> dict:
 def versus_fit(rounds: int = 3, seconds: float = 20.0) -> dict:
     """Issue #14's 1d, side by side: the Text lab training in Chromium against a plain ``model.fit`` of the same model
     (its defaults, bundled Shakespeare) in this process, alternated round by round (the lab is stopped while ``fit``
-    runs, so they never share the cores). Each round: the lab's characters per second over ``seconds`` (the page's
-    "characters seen"), then ``fit`` for about as long; the ratio is the median of the per-round ratios. The lab
+    runs, so they never share the cores). Each round: the lab's characters per second from one refresh of the page's
+    "characters seen" to the first refresh ``seconds`` later (whole slices), then ``fit`` for about as long; the ratio is the median of the per-round ratios. The lab
     first trains until its slices have their steady length (core.text_lab.TextLab: 3 s once a run has trained a
     minute; the first minute's shorter slices are ``run``'s and ``newcomer``'s business)."""
     if (why := _unavailable()) is not None:
@@ -167,9 +186,9 @@ def versus_fit(rounds: int = 3, seconds: float = 20.0) -> dict:
             while _clock(_metric(page, "Training time")) < TextLab.STEADY_S + 2 and time.perf_counter() < deadline:
                 page.wait_for_timeout(1000)
             for r in range(rounds):
-                c0, t0 = _seen(page), time.perf_counter()
+                c0, t0 = _next_refresh(page)  # from one refresh to the first after ``seconds``: whole slices
                 page.wait_for_timeout(seconds * 1000)
-                c1, t1 = _seen(page), time.perf_counter()
+                c1, t1 = _next_refresh(page)
                 lab_rates.append((c1 - c0) / (t1 - t0))
                 page.get_by_role("button", name="■ Stop", exact=True).first.click()
                 page.get_by_role("button", name="▶ Start", exact=True).first.wait_for()

@@ -116,17 +116,18 @@ class Generated:
 class TextLab(Lab):
     key = "text"
     # Training time per refresh grows with the run: 0.5 s for its first 10 s of training (the first loss point and the
-    # first refreshes come quickly), 1.5 s until it has trained a minute, then 3 s. The fragment timer is shorter than
+    # first refreshes come quickly), 1.5 s until it has trained a minute, then 4 s. The fragment timer is shorter than
     # a slice, so slices run back to back. Each refresh costs CPU outside training that the two cores' training then
     # lacks: the settling pause and Streamlit's rerun on the server, and Chromium redrawing the page and the chart
     # (~0.26 of a core on average at 1.5 s slices, 24 Nov). bench/browser.py `fit` (the lab in Chromium against a
-    # plain model.fit of the same model, alternated round by round): 0.72x at 1.5 s slices, 0.94x at 3 s; at 0.5 s
-    # slices the page trained ~60-75% of the time. Validation every 2.5 s measures one of the 4 validation batches in
-    # turn (~50 ms for LSTM 256 on 2 cores: ~2% of training time); each point is the mean over the latest result of
-    # all 4, i.e. over the last ~10 s of weights.
-    schedule = Schedule(slice_s=3.0, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=2.5, sample_every_s=5.0)
-    start_schedule = replace(schedule, slice_s=0.5)  # the first START_S seconds of training of a run
-    middle_schedule = replace(schedule, slice_s=1.5)  # then until it has trained STEADY_S seconds
+    # plain model.fit of the same model, alternated round by round): LSTM 256 0.72x at 1.5 s slices, 0.94x at 3 s;
+    # LSTM 384 (the default since 24 Nov) 0.90x at 3 s with validation every 2.5 s and a sample every 5 s, so after the
+    # first minute slices are 4 s, validation every 4 s and a live sample every 8 s. At 0.5 s slices the page trained
+    # ~60-75% of the time. Each validation measures one of the 4 validation batches in turn (~50 ms for LSTM 256 on 2
+    # cores); each point is the mean over the latest result of all 4, i.e. over the last ~10-16 s of weights.
+    schedule = Schedule(slice_s=4.0, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=4.0, sample_every_s=8.0)
+    start_schedule = replace(schedule, slice_s=0.5, eval_every_s=2.5, sample_every_s=5.0)  # the first START_S seconds of training of a run
+    middle_schedule = replace(start_schedule, slice_s=1.5)  # then until it has trained STEADY_S seconds
     START_S = 10.0
     STEADY_S = 60.0
     chart_y = "loss (nats per character)"
