@@ -25,9 +25,11 @@ def test_the_pages_refusal_is_read_as_the_page_writes_it():
 
 
 def test_parameter_count_from_the_pages_caption():
-    n = count_params(66, RNNConfig())
+    n = count_params(66, RNNConfig(hidden=256))  # LSTM 256: 4·256·(64 + 256 + 1) + 66·64 + 257·66
     caption = f"**{n:,} parameters** (1.3 MB as float32) · vocabulary 66 · needs about 175 MB while training"
     assert lt.params_in(caption) == n == 349_890
+    big = count_params(66, RNNConfig())  # the default LSTM 384
+    assert lt.params_in(f"**{big:,} parameters** (2.7 MB as float32)") == big == 719_298
     assert lt.params_in("Changing the cell, size, layers … starts a **new run**") is None
 
 
