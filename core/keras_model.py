@@ -58,7 +58,7 @@ class RNNConfig:
     seq_len: int = 50  # training window length (tokens); 50 beat 100 after 1 minute (1.73 vs 1.88), ~even by 4 (bench/tune.py)
     batch_size: int = 64  # windows per step
     learning_rate: float = 1e-2  # Adam; tuned on 2 CPU cores for the lowest validation loss after 2-5 minutes (bench/tune.py)
-    dropout: float = 0.25  # between layers / before the output; the default cell's (CELL_DROPOUT: each cell has its own)
+    dropout: float = CELL_DROPOUT["lstm"]  # between layers / before the output; the default cell's (CELL_DROPOUT: each cell has its own)
     seed: int = 0  # weights and batch order
     lr_schedule: str = "decay"  # core.lr_schedule: "decay" (warm-up, then halving) | "plateau" | "constant"; may change mid-run
 
