@@ -7,4 +7,4 @@ test:   ## set up and run all tests (core, pages, real browser)
 bench:  ## set up and run the quick benchmark
 	scripts/setup.sh requirements-dev.txt && .venv/bin/python -m bench --quick
 class:  ## serve a class: REPLICAS Streamlit processes (default: one per core) behind HAProxy on PORT (default 8501); see docs/classroom.md
-	scripts/setup.sh requirements.txt && .venv/bin/python scripts/serve_class.py $(if $(REPLICAS),--replicas $(REPLICAS)) $(if $(PORT),--port $(PORT))
+	scripts/setup.sh requirements.txt && .venv/bin/python deploy/serve_class.py $(if $(REPLICAS),--replicas $(REPLICAS)) $(if $(PORT),--port $(PORT))

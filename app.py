@@ -6,9 +6,9 @@ it opens fast (the Text and Music labs import it lazily when a Keras model is ne
 
 import streamlit as st
 
-from ui.runner import keep_keras_session
+from ui.server.runner import keep_keras_session
 
-keep_keras_session()  # Streamlit would clear Keras (and collect garbage) after every run: see ui/runner.py
+keep_keras_session()  # Streamlit would clear Keras (and collect garbage) after every run: see ui/server/runner.py
 st.set_page_config(page_title="RNN Playground", page_icon="🦕", layout="wide")
 
 PAGES = [

@@ -8,6 +8,6 @@ Run from the repository root:
 
 Every figure is the median of repeats run in the same process, competitors interleaved, warm-up excluded;
 ratios are computed within the run. Baselines live here in bench/; the project's figures come from the
-project's own code paths (SequenceTrainer driven in ~0.5 s slices, NumpyRNN + core.sampling.generate,
+project's own code paths (SequenceTrainer driven in ~0.5 s slices, NumpyRNN + core.models.sampling.generate,
 DinoTrainer, the Streamlit pages through AppTest).
 """

@@ -1,4 +1,4 @@
-"""Drive the Text lab's session object (core.text_lab.TextLab) the way the page's live fragment does.
+"""Drive the Text lab's session object (core.labs.text_lab.TextLab) the way the page's live fragment does.
 
 ``tick()`` is what one refresh of the page runs: ``lab.run_slice()``, i.e. a slice of training in chunks sized
 from the measured time per step, plus the periodic validation pass and live sample (with its real-word
@@ -19,7 +19,7 @@ class AppDriver:
     """
 
     def __init__(self, corpus, config, *, ui_work: bool = True, val_batches=None):
-        from core.text_lab import TextLab
+        from core.labs.text_lab import TextLab
 
         self.lab = TextLab()
         if not ui_work:
@@ -44,6 +44,6 @@ class AppDriver:
             if self.ui_work else "without the page's validation pass and live sample"
         )
         return (
-            f"core.text_lab.TextLab.run_slice(): {s.slice_s} s slices of ~{s.chunk_s} s chunks, {ui}; the page's settling "
+            f"core.labs.text_lab.TextLab.run_slice(): {s.slice_s} s slices of ~{s.chunk_s} s chunks, {ui}; the page's settling "
             "pause after each refresh (ui.live.SETTLE_S), chart rendering and the browser are not (see project_in_browser in full mode)"
         )

@@ -27,15 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import ROOT, log
+from deploy.app_server import AppServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _metric(page, label: str) -> str:
@@ -83,23 +78,8 @@ def _text_lab():
     """``streamlit run app.py`` on a free port and a Chromium page on the Text lab, idle, with its defaults."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError("streamlit did not start") from None
-                time.sleep(0.3)
+    with AppServer.started() as app:
+        url = app.url
         with sync_playwright() as pw:
             b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             page = b.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -111,12 +91,6 @@ def _text_lab():
                 yield page
             finally:
                 b.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _unavailable() -> str | None:
@@ -167,14 +141,14 @@ def versus_fit(rounds: int = 3, seconds: float = 20.0) -> dict:
     (its defaults, bundled Shakespeare) in this process, alternated round by round (the lab is stopped while ``fit``
     runs, so they never share the cores). Each round: the lab's characters per second from one refresh of the page's
     "characters seen" to the first refresh ``seconds`` later (whole slices), then ``fit`` for about as long; the ratio is the median of the per-round ratios. The lab
-    first trains until its slices have their steady length (core.text_lab.TextLab: 3 s once a run has trained a
+    first trains until its slices have their steady length (core.labs.text_lab.TextLab: 3 s once a run has trained a
     minute; the first minute's shorter slices are ``run``'s and ``newcomer``'s business)."""
     if (why := _unavailable()) is not None:
         return dict(error=why)
     from bench.common import bundled_corpus, settings_for
-    from bench.throughput import PlainFit
-    from core.keras_model import RNNConfig
-    from core.text_lab import TextLab
+    from bench.competitors import PlainFit
+    from core.models.keras_model import RNNConfig
+    from core.labs.text_lab import TextLab
 
     try:
         fit = PlainFit(bundled_corpus(settings_for("full")), RNNConfig(), seconds)

@@ -22,7 +22,7 @@ LIMITS_MD = ROOT / "bench" / "limits.md"  # hand-written notes the report includ
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core.keras_model import RNNConfig  # noqa: E402  (no TensorFlow import: core.keras_model loads it lazily)
+from core.models.keras_model import RNNConfig  # noqa: E402  (no TensorFlow import: core.models.keras_model loads it lazily)
 
 DEFAULT_HIDDEN = RNNConfig.hidden  # the Text lab's default size: throughput row 1c and the quality table use it
 
@@ -164,14 +164,14 @@ def read_text(path: Path, limit: int | None = None) -> str:
 
 
 def bundled_corpus(s: Settings):
-    from core.text_data import TextCorpus
+    from core.text.text_data import TextCorpus
 
     return TextCorpus(read_text(SHAKESPEARE, s.corpus_chars))
 
 
 def tiny_corpus(s: Settings):
     """Tiny Shakespeare from ../shared/data when present (never copied into the repo), else None."""
-    from core.text_data import TextCorpus
+    from core.text.text_data import TextCorpus
 
     if not TINY_SHAKESPEARE.exists():
         return None

@@ -2,7 +2,7 @@
 
 Split: the bundled names shuffled with a fixed seed, the last 10% held out. ``DinoTrainer`` (the page's
 defaults: ``DinoConfig()``, only the iteration cap lifted so the time budget decides) trains on the rest
-in the page's slices (``core.dino_lab.DinoLab.run_slice``: the lab object the page uses). Held-out NLL per character: each name
+in the page's slices (``core.labs.dino_lab.DinoLab.run_slice``: the lab object the page uses). Held-out NLL per character: each name
 is read from the zero state as the course samples (X = [None] + name, Y = name + '\\n'), summed
 cross-entropy over all names / number of predicted characters (letters + the closing newline).
 Baseline: a bigram count model P(c | previous c) with add-one smoothing (as in makemore), '\\n' as the
@@ -45,7 +45,7 @@ def bigram_nll(train: list[str], test: list[str], chars: list[str], alpha: float
 
 
 def rnn_nll(trainer, test: list[str]) -> float:
-    from core import numpy_rnn as nr
+    from core.models import numpy_rnn as nr
 
     total, n = 0.0, 0
     a0 = np.zeros((trainer.config.n_a, 1))
@@ -59,8 +59,8 @@ def rnn_nll(trainer, test: list[str]) -> float:
 
 
 def run(s: Settings) -> dict:
-    from core.dino import DinoConfig, load_names
-    from core.dino_lab import DinoLab
+    from core.models.dino import DinoConfig, load_names
+    from core.labs.dino_lab import DinoLab
 
     names = load_names(DINOS)
     train, test = split_names(names)

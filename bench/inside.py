@@ -1,14 +1,14 @@
-"""Look inside, the Influence and How far back views (core.influence): what the curves look like after a fixed
+"""Look inside, the Influence and How far back views (core.inside.influence): what the curves look like after a fixed
 training time, and how long a view takes next to the sampler's own pass.
 
 ``python -m bench.inside [--seconds 60] [--hidden 256] [--out docs/inside.md]`` prints the results and writes them
 as markdown.
 
-1. **How far back, per cell.** A Text lab (core.text_lab.TextLab, driven as the page's live fragment drives it:
+1. **How far back, per cell.** A Text lab (core.labs.text_lab.TextLab, driven as the page's live fragment drives it:
    ``run_slice()``) trains SimpleRNN, LSTM and GRU of the same size for a fixed wall time each, on tiny Shakespeare
    from ../shared/data when present (read in place, never copied), else the bundled text. The distance curve
-   (``core.influence.measure_lab``, what the "Measure" button runs) is recorded before training and after it.
-2. **Time of a view.** A 512-unit Keras model (built by core.keras_model, random weights: the time does not depend on
+   (``core.inside.influence.measure_lab``, what the "Measure" button runs) is recorded before training and after it.
+2. **Time of a view.** A 512-unit Keras model (built by core.models.keras_model, random weights: the time does not depend on
    them) over 500 characters of held-out text: the Influence view's whole work (copying the weights into numpy as
    the page does once per step, the gradient over the 500 earlier characters, the shaded HTML) against the sampler's
    forward pass over the same characters (``NumpyRNN.next_token_probs``, what Generate costs), and the Measure
@@ -47,7 +47,7 @@ _median_s = median_time_s  # one timing helper for every benchmark (bench.common
 
 
 def _corpus():
-    from core.text_data import TextCorpus
+    from core.text.text_data import TextCorpus
 
     path = TINY_SHAKESPEARE if TINY_SHAKESPEARE.exists() else SHAKESPEARE
     return TextCorpus(path.read_text(encoding="utf-8")), path.name
@@ -55,8 +55,8 @@ def _corpus():
 
 def curves(seconds: float, hidden: int) -> dict:
     """Distance curves before and after ``seconds`` of training, per cell."""
-    from core import influence as inf
-    from core.text_lab import DEFAULTS, TextLab
+    from core.inside import influence as inf
+    from core.labs.text_lab import DEFAULTS, TextLab
 
     corpus, name = _corpus()
     out = {"corpus": name, "seconds": seconds, "hidden": hidden, "cells": {}, "load": load_average() or [float("nan")]}
@@ -86,10 +86,10 @@ def curves(seconds: float, hidden: int) -> dict:
 
 def view_times(hidden: int = 512) -> dict:
     """The Influence view of a ``hidden``-unit Keras model over VIEW_CHARS characters vs the sampler's pass."""
-    from core import influence as inf
-    from core.keras_model import RNNConfig, build_model
-    from core.numpy_cells import NumpyRNN
-    from ui.influence_view import shaded_html
+    from core.inside import influence as inf
+    from core.models.keras_model import RNNConfig, build_model
+    from core.models.numpy_cells import NumpyRNN
+    from ui.inside.influence_view import shaded_html
 
     corpus, _ = _corpus()
     ids = [int(i) for i in corpus.val_ids[: VIEW_CHARS + 1]]
@@ -124,9 +124,9 @@ def view_times(hidden: int = 512) -> dict:
 
 def interference(seconds: float = 6.0, hidden: int = 512) -> dict:
     """Another session's slice times with and without this session computing views (a 512-unit LSTM's) meanwhile."""
-    from core import influence as inf
-    from core.numpy_cells import NumpyRNN
-    from core.text_lab import DEFAULTS, TextLab
+    from core.inside import influence as inf
+    from core.models.numpy_cells import NumpyRNN
+    from core.labs.text_lab import DEFAULTS, TextLab
 
     corpus, name = _corpus()
     trainee = TextLab()

@@ -9,7 +9,7 @@ cheap steps so its distributions are peaked), hidden 128 and 512:
   one step of the embedding, the recurrent cell(s) with carried states and the Dense layer, then draws the
   next character with ``tf.random.categorical`` inside the function.
 * ``project``            what the Text lab's Generate button runs: ``trainer.token_model()`` (weights
-  snapshot) + ``core.sampling.generate`` (temperature 1, with the inspector records), timed together.
+  snapshot) + ``core.models.sampling.generate`` (temperature 1, with the inspector records), timed together.
 * ``project_blas1``      the same with NumPy's OpenBLAS limited to one thread (not what the app does today:
   shows what OpenBLAS's threading costs a one-vector-at-a-time sampler on a small machine).
 * ``project_step_only``  ``NumpyRNN.next_token_probs`` alone (no sampling, no records), OpenBLAS 1 thread:
@@ -25,7 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from core.text_lab import new_trainer
+from core.labs.text_lab import new_trainer
 from bench.blas import blas_threads, get_threads
 from bench.common import Settings, bundled_corpus, log, median, now
 
@@ -43,7 +43,7 @@ class OneStep:
     def __init__(self, model):
         import tensorflow as tf
 
-        from core.keras_model import rnn_layers as _rnn_layers
+        from core.models.keras_model import rnn_layers as _rnn_layers
 
         self.tf = tf
         self.emb = model.layers[0]
@@ -109,8 +109,8 @@ def predict_generate(model, n: int, prime: list[int], rng) -> list[int]:
 
 
 def run(s: Settings) -> dict:
-    from core.keras_model import RNNConfig
-    from core.sampling import generate
+    from core.models.keras_model import RNNConfig
+    from core.models.sampling import generate
 
     corpus = bundled_corpus(s)
     nl = corpus.stoi.get("\n", 0)

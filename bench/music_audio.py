@@ -5,7 +5,7 @@ Target (issue 15): rendering 100 values takes at most 1 s.
 Input: 100 values drawn (seeded) from the bundled Bach chorales' value frequencies, encoded two ways: the
 page's default melody (one note per onset, ``max_chord=1``) and four-note chords (``max_chord=4``, the
 most notes FluidSynth has to play). Each is decoded at 120 quarter notes per minute with
-``core.music_codec.values_to_midi`` and rendered with ``core.music_audio.render`` (22,050 Hz, the page's
+``core.music.music_codec.values_to_midi`` and rendered with ``core.music.music_audio.render`` (22,050 Hz, the page's
 settings): once as the app does (FluidSynth with pretty_midi's TimGM6mb SoundFont, which loads the
 SoundFont on every call) and once with the library hidden (pretty_midi's sine waves, the fallback).
 One warm-up call, then the median of ``repeats`` timed calls. The ratio FluidSynth / sine says what the
@@ -29,8 +29,8 @@ TARGET_S = 1.0  # at most this many seconds per render
 
 def composed_values(max_chord: int, n: int = N_VALUES, seed: int = 0) -> list[str]:
     """n values drawn from the Bach chorales' value frequencies (a stand-in for a trained model's output)."""
-    from core import music_codec as mc
-    from core import music_data as md
+    from core.music import music_codec as mc
+    from core.music import music_data as md
 
     pieces, _ = md.load_bundled("bach_chorales", mc.CodecOptions(max_chord=max_chord))
     vocab = mc.Vocabulary.build(p.values for p in pieces)
@@ -41,7 +41,7 @@ def composed_values(max_chord: int, n: int = N_VALUES, seed: int = 0) -> list[st
 
 def _time_render(pm, repeats: int, hide: bool) -> tuple[float, str]:
     """Median seconds of ``render(pm)`` (after one warm-up) and the engine used."""
-    from core import music_audio as ma
+    from core.music import music_audio as ma
 
     saved = sys.modules.get("fluidsynth", ...)
     if hide:
@@ -63,8 +63,8 @@ def _time_render(pm, repeats: int, hide: bool) -> tuple[float, str]:
 
 
 def run(s: Settings) -> dict:
-    from core import music_audio as ma
-    from core import music_codec as mc
+    from core.music import music_audio as ma
+    from core.music import music_codec as mc
 
     out: dict = dict(n_values=N_VALUES, tempo=TEMPO, sample_rate=ma.SAMPLE_RATE, target_s=TARGET_S, fluidsynth_problem=ma.fluidsynth_problem())
     for label, max_chord in (("melody", 1), ("chords", 4)):

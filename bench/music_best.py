@@ -1,7 +1,7 @@
 """Issue #14's Music check: on a small corpus (~20 pieces of a bundled style), with "stop at the best validation" on,
 the weights used for composing are within 0.05 nats of the best validation seen.
 
-The Music lab itself (core.music_lab.MusicLab) at its page's defaults (this lab's LSTM 64, snippets of 30 values,
+The Music lab itself (core.labs.music_lab.MusicLab) at its page's defaults (this lab's LSTM 64, snippets of 30 values,
 batch 32, learning rate 0.003 with the default schedule, the step limit), on the first 20 pieces of the
 bundled Irish folk tunes, driven slice by slice as the live page does until training stops (at the best validation
 or at the step limit). Then the weights a composition would use are validated again. The same run with the toggle
@@ -13,14 +13,14 @@ from __future__ import annotations
 from bench.common import Settings, log, now
 
 PIECES = 20  # the small corpus
-STYLE = "irish_folk"  # the bundled style it is taken from (core.music_data)
+STYLE = "irish_folk"  # the bundled style it is taken from (core.music.music_data)
 TARGET_NATS = 0.05  # composing weights within this of the best validation
 
 
 def one_run(stop_at_best: bool, max_steps: int) -> dict:
-    from core import music_codec as mc
-    from core import music_data as md
-    from core.music_lab import LSTM, MusicLab, make_config
+    from core.music import music_codec as mc
+    from core.music import music_data as md
+    from core.labs.music_lab import LSTM, MusicLab, make_config
 
     pieces, _ = md.load_bundled(STYLE, mc.CodecOptions())
     lab = MusicLab()

@@ -1,4 +1,4 @@
-"""Look inside, the Neurons and Gates views (core.neurons): how long a view takes, next to the sampler's own pass.
+"""Look inside, the Neurons and Gates views (core.inside.neurons): how long a view takes, next to the sampler's own pass.
 
 ``python -m bench.neurons [--quick]`` prints a table and returns the figures from ``run()``.
 
@@ -14,7 +14,7 @@ within 2 s), on the bundled Shakespeare's held-out text:
 The model is a NumpyRNN with random weights of the Text lab's shapes (embedding 64, vocabulary of the text):
 the time does not depend on what the weights are. TensorFlow is imported and has run one op first, because
 the app's server process has it loaded whenever a Keras model exists (its thread pool then competes with
-numpy's BLAS threads; see core.numpy_cells). Median of ``repeats`` runs after one warm-up.
+numpy's BLAS threads; see core.models.numpy_cells). Median of ``repeats`` runs after one warm-up.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ import numpy as np
 from bench.common import SHAKESPEARE, median_time_s
 
 TEXT_CHARS = 500  # the neurons view's input (the issue's bar)
-GATE_CHARS = 1000  # the gates view's input (ui.neuron_view.GATE_STEPS)
+GATE_CHARS = 1000  # the gates view's input (ui.inside.neuron_view.GATE_STEPS)
 EMBED = 64  # the Text lab's default embedding
 BAR_S = 2.0  # the issue's bar for a 512-unit model over 500 characters
 
 
 def _model(cell: str, hidden: int, vocab: int, seed: int = 0):
-    from core.numpy_cells import NumpyRNN
+    from core.models.numpy_cells import NumpyRNN
 
     g = {"simplernn": 1, "lstm": 4, "gru": 3}[cell]
     rng = np.random.default_rng(seed)
@@ -53,8 +53,8 @@ def _load_tensorflow() -> None:
 
 def run(repeats: int = 3, hidden_sizes=(128, 512), cells=("lstm", "gru"), with_tensorflow: bool = True) -> dict:
     """Figures per case: {"<cell> <hidden>": {baseline_s, neurons_s, gates_s, neurons_vs_baseline, within_bar}}."""
-    from core import neurons as nu
-    from core.text_data import TextCorpus
+    from core.inside import neurons as nu
+    from core.text.text_data import TextCorpus
 
     if with_tensorflow:
         _load_tensorflow()

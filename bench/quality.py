@@ -1,6 +1,6 @@
 """3. Quality against time: validation nats per character after fixed training-time budgets.
 
-The app's defaults for each cell (``core.keras_model.cell_defaults``: ``RNNConfig()`` with that cell's dropout) with the hidden size overridden (GRU and LSTM
+The app's defaults for each cell (``core.models.keras_model.cell_defaults``: ``RNNConfig()`` with that cell's dropout) with the hidden size overridden (GRU and LSTM
 256), trained by ``SequenceTrainer`` in the app's slices. The budget is the trainer's own ``elapsed_s``:
 wall time inside ``train_steps``, including the first call's tracing (a student waits for it too), and
 excluding the validation passes. Validation: the last 10% of the text (never trained on) in
@@ -11,7 +11,7 @@ Issue #14: on tiny Shakespeare every cell (SimpleRNN, GRU, LSTM) at the app's de
 included, after 60 / 120 / 300 s; each point also counts the roll-backs (training stopped because the loss
 exploded or turned NaN; the benchmark presses Start again, as a student would) and the trainer's events. After the
 last budget, the *noise* of a live validation estimate: the spread of estimates on the same weights from disjoint
-sets of validation windows of the live size (256 windows of 100 characters, core.text_lab) and of the old live
+sets of validation windows of the live size (256 windows of 100 characters, core.labs.text_lab) and of the old live
 size (64 windows), against the whole validation part.
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 from bench.appdriver import AppDriver
 from bench.common import Settings, bundled_corpus, log, now, tiny_corpus
 
-NOISE_SIZES = (64, 256)  # validation windows per estimate: the old live set, the live set now (core.text_lab)
+NOISE_SIZES = (64, 256)  # validation windows per estimate: the old live set, the live set now (core.labs.text_lab)
 NOISE_SETS = 8  # disjoint sets per size (fewer when the validation text is short)
 
 VAL_SEQ, VAL_BATCH = 100, 64
@@ -39,7 +39,7 @@ def val_batches(corpus, windows: int | None):
 
 def validation_noise(t, corpus) -> dict:
     """Spread of validation estimates on the same weights: disjoint window sets of each live size."""
-    from core.trainer import token_stats
+    from core.models.trainer import token_stats
 
     out = {}
     for n in NOISE_SIZES:
@@ -85,7 +85,7 @@ def train_for(corpus, config, budgets, windows, noise: bool = False) -> dict:
 
 
 def run(s: Settings) -> dict:
-    from core.keras_model import RNNConfig, cell_defaults
+    from core.models.keras_model import RNNConfig, cell_defaults
 
     base = RNNConfig()
     out: dict = dict(defaults=base.label(), budgets_s=list(s.quality_budgets), tiny_budgets_s=list(s.tiny_budgets))

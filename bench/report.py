@@ -304,7 +304,7 @@ def markdown(r: dict) -> str:
             "bundled Shakespeare (so the distributions are not uniform), temperature 1. "
             "`model.predict` reads the whole text so far at every step; the `tf.function` one-step (the TensorFlow "
             "tutorial's `OneStep`) carries the cell states and draws with `tf.random.categorical`; the project's time "
-            "includes the weights snapshot (`trainer.token_model()`) and `core.sampling.generate` with its inspector records."
+            "includes the weights snapshot (`trainer.token_model()`) and `core.models.sampling.generate` with its inspector records."
         )
         L.append("")
         L.append("| Method | " + " | ".join(f"hidden {h}: ms/char" for h in hs) + " | " + " | ".join(f"time ÷ project's, {h}" for h in hs) + " |")

@@ -2,7 +2,7 @@
 TensorFlow's op determinism would cost.
 
 Each probe is a fresh Python process (op determinism is process-wide): it builds two fresh Text-lab trainers
-(``core.text_lab.new_trainer``) with the app's defaults on the bundled Shakespeare, trains each ``steps`` steps
+(``core.labs.text_lab.new_trainer``) with the app's defaults on the bundled Shakespeare, trains each ``steps`` steps
 and reports the largest difference between their losses and the training speed. The probes run with and
 without ``tf.config.experimental.enable_op_determinism()``, alternated ``repeats`` times.
 
@@ -23,8 +23,8 @@ import numpy as np
 import tensorflow as tf
 if sys.argv[1] == "1":
     tf.config.experimental.enable_op_determinism()
-from core.keras_model import RNNConfig
-from core.text_lab import bundled_corpus, new_trainer
+from core.models.keras_model import RNNConfig
+from core.labs.text_lab import bundled_corpus, new_trainer
 steps = int(sys.argv[2])
 corpus = bundled_corpus("shakespeare.txt")
 runs, rates = [], []

@@ -5,9 +5,9 @@ budget and compare validation nats per character.
     .venv/bin/python -m bench.tune --budget 30 --configs lstm:2e-3:100:64,gru:5e-3:100:64
     .venv/bin/python -m bench.tune --steps 2000 --configs lstm:1e-2:50:64:constant,lstm:1e-2:50:64:decay:600
 
-A configuration is cell:lr:seq_len:batch[:schedule[:half_life[:warmup[:floor]]]] (core.lr_schedule; the schedule
+A configuration is cell:lr:seq_len:batch[:schedule[:half_life[:warmup[:floor]]]] (core.models.lr_schedule; the schedule
 defaults to the app's), optionally followed by :drop=P, :layers=N, :hidden=H or :embed=E (dropout defaults to the cell's,
-core.keras_model.CELL_DROPOUT). ``--steps N`` budgets optimizer steps instead of seconds: a load-independent comparison
+core.models.keras_model.CELL_DROPOUT). ``--steps N`` budgets optimizer steps instead of seconds: a load-independent comparison
 of schedules on a shared machine (checkpoints at N/8, N/4, N/2, 3N/4, N).
 
 Configurations are trained *interleaved*, one ~0.5 s app slice each in turn, so that a shared machine's load
@@ -36,9 +36,9 @@ DEFAULT_GRID = "lstm:2e-3:100:64,lstm:5e-3:100:64,lstm:1e-2:100:64,gru:2e-3:100:
 
 
 def parse(spec: str, hidden: int, embed: int | None):
-    from core.keras_model import cell_defaults
+    from core.models.keras_model import cell_defaults
 
-    from core.lr_schedule import LRSchedule
+    from core.models.lr_schedule import LRSchedule
 
     out = []
     for item in spec.split(","):

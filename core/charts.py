@@ -251,7 +251,7 @@ def piano_roll_parts_figure(
 
 
 # ==============================================================================================
-# Course model (issue 15): the unrolled graph of core.course_model. Appended section; owner: course-model helper.
+# Course model (issue 15): the unrolled graph of core.models.course_model. Appended section; owner: course-model helper.
 # ==============================================================================================
 _CELL_COLOR, _DENSE_COLOR, _X_COLOR, _Y_COLOR = "#c6dbef", "#fdd0a2", "#e5e5e5", "#c7e9c0"
 
@@ -344,7 +344,7 @@ def unrolled_graph_figure(n_a: int, n_values: int, Tx_shown: int = 4, *, Tx: int
 
 # ==============================================================================================
 # Neuron and gate views (issue 11, "Look inside"): a piano roll coloured by one unit, the gate saturation plot.
-# Appended section; owner: H2 (core/neurons.py computes the numbers).
+# Appended section; owner: H2 (core/inside/neurons.py computes the numbers).
 # ==============================================================================================
 NEURON_SCALE = [[0.0, "#1f77b4"], [0.5, "#f7f7f7"], [1.0, "#d62728"]]  # blue (negative) - white (0) - red (positive)
 GATE_COLORS = ("#1f77b4", "#d62728", "#2ca02c")  # one per layer
@@ -433,7 +433,7 @@ def gate_saturation_figure(
 
 
 # ==============================================================================================
-# Look inside: influence (issue 11). Appended section; owner: H1 (core/influence.py computes the numbers).
+# Look inside: influence (issue 11). Appended section; owner: H1 (core/inside/influence.py computes the numbers).
 # ==============================================================================================
 INFLUENCE_SCALE = [[0.0, "#f2f2f2"], [0.25, "#fdd49e"], [0.6, "#fc8d59"], [1.0, "#b30000"]]  # share of the largest gradient norm
 
@@ -446,7 +446,7 @@ def influence_roll_figure(
     gradient norm, the chosen value outlined in blue, later values faint. Rests are drawn on a row of their own
     below the notes. ``values[k]`` is the value at position k; ``shares`` has one entry per value before ``chosen``.
     ``start_share``: the silent start's share (the zero input read first), said in the title when given."""
-    from core.music_codec import parse_value
+    from core.music.music_codec import parse_value
     from pretty_midi import note_number_to_name
 
     step_s = 60.0 / float(tempo) / steps_per_quarter
@@ -567,7 +567,7 @@ def temperature_figure(before: np.ndarray, after: np.ndarray, labels: Sequence[s
 def grad_history_figure(log: Sequence[tuple[int, float, float, int, bool]], *, height: int = 260) -> go.Figure:
     """||gradient|| of the traced names over training (one per slice chunk), before and after clipping, explosions marked.
 
-    log: (iteration, norm before clipping, norm after, entries clipped, exploded) as core.dino keeps it.
+    log: (iteration, norm before clipping, norm after, entries clipped, exploded) as core.models.dino keeps it.
     """
     fig = go.Figure()
     if log:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.dino import MAX_HIDDEN, DinoConfig
-from core.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
-from core.textio import MB
-from ui import handin_view, live, loss_chart, memorise_view
-from ui import links  # hide= groups and links (ui/links.py)
-from ui import race_view, timelapse_view  # time-lapse and architecture race (issue #12)
-from ui import inside  # Look inside (issue #11)
-from ui import dino_views, temperature_view  # BPTT, clipping, formulas, temperature (issue #11)
+from core.models.dino import MAX_HIDDEN, DinoConfig
+from core.labs.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
+from core.text.textio import MB
+from ui.toolkit import handin_view, memorise_view
+from ui import live, loss_chart
+from ui.toolkit import links
+from ui.toolkit import race_view, timelapse_view
+from ui.inside import tabs as inside_tabs
+from ui.inside import dino_views
+from ui import temperature_view
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -151,10 +153,10 @@ if sampled:
         dino_views.formula(lab, choice)
 else:
     st.caption("Press **Sample names** to draw names from the current model (untrained models babble).")
-inside.render(lab)  # Look inside: influence, how far back (ui/inside.py, issue #11)
+inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
 
 # ---------------------------------------------------------------------------------------------- time-lapse, race
 st.divider()
 timelapse_view.render(lab)
 race_view.render(lab)
-handin_view.render(lab, "dino")  # the hand-in zip (ui/handin_view.py)
+handin_view.render(lab, "dino")  # the hand-in zip (ui/toolkit/handin_view.py)

@@ -1,8 +1,8 @@
-"""Home page: what each lab teaches, with links, and the bundled lessons (ui/lessons.py). Keep it light: no TensorFlow, no model building."""
+"""Home page: what each lab teaches, with links, and the bundled lessons (ui/toolkit/lessons.py). Keep it light: no TensorFlow, no model building."""
 
 import streamlit as st
 
-from ui import lessons
+from ui.toolkit import lessons
 from ui.nav import start_page
 
 start_page()

@@ -1,21 +1,24 @@
 """Music lab: music as a sequence of values. An LSTM (this lab's, or the course's jazz model) learns from random snippets,
 composes value by value or answers a motif, and a scorecard compares what it writes with real pieces. Widgets and
-layout only: core.music_lab holds the state, ui.music_views draws the course panel, Compose and the result."""
+layout only: core.labs.music_lab holds the state, ui.labs.music_views draws the course panel, Compose and the result."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from core import charts, midi_io
-from core import music_codec as mc
-from core import music_data as md
-from core.lab import BudgetExceeded
-from core.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
-from ui import explain, handin_view, live, loss_chart, music_views
-from ui import links  # hide= groups and links (ui/links.py)
-from ui import race_view, timelapse_view  # time-lapse and architecture race (issue #12)
-from ui import inside  # Look inside (issue #11)
+from core import charts
+from core.music import midi_io
+from core.music import music_codec as mc
+from core.music import music_data as md
+from core.labs.lab import BudgetExceeded
+from core.labs.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
+from ui import explain, live, loss_chart
+from ui.toolkit import handin_view
+from ui.labs import music_views
+from ui.toolkit import links
+from ui.toolkit import race_view, timelapse_view
+from ui.inside import tabs as inside_tabs
 from ui.nav import lab_page
 
 lab = lab_page(
@@ -147,7 +150,7 @@ st.divider()
 left, right = st.columns([1, 2], gap="large")
 with left:
     st.subheader("Model")
-    arch, train = links.group("architecture"), links.group("training")  # hide= (ui/links.py)
+    arch, train = links.group("architecture"), links.group("training")  # hide= (ui/toolkit/links.py)
     kind = arch.radio(
         "Model", [LSTM, COURSE], format_func=MODEL_LABELS.get, key="music_model",
         help="The course's jazz model reads one-hot values and shares one LSTM cell and one Dense layer across its Tx steps. Switching starts a new run.",
@@ -196,10 +199,10 @@ if course:
 st.divider()
 tempo, program = music_views.compose_area(lab, corpus)
 music_views.result_area(lab, tempo, program)
-inside.render(lab)  # Look inside: influence, how far back (ui/inside.py, issue #11)
+inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
 
 # ---------------------------------------------------------------------------------------------- time-lapse, race
 st.divider()
 timelapse_view.render(lab)
 race_view.render(lab)
-handin_view.render(lab, "music")  # the hand-in zip (ui/handin_view.py)
+handin_view.render(lab, "music")  # the hand-in zip (ui/toolkit/handin_view.py)

@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.budget import training_bytes
-from core.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, count_params
-from core.lab import BudgetExceeded
-from core.lexicon import describe_check
-from core.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
-from core.text_lab import (
+from core.server.budget import training_bytes
+from core.models.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, count_params
+from core.labs.lab import BudgetExceeded
+from core.text.lexicon import describe_check
+from core.text.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
+from core.labs.text_lab import (
     BATCH_OPTIONS, BUNDLED, DATA, DEFAULTS, HIDDEN_RANGE, LR_OPTIONS, MAX_DROPOUT,
     MAX_EMBED, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus,
 )
-from core.textio import MB
-from ui import explain, handin_view, live, memorise_view, text_views
-from ui import links  # hide= groups and links (ui/links.py)
-from ui import race_view, timelapse_view  # time-lapse and architecture race (issue #12)
-from ui import inside  # Look inside (issue #11)
-from ui import temperature_view  # the temperature view beside the slider (issue #11)
+from core.text.textio import MB
+from ui import explain, live
+from ui.toolkit import handin_view, memorise_view
+from ui.labs import text_views
+from ui.toolkit import links
+from ui.toolkit import race_view, timelapse_view
+from ui.inside import tabs as inside_tabs
+from ui import temperature_view
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -82,7 +84,7 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
 
 
 def render_training() -> None:
-    text_views.training(lab)  # metrics, the loss chart, the rate, accuracy and best weights, the live sample (ui/text_views.py)
+    text_views.training(lab)  # metrics, the loss chart, the rate, accuracy and best weights, the live sample (ui/labs/text_views.py)
 
 
 # ---------------------------------------------------------------------------------------------- page
@@ -95,7 +97,7 @@ text_views.show_corpus(corpus_name, corpus)
 
 left, right = st.columns([1, 2], gap="large")
 with left:
-    arch, train = links.group("architecture"), links.group("training")  # hide= (ui/links.py)
+    arch, train = links.group("architecture"), links.group("training")  # hide= (ui/toolkit/links.py)
     st.subheader("Model")
     cell = arch.selectbox("Cell", CELLS, index=CELLS.index(DEFAULTS.cell), format_func=CELL_NAMES.get, key="text_cell", on_change=text_views.cell_changed)
     ss["_text_cell_was"] = cell  # the dropout follows the cell's default (text_views.cell_changed)
@@ -194,7 +196,7 @@ if sampled:
         )
 else:
     st.caption("Press **Generate** to sample from the current model (an untrained model produces noise).")
-inside.render(lab)  # Look inside: influence, how far back (ui/inside.py, issue #11)
+inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
 
 # ---------------------------------------------------------------------------------------------- files
 if links.shown("upload"):  # model files: loading one is an upload
@@ -205,4 +207,4 @@ if links.shown("upload"):  # model files: loading one is an upload
 st.divider()
 timelapse_view.render(lab)
 race_view.render(lab)
-handin_view.render(lab, "text")  # the hand-in zip (ui/handin_view.py)
+handin_view.render(lab, "text")  # the hand-in zip (ui/toolkit/handin_view.py)

@@ -4,15 +4,15 @@
     .venv/bin/python scripts/build_models.py --only shakespeare --work /tmp/models-work
 
 Each model is trained with the lab's own objects (the trainer and the validation windows its page uses) at the
-lab's defaults, then written by core.starting_points (model, vocabulary, metadata and the training history).
+lab's defaults, then written by core.files.starting_points (model, vocabulary, metadata and the training history).
 
-- dinosaurs: core.dino_lab.DinoLab at DinoConfig() (n_a 50, learning rate 0.01, seed 0), the course's loop,
+- dinosaurs: core.labs.dino_lab.DinoLab at DinoConfig() (n_a 50, learning rate 0.01, seed 0), the course's loop,
   DINO_ITERATIONS names.
-- shakespeare: core.text_lab.TextLab at the defaults it was built with (LSTM 256, no dropout, embedding 64,
+- shakespeare: core.labs.text_lab.TextLab at the defaults it was built with (LSTM 256, no dropout, embedding 64,
   window 50, batch 64, Adam 0.01, seed 0; the page's defaults are larger now); validation (the lab's windows) every EVAL_EVERY steps; the learning rate is divided by 3 whenever the
   validation loss has not improved for PATIENCE evaluations (at least MIN_LR); training stops at the first
   evaluation at or below TEXT_TARGET nats per character (or after TEXT_MAX_STEPS steps).
-- bach, irish: core.music_lab.MusicLab on the bundled corpus at the page's defaults (LSTM 64, snippet 30,
+- bach, irish: core.labs.music_lab.MusicLab on the bundled corpus at the page's defaults (LSTM 64, snippet 30,
   batch 32, Adam 0.003, seed 0, default codec options), MUSIC_STEPS steps.
 
 Deterministic given --seed: every random draw comes from the seed, and TensorFlow runs with op determinism
@@ -62,13 +62,13 @@ def machine() -> str:
 
 
 def full_validation(trainer) -> float:
-    from core.starting_points import full_validation as full
+    from core.files.starting_points import full_validation as full
 
     return full(trainer)
 
 
 def deterministic() -> None:
-    from core.keras_model import tf_module
+    from core.models.keras_model import tf_module
 
     tf = tf_module()
     tf.config.experimental.enable_op_determinism()
@@ -76,8 +76,8 @@ def deterministic() -> None:
 
 # ---------------------------------------------------------------------------------------------- dinosaurs
 def train_dino(seed: int):
-    from core.dino import DinoConfig
-    from core.dino_lab import DinoLab, bundled_names
+    from core.models.dino import DinoConfig
+    from core.labs.dino_lab import DinoLab, bundled_names
 
     lab = DinoLab()
     config = DinoConfig(seed=seed, iterations=DINO_ITERATIONS)
@@ -96,8 +96,8 @@ def train_shakespeare(seed: int, work: Path | None):
     With ``work``, the trained model is kept there (model .keras, history and counters) and reused next time."""
     from dataclasses import replace
 
-    from core.model_zip import history_from_json, history_to_json
-    from core.text_lab import BUNDLED, DEFAULTS, TextLab, TextRun, bundled_corpus, fixed_val_batches
+    from core.files.model_zip import history_from_json, history_to_json
+    from core.labs.text_lab import BUNDLED, DEFAULTS, TextLab, TextRun, bundled_corpus, fixed_val_batches
 
     filename = BUNDLED["Shakespeare (bundled)"]
     corpus = bundled_corpus(filename)
@@ -108,7 +108,7 @@ def train_shakespeare(seed: int, work: Path | None):
     if work is not None:
         keras_file, state_file = work / f"shakespeare-seed{seed}.keras", work / f"shakespeare-seed{seed}.state.json"
         if keras_file.exists() and state_file.exists():
-            from core.keras_trainer import SequenceTrainer
+            from core.models.keras_trainer import SequenceTrainer
 
             state = json.loads(state_file.read_text())
             t = SequenceTrainer.load(keras_file, corpus.sample_batch, fixed_val_batches(corpus), config_override=state["config"])
@@ -152,8 +152,8 @@ def train_shakespeare(seed: int, work: Path | None):
 
 # ---------------------------------------------------------------------------------------------- music
 def train_music(style: str, seed: int):
-    from core import starting_points as sp
-    from core.music_lab import LSTM, MusicLab, make_config
+    from core.files import starting_points as sp
+    from core.labs.music_lab import LSTM, MusicLab, make_config
 
     lab = MusicLab()
     lab.use_bundled(style, sp.music_options())
@@ -171,7 +171,7 @@ def train_music(style: str, seed: int):
 
 # ---------------------------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
-    from core import starting_points as sp
+    from core.files import starting_points as sp
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=0, help="seeds every model (default 0)")
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                 lab = train_shakespeare(args.seed, args.work)
             else:
                 lab = train_music(entry.corpus, args.seed)
-            data = sp.export_lab(lab, name, build=dict(seed=args.seed, machine=machine(), seconds=round(time.perf_counter() - t0, 1)))
+            data = lab.export_starting_point(name, build=dict(seed=args.seed, machine=machine(), seconds=round(time.perf_counter() - t0, 1)))
             if cached is not None:
                 cached.write_bytes(data)
         (args.out / entry.filename).write_bytes(data)

@@ -1,6 +1,6 @@
 """Classroom load test across replicas: the same workload on a class of R = 1 and R = 2 Streamlit processes.
 
-Starts both classes with scripts/serve_class.py (each: R replicas behind its own HAProxy, all on 127.0.0.1,
+Starts both classes with deploy/serve_class.py (each: R replicas behind its own HAProxy, all on 127.0.0.1,
 free ports) and runs, on each in turn, the same workload:
 1. `--dino-sessions` sessions (10) training the Dinosaur lab at its defaults, measured for `--seconds`;
 2. then `--text-sessions` sessions (4) training the Text lab at its defaults, measured for `--seconds`.
@@ -28,7 +28,7 @@ With --capacity, the largest class then runs a ramp per lab (Dinosaur, Text, Mus
 the median refresh gap is at most 1.05 s and 9 in 10 are at most 1.5 s). With one replica per core, that is
 the number of training sessions per core that docs/classroom.md's capacity table gives.
 With --memory, instead, the memory run (issue #17): one plain `streamlit run app.py` with the default memory budget
-(core/budget.py; RNNP_SERVER_BUDGET_MB in this environment changes it), `--memory-defaults` (10) Text-lab sessions at
+(core/server/budget.py; RNNP_SERVER_BUDGET_MB in this environment changes it), `--memory-defaults` (10) Text-lab sessions at
 the page's default sizes (the first a Chromium tab, alone at first: the server with TensorFlow loaded) and
 `--memory-large` (2) protocol sessions that move the hidden size, layers and embedding sliders to their maximum;
 the page refuses what does not fit and offers the largest size that does, which they take ("Use … instead", as a
@@ -63,12 +63,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_class import ClassConfig, ClassServer  # noqa: E402
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
-    sys.path.append(str(ROOT))  # the memory run reads the budget and the default sizes from core/ (no TensorFlow)
+    sys.path.insert(0, str(ROOT))  # run as a script: deploy/ and core/ (the budget, default sizes; no TensorFlow)
+from deploy.app_server import AppServer, free_port  # noqa: E402
+from deploy.serve_class import ClassConfig, ClassServer  # noqa: E402
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 STALL_S = 10.0  # a session with no training refresh in this many seconds at the end of a phase is lost
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -80,12 +79,6 @@ LABS = {
     "text": {"title": "Text", "path": "/text", "counter": "Step", "unit": "optimizer steps", "warmup_s": 10.0},
     "music": {"title": "Music", "path": "/music", "counter": "Steps", "unit": "optimizer steps", "warmup_s": 10.0},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_kb(pid: int) -> int:
@@ -105,26 +98,6 @@ def rss_kb(pid: int) -> int:
         except OSError:
             pass
     return total
-
-
-def start_server(port: int, log_path: Path) -> subprocess.Popen:
-    """One plain `streamlit run app.py` on 127.0.0.1:port (scripts/soak.py uses it)."""
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("the app did not start")
 
 
 def read_counter(page, label: str) -> int | None:
@@ -195,7 +168,7 @@ class CpuMeter:
 
 
 # ------------------------------------------------------------------------------------------------ protocol sessions
-REFUSED = "Nothing was built"  # in the Text and Music labs' message for a model over the memory budget (core.budget)
+REFUSED = "Nothing was built"  # in the Text and Music labs' message for a model over the memory budget (core.server.budget)
 MAX_ACCEPTS = 6  # a student presses "Use … instead" at most this many times, then gives up (a lost session)
 
 
@@ -234,7 +207,7 @@ class Bot:
 
     With `ask_max` (the memory run), the student first moves those sliders to their maximum once the page has
     loaded (one rerun carrying the new widget values, as the browser sends them), and presses Start only after a
-    run of the page that built the model. Any student whose model the page refuses (core.budget) presses the
+    run of the page that built the model. Any student whose model the page refuses (core.server.budget) presses the
     page's "Use … instead" button (at most MAX_ACCEPTS times), as a student would. See `next_action`.
     """
 
@@ -667,13 +640,12 @@ def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: fl
     their maximum and take the size the page offers instead; all train together for `seconds`. Then every tab
     closes and the server's memory is followed until it settles (at most `settle_s`). RSS is sampled every 0.5 s
     throughout. Bounded in time; loopback only."""
-    from core.budget import SESSION_SHARE, server_budget_bytes
+    from core.server.budget import SESSION_SHARE, server_budget_bytes
 
     budget_mb = server_budget_bytes() / 2**20
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log_path = art / "load-test-memory-server.log"
-    proc = start_server(port, log_path)
+    server = AppServer.start(log_path)
+    proc, url = server.proc, server.url
     samples: list[tuple[float, float]] = []  # (perf_counter, server RSS in MB)
     done = threading.Event()
 
@@ -746,11 +718,7 @@ def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: fl
         finally:
             done.set()
             sampler.join(5)
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            server.stop()
 
     def mb_at(name: str) -> float:
         return round(min(samples, key=lambda s: abs(s[0] - marks[name]))[1], 1)
@@ -768,8 +736,8 @@ def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: fl
             "lost": session_lost(b.updates, t0, t1, b.closed_early) or not b.started.is_set(),
             "why": b.closed_early or ("" if b.started.is_set() else "never started"),
         })
-    from core.keras_model import RNNConfig, count_params
-    from core.text_lab import BUNDLED, DEFAULTS, bundled_corpus
+    from core.models.keras_model import RNNConfig, count_params
+    from core.labs.text_lab import BUNDLED, DEFAULTS, bundled_corpus
 
     vocab = bundled_corpus(next(iter(BUNDLED.values()))).vocab_size  # the page's first corpus, its default
     for d in tab_data:

@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import CHROMIUM_ARGS, LABS, ROOT, free_port, prepend_run, read_counter, rss_kb, start_server  # noqa: E402
+from load_test import CHROMIUM_ARGS, LABS, ROOT, prepend_run, read_counter, rss_kb  # noqa: E402
+
+from deploy.app_server import AppServer  # noqa: E402
 
 CHART_POINTS_JS = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
@@ -54,15 +56,15 @@ def main() -> None:
 
     art = ROOT / "test-artifacts"
     art.mkdir(exist_ok=True)
-    port = free_port()
-    server = start_server(port, art / "soak-server.log")
+    app = AppServer.start(art / "soak-server.log")
+    server = app.proc
     rows = []
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
             page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             page.set_default_timeout(120_000)
-            page.goto(f"http://127.0.0.1:{port}{lab['path']}")
+            page.goto(f"{app.url}{lab['path']}")
             page.get_by_role("button", name="▶ Start").wait_for()
             if args.lab == "dinosaurs":
                 # a budget that outlasts the soak, so training never finishes by itself
@@ -93,11 +95,7 @@ def main() -> None:
             page.screenshot(path=str(art / "soak-end.png"))
             browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except Exception:  # noqa: BLE001
-            server.kill()
+        app.stop()
     third = max(1, len(rows) // 3)
     early, late = rows[:third], rows[-third:]
     summary = {

@@ -13,7 +13,7 @@ import numpy as np
 import pretty_midi
 from streamlit.testing.v1 import AppTest
 
-from core import midi_io
+from core.music import midi_io
 
 TEXT_UPLOAD = "Upload a .txt"
 MUSIC_UPLOAD = "Upload MIDI files"
@@ -71,9 +71,9 @@ def drums_only() -> bytes:
 
 
 def tiny_text_trainer(text: str, hidden: int = 16):
-    from core.keras_model import RNNConfig
-    from core.keras_trainer import SequenceTrainer
-    from core.text_data import TextCorpus
+    from core.models.keras_model import RNNConfig
+    from core.models.keras_trainer import SequenceTrainer
+    from core.text.text_data import TextCorpus
 
     corpus = TextCorpus(text)
     cfg = RNNConfig(cell="lstm", hidden=hidden, embed_dim=8, seq_len=16, batch_size=4, learning_rate=1e-2, seed=0)
@@ -90,7 +90,7 @@ def zip_of(files: dict) -> bytes:
 
 def keras_zip(model, chars, tmp_path, name="m") -> bytes:
     """A foreign Keras model packed like the page's export (model.keras + vocab.json)."""
-    from core.model_zip import vocab_to_json
+    from core.files.model_zip import vocab_to_json
 
     path = tmp_path / f"{name}.keras"
     model.save(path)

@@ -12,8 +12,8 @@ import tomllib
 
 import pytest
 
-from core import midi_io
-from core.textio import MB, UploadError, decode_text
+from core.music import midi_io
+from core.text.textio import MB, UploadError, decode_text
 from tests.apptest_util import open_page
 from tests.bad_input_util import MUSIC_UPLOAD, TEXT_UPLOAD, ok
 from tests.conftest import ROOT
@@ -46,7 +46,7 @@ def test_streamlit_upload_limit_is_at_least_every_page_limit():
     max_mb = cfg["server"]["maxUploadSize"]
     assert max_mb == 20
     assert midi_io.MAX_FILE_BYTES <= max_mb * MB
-    from core import dino_lab, text_lab
+    from core.labs import dino_lab, text_lab
 
     for limit in (dino_lab.MAX_UPLOAD, text_lab.MAX_UPLOAD, text_lab.MAX_MODEL_UPLOAD):
         assert limit <= max_mb * MB

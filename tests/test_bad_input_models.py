@@ -47,7 +47,7 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
     and the current model is kept and still trains."""
     import keras
 
-    from core.model_zip import export_model_zip, vocab_to_json
+    from core.files.model_zip import export_model_zip, vocab_to_json
 
     at = text_lab_with_tiny_model
     current = at.session_state["text"].trainer
@@ -95,7 +95,7 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
 def test_model_from_another_vocabulary_loads_for_sampling_only(text_lab_with_tiny_model):
     """Model uploads (Text lab), a .keras model trained on another vocabulary (lower-case names) that doesn't cover
     the chosen text: it loads with a clear warning, training is disabled, generating works."""
-    from core.model_zip import export_model_zip
+    from core.files.model_zip import export_model_zip
 
     at = text_lab_with_tiny_model
     names = "\n".join(["aardonyx", "brachiosaurus", "tyrannosaurus", "velociraptor", "stegosaurus"] * 40)
@@ -117,8 +117,8 @@ def test_lambda_and_custom_layers_refused_by_safe_mode_core(tmp_path):
     Keras safe mode, not a raw Keras error."""
     import keras
 
-    from core.model_zip import import_model_zip
-    from core.text_data import CorpusError
+    from core.files.model_zip import import_model_zip
+    from core.text.text_data import CorpusError
 
     chars = list("abcdef")
     lam = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(6, 4), keras.layers.GRU(16, return_sequences=True),
@@ -145,7 +145,7 @@ def test_model_zip_metadata_is_validated_on_the_page(field, value, said):
     names the field, the page keeps working, and training continues from the loaded model."""
     import json
 
-    from core.model_zip import export_model_zip
+    from core.files.model_zip import export_model_zip
 
     at = open_page("pages/text.py")  # a page of its own: the other model-upload tests leave theirs sampling-only
     upload_text(at, text_of().encode())

@@ -14,9 +14,9 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from core import midi_io
-from core import music_codec as mc
-from core import music_data as md
+from core.music import midi_io
+from core.music import music_codec as mc
+from core.music import music_data as md
 from tests.apptest_util import button, open_page, tiny_music
 from tests.bad_input_util import MUSIC_UPLOAD, drums_only, messages, ok, orchestral_10_minutes, tune
 

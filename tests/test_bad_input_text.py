@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.textio import MB
+from core.text.textio import MB
 from tests.apptest_util import button, open_page, tiny_text
 from tests.bad_input_util import messages, ok, text_of, upload_text
 
@@ -49,7 +49,7 @@ def test_text_lab_bad_uploads_get_a_message_and_the_page_keeps_working(case, dat
 def test_text_hidden_1024_renders_and_trains_a_step():
     """Sliders at their extremes (Text): hidden 1024 with 3 layers is built and its parameter count shown (no
     training); 1024 x 1 takes a step."""
-    from core.keras_model import count_params
+    from core.models.keras_model import count_params
 
     at = open_page("pages/text.py")
     upload_text(at, text_of().encode())

@@ -1,4 +1,4 @@
-"""Baselines (core.baselines) against cross-entropies counted by hand on tiny corpora."""
+"""Baselines (core.toolkit.baselines) against cross-entropies counted by hand on tiny corpora."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from math import log
 import numpy as np
 import pytest
 
-from core import baselines as bl
-from core.music_data import MusicCorpus, Piece
-from core.text_data import TextCorpus
+from core.toolkit import baselines as bl
+from core.music.music_data import MusicCorpus, Piece
+from core.text.text_data import TextCorpus
 
 
 def values(lines):

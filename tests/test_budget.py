@@ -1,4 +1,4 @@
-"""Memory budget and speed estimates (core.budget), the refusal on the Text page, and memory given back."""
+"""Memory budget and speed estimates (core.server.budget), the refusal on the Text page, and memory given back."""
 
 import json
 import subprocess
@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from core import budget
-from core.keras_model import RNNConfig
+from core.server import budget
+from core.models.keras_model import RNNConfig
 from tests.apptest_util import open_page, tiny_text
 from tests.conftest import ROOT
 
@@ -58,9 +58,9 @@ def test_the_estimate_is_an_upper_bound_of_measured_training_memory():
     (docs/classroom.md, "Memory"), so they are printed, not asserted."""
     probe = r"""
 import json, resource, sys
-from core.memory import release_memory, rss_bytes
-from core.keras_model import RNNConfig
-from core.text_lab import bundled_corpus, new_trainer
+from core.server.memory import release_memory, rss_bytes
+from core.models.keras_model import RNNConfig
+from core.labs.text_lab import bundled_corpus, new_trainer
 c = bundled_corpus("shakespeare.txt")
 warm = new_trainer(c, RNNConfig(hidden=16, embed_dim=8, seq_len=16, batch_size=4)); warm.train_steps(2); warm.evaluate()
 del warm; release_memory()
@@ -85,7 +85,7 @@ def test_the_text_page_refuses_a_model_over_budget_and_offers_one_that_fits(monk
     monkeypatch.setenv("RNNP_SERVER_BUDGET_MB", "3072")
     # a fresh class server's memory, not this test process's (which grows over the whole suite): the per-session
     # cap is what this test is about; the server-wide check has its own test
-    monkeypatch.setattr("core.lab.rss_bytes", lambda: 600 * 2**20)
+    monkeypatch.setattr("core.labs.lab.rss_bytes", lambda: 600 * 2**20)
     at.slider(key="text_hidden").set_value(1024)
     at.slider(key="text_layers").set_value(3)
     at.run()

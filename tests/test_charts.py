@@ -3,7 +3,7 @@
 import numpy as np
 
 from core import charts
-from core.sampling import generate
+from core.models.sampling import generate
 
 
 def test_thin_bounds_points_and_keeps_ends():

@@ -1,15 +1,15 @@
-"""core.course_model: the course's jazz model. Parameter count against the formula (45,530), the capped
+"""core.models.course_model: the course's jazz model. Parameter count against the formula (45,530), the capped
 vocabulary, training in bounded steps, the numpy TokenModel against the Keras models (1e-5), deterministic
 argmax generation, the course's optimizer schedule."""
 
 import numpy as np
 import pytest
 
-from core import course_model as cm
-from core import music_codec as mc
-from core import music_data as md
-from core.sampling import generate
-from core.trainer import StopKind, TrainReport
+from core.models import course_model as cm
+from core.music import music_codec as mc
+from core.music import music_data as md
+from core.models.sampling import generate
+from core.models.trainer import StopKind, TrainReport
 
 SMALL = cm.CourseConfig(n_a=8, Tx=6, batch_size=4, seed=1)
 NV = 12
@@ -94,7 +94,7 @@ def test_nan_loss_restores_the_last_good_weights():
 
 
 def test_the_shared_trainer_interface():
-    """core.trainer's surface: TrainReport, History, done, vocab_size, token_model, param_count."""
+    """core.models.trainer's surface: TrainReport, History, done, vocab_size, token_model, param_count."""
     t = cm.CourseTrainer(NV, SMALL, cyclic_batches, val_batches)
     report = t.train_steps(3)
     assert isinstance(report, TrainReport) and len(report.losses) == 3 and report.stop is None

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.trainer import StopKind
-from core.dino import DinoConfig, DinoTrainer, clean_names, load_names
+from core.models.trainer import StopKind
+from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
 from tests.conftest import ROOT
 
 NAMES = ["aardonyx", "abelisaurus", "brachiosaurus", "tyrannosaurus", "velociraptor", "stegosaurus", "triceratops"]

@@ -7,13 +7,13 @@ import copy
 import numpy as np
 import pytest
 
-from core import numpy_rnn as nr
-from core import param_formula
-from core.dino import EXPLODE_RATIO, DinoConfig, DinoTrainer
-from core.dino_lab import COURSE, EXPLOSION, DinoLab, bundled_names
-from core.keras_model import CELLS, RNNConfig, count_params
-from core.sampling import adjust_distribution, first_step_probs, generate, reweight
-from core.trainer import StopKind
+from core.models import numpy_rnn as nr
+from core.inside import param_formula
+from core.models.dino import EXPLODE_RATIO, DinoConfig, DinoTrainer
+from core.labs.dino_lab import COURSE, EXPLOSION, DinoLab, bundled_names
+from core.models.keras_model import CELLS, RNNConfig, count_params
+from core.models.sampling import adjust_distribution, first_step_probs, generate, reweight
+from core.models.trainer import StopKind
 
 NAMES = ["aardonyx", "abelisaurus", "brachiosaurus", "tyrannosaurus", "velociraptor", "stegosaurus", "triceratops"]
 

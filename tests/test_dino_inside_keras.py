@@ -1,12 +1,12 @@
-"""The parameter-count formula the Text page explains (core.param_formula) against Keras's own count of a built
+"""The parameter-count formula the Text page explains (core.inside.param_formula) against Keras's own count of a built
 model, for every cell (GRU with reset_after's two biases per gate) and two layers."""
 
 import pytest
 
-from core import param_formula
-from core.keras_model import CELLS, RNNConfig
-from core.text_data import TextCorpus
-from core.text_lab import new_trainer
+from core.inside import param_formula
+from core.models.keras_model import CELLS, RNNConfig
+from core.text.text_data import TextCorpus
+from core.labs.text_lab import new_trainer
 
 TEXT = "the quick brown fox jumps over the lazy dog.\nPACK MY BOX WITH FIVE DOZEN LIQUOR JUGS!\n" * 60
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import numpy_rnn as nr
-from core.trainer import StopKind
+from core.models import numpy_rnn as nr
+from core.models.trainer import StopKind
 from tests.apptest_util import button, open_page, tiny_text
 from tests.bad_input_util import messages, ok
 
@@ -181,8 +181,8 @@ def test_text_page_temperature_view_and_explanations():
 def _music_script():
     import streamlit as st
 
-    from core import music_codec as mc
-    from core.music_lab import LSTM, MusicLab, make_config
+    from core.music import music_codec as mc
+    from core.labs.music_lab import LSTM, MusicLab, make_config
     from ui import temperature_view
 
     lab = st.session_state.get("music_test_lab")
@@ -196,9 +196,9 @@ def _music_script():
 
 
 def test_music_temperature_view():
-    """The Music lab's call (ui/music_views.py puts it beside its slider): the view shows the distribution compose() draws
+    """The Music lab's call (ui/labs/music_views.py puts it beside its slider): the view shows the distribution compose() draws
     its first value from."""
-    from core import music_data as md
+    from core.music import music_data as md
 
     if "bach_chorales" not in md.bundled_styles():
         pytest.skip("no bundled Bach chorales")

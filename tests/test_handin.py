@@ -1,4 +1,4 @@
-"""The hand-in export (core.handin): drive a page with AppTest, build the zip, read every file back."""
+"""The hand-in export (core.toolkit.handin): drive a page with AppTest, build the zip, read every file back."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import zipfile
 import pretty_midi
 import pytest
 
-from core import handin
-from core import memorise as mz
-from core import music_codec as mc
+from core.toolkit import handin
+from core.toolkit import memorise as mz
+from core.music import music_codec as mc
 from tests.apptest_util import button, open_page, tiny_music, tiny_text
 
 
@@ -125,7 +125,7 @@ def test_text_handin_has_validation_and_the_generated_text():
 
 
 def test_no_run_no_handin():
-    from core.dino_lab import DinoLab
+    from core.labs.dino_lab import DinoLab
 
     with pytest.raises(ValueError):
         handin.bundle(DinoLab())

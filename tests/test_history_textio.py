@@ -4,8 +4,8 @@ import codecs
 
 import pytest
 
-from core.history import LossHistory
-from core.textio import UploadError, decode_text
+from core.models.history import LossHistory
+from core.text.textio import UploadError, decode_text
 
 
 def test_history_stays_bounded_and_keeps_the_shape():

@@ -1,13 +1,13 @@
-"""core.influence: gradients against finite differences, forward passes against the models' own, distance curves
+"""core.inside.influence: gradients against finite differences, forward passes against the models' own, distance curves
 against a brute-force loop, and the messages for bad input."""
 
 import numpy as np
 import pytest
 
-from core import influence as inf
-from core import numpy_rnn as nr
-from core.course_model import CourseNumpyModel
-from core.numpy_cells import NumpyRNN
+from core.inside import influence as inf
+from core.models import numpy_rnn as nr
+from core.models.course_model import CourseNumpyModel
+from core.models.numpy_cells import NumpyRNN
 
 V, D, H = 7, 5, 6  # vocabulary, embedding size, hidden units of the tiny models
 
@@ -70,7 +70,7 @@ def test_keras_cells_gradient_matches_finite_differences(cell, layers):
     fd = fd_gradient(lambda Z: inf._log_probs_last(net, Z)[0][0, TARGET], X)
     assert np.max(np.abs(grads - fd)) < 1e-6 * max(1.0, np.max(np.abs(fd)))
     assert np.max(np.abs(fd)) > 1e-3  # not a vacuous comparison
-    # the forward pass is the sampler's (core.numpy_cells), up to its float32 arithmetic
+    # the forward pass is the sampler's (core.models.numpy_cells), up to its float32 arithmetic
     assert logp[0] == pytest.approx(own_log_prob(model, INPUTS, TARGET), abs=1e-4)
     res = inf.influence(model, INPUTS, TARGET)
     assert res.norms.shape == (len(INPUTS),)

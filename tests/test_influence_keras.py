@@ -1,12 +1,12 @@
-"""core.influence against real Keras models: the gradient w.r.t. the Embedding layer's output, taken by TensorFlow's
+"""core.inside.influence against real Keras models: the gradient w.r.t. the Embedding layer's output, taken by TensorFlow's
 GradientTape through the Keras layers, equals the numpy one (tiny SimpleRNN / LSTM / GRU, trained a few steps)."""
 
 import numpy as np
 import pytest
 
-from core import influence as inf
-from core.keras_model import CELLS, RNNConfig, build_model
-from core.numpy_cells import NumpyRNN
+from core.inside import influence as inf
+from core.models.keras_model import CELLS, RNNConfig, build_model
+from core.models.numpy_cells import NumpyRNN
 
 V = 9
 

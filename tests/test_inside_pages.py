@@ -1,14 +1,14 @@
 """AppTest drives Look inside's Influence and How far back tabs in every lab with tiny models: the shaded text or piano
-roll matches core.influence on the same model, bad input gets messages, measured curves are kept per run."""
+roll matches core.inside.influence on the same model, bad input gets messages, measured curves are kept per run."""
 
 import json
 
 import numpy as np
 import pytest
 
-from core import influence as inf
-from core import music_data as md
-from core.music_lab import COURSE
+from core.inside import influence as inf
+from core.music import music_data as md
+from core.labs.music_lab import COURSE
 from tests.apptest_util import button, open_page, tiny_music
 from tests.test_page_text import make_tiny, upload_text
 from tests.test_text_data import make_text

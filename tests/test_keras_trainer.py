@@ -6,13 +6,13 @@ import sys
 import numpy as np
 import pytest
 
-from core.keras_model import CELLS, ModelFormatError, RNNConfig, build_model, config_from_model, count_params
-from core.keras_trainer import SequenceTrainer
-from core.numpy_cells import NumpyRNN
-from core.trainer import StopKind
-from core.sampling import generate
-from core.model_zip import export_model_zip, import_model_zip
-from core.text_data import TextCorpus
+from core.models.keras_model import CELLS, ModelFormatError, RNNConfig, build_model, config_from_model, count_params
+from core.models.keras_trainer import SequenceTrainer
+from core.models.numpy_cells import NumpyRNN
+from core.models.trainer import StopKind
+from core.models.sampling import generate
+from core.files.model_zip import export_model_zip, import_model_zip
+from core.text.text_data import TextCorpus
 from tests.conftest import ROOT
 from tests.test_text_data import make_text
 
@@ -111,7 +111,7 @@ def test_nan_loss_stops_and_restores_last_good_weights():
 def test_exploding_loss_stops_and_restores_the_best_weights():
     """A finite loss that shoots up (as GRU at a high learning rate did after a few thousand steps) stops
     training with a message and restores the weights where the running loss was lowest."""
-    from core import keras_trainer
+    from core.models import keras_trainer
 
     t = trainer(tiny("gru"))
     t.train_steps(1)  # builds the step function
@@ -211,7 +211,7 @@ def test_lambda_layers_and_foreign_models_are_refused(tmp_path):
 
 
 def test_importing_core_modules_does_not_import_tensorflow():
-    probe = "import sys; import core.keras_model, core.keras_trainer, core.numpy_cells, core.text_data, core.sampling, core.charts, core.lab, core.text_lab, core.music_lab, core.dino_lab; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    probe = "import sys; import core.models.keras_model, core.models.keras_trainer, core.models.numpy_cells, core.text.text_data, core.models.sampling, core.charts, core.labs.lab, core.labs.text_lab, core.labs.music_lab, core.labs.dino_lab; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False False"  # (pyfluidsynth may say where it found its library first)

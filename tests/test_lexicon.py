@@ -1,8 +1,8 @@
-"""core.lexicon: real words and speaker names in a sample, against the text a model learned from."""
+"""core.text.lexicon: real words and speaker names in a sample, against the text a model learned from."""
 
 import numpy as np
 
-from core.lexicon import Lexicon
+from core.text.lexicon import Lexicon
 from tests.conftest import ROOT
 
 PLAY = """Brutus:

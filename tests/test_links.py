@@ -1,4 +1,4 @@
-"""core.links: every parameter of every lab round-trips through the address; bad values fall back with a message
+"""core.toolkit.links: every parameter of every lab round-trips through the address; bad values fall back with a message
 naming the parameter; hide= and lesson files are read and checked."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from core import links as cl
+from core.toolkit import links as cl
 
 ALL_PARAMS = [(lab, p) for lab in cl.LABS for p in cl.spec(lab).params]
 IDS = [f"{lab}:{p.name}" for lab, p in ALL_PARAMS]
@@ -177,7 +177,7 @@ def test_the_lessons_readme_lists_every_parameter():
 
 
 def test_a_link_naming_a_cell_and_no_dropout_gets_that_cells_dropout():
-    from core.keras_model import CELL_DROPOUT, RNNConfig, cell_defaults
+    from core.models.keras_model import CELL_DROPOUT, RNNConfig, cell_defaults
 
     text = cl.spec("text")
     assert cl.parse_query(text, {"cell": "gru"}).values["text_dropout"] == CELL_DROPOUT["gru"]

@@ -9,7 +9,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import links as cl
+from core.toolkit import links as cl
 from tests.apptest_util import button
 from tests.conftest import ROOT
 
@@ -198,7 +198,7 @@ def test_the_home_page_lists_every_lesson_with_its_link():
 def _hidden_widgets_script():
     import streamlit as st
 
-    from ui import links
+    from ui.toolkit import links
 
     st.session_state["_links_hide"] = ["sampling"]
     st.session_state.setdefault("dino_temp", 0.4)  # a value the session holds wins

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import load_test as lt  # noqa: E402
 
-from core.budget import check  # noqa: E402
-from core.keras_model import RNNConfig, count_params  # noqa: E402
+from core.server.budget import check  # noqa: E402
+from core.models.keras_model import RNNConfig, count_params  # noqa: E402
 
 
 def test_the_pages_refusal_is_read_as_the_page_writes_it():

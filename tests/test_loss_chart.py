@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from core import baselines as bl
+from core.toolkit import baselines as bl
 from tests.apptest_util import button, open_page
 from ui import loss_chart
 

@@ -1,12 +1,12 @@
-"""The memorisation meter (core.memorise) against a brute-force search."""
+"""The memorisation meter (core.toolkit.memorise) against a brute-force search."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core import memorise as mz
-from core.music_score import CopyIndex
+from core.toolkit import memorise as mz
+from core.music.music_score import CopyIndex
 
 
 def brute_force(sources, query) -> tuple[int, set]:

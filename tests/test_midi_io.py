@@ -1,4 +1,4 @@
-"""Reading MIDI files (core.midi_io): bad files, limits, the pre-scan that drops unused controller events, time."""
+"""Reading MIDI files (core.music.midi_io): bad files, limits, the pre-scan that drops unused controller events, time."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import mido
 import pretty_midi
 import pytest
 
-from core import midi_io as mi
-from core.midi_io import MidiError, check_midi, estimate_tempo, load_midi_bytes, midi_bytes, quantized_notes, strip_controls
+from core.music import midi_io as mi
+from core.music.midi_io import MidiError, check_midi, estimate_tempo, load_midi_bytes, midi_bytes, quantized_notes, strip_controls
 
 
 def make_pm(notes, tempo=120.0, drum=False, program=0):

@@ -1,4 +1,4 @@
-"""Model zips (core.model_zip): vocab.json, metadata checks, the inner archive and its config checked before Keras.
+"""Model zips (core.files.model_zip): vocab.json, metadata checks, the inner archive and its config checked before Keras.
 
 Issue #16 cases 4 (metadata trusted), 6 (zip bombs inside model.keras) and 7 (declared huge layers built before
 they were refused). The memory cases run the upload in a fresh interpreter and compare its resident memory (and
@@ -20,14 +20,14 @@ import zlib
 import numpy as np
 import pytest
 
-from core import model_zip as mz
-from core.model_zip import ModelZipError, check_model_config, import_model_zip, read_meta, validate_meta, vocab_from_json, vocab_to_json
-from core.text_data import CorpusError, TextCorpus
+from core.files import model_zip as mz
+from core.files.model_zip import ModelZipError, check_model_config, import_model_zip, read_meta, validate_meta, vocab_from_json, vocab_to_json
+from core.text.text_data import CorpusError, TextCorpus
 from tests.conftest import ROOT
 from tests.test_text_data import make_text
 
 CORPUS = TextCorpus(make_text())
-PAGE_LIMIT = 20 * 1024 * 1024  # the Text lab's model-upload limit (core.text_lab.MAX_MODEL_UPLOAD)
+PAGE_LIMIT = 20 * 1024 * 1024  # the Text lab's model-upload limit (core.labs.text_lab.MAX_MODEL_UPLOAD)
 GIB = 1 << 30
 
 
@@ -79,8 +79,8 @@ def stored(name: str, data: bytes) -> tuple[str, int, bytes, int, int]:
 @pytest.fixture(scope="module")
 def tiny():
     """A real exported model (LSTM 8, embedding 4) -> (its model.keras members, config.json parsed, the zip)."""
-    from core.keras_model import RNNConfig
-    from core.keras_trainer import SequenceTrainer
+    from core.models.keras_model import RNNConfig
+    from core.models.keras_trainer import SequenceTrainer
 
     t = SequenceTrainer(CORPUS.vocab_size, RNNConfig(cell="lstm", hidden=8, embed_dim=4, seq_len=16, batch_size=4), CORPUS.sample_batch)
     t.train_steps(1)
@@ -158,8 +158,8 @@ def test_exported_model_loads_with_its_metadata_checked(tiny):
 
 def test_weights_cap_holds_real_models(tmp_path):
     """The weights cap derived from an architecture is above what Keras really writes (with Adam state)."""
-    from core.keras_model import RNNConfig, count_params
-    from core.keras_trainer import SequenceTrainer
+    from core.models.keras_model import RNNConfig, count_params
+    from core.models.keras_trainer import SequenceTrainer
 
     for cfg in (RNNConfig(cell="gru", hidden=16, layers=2, embed_dim=8, dropout=0.2), RNNConfig(cell="lstm", hidden=128, layers=2, embed_dim=64)):
         t = SequenceTrainer(CORPUS.vocab_size, cfg, CORPUS.sample_batch)
@@ -322,7 +322,7 @@ UPLOAD_IN_FRESH_PROCESS = r"""
 import json, resource, sys, time
 from pathlib import Path
 
-from core.model_zip import ModelZipError, import_model_zip
+from core.files.model_zip import ModelZipError, import_model_zip
 
 def rss():  # resident bytes now
     return int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize()
@@ -385,7 +385,7 @@ def test_a_good_upload_in_a_fresh_process_loads(tiny, tmp_path):
 
 
 def test_model_zip_does_not_import_tensorflow():
-    code = "import sys, core.model_zip; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    code = "import sys, core.files.model_zip; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

@@ -1,10 +1,10 @@
-"""core.motif: the note syntax (parse, errors naming the token and position), the encode/decode round trip,
+"""core.music.motif: the note syntax (parse, errors naming the token and position), the encode/decode round trip,
 nearest vocabulary values, unknown values, bars."""
 
 import pytest
 
-from core import motif
-from core import music_codec as mc
+from core.music import motif
+from core.music import music_codec as mc
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -101,7 +101,7 @@ def test_canonical_text_round_trips():
 
 
 def test_corpus_values_round_trip():
-    from core import music_data as md
+    from core.music import music_data as md
 
     pieces, _ = md.load_bundled("irish_folk")
     values = [v for p in pieces[:20] for v in p.values]

@@ -1,4 +1,4 @@
-"""core.music_audio: FluidSynth instrument sound, the sine fallback (library hidden), silence, program override."""
+"""core.music.music_audio: FluidSynth instrument sound, the sine fallback (library hidden), silence, program override."""
 
 import importlib.abc
 import sys
@@ -7,8 +7,8 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from core import music_audio as ma
-from core import music_codec as mc
+from core.music import music_audio as ma
+from core.music import music_codec as mc
 
 C4 = pretty_midi.note_number_to_hz(60)  # 261.6 Hz
 needs_fluidsynth = pytest.mark.skipif(ma.fluidsynth_problem() is not None, reason=f"FluidSynth unavailable here: {ma.fluidsynth_problem()}")

@@ -8,10 +8,10 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from core import music_codec as mc
-from core import midi_io
-from core.midi_io import MidiError, load_midi_bytes, midi_bytes
-from core.music_codec import CodecOptions, Vocabulary
+from core.music import music_codec as mc
+from core.music import midi_io
+from core.music.midi_io import MidiError, load_midi_bytes, midi_bytes
+from core.music.music_codec import CodecOptions, Vocabulary
 from tests.conftest import ROOT
 
 RAW = CodecOptions(transpose=False)
@@ -148,7 +148,7 @@ def test_codec_does_not_import_tensorflow():
     process may have imported them already)."""
     import subprocess
 
-    code = "import sys, core.midi_io, core.music_codec, core.music_data; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    code = "import sys, core.music.midi_io, core.music.music_codec, core.music.music_data; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout  # (pyfluidsynth may say where it found its library first)

@@ -5,11 +5,11 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from core import music_codec as mc
-from core import music_data as md
-from core.midi_io import MAX_FILE_BYTES, midi_bytes
-from core.music_codec import CodecOptions
-from core.music_data import MusicCorpusError
+from core.music import music_codec as mc
+from core.music import music_data as md
+from core.music.midi_io import MAX_FILE_BYTES, midi_bytes
+from core.music.music_codec import CodecOptions
+from core.music.music_data import MusicCorpusError
 
 
 def tune(seed: int, n: int = 60, key_shift: int = 0) -> bytes:

@@ -1,19 +1,19 @@
-"""core.music_lab: the lab object behind the Music page. Switching between this lab's LSTM and the course's model,
+"""core.labs.music_lab: the lab object behind the Music page. Switching between this lab's LSTM and the course's model,
 the capped vocabulary, retuning, composing (argmax, sampling, bars after an opening), motif checks, the scorecard
 rows and the .mid of an opening and its answer."""
 
 import numpy as np
 import pytest
 
-from core import course_model as cm
-from core import midi_io
-from core import motif
-from core import music_codec as mc
-from core import music_data as md
-from core import music_score as ms
-from core.keras_model import RNNConfig
-from core.music_lab import COURSE, LSTM, MusicLab, copy_note, make_config, midi_file, model_kind, notes_after, score_table, seq_len_of, within_bars
-from core.trainer import History
+from core.models import course_model as cm
+from core.music import midi_io
+from core.music import motif
+from core.music import music_codec as mc
+from core.music import music_data as md
+from core.music import music_score as ms
+from core.models.keras_model import RNNConfig
+from core.labs.music_lab import COURSE, LSTM, MusicLab, copy_note, make_config, midi_file, model_kind, notes_after, score_table, seq_len_of, within_bars
+from core.models.trainer import History
 
 pytestmark = pytest.mark.skipif("bach_chorales" not in md.bundled_styles(), reason="no bundled Bach chorales in data/midi")
 
@@ -204,7 +204,7 @@ def test_piece_bars_are_whole_bars_of_a_corpus_piece():
 
 
 def test_within_bars_keeps_the_values_that_start_inside():
-    from core.sampling import StepRecord
+    from core.models.sampling import StepRecord
 
     labels = ["N60_d8", "N62_d4", "R_d16"]
     recs = [StepRecord(probs=np.ones(3) / 3, adjusted=np.ones(3) / 3, picked=i, p_picked=1 / 3) for i in (0, 1, 1, 2, 0)]

@@ -1,4 +1,4 @@
-"""core.music_score: each measure on hand-made pieces with known answers, the suffix automaton against brute
+"""core.music.music_score: each measure on hand-made pieces with known answers, the suffix automaton against brute
 force, and on the bundled corpora: real held-out pieces score closer to the training set than random values."""
 
 import math
@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from core import music_codec as mc
-from core import music_data as md
-from core import music_score as ms
+from core.music import music_codec as mc
+from core.music import music_data as md
+from core.music import music_score as ms
 
 C_SCALE = ["N60_d4", "N62_d4", "N64_d4", "N65_d4", "N67_d4", "N69_d4", "N71_d4", "N72_d4"]
 C_TUNE = ["N60_d4", "N64_d4", "N67_d4", "N64_d4", "N60_d8", "N67_d4", "N65_d2", "N64_d2", "N62_d4", "N60_d8", "R_d8"]

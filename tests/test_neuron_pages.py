@@ -2,7 +2,7 @@
 
 import pytest
 
-from core import music_data as md
+from core.music import music_data as md
 from tests.apptest_util import open_page, tiny_music, tiny_text
 
 

@@ -1,4 +1,4 @@
-"""ui.neuron_view's Neurons and Gates tabs in AppTest, on tiny models of each lab (untrained, briefly trained) and on
+"""ui.inside.neuron_view's Neurons and Gates tabs in AppTest, on tiny models of each lab (untrained, briefly trained) and on
 bad input: empty text, unknown characters, a SimpleRNN's gates, the course RNN's gates, no model yet."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ def script(kind: str, cell: str = "lstm", train: int = 0, layers: int = 1, no_mo
     """An AppTest script: builds one lab in session state (once), then draws both tabs."""
     import streamlit as st
 
-    from ui import neuron_view
+    from ui.inside import neuron_view
 
     if "lab" not in st.session_state:
         if kind == "text":
-            from core.keras_model import RNNConfig
-            from core.text_lab import TextLab, bundled_corpus
+            from core.models.keras_model import RNNConfig
+            from core.labs.text_lab import TextLab, bundled_corpus
 
             lab = TextLab()
             if not no_model:
@@ -25,15 +25,15 @@ def script(kind: str, cell: str = "lstm", train: int = 0, layers: int = 1, no_mo
                 cfg = RNNConfig(cell=cell, hidden=12, layers=layers, embed_dim=8, seq_len=16, batch_size=4)
                 lab.configure_text("bundled:shakespeare.txt", "Shakespeare", corpus, cfg)
         elif kind == "music":
-            from core import music_codec as mc
-            from core.music_lab import MusicLab, make_config
+            from core.music import music_codec as mc
+            from core.labs.music_lab import MusicLab, make_config
 
             lab = MusicLab()
             lab.use_bundled("bach_chorales", mc.CodecOptions())
             lab.configure_current(make_config(cell, hidden=8, seq_len=10, batch=4, lr=1e-2, seed=0))
         else:
-            from core.dino import DinoConfig
-            from core.dino_lab import DinoLab, bundled_names
+            from core.models.dino import DinoConfig
+            from core.labs.dino_lab import DinoLab, bundled_names
 
             lab = DinoLab()
             lab.configure("bundled", bundled_names(), DinoConfig(n_a=10))

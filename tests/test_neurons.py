@@ -1,4 +1,4 @@
-"""core.neurons: unit activations against a scalar forward pass, the token models' own steps and Keras's layer
+"""core.inside.neurons: unit activations against a scalar forward pass, the token models' own steps and Keras's layer
 outputs; features; correlations and rankings; gate shares against a brute-force count; messages for bad input."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from core import neurons as nu
-from core.course_model import CourseNumpyModel
-from core.numpy_cells import NumpyRNN
-from core.numpy_rnn import NumpyCharRNN, initialize_parameters
+from core.inside import neurons as nu
+from core.models.course_model import CourseNumpyModel
+from core.models.numpy_cells import NumpyRNN
+from core.models.numpy_rnn import NumpyCharRNN, initialize_parameters
 
 G = {"simplernn": 1, "lstm": 4, "gru": 3}
 
@@ -146,7 +146,7 @@ def test_course_model_and_dinosaur_rnn():
 @pytest.mark.parametrize("cell", ["simplernn", "lstm", "gru"])
 def test_activations_match_keras_layer_outputs(cell):
     """h of every layer equals the Keras layer's output; an LSTM's c equals the state Keras returns after each prefix."""
-    from core.keras_model import RNNConfig, build_model, keras_module, rnn_layers
+    from core.models.keras_model import RNNConfig, build_model, keras_module, rnn_layers
 
     keras = keras_module()
     V = 11

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import numpy_rnn as nr
+from core.models import numpy_rnn as nr
 
 
 def make_example(n_x, length, rng):

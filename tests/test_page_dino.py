@@ -3,8 +3,8 @@
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from core.dino import DinoTrainer
-from core.dino_lab import DinoLab
+from core.models.dino import DinoTrainer
+from core.labs.dino_lab import DinoLab
 from tests.apptest_util import button, open_page
 from tests.conftest import ROOT
 

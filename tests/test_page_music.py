@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from core import music_data as md
-from core.music_lab import COURSE, LSTM, MOTIF, PIECE
+from core.music import music_data as md
+from core.labs.music_lab import COURSE, LSTM, MOTIF, PIECE
 from tests.apptest_util import button, open_page, tiny_music
-from ui import music_views
+from ui.labs import music_views
 
 PAGE = "pages/music.py"
 pytestmark = pytest.mark.skipif(len(md.bundled_styles()) < 1, reason="no bundled corpus in data/midi")

@@ -5,8 +5,8 @@ import zipfile
 
 import numpy as np
 
-from core.keras_trainer import SequenceTrainer
-from core.model_zip import vocab_to_json
+from core.models.keras_trainer import SequenceTrainer
+from core.files.model_zip import vocab_to_json
 from tests.apptest_util import button, open_page, tiny_text
 from tests.test_text_data import make_text
 
@@ -172,7 +172,7 @@ def test_bad_model_uploads_are_refused_and_a_good_one_loads():
     t: SequenceTrainer = at.session_state["text"].trainer
     button(at, "Step").click()
     at.run()
-    from core.model_zip import export_model_zip
+    from core.files.model_zip import export_model_zip
 
     run = at.session_state["text"].run
     data = export_model_zip(t, run.chars, dict(t.summary(), corpus="test"))
@@ -193,7 +193,7 @@ def test_bad_model_uploads_are_refused_and_a_good_one_loads():
 
 
 def test_the_dropout_follows_the_cell_unless_the_student_chose_one():
-    from core.keras_model import CELL_DROPOUT
+    from core.models.keras_model import CELL_DROPOUT
 
     at = open_page(PAGE)
     assert at.slider(key="text_dropout").value == CELL_DROPOUT["lstm"]

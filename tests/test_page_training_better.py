@@ -5,7 +5,7 @@ first are scripted so that validation rises clearly above its best)."""
 import numpy as np
 import pytest
 
-from core import music_data as md
+from core.music import music_data as md
 from tests.apptest_util import button, open_page, tiny_music, tiny_text
 from tests.test_page_text import upload_text
 from tests.test_text_data import make_text

@@ -1,15 +1,15 @@
-"""Architecture race (core.race): equal turns by the race's own clock, every racer trains, one chart with every
+"""Architecture race (core.toolkit.race): equal turns by the race's own clock, every racer trains, one chart with every
 configuration, a sample each; the lab it races for is left as it was; the memory check counts the total."""
 
 import numpy as np
 import pytest
 
 from core import charts
-from core.dino import DinoConfig
-from core.dino_lab import DinoLab
-from core.lab import Schedule
-from core.race import EVAL_POINTS, Race, lab_corpus, race_configs, race_verdict
-from core.trainer import StopKind
+from core.models.dino import DinoConfig
+from core.labs.dino_lab import DinoLab
+from core.labs.lab import Schedule
+from core.toolkit.race import EVAL_POINTS, Race, lab_corpus, race_configs, race_verdict
+from core.models.trainer import StopKind
 from tests.test_timelapse import NAMES
 
 
@@ -95,10 +95,10 @@ def test_hibernate_counts_every_racer():
 
 
 def test_budget_counts_the_total(monkeypatch):
-    from core import budget
-    from core.keras_model import RNNConfig
-    from core.text_data import TextCorpus
-    from core.text_lab import TextLab
+    from core.server import budget
+    from core.models.keras_model import RNNConfig
+    from core.text.text_data import TextCorpus
+    from core.labs.text_lab import TextLab
     from tests.test_text_data import make_text
 
     corpus = TextCorpus(make_text())
@@ -115,9 +115,9 @@ def test_budget_counts_the_total(monkeypatch):
 
 
 def test_text_race_of_three_cells():
-    from core.keras_model import RNNConfig
-    from core.text_data import TextCorpus
-    from core.text_lab import TextLab
+    from core.models.keras_model import RNNConfig
+    from core.text.text_data import TextCorpus
+    from core.labs.text_lab import TextLab
     from tests.test_text_data import make_text
 
     corpus = TextCorpus(make_text())
@@ -143,8 +143,8 @@ def test_text_race_of_three_cells():
 
 
 def test_no_race_without_something_to_train_on():
-    from core.race import unavailable
-    from core.text_lab import TextLab, TextRun
+    from core.toolkit.race import unavailable
+    from core.labs.text_lab import TextLab, TextRun
 
     lab = dino_lab()
     assert unavailable(lab) is None

@@ -1,6 +1,6 @@
-"""core.recovery: a reloaded tab's labs, kept under its token, bounded in time and memory (fake clock and labs)."""
+"""core.server.recovery: a reloaded tab's labs, kept under its token, bounded in time and memory (fake clock and labs)."""
 
-from core.recovery import RecoveryStore, new_token
+from core.server.recovery import RecoveryStore, new_token
 
 
 class FakeLab:

@@ -2,7 +2,7 @@
 
 Two fresh Text labs, built as a link builds them (the page's config -> ``TextLab.configure_text``), train 100 steps
 each; their losses agree within float tolerance. Weights, dropout and the batch order are all seeded from the
-config's seed (core.keras_model, core.keras_trainer), and TensorFlow's CPU kernels are deterministic for a fixed
+config's seed (core.models.keras_model, core.models.keras_trainer), and TensorFlow's CPU kernels are deterministic for a fixed
 thread count, so no process-wide op determinism is switched on (bench/reproducible.py measures both).
 A different seed must give different losses, so the test can fail.
 """
@@ -10,9 +10,9 @@ A different seed must give different losses, so the test can fail.
 import numpy as np
 import pytest
 
-from core.keras_model import RNNConfig
-from core.text_data import TextCorpus
-from core.text_lab import TextLab
+from core.models.keras_model import RNNConfig
+from core.text.text_data import TextCorpus
+from core.labs.text_lab import TextLab
 from tests.test_text_data import make_text
 
 CORPUS = TextCorpus(make_text())

@@ -1,4 +1,4 @@
-"""ui/runner.py: Streamlit must not clear Keras (nor force a full garbage collection) after every run.
+"""ui/server/runner.py: Streamlit must not clear Keras (nor force a full garbage collection) after every run.
 
 Both cost ~0.15 s per run with TensorFlow loaded; a lab training live reruns about once a second, so they
 took about a third of its training time (bench/browser.py measured it). These tests fail if a Streamlit
@@ -17,16 +17,16 @@ from tests.conftest import ROOT
 def test_the_app_installs_the_replacement(monkeypatch):
     from streamlit.runtime.scriptrunner import script_runner
 
-    from ui import runner
+    from ui.server import runner
 
-    assert hasattr(script_runner, "_clean_problem_modules"), "Streamlit moved its cleanup: revisit ui/runner.py"
+    assert hasattr(script_runner, "_clean_problem_modules"), "Streamlit moved its cleanup: revisit ui/server/runner.py"
     monkeypatch.setattr(script_runner, "_clean_problem_modules", lambda: None)  # as if nothing had installed it yet
     open_page("pages/home.py")  # runs app.py, as every page visit does
     assert script_runner._clean_problem_modules is runner._clean_problem_modules_but_keras
 
 
 def test_the_replacement_leaves_keras_alone(monkeypatch):
-    from ui import runner
+    from ui.server import runner
 
     keras = pytest.importorskip("keras")
     calls = []

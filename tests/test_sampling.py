@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.sampling import adjust_distribution, entropy, generate, top_candidates
+from core.models.sampling import adjust_distribution, entropy, generate, top_candidates
 
 
 class FixedModel:

@@ -1,4 +1,4 @@
-"""The class server (scripts/serve_class.py): HAProxy config from the template, the shared cookie secret, and a
+"""The class server (deploy/serve_class.py): HAProxy config from the template, the shared cookie secret, and a
 real R = 2 class on free loopback ports that redispatches a dead replica's sessions and stops cleanly."""
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import serve_class as sc  # noqa: E402
+from deploy import serve_class as sc  # noqa: E402
 
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
 needs_haproxy = pytest.mark.skipif(HAPROXY is None, reason="Debian's haproxy is not installed (scripts/test.sh installs it)")
@@ -90,9 +89,9 @@ def test_command_line(tmp_path):
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_class_passes_replicas_only_when_given():
     given = subprocess.run(["make", "-n", "class", "REPLICAS=4"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert "scripts/serve_class.py --replicas 4" in given
+    assert "deploy/serve_class.py --replicas 4" in given
     default = subprocess.run(["make", "-n", "class"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert "scripts/serve_class.py" in default and "--replicas" not in default
+    assert "deploy/serve_class.py" in default and "--replicas" not in default
 
 
 # ------------------------------------------------------------------------------------------------ secret
@@ -124,7 +123,7 @@ def test_class_state_is_ignored_by_git_and_never_committed():
 def test_replicas_get_the_secret_and_their_id_through_the_environment():
     env = sc.replica_env("s" * 40, "r2")
     assert env[sc.SECRET_ENV] == "s" * 40 and env[sc.REPLICA_ENV] == "r2"
-    assert not any("cookieSecret" in a or "s" * 40 in a for a in sc.replica_command(7001, "127.0.0.1"))  # not visible in ps
+    assert not any("cookieSecret" in a or "s" * 40 in a for a in sc.command(7001, "127.0.0.1"))  # not visible in ps
 
 
 def test_replicas_share_the_class_memory_budget(monkeypatch):
@@ -136,10 +135,10 @@ def test_replicas_share_the_class_memory_budget(monkeypatch):
 
 # ------------------------------------------------------------------------------------------------ a real class
 def start_class(tmp_path: Path, replicas: int) -> tuple[subprocess.Popen, dict]:
-    """scripts/serve_class.py in a session of its own (as in a terminal), on free loopback ports."""
+    """deploy/serve_class.py in a session of its own (as in a terminal), on free loopback ports."""
     state = tmp_path / "state"
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "serve_class.py"), "--replicas", str(replicas), "--port", str(sc.free_port()),
+        [sys.executable, str(ROOT / "deploy" / "serve_class.py"), "--replicas", str(replicas), "--port", str(sc.free_port()),
          "--address", "127.0.0.1", "--first-replica-port", "0", "--state-dir", str(state)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
@@ -242,9 +241,9 @@ def test_no_orphans_when_the_script_itself_is_killed(tmp_path):
                 os.kill(p, signal.SIGKILL)
 
 
-# ------------------------------------------------------------------------------------------------ ui/replica.py
+# ------------------------------------------------------------------------------------------------ ui/server/replica.py
 def test_a_reconnect_from_another_process_is_told_apart_from_a_fresh_tab_and_a_resumed_session():
-    from ui.replica import SeenSessions, came_from_elsewhere, message, resume_request
+    from ui.server.replica import SeenSessions, came_from_elsewhere, message, resume_request
 
     # what Streamlit's frontend sends: a fresh tab (or a reload) has no third entry; a reconnect names its old session
     assert resume_request(None) is None
@@ -266,9 +265,9 @@ def test_note_lost_replica_does_nothing_outside_the_class_server(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.delenv("RNNP_REPLICA", raising=False)
-    at = AppTest.from_string("from ui.replica import note_lost_replica\nnote_lost_replica()\nimport streamlit as st\nst.write('page')").run()
+    at = AppTest.from_string("from ui.server.replica import note_lost_replica\nnote_lost_replica()\nimport streamlit as st\nst.write('page')").run()
     assert not at.exception and not at.warning and "_replica_checked" not in at.session_state
     # behind the class server, a fresh session is checked once and shown nothing
     monkeypatch.setenv("RNNP_REPLICA", "r1")
-    at = AppTest.from_string("from ui.replica import note_lost_replica\nnote_lost_replica()\nimport streamlit as st\nst.write('page')").run()
+    at = AppTest.from_string("from ui.server.replica import note_lost_replica\nnote_lost_replica()\nimport streamlit as st\nst.write('page')").run()
     assert not at.exception and not at.warning and at.session_state["_replica_checked"] is True

@@ -11,9 +11,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from core import model_zip as mz
-from core import starting_points as sp
-from core.model_zip import ModelZipError
+from core.files import model_zip as mz
+from core.files import starting_points as sp
+from core.files.model_zip import ModelZipError
 
 pytestmark = pytest.mark.skipif(not (sp.MODELS_DIR / sp.MANIFEST).exists(), reason="assets/models/ not built")
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not (sp.MODELS_DIR / sp.MANIFEST).exists(), reas
 # ---------------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def dino_lab():
-    from core.dino_lab import DinoLab
+    from core.labs.dino_lab import DinoLab
 
     lab = DinoLab()
     lab.load_starting_point("dinosaurs")
@@ -30,7 +30,7 @@ def dino_lab():
 
 @pytest.fixture(scope="module")
 def text_lab():
-    from core.text_lab import TextLab
+    from core.labs.text_lab import TextLab
 
     lab = TextLab()
     lab.load_starting_point("shakespeare")
@@ -38,7 +38,7 @@ def text_lab():
 
 
 def music_lab(name):
-    from core.music_lab import MusicLab
+    from core.labs.music_lab import MusicLab
 
     lab = MusicLab()
     lab.use_bundled(sp.CATALOG[name].corpus, sp.music_options())
@@ -80,8 +80,8 @@ def test_readme_states_command_time_machine_and_losses():
 
 # ---------------------------------------------------------------------------------------------- loading and vocabularies
 def test_dinosaur_model_loads_with_the_bundled_names(dino_lab):
-    from core.dino import DinoTrainer
-    from core.dino_lab import bundled_names
+    from core.models.dino import DinoTrainer
+    from core.labs.dino_lab import bundled_names
 
     t = dino_lab.trainer
     assert t.chars == DinoTrainer(bundled_names()).chars
@@ -94,7 +94,7 @@ def test_dinosaur_model_loads_with_the_bundled_names(dino_lab):
 
 
 def test_text_model_loads_with_the_bundled_vocabulary(text_lab):
-    from core.text_lab import bundled_corpus
+    from core.labs.text_lab import bundled_corpus
 
     corpus = bundled_corpus("shakespeare.txt")
     assert text_lab.run.chars == list(corpus.chars) and text_lab.run.corpus is not None
@@ -115,7 +115,7 @@ def test_music_models_load_with_the_bundled_values(music_labs):
 
 # ---------------------------------------------------------------------------------------------- losses match the metadata
 def test_dinosaur_loss_matches_metadata(dino_lab):
-    from core.dino_lab import bundled_names
+    from core.labs.dino_lab import bundled_names
 
     t = dino_lab.trainer
     assert sp.dino_mean_loss(t.parameters, bundled_names(), t.chars) == pytest.approx(facts("dinosaurs")["loss_per_name"], abs=0.01)
@@ -134,8 +134,8 @@ def test_music_validation_loss_matches_metadata(music_labs):
 
 # ---------------------------------------------------------------------------------------------- good results on the first click
 def test_dinosaur_samples_mostly_end_like_real_genera(dino_lab):
-    from core.dino import DinoTrainer
-    from core.dino_lab import bundled_names
+    from core.models.dino import DinoTrainer
+    from core.labs.dino_lab import bundled_names
 
     endings = sp.genus_endings(bundled_names())
     assert {"urus", "tops", "ptor", "odon"} <= endings
@@ -166,8 +166,8 @@ def test_music_trained_model_beats_the_untrained_one(music_labs):
 
 # ---------------------------------------------------------------------------------------------- training continues
 def test_start_continues_from_the_loaded_step():
-    from core.dino_lab import DinoLab
-    from core.text_lab import TextLab
+    from core.labs.dino_lab import DinoLab
+    from core.labs.text_lab import TextLab
 
     for lab in (DinoLab(), TextLab()):
         loaded = lab.load_starting_point()
@@ -188,7 +188,7 @@ def test_music_continues_within_its_step_limit(music_labs):
 
 
 def test_music_needs_its_corpus():
-    from core.music_lab import MusicLab
+    from core.labs.music_lab import MusicLab
 
     lab = MusicLab()
     lab.use_bundled("irish_folk", sp.music_options())
@@ -198,20 +198,20 @@ def test_music_needs_its_corpus():
 
 
 def test_for_lab_picks_the_bundled_corpus():
-    from core.dino_lab import DinoLab
-    from core.music_lab import MusicLab
-    from core.text_lab import TextLab
-    from core import music_codec as mc
+    from core.labs.dino_lab import DinoLab
+    from core.labs.music_lab import MusicLab
+    from core.labs.text_lab import TextLab
+    from core.music import music_codec as mc
 
     d, t, m = DinoLab(), TextLab(), MusicLab()
     d.corpus_id, t.corpus_id = "bundled", "bundled:shakespeare.txt"
-    assert sp.for_lab(d).name == "dinosaurs" and sp.for_lab(t).name == "shakespeare"
+    assert d.starting_point().name == "dinosaurs" and t.starting_point().name == "shakespeare"
     d.corpus_id, t.corpus_id = "upload:x", "bundled:dinos.txt"
-    assert sp.for_lab(d) is None and sp.for_lab(t) is None
+    assert d.starting_point() is None and t.starting_point() is None
     m.corpus_key = ("bundled", "irish_folk", sp.music_options())
-    assert sp.for_lab(m).name == "irish"
+    assert m.starting_point().name == "irish"
     m.corpus_key = ("bundled", "irish_folk", mc.CodecOptions(max_chord=4))
-    assert sp.for_lab(m) is None
+    assert m.starting_point() is None
 
 
 # ---------------------------------------------------------------------------------------------- changed files are refused
@@ -222,7 +222,7 @@ def models_copy(tmp_path):
 
 
 def test_a_changed_byte_is_refused_by_the_checksum(models_copy):
-    from core.dino_lab import DinoLab
+    from core.labs.dino_lab import DinoLab
 
     path = models_copy / sp.CATALOG["dinosaurs"].filename
     data = bytearray(path.read_bytes())
@@ -232,7 +232,7 @@ def test_a_changed_byte_is_refused_by_the_checksum(models_copy):
         sp.read("dinosaurs", models_copy)
     lab = DinoLab()
     with pytest.raises(ModelZipError, match="checksum"):
-        sp.load_dino(lab, "dinosaurs", models_copy)
+        lab.load_starting_point("dinosaurs", models_copy)
     assert lab.trainer is None  # nothing changed
 
 
@@ -257,7 +257,7 @@ def resign(models_dir, name, data: bytes) -> None:
 
 
 def test_tampered_weights_are_refused_even_with_a_matching_checksum(models_copy):
-    from core.dino_lab import DinoLab
+    from core.labs.dino_lab import DinoLab
 
     data = sp.read("dinosaurs")
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -269,17 +269,17 @@ def test_tampered_weights_are_refused_even_with_a_matching_checksum(models_copy)
     np.savez(buf, **arrays)
     resign(models_copy, "dinosaurs", rezip(data, {mz.NUMPY_MEMBER: buf.getvalue()}))
     with pytest.raises(ModelZipError, match="NaN"):
-        sp.load_dino(DinoLab(), "dinosaurs", models_copy)
+        DinoLab().load_starting_point("dinosaurs", models_copy)
     arrays["Waa"] = np.array([object()] * 4, dtype=object).reshape(2, 2)  # pickled data inside the .npz
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     resign(models_copy, "dinosaurs", rezip(data, {mz.NUMPY_MEMBER: buf.getvalue()}))
     with pytest.raises(ModelZipError, match="unpickling"):
-        sp.load_dino(DinoLab(), "dinosaurs", models_copy)
+        DinoLab().load_starting_point("dinosaurs", models_copy)
 
 
 def test_tampered_vocabulary_or_history_is_refused(models_copy):
-    from core.text_lab import TextLab
+    from core.labs.text_lab import TextLab
 
     data = sp.read("shakespeare")
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -289,16 +289,16 @@ def test_tampered_vocabulary_or_history_is_refused(models_copy):
     resign(models_copy, "shakespeare", rezip(data, {"vocab.json": json.dumps(vocab).encode()}))
     lab = TextLab()
     with pytest.raises(ModelZipError, match="don't belong together"):
-        sp.load_text(lab, "shakespeare", models_copy)
+        lab.load_starting_point("shakespeare", models_copy)
     assert lab.trainer is None
     history["val"]["val"][0] = "NaN"
     resign(models_copy, "shakespeare", rezip(data, {"history.json": json.dumps(history).encode()}))
     with pytest.raises(ModelZipError, match="history.json"):
-        sp.load_text(TextLab(), "shakespeare", models_copy)
+        TextLab().load_starting_point("shakespeare", models_copy)
 
 
 def test_a_lambda_layer_is_refused(models_copy):
-    from core.music_lab import MusicLab
+    from core.labs.music_lab import MusicLab
 
     data = sp.read("bach")
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -311,13 +311,13 @@ def test_a_lambda_layer_is_refused(models_copy):
     lab = MusicLab()
     lab.use_bundled("bach_chorales", sp.music_options())
     with pytest.raises(ModelZipError, match="Lambda"):
-        sp.load_music(lab, "bach", models_copy)
+        lab.load_starting_point("bach", models_copy)
     assert lab.trainer is None
 
 
 # ---------------------------------------------------------------------------------------------- formats
 def test_history_round_trip_keeps_decimation_and_tolerates_extra_series():
-    from core.trainer import History
+    from core.models.trainer import History
 
     h = History()
     for i in range(1, 4500):
@@ -342,7 +342,7 @@ def test_history_round_trip_keeps_decimation_and_tolerates_extra_series():
     (lambda o: o.__setitem__("format", "x"), "not a training history"),
 ])
 def test_bad_history_is_refused_with_a_message(change, match):
-    from core.trainer import History
+    from core.models.trainer import History
 
     h = History()
     for i in range(1, 20):
@@ -365,7 +365,7 @@ def test_token_vocabulary_round_trip_and_checks():
 
 
 def test_numpy_zip_round_trip_is_exact():
-    from core import numpy_rnn as nr
+    from core.models import numpy_rnn as nr
 
     chars = ["\n", "a", "b"]
     params = nr.initialize_parameters(4, 3, 3, seed=1)

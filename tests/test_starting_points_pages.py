@@ -10,7 +10,7 @@ import numpy as np
 
 import pytest
 
-from core import starting_points as sp
+from core.files import starting_points as sp
 from tests.apptest_util import button, open_page
 
 pytestmark = pytest.mark.skipif(not (sp.MODELS_DIR / sp.MANIFEST).exists(), reason="assets/models/ not built")

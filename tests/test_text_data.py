@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
+from core.text.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 
 
 def make_text(n_lines=200, seed=0) -> str:
@@ -104,7 +104,7 @@ class _Recorder:
 
 
 def test_progress_sample_starts_after_a_blank_line_when_the_text_has_them():
-    from core.text_data import progress_sample
+    from core.labs.text_lab import progress_sample
 
     play = TextCorpus(make_text())  # speeches separated by blank lines
     m = _Recorder(play)

@@ -1,14 +1,14 @@
-"""Time-lapse (core.timelapse, core.lab): spacing and bound, model_at equals the weights at that step (brute force:
+"""Time-lapse (core.models.timelapse, core.labs.lab): spacing and bound, model_at equals the weights at that step (brute force:
 a second trainer trained to step k with the same seed), the live model untouched, hibernate's accounting."""
 
 import numpy as np
 import pytest
 
-from core.dino import DinoConfig, DinoTrainer
-from core.dino_lab import DinoLab
-from core.lab import Schedule
-from core.timelapse import MAX_SNAPSHOTS, TimeLapse, lab_sample, sample_names
-from core.trainer import History
+from core.models.dino import DinoConfig, DinoTrainer
+from core.labs.dino_lab import DinoLab
+from core.labs.lab import Schedule
+from core.models.timelapse import MAX_SNAPSHOTS, TimeLapse, lab_sample, sample_names
+from core.models.trainer import History
 
 NAMES = ["aardonyx", "abelisaurus", "achelousaurus", "achillobator", "acrocanthosaurus", "aegyptosaurus", "afrovenator",
          "agilisaurus", "alamosaurus", "albertaceratops", "allosaurus", "alvarezsaurus", "amargasaurus", "ammosaurus"]
@@ -174,9 +174,9 @@ def test_a_new_run_starts_a_new_time_lapse():
 
 
 def test_text_lab_snapshots_match_a_second_keras_trainer():
-    from core.keras_model import RNNConfig
-    from core.text_data import TextCorpus
-    from core.text_lab import TextLab, new_trainer
+    from core.models.keras_model import RNNConfig
+    from core.text.text_data import TextCorpus
+    from core.labs.text_lab import TextLab, new_trainer
     from tests.test_text_data import make_text
 
     corpus = TextCorpus(make_text())
@@ -200,8 +200,8 @@ def test_text_lab_snapshots_match_a_second_keras_trainer():
             np.testing.assert_allclose(pa, pb, atol=1e-5)
     s = lab_sample(lab, snap, seed=0)
     assert s.kind == "text" and len(s.items[0]) > 0
-    from core.text_data import progress_sample
-    from core.timelapse import SAMPLE_CHARS, SAMPLE_TEMPERATURE
+    from core.labs.text_lab import progress_sample
+    from core.models.timelapse import SAMPLE_CHARS, SAMPLE_TEMPERATURE
 
     text, _ = progress_sample(snap, corpus, SAMPLE_CHARS, SAMPLE_TEMPERATURE, np.random.default_rng(0))
     assert s.items[0] == text  # the same text the lab's live-sample code draws from these weights
@@ -222,7 +222,7 @@ def test_the_live_step_shows_the_live_weights_even_after_they_were_replaced():
 
 
 def test_the_recovery_store_counts_a_closed_tabs_snapshots():
-    from core.recovery import RecoveryStore
+    from core.server.recovery import RecoveryStore
 
     lab = dino_lab()
     while lab.trainer.step < 100:

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 
-from core.race import Race
-from core.timelapse import lab_sample
+from core.toolkit.race import Race
+from core.models.timelapse import lab_sample
 from tests.apptest_util import button, open_page, tiny_text
 
 
@@ -111,7 +111,7 @@ def test_text_time_lapse_and_race_of_three_cells():
 
 
 def test_music_time_lapse_and_race_lstm_vs_course_model():
-    from core import music_data as md
+    from core.music import music_data as md
 
     if not md.bundled_styles():
         import pytest

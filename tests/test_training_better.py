@@ -4,12 +4,12 @@ accuracy, spread validation and its noise (tiny models; validation losses script
 import numpy as np
 import pytest
 
-from core import lr_schedule as lrs
-from core.keras_model import RNNConfig
-from core.keras_trainer import SequenceTrainer
-from core.text_data import TextCorpus
-from core.text_lab import TextLab, bundled_corpus, new_trainer
-from core.trainer import MEMORISE_EVALS, MEMORISE_NATS, BestKeeper, StopKind, token_stats
+from core.models import lr_schedule as lrs
+from core.models.keras_model import RNNConfig
+from core.models.keras_trainer import SequenceTrainer
+from core.text.text_data import TextCorpus
+from core.labs.text_lab import TextLab, bundled_corpus, new_trainer
+from core.models.trainer import MEMORISE_EVALS, MEMORISE_NATS, BestKeeper, StopKind, token_stats
 from tests.test_text_data import make_text
 
 CORPUS = TextCorpus(make_text())
@@ -190,9 +190,9 @@ def test_stop_at_best_stops_training_at_the_best_weights():
 def test_music_stop_at_best_composes_within_005_nats_of_the_best_validation():
     """Issue #14's Music check on a unit scale: ~20 pieces of a bundled style, a model that overfits fast, stop at
     the best validation on: the weights used for composing are within 0.05 nats of the best validation seen."""
-    from core import music_codec as mc
-    from core import music_data as md
-    from core.music_lab import LSTM, MusicLab, make_config
+    from core.music import music_codec as mc
+    from core.music import music_data as md
+    from core.labs.music_lab import LSTM, MusicLab, make_config
 
     pieces, _ = md.load_bundled("irish_folk", mc.CodecOptions())
     lab = MusicLab()
@@ -276,8 +276,8 @@ def test_validation_noise_shrinks_with_more_windows():
 
 
 def test_the_course_model_keeps_restores_and_stops_at_its_best_weights():
-    from core import music_codec as mc
-    from core.music_lab import COURSE, MusicLab, make_config
+    from core.music import music_codec as mc
+    from core.labs.music_lab import COURSE, MusicLab, make_config
 
     lab = MusicLab()
     lab.use_bundled("bach_chorales", mc.CodecOptions(max_chord=1))

@@ -1,7 +1,7 @@
 """Explanations kept as Markdown files in assets/explain/ (see its README), shown with live values filled in.
 
 Besides ``show``, this module fills the explanations that need numbers from a model: the Text lab's cells,
-parameter count and units (``text_lab``), and the Dinosaur lab's smoothed loss (``dino_values``; drawn by ui/dino_views.py).
+parameter count and units (``text_lab``), and the Dinosaur lab's smoothed loss (``dino_values``; drawn by ui/inside/dino_views.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import param_formula
+from core.inside import param_formula
 
 FOLDER = Path(__file__).resolve().parent.parent / "assets" / "explain"
 
@@ -33,7 +33,7 @@ def show(name: str, **values) -> None:
 
 
 def param_values(vocab_size: int, config) -> dict:
-    """The fields of param_count.md for a core.keras_model.RNNConfig: the formula with the live numbers and its total."""
+    """The fields of param_count.md for a core.models.keras_model.RNNConfig: the formula with the live numbers and its total."""
     parts = param_formula.parts(vocab_size, config.cell, config.hidden, config.layers, config.embed_dim)
     total = sum(p.count for p in parts)
     lines = [rf"- {p.name}: ${p.latex}$ = {p.count:,}" for p in parts]  # inline math wraps in a narrow column

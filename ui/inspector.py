@@ -1,6 +1,6 @@
 """The inspector, shared by every lab: what the model believed at each generated step and what it picked.
 
-Input is the list of ``core.sampling.StepRecord`` that the sampler produced, plus a label per vocabulary
+Input is the list of ``core.models.sampling.StepRecord`` that the sampler produced, plus a label per vocabulary
 index. It shows a heatmap over the whole span, and for one chosen step the bar chart (model at T=1 vs the
 distribution actually sampled from), the picked token, its probability, the entropy and the top candidates.
 Every number says which of the two distributions it comes from: the model's own (T = 1) or the one sampled
@@ -18,7 +18,7 @@ from typing import Sequence
 import streamlit as st
 
 from core import charts
-from core.sampling import StepRecord, top_candidates
+from core.models.sampling import StepRecord, top_candidates
 
 
 def step_key(key: str) -> str:

@@ -1,4 +1,4 @@
-"""Live training on a Streamlit page without blocking it, for any lab object (core.lab.Lab).
+"""Live training on a Streamlit page without blocking it, for any lab object (core.labs.lab.Lab).
 
 Training never runs in a thread: a fragment re-runs every ``lab.schedule.tick_s`` seconds while the lab is
 running, runs one bounded slice (``lab.run_slice()``) and redraws from the lab's history (``render``). The
@@ -19,9 +19,9 @@ from typing import Callable, TypeVar
 
 import streamlit as st
 
-from core.lab import Lab, Note
-from core.trainer import Stop, StopKind
-from ui import starting_view
+from core.labs.lab import Lab, Note
+from core.models.trainer import Stop, StopKind
+from ui.toolkit import starting_view
 
 # A short pause at the end of each training refresh. The browser's timer asks for the next refresh while a
 # slice runs, so refreshes would otherwise run back to back; measured with Streamlit 1.67 and Chromium, the
@@ -71,7 +71,7 @@ def _step(lab: Lab) -> None:
 
 def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> None:
     """Start / Stop / Step buttons for one lab (and "Start from the trained model" when the lab's corpus has a bundled
-    model: ui.starting_view), and the note that says why it last stopped."""
+    model: ui.toolkit.starting_view), and the note that says why it last stopped."""
     running = lab.running
     key = lab.key
     c1, c2, c3 = st.columns(3)

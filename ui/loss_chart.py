@@ -2,7 +2,7 @@
 
 ``render(lab, key)`` draws a unit switch (nats / bits per token, and perplexity where the loss is per token),
 the chart (``lab.loss_series(transform)``), the baselines of the lab's corpus as dashed lines
-(core.baselines, computed once per corpus and kept in this session), the trainer's events as dotted vertical
+(core.toolkit.baselines, computed once per corpus and kept in this session), the trainer's events as dotted vertical
 lines (``getattr(lab.trainer, "events", [])``: learning-rate changes, rollbacks, restores of the best
 weights) and one caption saying what the lines are and how they were smoothed.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import baselines as bl
+from core.toolkit import baselines as bl
 from core import charts
-from ui import links, persist
+from ui.toolkit import links
+from ui import persist
 
 UNITS = {"dino": "name", "text": "character", "music": "value"}  # what one loss value is per, by lab key
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)

@@ -1,7 +1,7 @@
 """What every page does first: stay on the app's navigation, and keep settings across page visits.
 
-``start_page()`` = ``ensure_app_navigation()`` + ``ui.replica.note_lost_replica()`` (behind the class server) +
-``ui.persist.carry_over()`` + ``ui.recover.recover()`` (a reloaded tab gets its work back, with the settings of
+``start_page()`` = ``ensure_app_navigation()`` + ``ui.server.replica.note_lost_replica()`` (behind the class server) +
+``ui.persist.carry_over()`` + ``ui.server.recover.recover()`` (a reloaded tab gets its work back, with the settings of
 its last run).
 
 
@@ -18,20 +18,21 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.persist import carry_over
-from ui.recover import recover
-from ui.replica import note_lost_replica
+from ui.server.recover import recover
+from ui.server.replica import note_lost_replica
 
 
 def lab_page(cls, title: str, caption: str, keep: tuple[str, ...]):
-    """The top of a lab's page: ``start_page()``, its kept settings, the address's link or lesson (ui.links), its
+    """The top of a lab's page: ``start_page()``, its kept settings, the address's link or lesson (ui.toolkit.links), its
     title and caption, the lesson's guide and "Link to this setup" in the sidebar; returns this session's lab
-    object (core.lab.Lab subclass ``cls``)."""
-    from ui import lessons, links, persist
+    object (core.labs.lab.Lab subclass ``cls``)."""
+    from ui.toolkit import lessons, links
+    from ui import persist
     from ui.live import session_lab
 
     start_page()
     persist.keep(*keep)
-    links.apply(cls.key)  # a link or lesson in the address sets the widgets once (ui/links.py)
+    links.apply(cls.key)  # a link or lesson in the address sets the widgets once (ui/toolkit/links.py)
     st.title(title)
     st.caption(caption)
     links.show_messages(cls.key)
@@ -43,7 +44,7 @@ def lab_page(cls, title: str, caption: str, keep: tuple[str, ...]):
 def start_page() -> None:
     """Call at the top of every page, before it draws any widget."""
     ensure_app_navigation()
-    note_lost_replica()  # behind the class server: a tab whose replica stopped is told so (ui/replica.py)
+    note_lost_replica()  # behind the class server: a tab whose replica stopped is told so (ui/server/replica.py)
     carry_over()  # first: recover() then registers this run's settings (not the run before's) for a reload
     recover()
 

@@ -13,7 +13,7 @@ page had begun, and the widgets' values were dropped anyway (issue #16: the hidd
 default and the model restarted). With the shadow, a lost value is restored on the next run of any page.
 
 Buttons and file uploaders can't be kept this way (Streamlit forbids setting them), so labs keep what an
-upload produced themselves (core.lab.UploadCache).
+upload produced themselves (core.labs.lab.UploadCache).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What the temperature does, drawn beside every temperature slider (Dinosaur, Text and Music labs).
 
-The view takes the distribution of the first token the next sample would draw (core.sampling.first_step_probs:
+The view takes the distribution of the first token the next sample would draw (core.models.sampling.first_step_probs:
 the first letter of a name, the character after the priming text, the value after the opening) and shows it
-at T = 1 and after p^(1/T) renormalised (core.sampling.reweight), with the entropy of both. The distribution is
+at T = 1 and after p^(1/T) renormalised (core.models.sampling.reweight), with the entropy of both. The distribution is
 computed once per (run, step, prime) and kept in the session, so moving the slider costs no model call.
 Simplified on purpose: only that first step is shown; the inspector shows every step of a sample.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from core import charts
-from core.sampling import first_step_probs, reweight
+from core.models.sampling import first_step_probs, reweight
 
 TOP = 12  # tokens drawn
 
@@ -82,7 +82,7 @@ def for_text(lab, prime: str, temperature: float, top_k: int = 0) -> None:
     )
     labels = lab.sampled.labels if lab.sampled is not None and len(lab.sampled.labels) == len(run.chars) else None
     if labels is None:
-        from core.text_data import char_label
+        from core.text.text_data import char_label
 
         labels = [char_label(c) for c in run.chars]
     what = "the character after your priming text" if prime else "the first character (after a newline)"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from deploy.app_server import AppServer
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -27,63 +29,27 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(log_name: str):
-    """Start `streamlit run app.py` on a free loopback port; returns (process, url, log file)."""
-    port = _free_port()
+def start_app(log_name: str) -> AppServer:
+    """`streamlit run app.py` on a free loopback port with the app's own default memory budget."""
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    log = open(ROOT / "test-artifacts" / log_name, "w")
-    env = {k: v for k, v in os.environ.items() if k != "RNNP_SERVER_BUDGET_MB"}  # the app's own default budget
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early; see {log.name}")
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            return proc, url, log
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit did not start within 60 s")
-
-
-def stop_app(proc, log) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    env = {k: v for k, v in os.environ.items() if k != "RNNP_SERVER_BUDGET_MB"}
+    return AppServer.start(ROOT / "test-artifacts" / log_name, env=env)
 
 
 @pytest.fixture(scope="session")
 def app_url():
     """The app exactly as a user starts it, shared by the browser tests of one run."""
-    proc, url, log = start_app("streamlit-e2e.log")
-    yield url
-    stop_app(proc, log)
+    app = start_app("streamlit-e2e.log")
+    yield app.url
+    app.stop()
 
 
 @pytest.fixture
 def fresh_app_url():
     """A server of its own, for tests of what happens first after start."""
-    proc, url, log = start_app("streamlit-e2e-fresh.log")
-    yield url
-    stop_app(proc, log)
+    app = start_app("streamlit-e2e-fresh.log")
+    yield app.url
+    app.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,10 @@
-"""A class through the balancer: scripts/serve_class.py with two replicas behind HAProxy, two browser contexts.
+"""A class through the balancer: deploy/serve_class.py with two replicas behind HAProxy, two browser contexts.
 
 The two tabs land on different replicas (told by HAProxy's RNNP_SRV cookie); each downloads a Text-lab model
 (a /media/ request), uploads a name list (/_stcore/upload_file/) and trains the Dinosaur lab, and HAProxy's
-log shows that those requests reached the tab's own replica. A reload keeps the trained model (ui.recover,
+log shows that those requests reached the tab's own replica. A reload keeps the trained model (ui.server.recover,
 on the same replica). Then one replica is killed: its tab gets the message that its work is gone
-(ui/replica.py) and trains again on the other replica, while the other tab keeps training untouched.
+(ui/server/replica.py) and trains again on the other replica, while the other tab keeps training untouched.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ import pytest
 
 from .conftest import ROOT, assert_no_exception, metric_int, shot, wait_idle, wait_metric_above, wait_refreshes
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import serve_class as sc  # noqa: E402
+from deploy import serve_class as sc  # noqa: E402
 
 NAMES = "Names trained on"
 MOVED = re.compile(r"held this tab's session has stopped, so this tab now runs on replica (r\d+)")
@@ -37,14 +36,14 @@ LISTS = {
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory):
-    """`scripts/serve_class.py --replicas 2` on free loopback ports, in a session of its own as from a terminal."""
+    """`deploy/serve_class.py --replicas 2` on free loopback ports, in a session of its own as from a terminal."""
     if not (shutil.which("haproxy") or Path("/usr/sbin/haproxy").exists()):
         pytest.fail("haproxy is missing: install Debian's haproxy (scripts/test.sh does)")
     state_dir = tmp_path_factory.mktemp("class") / "state"
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / "class-e2e.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "serve_class.py"), "--replicas", "2", "--port", str(sc.free_port()),
+        [sys.executable, str(ROOT / "deploy" / "serve_class.py"), "--replicas", "2", "--port", str(sc.free_port()),
          "--address", "127.0.0.1", "--first-replica-port", "0", "--state-dir", str(state_dir)],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
@@ -176,7 +175,7 @@ def test_a_class_of_two_replicas(browser, class_server, tmp_path):
         a.get_by_text(MOVED).wait_for(timeout=60_000)
     except Exception:  # noqa: BLE001 - say what is missing rather than just "timeout"
         shot(a, "class_a_replica_lost_missing", full_page=False)
-        pytest.fail("no lost-replica message in the moved tab: ui.nav.start_page() must call ui.replica.note_lost_replica()")
+        pytest.fail("no lost-replica message in the moved tab: ui.nav.start_page() must call ui.server.replica.note_lost_replica()")
     shot(a, "class_a_replica_lost", full_page=False)
     assert MOVED.search(a.get_by_text(MOVED).first.inner_text()).group(1) == rb
     assert replica_of(a) == rb

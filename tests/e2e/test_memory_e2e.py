@@ -5,11 +5,11 @@ import time
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from core.budget import SERVER_BUDGET_MB, SESSION_SHARE, training_bytes
-from core.keras_model import RNNConfig, count_params
-from core.timelapse import MAX_BYTES
+from core.server.budget import SERVER_BUDGET_MB, SESSION_SHARE, training_bytes
+from core.models.keras_model import RNNConfig, count_params
+from core.models.timelapse import MAX_BYTES
 
-from .conftest import assert_no_exception, shot, slider_value, start_app, stop_app, wait_idle
+from .conftest import assert_no_exception, shot, slider_value, start_app, wait_idle
 
 MB = 2**20
 # What may stay after the tabs close besides what the reload store keeps (issue #17's bound). It was 80–175 MB, then
@@ -58,14 +58,15 @@ def test_a_size_over_the_budget_gets_its_message(page, app_url):
 
 
 def test_memory_of_large_models_comes_back_when_their_tabs_close(browser):
-    proc, url, log = start_app("streamlit-e2e-memory.log")
+    app = start_app("streamlit-e2e-memory.log")
+    proc, url = app.proc, app.url
     try:
         keep = browser.new_context(viewport={"width": 1400, "height": 1000})
         p0 = keep.new_page()
         p0.set_default_timeout(120_000)
         open_text_lab(p0, url)  # TensorFlow loaded, the default model built
         # one step: the live sample and its memorisation meter build the server's shared index of the bundled text
-        # (core.memorise, built once per server), so the base is a warmed server, not a cold one
+        # (core.toolkit.memorise, built once per server), so the base is a warmed server, not a cold one
         p0.get_by_role("button", name="Step").click()
         p0.get_by_text("Memorisation meter").first.wait_for(timeout=120_000)
         wait_idle(p0, timeout=120_000)
@@ -104,9 +105,9 @@ def test_memory_of_large_models_comes_back_when_their_tabs_close(browser):
         with_models = rss_mb(proc.pid)
         for ctx in contexts:
             ctx.close()
-        # what the reload store keeps of each lab (core/recovery.py): its float32 weights and at most the time-lapse's
-        # snapshots (core/timelapse.py: float32 copies, at least 2, within MAX_BYTES)
-        # + the best validation weights (core.trainer.BestKeeper: one float32 copy)
+        # what the reload store keeps of each lab (core/server/recovery.py): its float32 weights and at most the time-lapse's
+        # snapshots (core/models/timelapse.py: float32 copies, at least 2, within MAX_BYTES)
+        # + the best validation weights (core.models.trainer.BestKeeper: one float32 copy)
         kept = sum(count_params(66, c) * 4 * (2 + max(2, min(30, MAX_BYTES // (count_params(66, c) * 4)))) for c in configs) // MB
         limit = base + kept + RESIDUAL_MB
         t0 = time.monotonic()
@@ -122,4 +123,4 @@ def test_memory_of_large_models_comes_back_when_their_tabs_close(browser):
         assert_no_exception(p0)
         keep.close()
     finally:
-        stop_app(proc, log)
+        app.stop()

@@ -60,7 +60,7 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
 def _tune_bytes() -> bytes:
     import pretty_midi
 
-    from core.midi_io import midi_bytes
+    from core.music.midi_io import midi_bytes
 
     pm = pretty_midi.PrettyMIDI(initial_tempo=120)
     inst = pretty_midi.Instrument(program=0)

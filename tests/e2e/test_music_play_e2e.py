@@ -5,11 +5,11 @@ download the .mid (it parses and starts with the motif's notes)."""
 import re
 from pathlib import Path
 
-from core.music_lab import EMBED_DIM
+from core.labs.music_lab import EMBED_DIM
 
 from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_metric_above
 
-MOTIF_RGB, ANSWER_RGB = "rgb(255, 127, 14)", "rgb(8, 81, 156)"  # ui.music_views.MOTIF_COLOR, GEN_COLOR
+MOTIF_RGB, ANSWER_RGB = "rgb(255, 127, 14)", "rgb(8, 81, 156)"  # ui.labs.music_views.MOTIF_COLOR, GEN_COLOR
 
 
 def _slider(page, label: str):
@@ -92,7 +92,7 @@ def test_motif_is_answered_played_and_downloaded(page, app_url):
     with page.expect_download() as info:
         page.get_by_role("button", name="⬇ Download .mid").click()
     data = Path(info.value.path()).read_bytes()
-    from core.midi_io import load_midi_bytes
+    from core.music.midi_io import load_midi_bytes
 
     pm = load_midi_bytes(data)
     notes = sorted((n for i in pm.instruments for n in i.notes), key=lambda n: (n.start, n.pitch))

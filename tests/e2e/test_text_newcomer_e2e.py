@@ -2,7 +2,7 @@
 falls and the samples have real words and speaker names: the live samples during the minute, and a longer
 sample from the Generate button right after it.
 
-The page checks every live sample against the training text (core.lexicon): the share of its words that
+The page checks every live sample against the training text (core.text.lexicon): the share of its words that
 occur in the text, and the speaker names from the plays it used. This test reads those lines as a student
 would, over the minute. The screenshot (text_newcomer.png) shows the last sample, for a person to read.
 """
@@ -10,7 +10,7 @@ would, over the minute. The screenshot (text_newcomer.png) shows the last sample
 import re
 import time
 
-from core.keras_model import RNNConfig
+from core.models.keras_model import RNNConfig
 
 from .conftest import SHOTS, assert_no_exception, shot, wait_idle
 

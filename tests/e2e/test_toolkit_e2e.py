@@ -9,9 +9,9 @@ import json
 import re
 import zipfile
 
-from core import baselines as bl
-from core.dino import load_names
-from core.dino_lab import DATA
+from core.toolkit import baselines as bl
+from core.models.dino import load_names
+from core.labs.dino_lab import DATA
 
 from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 
@@ -152,7 +152,7 @@ def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
     pm = pretty_midi.PrettyMIDI(io.BytesIO(files["composition.mid"]))
     values_line = files["samples.txt"].decode().split("Composed, as values:\n")[1].splitlines()[0].split()
     assert len(values_line) == 100
-    from core import music_codec as mc
+    from core.music import music_codec as mc
 
     want = sorted((round(a, 3), round(b, 3), p) for a, b, p in mc.values_to_notes(values_line, s["page_settings"].get("music_tempo", 120)))
     got = sorted((round(n.start, 3), round(n.end, 3), n.pitch) for i in pm.instruments for n in i.notes)

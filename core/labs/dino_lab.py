@@ -1,0 +1,169 @@
+"""The Dinosaur lab's session object (see core.labs.lab): name lists, the course's trainer, samples.
+
+A new run starts when the hidden size, the seed or the name list changes; the learning rate, clipping (on/off
+and its value), the iteration budget and the sampling interval apply to the running model (a retune).
+
+"Show an explosion" switches clipping off and the learning rate up (``EXPLOSION``) and trains until the
+trainer's guard stops it (a few names); "the course's settings" (``COURSE``) puts clip 5 and rate 0.01 back.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.files import model_zip as mz
+from core.files import starting_points as sps
+from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
+from core.labs.lab import Lab, Schedule, UploadCache
+from core.models.trainer import Stop, StopKind
+from core.text.textio import MB, UploadError, decode_text
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "dinos.txt"
+MAX_UPLOAD = 5 * MB  # name lists are small; this keeps one name per step fast
+MIN_NAMES = 10  # shorter lists are refused
+EXPLOSION = dict(learning_rate=1.0, clip_value=None)  # "Show an explosion": no clipping, a high learning rate
+COURSE = dict(learning_rate=0.01, clip_value=5.0)  # the course's settings
+EXPLOSION_MAX_SLICES = 10  # "Show an explosion" trains at most this many slices waiting for the guard
+
+
+def bundled_names() -> list[str]:
+    return load_names(DATA)
+
+
+def read_name_list(data: bytes, latin1: bool) -> tuple[list[str], str | None]:
+    """Uploaded bytes -> (names, a note about the encoding or None); UploadError with the reason."""
+    text, note = decode_text(data, max_bytes=MAX_UPLOAD, allow_latin1=latin1, what="name list")
+    names = clean_names(text)
+    if len(names) < MIN_NAMES:
+        raise UploadError(f"The list has {len(names)} usable names after removing blank lines; at least {MIN_NAMES} are needed.")
+    return names, note
+
+
+class DinoLab(Lab):
+    key = "dino"
+    # 0.5 s of training per refresh, one refresh a second; a name takes ~0.5 ms at the defaults
+    schedule = Schedule(slice_s=0.5, tick_s=1.0, chunk_s=0.1, max_chunk=500, first_chunk=25, eval_every_s=None)
+    chart_x = "iteration (names)"
+    chart_y = "loss (nats per name)"
+    raw_name = "raw loss per name"
+    smooth_name = "smoothed loss (course)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.upload: UploadCache[list[str]] = UploadCache()  # the student's name list
+        self.sampled: list | None = None  # [(name, records)] from the last "Sample names"
+        self.sampled_parameters: dict | None = None  # a copy of the weights the samples were drawn with (formula view)
+        self.sampled_step = 0  # the iteration the samples were drawn at
+
+    def read_upload(self, file_id: str, name: str, data: bytes, latin1: bool) -> UploadCache[list[str]]:
+        return self.upload.get((file_id, latin1), name, lambda: read_name_list(data, latin1), (UploadError,))
+
+    def run_label(self) -> str:
+        return f"#{self.run_number} n_a {self.trainer.config.n_a} · seed {self.trainer.config.seed}"
+
+    corpus_change = "a different name list"
+
+    def same_model(self, old: DinoConfig, new: DinoConfig) -> bool:
+        return old.n_a == new.n_a and old.seed == new.seed
+
+    def retune(self, trainer: DinoTrainer, config: DinoConfig) -> None:
+        trainer.learning_rate = config.learning_rate
+        trainer.config = config
+
+    def build_trainer(self, names: list[str], config: DinoConfig) -> DinoTrainer:
+        return DinoTrainer(names, config)
+
+    def differences(self, old: DinoConfig, new: DinoConfig) -> list:
+        return [("hidden size", old.n_a, new.n_a), ("seed", old.seed, new.seed)]
+
+    def on_new_run(self) -> None:
+        self.sampled = None
+        self.sampled_parameters = None
+
+    def finished_stop(self):
+        return self.trainer.train_steps(0).stop  # the trainer words its own budget
+
+    def sample(self, how_many: int, temperature: float, seed: int) -> list:
+        self.sampled = self.trainer.sample_names(int(how_many), float(temperature), np.random.default_rng(int(seed)))
+        self.sampled_parameters = copy.deepcopy(self.trainer.parameters)  # training goes on; the formula view needs these
+        self.sampled_step = self.trainer.step
+        return self.sampled
+
+    def sampled_inputs(self, choice: int) -> list:
+        """X of sampled name ``choice`` as the sampler fed it: the zero vector, then each picked character."""
+        _, records = self.sampled[choice]
+        return [None] + [r.picked for r in records[:-1]]
+
+    def show_explosion(self) -> Stop | None:
+        """Clipping off and a high learning rate (``EXPLOSION``) on the running model, then train until the guard
+        stops it (at most ``EXPLOSION_MAX_SLICES`` slices). Returns the stop (DIVERGED when the guard caught it)."""
+        t = self.trainer
+        self.retune(t, replace(t.config, **EXPLOSION))
+        stop = None
+        for _ in range(EXPLOSION_MAX_SLICES):
+            stop = self.run_slice()
+            if stop is not None:
+                break
+        self.running = False
+        if stop is None:
+            stop = Stop(StopKind.PAUSED, "No explosion this time: the model kept its loss in check for several seconds.")
+        return stop
+
+    # -- trained starting points (core.files.starting_points) --------------------------------------------------------
+    def starting_point(self) -> sps.StartingPoint | None:
+        return sps.CATALOG["dinosaurs"] if self.corpus_id == "bundled" else None
+
+    def load_starting_point(self, name: str = "dinosaurs", models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
+        """The bundled numpy model ``name`` as the new run (checked like an uploaded model file), with its history;
+        ModelZipError with the reason when it can't be used, and then nothing changes."""
+        sp = sps.CATALOG[name]
+        params, a_prev, chars, raw_meta, history = mz.import_numpy_zip(sps.read(name, models_dir))
+        meta, notes = mz.validate_numpy_meta(raw_meta)
+        cfg = meta.get("config", {})
+        n_a = params["Waa"].shape[0]
+        step = int(meta.get("step", 0))
+        default = DinoConfig()
+        config = replace(
+            default, n_a=n_a, seed=int(cfg.get("seed", 0)),
+            learning_rate=float(cfg.get("learning_rate", default.learning_rate)),
+            clip_value=float(cfg.get("clip_value", default.clip_value)),
+            sample_every=int(cfg.get("sample_every", default.sample_every)),
+            iterations=min(step + default.iterations, mz.MAX_DINO_ITERATIONS),  # room to continue
+        )
+        t = DinoTrainer(bundled_names(), config)
+        if t.chars != list(chars):
+            raise mz.ModelZipError(
+                f"The trained model's characters don't match data/{sp.corpus}: rebuild it with scripts/build_models.py."
+            )
+        t.resume(params, a_prev, step, meta.get("smooth_loss"), history)
+        sps.mark(t, step)
+        self.archive_current()
+        self.new_run(t, "bundled")
+        self.running = False
+        facts = sps.origin(raw_meta)
+        share = facts.get("genus_share")
+        extra = (f" {share:.0%} of its names end like a real genus (-saurus, -tops, -raptor, -odon…)."
+                 if share is not None else "")
+        msg = sps.said(sp, step, {**facts, "val_loss": None}, "name", extra, steps="names")
+        return sps.Loaded(name, config, step, " ".join([msg, *notes]))
+
+    def export_starting_point(self, name: str, build: dict[str, Any]) -> bytes:
+        """The current run as the model zip of starting point ``name`` (scripts/build_models.py); ``build`` = how it
+        was built (seed, machine, seconds), kept in the metadata with the run's losses and checks."""
+        sp, t = sps.CATALOG[name], self.trainer
+        names = bundled_names()
+        samples = sps.dino_samples(t.parameters, t.char_to_ix)
+        facts = dict(
+            name=name, title=sp.title, built_by="scripts/build_models.py", **build,
+            loss_per_name=round(sps.dino_mean_loss(t.parameters, names, t.chars), 4),
+            smoothed_loss=round(float(t.smooth_loss), 4),
+            genus_share=round(sps.genus_share(samples, sps.genus_endings(names)), 4),
+        )
+        meta = dict(step=t.step, smooth_loss=float(t.smooth_loss), corpus=sp.corpus, app=sps.APP,
+                    config=asdict(t.config), starting_point=facts)
+        return mz.export_numpy_zip(t.parameters, t.chars, meta, history=t.history, a_prev=t.a_prev)

@@ -1,0 +1,380 @@
+"""The lab-session object: everything one lab of one browser session owns, in plain Python (no streamlit).
+
+A page draws widgets and hands their values to its lab; the lab owns the rest:
+
+- the corpus in use and the trainer (a core.models.trainer.Trainer), rebuilt when the architecture, seed or corpus
+  changes (``restart_note`` says why), re-tuned in place when only training settings change;
+- the archive of earlier runs, so their curves stay on the chart (at most ``MAX_RUNS``);
+- the live schedule (``Schedule``): how long one refresh trains, how many steps one chunk holds (sized from
+  the measured time per step), when validation and the live sample are due, and the step limit;
+- uploads turned into corpora or models (``UploadCache``: each file is decoded once per session);
+- the series of the loss chart;
+- the run's time-lapse (core.models.timelapse): at most ~30 read-only weight snapshots, evenly spaced, taken as it trains;
+  ``model_at(step)`` gives a sampler of the weights at a kept step without touching the live model.
+
+``ui.live`` drives any lab through ``run_slice()`` and the ``running`` / ``note`` fields, so the three labs
+train, stop and report in one way. The subclasses (core.labs.dino_lab, core.labs.text_lab, core.labs.music_lab) add what is
+particular to each lab. Simplified on purpose: one trainer at a time per lab; a run's archive keeps its curves
+(not its weights).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, TypeVar
+
+import numpy as np
+
+from core import charts
+from core.server.memory import release_memory, rss_bytes
+from core.models.timelapse import TimeLapse
+from core.models.trainer import Stop, StopKind, Trainer
+
+MAX_RUNS = 6  # earlier runs kept on a lab's chart
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How a lab trains while its page refreshes live."""
+
+    slice_s: float = 0.5  # training time per refresh
+    tick_s: float = 0.5  # the fragment timer (requests during a slice are coalesced)
+    chunk_s: float = 0.2  # aim of one chunk of steps (the clock is checked between chunks)
+    max_chunk: int = 50  # at most this many steps per chunk
+    first_chunk: int = 1  # steps in the first chunk, before any time per step is measured
+    eval_every_s: float | None = 5.0  # validation loss every so often (wall time); None: no validation
+    sample_every_s: float | None = None  # a live sample every so often (wall time); None: none
+
+
+@dataclass(frozen=True)
+class ArchivedRun:
+    """The curves of an earlier run, kept for the chart."""
+
+    label: str  # legend label
+    steps: list[int]  # x of the smoothed training loss
+    smooth: list[float]  # smoothed training loss
+    val_steps: list[int]  # x of the validation loss
+    val: list[float]  # validation loss
+
+
+class BudgetExceeded(Exception):
+    """A model was not built: it would not fit in the server's memory budget (core.server.budget.Verdict says why)."""
+
+    def __init__(self, verdict):
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+@dataclass
+class Note:
+    """A message shown beside the Start / Stop buttons."""
+
+    kind: StopKind  # finished (success), diverged / paused (warning), failed (error)
+    text: str  # what the student reads
+
+
+def changes(*items: tuple[str, object, object]) -> list[str]:
+    """"what old → new" for every (what, old, new) whose values differ: the reason in a "restarted" note."""
+    return [f"{what} {old} → {new}" for what, old, new in items if old != new]
+
+
+R = TypeVar("R")
+
+
+@dataclass
+class UploadCache(Generic[R]):
+    """What an upload produced, kept per session: the uploader forgets its file when the student visits another
+    page, the lab does not. ``get`` decodes a file once per (file id, options); a failure is kept as its message."""
+
+    key: Any = None  # (file ids, options) of the kept upload
+    name: str = ""  # file name(s) to show
+    result: R | None = None  # the corpus (or other result); None when decoding failed
+    message: str | None = None  # why it failed, or a note about how it was read
+
+    def get(self, key: Any, name: str, build: Callable[[], tuple[R, str | None]], errors: tuple[type[Exception], ...]) -> "UploadCache[R]":
+        if key != self.key:
+            try:
+                result, message = build()
+            except errors as exc:
+                result, message = None, str(exc)
+            self.key, self.name, self.result, self.message = key, name, result, message
+        return self
+
+
+class Lab:
+    """State and schedule shared by every lab; see the module docstring."""
+
+    key = "lab"  # the session-state key of this lab, and the prefix of its widgets
+    schedule = Schedule()
+    chart_y = "loss (nats per token)"  # the loss chart's axis titles
+    chart_x = "step"
+    raw_name = "train"  # legend names of the raw and smoothed training loss
+    smooth_name = "train, running average"
+
+    def __init__(self) -> None:
+        self.trainer: Trainer | None = None  # the current run's trainer
+        self.corpus_id: str | None = None  # which corpus the current run trains on
+        self.run_number = 0  # counts runs in this session (for labels)
+        self.runs: list[ArchivedRun] = []  # earlier runs, oldest first
+        self.running = False  # the live fragment trains while this is on
+        self.note: Note | None = None  # shown by the buttons (why training stopped)
+        self.restart_note: str | None = None  # shown once after a new run started (why)
+        self.live_sample: Any = None  # the latest live sample (lab-specific), or None
+        self.sec_per_step: float | None = None  # measured wall time per step (chunk sizing)
+        self._last_eval = 0.0  # time.monotonic() of the last validation pass
+        self._last_sample = 0.0  # time.monotonic() of the last live sample
+        self.timelapse = TimeLapse()  # the current run's weight snapshots (core.models.timelapse)
+        # what the look-inside views derived from the model (weight copies, traces; ui/inside/neuron_view.py), kept here and
+        # not in the session so that hibernate() and a new run drop it (issue #17: a closed tab's traces stayed)
+        self.views: dict[str, Any] = {}
+
+    # -- runs ------------------------------------------------------------------------------------------------
+    def run_label(self) -> str:
+        """The current run's legend label (lab-specific)."""
+        return f"#{self.run_number}"
+
+    # the hooks ``configure`` uses; each lab says what a "new model" is
+    corpus_change = "a different corpus"  # the restart note's words when the corpus changed
+
+    def same_model(self, old: Any, new: Any) -> bool:
+        """Whether config ``new`` can continue the run built with ``old`` (same weights' shapes, same seed)."""
+        raise NotImplementedError
+
+    def retune(self, trainer: Trainer, config: Any) -> None:
+        """Apply the settings that may change mid-run (learning rate, batch, …)."""
+        raise NotImplementedError
+
+    def build_trainer(self, corpus: Any, config: Any) -> Trainer:
+        raise NotImplementedError
+
+    def differences(self, old: Any, new: Any) -> list[tuple[str, object, object]]:
+        """(what, old, new) for the settings that start a new run, for the restart note."""
+        raise NotImplementedError
+
+    def starting_point(self) -> Any:
+        """The bundled trained model (core.files.starting_points.StartingPoint) for the corpus this lab trains on now,
+        or None; a lab that has one also has ``load_starting_point(name)`` and ``export_starting_point(name, build)``."""
+        return None
+
+    def vocab_size_of(self, corpus: Any) -> int:
+        """Tokens in ``corpus``'s vocabulary (for the memory estimate of a Keras model)."""
+        return corpus.vocab_size
+
+    def budget_verdict(self, corpus: Any, config: Any, *, vocab_size: int | None = None):
+        """core.server.budget.Verdict for building a Keras model of ``config`` now (the current run's own memory counts as
+        free); None for models that are always small (the numpy RNN, the course's 45,530 parameters)."""
+        from core.server import budget
+        from core.models.keras_model import RNNConfig
+
+        if not isinstance(config, RNNConfig):
+            return None
+        t = self.trainer
+        replaced = budget.training_bytes(t.vocab_size, t.config) if t is not None and isinstance(t.config, RNNConfig) else 0
+        return budget.check(vocab_size or self.vocab_size_of(corpus), config, max(0, rss_bytes() - replaced))
+
+    def configure(self, corpus_id: str, corpus: Any, config: Any, *, force_new: bool = False) -> Trainer:
+        """The run for these settings: the current one (re-tuned) or a new one (and say why). BudgetExceeded
+        when a new model would not fit in the server's memory: then nothing is built and the run stays."""
+        t = self.trainer
+        if t is not None and not force_new and self.corpus_id == corpus_id and self.same_model(t.config, config):
+            self.retune(t, config)
+            return t
+        verdict = self.budget_verdict(corpus, config)
+        if verdict is not None and not verdict.ok:
+            raise BudgetExceeded(verdict)
+        why = None
+        if t is not None:
+            why = changes(*self.differences(t.config, config))
+            if self.corpus_id != corpus_id:
+                why.append(self.corpus_change)
+            if force_new:
+                why.append("you asked for a new run")
+        self.new_run(self.build_trainer(corpus, config), corpus_id, why)
+        return self.trainer
+
+    def new_run(self, trainer: Trainer, corpus_id: str | None, changes: list[str] | None = None) -> None:
+        """Replace the current run by ``trainer`` (the old one is archived; ``changes`` say why, shown once)."""
+        if self.trainer is not None and changes is not None:
+            had_steps = self.trainer.step > 0
+            self.archive_current()
+            self.restart_note = "Started a new run: the model was restarted from scratch (" + ", ".join(changes or ["new settings"]) + ")." + (
+                " The previous run stays on the chart." if had_steps else ""
+            )
+        old, self.trainer = self.trainer, trainer
+        self.corpus_id = corpus_id
+        self.run_number += 1
+        if old is not None and old.param_count() > 1_000_000:
+            del old
+            release_memory()  # a large model was dropped: give its memory back to the system
+        self.live_sample = None
+        self.sec_per_step = None
+        self._last_eval = self._last_sample = 0.0
+        self.timelapse = TimeLapse()  # a new run's snapshots start afresh (the old run's weights are gone)
+        self.views = {}  # traces of the old model
+        self.on_new_run()
+
+    def on_new_run(self) -> None:
+        """What a lab forgets when a new run starts (samples of the old model, …)."""
+
+    def archive_current(self) -> None:
+        """Keep the current run's curves (bounded list) before it is replaced."""
+        t = self.trainer
+        if t is None or t.step == 0:
+            return
+        h = t.history
+        self.runs.append(
+            ArchivedRun(self.run_label(), list(h.train.steps), list(h.train.values["smooth"]), list(h.val.steps), list(h.val.values["val"]))
+        )
+        del self.runs[:-MAX_RUNS]
+
+    def clear_runs(self) -> None:
+        self.runs = []
+
+    def take_restart_note(self) -> str | None:
+        note, self.restart_note = self.restart_note, None
+        return note
+
+    # -- training --------------------------------------------------------------------------------------------
+    @property
+    def step_limit(self) -> int | None:
+        """Training stops by itself at this step (None: no limit of the lab's own)."""
+        return None
+
+    def can_train(self) -> str | None:
+        """None when the current run can train, else the reason it can't (shown instead of training)."""
+        return None if self.trainer is not None else "There is no model yet."
+
+    def start(self) -> None:
+        self.running = True
+        self.note = None
+
+    def stop(self, note: Note | None = None) -> None:
+        self.running = False
+        if note is not None:
+            self.note = note
+
+    def run_slice(self) -> Stop | None:
+        """Train for about ``schedule.slice_s`` seconds in chunks, then do what is due (validation, live sample).
+
+        Returns the first reason to stop. At least one step runs unless the limit is already reached.
+        """
+        reason = self.can_train()
+        if reason:
+            return Stop(StopKind.FAILED, reason)
+        t = self.trainer
+        sch = self.schedule
+        limit = self.step_limit
+        if sch.eval_every_s is not None and t.step == 0 and len(t.history.val) == 0 and t.evaluate() is not None:
+            self._last_eval = time.monotonic()  # the starting point of the validation curve (about ln V)
+        if sch.sample_every_s is not None and t.step == 0 and self.live_sample is None:
+            self.live_sample = self.make_live_sample()  # the first live sample is the untrained model's
+            self._last_sample = time.monotonic()
+        stop: Stop | None = None
+        lapse = self.timelapse
+        lapse.observe(t)  # the first snapshot: the weights this run starts from
+        t0 = time.perf_counter()
+        while True:
+            if (limit is not None and t.step >= limit) or t.done:
+                stop = self.finished_stop()
+                break
+            n = self.chunk_size()
+            if limit is not None:
+                n = min(n, limit - t.step)
+            due = lapse.steps_to_due(t.step)
+            if due is not None:
+                n = min(n, due)  # end the chunk at the next snapshot's step (exact spacing)
+            c0, s0 = time.perf_counter(), t.step
+            report = t.train_steps(n)
+            lapse.observe(t)
+            done = t.step - s0
+            if done > 0 and report.stop is None:
+                self.sec_per_step = (time.perf_counter() - c0) / done
+            if report.stop is not None:
+                stop = report.stop
+                break
+            if time.perf_counter() - t0 >= sch.slice_s:
+                if (limit is not None and t.step >= limit) or t.done:
+                    stop = self.finished_stop()
+                break
+        now = time.monotonic()
+        if sch.eval_every_s is not None and now - self._last_eval >= sch.eval_every_s:
+            t.evaluate()
+            self._last_eval = time.monotonic()
+        if sch.sample_every_s is not None and now - self._last_sample >= sch.sample_every_s:
+            self.live_sample = self.make_live_sample()
+            self._last_sample = time.monotonic()
+        return stop
+
+    def chunk_size(self) -> int:
+        """Steps in the next chunk: about ``schedule.chunk_s`` at the measured time per step."""
+        sch = self.schedule
+        if not self.sec_per_step:
+            return sch.first_chunk
+        return int(np.clip(sch.chunk_s / max(self.sec_per_step, 1e-6), 1, sch.max_chunk))
+
+    def finished_stop(self) -> Stop:
+        return Stop(StopKind.FINISHED, f"Finished: {self.trainer.step:,} steps (the step limit). Raise it to keep training.")
+
+    def make_live_sample(self) -> Any:
+        """A short sample of the current model for the live view (lab-specific); None when the lab has none."""
+        return None
+
+    @property
+    def asleep(self) -> bool:
+        """Whether the lab's model holds nothing but numpy arrays (nothing for hibernate() to free)."""
+        return getattr(self.trainer, "asleep", True)
+
+    def hibernate(self) -> int:
+        """Free what a closed tab doesn't need (core.server.recovery): a Keras trainer keeps only numpy weights and
+        optimizer state until it is used again. Returns the bytes the lab's model keeps."""
+        self.views = {}  # the look-inside views' traces and weight copies: recomputed if the tab comes back
+        t = self.trainer
+        if t is None:
+            return 0
+        sleep = getattr(t, "hibernate", None)
+        kept = int(sleep()) if sleep is not None else 8 * t.param_count()  # numpy float64 weights
+        return kept + self.timelapse.nbytes  # the time-lapse's snapshots stay with the lab
+
+    # -- time-lapse (issue #12, item 4) -----------------------------------------------------------------------
+    def snapshot_steps(self) -> list[int]:
+        """The steps the time-lapse can show: the kept snapshots, then the live step if it is newer."""
+        steps = self.timelapse.steps
+        t = self.trainer
+        if t is not None and (not steps or t.step > steps[-1]):
+            steps.append(int(t.step))
+        return steps
+
+    def model_at(self, step: int):
+        """A core.models.sampling.TokenModel of the weights at ``step``: the live model's sampler when ``step`` is the current
+        step (its weights now, also after a restore of the best weights), else a kept snapshot (read-only). KeyError
+        when that step is not kept. Sampling from it leaves the live model unchanged."""
+        step = int(step)
+        t = self.trainer
+        if t is not None and step == t.step:
+            return t.token_model()
+        return self.timelapse.at(step).model  # KeyError naming the kept steps
+
+    # -- chart -----------------------------------------------------------------------------------------------
+    def loss_series(self, transform: Callable[[np.ndarray], np.ndarray] = lambda v: v) -> list[charts.Series]:
+        """The loss chart's lines: this run's raw and smoothed training loss and its validation loss, then the
+        earlier runs (validation where they have it, else smoothed training loss), dotted."""
+        t = self.trainer
+        if t is None:
+            return []
+        h = t.history
+        f = lambda ys: transform(np.asarray(ys, dtype=float))  # noqa: E731
+        label = self.run_label()
+        series = [
+            charts.Series(f"{self.raw_name} · {label}", h.train.steps, f(h.train.values["loss"]), width=1, opacity=0.3, color=charts.PALETTE[0]),
+            charts.Series(f"{self.smooth_name} · {label}", h.train.steps, f(h.train.values["smooth"]), width=2.5, color=charts.PALETTE[0]),
+        ]
+        if len(h.val):
+            series.append(charts.Series(f"validation · {label}", h.val.steps, f(h.val.values["val"]), width=3, color=charts.PALETTE[1]))
+        for i, r in enumerate(reversed(self.runs)):
+            color = charts.PALETTE[2 + i % (len(charts.PALETTE) - 2)]
+            if r.val:
+                series.append(charts.Series(f"val · {r.label}", r.val_steps, f(r.val), dash="dot", width=2, color=color))
+            else:
+                series.append(charts.Series(f"train · {r.label}", r.steps, f(r.smooth), dash="dot", width=1.5, color=color))
+        return series

@@ -1,0 +1,532 @@
+"""The Music lab's session object (see core.labs.lab): MIDI corpora, two models over values, compositions.
+
+Two models can learn a corpus; the run's config says which (``RNNConfig`` or ``CourseConfig``):
+
+- **this lab's LSTM** (core.models.keras_trainer.SequenceTrainer): value -> embedding -> LSTM -> softmax over every value
+  of the corpus;
+- **the course's model** (core.models.course_model.CourseTrainer): one-hot values, one shared LSTM cell and Dense
+  layer unrolled over Tx steps, a vocabulary capped to the course's 90 values (``CourseVocab``).
+
+A new run starts when the model, the corpus (or its codec settings), the hidden size or the seed changes;
+the snippet length (Tx) and batch size apply to the running model, and so does the learning rate of this
+lab's LSTM (the course's model keeps the course's Adam schedule). Training stops by itself at the step limit.
+The lab keeps the same network before any training (``untrained``) to compare compositions with.
+
+Composing starts from silence, from a few bars of a corpus piece, or from the student's motif (call and
+response: core.music.motif); a primed composition continues for a number of bars. Every composition is scored
+(core.music.music_score) against the training pieces, with the untrained model and the held-out validation pieces
+as the rows to compare with. Only the composed part is scored: an opening taken from a corpus piece would
+count as a copy of it. The scorecard's reference is built once per corpus.
+
+Simplified on purpose: one track in the .mid download (the opening and the answer on one instrument);
+the playback instrument is a rendering choice, not part of the composition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from core.files import starting_points as sps
+from core.models import course_model as cm
+from core.music import midi_io
+from core.music import motif
+from core.music import music_codec as mc
+from core.music import music_data as md
+from core.music import music_score as ms
+from core.models.keras_model import RNNConfig
+from core.labs.lab import Lab, Schedule
+from core.models.sampling import StepRecord, TokenModel, generate
+
+EMBED_DIM = 32  # the value embedding (the course's model reads one-hot vectors instead)
+LSTM, COURSE = "lstm", "course"  # the two models
+MODEL_LABELS = {LSTM: "this lab's LSTM (embedding)", COURSE: "the course's model (one-hot, 90 values)"}
+STEPS_PER_BAR = motif.STEPS_PER_BAR  # a 4/4 bar of sixteenth-note steps
+VAL_BATCH = 64  # windows per validation batch
+SILENCE, PIECE, MOTIF = "silence", "piece", "motif"  # how a composition starts
+
+
+def model_kind(config: Any) -> str:
+    """LSTM or COURSE, from the type of a run's config."""
+    return COURSE if isinstance(config, cm.CourseConfig) else LSTM
+
+
+def make_config(
+    kind: str, *, hidden: int, seq_len: int, batch: int, lr: float, seed: int, lr_schedule: str = "decay",
+) -> RNNConfig | cm.CourseConfig:
+    """The run's config from the page's widgets. The course's model takes n_a = hidden, Tx = seq_len and the
+    batch size; its optimizer is the course's (Adam 0.01 with decay 0.01), so ``lr`` and ``lr_schedule`` are not used for it."""
+    if kind == COURSE:
+        return cm.CourseConfig(n_a=int(hidden), Tx=int(seq_len), batch_size=int(batch), seed=int(seed))
+    return RNNConfig(
+        cell="lstm", hidden=int(hidden), layers=1, embed_dim=EMBED_DIM, seq_len=int(seq_len), batch_size=int(batch),
+        learning_rate=float(lr), dropout=0.0, seed=int(seed), lr_schedule=lr_schedule,
+    )
+
+
+def seq_len_of(config: Any) -> int:
+    """Values per training window: Tx of the course's model, seq_len of the LSTM."""
+    return int(config.Tx if isinstance(config, cm.CourseConfig) else config.seq_len)
+
+
+@dataclass(frozen=True, eq=False)
+class CourseVocab:
+    """The course's capped vocabulary of one run (core.models.course_model.cap_vocabulary)."""
+
+    itos: tuple[str, ...]  # the capped vocabulary: index -> value (the last stands for every folded value)
+    mapping: dict[str, int]  # every value of the corpus -> its capped index
+    lookup: np.ndarray  # int32 (len(full vocabulary),): full id -> capped id
+    sentence: str  # what the cap did, for the page (core.models.course_model.describe_cap)
+
+
+@dataclass(frozen=True)
+class MotifCheck:
+    """A typed motif, read against the current model's vocabulary."""
+
+    text: str  # as typed
+    values: tuple[str, ...]  # its values (empty when it doesn't parse)
+    error: str | None  # the MotifError message (None when it parses)
+    unknown: tuple[str, ...]  # its values the model doesn't know, in order of first appearance
+    message: str | None  # names them and the nearest known values (None when all are known)
+    fixed_text: str | None  # the motif with each unknown value replaced by the nearest known one
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.unknown
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What the Compose button produced: the trained and the untrained model, same seed and settings."""
+
+    step: int  # the trained model's step
+    prime: tuple[str, ...]  # the opening fed in first (values): bars of a piece or the student's motif
+    start: str  # SILENCE, PIECE or MOTIF
+    prime_label: str  # where the opening came from ("" from silence)
+    tempo: float  # playback tempo (quarter notes per minute)
+    trained: list  # core.models.sampling.StepRecord per composed value
+    untrained: list  # the same for the untrained model
+    labels: tuple[str, ...]  # the vocabulary (index -> value)
+    argmax: bool  # the most likely value every step (the course's generation) instead of sampling
+    temperature: float  # the sampling temperature (0 with argmax)
+    bars: int | None  # the answer's length in bars (None: a number of values)
+    model: str  # LSTM or COURSE
+    scores: list | None  # [(row label, core.music.music_score.MusicScore)]; None when the corpus can't be scored
+    weights: str = ""  # which weights composed it (the trainer's weights_note: best or latest)
+
+    @property
+    def trained_values(self) -> tuple[str, ...]:
+        return tuple(self.labels[r.picked] for r in self.trained)
+
+    @property
+    def untrained_values(self) -> tuple[str, ...]:
+        return tuple(self.labels[r.picked] for r in self.untrained)
+
+
+def notes_after(opening: tuple[str, ...], values: tuple[str, ...], tempo: float) -> tuple[list, list]:
+    """Piano-roll notes (start s, end s, pitch) of an opening and of the values that follow it, on one time line."""
+    offset = sum(mc.value_duration(v) for v in opening) * 60.0 / tempo / mc.STEPS_PER_QUARTER  # seconds
+    return mc.values_to_notes(opening, tempo), [(s + offset, e + offset, p) for s, e, p in mc.values_to_notes(values, tempo)]
+
+
+def midi_file(values: Sequence[str], tempo: float, program: int = 0) -> bytes:
+    """A Standard MIDI File of ``values`` at ``tempo`` on one track with General MIDI ``program``."""
+    return midi_io.midi_bytes(mc.values_to_midi(values, tempo=tempo, program=int(program)))
+
+
+def within_bars(records: Sequence[StepRecord], labels: Sequence[str], bars: int) -> list[StepRecord]:
+    """The records whose values start within the first ``bars`` bars (whole values, the last may ring on)."""
+    end, t, out = int(bars) * STEPS_PER_BAR, 0, []
+    for r in records:
+        if t >= end:
+            break
+        out.append(r)
+        t += mc.value_duration(labels[r.picked])
+    return out
+
+
+def _num(x: float, fmt: str) -> str:
+    return "–" if x is None or not np.isfinite(x) else format(x, fmt)
+
+
+def score_table(scores: Sequence[tuple[str, ms.MusicScore]]) -> list[dict[str, str]]:
+    """The scorecard as table rows for the page (one dict per row, the columns in reading order)."""
+    rows = []
+    for label, s in scores:
+        copy = _num(s.longest_copy, ".0f" if s.n_pieces == 1 else ".1f")
+        rows.append({
+            "": label,
+            "pitch-class distance": _num(s.pitch_class_distance, ".2f"),
+            "in key": "–" if not np.isfinite(s.in_key) else f"{100 * s.in_key:.0f}%",
+            "range (semitones)": _num(s.pitch_range, ".0f"),
+            "interval distance": _num(s.interval_distance, ".2f"),
+            "notes per bar": _num(s.notes_per_bar, ".1f"),
+            "duration distance": _num(s.duration_distance, ".2f"),
+            "longest copy": copy,
+        })
+    return rows
+
+
+def copy_note(scores: Sequence[tuple[str, ms.MusicScore]]) -> str | None:
+    """Where the trained model's longest copy comes from (one line), when it copied 4 values or more."""
+    if not scores:
+        return None
+    s = scores[0][1]
+    if s.copied_from is None or s.longest_copy < 4:
+        return None
+    return (
+        f"The trained model's longest copy: {s.longest_copy:.0f} values in a row from {s.copied_from} "
+        f"(its values {s.copy_start + 1}–{s.copy_start + s.longest_copy:.0f}), from value {s.copy_at + 1} of the composition."
+    )
+
+
+class MusicLab(Lab):
+    key = "music"
+    # validation every second (was 2 s): a tiny upload can pass its best in a few hundred fast steps, and "stop at the
+    # best validation" can only keep what it saw; a pass over at most 8 batches of 64 snippets costs ~15 ms per batch
+    # for the LSTM 64 on 2 cores
+    schedule = Schedule(slice_s=0.4, tick_s=0.5, chunk_s=0.15, max_chunk=20, first_chunk=1, eval_every_s=1.0)
+    chart_x = "step (one batch of snippets)"
+    chart_y = "loss (nats per value)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.corpus: md.MusicCorpus | None = None  # the corpus the picker chose (bundled or uploaded)
+        self.corpus_key: Any = None  # what it was built from: ("bundled", style, options) or ("upload", file ids, options)
+        self.problems: list[str] = []  # files of that corpus that could not be used
+        self.max_steps = 2000  # the step limit (a widget)
+        self.untrained: TokenModel | None = None  # the current run's weights before any training
+        self.course_vocab: CourseVocab | None = None  # the capped vocabulary when the run is the course's model
+        self.result: Composition | None = None  # the last composition
+        self._reference: tuple[ms.Reference | None, str | None] | None = None  # the scorecard's reference of self.corpus (or why none)
+        self.stop_at_best = True  # stop by itself at the best validation (a widget): uploaded corpora can be tiny
+
+    # -- corpus ----------------------------------------------------------------------------------------------
+    def use_bundled(self, style: str, options: mc.CodecOptions) -> md.MusicCorpus:
+        key = ("bundled", style, options)
+        if key != self.corpus_key:
+            pieces, problems = md.load_bundled(style, options)
+            self._set_corpus(key, md.MusicCorpus(pieces), list(problems))
+        return self.corpus
+
+    def use_upload(self, files: list[tuple[str, str, bytes]], options: mc.CodecOptions) -> md.MusicCorpus | None:
+        """files: (file id, name, bytes). The corpus, or None when no file could be used (see ``problems``)."""
+        key = ("upload", tuple(f[0] for f in files), options)
+        if key != self.corpus_key:
+            pieces, problems = md.load_uploads([(name, data) for _, name, data in files], options)
+            corpus = None
+            if pieces:
+                try:
+                    corpus = md.MusicCorpus(pieces)
+                except md.MusicCorpusError as exc:  # e.g. every value the same: nothing to learn
+                    problems = [*problems, str(exc)]
+            self._set_corpus(key, corpus, problems)
+        return self.corpus
+
+    def kept_upload(self, options: mc.CodecOptions) -> md.MusicCorpus | None:
+        """The corpus of an earlier upload with these codec settings (the uploader forgets its files when the
+        student visits another page; the lab keeps the corpus)."""
+        key = self.corpus_key
+        if key is not None and key[0] == "upload" and key[2] == options:
+            return self.corpus
+        return None
+
+    def _set_corpus(self, key: Any, corpus: md.MusicCorpus | None, problems: list[str]) -> None:
+        self.corpus_key, self.corpus, self.problems, self._reference = key, corpus, problems, None
+
+    def reference(self) -> tuple[ms.Reference | None, str | None]:
+        """The scorecard's reference (the training pieces' features), built once per corpus; or (None, why)."""
+        if self._reference is None:
+            c = self.corpus
+            try:
+                self._reference = (ms.Reference.build((c.pieces[i].name, c.pieces[i].values) for i in c.train_idx), None)
+            except ValueError as exc:
+                self._reference = (None, f"No scorecard for this corpus: {exc}.")
+        return self._reference
+
+    def validation_pieces(self) -> list[tuple[str, ...]]:
+        c = self.corpus
+        return [tuple(c.pieces[i].values) for i in c.val_idx]
+
+    # -- runs ------------------------------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """LSTM or COURSE: the current run's model."""
+        return model_kind(self.trainer.config) if self.trainer is not None else LSTM
+
+    def run_label(self) -> str:
+        c = self.trainer.config
+        if model_kind(c) == COURSE:
+            return f"#{self.run_number} course n_a {c.n_a} · seed {c.seed}"
+        return f"#{self.run_number} LSTM {c.hidden} · seed {c.seed}"
+
+    corpus_change = "a different corpus or codec setting"
+
+    def same_model(self, old: Any, new: Any) -> bool:
+        if model_kind(old) != model_kind(new):
+            return False
+        if model_kind(new) == COURSE:
+            return (old.n_a, old.seed) == (new.n_a, new.seed)
+        return old.same_architecture(new)
+
+    def retune(self, trainer, config: Any) -> None:
+        if model_kind(config) == COURSE:
+            trainer.set_training_params(batch_size=config.batch_size, Tx=config.Tx)
+        else:
+            trainer.set_training_params(
+                learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len, lr_schedule=config.lr_schedule
+            )
+        trainer.stop_at_best = self.stop_at_best
+
+    def vocab_size_of(self, corpus: md.MusicCorpus) -> int:
+        return len(corpus.vocab)
+
+    def build_trainer(self, corpus: md.MusicCorpus, config: Any):
+        if model_kind(config) == COURSE:
+            trainer = self._build_course(corpus, config)
+        else:
+            from core.models.keras_trainer import SequenceTrainer  # TensorFlow is imported only when the lab needs a model
+
+            val = lambda: corpus.val_batches(VAL_BATCH, config.seq_len)  # noqa: E731 - fixed held-out snippets
+            trainer = SequenceTrainer(len(corpus.vocab), config, corpus.sample_batch, val)
+            trainer.unit = "value"
+            self.course_vocab = None
+        trainer.stop_at_best = self.stop_at_best
+        self.untrained = trainer.token_model()  # the same weights before any training, for comparison
+        return trainer
+
+    def _build_course(self, corpus: md.MusicCorpus, config: cm.CourseConfig) -> cm.CourseTrainer:
+        """The course's model over the corpus's capped vocabulary (the 89 most common values + one for the rest)."""
+        values = [p.values for p in corpus.pieces]
+        itos, mapping = cm.cap_vocabulary(values, cm.N_VALUES)
+        lookup = cm.id_lookup(corpus.vocab.itos, mapping)
+        trainer = cm.CourseTrainer(len(itos), config, cm.capped_sampler(corpus.sample_batch, lookup))
+        # validation windows of the trainer's current Tx (it may change mid-run)
+        trainer.val_batches = cm.capped_val_batches(lambda: corpus.val_batches(VAL_BATCH, trainer.config.Tx), lookup)
+        self.course_vocab = CourseVocab(tuple(itos), mapping, lookup, cm.describe_cap(values, itos, mapping))
+        return trainer
+
+    def differences(self, old: Any, new: Any) -> list:
+        ko, kn = model_kind(old), model_kind(new)
+        if ko != kn:
+            return [("model", MODEL_LABELS[ko], MODEL_LABELS[kn])]
+        if kn == COURSE:
+            return [("hidden size (n_a)", old.n_a, new.n_a), ("seed", old.seed, new.seed)]
+        return [("hidden size", old.hidden, new.hidden), ("seed", old.seed, new.seed)]
+
+    def on_new_run(self) -> None:
+        self.result = None
+
+    def configure_current(self, config: Any):
+        """The run for these settings on the corpus the picker chose."""
+        return self.configure(repr(self.corpus_key), self.corpus, config)
+
+    @property
+    def step_limit(self) -> int:
+        return int(self.max_steps)
+
+    # -- best weights (issue #14) ------------------------------------------------------------------------------
+    def finished_stop(self):
+        """At the step limit with "stop at the best validation" on, the weights of the best validation come back
+        when the latest ones are worse (validated now), so compositions use the best."""
+        stop = super().finished_stop()
+        t = self.trainer
+        if not self.stop_at_best or t.keeper.best is None or t.keeper.restored_at == t.step:
+            return stop
+        val = t.evaluate()
+        b = t.keeper.best
+        if val is None or b.step == t.step or val <= b.val:
+            return stop
+        t.restore_best()
+        from core.models.trainer import Stop
+
+        return Stop(stop.kind, f"{stop.message} The validation loss was lowest at step {b.step:,} ({b.val:.3f} vs {val:.3f} now): "
+                               "those weights are back in place (stop at the best validation is on).")
+
+    def memorising(self) -> str | None:
+        """What the page says when validation has risen clearly above its best (None while it has not)."""
+        from core.models.trainer import memorising_message
+
+        keeper = getattr(self.trainer, "keeper", None)
+        return memorising_message(keeper, "value") if keeper is not None and keeper.memorising else None
+
+    def restore_best(self) -> None:
+        """The one click back to the best weights: training pauses and the note says what happened."""
+        from core.labs.lab import Note
+        from core.models.trainer import StopKind
+
+        b = self.trainer.restore_best()
+        self.stop(Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per value. "
+                                          "Training is paused; press Start to train on from them."))
+
+    def can_train(self) -> str | None:
+        if self.trainer is None:
+            return super().can_train()
+        try:
+            self.corpus.check_seq_len(seq_len_of(self.trainer.config))
+        except ValueError as exc:
+            return str(exc)
+        return super().can_train()
+
+    # -- the course's model, for the page ---------------------------------------------------------------------
+    def course_facts(self) -> dict[str, Any]:
+        """The live numbers the course-mode panel shows: sizes, the Keras count, the formula and the optimizer."""
+        t = self.trainer
+        s = t.layer_sizes()
+        n_a, nv, Tx = s["n_a"], s["n_values"], s["Tx"]
+        lstm = 4 * n_a * (n_a + nv + 1)  # 4 gates × [Wx | Wa | b]
+        dense = n_a * nv + nv  # Wy and by
+        c = t.config
+        return dict(
+            n_a=n_a, n_values=nv, Tx=Tx, params=t.param_count(), lstm=lstm, dense=dense, formula=lstm + dense,
+            course_params=cm.course_param_count(cm.N_A, cm.N_VALUES), lr0=c.learning_rate, decay=c.decay, lr_now=t.learning_rate(),
+            beta_1=c.beta_1, beta_2=c.beta_2, batch=c.batch_size, step=t.step,
+        )
+
+    # -- composing -------------------------------------------------------------------------------------------
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The current model's vocabulary (index -> value): the capped one for the course's model."""
+        if self.kind == COURSE and self.course_vocab is not None:
+            return self.course_vocab.itos
+        return tuple(self.corpus.vocab.itos)
+
+    def prime_ids(self, values: Sequence[str]) -> list[int]:
+        """Indices of an opening's values in the current model's vocabulary. A corpus value the course's cap
+        folded goes in as the stand-in index; a value the model can't read raises ValueError."""
+        if self.kind == COURSE and self.course_vocab is not None:
+            m, index = self.course_vocab.mapping, {v: i for i, v in enumerate(self.course_vocab.itos)}
+            lookup = lambda v: index[v] if v in index else m[v]  # noqa: E731
+        else:
+            stoi = self.corpus.vocab.stoi
+            lookup = stoi.__getitem__
+        try:
+            return [int(lookup(v)) for v in values]
+        except KeyError as exc:
+            raise ValueError(f"{motif.value_text(exc.args[0])} is not in the model's vocabulary.") from None
+
+    def check_motif(self, text: str) -> MotifCheck:
+        """Parse a motif and compare it with the current model's vocabulary: the page's message, or nothing to fix."""
+        try:
+            values = motif.encode(text)
+        except motif.MotifError as exc:
+            return MotifCheck(text, (), str(exc), (), None, None)
+        labels = self.labels
+        _, unknown = motif.split_unknown(values, set(labels))
+        if not unknown:
+            return MotifCheck(text, tuple(values), None, (), None, None)
+        return MotifCheck(
+            text, tuple(values), None, tuple(unknown), motif.unknown_message(values, labels), motif.decode(motif.replace_unknown(values, labels))
+        )
+
+    def piece_bars(self, piece: int, first_bar: int, n_bars: int) -> tuple[str, ...]:
+        """Bars first_bar .. first_bar + n_bars − 1 (0-based) of a corpus piece, as values."""
+        return tuple(motif.take_bars(self.corpus.pieces[int(piece)].values, first_bar, n_bars))
+
+    def piece_length_bars(self, piece: int) -> int:
+        """Whole or started bars of a corpus piece."""
+        return max(1, int(np.ceil(motif.n_bars(self.corpus.pieces[int(piece)].values))))
+
+    def compose(
+        self, *, tempo: float, seed: int = 0, temperature: float = 1.0, argmax: bool = False, n_values: int | None = None,
+        bars: int | None = None, prime: Sequence[str] = (), start: str = SILENCE, prime_label: str = "",
+    ) -> Composition:
+        """Compose with the trained and the untrained model (same seed and settings), and score both.
+
+        n_values: how many values (from silence); bars: how many bars the answer lasts (after an opening).
+        argmax: the most likely value every step, fed back (the course's generation); else sample at ``temperature``.
+        """
+        if (n_values is None) == (bars is None):
+            raise ValueError("give either n_values or bars")
+        labels = self.labels
+        prime = tuple(prime)
+        ids = self.prime_ids(prime)
+        n = int(n_values) if bars is None else int(bars) * STEPS_PER_BAR  # at most one value per sixteenth
+        temp = 0.0 if argmax else float(temperature)
+        recs = {}
+        for name, model in (("trained", self.trainer.token_model()), ("untrained", self.untrained)):
+            r = generate(model, n, temperature=temp, rng=np.random.default_rng(int(seed)), prime=ids)
+            recs[name] = r if bars is None else within_bars(r, labels, bars)
+        trained_v = tuple(labels[r.picked] for r in recs["trained"])
+        untrained_v = tuple(labels[r.picked] for r in recs["untrained"])
+        ref, _ = self.reference()
+        scores = None
+        if ref is not None:
+            rows = [(f"trained model (step {self.trainer.step:,})", trained_v), ("untrained model", untrained_v)]
+            scores = ms.scorecard(rows, ref, validation=self.validation_pieces())
+        self.result = Composition(
+            self.trainer.step, prime, start, prime_label, float(tempo), recs["trained"], recs["untrained"], tuple(labels),
+            bool(argmax), temp, None if bars is None else int(bars), self.kind, scores, self.trainer.weights_note(),
+        )
+        return self.result
+
+    # -- trained starting points (core.files.starting_points) --------------------------------------------------------
+    def starting_point(self) -> sps.StartingPoint | None:
+        ck = self.corpus_key
+        if ck is None or ck[0] != "bundled" or ck[2] != sps.music_options():
+            return None
+        return next((sp for sp in sps.CATALOG.values() if sp.lab == self.key and sp.corpus == ck[1]), None)
+
+    def load_starting_point(self, name: str, models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
+        """The bundled Keras model ``name`` (a token vocabulary) for the lab's current bundled corpus, with its history
+        and an untrained twin (the same architecture and seed before training) for the scorecard; ModelZipError with
+        the reason when it can't be used, and then nothing changes."""
+        from core.files import model_zip as mz
+        from core.models.keras_trainer import SequenceTrainer
+
+        sp = sps.CATALOG[name]
+        if self.starting_point() != sp:
+            raise mz.ModelZipError(
+                f"Pick the bundled {sp.corpus.replace('_', ' ')} with the default codec settings to load this model."
+            )
+        data = sps.read(name, models_dir)
+        raw = mz.read_meta(data, tokens=True)
+        meta, notes = mz.validate_meta(raw, seq_len_range=(5, 100), batch_range=(2, 128))
+        corpus = self.corpus
+        trainer, tokens, _ = mz.import_model_zip(data, config_override=meta.get("config", {}), tokens=True)
+        if list(tokens) != list(corpus.vocab.itos):
+            raise mz.ModelZipError(
+                f"The trained model's values don't match data/midi/{sp.corpus}: rebuild it with scripts/build_models.py."
+            )
+        config = trainer.config
+        trainer.sample_batch = corpus.sample_batch
+        trainer.val_batches = lambda: corpus.val_batches(VAL_BATCH, trainer.config.seq_len)
+        trainer.set_progress(step=meta.get("step", trainer.step), tokens_seen=meta.get("tokens_seen", 0),
+                             elapsed_s=meta.get("elapsed_s", 0.0))
+        history = mz.read_history(data)
+        if history is not None:
+            trainer.history = history
+        twin = SequenceTrainer(len(tokens), config, corpus.sample_batch)  # the same weights before any training
+        untrained = twin.token_model()
+        del twin
+        sps.mark(trainer, trainer.step)
+        sps.full_validation(trainer)  # the loaded weights' validation loss: the trainer's best so far
+        self.archive_current()
+        self.new_run(trainer, repr(self.corpus_key))
+        self.untrained = untrained
+        self.course_vocab = None
+        self.running = False
+        self.max_steps = max(int(self.max_steps), trainer.step + 2000)
+        facts = sps.origin(raw)
+        return sps.Loaded(name, config, trainer.step, " ".join([sps.said(sp, trainer.step, facts, "value"), *notes]))
+
+    def export_starting_point(self, name: str, build: dict[str, Any]) -> bytes:
+        """The current run as the model zip of starting point ``name`` (scripts/build_models.py), with the music check
+        (trained against untrained compositions)."""
+        from core.files import model_zip as mz
+
+        sp, t = sps.CATALOG[name], self.trainer
+        check = sps.music_check(self)
+        facts = dict(
+            name=name, title=sp.title, built_by="scripts/build_models.py", **build,
+            val_loss=round(sps.full_validation(t), 4), train_loss=round(float(t.history.last_smooth()), 4),
+            check={f"{row}_{m}": round(v, 4) for row, ms_ in check.items() for m, v in ms_.items()},
+            better_than_untrained="yes" if sps.music_better(check) else "no",
+        )
+        opts = sps.music_options()
+        meta = dict(t.summary(), corpus=sp.corpus, app=sps.APP, codec=dict(max_chord=opts.max_chord,
+                    transpose=opts.transpose), starting_point=facts)
+        return mz.export_model_zip(t, list(self.corpus.vocab.itos), meta, history=t.history, tokens=True)

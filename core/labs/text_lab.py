@@ -1,0 +1,374 @@
+"""The Text lab's session object (see core.labs.lab): text corpora, Keras runs, live samples, model files.
+
+A new run starts when the cell, size, layers, embedding, dropout, seed or the text changes (or the student
+asks for one); the learning rate, batch size and window length apply to the running model. A run remembers
+the text it trains on, encoded with its model's vocabulary: a model loaded from a file whose vocabulary lacks
+some characters of the chosen text can only sample (``run.corpus`` is None).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.files import starting_points as sps
+from core.server import budget
+from core.models.keras_model import CELL_NAMES, RNNConfig
+from core.labs.lab import Lab, Schedule, UploadCache
+from core.text.lexicon import SampleCheck
+from core.models.sampling import TokenModel, generate
+from core.text.text_data import CorpusError, TextCorpus, char_label
+from core.text.textio import MB, UploadError, decode_text
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+BUNDLED = {"Shakespeare (bundled)": "shakespeare.txt", "Dinosaur names (bundled)": "dinos.txt"}  # label -> file in data/
+MAX_UPLOAD = 10 * MB  # text uploads
+MAX_MODEL_UPLOAD = 20 * MB  # model zips (Streamlit's server.maxUploadSize in .streamlit/config.toml)
+LIVE_SAMPLE_CHARS = 300  # length of the live sample
+LIVE_SAMPLE_TEMPERATURE = 0.8  # of the live sample
+VAL_BATCHES, VAL_BATCH, VAL_SEQ = 4, 64, 100  # validation: 256 fixed windows of 100 characters (25,600 characters), in 4 batches
+VAL_PARTS = 1  # batches measured per live validation point (the 4 are spread over 4 points; see core.models.keras_trainer)
+MAX_PRIME = 500  # characters of priming text the sampler reads; longer text is cut (with a message)
+DEFAULTS = RNNConfig()  # what a student gets: one source for the page, the tests and the benchmarks
+# The page's settings ranges; an uploaded model must fit them.
+HIDDEN_RANGE = (16, 1024)
+MAX_EMBED = 256
+MAX_DROPOUT = 0.5
+SEQ_OPTIONS = [16, 25, 32, 50, 64, 100, 128, 200, 256]
+BATCH_OPTIONS = [4, 8, 16, 32, 64, 128]
+LR_OPTIONS = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0]
+
+
+def bundled_corpus(filename: str) -> TextCorpus:
+    return TextCorpus((DATA / filename).read_text(encoding="utf-8"))
+
+
+def read_text_upload(data: bytes, encoding: str) -> tuple[TextCorpus, str | None]:
+    """Uploaded bytes -> (corpus, a note about the encoding or None); UploadError/CorpusError with the reason."""
+    text, note = decode_text(data, max_bytes=MAX_UPLOAD, allow_latin1=encoding == "Latin-1", what="text file")
+    return TextCorpus(text), note
+
+
+def fixed_val_batches(corpus: TextCorpus):
+    """The run's validation windows, computed once so successive evaluations are comparable."""
+    batches = corpus.val_batches(VAL_BATCHES, VAL_BATCH, VAL_SEQ)
+    return lambda: batches
+
+
+def new_trainer(corpus: TextCorpus, config: RNNConfig):
+    """A trainer on ``corpus`` with the lab's validation windows (the page and the benchmark build the same)."""
+    from core.models.keras_trainer import SequenceTrainer  # TensorFlow is imported when a model is first needed
+
+    t = SequenceTrainer(corpus.vocab_size, config, corpus.sample_batch, fixed_val_batches(corpus))
+    t.eval_parts = VAL_PARTS
+    t.unit = "character"
+    return t
+
+
+def nearest(options: list, value):
+    """The option closest to ``value`` on a log scale (a loaded model's setting -> a slider position)."""
+    return min(options, key=lambda o: abs(np.log(o) - np.log(value)))
+
+
+def widget_values(cfg: RNNConfig) -> dict[str, Any]:
+    """The Text page's settings widgets (by key) for a model's config: a loaded model sets them to its own."""
+    return {
+        "text_cell": cfg.cell, "text_hidden": int(cfg.hidden), "text_layers": int(cfg.layers), "text_embed": int(cfg.embed_dim),
+        "text_dropout": float(cfg.dropout), "text_seed": int(cfg.seed), "text_seq": nearest(SEQ_OPTIONS, cfg.seq_len),
+        "text_batch": nearest(BATCH_OPTIONS, cfg.batch_size), "text_lr": nearest(LR_OPTIONS, cfg.learning_rate),
+    }
+
+
+@dataclass
+class TextRun:
+    """What the current run trains on."""
+
+    corpus_name: str  # shown in labels
+    corpus: TextCorpus | None  # the text encoded with the model's vocabulary (None: sampling only)
+    chars: list[str]  # the model's vocabulary, index -> character
+    uploaded: bool = False  # the model came from a file
+
+
+@dataclass(frozen=True)
+class LiveSample:
+    step: int  # the step it was sampled at
+    text: str  # the sample
+    check: SampleCheck  # its real words and speaker names
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What the Generate button produced."""
+
+    prime: str  # the priming text actually used
+    text: str  # the generated characters
+    records: list  # core.models.sampling.StepRecord per generated character
+    labels: list[str]  # printable label per vocabulary index
+    seconds: float  # how long it took
+    step: int  # the model's step
+    settings: str  # "temperature 0.8, top-k 5"
+    weights: str = ""  # which weights generated it (core.models.keras_trainer.SequenceTrainer.weights_note)
+
+
+def progress_sample(model: TokenModel, corpus: TextCorpus, n_chars: int, temperature: float, rng: np.random.Generator) -> tuple[str, SampleCheck]:
+    """The Text lab's live sample and its real-word check.
+
+    ``n_chars`` characters from a fresh state, starting after a blank line when the text has them (in a
+    play, where a speaker's name comes next), else after a newline (or from no input at all when the
+    vocabulary has no newline). ``model`` must use ``corpus``'s vocabulary.
+    """
+    nl = corpus.stoi.get("\n")
+    prime = [nl] if nl is not None and corpus.has_blank_lines else []
+    records = generate(model, n_chars, temperature=temperature, rng=rng, prime=prime, first_input=nl)
+    text = corpus.decode([r.picked for r in records])
+    return text, corpus.lexicon.check(text)
+
+
+class TextLab(Lab):
+    key = "text"
+    # Training time per refresh grows with the run: 0.5 s for its first 10 s of training (the first loss point and the
+    # first refreshes come quickly), 1.5 s until it has trained a minute, then 4 s. The fragment timer is shorter than
+    # a slice, so slices run back to back. Each refresh costs CPU outside training that the two cores' training then
+    # lacks: the settling pause and Streamlit's rerun on the server, and Chromium redrawing the page and the chart
+    # (~0.26 of a core on average at 1.5 s slices, 24 Nov). bench/browser.py `fit` (the lab in Chromium against a
+    # plain model.fit of the same model, alternated round by round): LSTM 256 0.72x at 1.5 s slices, 0.94x at 3 s;
+    # LSTM 384 (the default since 24 Nov) 0.90x at 3 s with validation every 2.5 s and a sample every 5 s, so after the
+    # first minute slices are 4 s, validation every 4 s and a live sample every 8 s. At 0.5 s slices the page trained
+    # ~60-75% of the time. Each validation measures one of the 4 validation batches in turn (~50 ms for LSTM 256 on 2
+    # cores); each point is the mean over the latest result of all 4, i.e. over the last ~10-16 s of weights.
+    schedule = Schedule(slice_s=4.0, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=4.0, sample_every_s=8.0)
+    start_schedule = replace(schedule, slice_s=0.5, eval_every_s=2.5, sample_every_s=5.0)  # the first START_S seconds of training of a run
+    middle_schedule = replace(start_schedule, slice_s=1.5)  # then until it has trained STEADY_S seconds
+    START_S = 10.0
+    STEADY_S = 60.0
+    chart_y = "loss (nats per character)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.upload: UploadCache[TextCorpus] = UploadCache()  # the student's text
+        self.run: TextRun | None = None
+        self.sampled: Generated | None = None  # the last Generate
+        self.stop_at_best = False  # stop by itself at the best validation (a widget; off here, on in the Music lab)
+
+    # -- corpus and runs -------------------------------------------------------------------------------------
+    def read_upload(self, file_id: str, name: str, data: bytes, encoding: str) -> UploadCache[TextCorpus]:
+        return self.upload.get((file_id, encoding), name, lambda: read_text_upload(data, encoding), (UploadError, CorpusError))
+
+    def run_label(self) -> str:
+        t, run = self.trainer, self.run
+        return f"#{self.run_number} {t.config.label()} · {run.corpus_name}" + (" · uploaded" if run.uploaded else "")
+
+    def same_model(self, old: RNNConfig, new: RNNConfig) -> bool:
+        return old.same_architecture(new)
+
+    def retune(self, trainer, config: RNNConfig) -> None:
+        trainer.set_training_params(
+            learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len, lr_schedule=config.lr_schedule
+        )
+        trainer.stop_at_best = self.stop_at_best
+
+    def build_trainer(self, corpus: TextCorpus, config: RNNConfig):
+        t = new_trainer(corpus, config)
+        t.stop_at_best = self.stop_at_best
+        return t
+
+    def run_slice(self):
+        """Lab.run_slice with short slices for the first START_S seconds of a run, longer ones until STEADY_S, then
+        the longest (see ``schedule``). A schedule set from outside (a test, the race) is left alone."""
+        steady = type(self).schedule
+        if any(self.schedule is own for own in (steady, self.start_schedule, self.middle_schedule)):
+            t = self.trainer
+            trained = t.elapsed_s if t is not None else 0.0
+            self.schedule = self.start_schedule if trained < self.START_S else self.middle_schedule if trained < self.STEADY_S else steady
+        return super().run_slice()
+
+    # -- best weights (issue #14) ------------------------------------------------------------------------------
+    def memorising(self) -> str | None:
+        """What the page says when validation has risen clearly above its best (None while it has not)."""
+        from core.models.trainer import memorising_message
+
+        keeper = getattr(self.trainer, "keeper", None)
+        return memorising_message(keeper, "character") if keeper is not None and keeper.memorising else None
+
+    def restore_best(self) -> None:
+        """The one click back to the best weights: training pauses and the note says what happened."""
+        from core.labs.lab import Note
+        from core.models.trainer import StopKind
+
+        b = self.trainer.restore_best()
+        self.stop(Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per character. "
+                                          "Training is paused; press Start to train on from them."))
+
+    def steps_per_minute(self, vocab_size: int, config: RNNConfig) -> tuple[float, bool]:
+        """(training steps a minute for ``config`` here, whether measured on this very model)."""
+        t = self.trainer
+        if t is not None and self.sec_per_step:
+            if t.config == config:
+                return 60.0 / self.sec_per_step, True
+            return budget.steps_per_minute(vocab_size, config, (budget.step_flops(t.vocab_size, t.config), self.sec_per_step)), False
+        return budget.steps_per_minute(vocab_size, config), False
+
+    def differences(self, old: RNNConfig, new: RNNConfig) -> list:
+        return [
+            ("cell", CELL_NAMES[old.cell], CELL_NAMES[new.cell]),
+            ("hidden", old.hidden, new.hidden),
+            ("layers", old.layers, new.layers),
+            ("embedding", old.embed_dim, new.embed_dim),
+            ("dropout", old.dropout, new.dropout),
+            ("seed", old.seed, new.seed),
+        ]
+
+    def configure_text(self, corpus_id: str, corpus_name: str, corpus: TextCorpus, config: RNNConfig, *, force_new: bool = False):
+        """``configure`` for a text called ``corpus_name`` (shown in the run's label)."""
+        if self.run is not None and self.corpus_id != corpus_id:
+            self.corpus_change = f"text {self.run.corpus_name} → {corpus_name}"
+        t = self.trainer
+        trainer = self.configure(corpus_id, corpus, config, force_new=force_new)
+        if trainer is not t:
+            self.run = TextRun(corpus_name, corpus, list(corpus.chars))
+        return trainer
+
+    def on_new_run(self) -> None:
+        self.sampled = None
+
+    def can_train(self) -> str | None:
+        if self.run is not None and self.run.corpus is None:
+            return "This model's vocabulary doesn't cover the chosen text, so it can only sample. Pick a text it covers to train."
+        return super().can_train()
+
+    def make_live_sample(self) -> LiveSample:
+        t = self.trainer
+        rng = np.random.default_rng([t.config.seed, t.step])
+        text, check = progress_sample(t.token_model(), self.run.corpus, LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, rng)
+        return LiveSample(t.step, text, check)
+
+    # -- sampling --------------------------------------------------------------------------------------------
+    def clamp_prime(self, prime: str) -> tuple[str, str | None]:
+        """(the priming text the sampler will read, a message when it had to be cut)."""
+        if len(prime) <= MAX_PRIME:
+            return prime, None
+        return prime[:MAX_PRIME], (
+            f"The priming text has {len(prime):,} characters; the model reads at most {MAX_PRIME:,}, so only the first {MAX_PRIME:,} are used."
+        )
+
+    def unknown_prime_chars(self, prime: str) -> list[str]:
+        return sorted(set(prime) - set(self.run.chars))
+
+    def generate(self, prime: str, length: int, temperature: float, top_k: int, seed: int) -> Generated:
+        """Sample ``length`` characters after ``prime`` (empty: start after a newline) from the current weights."""
+        chars = self.run.chars
+        stoi = {c: i for i, c in enumerate(chars)}
+        ids = [stoi[c] for c in prime] if prime else ([stoi["\n"]] if "\n" in stoi else [])
+        first, rest = (ids[0], ids[1:]) if ids else (None, [])  # no newline in the vocabulary: a zero embedding
+        t0 = time.perf_counter()
+        records = generate(
+            self.trainer.token_model(), int(length), temperature=float(temperature), top_k=int(top_k) or None,
+            rng=np.random.default_rng(int(seed)), prime=rest, first_input=first,
+        )
+        self.sampled = Generated(
+            prime=prime,
+            text="".join(chars[r.picked] for r in records),
+            records=records,
+            labels=[char_label(c) for c in chars],
+            seconds=time.perf_counter() - t0,
+            step=self.trainer.step,
+            settings=f"temperature {temperature:g}" + (f", top-k {int(top_k)}" if top_k else ""),
+            weights=self.trainer.weights_note(),
+        )
+        return self.sampled
+
+    # -- model files -----------------------------------------------------------------------------------------
+    def export_zip(self) -> bytes:
+        """The current run as a model zip (model.keras + vocab.json with the run's metadata)."""
+        from core.files.model_zip import export_model_zip
+
+        t = self.trainer
+        meta = dict(t.summary(), corpus=self.run.corpus_name, app="RNN Playground text lab")
+        return export_model_zip(t, self.run.chars, meta)
+
+    def load_zip(self, data: bytes, current: tuple[str, str, TextCorpus] | None) -> tuple[RNNConfig, str]:
+        """Load an uploaded model zip as the new run -> (its config, what the page says). CorpusError with the
+        reason when it can't be used; then nothing changes. ``current`` is the picker's (corpus id, name, corpus)."""
+        from core.files.model_zip import import_model_zip, read_meta, validate_meta
+
+        meta, notes = validate_meta(read_meta(data))
+        override = meta.get("config", {})
+
+        def fits(cfg: RNNConfig, n_chars: int) -> None:  # before Keras builds anything
+            v = self.budget_verdict(None, replace(cfg, **{k: override[k] for k in ("seq_len", "batch_size") if k in override}), vocab_size=n_chars)
+            if not v.ok:
+                raise CorpusError(v.message)
+
+        t, chars, _ = import_model_zip(data, max_bytes=MAX_MODEL_UPLOAD, config_override=override, before_build=fits)
+        cfg = t.config
+        if not HIDDEN_RANGE[0] <= cfg.hidden <= HIDDEN_RANGE[1] or cfg.embed_dim > MAX_EMBED or cfg.dropout > MAX_DROPOUT:
+            raise CorpusError(
+                f"The model ({cfg.label()}) is outside this page's settings (hidden {HIDDEN_RANGE[0]}–{HIDDEN_RANGE[1]}, "
+                f"embedding ≤ {MAX_EMBED}, dropout ≤ {MAX_DROPOUT})."
+            )
+        corpus = None
+        if current is not None and not set(current[2].chars) - set(chars):
+            corpus = TextCorpus(current[2].text, chars)  # the same text, encoded with the model's vocabulary
+            t.sample_batch = corpus.sample_batch
+            t.val_batches = fixed_val_batches(corpus)
+        t.set_progress(step=meta.get("step", t.step), tokens_seen=meta.get("tokens_seen", 0), elapsed_s=meta.get("elapsed_s", 0.0))
+        self.archive_current()
+        self.new_run(t, current[0] if current else "none")
+        self.run = TextRun(current[1] if current else "?", corpus, list(chars), uploaded=True)
+        self.sampled = None
+        self.running = False
+        where = f"It continues training on {current[1]}." if corpus is not None else (
+            "Its vocabulary doesn't cover the chosen text, so it can only sample; pick the text it was trained on to continue training."
+        )
+        said = f"Loaded the uploaded model ({cfg.label()}, step {t.step:,}). {where}"
+        return cfg, " ".join([said, *notes])
+
+    def summary(self) -> dict[str, Any]:
+        return dict(asdict(self.trainer.config), step=self.trainer.step)
+
+    # -- trained starting points (core.files.starting_points) --------------------------------------------------------
+    def starting_point(self) -> sps.StartingPoint | None:
+        return next((sp for sp in sps.CATALOG.values() if sp.lab == self.key and self.corpus_id == f"bundled:{sp.corpus}"),
+                    None)
+
+    def load_starting_point(self, name: str = "shakespeare", models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
+        """The bundled Keras model ``name`` through the lab's model-zip import (``load_zip``), with its history;
+        ModelZipError with the reason when it can't be used, and then nothing changes."""
+        from core.files import model_zip as mz
+
+        sp = sps.CATALOG[name]
+        data = sps.read(name, models_dir)
+        history = mz.read_history(data)
+        ours = self.run is not None and self.corpus_id == f"bundled:{sp.corpus}" and self.run.corpus is not None
+        corpus = self.run.corpus if ours else None
+        if corpus is None or list(corpus.chars) != sorted(set(corpus.text)):
+            corpus = bundled_corpus(sp.corpus)
+        config, _ = self.load_zip(data, (f"bundled:{sp.corpus}", "Shakespeare", corpus))
+        t = self.trainer
+        if self.run.corpus is None or list(self.run.chars) != list(corpus.chars):
+            raise mz.ModelZipError(
+                f"The trained model's characters don't match data/{sp.corpus}: rebuild it with scripts/build_models.py."
+            )
+        if history is not None:
+            t.history = history
+        self.run.uploaded = False
+        self.run.corpus_name = f"Shakespeare, {sps.MARK}"
+        sps.mark(t, t.step)
+        sps.full_validation(t)  # the loaded weights' validation loss: the trainer's best so far
+        self.live_sample = self.make_live_sample()  # what the loaded model writes, shown at once
+        facts = sps.origin(mz.read_meta(data))
+        return sps.Loaded(name, config, t.step, sps.said(sp, t.step, facts, "character"))
+
+    def export_starting_point(self, name: str, build: dict[str, Any]) -> bytes:
+        """The current run as the model zip of starting point ``name`` (scripts/build_models.py)."""
+        from core.files import model_zip as mz
+
+        sp, t = sps.CATALOG[name], self.trainer
+        facts = dict(name=name, title=sp.title, built_by="scripts/build_models.py", **build,
+                     val_loss=round(sps.full_validation(t), 4), train_loss=round(float(t.history.last_smooth()), 4))
+        meta = dict(t.summary(), corpus=sp.corpus, app=sps.APP, starting_point=facts)
+        return mz.export_model_zip(t, self.run.chars, meta, history=t.history)

@@ -1,0 +1,454 @@
+"""The Keras labs' trainer: a language model over token ids, trained n optimizer steps at a time.
+
+``SequenceTrainer`` implements the shared trainer interface (core.models.trainer) for the models of
+core.models.keras_model. It trains many-to-many: every position of a window predicts the next token (sparse
+categorical cross-entropy from logits, in nats), with Adam and per-tensor gradient clipping, through one
+``tf.function`` step. A loss that turns NaN/inf stops training and restores the weights (and optimizer
+state) of the end of the last good call; a loss that explodes (its running average rises EXPLODE_NATS
+above its best) stops training and restores the weights of the call where the running average was lowest.
+Sampling and inspection use ``token_model()``: a numpy copy of the weights (core.models.numpy_cells).
+
+Training gets better, never worse (issue #14):
+
+- the learning rate follows a schedule (core.models.lr_schedule; the config's rate is the peak), set before every step;
+  ``lr_now()`` is the rate of the next step;
+- every validation pass reports the loss and next-token accuracy; ``keeper`` (core.models.trainer.BestKeeper) keeps the
+  weights of the best validation loss, ``restore_best()`` puts them back, and with ``stop_at_best`` training stops
+  there by itself once validation has risen clearly above its best;
+- ``eval_parts`` spreads a large validation set over calls: each ``evaluate()`` measures that many batches (in
+  turn) and reports the mean over the latest result of every batch, so a validation point costs a fraction of
+  the whole set (simplified on purpose: the batches' results come from weights a few seconds apart);
+- ``events`` lists (step, short label) of rate changes, roll-backs and restores, for marks on the loss chart.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from core.models.keras_model import (
+    GRAPH_LOCK, ModelFormatError, RNNConfig, build_model, compile_model, config_from_model, keras_module, restore, snapshot, tf_module,
+)
+from core.models.numpy_cells import NumpyRNN
+from core.models.numpy_rnn import softmax
+from core.models.lr_schedule import CONSTANT, PLATEAU, schedule_for
+from core.models.trainer import BestKeeper, History, Stop, StopKind, TrainReport, batch_stats, stop_at_best_stop
+
+EXPLODE_NATS = 0.75  # the running training loss rising this far above its best (nats/token) counts as exploding
+EXPLODE_WARMUP = 50  # steps of a trainer before the explosion check starts
+EMA_DECAY = 0.9  # running training loss: ema = 0.9 * ema + 0.1 * loss (about the last 10 steps)
+
+SampleBatch = Callable[[np.random.Generator, int, int], "tuple[np.ndarray, np.ndarray]"]
+ValBatches = Callable[[], "list[tuple[np.ndarray, np.ndarray]]"]
+
+
+class SequenceTrainer:
+    """A Keras language model over token ids, trained n steps at a time (see the module docstring)."""
+
+    def __init__(self, vocab_size: int, config: RNNConfig, sample_batch: SampleBatch, val_batches: ValBatches | None = None, *, _model=None):
+        config.validate()
+        if vocab_size < 2:
+            raise ValueError("vocab_size must be >= 2")
+        self.config = config  # current settings (learning rate / batch / seq_len may change mid-run)
+        self.vocab_size = int(vocab_size)  # tokens in and out
+        self.sample_batch = sample_batch  # (rng, batch, seq_len) -> x, y int32 (batch, seq_len)
+        self.val_batches = val_batches  # () -> fixed [(x, y)]
+        self.step = 0  # optimizer steps done
+        self.tokens_seen = 0  # training tokens consumed (batch * seq_len per step)
+        self.elapsed_s = 0.0  # wall time spent in train_steps
+        self.last_rate = 0.0  # tokens/s of the most recent train_steps call (excluding the first, compiling, call)
+        self.history = History()  # train ("loss" per step, "smooth" = the running average) and validation, x = step
+        self.rng = np.random.default_rng(config.seed)  # batch order
+        self._lock = threading.RLock()  # saving (download thread) and hibernating (recovery sweep) vs training
+        self._asleep: tuple | None = None  # (weights, optimizer state) as numpy while hibernated
+        if _model is None:
+            _model = build_model(self.vocab_size, config)
+            compile_model(_model, config.learning_rate)
+        self._attach(_model)
+        self._train_fn = None  # tf.function, traced on first use
+        self._eval_fn = None
+        self._good = self._snapshot()  # weights + optimizer state at the end of the last good call
+        self._ema: float | None = None  # running training loss (EMA_DECAY)
+        self._ema_steps = 0  # steps this object has trained (the explosion check starts after EXPLODE_WARMUP)
+        self._best = None  # (snapshot, step, tokens_seen, ema) where the running loss was lowest, at the end of a call
+        self._good_step = 0  # step count of the last good snapshot
+        self._good_tokens = 0  # tokens_seen of the last good snapshot
+        # -- issue #14: schedule, best weights, spread validation, events
+        self.schedule_shape = None  # a core.models.lr_schedule.LRSchedule instead of the cell's default shape (bench/tune.py)
+        self.events: list[tuple[int, str]] = []  # (step, short label): rate changes, roll-backs, restores (chart marks)
+        self.keeper = BestKeeper()  # the weights of the best validation loss
+        self.stop_at_best = False  # stop (at the best weights) once validation has risen clearly above its best
+        self.eval_parts: int | None = None  # validation batches per evaluate() (None: all of them every time)
+        self._val_cache: dict[int, tuple[float, float, int]] = {}  # batch index -> (summed loss, correct, tokens)
+        self._val_key: Any = None  # which list of batches the cache belongs to
+        self._val_next = 0  # the next batch a spread evaluation measures
+        self._halvings = 0  # PLATEAU: halvings so far
+        self._plateau_best = float("inf")  # PLATEAU: the best validation loss since the last halving
+        self._plateau_wait = 0  # PLATEAU: evaluations without an improvement of min_gain
+        self._milestone = self.schedule.milestone(0)  # the schedule's last marked change
+        self._lr_set: float | None = None  # the rate last given to Adam
+        self._pending: Stop | None = None  # a stop decided by evaluate(), reported by the next train_steps()
+        self._set_rate()
+
+    # -- the Keras objects, and hibernation
+    def _attach(self, model) -> None:
+        self._model = model
+        self._optimizer = model.optimizer
+        self._optimizer.build(model.trainable_variables)
+        self._optimizer.learning_rate.assign(self.config.learning_rate)
+
+    @property
+    def model(self):
+        """The Keras model (rebuilt from the kept weights if the trainer was hibernated)."""
+        with self._lock:
+            if self._asleep is not None:
+                self._wake()
+            return self._model
+
+    @property
+    def optimizer(self):
+        return self.model.optimizer
+
+    def hibernate(self) -> int:
+        """Keep only the weights, as numpy arrays, and drop every TensorFlow object (the model, its optimizer, the
+        traced step functions) and the roll-back copies, so their memory is freed; the next use rebuilds the model
+        with these weights (Adam's running averages start afresh). Returns the bytes kept."""
+        with self._lock:
+            if self._asleep is None:
+                self._asleep = [v.numpy().copy() for v in self._model.variables]
+                self._good = self._best = None  # roll-back points: taken again from the next good call
+                self._model = self._optimizer = None
+                self._train_fn = self._eval_fn = None
+            return int(sum(a.nbytes for a in self._asleep))
+
+    def _wake(self) -> None:
+        weights = self._asleep
+        model = build_model(self.vocab_size, self.config)
+        compile_model(model, self.config.learning_rate)
+        self._asleep = None
+        self._attach(model)
+        for v, a in zip(self._model.variables, weights):
+            v.assign(a)
+        self._good = self._snapshot()
+        self._lr_set = None
+        self._set_rate()
+
+    @property
+    def asleep(self) -> bool:
+        return self._asleep is not None
+
+    @property
+    def done(self) -> bool:
+        """A Keras trainer has no budget of its own (a lab may set a step limit)."""
+        return False
+
+    def set_progress(self, *, step: int, tokens_seen: int, elapsed_s: float) -> None:
+        """Counters of a loaded model (from its metadata), taken as the last good point."""
+        self.step = self._good_step = int(step)
+        self.tokens_seen = self._good_tokens = int(tokens_seen)
+        self.elapsed_s = float(elapsed_s)
+        self._milestone = self.schedule.milestone(self.step, self._halvings)  # the schedule goes on from this step
+        self._set_rate()
+
+    # -- settings that may change mid-run
+    def set_training_params(
+        self, *, learning_rate: float | None = None, batch_size: int | None = None, seq_len: int | None = None, lr_schedule: str | None = None,
+    ) -> None:
+        changes = {
+            k: v for k, v in dict(learning_rate=learning_rate, batch_size=batch_size, seq_len=seq_len, lr_schedule=lr_schedule).items()
+            if v is not None and v != getattr(self.config, k)
+        }
+        if changes:
+            old = self.config
+            self.config = replace(self.config, **changes)
+            self.config.validate()
+            if "lr_schedule" in changes:
+                self._halvings, self._plateau_best, self._plateau_wait = 0, float("inf"), 0
+                self._milestone = self.schedule.milestone(self.step)
+                if self.step > 0:
+                    self.events.append((self.step, f"schedule: {self.config.lr_schedule}"))
+            if "learning_rate" in changes and self.step > 0:
+                self.events.append((self.step, f"lr {old.learning_rate:g} → {self.config.learning_rate:g}"))
+            self._set_rate()
+
+    # -- the learning-rate schedule
+    @property
+    def schedule(self):
+        """The run's core.models.lr_schedule.LRSchedule (its kind comes from the config, its shape from the cell)."""
+        if self.schedule_shape is not None and self.schedule_shape.kind == self.config.lr_schedule:
+            return self.schedule_shape
+        return schedule_for(self.config.lr_schedule, self.config.cell)
+
+    def lr_now(self) -> float:
+        """The learning rate of the next optimizer step."""
+        return float(self.config.learning_rate * self.schedule.factor(self.step, self._halvings))
+
+    def _set_rate(self) -> None:
+        lr = self.lr_now()
+        if lr != self._lr_set and self._asleep is None:
+            self._model.optimizer.learning_rate.assign(lr)
+            self._lr_set = lr
+
+    def _mark_rate(self) -> None:
+        m = self.schedule.milestone(self.step, self._halvings)
+        if m != self._milestone:
+            self._milestone = m
+            self.events.append((self.step, f"lr {self.lr_now():.2g}"))
+
+    # -- training
+    def _snapshot(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return snapshot(self.model, self.optimizer)
+
+    def _restore(self, snap) -> None:
+        restore(self.model, self.optimizer, snap)
+
+    def _build_fns(self) -> None:
+        tf = tf_module()
+        model, opt = self.model, self.optimizer
+        spec = tf.TensorSpec([None, None], tf.int32)
+
+        def loss_of(y, logits):  # mean nats per token
+            return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+
+        @tf.function(input_signature=[spec, spec], reduce_retracing=True)
+        def train_fn(x, y):
+            with tf.GradientTape() as tape:
+                logits = model(x, training=True)  # (batch, T, vocab)
+                loss = loss_of(y, tf.cast(logits, tf.float32))
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+
+        @tf.function(input_signature=[spec, spec], reduce_retracing=True)
+        def eval_fn(x, y):  # [summed nats, correct next-token guesses] of one batch
+            logits = tf.cast(model(x, training=False), tf.float32)  # (batch, T, vocab)
+            nats = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), y), tf.float32))
+            return tf.stack([nats, correct])
+
+        with GRAPH_LOCK:  # trace both now, one session at a time (core.models.keras_model.GRAPH_LOCK)
+            train_fn.get_concrete_function()
+            eval_fn.get_concrete_function()
+        self._train_fn, self._eval_fn = train_fn, eval_fn
+
+    def train_steps(self, n: int) -> TrainReport:
+        """Exactly n optimizer steps (fewer only if the loss turns NaN/inf or explodes, which restores earlier good weights)."""
+        report = TrainReport()
+        if self._pending is not None:  # evaluate() decided to stop (stop at the best validation)
+            report.stop, self._pending = self._pending, None
+            return report
+        if n <= 0:
+            return report
+        with self._lock:
+            if self._train_fn is None:
+                self._build_fns()
+            first_call = self.step == 0 and self.elapsed_s == 0.0
+            t0 = time.perf_counter()
+            tokens = 0
+            cfg = self.config
+            for _ in range(n):
+                self._set_rate()
+                x, y = self.sample_batch(self.rng, cfg.batch_size, cfg.seq_len)
+                loss = float(self._train_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
+                if not np.isfinite(loss):
+                    self.events.append((self.step + 1, f"rolled back to step {self._good_step:,}"))
+                    self._restore(self._good)
+                    self._val_cache.clear()
+                    report.stop = Stop(
+                        StopKind.DIVERGED,
+                        f"Training stopped at step {self.step + 1:,}: the loss became {'NaN' if np.isnan(loss) else 'infinite'}. "
+                        f"The weights were rolled back to the last good ones (step {self._good_step:,}). "
+                        f"Try a lower learning rate (now {cfg.learning_rate:g}).",
+                    )
+                    # the steps since the last good snapshot are undone
+                    self.step = self._good_step
+                    self.tokens_seen = self._good_tokens
+                    self._lr_set = None
+                    break
+                self.step += 1
+                self._mark_rate()
+                tokens += int(np.size(x))
+                self.tokens_seen += int(np.size(x))
+                report.losses.append(loss)
+                self._ema = loss if self._ema is None else EMA_DECAY * self._ema + (1 - EMA_DECAY) * loss
+                self.history.record(self.step, loss, self._ema)
+                self._ema_steps += 1
+                if self._best is not None and self._ema > self._best[3] + EXPLODE_NATS:
+                    snap, best_step, best_tokens, best_ema = self._best
+                    report.stop = Stop(
+                        StopKind.DIVERGED,
+                        f"Training stopped at step {self.step:,}: the loss exploded (its running average rose from "
+                        f"{best_ema:.2f} to {self._ema:.2f} nats per token). The weights were rolled back to those of "
+                        f"step {best_step:,}, where it was lowest. Try a lower learning rate (now {cfg.learning_rate:g}).",
+                    )
+                    self.events.append((self.step, f"rolled back to step {best_step:,}"))
+                    self._restore(snap)
+                    self._val_cache.clear()
+                    self._lr_set = None
+                    self._good = snap
+                    self.step = self._good_step = best_step
+                    self.tokens_seen = self._good_tokens = best_tokens
+                    self._ema = best_ema
+                    break
+            dt = time.perf_counter() - t0
+            self.elapsed_s += dt
+            if report.stop is None:
+                if not first_call and dt > 0:
+                    self.last_rate = tokens / dt
+                self._good = self._snapshot()
+                self._good_step, self._good_tokens = self.step, self.tokens_seen
+                if self._ema_steps >= EXPLODE_WARMUP and (self._best is None or self._ema < self._best[3]):
+                    self._best = (self._good, self.step, self.tokens_seen, self._ema)
+        return report
+
+    def evaluate(self, full: bool = False) -> float | None:
+        """Mean validation loss (nats/token) over val_batches(), recorded in the history with the next-token
+        accuracy; None without validation data. With ``eval_parts`` set (and not ``full``), only that many batches
+        are measured now (in turn), the others count with their latest result (see the module docstring).
+        Keeps the best weights; the plateau schedule and stop-at-best follow it."""
+        if self.val_batches is None:
+            return None
+        batches = self.val_batches()
+        if not batches:
+            return None
+        n = len(batches)
+        with self._lock:
+            if self._eval_fn is None:
+                self._build_fns()
+            key = (id(batches), n)
+            if key != self._val_key:
+                self._val_key, self._val_cache, self._val_next = key, {}, 0
+            if full or self.eval_parts is None or self.eval_parts >= n or len(self._val_cache) < n:
+                todo = range(n)
+            else:
+                todo = [(self._val_next + k) % n for k in range(self.eval_parts)]
+                self._val_next = (self._val_next + self.eval_parts) % n
+            for i in todo:
+                self._val_cache[i] = batch_stats(self._eval_fn, *batches[i])
+            total = sum(c[0] for c in self._val_cache.values())
+            correct = sum(c[1] for c in self._val_cache.values())
+            count = max(1, sum(c[2] for c in self._val_cache.values()))
+            val, acc = total / count, correct / count
+            if np.isfinite(val):
+                self.history.record_val(self.step, val, acc)
+                self.keeper.observe(self.step, val, acc, self._copy_weights)
+                self._follow_validation(val)
+        return val
+
+    def _follow_validation(self, val: float) -> None:
+        """The plateau schedule and stop-at-best, after a validation loss ``val``."""
+        if self.config.lr_schedule == PLATEAU:
+            s = self.schedule
+            if val < self._plateau_best - s.min_gain:
+                self._plateau_best, self._plateau_wait = val, 0
+            else:
+                self._plateau_wait += 1
+                if self._plateau_wait >= s.patience and s.factor(0, self._halvings + 1) < s.factor(0, self._halvings):
+                    self._halvings += 1
+                    self._plateau_wait = 0
+                    self._plateau_best = val
+                    self._mark_rate()
+                    self._set_rate()
+        if self.stop_at_best and self.keeper.memorising and self._pending is None:
+            self._pending = stop_at_best_stop(self.keeper, self.unit)
+            self.restore_best()
+
+    unit = "token"  # what one token is, in messages ("character", "value")
+
+    def _copy_weights(self) -> list[np.ndarray]:
+        return [v.numpy().copy() for v in self.model.variables]
+
+    def restore_best(self):
+        """Put the weights of the best validation loss back (Adam's state stays); returns the core.models.trainer.BestWeights.
+        The step count goes on (the chart shows a mark and the validation loss back at its best)."""
+        b = self.keeper.best
+        if b is None:
+            raise ValueError("no validation loss has been measured yet")
+        with self._lock:
+            for v, a in zip(self.model.variables, b.weights):
+                v.assign(a)
+            self._val_cache.clear()
+            self._good = self._snapshot()
+            self._good_step, self._good_tokens = self.step, self.tokens_seen
+            self._best, self._ema, self._ema_steps = None, None, 0  # the explosion check starts afresh from these weights
+            self.events.append((self.step, f"best weights (step {b.step:,})"))
+            self.keeper.restored(self.step)
+            self.history.record_val(self.step, b.val, b.acc)
+        return b
+
+    def weights_note(self) -> str:
+        """Which weights the model holds now (core.models.trainer.BestKeeper.weights_note)."""
+        return self.keeper.weights_note(self.step)
+
+    # -- inspection / sampling
+    def param_count(self) -> int:
+        return int(sum(int(np.prod(v.shape)) for v in self.model.trainable_variables))
+
+    def token_model(self) -> NumpyRNN:
+        """A fast sampler from a snapshot of the current weights."""
+        with self._lock:
+            return NumpyRNN.from_keras(self.model)
+
+    def keras_next_token_probs(self, tokens: list[int]) -> np.ndarray:
+        """Reference path: the Keras model's distribution (vocab,) float64 after the last of ``tokens``."""
+        if len(tokens) == 0:
+            raise ValueError("need at least one token")
+        x = np.asarray([tokens], np.int32)  # (1, T)
+        logits = np.asarray(self.model(x, training=False))[0, -1].astype(np.float64)  # (vocab,)
+        return softmax(logits)
+
+    def summary(self) -> dict[str, Any]:
+        """Plain-data facts about the run (for vocab.json metadata and labels)."""
+        return dict(config=asdict(self.config), step=self.step, tokens_seen=self.tokens_seen, elapsed_s=round(self.elapsed_s, 2))
+
+    # -- files
+    def save(self, path) -> None:
+        """Keras native .keras file (architecture + weights + optimizer state). The optimizer's rate in the file is the
+        peak (the config's learning rate); the schedule sets the rate of each step again after loading."""
+        with self._lock:
+            opt = self.model.optimizer
+            opt.learning_rate.assign(self.config.learning_rate)
+            try:
+                self.model.save(str(path))
+            finally:
+                self._lr_set = None
+                self._set_rate()
+
+    @classmethod
+    def load(cls, path, sample_batch: SampleBatch, val_batches: ValBatches | None = None, config_override: dict | RNNConfig | None = None) -> "SequenceTrainer":
+        """Load a .keras file in safe mode (no Lambda / custom code); the architecture comes from the model.
+
+        config_override: training settings to use (seq_len, batch_size, learning_rate, seed); architecture
+        fields in it must agree with the model's.
+        """
+        keras = keras_module()
+        path = Path(path)
+        if path.suffix != ".keras":
+            raise ModelFormatError("Only Keras native .keras files are accepted.")
+        model = keras.saving.load_model(str(path), safe_mode=True, compile=True)
+        arch = config_from_model(model)
+        lr = None
+        if getattr(model, "optimizer", None) is None:
+            compile_model(model, RNNConfig.learning_rate)
+        else:
+            try:
+                lr = float(f"{float(np.asarray(model.optimizer.learning_rate)):.6g}")  # float32 -> the value typed
+            except Exception:  # noqa: BLE001 - a schedule: fall back to the default
+                lr = None
+        over = asdict(config_override) if isinstance(config_override, RNNConfig) else dict(config_override or {})
+        for k in ("cell", "hidden", "layers", "embed_dim"):
+            if k in over and over[k] != getattr(arch, k):
+                raise ModelFormatError(f"config_override says {k}={over[k]!r} but the model has {k}={getattr(arch, k)!r}.")
+        fields = {k: over[k] for k in ("seq_len", "batch_size", "learning_rate", "seed") if k in over}
+        if "learning_rate" not in fields and lr is not None and lr > 0:
+            fields["learning_rate"] = lr
+        config = replace(arch, **fields)
+        emb = next(l for l in model.layers if isinstance(l, keras.layers.Embedding))
+        t = cls(emb.input_dim, config, sample_batch, val_batches, _model=model)
+        t.set_progress(step=int(np.asarray(model.optimizer.iterations)), tokens_seen=0, elapsed_s=0.0)
+        return t

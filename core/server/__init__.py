@@ -1,0 +1,1 @@
+"""Serving a class: memory budget, giving memory back, and the reload store."""

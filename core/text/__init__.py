@@ -1,0 +1,1 @@
+"""Text corpora: reading uploads, the vocabulary and splits, and how real a sample's words are."""

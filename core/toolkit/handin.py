@@ -1,0 +1,250 @@
+"""The hand-in export: one zip with everything a student made in the current run of a lab.
+
+``bundle(lab, link=..., page_settings=...)`` returns the bytes of a zip holding:
+
+- ``settings.json``: the lab, the run's model and training settings (its config), the corpus, the step, the
+  page's settings widgets and the link that re-creates this setup (when the page gives one);
+- ``loss_history.csv``: step, train (the raw loss of that step), smoothed, validation, one row per recorded
+  step (a cell is empty when that series has no point there; the history is bounded, so a long run keeps every
+  k-th step, see core.models.history);
+- ``samples.txt``: the samples (Dinosaur: the sampled names and the batches shown while training; Text: the
+  live sample and the generated text; Music: the composition as notes and as values), each with its
+  memorisation meter (core.toolkit.memorise: the longest stretch copied from the training data, and where from);
+- ``composition.mid`` (Music lab, once something is composed): the opening and the composed values, as the
+  page's .mid download;
+- ``charts.html``: the loss chart (with its baselines, in nats) and, for music, the composition's piano roll,
+  as one self-contained HTML file: plotly's JavaScript is embedded, nothing is fetched from the network;
+- ``README.txt``: what each file is.
+
+Simplified on purpose: the run's weights are not included (the Text lab's model zip has them); earlier runs'
+curves are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import zipfile
+from typing import Any, Sequence
+
+import plotly.graph_objects as go
+
+from core.toolkit import baselines as bl
+from core import charts
+from core.toolkit import memorise as mz
+
+FILES = ("settings.json", "loss_history.csv", "samples.txt", "charts.html", "README.txt")  # always present
+MIDI_NAME = "composition.mid"  # the Music lab's composition, once there is one
+LAB_NAMES = {"dino": "Dinosaur names", "text": "Text", "music": "Music"}
+
+
+def _plain(x: Any) -> Any:
+    """A JSON-friendly copy of settings (dataclasses -> dicts, tuples -> lists)."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(x).items()}
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    if hasattr(x, "item"):  # numpy scalars
+        return x.item()
+    return str(x)
+
+
+# ---------------------------------------------------------------------------------------------- pieces
+def history_csv(history) -> str:
+    """The run's loss history (a core.models.trainer.History) as CSV: step, train, smoothed, validation."""
+    rows: dict[int, dict[str, float]] = {}
+    for s, loss, smooth in zip(history.train.steps, history.train.values["loss"], history.train.values["smooth"]):
+        rows.setdefault(int(s), {}).update(train=loss, smoothed=smooth)
+    for s, v in zip(history.val.steps, history.val.values["val"]):
+        rows.setdefault(int(s), {})["validation"] = v
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["step", "train", "smoothed", "validation"])
+    for s in sorted(rows):
+        r = rows[s]
+        w.writerow([s] + [repr(float(r[k])) if k in r else "" for k in ("train", "smoothed", "validation")])
+    return out.getvalue()
+
+
+def charts_html(figures: Sequence[tuple[str, go.Figure, str]], title: str) -> str:
+    """One HTML page with every (heading, figure, note); plotly.js is embedded once (no CDN, works offline)."""
+    parts = []
+    for i, (heading, fig, note) in enumerate(figures):
+        parts.append(f"<h2>{_escape(heading)}</h2>")
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=i == 0, config={"displayModeBar": True}))
+        if note:
+            parts.append(f"<p style=\"max-width: 60em; color: #555\">{_escape(note)}</p>")
+    body = "\n".join(parts) if parts else "<p>No charts yet.</p>"
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + _escape(title) + "</title></head>\n"
+        "<body style=\"font-family: sans-serif\">\n<h1>" + _escape(title) + "</h1>\n" + body + "\n</body></html>\n"
+    )
+
+
+def _escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def loss_chart(lab) -> tuple[go.Figure, str]:
+    """The lab's loss chart as on the page, in nats, with its baselines and the trainer's events; and its note."""
+    base = bl.for_lab(lab)
+    refs = [charts.RefLine(f"{b.name} {b.value:.2f}", b.value, bl.COLORS.get(b.name, "#7f7f7f")) for b in (base.lines if base else ())]
+    marks = [charts.Mark(float(s), str(t)) for s, t in (getattr(lab.trainer, "events", None) or [])]
+    fig = charts.loss_figure(lab.loss_series(), x_title=lab.chart_x, y_title=lab.chart_y, ref_lines=refs, marks=marks, height=460)
+    fig.update_layout(margin=dict(l=70, r=30, t=60, b=60))
+    return fig, (base.describe() if base is not None and base.lines else "")
+
+
+# ---------------------------------------------------------------------------------------------- per lab
+def settings(lab) -> dict[str, Any]:
+    """What re-creates the run: the lab, its config, the corpus and the step."""
+    t = lab.trainer
+    out: dict[str, Any] = {
+        "lab": LAB_NAMES.get(lab.key, lab.key),
+        "run": lab.run_label(),
+        "step": int(t.step),
+        "config": {"type": type(t.config).__name__, **_plain(t.config)},
+        "corpus": lab.corpus_id,
+        "parameters": int(t.param_count()),
+    }
+    if lab.key == "dino":
+        out["names"] = len(t.names)
+    elif lab.key == "text" and getattr(lab, "run", None) is not None:
+        out["corpus_name"] = lab.run.corpus_name
+        out["uploaded_model"] = bool(lab.run.uploaded)
+    elif lab.key == "music":
+        key = getattr(lab, "corpus_key", None)
+        if key is not None:
+            out["corpus"] = {"source": key[0], "which": _plain(key[1]), "codec": _plain(key[2])}
+        out["step_limit"] = int(lab.max_steps)
+    history = t.history
+    out["last_smoothed_loss"] = history.last_smooth()
+    out["last_validation_loss"] = history.last_val()
+    return out
+
+
+def _name_line(name: str, t, index) -> str:
+    """One sampled name, whether it is new, and its longest stretch found in one name of the list."""
+    if not name:
+        return "  (empty)"
+    c = mz.char_copy(index, name)
+    copied = f"  longest copied stretch “{c.stretch}” ({c.length} of {c.sample_length}) from {c.source}" if c.length else ""
+    return f"  {name}  {'new' if t.is_new(name) else 'in the list'}{copied}"
+
+
+def _music_copy(lab, values) -> mz.Copy:
+    ref, _ = lab.reference()
+    if ref is not None:
+        return mz.music_copy(ref.copies, ref.names, values)
+    from core.music.music_score import CopyIndex
+
+    c = lab.corpus
+    return mz.music_copy(CopyIndex([c.pieces[i].values for i in c.train_idx]), [c.pieces[i].name for i in c.train_idx], values)
+
+
+def samples_text(lab, text_index: mz.CharIndex | None = None) -> str:
+    """The run's samples as plain text, each with its memorisation meter (Text lab: when ``text_index``, the
+    index of the training text, is given)."""
+    lines: list[str] = [f"{LAB_NAMES.get(lab.key, lab.key)} lab · {lab.run_label()} · step {lab.trainer.step:,}", ""]
+    meter = lambda c: f"Memorisation meter: {c.describe()}"  # noqa: E731
+    if lab.key == "dino":
+        t = lab.trainer
+        if getattr(lab, "sampled", None):
+            index = mz.names_index(t.names)
+            lines.append("Sampled names (new = not in the training list), with the memorisation meter:")
+            lines += [_name_line(n, t, index) for n, _ in lab.sampled]
+            lines.append("")
+        if t.sample_batches:
+            lines.append("Samples shown during training:")
+            lines += [f"  iteration {it:,}: " + ", ".join(batch) for it, batch in t.sample_batches]
+    elif lab.key == "text":
+        if lab.live_sample is not None:
+            lines += [f"Live sample at step {lab.live_sample.step:,}:", lab.live_sample.text]
+            lines += [meter(mz.char_copy(text_index, lab.live_sample.text))] if text_index is not None else []
+            lines.append("")
+        g = getattr(lab, "sampled", None)
+        if g is not None:
+            lines += [f"Generated at step {g.step:,} ({g.settings}); the priming text first:", g.prime + g.text]
+            lines += [meter(mz.char_copy(text_index, g.text))] if text_index is not None else []
+    elif lab.key == "music":
+        from core.music import motif
+
+        res = lab.result
+        if res is not None:
+            lines.append(f"Composition at step {res.step:,} ({'most likely value' if res.argmax else f'temperature {res.temperature:g}'})")
+            if res.prime:
+                lines += [f"Opening ({res.prime_label}):", motif.decode(res.prime), " ".join(res.prime)]
+            lines += ["Composed, as notes:", motif.decode(res.trained_values), "Composed, as values:", " ".join(res.trained_values)]
+            lines.append(meter(_music_copy(lab, res.trained_values)))
+    if len(lines) == 2:
+        lines.append("No samples yet.")
+    return "\n".join(lines) + "\n"
+
+
+def figures(lab) -> list[tuple[str, go.Figure, str]]:
+    out = [("Loss", *loss_chart(lab))]
+    res = getattr(lab, "result", None) if lab.key == "music" else None
+    if res is not None:
+        from core.labs.music_lab import notes_after
+
+        opening, composed = notes_after(res.prime, res.trained_values, res.tempo)
+        fig = charts.piano_roll_parts_figure([("opening", opening, "#9e9e9e"), ("composed", composed, "#08519c")])
+        fig.update_layout(margin=dict(l=70, r=30, t=40, b=60))
+        out.append(("Composition", fig, f"{len(res.trained_values)} values composed at step {res.step:,}."))
+    return out
+
+
+def composition_midi(lab) -> bytes | None:
+    """The Music lab's composition (the opening then the composed values) as a .mid; None before composing."""
+    res = getattr(lab, "result", None) if lab.key == "music" else None
+    if res is None:
+        return None
+    from core.labs.music_lab import midi_file
+
+    return midi_file(res.prime + res.trained_values, res.tempo)
+
+
+README = """Hand-in from the RNN Playground ({lab} lab), {run}, step {step:,}.
+
+settings.json     the run's settings (model, training, corpus) and the link that re-creates this setup
+loss_history.csv  step, train (raw loss of the step), smoothed, validation; losses in nats per {unit}
+samples.txt       the samples of this run
+{midi}charts.html       the charts; open in a browser (works offline: plotly's JavaScript is inside)
+"""
+
+
+def bundle(lab, *, link: str | None = None, page_settings: dict[str, Any] | None = None, text_index: mz.CharIndex | None = None) -> bytes:
+    """The hand-in zip of ``lab``'s current run (see the module docstring). ValueError when there is no run.
+    ``text_index``: the Text lab's training-text index (core.toolkit.memorise), for the samples' memorisation meter."""
+    if lab.trainer is None:
+        raise ValueError("There is no run to hand in yet.")
+    s = settings(lab)
+    if page_settings:
+        s["page_settings"] = _plain(page_settings)
+    if link:
+        s["link"] = link
+    midi = composition_midi(lab)
+    unit = {"dino": "name", "text": "character", "music": "value"}.get(lab.key, "token")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("settings.json", json.dumps(s, indent=2, ensure_ascii=False))
+        z.writestr("loss_history.csv", history_csv(lab.trainer.history))
+        z.writestr("samples.txt", samples_text(lab, text_index))
+        if midi is not None:
+            z.writestr(MIDI_NAME, midi)
+        z.writestr("charts.html", charts_html(figures(lab), f"{LAB_NAMES.get(lab.key, lab.key)} lab · {lab.run_label()}"))
+        z.writestr("README.txt", README.format(
+            lab=LAB_NAMES.get(lab.key, lab.key), run=lab.run_label(), step=lab.trainer.step, unit=unit,
+            midi=f"{MIDI_NAME}   the composition (opening and composed values) as a MIDI file\n" if midi is not None else "",
+        ))
+    return buf.getvalue()
+
+
+def file_name(lab) -> str:
+    return f"handin-{lab.key}-step{lab.trainer.step}.zip"

@@ -1,0 +1,43 @@
+"""The bundled lessons (lessons/*.md) as a catalogue: every lesson that reads, a message for each that doesn't, and
+finding one by name. The files are parsed by core.toolkit.links (a lesson is a link preset with a guide); they are
+read again when a file in the folder changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.toolkit import links as cl
+
+_cache: dict[Path, tuple[tuple, tuple[tuple[cl.Lesson, ...], tuple[str, ...]]]] = {}
+
+
+def _stamp(folder: Path) -> tuple:
+    """What changes when a lesson file is added, removed or edited."""
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.md")))
+
+
+def catalogue(folder: Path = cl.LESSONS_DIR) -> tuple[tuple[cl.Lesson, ...], tuple[str, ...]]:
+    """(every lesson that reads, in the home page's order; a message for each that doesn't)."""
+    stamp = _stamp(folder)
+    kept = _cache.get(folder)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    good, bad = [], []
+    for name in cl.lesson_names(folder):
+        try:
+            good.append(cl.load_lesson(name, folder))
+        except (cl.LessonError, OSError, UnicodeDecodeError, ValueError) as exc:
+            bad.append(str(exc))
+    result = tuple(sorted(good, key=lambda les: (les.order, les.name))), tuple(bad)
+    _cache[folder] = (stamp, result)
+    return result
+
+
+def find(name: str, folder: Path = cl.LESSONS_DIR) -> tuple[cl.Lesson | None, str]:
+    """(the lesson, "") or (None, a message naming it)."""
+    lessons = catalogue(folder)[0]
+    for lesson in lessons:
+        if lesson.name == name:
+            return lesson, ""
+    known = ", ".join(les.name for les in lessons) or "none"
+    return None, f"`lesson`: there is no lesson called `{cl.quote(name, 60)}` (the lessons are: {known}); the lab opens without one."

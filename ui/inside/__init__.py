@@ -1,0 +1,1 @@
+"""Streamlit views of Look inside."""

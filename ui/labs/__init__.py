@@ -1,0 +1,1 @@
+"""Streamlit views that belong to one lab's features: model files, music, training options."""

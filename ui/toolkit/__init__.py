@@ -1,0 +1,1 @@
+"""Streamlit views of the teacher's toolkit: links, lessons, race, hand-in, time-lapse, meters."""
