@@ -1,4 +1,4 @@
-"""Benchmarks for RNN Playground, side by side with the usual ways (GitHub issue #6).
+"""Benchmarks for RNN Playground, side by side with the usual ways.
 
 Run from the repository root:
 

@@ -7,9 +7,9 @@ setup), the Text lab with its defaults (bundled Shakespeare, LSTM 256), Start pr
   apart; characters per second = difference / wall time: what a student's session really gets, with the
   fragment timer, chart rendering and the browser on the same cores. ``training_share``: the share of that wall
   time spent training (the page's Training time metric), which a busy machine changes less than the speed.
-* ``versus_fit(rounds, seconds)``: issue #14's 1d, the lab in the browser against a plain ``model.fit`` of the same
+* ``versus_fit(rounds, seconds)``: target 1d, the lab in the browser against a plain ``model.fit`` of the same
   model, alternated round by round (``python -m bench.browser fit``).
-* ``newcomer(seconds)``: issue #3's newcomer. After a minute: the validation loss, the live sample and its
+* ``newcomer(seconds)``: a newcomer's first minute. After a minute: the validation loss, the live sample and its
   real-word check, and how often the page refreshed. ``python -m bench.browser [seconds]`` prints it."""
 
 from __future__ import annotations

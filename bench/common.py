@@ -48,9 +48,9 @@ class Settings:
     equal_chars: int = 200  # teacher-forced characters for the probability comparison
     # 3. quality vs time
     quality_budgets: tuple[float, ...] = (60.0, 300.0)  # bundled Shakespeare
-    tiny_budgets: tuple[float, ...] = (60.0, 120.0, 300.0)  # tiny Shakespeare, when present (issue #14's table)
+    tiny_budgets: tuple[float, ...] = (60.0, 120.0, 300.0)  # tiny Shakespeare, when present (the quality table)
     quality_cells: tuple[str, ...] = ("gru", "lstm")  # bundled Shakespeare
-    tiny_cells: tuple[str, ...] = ("simplernn", "gru", "lstm")  # tiny Shakespeare (issue #14's table)
+    tiny_cells: tuple[str, ...] = ("simplernn", "gru", "lstm")  # tiny Shakespeare (the quality table)
     quality_hidden: int = DEFAULT_HIDDEN
     val_windows: int | None = None  # None: the whole validation 10% in non-overlapping windows of 100
     # 4. numpy dinosaur RNN
@@ -58,7 +58,7 @@ class Settings:
     dino_check_every_s: float = 1.0
     # 5. app start
     app_first_loss: bool = True
-    # issue #14: the Music lab's best weights, reproducibility
+    # the Music lab's best weights, reproducibility
     music_max_steps: int = 2000  # the Music lab's step limit (its default)
     repro_steps: int = 100  # steps compared between two fresh trainers
     repro_repeats: int = 2  # probes with / without op determinism

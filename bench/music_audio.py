@@ -1,6 +1,6 @@
 """Music audio: seconds to render 100 composed values, FluidSynth (the app) vs sine waves (the fallback).
 
-Target (issue 15): rendering 100 values takes at most 1 s.
+Target: rendering 100 values takes at most 1 s.
 
 Input: 100 values drawn (seeded) from the bundled Bach chorales' value frequencies, encoded two ways: the
 page's default melody (one note per onset, ``max_chord=1``) and four-note chords (``max_chord=4``, the

@@ -49,7 +49,7 @@ def targets(r: dict) -> list[dict]:
         add("1c", f"Training throughput: project vs plain model.fit (LSTM {H})", ">= 1.0x", v, _cmp(v, ">=", 1.0))
     b = _get(tp, "project_in_browser")
     v = b.get("vs_plain_fit_default") if isinstance(b, dict) else None
-    side = _get(tp, "project_in_browser_vs_fit")  # issue #14: alternated round by round with plain fit (preferred)
+    side = _get(tp, "project_in_browser_vs_fit")  # alternated round by round with plain fit (preferred)
     if isinstance(side, dict) and "ratio" in side:
         b, v = side, side["ratio"]
     add("1d", f"In-browser Text training vs plain model.fit (LSTM {H})", ">= 0.9x", v, _cmp(v, ">=", 0.9),
@@ -63,7 +63,7 @@ def targets(r: dict) -> list[dict]:
     q = r.get("val_nats_per_char") or {}
     tiny_budgets = q.get("tiny_budgets_s") or []
     hidden = _get(r, "meta", "settings", "quality_hidden") or DEFAULT_HIDDEN
-    for tid, budget, bound in (("3a", 120.0, 1.60), ("3b", 300.0, 1.52)):  # issue #14's targets
+    for tid, budget, bound in (("3a", 120.0, 1.60), ("3b", 300.0, 1.52)):  # the quality targets
         for cell in ("lstm", "gru"):
             model = f"{cell}_{hidden}"
             if q.get("tiny_shakespeare") is None and "tiny_shakespeare" in q:
@@ -75,7 +75,7 @@ def targets(r: dict) -> list[dict]:
             else:
                 add(tid, f"Tiny Shakespeare val nats/char after {budget:.0f} s, {cell.upper()} {hidden}", f"<= {bound}", None, None,
                     f"not measured in {mode} mode (budgets {', '.join(f'{b:g} s' for b in tiny_budgets)})")
-    # issue #14: validation never rises between budgets, no roll-backs (every cell on tiny Shakespeare)
+    # validation never rises between budgets, no roll-backs (every cell on tiny Shakespeare)
     for cell in ("lstm", "gru", "simplernn"):
         e = _get(q, "tiny_shakespeare", f"{cell}_{hidden}")
         name = {"lstm": "LSTM", "gru": "GRU", "simplernn": "SimpleRNN"}[cell]
@@ -273,7 +273,7 @@ def markdown(r: dict) -> str:
         if isinstance(n, dict):
             if "val" in n:
                 L.append(
-                    f"Issue #3's newcomer in the same setup (bench/browser.py `newcomer`): Start, then {n['seconds']:g} s later "
+                    f"A newcomer in the same setup (bench/browser.py `newcomer`): Start, then {n['seconds']:g} s later "
                     f"**step {n['steps']:,}**, training time {n['training_time']}, **validation loss {n['val']:.3f}**; the page refreshed "
                     f"every {n['refresh_gap_median_s']} s (median; longest gap {n['refresh_gap_max_s']} s). {n['sample_head']}:"
                 )
@@ -284,7 +284,7 @@ def markdown(r: dict) -> str:
                 L.append("")
                 L.append(f"The page's check of it: {n['check']}")
             else:
-                L.append(f"Issue #3's newcomer: not measured ({n.get('error')}).")
+                L.append(f"A newcomer: not measured ({n.get('error')}).")
             L.append("")
         drv = _get(tp, "project", "settings", "driven_as")
         if drv:
@@ -377,7 +377,7 @@ def markdown(r: dict) -> str:
         noise = [(m, e["validation_noise"]) for m, e in tiny.items() if isinstance(e, dict) and e.get("validation_noise")]
         if noise:
             L.append(
-                "**Validation noise** (issue #14): the spread of validation estimates on the *same weights* (after the last budget) "
+                "**Validation noise**: the spread of validation estimates on the *same weights* (after the last budget) "
                 "from disjoint sets of validation windows of 100 characters: the old live set had 64 windows, the Text lab's live "
                 "set now has 256 (measured one batch of 64 per validation point, in turn)."
             )
@@ -401,7 +401,7 @@ def markdown(r: dict) -> str:
     # 3b --------------------------------------------------------------------------------------
     mb = r.get("music_best_weights") or {}
     if mb:
-        L.append("## 3b. Music: the best weights on a small corpus (issue #14)")
+        L.append("## 3b. Music: the best weights on a small corpus")
         L.append("")
         if "error" in mb:
             L.append(f"Failed: `{mb['error']}`")
@@ -421,7 +421,7 @@ def markdown(r: dict) -> str:
             L.append("")
     rp = r.get("reproducible") or {}
     if rp:
-        L.append("## 3c. Reproducible runs (issue #12)")
+        L.append("## 3c. Reproducible runs")
         L.append("")
         if "error" in rp:
             L.append(f"Failed: `{rp['error']}`")

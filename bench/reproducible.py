@@ -1,4 +1,4 @@
-"""Reproducibility (issue #12 item 8): the same settings and seed give the same first steps of loss, and what
+"""Reproducibility: the same settings and seed give the same first steps of loss, and what
 TensorFlow's op determinism would cost.
 
 Each probe is a fresh Python process (op determinism is process-wide): it builds two fresh Text-lab trainers

@@ -132,9 +132,9 @@ def run(s: Settings) -> dict:
         if "chars_per_s" in b and ref:
             b["vs_plain_fit_default"] = b["chars_per_s"] / ref
         result["project_in_browser"] = b
-        log("[throughput] the Text lab in Chromium against plain fit, alternated round by round (issue #14, 1d)")
+        log("[throughput] the Text lab in Chromium against plain fit, alternated round by round (1d)")
         result["project_in_browser_vs_fit"] = browser.versus_fit(3, 20.0)
-        log("[throughput] issue #3's newcomer in Chromium: Start, one minute")
+        log("[throughput] a newcomer in Chromium: Start, one minute")
         result["newcomer_in_browser"] = browser.newcomer(60.0)
     result["corpus"] = dict(name="bundled Shakespeare (data/shakespeare.txt)", chars=len(corpus.text), vocab=corpus.vocab_size)
     result["repeats"] = s.repeats

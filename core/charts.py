@@ -251,7 +251,7 @@ def piano_roll_parts_figure(
 
 
 # ==============================================================================================
-# Course model (issue 15): the unrolled graph of core.models.course_model. Appended section; owner: course-model helper.
+# Course model: the unrolled graph of core.models.course_model.
 # ==============================================================================================
 _CELL_COLOR, _DENSE_COLOR, _X_COLOR, _Y_COLOR = "#c6dbef", "#fdd0a2", "#e5e5e5", "#c7e9c0"
 
@@ -343,8 +343,8 @@ def unrolled_graph_figure(n_a: int, n_values: int, Tx_shown: int = 4, *, Tx: int
 
 
 # ==============================================================================================
-# Neuron and gate views (issue 11, "Look inside"): a piano roll coloured by one unit, the gate saturation plot.
-# Appended section; owner: H2 (core/inside/neurons.py computes the numbers).
+# Neuron and gate views ("Look inside"): a piano roll coloured by one unit, the gate saturation plot.
+# core/inside/neurons.py computes the numbers.
 # ==============================================================================================
 NEURON_SCALE = [[0.0, "#1f77b4"], [0.5, "#f7f7f7"], [1.0, "#d62728"]]  # blue (negative) - white (0) - red (positive)
 GATE_COLORS = ("#1f77b4", "#d62728", "#2ca02c")  # one per layer
@@ -433,7 +433,7 @@ def gate_saturation_figure(
 
 
 # ==============================================================================================
-# Look inside: influence (issue 11). Appended section; owner: H1 (core/inside/influence.py computes the numbers).
+# Look inside: influence (core/inside/influence.py computes the numbers).
 # ==============================================================================================
 INFLUENCE_SCALE = [[0.0, "#f2f2f2"], [0.25, "#fdd49e"], [0.6, "#fc8d59"], [1.0, "#b30000"]]  # share of the largest gradient norm
 
@@ -527,7 +527,7 @@ def distance_figure(curves: Sequence[tuple[str, Sequence[int], Sequence[float]]]
     return fig
 
 
-# --- Dinosaur lab: backpropagation through time and clipping; the temperature view (H3, issue #11 items 5 and 7) ---
+# --- Dinosaur lab: backpropagation through time and clipping; the temperature view ---
 def bptt_figure(da_norm: Sequence[float], da_future: Sequence[float], step_norms: dict, step_labels: Sequence[str], *, height: int = 340) -> go.Figure:
     """One name's backward pass: ||dL/da<t>|| per step (bars) with the part that came back from step t+1, and what each
     step added to each gradient (lines). Log y axis; non-finite or zero values are left out (a log axis can't show them)."""

@@ -1,4 +1,4 @@
-"""Build the trained starting points in assets/models/ (issue #12, item 3): seeded and deterministic.
+"""Build the trained starting points in assets/models/: seeded and deterministic.
 
     .venv/bin/python scripts/build_models.py                 # all four (see assets/models/README.md for the time)
     .venv/bin/python scripts/build_models.py --only shakespeare --work /tmp/models-work
@@ -38,7 +38,7 @@ DINO_ITERATIONS = 120_000  # names the Dinosaur model trains on (90 passes over 
 EVAL_EVERY = 250  # Text lab: steps between validation passes
 PATIENCE = 3  # Text lab: evaluations without improvement before the learning rate is divided by 3
 MIN_LR = 1e-3  # Text lab: the learning rate is never divided below this
-TEXT_TARGET = 1.45  # Text lab: stop at the first validation loss at or below this (nats per character; issue #12 asks <= 1.6)
+TEXT_TARGET = 1.45  # Text lab: stop at the first validation loss at or below this (nats per character; the catalogue asks <= 1.6)
 TEXT_MAX_STEPS = 10_000  # Text lab: stop here whatever the loss
 MUSIC_STEPS = 3_000  # Music lab: steps per corpus (the page's step limit is 2,000 by default)
 MUSIC_EVAL_EVERY = 100  # Music lab: steps between validation passes

@@ -27,7 +27,7 @@ With --capacity, the largest class then runs a ramp per lab (Dinosaur, Text, Mus
 2, 4, 6, ... sessions per replica, until a step no longer keeps up (`keeps_up`: every session keeps training,
 the median refresh gap is at most 1.05 s and 9 in 10 are at most 1.5 s). With one replica per core, that is
 the number of training sessions per core that docs/classroom.md's capacity table gives.
-With --memory, instead, the memory run (issue #17): one plain `streamlit run app.py` with the default memory budget
+With --memory, instead, the memory run: one plain `streamlit run app.py` with the default memory budget
 (core/server/budget.py; RNNP_SERVER_BUDGET_MB in this environment changes it), `--memory-defaults` (10) Text-lab sessions at
 the page's default sizes (the first a Chromium tab, alone at first: the server with TensorFlow loaded) and
 `--memory-large` (2) protocol sessions that move the hidden size, layers and embedding sliders to their maximum;

@@ -9,7 +9,7 @@ keys of its settings widgets with ``keep(...)``; every page calls ``carry_over()
 cleans it up). A value still in the session is re-assigned (Streamlit then treats it as set by the app and
 keeps it) and copied to the shadow; a value the session has lost is put back from the shadow. Re-assigning
 alone was not enough: while a lab trained, its live fragment's runs could end after the visit to another
-page had begun, and the widgets' values were dropped anyway (issue #16: the hidden size went back to its
+page had begun, and the widgets' values were dropped anyway (the hidden size went back to its
 default and the model restarted). With the shadow, a lost value is restored on the next run of any page.
 
 Buttons and file uploaders can't be kept this way (Streamlit forbids setting them), so labs keep what an

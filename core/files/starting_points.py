@@ -1,4 +1,4 @@
-"""Trained starting points (issue #12): small models trained beforehand on each bundled corpus, in assets/models/.
+"""Trained starting points: small models trained beforehand on each bundled corpus, in assets/models/.
 
 A teacher opens a lab and presses "Start from the trained model": the lab loads the bundled model through the same
 safe path as an uploaded model file (core.files.model_zip: checked before anything is built, Keras safe mode, numpy with
@@ -41,7 +41,7 @@ from core.files.model_zip import ModelZipError, _real
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "assets" / "models"  # the bundled model zips and manifest.json
 MANIFEST = "manifest.json"  # {filename: {"bytes": int, "sha256": hex}}
-MAX_TOTAL_BYTES = 10 * 1024 * 1024  # every bundled model together (issue #12)
+MAX_TOTAL_BYTES = 10 * 1024 * 1024  # every bundled model together
 MAX_FILE_BYTES = 8 * 1024 * 1024  # one bundled model
 MARK = "trained starting point"  # the chart mark (trainer.events) and the run's label
 ENDING_LETTERS = 4  # letters compared at the end of a name

@@ -1,4 +1,4 @@
-"""The Dinosaur lab's views of what happens inside (issue #11, items 5, 6 and 8), drawn by pages/dinosaurs.py.
+"""The Dinosaur lab's views of what happens inside, drawn by pages/dinosaurs.py.
 
 - ``clip_controls``: clipping on/off and the clip value (DinoConfig.clip_value; a retune, never a restart).
 - ``explosion_buttons``: "Show an explosion" (no clipping, learning rate 1: the guard catches it) and "Back to the

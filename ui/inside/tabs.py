@@ -1,7 +1,7 @@
 """Look inside: the section every lab page draws once, below the inspector, with one tab per view.
 
 Each tab is a function ``(lab) -> None`` that reads what it needs from the lab object (its trainer, its generated
-sequences, its held-out data). Influence and How far back: ui/inside/influence_view.py (H1). Helpers add their tabs to
+sequences, its held-out data). Influence and How far back: ui/inside/influence_view.py. Helpers add their tabs to
 ``tabs()``; a tab that does not fit a lab is left out there.
 """
 
@@ -17,8 +17,8 @@ def tabs(lab) -> list[tuple[str, object]]:
     return [
         ("Influence", influence_view.render_influence),
         ("How far back", influence_view.render_distance),
-        ("Neurons", neuron_view.neurons_tab),  # H2: colour the input by one unit; find interesting units
-        ("Gates", neuron_view.gates_tab),  # H2: gate saturation (says why a SimpleRNN has none)
+        ("Neurons", neuron_view.neurons_tab),  # colour the input by one unit; find interesting units
+        ("Gates", neuron_view.gates_tab),  # gate saturation (says why a SimpleRNN has none)
     ]
 
 

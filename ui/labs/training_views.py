@@ -1,4 +1,4 @@
-"""Training gets better, never worse (issue #14): the Keras labs' shared widgets and status lines.
+"""Training gets better, never worse: the Keras labs' shared widgets and status lines.
 
 The learning-rate schedule picker and "stop at the best validation" toggle (settings), and, inside the live
 area, the current rate, the next-token accuracy, the memorising message with its one-click way back to the best
