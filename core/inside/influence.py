@@ -15,7 +15,7 @@ where x_i is the vector the model actually reads for s_i:
 
 The Keras cells are differentiated here in numpy (``_forward`` / ``_backward``, Keras's gate layouts, see
 core.models.numpy_cells), so a view never runs TensorFlow, traces nothing and takes no lock: it works on any
-``TokenModel`` snapshot of the weights. tests/test_influence.py checks every gradient against finite
+``TokenModel`` snapshot of the weights. tests/core/inside/test_influence.py checks every gradient against finite
 differences and the forward passes against the models' own ``next_token_probs``.
 
 **How far back.** ``distance_curve`` averages g over many windows of held-out data: for a window of W + 1

@@ -163,7 +163,7 @@ def _input_projection(net: Net, tokens: Sequence[int | None]) -> np.ndarray:
 def forward(net: Net, tokens: Sequence[int | None]) -> Trace:
     """Run ``tokens`` through every layer from a zero state and keep every state and gate (see Trace).
 
-    The equations are those of core.models.numpy_cells (Keras's gate orders); tests/test_neurons.py checks them against
+    The equations are those of core.models.numpy_cells (Keras's gate orders); tests/core/inside/test_neurons.py checks them against
     a loop of scalars, the token models' own steps and Keras's layer outputs.
     """
     tokens = tuple(None if t is None else int(t) for t in tokens)

@@ -2,7 +2,7 @@
 
 Sampling never calls ``model.predict`` per token (70-100 ms each here): ``NumpyRNN`` copies the weights of
 a Keras model built by core.models.keras_model and runs one step at a time in numpy (float32 like Keras, softmax in
-float64). tests/test_keras_trainer.py checks it against the Keras model. Keras stores each layer's weights as
+float64). tests/core/models/test_keras_trainer.py checks it against the Keras model. Keras stores each layer's weights as
 
     kernel     (d_in, g*h)   input weights of all g gates side by side (g = 1 SimpleRNN, 4 LSTM, 3 GRU)
     recurrent  (h, g*h)      recurrent weights, same gate order

@@ -1,6 +1,6 @@
 """Work is not lost (issue #16): leaving a lab while it trains, reloading the tab, and a priming text longer
 than the sampler reads. Each of these only showed in a real browser (Start right after a slider moved is
-tests/test_session_persistence.py's: AppTest can put both in one run, which is the race)."""
+tests/pages/test_session_persistence.py's: AppTest can put both in one run, which is the race)."""
 
 from .conftest import assert_no_exception, metric_int, shot, slider_value, wait_idle, wait_metric_above, wait_refreshes
 

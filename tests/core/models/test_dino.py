@@ -1,0 +1,63 @@
+"""The Dinosaur trainer: the course's example format, bounded slices, NaN handling, and that it learns."""
+
+import numpy as np
+import pytest
+
+from core.models.trainer import StopKind
+from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
+from tests.support import ROOT
+
+NAMES = ["aardonyx", "abelisaurus", "brachiosaurus", "tyrannosaurus", "velociraptor", "stegosaurus", "triceratops"]
+
+
+def test_clean_names_handles_blank_lines_case_and_control_chars():
+    assert clean_names("  Rex\n\n\tALLO\x01saurus \r\n\n") == ["rex", "allosaurus"]
+
+
+def test_vocab_and_example_follow_the_course():
+    t = DinoTrainer(NAMES, DinoConfig(n_a=8))
+    assert t.chars[0] == "\n" and t.chars == sorted(set("\n".join(NAMES) + "\n"))
+    X, Y = t.example(0)
+    name = t.names[t.order[0]]
+    assert X[0] is None and X[1:] == [t.char_to_ix[c] for c in name]
+    assert Y == X[1:] + [t.char_to_ix["\n"]]
+    assert t.parameters["Wax"].shape == (8, t.vocab_size)
+
+
+def test_train_steps_is_bounded_and_records_history():
+    t = DinoTrainer(NAMES, DinoConfig(n_a=8, iterations=30, sample_every=10))
+    r = t.train_steps(20)
+    assert len(r.losses) == 20 and t.step == 20 and len(t.history) == 20
+    assert len(t.sample_batches) == 2 and t.sample_batches[-1][0] == 20
+    r = t.train_steps(100)  # only 10 left in the budget
+    assert len(r.losses) == 10 and t.done and r.stop.kind is StopKind.FINISHED
+    assert t.train_steps(5).losses == []
+
+
+def test_nan_stops_and_keeps_last_good_weights():
+    t = DinoTrainer(NAMES, DinoConfig(n_a=8))
+    t.train_steps(5)
+    t.parameters["Waa"][0, 0] = np.nan  # as if an update had blown up
+    r = t.train_steps(5)
+    assert r.stop.kind is StopKind.DIVERGED and "learning rate" in r.stop.message
+    assert all(np.all(np.isfinite(p)) for p in t.parameters.values())
+    assert t.step == 5
+
+
+def test_same_seed_same_run():
+    a = DinoTrainer(NAMES, DinoConfig(n_a=8, seed=3))
+    b = DinoTrainer(NAMES, DinoConfig(n_a=8, seed=3))
+    assert a.train_steps(30).losses == b.train_steps(30).losses
+
+
+def test_learns_dinosaur_like_names_at_the_defaults():
+    names = load_names(ROOT / "data" / "dinos.txt")
+    t = DinoTrainer(names, DinoConfig())
+    t.train_steps(8000)
+    raw = t.history.train.values["loss"]
+    uniform = np.log(t.vocab_size) * np.mean([len(n) + 1 for n in names])  # loss of a model that knows nothing
+    assert np.mean(raw[-1000:]) < 0.75 * uniform
+    samples = [n for n, _ in t.sample_names(40, 1.0, np.random.default_rng(0))]
+    endings = ("saurus", "don", "raptor", "tops", "rus", "sau", "ops", "ia", "us", "ator", "x")
+    assert sum(n.endswith(endings) for n in samples) >= 15, samples
+    assert sum(t.is_new(n) for n in samples) >= 30, samples

@@ -1,0 +1,131 @@
+"""The hand-in export (core.toolkit.handin): drive a page with AppTest, build the zip, read every file back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+
+import pretty_midi
+import pytest
+
+from core.toolkit import handin
+from core.toolkit import memorise as mz
+from core.music import music_codec as mc
+from tests.support.apptest import button, open_page, tiny_music, tiny_text
+
+
+def unzip(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def check_csv(text: str, history) -> None:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == ["step", "train", "smoothed", "validation"]
+    train = {int(r["step"]): (float(r["train"]), float(r["smoothed"])) for r in rows if r["train"]}
+    assert sorted(train) == list(history.train.steps)
+    for s, loss, smooth in zip(history.train.steps, history.train.values["loss"], history.train.values["smooth"]):
+        assert train[s] == (loss, smooth)  # repr() round-trips floats exactly
+    val = {int(r["step"]): float(r["validation"]) for r in rows if r["validation"]}
+    assert val == dict(zip(history.val.steps, history.val.values["val"]))
+
+
+def check_html(html: str, series_names: list[str]) -> None:
+    assert "plotly.js" in html and len(html) > 1_000_000  # the library itself is inside
+    assert not re.search(r"<script[^>]+src=", html), "no script is fetched (no CDN)"
+    assert "cdn" not in " ".join(re.findall(r"<script[^>]*>", html)).lower()
+    for name in series_names:
+        assert json.dumps(name)[1:-1] in html, name
+
+
+def test_dino_handin():
+    at = open_page("pages/dinosaurs.py")
+    at.slider(key="dino_n_a").set_value(8)
+    at.select_slider(key="dino_sample_every").set_value(100)
+    at.run()
+    button(at, "Step").click()
+    at.run()
+    at.number_input(key="dino_how_many").set_value(4)
+    at.button(key="dino_sample_btn").click()
+    at.run()
+    assert not at.exception
+    assert any(b.proto.label.startswith("⬇ Download the hand-in") for b in at.get("download_button"))
+    lab = at.session_state["dino"]
+    files = unzip(handin.bundle(lab, link="/dinosaurs?n_a=8", page_settings={"dino_n_a": 8}))
+    assert set(files) == set(handin.FILES)  # no .mid for names
+    s = json.loads(files["settings.json"])
+    assert s["config"]["n_a"] == 8 and s["config"]["type"] == "DinoConfig" and s["step"] == lab.trainer.step
+    assert s["link"] == "/dinosaurs?n_a=8" and s["page_settings"] == {"dino_n_a": 8}
+    check_csv(files["loss_history.csv"].decode(), lab.trainer.history)
+    samples = files["samples.txt"].decode()
+    index = mz.names_index(lab.trainer.names)
+    for name, _ in lab.sampled:
+        assert name in samples
+        c = mz.char_copy(index, name)
+        if c.length:  # each name with its memorisation meter
+            assert f"{name}  " in samples and f"“{c.stretch}” ({c.length} of {len(name)}) from {c.source}" in samples
+    check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["uniform", "bigram"])
+
+
+def test_music_handin_has_the_composition_as_midi():
+    at = open_page("pages/music.py")
+    tiny_music(at)
+    at.run()
+    button(at, "Step").click()
+    at.run()
+    at.slider(key="music_n").set_value(20)
+    at.button(key="music_generate_btn").click()
+    at.run()
+    assert not at.exception
+    lab = at.session_state["music"]
+    res = lab.result
+    files = unzip(handin.bundle(lab))
+    assert set(files) == set(handin.FILES) | {handin.MIDI_NAME}
+    s = json.loads(files["settings.json"])
+    assert s["config"]["hidden"] == 8 and s["config"]["seq_len"] == 10 and "link" not in s
+    check_csv(files["loss_history.csv"].decode(), lab.trainer.history)
+    assert " ".join(res.trained_values) in files["samples.txt"].decode()
+    ref, _ = lab.reference()
+    assert mz.music_copy(ref.copies, ref.names, res.trained_values).describe() in files["samples.txt"].decode()
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(files[handin.MIDI_NAME]))
+    want = mc.values_to_notes(res.prime + res.trained_values, res.tempo)
+    got = sorted((round(n.start, 3), round(n.end, 3), n.pitch) for i in pm.instruments for n in i.notes)
+    assert got == sorted((round(a, 3), round(b, 3), p) for a, b, p in want)
+    assert len(got) > 0
+    check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["Composition"])
+
+
+def test_text_handin_has_validation_and_the_generated_text():
+    at = open_page("pages/text.py")
+    tiny_text(at)
+    at.run()
+    button(at, "Step").click()
+    at.run()
+    at.number_input(key="text_len").set_value(50)
+    at.button(key="text_sample_btn").click()
+    at.run()
+    assert not at.exception
+    lab = at.session_state["text"]
+    index = mz.text_index(lab.run.corpus.text[: len(lab.run.corpus.train_ids)])
+    files = unzip(handin.bundle(lab, link="/text?cell=lstm", text_index=index))
+    assert set(files) == set(handin.FILES)
+    s = json.loads(files["settings.json"])
+    assert s["config"]["hidden"] == 16 and s["config"]["type"] == "RNNConfig" and s["corpus_name"] == "Shakespeare"
+    assert len(lab.trainer.history.val) >= 1  # the starting point of the validation curve
+    check_csv(files["loss_history.csv"].decode(), lab.trainer.history)
+    samples = files["samples.txt"].decode()
+    assert lab.sampled.text in samples and lab.live_sample.text in samples
+    for sample in (lab.live_sample.text, lab.sampled.text):
+        assert "Memorisation meter: " + mz.char_copy(index, sample).describe() in samples
+    check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["trigram"])
+
+
+def test_no_run_no_handin():
+    from core.labs.dino_lab import DinoLab
+
+    with pytest.raises(ValueError):
+        handin.bundle(DinoLab())
