@@ -23,6 +23,7 @@ import pytest
 from core import model_zip as mz
 from core.model_zip import ModelZipError, check_model_config, import_model_zip, read_meta, validate_meta, vocab_from_json, vocab_to_json
 from core.text_data import CorpusError, TextCorpus
+from tests.bad_input_util import ACCEPTED_OPTIONS, accepted_option_model
 from tests.conftest import ROOT
 from tests.test_text_data import make_text
 
@@ -510,30 +511,7 @@ def test_lstm_without_biases_and_an_unrolled_lstm_are_refused_at_upload(tmp_path
         import_model_zip(_keras_model_zip(unrolled, tmp_path))
 
 
-def _supported_variants():
-    """Models with every option value the upload checks accept, as a student might build them by hand."""
-    import keras
-
-    L, V = keras.layers, CORPUS.vocab_size
-    tokens = lambda: keras.Input(shape=(None,), dtype="int32")  # noqa: E731
-    init = {"kernel_initializer": "he_normal", "recurrent_initializer": "glorot_uniform", "bias_initializer": "ones"}
-    seq = {"return_sequences": True}
-    return {
-        "SimpleRNN, float input, other initializers": [
-            keras.Input(shape=(None,)), L.Embedding(V, 6), L.SimpleRNN(8, **seq, **init), L.Dense(V)],
-        "LSTM, unit_forget_bias off, seed, Dropout": [
-            tokens(), L.Embedding(V, 6), L.LSTM(8, **seq, unit_forget_bias=False, seed=3), L.Dropout(0.3, seed=1),
-            L.Dense(V)],
-        "GRU x2, Dropout after each, Dropout(0) first": [
-            tokens(), L.Embedding(V, 6), L.Dropout(0.0), L.GRU(8, **seq), L.Dropout(0.2),
-            L.GRU(8, **seq, zero_output_for_mask=True), L.Dropout(0.2), L.Dense(V, kernel_initializer="zeros")],
-        "LSTM over fixed 16-step windows (not unrolled)": [
-            keras.Input(shape=(16,), dtype="int32"), L.Embedding(V, 6), L.LSTM(8, **seq), L.Dense(V)],
-        "GRU without an Input layer": [L.Embedding(V, 6), L.GRU(8, **seq), L.Dense(V, activation="linear")],
-    }
-
-
-@pytest.mark.parametrize("variant", list(_supported_variants()))
+@pytest.mark.parametrize("variant", ACCEPTED_OPTIONS)
 def test_every_accepted_layer_option_trains_samples_inspects_exports_and_wakes(variant, tmp_path):
     """Whatever passes the upload checks works everywhere: training, the numpy sampler (against Keras), influence,
     neurons and gates, the download (which loads again), and a hibernation and wake-up with the same predictions."""
@@ -542,9 +520,7 @@ def test_every_accepted_layer_option_trains_samples_inspects_exports_and_wakes(v
     from core import influence, neurons
     from core.sampling import generate
 
-    model = keras.Sequential(_supported_variants()[variant])
-    if not model.built:
-        model.build((None, None))
+    model = accepted_option_model(variant, CORPUS.vocab_size, hidden=8, embed=6)
     data = _keras_model_zip(model, tmp_path)
     trainer, chars, _ = import_model_zip(data, config_override={"seq_len": 16, "batch_size": 4})
     trainer.sample_batch = CORPUS.sample_batch
