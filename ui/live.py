@@ -14,12 +14,14 @@ fragment only runs while its page is shown.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Callable, TypeVar
 
 import streamlit as st
 
 from core.labs.lab import Lab, Note
+from core.text.text_data import CorpusError
 from core.models.trainer import Stop, StopKind
 from ui.toolkit import starting_view
 
@@ -29,10 +31,15 @@ from ui.toolkit import starting_view
 # under the chart stayed put while the server had a newer one). 0.05 s was enough in bench/browser.py runs;
 # 0.1 s leaves a margin for a busy machine, and costs ~1/8 of a Text-lab refresh (~0.8 s).
 SETTLE_S = 0.1
+FAILED = (
+    "Training stopped: something went wrong while training this model. Your model and its progress are kept: "
+    "press Step or Start to try again, or start a new run."
+)
 PAUSED = "Paused: training started in another lab. One lab trains at a time in each session; press Start to continue here."
 _SHOW = {StopKind.FINISHED: st.success, StopKind.DIVERGED: st.warning, StopKind.PAUSED: st.warning, StopKind.FAILED: st.error}
 
 L = TypeVar("L", bound=Lab)
+log = logging.getLogger(__name__)
 
 
 def session_lab(cls: type[L]) -> L:
@@ -56,11 +63,15 @@ def start(lab: Lab) -> None:
 
 
 def _safe_slice(lab: Lab) -> Stop | None:
-    """Run one slice; an exception becomes a message on the page instead of a traceback."""
+    """Run one slice; an exception goes to the server's log and the page says in a sentence that training stopped
+    (never an unexpected exception's text: it can hold the server's file paths and terminal colour codes)."""
     try:
         return lab.run_slice()
-    except Exception as exc:  # noqa: BLE001 - shown to the user, training stops, nothing is lost
-        return Stop(StopKind.FAILED, f"Training stopped: {type(exc).__name__}: {exc}")
+    except CorpusError as exc:  # a reason written for students (an uploaded model has no text to train on yet)
+        return Stop(StopKind.FAILED, f"Training stopped: {exc}")
+    except Exception:  # noqa: BLE001 - logged; training stops, nothing is lost
+        log.exception("Training failed in %s", type(lab).__name__)
+        return Stop(StopKind.FAILED, FAILED)
 
 
 def _step(lab: Lab) -> None:

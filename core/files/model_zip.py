@@ -14,7 +14,8 @@ An upload is checked in this order, and nothing reaches Keras before every check
 2. the inner archive: only the three members above, each within its own cap, checked on the sizes the archive
    declares and again while every member is decompressed in a stream with a byte cap (a crafted header can lie);
 3. config.json (at most ``MAX_CONFIG_BYTES``) is parsed and its architecture checked against the lab's caps
-   (hidden, layers, embedding, vocabulary) before any layer is built; the weights must fit that architecture;
+   (hidden, layers, embedding, vocabulary) and every layer option against core.models.keras_model.LAYER_OPTIONS (what the
+   playground can train, sample, look inside and rebuild) before any layer is built; the weights must fit it;
 4. Keras loads the file in safe mode (it never runs code stored in a file). Nothing is ever unpickled.
 
 ``validate_meta`` checks the metadata in vocab.json field by field (types, ranges, NaN/Infinity) and says
@@ -33,7 +34,10 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
-from core.models.keras_model import CELL_NAMES, CELLS, MAX_HIDDEN, MAX_LAYERS, ModelFormatError, RNNConfig, count_params
+from core.models.keras_model import (
+    CELL_NAMES, CELLS, LAYER_OPTIONS, MAX_HIDDEN, MAX_LAYERS, ModelFormatError, RNNConfig, check_dropout_layout,
+    check_layer_options, count_params,
+)
 from core.text.text_data import MAX_VOCAB, CorpusError
 
 VOCAB_FORMAT = "rnn-playground-vocab"  # marker in vocab.json
@@ -481,6 +485,10 @@ def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
     layers = cfg.get("config", {}).get("layers") if isinstance(cfg.get("config"), dict) else None
     if not isinstance(layers, list) or not all(isinstance(l, dict) and isinstance(l.get("config"), dict) and isinstance(l.get("class_name"), str) for l in layers):
         raise ModelZipError(f"Keras could not load model.keras: its config.json has no list of layers; {ALLOWED}.")
+    _check_options("Sequential", {k: v for k, v in cfg["config"].items() if k != "layers"})
+    for layer in layers:
+        if layer["class_name"] in LAYER_OPTIONS:  # any other class is refused below, by name
+            _check_options(layer["class_name"], layer["config"])
     if layers and layers[0]["class_name"] == "InputLayer":
         layers = layers[1:]
     if len(layers) > MAX_LAYER_ENTRIES:
@@ -494,7 +502,7 @@ def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
     embed_dim = _int_field(emb, "output_dim", "the Embedding", 1, MAX_EMBED, "embedding size")
     if vocab != n_chars:
         raise ModelZipError(f"vocab.json has {n_chars} characters but the model predicts {vocab} tokens: they don't belong together.")
-    rnns, dropout, features = [], 0.0, embed_dim
+    rnns, dropout, features, rates = [], 0.0, embed_dim, []
     for layer in middle:
         kind, label = layer["class_name"], f"layer {layer['config'].get('name', '?')!s:.40}"
         if kind in ("SimpleRNN", "LSTM", "GRU"):
@@ -506,11 +514,16 @@ def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
             rate = _real(layer["config"].get("rate"))
             if rate is None or not 0 <= rate < 1:
                 raise ModelZipError(f"model.keras: the Dropout {label} has rate {_shown(layer['config'].get('rate'))}; it must be from 0 to below 1.")
-            dropout = rate
+            dropout = max(dropout, rate)  # check_dropout_layout: every Dropout above 0 has the same rate
+            rates.append(rate)
         else:
             raise ModelZipError(f"Unsupported layer {kind!r}: only SimpleRNN, LSTM, GRU and Dropout between Embedding and Dense.")
     if not 1 <= len(rnns) <= MAX_LAYERS:
         raise ModelZipError(f"The model has {len(rnns)} recurrent layers; 1 to {MAX_LAYERS} are supported.")
+    try:
+        check_dropout_layout([layer["class_name"] for layer in middle], rates)
+    except ModelFormatError as exc:
+        raise ModelZipError(str(exc)) from None
     if len({k for k, _ in rnns}) != 1 or len({u for _, u in rnns}) != 1:
         raise ModelZipError("All recurrent layers must be of the same kind and size.")
     units = _int_field(dense, "units", "the Dense layer", 2, MAX_VOCAB_SIZE, "vocabulary size")
@@ -520,6 +533,14 @@ def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
     _check_optimizer(cfg.get("compile_config"))
     cell = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}[rnns[0][0]]
     return RNNConfig(cell=cell, hidden=rnns[0][1], layers=len(rnns), embed_dim=embed_dim, dropout=dropout)
+
+
+def _check_options(kind: str, config: dict) -> None:
+    """One layer's options checked on core.models.keras_model.LAYER_OPTIONS before Keras builds it; ModelZipError naming it."""
+    try:
+        check_layer_options(kind, config)
+    except ModelFormatError as exc:
+        raise ModelZipError(str(exc)) from None
 
 
 def _check_optimizer(compile_config: Any) -> None:

@@ -207,6 +207,7 @@ class Lab:
         if old is not None and old.param_count() > 1_000_000:
             del old
             release_memory()  # a large model was dropped: give its memory back to the system
+        self.note = None  # why the old run stopped
         self.live_sample = None
         self.sec_per_step = None
         self._last_eval = self._last_sample = 0.0

@@ -97,6 +97,118 @@ class RNNConfig:
 
 
 
+# The layer options the playground can train, sample with its numpy mirror (core.models.numpy_cells), look inside and
+# rebuild after a hibernation (``build_model``): option -> (the values accepted, the words for "layers with those
+# values"). ANY accepts every value (names, seeds, initializers: they don't change what loaded weights compute; units
+# and sizes are checked against the lab's caps elsewhere). An option a layer's config lacks takes Keras's default
+# (``KERAS_DEFAULTS``); an option not listed for its layer is refused, so a newer Keras option is never trusted unseen.
+ANY = object()
+FLOAT32 = "float32"
+_COMMON = {"name": (ANY, ""), "trainable": ((True,), "that are trainable"), "dtype": ((FLOAT32, None), "in float32")}
+_NO_EXTRAS = {
+    **{k: ((None,), "without regularizers") for k in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                                                        "activity_regularizer")},
+    **{k: ((None,), "without constraints") for k in ("kernel_constraint", "recurrent_constraint", "bias_constraint")},
+    "quantization_config": ((None,), "without quantization"),
+}
+_IN_CELL_DROPOUT = "without dropout inside the cell (a Dropout layer after it does that here)"
+_RNN = {
+    **_COMMON, **_NO_EXTRAS,
+    **{k: (ANY, "") for k in ("units", "seed", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+                              "zero_output_for_mask")},
+    "return_sequences": ((True,), "that return the whole sequence (return_sequences=True)"),
+    "return_state": ((False,), "that don't return their state"),
+    "go_backwards": ((False,), "that read forwards"),
+    "stateful": ((False,), "that are not stateful (every window starts from a zero state)"),
+    "unroll": ((False,), "that are not unrolled (they read windows of any length)"),
+    "activation": (("tanh",), "with the tanh activation"),
+    "use_bias": ((True,), "with biases"),
+    "dropout": ((0, 0.0), _IN_CELL_DROPOUT),
+    "recurrent_dropout": ((0, 0.0), _IN_CELL_DROPOUT),
+}
+_GATED = {"recurrent_activation": (("sigmoid",), "with the sigmoid recurrent activation")}
+LAYER_OPTIONS: dict[str, dict[str, tuple]] = {
+    "Sequential": {**_COMMON, "layers": (ANY, ""), "build_input_shape": (ANY, "")},
+    "InputLayer": {
+        **{k: (ANY, "") for k in ("name", "batch_shape", "shape", "batch_size")},
+        "input_tensor": ((None,), "without a tensor"),
+        "dtype": (("int32", "int64", FLOAT32, None), "that read token ids (int32, int64 or float32)"),
+        "sparse": ((False,), "that are dense"),
+        "ragged": ((False,), "that are not ragged"),
+        "optional": ((False,), "that are required"),
+    },
+    "Embedding": {
+        **_COMMON, "input_dim": (ANY, ""), "output_dim": (ANY, ""), "embeddings_initializer": (ANY, ""),
+        "embeddings_regularizer": ((None,), "without regularizers"),
+        "activity_regularizer": ((None,), "without regularizers"),
+        "embeddings_constraint": ((None,), "without constraints"),
+        "quantization_config": ((None,), "without quantization"),
+        "mask_zero": ((False,), "without masking (mask_zero=False)"),
+    },
+    "SimpleRNN": _RNN,
+    "LSTM": {**_RNN, **_GATED, "unit_forget_bias": (ANY, "")},
+    "GRU": {**_RNN, **_GATED, "reset_after": ((True,), "with reset_after=True (the Keras default)")},
+    "Dropout": {
+        **_COMMON, "rate": (ANY, ""), "seed": (ANY, ""), "noise_shape": ((None,), "with the default noise shape"),
+    },
+    "Dense": {
+        **_COMMON, **{k: v for k, v in _NO_EXTRAS.items() if not k.startswith("recurrent")},
+        "units": (ANY, ""), "kernel_initializer": (ANY, ""), "bias_initializer": (ANY, ""),
+        "activation": (("linear", None), "that output logits (activation='linear')"),
+        "use_bias": ((True,), "with biases"),
+    },
+}
+KERAS_DEFAULTS = {"return_sequences": False}  # the one option whose Keras default the playground can't run
+_POLICIES = ("DTypePolicy", "FloatDTypePolicy")
+
+
+def _option_value(v):
+    """A config value as the check compares it: a dtype policy -> its name; anything else as it is."""
+    if isinstance(v, dict) and v.get("class_name") in _POLICIES and isinstance(v.get("config"), dict):
+        return v["config"].get("name")
+    return v
+
+
+def _option_shown(v) -> str:
+    """An option's value as Python would write it: False, 'relu', [None, 1, 8]; a Keras object by its class (L2)."""
+    if isinstance(v, dict):
+        return str(v.get("class_name", "an object"))[:40]
+    return repr(v)[:60]
+
+
+def check_layer_options(kind: str, config: dict) -> None:
+    """Refuse a layer option outside ``LAYER_OPTIONS`` with a ModelFormatError naming it and its value."""
+    allowed = LAYER_OPTIONS[kind]
+    for key in sorted(set(config) | set(KERAS_DEFAULTS) & set(allowed)):
+        if key not in allowed:
+            raise ModelFormatError(
+                f"This model's {kind} layer has an option {str(key)[:40]} that the playground doesn't know; refused."
+            )
+        values, words = allowed[key]
+        v = _option_value(config.get(key, KERAS_DEFAULTS.get(key)))
+        if values is not ANY and not any(v == a and type(v) is type(a) for a in values):
+            said = f"This model's {kind} layer has {key}={_option_shown(v)}"
+            raise ModelFormatError(f"{said}; the playground only trains {kind} layers {words}.")
+
+
+def check_dropout_layout(kinds: list[str], rates: list[float]) -> None:
+    """The layers between Embedding and Dense, in order (class names), and the Dropout rates among them: apart from
+    Dropout(0), each Dropout must follow a recurrent layer, and either every recurrent layer has one, all of one rate,
+    or none does (the shape ``build_model`` rebuilds after a hibernation). ModelFormatError otherwise."""
+    it = iter(rates)
+    seq = [(k, next(it)) if k == "Dropout" else (k, None) for k in kinds]
+    seq = [(k, r) for k, r in seq if not (k == "Dropout" and r == 0)]
+    misplaced = any(k == "Dropout" and (i == 0 or seq[i - 1][0] == "Dropout") for i, (k, _) in enumerate(seq))
+    n_rnn = sum(k != "Dropout" for k, _ in seq)
+    kept = [r for k, r in seq if k == "Dropout"]
+    if misplaced or (kept and (len(kept) != n_rnn or len(set(kept)) != 1)):
+        raise ModelFormatError(
+            "This model's Dropout layers are placed differently from the playground's: it trains models with one "
+            "Dropout of the same rate right after each recurrent layer (Embedding → LSTM → Dropout → … → Dense), "
+            "or none."
+        )
+
+
 def keras_module():
     """Keras, imported on first use (core/__init__.py sets TensorFlow's environment first)."""
     import keras
@@ -198,6 +310,8 @@ def config_from_model(model) -> RNNConfig:
     """Recover the architecture from a loaded model; ModelFormatError if it isn't Embedding -> RNNs -> Dense."""
     keras = keras_module()
     L = keras.layers
+    if not isinstance(model, keras.Sequential):
+        raise ModelFormatError(f"The model is a {type(model).__name__}, not a Sequential one (Embedding, RNNs, Dense).")
     layers = [l for l in model.layers if not isinstance(l, L.InputLayer)]
     if not layers or not isinstance(layers[0], L.Embedding):
         raise ModelFormatError("The model must start with an Embedding layer (token ids in).")
@@ -217,26 +331,17 @@ def config_from_model(model) -> RNNConfig:
     kinds = {type(l).__name__ for l in rnns}
     if len(kinds) != 1:
         raise ModelFormatError("All recurrent layers must be of the same kind.")
-    for l in rnns:
-        if not l.return_sequences or l.go_backwards or getattr(l, "stateful", False):
-            raise ModelFormatError("Recurrent layers must return sequences and run forwards (not stateful).")
-        if isinstance(l, L.GRU) and not l.cell.reset_after:
-            raise ModelFormatError("Only GRUs with reset_after=True (the Keras default) are supported.")
-        act = l.cell.activation.__name__ if hasattr(l.cell.activation, "__name__") else str(l.cell.activation)
-        if act != "tanh":
-            raise ModelFormatError("Only the default tanh activation is supported.")
-        if isinstance(l, (L.LSTM, L.GRU)):
-            ract = getattr(l.cell.recurrent_activation, "__name__", "")
-            if ract != "sigmoid":
-                raise ModelFormatError("Only the default sigmoid recurrent activation is supported.")
+    config = model.get_config()  # the same options config.json holds, checked on the same lists as an upload
+    check_layer_options("Sequential", {k: v for k, v in config.items() if k != "layers"})
+    for entry in config.get("layers", []):
+        check_layer_options(entry["class_name"], entry["config"])
+    check_dropout_layout([type(l).__name__ for l in middle], [float(l.rate) for l in dropouts])
     hidden = {l.units for l in rnns}
     if len(hidden) != 1:
         raise ModelFormatError("All recurrent layers must have the same number of units.")
     emb, dense = layers[0], layers[-1]
     if dense.units != emb.input_dim:
         raise ModelFormatError(f"The Dense layer predicts {dense.units} tokens but the Embedding reads {emb.input_dim}.")
-    act = getattr(dense.activation, "__name__", "")
-    if act != "linear":
-        raise ModelFormatError("The Dense layer must output logits (linear activation).")
     cell = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}[kinds.pop()]
-    return RNNConfig(cell=cell, hidden=hidden.pop(), layers=len(rnns), embed_dim=emb.output_dim, dropout=float(dropouts[0].rate) if dropouts else 0.0)
+    dropout = max((float(l.rate) for l in dropouts), default=0.0)  # check_dropout_layout: one rate above 0
+    return RNNConfig(cell=cell, hidden=hidden.pop(), layers=len(rnns), embed_dim=emb.output_dim, dropout=dropout)

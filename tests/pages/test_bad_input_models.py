@@ -3,6 +3,10 @@ and the page keeps working.
 
 Cases already covered elsewhere are not repeated here; the mapping is:
   - Text model upload: not a zip, zip without model.keras, junk model.keras ..... test_page_text.test_bad_model_uploads_are_refused_and_a_good_one_loads
+  - every layer option value refused at upload, by name .....
+      test_model_zip.test_layer_options_the_playground_cannot_run_are_refused_naming_the_option
+  - every accepted option in core (train, sampler, influence, neurons, export, wake) .....
+      test_model_zip.test_every_accepted_layer_option_trains_samples_inspects_exports_and_wakes
 """
 
 from __future__ import annotations
@@ -44,8 +48,10 @@ def text_lab_with_tiny_model():
 def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_with_tiny_model, tmp_path):
     """Model uploads (Text lab): wrong file type (a bare .keras, a PDF renamed .zip), another architecture (no
     recurrent layer; hidden size outside the page's range), a vocab.json from another vocabulary than the model,
-    a Lambda layer and an unregistered custom layer (refused by Keras safe mode). Each is refused with a reason,
-    and the current model is kept and still trains."""
+    a Lambda layer and an unregistered custom layer (refused by Keras safe mode), layer options the playground can't
+    run (an LSTM without biases, an unrolled LSTM over fixed 16-step inputs; each option is in
+    test_model_zip.test_layer_options_the_playground_cannot_run_are_refused_naming_the_option). Each is refused with
+    a reason naming what is wrong, and the current model is kept and still trains."""
     import keras
 
     from core.files.model_zip import export_model_zip, vocab_to_json
@@ -68,6 +74,10 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
     keras.saving.get_custom_objects().pop("bad_input_test>Twice")  # the page's process doesn't know this class
 
     no_rnn = keras.Sequential([inp(), keras.layers.Embedding(V, 8), keras.layers.Dense(V)])
+    no_bias = keras.Sequential([inp(), keras.layers.Embedding(V, 8),
+                                keras.layers.LSTM(16, return_sequences=True, use_bias=False), keras.layers.Dense(V)])
+    unrolled = keras.Sequential([keras.Input(shape=(16,), dtype="int32"), keras.layers.Embedding(V, 8),
+                                 keras.layers.LSTM(16, return_sequences=True, unroll=True), keras.layers.Dense(V)])
     small, small_corpus = tiny_text_trainer(make_text(), hidden=8)
     bare = tmp_path / "bare.keras"
     current.save(bare)
@@ -77,6 +87,8 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
         ("no recurrent layer", keras_zip(no_rnn, chars, tmp_path, "norrn"), "recurrent layers"),
         ("hidden 8", export_model_zip(small, small_corpus.chars), "outside this page's settings"),
         ("vocab of another size", zip_of({"model.keras": bare.read_bytes(), "vocab.json": vocab_to_json(chars[:-1])}), "don't belong together"),
+        ("LSTM without biases", keras_zip(no_bias, chars, tmp_path, "nobias"), "LSTM layer has use_bias=False"),
+        ("unrolled LSTM over 16 steps", keras_zip(unrolled, chars, tmp_path, "unroll"), "LSTM layer has unroll=True"),
         ("Lambda layer", keras_zip(lam, chars, tmp_path, "lam"), "Lambda layer"),
         ("custom layer", custom_zip, "custom layers"),
     ]
@@ -171,3 +183,85 @@ def test_model_zip_metadata_is_validated_on_the_page(field, value, said):
     at.run()
     ok(at)
     assert loaded.step > 0 and not at.error, messages(at)
+
+
+def _inside_ok(at: AppTest) -> None:
+    """The page has no exception and no error box (look inside, the inspector and the model files all drew)."""
+    ok(at)
+    assert not at.error, messages(at)
+
+
+def test_every_accepted_layer_option_works_everywhere_on_the_page(tmp_path):
+    """Model uploads (Text lab), each accepted layer option (ACCEPTED_OPTIONS: SimpleRNN over float inputs with other
+    initializers, an LSTM with unit_forget_bias off and a Dropout, two GRUs with Dropout(0) first and a Dropout after
+    each, an LSTM over fixed 16-step inputs, a model without an Input layer): it loads, Step trains, Generate samples
+    and the inspector shows it, Look inside explains the generated text with its neurons and gates, and the
+    download loads again. No error box anywhere."""
+    from core.files.model_zip import import_model_zip
+    from tests.support.inputs import ACCEPTED_OPTIONS, accepted_option_model
+
+    at = open_page("pages/text.py")
+    upload_text(at, make_text().encode())
+    tiny_text(at)
+    at.run()
+    chars = at.session_state["text"].run.chars
+    for variant in ACCEPTED_OPTIONS:
+        model = accepted_option_model(variant, len(chars), hidden=16, embed=8)
+        _upload_model(at, keras_zip(model, chars, tmp_path, "accepted"))
+        lab = at.session_state["text"]
+        loaded = [i.value for i in at.info if "Loaded the uploaded model" in i.value]
+        assert loaded and "continues training" in loaded[0], (variant, messages(at))
+        step = lab.trainer.step
+        button(at, "Step").click()
+        at.run()
+        _inside_ok(at)
+        assert lab.trainer.step > step, variant
+        at.number_input(key="text_len").set_value(30)
+        at.button(key="text_sample_btn").click()
+        at.radio(key="text_inside_source").set_value("The generated text")
+        at.run()
+        _inside_ok(at)
+        assert len(lab.sampled.records) == 30 and any(m.label == "Picked" for m in at.metric), variant  # the inspector
+        assert any("outline:2px solid" in m.value for m in at.markdown), variant  # influence over the generated text
+        labels = {t.label for t in at.tabs}
+        assert {"Neurons", "Gates"} <= labels, variant
+        neurons = next(t for t in at.tabs if t.label == "Neurons")
+        assert any("<span title=" in m.value for m in neurons.markdown), variant  # a neuron's colours over the text
+        again, _, _ = import_model_zip(lab.export_zip())  # the download button's file
+        assert again.config.same_architecture(lab.trainer.config), variant
+
+
+def test_a_failure_while_training_says_so_in_a_sentence_and_a_new_run_clears_it(caplog):
+    """Training (any lab), an exception inside a slice (here the Text lab's trainer raising the unroll error with the
+    server's file path and terminal colour codes): the page says in a sentence that training stopped, with no
+    exception text, path or traceback; the exception is in the server's log; a New run clears the message."""
+    import logging
+
+    at = open_page("pages/text.py")
+    upload_text(at, make_text().encode())
+    tiny_text(at)
+    at.run()
+    lab = at.session_state["text"]
+    leak = 'in user code:\n    File "/srv/app/core/keras_trainer.py", line 221, in train_fn\x1b[0m'
+
+    def fails(n):
+        raise ValueError(leak)
+
+    lab.trainer.train_steps = fails
+    with caplog.at_level(logging.ERROR, logger="ui.live"):
+        button(at, "Step").click()
+        at.run()
+    ok(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Training stopped:"), errors
+    for bad in ("ValueError", "keras_trainer", "/srv/", "line 221", "\x1b", "Traceback"):
+        assert bad not in errors[0], (bad, errors[0])
+    assert any(r.exc_info and leak in str(r.exc_info[1]) for r in caplog.records)  # the server's log has it all
+    button(at, "↺ New run").click()
+    at.run()
+    ok(at)
+    assert lab.trainer.step == 0 and not at.error, messages(at)
+    button(at, "Step").click()
+    at.run()
+    ok(at)
+    assert lab.trainer.step > 0 and not at.error, messages(at)

@@ -109,3 +109,38 @@ def one_repeated_note(n: int = 64) -> bytes:
     inst.notes.extend(pretty_midi.Note(80, 60, i * 0.5, i * 0.5 + 0.5) for i in range(n))
     pm.instruments.append(inst)
     return midi_bytes(pm)
+
+
+ACCEPTED_OPTIONS = (  # every option value the model upload accepts, in models a student might build by hand
+    "SimpleRNN, float input, other initializers",
+    "LSTM, unit_forget_bias off, seed, Dropout",
+    "GRU x2, Dropout after each, Dropout(0) first",
+    "LSTM over fixed 16-step windows (not unrolled)",
+    "GRU without an Input layer",
+)
+
+
+def accepted_option_model(variant: str, vocab: int, *, hidden: int, embed: int):
+    """The Keras model (built) of one of ``ACCEPTED_OPTIONS`` over ``vocab`` tokens."""
+    import keras
+
+    L = keras.layers
+    seq = {"return_sequences": True}
+    init = {"kernel_initializer": "he_normal", "recurrent_initializer": "glorot_uniform", "bias_initializer": "ones"}
+    tokens = keras.Input(shape=(None,), dtype="int32")
+    layers = {
+        ACCEPTED_OPTIONS[0]: [keras.Input(shape=(None,)), L.Embedding(vocab, embed), L.SimpleRNN(hidden, **seq, **init),
+                              L.Dense(vocab)],
+        ACCEPTED_OPTIONS[1]: [tokens, L.Embedding(vocab, embed), L.LSTM(hidden, **seq, unit_forget_bias=False, seed=3),
+                              L.Dropout(0.3, seed=1), L.Dense(vocab)],
+        ACCEPTED_OPTIONS[2]: [tokens, L.Embedding(vocab, embed), L.Dropout(0.0), L.GRU(hidden, **seq), L.Dropout(0.2),
+                              L.GRU(hidden, **seq, zero_output_for_mask=True), L.Dropout(0.2),
+                              L.Dense(vocab, kernel_initializer="zeros")],
+        ACCEPTED_OPTIONS[3]: [keras.Input(shape=(16,), dtype="int32"), L.Embedding(vocab, embed), L.LSTM(hidden, **seq),
+                              L.Dense(vocab)],
+        ACCEPTED_OPTIONS[4]: [L.Embedding(vocab, embed), L.GRU(hidden, **seq), L.Dense(vocab, activation="linear")],
+    }[variant]
+    model = keras.Sequential(layers)
+    if not model.built:
+        model.build((None, None))
+    return model

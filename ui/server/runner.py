@@ -11,7 +11,7 @@ figures) and leaves Keras alone. The same reason makes ``.streamlit/config.toml`
 ``runner.postScriptGC`` (a second full collection after every run); Python's own collector still runs.
 
 This touches a private Streamlit function; the version is pinned in requirements.txt and
-tests/test_runner_tweak.py fails if the function disappears or the replacement is not in place.
+tests/ui/test_runner_tweak.py fails if the function disappears or the replacement is not in place.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from core.files import model_zip as mz
 from core.files.model_zip import ModelZipError, check_model_config, import_model_zip, read_meta, validate_meta, vocab_from_json, vocab_to_json
 from core.text.text_data import CorpusError, TextCorpus
 from tests.support import ROOT
-from tests.support.inputs import make_text, text_corpus
+from tests.support.inputs import ACCEPTED_OPTIONS, accepted_option_model, make_text, text_corpus
 
 CORPUS = text_corpus()
 PAGE_LIMIT = 20 * 1024 * 1024  # the Text lab's model-upload limit (core.labs.text_lab.MAX_MODEL_UPLOAD)
@@ -393,3 +393,152 @@ def test_model_zip_does_not_import_tensorflow():
 
 def test_numbers_are_shown_for_students():
     assert mz._shown(-5) == "−5" and mz._shown(math.inf) == "Infinity" and mz._shown("abc") == '"abc"' and mz._shown(np.float64(0.5)) == "0.5"
+
+
+# ---------------------------------------------------------------------------------------------- layer options
+def _option(cfg: dict, kind: str, **fields) -> dict:
+    """config.json with ``fields`` set on the first layer of class ``kind`` ("Sequential": the model's own config)."""
+    cfg = copy.deepcopy(cfg)
+    layers = cfg["config"]["layers"]
+    target = cfg["config"] if kind == "Sequential" else next(l["config"] for l in layers if l["class_name"] == kind)
+    target.update(fields)
+    return cfg
+
+
+def _without(cfg: dict, kind: str, key: str) -> dict:
+    cfg = copy.deepcopy(cfg)
+    next(l["config"] for l in cfg["config"]["layers"] if l["class_name"] == kind).pop(key)
+    return cfg
+
+
+def _with_dropout_layer(cfg: dict, **fields) -> dict:
+    cfg = copy.deepcopy(cfg)
+    config = dict({"name": "d", "rate": 0.1, "seed": None, "noise_shape": None}, **fields)
+    layer = {"module": "keras.layers", "class_name": "Dropout", "config": config, "registered_name": None}
+    cfg["config"]["layers"].insert(-1, layer)
+    return cfg
+
+
+def _dropout_first(cfg: dict) -> dict:
+    cfg = copy.deepcopy(cfg)
+    layers = cfg["config"]["layers"]
+    i = next(i for i, l in enumerate(layers) if l["class_name"] == "Dropout")
+    layers.insert(2, layers.pop(i))
+    return cfg
+
+
+_L2 = {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": None}
+_HALF = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "mixed_float16"}, "registered_name": None}
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda c: _option(c, "LSTM", use_bias=False),
+         "This model's LSTM layer has use_bias=False; the playground only trains LSTM layers with biases"),
+        (lambda c: _option(c, "LSTM", unroll=True), "LSTM layer has unroll=True"),
+        (lambda c: _option(c, "LSTM", go_backwards=True), "LSTM layer has go_backwards=True"),
+        (lambda c: _option(c, "LSTM", stateful=True), "LSTM layer has stateful=True"),
+        (lambda c: _option(c, "LSTM", return_sequences=False), "LSTM layer has return_sequences=False"),
+        (lambda c: _option(c, "LSTM", return_state=True), "LSTM layer has return_state=True"),
+        (lambda c: _option(c, "LSTM", activation="relu"), "LSTM layer has activation='relu'"),
+        (lambda c: _option(c, "LSTM", recurrent_activation="hard_sigmoid"),
+         "LSTM layer has recurrent_activation='hard_sigmoid'"),
+        (lambda c: _option(c, "LSTM", dropout=0.2), "LSTM layer has dropout=0.2"),
+        (lambda c: _option(c, "LSTM", recurrent_dropout=0.3), "LSTM layer has recurrent_dropout=0.3"),
+        (lambda c: _option(c, "LSTM", kernel_regularizer=_L2), "LSTM layer has kernel_regularizer=L2"),
+        (lambda c: _option(c, "LSTM", trainable=False), "LSTM layer has trainable=False"),
+        (lambda c: _option(c, "LSTM", dtype=_HALF), "LSTM layer has dtype='mixed_float16'"),
+        (lambda c: _option(c, "LSTM", lora_rank=4), "LSTM layer has an option lora_rank"),
+        (lambda c: _without(c, "LSTM", "return_sequences"), "LSTM layer has return_sequences=False"),  # Keras's default
+        (lambda c: _option(c, "Embedding", mask_zero=True), "Embedding layer has mask_zero=True"),
+        (lambda c: _option(c, "Embedding", embeddings_constraint={"class_name": "NonNeg", "config": {}}),
+         "Embedding layer has embeddings_constraint=NonNeg"),
+        (lambda c: _option(c, "Dense", use_bias=False), "Dense layer has use_bias=False"),
+        (lambda c: _option(c, "Dense", activation="softmax"), "Dense layer has activation='softmax'"),
+        (lambda c: _option(c, "InputLayer", ragged=True), "InputLayer layer has ragged=True"),
+        (lambda c: _option(c, "InputLayer", dtype="string"), "InputLayer layer has dtype='string'"),
+        (lambda c: _option(c, "Sequential", trainable=False), "Sequential layer has trainable=False"),
+        (lambda c: _with_dropout_layer(c, noise_shape=[None, 1, 8]), "Dropout layer has noise_shape=[None, 1, 8]"),
+        (lambda c: _with_dropout_layer(c, rate=0.1), "Dropout layers are placed differently"),  # two after the LSTM
+        (lambda c: _dropout_first(c), "Dropout layers are placed differently"),  # on the embedding: not rebuilt so
+    ],
+)
+def test_layer_options_the_playground_cannot_run_are_refused_naming_the_option(tiny, edit, message):
+    """Every layer option is on an allow-list: a value the playground can't train, sample, inspect and rebuild
+    after a hibernation is refused before Keras runs, with a message naming the option and its value."""
+    _, cfg, _ = tiny
+    with pytest.raises(ModelZipError) as info:
+        check_model_config(edit(cfg), CORPUS.vocab_size)
+    assert message in str(info.value), str(info.value)
+
+
+def test_gru_reset_after_false_and_simplernn_options_are_refused(tmp_path):
+    """The GRU's reset_after and a SimpleRNN's activation are checked on their own cells' lists."""
+    import keras
+
+    L, V = keras.layers, CORPUS.vocab_size
+    for rnn, said in [
+        (L.GRU(8, return_sequences=True, reset_after=False), "GRU layer has reset_after=False"),
+        (L.SimpleRNN(8, return_sequences=True, activation="relu"), "SimpleRNN layer has activation='relu'"),
+    ]:
+        model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), L.Embedding(V, 4), rnn, L.Dense(V)])
+        with pytest.raises(ModelZipError, match=said):
+            import_model_zip(_keras_model_zip(model, tmp_path))
+
+
+def _keras_model_zip(model, tmp_path) -> bytes:
+    path = tmp_path / "m.keras"
+    model.save(path)
+    return model_zip_with(path.read_bytes())
+
+
+def test_lstm_without_biases_and_an_unrolled_lstm_are_refused_at_upload(tmp_path):
+    """An LSTM with use_bias=False loaded, then broke the numpy sampler, the inspector and look inside; an unrolled LSTM
+    over fixed 16-step inputs loaded, then failed on the first training step. Both are refused at upload, naming the
+    option, and Keras never builds them."""
+    import keras
+
+    L, V = keras.layers, CORPUS.vocab_size
+    lstm = L.LSTM(16, return_sequences=True, use_bias=False)
+    nobias = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), L.Embedding(V, 8), lstm, L.Dense(V)])
+    with pytest.raises(ModelZipError, match="LSTM layer has use_bias=False; the playground only trains LSTM layers"):
+        import_model_zip(_keras_model_zip(nobias, tmp_path))
+    lstm = L.LSTM(16, return_sequences=True, unroll=True)
+    unrolled = keras.Sequential([keras.Input(shape=(16,), dtype="int32"), L.Embedding(V, 8), lstm, L.Dense(V)])
+    with pytest.raises(ModelZipError, match="LSTM layer has unroll=True"):
+        import_model_zip(_keras_model_zip(unrolled, tmp_path))
+
+
+@pytest.mark.parametrize("variant", ACCEPTED_OPTIONS)
+def test_every_accepted_layer_option_trains_samples_inspects_exports_and_wakes(variant, tmp_path):
+    """Whatever passes the upload checks works everywhere: training, the numpy sampler (against Keras), influence,
+    neurons and gates, the download (which loads again), and a hibernation and wake-up with the same predictions."""
+    import keras
+
+    from core.inside import influence, neurons
+    from core.models.sampling import generate
+
+    model = accepted_option_model(variant, CORPUS.vocab_size, hidden=8, embed=6)
+    data = _keras_model_zip(model, tmp_path)
+    trainer, chars, _ = import_model_zip(data, config_override={"seq_len": 16, "batch_size": 4})
+    trainer.sample_batch = CORPUS.sample_batch
+    trainer.val_batches = lambda: [CORPUS.sample_batch(np.random.default_rng(1), 4, 16)]
+    report = trainer.train_steps(3)
+    assert report.stop is None and len(report.losses) == 3 and trainer.evaluate() is not None
+    tm = trainer.token_model()
+    tokens = list(CORPUS.encode("ROMEO: the king"))
+    state, probs = tm.initial_state(), None
+    for tok in tokens:
+        probs, state = tm.next_token_probs(state, tok)
+    assert np.allclose(probs, trainer.keras_next_token_probs(tokens), atol=1e-4)
+    assert len(generate(tm, 20, temperature=1.0, rng=np.random.default_rng(0))) == 20
+    assert len(influence.influence(tm, tokens[:-1], tokens[-1]).norms) == len(tokens) - 1
+    trace = neurons.forward(neurons.net_of(tm), tokens)
+    assert trace.steps == len(tokens) and np.all(np.isfinite(trace.state("h", 0)))
+    again, _, _ = import_model_zip(mz.export_model_zip(trainer, chars, trainer.summary()))
+    assert np.allclose(again.keras_next_token_probs(tokens), trainer.keras_next_token_probs(tokens), atol=1e-5)
+    before = trainer.keras_next_token_probs(tokens)
+    trainer.hibernate()
+    assert np.allclose(trainer.keras_next_token_probs(tokens), before, atol=1e-5)
+    assert trainer.train_steps(1).stop is None
