@@ -13,8 +13,8 @@ where x_i is the vector the model actually reads for s_i:
   vector, i.e. the Embedding layer's output (d,);
 - the course's jazz model (core.models.course_model.CourseNumpyModel): the one-hot value (n_values,).
 
-The Keras cells are differentiated here in numpy (``_forward`` / ``_backward``, Keras's gate layouts, see
-core.models.numpy_cells), so a view never runs TensorFlow, traces nothing and takes no lock: it works on any
+The Keras cells are differentiated in numpy (``_forward`` / ``_backward`` run core.models.numpy_cells' steps and their
+backward steps over layers and time), so a view never runs TensorFlow, traces nothing and takes no lock: it works on any
 ``TokenModel`` snapshot of the weights. tests/core/inside/test_influence.py checks every gradient against finite
 differences and the forward passes against the models' own ``next_token_probs``.
 
@@ -38,6 +38,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from core.models import numpy_cells as nc
 from core.models import numpy_rnn as nr
 
 MAX_DISTANCE = 100  # the distance curve's longest distance back
@@ -212,21 +213,6 @@ def as_net(model: Any) -> Net:
     raise InfluenceError("This model has no recurrent layer this view can follow (SimpleRNN, LSTM or GRU).")
 
 
-def _mm(a: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """(B, i) @ (i, j) -> (B, j) by einsum, not BLAS: once TensorFlow has run in the process, OpenBLAS's threads fight
-    TF's thread pool and small products get ~10x slower on 2 cores (see core.models.numpy_cells._vm)."""
-    return np.einsum("bi,ij->bj", a, m)
-
-
-def _mmT(a: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """(B, j) @ (i, j).T -> (B, i), without copying the transpose."""
-    return np.einsum("bj,ij->bi", a, m)
-
-
-def _sig(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)
-
-
 def _forward(net: Net, X: np.ndarray) -> tuple[np.ndarray, list]:
     """Run the layers over input vectors X (B, T, d); returns (top layer outputs (B, T, h), per-layer caches)."""
     caches = []
@@ -238,29 +224,18 @@ def _forward(net: Net, X: np.ndarray) -> tuple[np.ndarray, list]:
         H = np.zeros((B, T, h), X.dtype)
         hp = np.zeros((B, h), X.dtype)
         cp = np.zeros((B, h), X.dtype)
-        steps = []
+        steps = []  # each step's record (core.models.numpy_cells): what the backward pass needs
         for t in range(T):
             if net.cell == "simplernn":
-                hn = np.tanh(xw[:, t] + _mm(hp, U) + b)  # (B, h)
-                steps.append((hp, hn))
+                step = nc.simple_rnn_step(xw[:, t], hp, U, b)
             elif net.cell == "lstm":
-                z = xw[:, t] + _mm(hp, U) + b  # (B, 4h): i, f, c, o
-                i, f, g, o = _sig(z[:, :h]), _sig(z[:, h : 2 * h]), np.tanh(z[:, 2 * h : 3 * h]), _sig(z[:, 3 * h :])
-                c = f * cp + i * g  # (B, h)
-                tc = np.tanh(c)
-                hn = o * tc
-                steps.append((hp, cp, i, f, g, o, tc))
-                cp = c
-            else:  # GRU, reset_after=True
-                xp = xw[:, t] + b[0]  # (B, 3h)
-                hpart = _mm(hp, U) + b[1]  # (B, 3h)
-                z = _sig(xp[:, :h] + hpart[:, :h])
-                r = _sig(xp[:, h : 2 * h] + hpart[:, h : 2 * h])
-                n = np.tanh(xp[:, 2 * h :] + r * hpart[:, 2 * h :])
-                hn = z * hp + (1.0 - z) * n
-                steps.append((hp, z, r, n, hpart[:, 2 * h :]))
-            H[:, t] = hn
-            hp = hn
+                step = nc.lstm_step(xw[:, t], hp, cp, U, b)
+                cp = step.c
+            else:
+                step = nc.gru_step(xw[:, t], hp, U, b)
+            steps.append(step)
+            H[:, t] = step.h  # (B, h)
+            hp = step.h
         caches.append(steps)
         inp = H
     return inp, caches
@@ -282,25 +257,11 @@ def _backward(net: Net, caches: list, d_top: np.ndarray) -> np.ndarray:
         for t in reversed(range(T)):
             dh = dh + inj[:, t]
             if net.cell == "simplernn":
-                _, hn = steps[t]
-                dz = dh * (1.0 - hn * hn)  # (B, h)
-                dxw[:, t] = dz
-                dh = _mmT(dz, U)
+                dxw[:, t], dh = nc.simple_rnn_step_backward(dh, steps[t], U)  # (B, h), (B, h)
             elif net.cell == "lstm":
-                _, cp, i, f, g, o, tc = steps[t]
-                dct = dc + dh * o * (1.0 - tc * tc)  # (B, h): all of d/dc⟨t⟩
-                dz = np.concatenate([dct * g * i * (1 - i), dct * cp * f * (1 - f), dct * i * (1 - g * g), dh * tc * o * (1 - o)], axis=1)
-                dxw[:, t] = dz  # (B, 4h)
-                dc = dct * f
-                dh = _mmT(dz, U)
+                dxw[:, t], dh, dc = nc.lstm_step_backward(dh, dc, steps[t], U)  # (B, 4h), (B, h), (B, h)
             else:
-                hp, z, r, n, hn_part = steps[t]
-                dn = dh * (1.0 - z) * (1.0 - n * n)  # (B, h): before tanh
-                dzg = dh * (hp - n) * z * (1 - z)
-                drg = dn * hn_part * r * (1 - r)
-                dxw[:, t] = np.concatenate([dzg, drg, dn], axis=1)  # (B, 3h): d/d(x W)
-                dhpart = np.concatenate([dzg, drg, dn * r], axis=1)  # (B, 3h): d/d(h_prev U)
-                dh = dh * z + _mmT(dhpart, U)
+                dxw[:, t], dh = nc.gru_step_backward(dh, steps[t], U)  # (B, 3h): d/d(x W), (B, h)
         inj = np.einsum("btk,dk->btd", dxw, W)  # (B, T, d_in): into the layer below (or the input vectors)
     return inj
 
@@ -308,7 +269,7 @@ def _backward(net: Net, caches: list, d_top: np.ndarray) -> np.ndarray:
 def _log_probs_last(net: Net, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
     """(log-probabilities after the last step (B, V), top outputs (B, T, h), caches)."""
     H, caches = _forward(net, X)
-    return _log_softmax(_mm(H[:, -1], net.dense_w) + net.dense_b), H, caches
+    return _log_softmax(nc.vec_mat(H[:, -1], net.dense_w) + net.dense_b), H, caches
 
 
 def last_step_gradients(net: Net, X: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -322,7 +283,7 @@ def last_step_gradients(net: Net, X: np.ndarray, targets: np.ndarray) -> tuple[n
     dlogits = -np.exp(logp)  # (B, V): onehot(target) - softmax
     dlogits[rows, targets] += 1.0
     d_top = np.zeros_like(H)
-    d_top[:, -1] = _mmT(dlogits, net.dense_w)  # (B, h)
+    d_top[:, -1] = nc.vec_mat_t(dlogits, net.dense_w)  # (B, h)
     return _backward(net, caches, d_top), logp[rows, targets]
 
 

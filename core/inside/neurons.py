@@ -37,6 +37,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from core.text.lexicon import SPEAKER
+from core.models.numpy_cells import NumpyRNN, gru_step, lstm_step, simple_rnn_step
 
 CLOSED, OPEN = 0.1, 0.9  # a gate below CLOSED is "nearly closed" (left-saturated), above OPEN "nearly open"
 GATES = {"lstm": ("input", "forget", "output"), "gru": ("update", "reset"), "simplernn": ()}  # per cell type
@@ -92,7 +93,6 @@ class Net:
 def net_of(model: Any) -> Net:
     """The recurrent weights of a token model (a copy: training may go on). NotAnalysable for other models."""
     from core.models.course_model import CourseNumpyModel
-    from core.models.numpy_cells import NumpyRNN
     from core.models.numpy_rnn import NumpyCharRNN
 
     if isinstance(model, NumpyRNN):
@@ -111,15 +111,6 @@ def net_of(model: Any) -> Net:
 
 
 # ---------------------------------------------------------------------------------------------- forward
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # = 1 / (1 + e^-x), without overflow
-
-
-def _vm(v: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """(n,) @ (n, k) -> (k,) with einsum: after TensorFlow has run, BLAS's threads make single products slow."""
-    return np.einsum("i,ij->j", v, m)
-
-
 @dataclass(frozen=True)
 class Trace:
     """Everything the recurrent layers computed over one sequence (T steps, n units per layer)."""
@@ -163,7 +154,7 @@ def _input_projection(net: Net, tokens: Sequence[int | None]) -> np.ndarray:
 def forward(net: Net, tokens: Sequence[int | None]) -> Trace:
     """Run ``tokens`` through every layer from a zero state and keep every state and gate (see Trace).
 
-    The equations are those of core.models.numpy_cells (Keras's gate orders); tests/core/inside/test_neurons.py checks them against
+    Each step is core.models.numpy_cells' (Keras's equations and gate orders); tests/core/inside/test_neurons.py checks them against
     a loop of scalars, the token models' own steps and Keras's layer outputs.
     """
     tokens = tuple(None if t is None else int(t) for t in tokens)
@@ -185,31 +176,25 @@ def forward(net: Net, tokens: Sequence[int | None]) -> Trace:
         h = np.zeros(n, dt)
         if net.cell == "simplernn":
             for t in range(T):
-                h = np.tanh(xw[t] + _vm(h, U) + b)  # (n,)
+                h = simple_rnn_step(xw[t], h, U, b).h  # (n,)
                 H[t] = h
         elif net.cell == "lstm":
             C, I, F, O = (np.empty((T, n), dt) for _ in range(4))
             c = np.zeros(n, dt)
             for t in range(T):
-                z = xw[t] + _vm(h, U) + b  # (4n,) = [z_i | z_f | z_c | z_o]
-                i, f, o = _sigmoid(z[:n]), _sigmoid(z[n : 2 * n]), _sigmoid(z[3 * n :])  # (n,) each
-                c = f * c + i * np.tanh(z[2 * n : 3 * n])  # (n,) cell state
-                h = o * np.tanh(c)  # (n,) hidden state
-                H[t], C[t], I[t], F[t], O[t] = h, c, i, f, o
+                step = lstm_step(xw[t], h, c, U, b)  # h, c and the gates, each (n,)
+                h, c = step.h, step.c
+                H[t], C[t], I[t], F[t], O[t] = h, c, step.i, step.f, step.o
             cs.append(C)
             gates["input"].append(I)
             gates["forget"].append(F)
             gates["output"].append(O)
         else:  # GRU, reset_after=True
             Z, R = np.empty((T, n), dt), np.empty((T, n), dt)
-            x_part = xw + b[0]  # (T, 3n) input side with its bias
             for t in range(T):
-                h_part = _vm(h, U) + b[1]  # (3n,) recurrent side with its bias
-                z = _sigmoid(x_part[t, :n] + h_part[:n])  # (n,) update gate: how much of h_prev to keep
-                r = _sigmoid(x_part[t, n : 2 * n] + h_part[n : 2 * n])  # (n,) reset gate
-                cand = np.tanh(x_part[t, 2 * n :] + r * h_part[2 * n :])  # (n,) candidate
-                h = z * h + (1.0 - z) * cand
-                H[t], Z[t], R[t] = h, z, r
+                step = gru_step(xw[t], h, U, b)  # h and the gates, each (n,)
+                h = step.h
+                H[t], Z[t], R[t] = h, step.z, step.r
             gates["update"].append(Z)
             gates["reset"].append(R)
         hs.append(H)

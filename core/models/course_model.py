@@ -54,6 +54,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from core.models.keras_model import restore, snapshot
+from core.models.numpy_cells import lstm_step, vec_mat
 from core.models.trainer import BestKeeper, History, Stop, StopKind, TrainReport, stop_at_best_stop, token_stats
 
 N_VALUES = 90  # the course's vocabulary size
@@ -239,10 +240,6 @@ def music_inference_model(layers: CourseLayers, Ty: int = 50):
 
 
 # ---------------------------------------------------------------------------------------------- numpy
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # overflow-free
-
-
 class CourseNumpyModel:
     """The course's model one step at a time in numpy (a core.models.sampling.TokenModel), from a weights snapshot.
 
@@ -272,13 +269,10 @@ class CourseNumpyModel:
     def next_token_probs(self, state, token: int | None):
         """(probs (n_values,) float64, new state) after feeding ``token`` as a one-hot (None = zeros)."""
         a_prev, c_prev = state
-        n = self.n_a
         xw = self.kernel[int(token)] if token is not None else 0.0  # one-hot x @ kernel, (4 n_a,)
-        z = xw + np.einsum("i,ij->j", a_prev, self.recurrent) + self.bias  # (4 n_a,) gates i, f, c, o
-        i, f, o = _sigmoid(z[:n]), _sigmoid(z[n : 2 * n]), _sigmoid(z[3 * n :])
-        c = f * c_prev + i * np.tanh(z[2 * n : 3 * n])  # (n_a,)
-        a = o * np.tanh(c)  # (n_a,)
-        logits = (np.einsum("i,ij->j", a, self.dense_w) + self.dense_b).astype(np.float64)  # (n_values,)
+        step = lstm_step(xw, a_prev, c_prev, self.recurrent, self.bias)  # Keras's LSTM cell, gates i, f, c, o
+        a, c = step.h, step.c  # (n_a,) each
+        logits = (vec_mat(a, self.dense_w) + self.dense_b).astype(np.float64)  # (n_values,)
         logits -= logits.max()
         p = np.exp(logits)
         return p / p.sum(), (a.astype(np.float32), c.astype(np.float32))
