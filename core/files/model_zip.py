@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import tempfile
 import zipfile
@@ -39,6 +40,9 @@ from core.models.keras_model import (
     check_layer_options, count_params,
 )
 from core.text.text_data import MAX_VOCAB, CorpusError
+
+log = logging.getLogger(__name__)
+DAMAGED_ZIP = "The zip is damaged: it can't be opened as a zip file. Download the model again and upload that file."
 
 VOCAB_FORMAT = "rnn-playground-vocab"  # marker in vocab.json
 
@@ -363,8 +367,8 @@ def read_meta(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, model_member
         zf, infos = _open_outer(data, max_bytes, model_member)
         with zf:
             return _read_vocab(zf, infos["vocab.json"], tokens)[1]
-    except zipfile.BadZipFile as exc:
-        raise ModelZipError(f"The zip is damaged: {exc}") from None
+    except zipfile.BadZipFile:
+        raise ModelZipError(DAMAGED_ZIP) from None
 
 
 def check_keras_archive(path: str | Path, n_chars: int) -> RNNConfig:
@@ -401,8 +405,8 @@ def check_keras_archive(path: str | Path, n_chars: int) -> RNNConfig:
             cap = weights_cap(count_params(n_chars, arch))
             _stream(zf, by_name["model.weights.h5"], cap, f"model.keras's weights (for {CELL_NAMES[arch.cell]} {arch.hidden} × {arch.layers})")
             return arch
-    except zipfile.BadZipFile as exc:
-        raise ModelZipError(f"Keras could not load model.keras: it is not a valid Keras archive ({exc}).") from None
+    except zipfile.BadZipFile:
+        raise ModelZipError("Keras could not load model.keras: it is not a valid Keras archive (a damaged zip).") from None
 
 
 # ---------------------------------------------------------------------------------------------- config.json
@@ -581,7 +585,8 @@ def _load_failure_reason(exc: Exception) -> str:
     """A student-facing reason why Keras (safe mode) refused a model.keras that passed the checks above."""
     if "`Lambda`" in str(exc):
         return _lambda_reason()
-    return f"Keras could not load model.keras in safe mode: {type(exc).__name__}: {str(exc)[:300]}"
+    log.warning("Keras refused a checked model.keras", exc_info=exc)  # the details are for the server log
+    return ("Keras could not load model.keras in safe mode: the file passed every check but its layers or weights don't fit together. Export it again from the playground or from the same Keras model.")
 
 
 def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, config_override: dict | None = None, before_build=None, tokens: bool = False):
@@ -605,8 +610,8 @@ def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, confi
             if before_build is not None:
                 before_build(arch, len(chars))
             trainer = _keras_load(path, config_override)
-    except zipfile.BadZipFile as exc:
-        raise ModelZipError(f"The zip is damaged: {exc}") from None
+    except zipfile.BadZipFile:
+        raise ModelZipError(DAMAGED_ZIP) from None
     if trainer.vocab_size != len(chars):
         raise ModelZipError(f"vocab.json has {len(chars)} characters but the model predicts {trainer.vocab_size} tokens: they don't belong together.")
     return trainer, chars, validate_meta(meta)[0]
@@ -706,8 +711,8 @@ def read_history(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, model_mem
                 text = _read(zf, infos["history.json"], MAX_HISTORY_JSON_BYTES, "history.json").decode("utf-8")
             except UnicodeDecodeError:
                 raise ModelZipError("history.json is not UTF-8 text.") from None
-    except zipfile.BadZipFile as exc:
-        raise ModelZipError(f"The zip is damaged: {exc}") from None
+    except zipfile.BadZipFile:
+        raise ModelZipError(DAMAGED_ZIP) from None
     return history_from_json(text)
 
 
@@ -771,8 +776,8 @@ def import_numpy_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, max_h
                 raise ModelZipError(f"The zip holds {extra[0][:80]!r}, which a model saved by this app doesn't; refused.")
             chars, meta = _read_vocab(zf, infos["vocab.json"])
             raw = _read(zf, infos[NUMPY_MEMBER], cap + len(NUMPY_WEIGHTS + NUMPY_OPTIONAL) * (NPY_HEADER_BYTES + 1024), NUMPY_MEMBER)
-    except zipfile.BadZipFile as exc:
-        raise ModelZipError(f"The zip is damaged: {exc}") from None
+    except zipfile.BadZipFile:
+        raise ModelZipError(DAMAGED_ZIP) from None
     history = read_history(data, max_bytes=max_bytes, model_member=NUMPY_MEMBER)
     allowed = {f"{k}.npy" for k in NUMPY_WEIGHTS + NUMPY_OPTIONAL}
     try:
@@ -787,15 +792,17 @@ def import_numpy_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, max_h
                 raise ModelZipError(f"{NUMPY_MEMBER} lacks {', '.join(missing)}.")
             for info in ninfos:
                 _stream(inner, info, member_cap, f"{NUMPY_MEMBER}'s {info.filename}")
-    except zipfile.BadZipFile as exc:
-        raise ModelZipError(f"{NUMPY_MEMBER} is not a valid .npz archive ({exc}).") from None
+    except zipfile.BadZipFile:
+        raise ModelZipError(f"{NUMPY_MEMBER} is not a valid .npz archive (a damaged zip).") from None
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in NUMPY_WEIGHTS + NUMPY_OPTIONAL if k in npz.files}
     except ValueError as exc:  # an object array (pickled data) or a damaged .npy
-        raise ModelZipError(f"{NUMPY_MEMBER} can't be read without unpickling, so it is refused ({str(exc)[:120]}).") from None
+        log.info("refused %s: %s", NUMPY_MEMBER, exc)
+        raise ModelZipError(f"{NUMPY_MEMBER} can't be read without unpickling (or one of its arrays is damaged), so it is refused.") from None
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise ModelZipError(f"{NUMPY_MEMBER} is damaged ({str(exc)[:120]}).") from None
+        log.info("refused %s: %s", NUMPY_MEMBER, exc)
+        raise ModelZipError(f"{NUMPY_MEMBER} is damaged: its arrays can't be read.") from None
     for k, a in arrays.items():
         if a.dtype not in (np.float32, np.float64) or a.ndim != 2:
             raise ModelZipError(f"{NUMPY_MEMBER}: {k} is a {a.ndim}-d array of {a.dtype}; expected a 2-d array of float32 or float64.")

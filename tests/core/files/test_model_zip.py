@@ -24,7 +24,7 @@ from core.files import model_zip as mz
 from core.files.model_zip import ModelZipError, check_model_config, import_model_zip, read_meta, validate_meta, vocab_from_json, vocab_to_json
 from core.text.text_data import CorpusError, TextCorpus
 from tests.support import ROOT
-from tests.support.inputs import ACCEPTED_OPTIONS, accepted_option_model, make_text, text_corpus
+from tests.support.inputs import ACCEPTED_OPTIONS, accepted_option_model, make_text, text_corpus, zip_of
 
 CORPUS = text_corpus()
 PAGE_LIMIT = 20 * 1024 * 1024  # the Text lab's model-upload limit (core.labs.text_lab.MAX_MODEL_UPLOAD)
@@ -357,9 +357,9 @@ def upload_in_fresh_process(data: bytes, tmp_path) -> dict:
     "case, build, message",
     [
         ("config.json expands to 1 GiB", lambda i, c: bomb_keras(i, "config.json", lie=False), "config.json declares 1,073,741,824 bytes once unpacked"),
-        ("config.json expands to 1 GiB, header says 4 KB", lambda i, c: bomb_keras(i, "config.json", lie=True), "not a valid Keras archive (Bad CRC-32"),
+        ("config.json expands to 1 GiB, header says 4 KB", lambda i, c: bomb_keras(i, "config.json", lie=True), "not a valid Keras archive (a damaged zip)"),
         ("weights expand to 1 GiB", lambda i, c: bomb_keras(i, "model.weights.h5", lie=False), "model.weights.h5 declares 1,073,741,824 bytes once unpacked"),
-        ("weights expand to 1 GiB, header says 29 KB", lambda i, c: bomb_keras(i, "model.weights.h5", lie=True), "not a valid Keras archive (Bad CRC-32"),
+        ("weights expand to 1 GiB, header says 29 KB", lambda i, c: bomb_keras(i, "model.weights.h5", lie=True), "not a valid Keras archive (a damaged zip)"),
         ("LSTM 4,096", lambda i, c: zip_of({**i, "config.json": json.dumps(with_units(c, 4096)).encode()}), "units = 4,096; this lab's limit is 1 to 1,024"),
         ("LSTM 20,000", lambda i, c: zip_of({**i, "config.json": json.dumps(with_units(c, 20_000)).encode()}), "units = 20,000; this lab's limit is 1 to 1,024"),
     ],
@@ -542,3 +542,17 @@ def test_every_accepted_layer_option_trains_samples_inspects_exports_and_wakes(v
     trainer.hibernate()
     assert np.allclose(trainer.keras_next_token_probs(tokens), before, atol=1e-5)
     assert trainer.train_steps(1).stop is None
+
+
+def test_keras_and_zip_errors_reach_the_student_without_their_exception_text(caplog):
+    """What Keras or zipfile says goes to the server log; the student reads a sentence without paths or class names."""
+    exc = ValueError("Could not deserialize /tmp/rnn-import-x1y2/model.keras: \x1b[31mshape mismatch\x1b[0m")
+    with caplog.at_level("WARNING", logger="core.files.model_zip"):
+        said = mz._load_failure_reason(exc)
+    assert "/tmp" not in said and "ValueError" not in said and "\x1b" not in said and "mismatch" not in said
+    assert "model.keras" in said and "shape mismatch" in caplog.text
+    good = zip_of({"model.keras": b"x" * 64, "vocab.json": vocab_to_json(list("abc")).encode()})
+    bad = good.replace(b'"abc"', b'"abd"') if b'"abc"' in good else good.replace(b"xxxx", b"xxxy", 1)  # a CRC mismatch
+    with pytest.raises(ModelZipError) as refused:
+        import_model_zip(bad)
+    assert str(refused.value) == mz.DAMAGED_ZIP
