@@ -72,22 +72,34 @@ def test_dino_handin():
     check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["uniform", "bigram"])
 
 
-def test_dino_page_says_which_step_the_handin_holds_while_training():
+def test_dino_page_hands_in_one_step_while_training():
+    """While training the student takes the snapshot (a button); the page says its step, the zip is that step, and
+    training goes on without changing it."""
     at = open_page("pages/dinosaurs.py")
     at.slider(key="dino_n_a").set_value(8)
     at.run()
     button(at, "▶ Start").click()
     at.run()
     lab = at.session_state["dino"]
+    assert lab.running and not at.get("download_button")  # nothing to download before the snapshot is taken
+    assert any(c.value.startswith("Training goes on: take a snapshot") for c in at.caption)
+    taken = []
     for _ in range(2):
-        at.run()  # each run trains a slice, then draws the hand-in section from the lab at that step
+        at.button(key="dino_handin_now").click()
+        at.run()  # the callback takes the snapshot, then this run trains a slice
         assert not at.exception and lab.running
-        step = lab.trainer.step
-        said = f"Training goes on: this hand-in is the run as it was at step {step:,} "
+        _, snap, data = at.session_state["_dino_handin_ready"]
+        assert snap.step < lab.trainer.step  # training went on after the snapshot
+        assert_one_step(snap, data)
+        said = f"Training goes on: this hand-in is the run as it was at step {snap.step:,} "
         assert any(c.value.startswith(said) for c in at.caption)
-    assert at.button(key="dino_handin_now").label == "📸 Take the hand-in at the current step"
+        at.run()
+        assert at.session_state["_dino_handin_ready"][2] == data  # more training leaves the hand-in as it was
+        taken.append(snap.step)
+    assert taken[0] < taken[1]
     button(at, "■ Stop").click()
     at.run()
+    assert "_dino_handin_ready" not in at.session_state
     assert any(c.value == f"The hand-in is this run at step {lab.trainer.step:,}." for c in at.caption)
 
 
