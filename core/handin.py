@@ -32,8 +32,9 @@ import functools
 import io
 import json
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -104,7 +105,7 @@ def _loss_figure(series, refs, marks, x_title: str, y_title: str) -> go.Figure:
     fig = charts.loss_figure(
         list(series), x_title=x_title, y_title=y_title, ref_lines=list(refs), marks=list(marks), height=460
     )
-    fig.update_layout(margin=dict(l=70, r=30, t=60, b=60))
+    fig.update_layout(margin={"l": 70, "r": 30, "t": 60, "b": 60})
     return fig
 
 
@@ -209,7 +210,7 @@ def _composition_figure(prime, values, tempo) -> go.Figure:
 
     opening, composed = notes_after(prime, values, tempo)
     fig = charts.piano_roll_parts_figure([("opening", opening, "#9e9e9e"), ("composed", composed, "#08519c")])
-    fig.update_layout(margin=dict(l=70, r=30, t=40, b=60))
+    fig.update_layout(margin={"l": 70, "r": 30, "t": 40, "b": 60})
     return fig
 
 

@@ -85,7 +85,7 @@ def _capture(lab, key: str) -> handin.HandIn | None:
         return handin.capture(
             lab, link=link, page_settings=page, text_index=index, baselines=loss_chart.lab_baselines(lab, key)
         )
-    except Exception:  # noqa: BLE001 - the page goes on without the download; the server log has why
+    except Exception:  # the page goes on without the download; the server log has why
         log.exception("hand-in snapshot of the %s lab failed", lab.key)
         st.warning("The hand-in could not be put together just now. Your run is not affected: try again in a moment.")
         return None

@@ -2,6 +2,9 @@
 cells and see one chart with three lines and three samples."""
 
 import re
+from itertools import pairwise
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 
@@ -89,8 +92,8 @@ def test_dino_time_lapse_keeps_its_step_while_training(page, app_url):
                 "(s) => s.getAttribute('aria-valuetext') === '0'", arg=slider.element_handle(), timeout=5_000
             )
             break
-        except Exception:  # noqa: BLE001 - pressed again below
-            continue
+        except PlaywrightTimeout:  # pressed again
+            pass
     lapse.get_by_text("Step 0 of").wait_for()
     seen = [_step_line(lapse)]
     for _ in range(3):  # training goes on: the line follows the live step, the slider stays where the student put it
@@ -103,7 +106,7 @@ def test_dino_time_lapse_keeps_its_step_while_training(page, app_url):
         seen.append(_step_line(lapse))
         assert slider.get_attribute("aria-valuetext") == "0"
     assert [k for k, _ in seen] == [0] * len(seen)
-    assert all(a[1] < b[1] for a, b in zip(seen, seen[1:])), seen
+    assert all(a[1] < b[1] for a, b in pairwise(seen)), seen
     lapse.scroll_into_view_if_needed()
     shot(page, "timelapse_dino_while_training", full_page=False)
     page.get_by_role("button", name="■ Stop").click()
