@@ -13,13 +13,15 @@ A page draws widgets and hands their values to its lab; the lab owns the rest:
   ``model_at(step)`` gives a sampler of the weights at a kept step without touching the live model.
 
 ``ui.live`` drives any lab through ``run_slice()`` and the ``running`` / ``note`` fields, so the three labs
-train, stop and report in one way. The subclasses (core.labs.dino_lab, core.labs.text_lab, core.labs.music_lab) add what is
-particular to each lab. Simplified on purpose: one trainer at a time per lab; a run's archive keeps its curves
-(not its weights).
+train, stop and report in one way. A slice holds the lab's ``lock``: code on another thread (a download) that
+reads the lab under it sees it between two slices, every part of it from the same step. The subclasses
+(core.labs.dino_lab, core.labs.text_lab, core.labs.music_lab) add what is particular to each lab. Simplified on purpose: one
+trainer at a time per lab; a run's archive keeps its curves (not its weights).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, TypeVar
@@ -128,6 +130,7 @@ class Lab:
         # what the look-inside views derived from the model (weight copies, traces; ui/inside/neuron_view.py), kept here and
         # not in the session so that hibernate() and a new run drop it (issue #17: a closed tab's traces stayed)
         self.views: dict[str, Any] = {}
+        self.lock = threading.RLock()  # held by a slice of training; readers on other threads take it too
 
     # -- runs ------------------------------------------------------------------------------------------------
     def run_label(self) -> str:
@@ -256,10 +259,15 @@ class Lab:
             self.note = note
 
     def run_slice(self) -> Stop | None:
-        """Train for about ``schedule.slice_s`` seconds in chunks, then do what is due (validation, live sample).
+        """Train for about ``schedule.slice_s`` seconds in chunks, then do what is due (validation, live sample),
+        holding ``lock`` throughout.
 
         Returns the first reason to stop. At least one step runs unless the limit is already reached.
         """
+        with self.lock:
+            return self._slice()
+
+    def _slice(self) -> Stop | None:
         reason = self.can_train()
         if reason:
             return Stop(StopKind.FAILED, reason)

@@ -1,6 +1,9 @@
 """The hand-in export: one zip with everything a student made in the current run of a lab.
 
-``bundle(lab, link=..., page_settings=...)`` returns the bytes of a zip holding:
+``capture(lab, link=..., page_settings=...)`` takes one snapshot of the run (a ``HandIn``), holding the lab's lock so
+that no slice of training runs meanwhile: the step, settings, losses, samples and charts all come from the same
+moment. ``HandIn.zip()`` turns it into the bytes of a zip later (when the student clicks), without reading the
+lab again, and ``HandIn.file_name`` names it by its step. ``bundle(lab, ...)`` does both at once. The zip holds:
 
 - ``settings.json``: the lab, the run's model and training settings (its config), the corpus, the step, the
   page's settings widgets and the link that re-creates this setup (when the page gives one);
@@ -22,12 +25,16 @@ curves are left out.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import functools
 import io
 import json
 import zipfile
-from typing import Any, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -91,14 +98,25 @@ def _escape(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def loss_chart(lab) -> tuple[go.Figure, str]:
-    """The lab's loss chart as on the page, in nats, with its baselines and the trainer's events; and its note."""
-    base = bl.for_lab(lab)
-    refs = [charts.RefLine(f"{b.name} {b.value:.2f}", b.value, bl.COLORS.get(b.name, "#7f7f7f")) for b in (base.lines if base else ())]
+_UNSET: Any = object()  # ``baselines`` not given: computed from the lab
+
+
+def _loss_figure(series, refs, marks, x_title: str, y_title: str) -> go.Figure:
+    fig = charts.loss_figure(
+        list(series), x_title=x_title, y_title=y_title, ref_lines=list(refs), marks=list(marks), height=460
+    )
+    fig.update_layout(margin={"l": 70, "r": 30, "t": 60, "b": 60})
+    return fig
+
+
+def _loss_parts(lab, base) -> tuple[tuple, str]:
+    """What the loss chart is drawn from, copied (the live run goes on appending to its lists); and its note."""
+    lines = base.lines if base else ()
+    refs = [charts.RefLine(f"{b.name} {b.value:.2f}", b.value, bl.COLORS.get(b.name, "#7f7f7f")) for b in lines]
     marks = [charts.Mark(float(s), str(t)) for s, t in (getattr(lab.trainer, "events", None) or [])]
-    fig = charts.loss_figure(lab.loss_series(), x_title=lab.chart_x, y_title=lab.chart_y, ref_lines=refs, marks=marks, height=460)
-    fig.update_layout(margin=dict(l=70, r=30, t=60, b=60))
-    return fig, (base.describe() if base is not None and base.lines else "")
+    series = [dataclasses.replace(s, x=list(s.x), y=list(s.y)) for s in lab.loss_series()]
+    note = base.describe() if base is not None and base.lines else ""
+    return (tuple(series), tuple(refs), tuple(marks), lab.chart_x, lab.chart_y), note
 
 
 # ---------------------------------------------------------------------------------------------- per lab
@@ -187,16 +205,23 @@ def samples_text(lab, text_index: mz.CharIndex | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def figures(lab) -> list[tuple[str, go.Figure, str]]:
-    out = [("Loss", *loss_chart(lab))]
+def _composition_figure(prime, values, tempo) -> go.Figure:
+    from core.labs.music_lab import notes_after
+
+    opening, composed = notes_after(prime, values, tempo)
+    fig = charts.piano_roll_parts_figure([("opening", opening, "#9e9e9e"), ("composed", composed, "#08519c")])
+    fig.update_layout(margin={"l": 70, "r": 30, "t": 40, "b": 60})
+    return fig
+
+
+def _chart_parts(lab, baselines: Any = _UNSET) -> list[tuple[str, Callable[[], go.Figure], str]]:
+    """(heading, a function that draws the figure from copies taken now, note) of every chart of the hand-in."""
+    loss, note = _loss_parts(lab, bl.for_lab(lab) if baselines is _UNSET else baselines)
+    out = [("Loss", functools.partial(_loss_figure, *loss), note)]
     res = getattr(lab, "result", None) if lab.key == "music" else None
     if res is not None:
-        from core.labs.music_lab import notes_after
-
-        opening, composed = notes_after(res.prime, res.trained_values, res.tempo)
-        fig = charts.piano_roll_parts_figure([("opening", opening, "#9e9e9e"), ("composed", composed, "#08519c")])
-        fig.update_layout(margin=dict(l=70, r=30, t=40, b=60))
-        out.append(("Composition", fig, f"{len(res.trained_values)} values composed at step {res.step:,}."))
+        draw = functools.partial(_composition_figure, tuple(res.prime), tuple(res.trained_values), res.tempo)
+        out.append(("Composition", draw, f"{len(res.trained_values)} values composed at step {res.step:,}."))
     return out
 
 
@@ -219,32 +244,70 @@ samples.txt       the samples of this run
 """
 
 
-def bundle(lab, *, link: str | None = None, page_settings: dict[str, Any] | None = None, text_index: mz.CharIndex | None = None) -> bytes:
-    """The hand-in zip of ``lab``'s current run (see the module docstring). ValueError when there is no run.
-    ``text_index``: the Text lab's training-text index (core.toolkit.memorise), for the samples' memorisation meter."""
-    if lab.trainer is None:
-        raise ValueError("There is no run to hand in yet.")
-    s = settings(lab)
-    if page_settings:
-        s["page_settings"] = _plain(page_settings)
-    if link:
-        s["link"] = link
-    midi = composition_midi(lab)
-    unit = {"dino": "name", "text": "character", "music": "value"}.get(lab.key, "token")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("settings.json", json.dumps(s, indent=2, ensure_ascii=False))
-        z.writestr("loss_history.csv", history_csv(lab.trainer.history))
-        z.writestr("samples.txt", samples_text(lab, text_index))
+@dataclass(frozen=True)
+class HandIn:
+    """One snapshot of a lab's run, every part from the same step (see ``capture``); ``zip()`` builds the file."""
+
+    lab: str  # the lab's key (dino, text, music)
+    step: int  # the trainer's step when it was taken
+    title: str  # the charts page's title
+    files: tuple[tuple[str, str | bytes], ...]  # (name, content) of every file but charts.html
+    drawings: tuple[tuple[str, Callable[[], go.Figure], str], ...]  # (heading, draw, note) of charts.html
+
+    @property
+    def file_name(self) -> str:
+        return f"handin-{self.lab}-step{self.step}.zip"
+
+    def zip(self) -> bytes:
+        """The zip's bytes. charts.html is drawn now, from the copies taken with the snapshot (drawing and embedding
+        plotly.js take most of a hand-in's time, which is then spent only when the student asks for it)."""
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, content in self.files:
+                z.writestr(name, content)
+            figs = [(heading, draw(), note) for heading, draw, note in self.drawings]
+            z.writestr("charts.html", charts_html(figs, self.title))
+        return buf.getvalue()
+
+
+def capture(
+    lab, *, link: str | None = None, page_settings: dict[str, Any] | None = None,
+    text_index: mz.CharIndex | None = None, baselines: Any = _UNSET,
+) -> HandIn:
+    """One snapshot of ``lab``'s current run, taken under the lab's lock (no slice of training runs meanwhile).
+    ValueError when there is no run. ``text_index``: the Text lab's training-text index (core.toolkit.memorise), for the
+    samples' memorisation meter; ``baselines``: the lab's core.toolkit.baselines.Baselines when the caller has them (None:
+    there are none), else they are computed."""
+    with getattr(lab, "lock", None) or contextlib.nullcontext():
+        t = lab.trainer
+        if t is None:
+            raise ValueError("There is no run to hand in yet.")
+        step = int(t.step)
+        s = settings(lab)
+        if page_settings:
+            s["page_settings"] = _plain(page_settings)
+        if link:
+            s["link"] = link
+        midi = composition_midi(lab)
+        unit = {"dino": "name", "text": "character", "music": "value"}.get(lab.key, "token")
+        name = LAB_NAMES.get(lab.key, lab.key)
+        files: list[tuple[str, str | bytes]] = [
+            ("settings.json", json.dumps(s, indent=2, ensure_ascii=False)),
+            ("loss_history.csv", history_csv(t.history)),
+            ("samples.txt", samples_text(lab, text_index)),
+        ]
         if midi is not None:
-            z.writestr(MIDI_NAME, midi)
-        z.writestr("charts.html", charts_html(figures(lab), f"{LAB_NAMES.get(lab.key, lab.key)} lab · {lab.run_label()}"))
-        z.writestr("README.txt", README.format(
-            lab=LAB_NAMES.get(lab.key, lab.key), run=lab.run_label(), step=lab.trainer.step, unit=unit,
+            files.append((MIDI_NAME, midi))
+        files.append(("README.txt", README.format(
+            lab=name, run=lab.run_label(), step=step, unit=unit,
             midi=f"{MIDI_NAME}   the composition (opening and composed values) as a MIDI file\n" if midi is not None else "",
-        ))
-    return buf.getvalue()
+        )))
+        title = f"{name} lab · {lab.run_label()}"
+        return HandIn(lab.key, step, title, tuple(files), tuple(_chart_parts(lab, baselines)))
 
 
-def file_name(lab) -> str:
-    return f"handin-{lab.key}-step{lab.trainer.step}.zip"
+def bundle(
+    lab, *, link: str | None = None, page_settings: dict[str, Any] | None = None, text_index: mz.CharIndex | None = None
+) -> bytes:
+    """The hand-in zip of ``lab``'s current run: ``capture(...).zip()``. ValueError when there is no run."""
+    return capture(lab, link=link, page_settings=page_settings, text_index=text_index).zip()

@@ -1,5 +1,10 @@
-"""Real browser: scrub the Dinosaur lab's time-lapse and see its samples change; race three Text cells and see one
-chart with three lines and three samples."""
+"""Real browser: scrub the Dinosaur lab's time-lapse and see its samples change, also while it trains; race three Text
+cells and see one chart with three lines and three samples."""
+
+import re
+from itertools import pairwise
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 
@@ -55,6 +60,57 @@ def test_dino_time_lapse_scrubs(page, app_url):
     pick = lambda text: [ln for ln in text.splitlines() if "·" in ln and "Step" not in ln and "snapshots" not in ln]  # noqa: E731
     assert pick(trained) != pick(untrained), (pick(trained), pick(untrained))
     assert lapse.get_by_text("Its probability").count() >= 1  # the inspector at that step
+    assert_no_exception(page)
+
+
+def _step_line(lapse) -> tuple[int, int]:
+    """(chosen step, live step) of the time-lapse's "Step k of n" line."""
+    line = lapse.locator('[data-testid="stMarkdownContainer"]').filter(has_text=re.compile(r"Step [\d,]+ of"))
+    text = line.first.inner_text()
+    k, n = re.search(r"Step ([\d,]+) of ([\d,]+)", text).groups()
+    return int(k.replace(",", "")), int(n.replace(",", ""))
+
+
+def test_dino_time_lapse_keeps_its_step_while_training(page, app_url):
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_role("link", name="🦕 Dinosaur names").first.click()
+    page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Start").click()
+    wait_refreshes(page, "Names trained on", 2)
+    lapse = _expander(page, "Time-lapse")
+    lapse.get_by_text("⏪ Time-lapse").click()
+    lapse.get_by_text("At most 30 snapshots").wait_for()
+    slider = lapse.get_by_role("slider").first
+    slider.wait_for()
+    for _ in range(5):  # a refresh that lands meanwhile can drop a key press
+        slider.focus()
+        slider.press("Home")
+        try:
+            page.wait_for_function(
+                "(s) => s.getAttribute('aria-valuetext') === '0'", arg=slider.element_handle(), timeout=5_000
+            )
+            break
+        except PlaywrightTimeout:  # pressed again
+            pass
+    lapse.get_by_text("Step 0 of").wait_for()
+    seen = [_step_line(lapse)]
+    for _ in range(3):  # training goes on: the line follows the live step, the slider stays where the student put it
+        wait_refreshes(page, "Names trained on", 2)
+        page.wait_for_function(
+            "([n]) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')].some(e => {"
+            " const m = e.innerText.match(/Step 0 of ([\\d,]+)/); return m && parseInt(m[1].replace(/,/g, '')) > n; })",
+            arg=[seen[-1][1]], timeout=30_000,
+        )
+        seen.append(_step_line(lapse))
+        assert slider.get_attribute("aria-valuetext") == "0"
+    assert [k for k, _ in seen] == [0] * len(seen)
+    assert all(a[1] < b[1] for a, b in pairwise(seen)), seen
+    lapse.scroll_into_view_if_needed()
+    shot(page, "timelapse_dino_while_training", full_page=False)
+    page.get_by_role("button", name="■ Stop").click()
+    wait_idle(page)
     assert_no_exception(page)
 
 

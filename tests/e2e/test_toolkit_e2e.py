@@ -108,6 +108,69 @@ def test_toolkit_on_the_dinosaur_lab(page, app_url, tmp_path):
     viewer.close()
 
 
+def _download(page, tmp_path, name: str) -> tuple[str, dict[str, bytes]]:
+    """Click the hand-in download; (the file's name, its files)."""
+    button = page.get_by_role("button", name="⬇ Download the hand-in (.zip)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        button.click()
+    path = tmp_path / name
+    info.value.save_as(path)
+    with zipfile.ZipFile(path) as z:
+        return info.value.suggested_filename, {n: z.read(n) for n in z.namelist()}
+
+
+def _handin_step(name: str, files: dict[str, bytes]) -> int:
+    """The step of a hand-in, checked to be the same in its name and in every file that states it."""
+    step = json.loads(files["settings.json"])["step"]
+    assert name == f"handin-dino-step{step}.zip"
+    readme = int(re.search(r"step ([\d,]+)\.", files["README.txt"].decode()).group(1).replace(",", ""))
+    header = files["samples.txt"].decode().splitlines()[0]
+    assert readme == step and header.endswith(f"· step {step:,}"), (readme, header, step)
+    rows = list(csv.DictReader(io.StringIO(files["loss_history.csv"].decode())))
+    assert max(int(r["step"]) for r in rows) <= step
+    return step
+
+
+_SAID_ABOVE = """
+([n]) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].some(e => {
+  const m = e.innerText.match(/as it was at step ([\\d,]+)/);
+  return m && parseInt(m[1].replace(/,/g, '')) > n;
+})
+"""
+
+
+def _take(page, above: int) -> int:
+    """Press the snapshot button; the step the page then says the hand-in holds (more than ``above``)."""
+    page.get_by_role("button", name="📸 Take the hand-in at the current step").click()
+    page.wait_for_function(_SAID_ABOVE, arg=[above], timeout=60_000)
+    caption = page.get_by_text("Training goes on: this hand-in is the run as it was at step").first.inner_text()
+    return int(re.search(r"at step ([\d,]+)", caption).group(1).replace(",", ""))
+
+
+def test_handin_while_the_dinosaur_lab_trains(page, app_url, tmp_path):
+    """While training, the student takes a snapshot; its downloads are that step, named by it, however long after
+    the snapshot they come; a new snapshot is a later step."""
+    page.goto(app_url + "/dinosaurs")
+    page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Start").click()
+    wait_refreshes(page, "Names trained on", 2)
+    page.get_by_text("Training goes on: take a snapshot").wait_for()
+    said = _take(page, -1)
+    first = _handin_step(*_download(page, tmp_path, "a.zip"))
+    assert first == said
+    wait_refreshes(page, "Names trained on", 2)  # training moves on; the hand-in stays the snapshot the page said
+    assert _handin_step(*_download(page, tmp_path, "b.zip")) == first
+    said = _take(page, first)
+    assert _handin_step(*_download(page, tmp_path, "c.zip")) == said
+    page.get_by_text("Training goes on: this hand-in").first.scroll_into_view_if_needed()
+    shot(page, "toolkit_dino_handin_while_training", full_page=False)
+    page.get_by_role("button", name="■ Stop").click()
+    wait_idle(page)
+    assert_no_exception(page)
+
+
 def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
     import pretty_midi
 

@@ -7,6 +7,7 @@ import numpy as np
 from core.toolkit.race import Race
 from core.models.timelapse import lab_sample
 from tests.support.apptest import button, open_page, tiny_text
+from ui.toolkit.timelapse_view import LIVE
 
 
 def _expander_text(at) -> str:
@@ -31,19 +32,65 @@ def test_dino_time_lapse_scrubs_without_touching_the_live_model():
     live = {k: v.copy() for k, v in lab.trainer.parameters.items()}
     live_step = lab.trainer.step
     seen = {}
-    for k in (steps[0], steps[len(steps) // 2], steps[-1]):
-        at.slider(key="dino_tl_step").set_value(k)
+    assert at.select_slider(key="dino_tl_step").options == [f"{s:,}" for s in steps[:-1]] + [LIVE]
+    for stop in (steps[0], steps[len(steps) // 2], LIVE):
+        k = live_step if stop == LIVE else stop
+        at.select_slider(key="dino_tl_step").set_value(stop)
         at.run()
         assert not at.exception
-        assert any(m.value.startswith(f"**Step {k:,}**") for m in at.markdown)
+        line = f"**Step {k:,}**" + (" (the live model)" if stop == LIVE else f" of {live_step:,}")
+        assert any(m.value.startswith(line) for m in at.markdown)
         names = lab_sample(lab, lab.model_at(k), 0).items  # what the view draws at step k (seed 0)
         shown = next(m.value for m in at.markdown if all(n in m.value for n in names if n) and " · " in m.value and not m.value.startswith("**Step"))
         seen[k] = shown
         assert any(m.label == "Picked" for m in at.metric)  # the inspector at that step
-    assert seen[steps[0]] != seen[steps[-1]]  # the untrained model's names differ from the trained one's
+    assert seen[steps[0]] != seen[live_step]  # the untrained model's names differ from the trained one's
     assert lab.trainer.step == live_step
     for k, v in lab.trainer.parameters.items():
         np.testing.assert_array_equal(v, live[k])
+
+
+def test_dino_time_lapse_keeps_the_chosen_step_while_training():
+    """Each run of the page trains one slice (the live fragment) and then draws the time-lapse: the step the student
+    picked stays picked while training adds snapshots, and the step line names it and the live step of that run."""
+    at = open_page("pages/dinosaurs.py")
+    at.slider(key="dino_n_a").set_value(8)
+    at.run()
+    at.session_state["dino_tl_open"] = True
+    button(at, "▶ Start").click()
+    at.run()
+    for _ in range(3):
+        at.run()
+    lab = at.session_state["dino"]
+    assert lab.running and len(lab.snapshot_steps()) >= 4
+    at.select_slider(key="dino_tl_step").set_value(0)
+    at.run()
+    for _ in range(4):
+        before = lab.trainer.step
+        at.run()
+        assert not at.exception
+        assert lab.trainer.step > before  # training went on
+        assert at.select_slider(key="dino_tl_step").value == 0
+        assert any(m.value.startswith(f"**Step 0** of {lab.trainer.step:,}") for m in at.markdown)
+    # a kept step that the doubling spacing drops moves to the nearest kept one, not to the live step
+    middle = lab.timelapse.steps[1]
+    at.select_slider(key="dino_tl_step").set_value(middle)
+    at.run()
+    for _ in range(40):
+        if middle not in lab.timelapse.steps:
+            break
+        at.run()
+    assert middle not in lab.timelapse.steps
+    now = at.select_slider(key="dino_tl_step").value
+    assert now != LIVE and now in lab.timelapse.steps
+    assert now == min(lab.timelapse.steps, key=lambda s: (abs(s - middle), -s))
+    # "live" follows the live model's step
+    at.select_slider(key="dino_tl_step").set_value(LIVE)
+    at.run()
+    for _ in range(2):
+        at.run()
+        assert at.select_slider(key="dino_tl_step").value == LIVE
+        assert any(m.value.startswith(f"**Step {lab.trainer.step:,}** (the live model)") for m in at.markdown)
 
 
 def test_dino_race_runs_in_the_live_fragment():
@@ -85,7 +132,7 @@ def test_text_time_lapse_and_race_of_three_cells():
     assert len(steps) >= 2
     at.session_state["text_tl_open"] = True
     at.run()
-    at.slider(key="text_tl_step").set_value(steps[0])
+    at.select_slider(key="text_tl_step").set_value(steps[0])
     at.run()
     assert not at.exception
     assert any(m.value.startswith("**Step 0**") for m in at.markdown)
@@ -130,7 +177,7 @@ def test_music_time_lapse_and_race_lstm_vs_course_model():
     assert len(steps) >= 2
     at.session_state["music_tl_open"] = True
     at.run()
-    at.slider(key="music_tl_step").set_value(steps[0])
+    at.select_slider(key="music_tl_step").set_value(steps[0])
     at.run()
     assert not at.exception, at.exception
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]

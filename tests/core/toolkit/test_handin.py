@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import threading
 import zipfile
 
 import pretty_midi
@@ -71,6 +72,37 @@ def test_dino_handin():
     check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["uniform", "bigram"])
 
 
+def test_dino_page_hands_in_one_step_while_training():
+    """While training the student takes the snapshot (a button); the page says its step, the zip is that step, and
+    training goes on without changing it."""
+    at = open_page("pages/dinosaurs.py")
+    at.slider(key="dino_n_a").set_value(8)
+    at.run()
+    button(at, "▶ Start").click()
+    at.run()
+    lab = at.session_state["dino"]
+    assert lab.running and not at.get("download_button")  # nothing to download before the snapshot is taken
+    assert any(c.value.startswith("Training goes on: take a snapshot") for c in at.caption)
+    taken = []
+    for _ in range(2):
+        at.button(key="dino_handin_now").click()
+        at.run()  # the callback takes the snapshot, then this run trains a slice
+        assert not at.exception and lab.running
+        _, snap, data = at.session_state["_dino_handin_ready"]
+        assert snap.step < lab.trainer.step  # training went on after the snapshot
+        assert_one_step(snap, data)
+        said = f"Training goes on: this hand-in is the run as it was at step {snap.step:,} "
+        assert any(c.value.startswith(said) for c in at.caption)
+        at.run()
+        assert at.session_state["_dino_handin_ready"][2] == data  # more training leaves the hand-in as it was
+        taken.append(snap.step)
+    assert taken[0] < taken[1]
+    button(at, "■ Stop").click()
+    at.run()
+    assert "_dino_handin_ready" not in at.session_state
+    assert any(c.value == f"The hand-in is this run at step {lab.trainer.step:,}." for c in at.caption)
+
+
 def test_music_handin_has_the_composition_as_midi():
     at = open_page("pages/music.py")
     tiny_music(at)
@@ -122,6 +154,103 @@ def test_text_handin_has_validation_and_the_generated_text():
     for sample in (lab.live_sample.text, lab.sampled.text):
         assert "Memorisation meter: " + mz.char_copy(index, sample).describe() in samples
     check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["trigram"])
+
+
+class Trainer(threading.Thread):
+    """Trains ``lab`` slice after slice on its own thread (as the live fragment does on the page's) until stopped."""
+
+    def __init__(self, lab):
+        super().__init__(daemon=True)
+        self.lab, self.halt, self.error = lab, threading.Event(), None
+
+    def run(self):
+        try:
+            while not self.halt.is_set():
+                self.lab.run_slice()
+        except Exception as exc:  # noqa: BLE001 - re-raised by the test
+            self.error = exc
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.halt.set()
+        self.join(60)
+        assert self.error is None, self.error
+
+
+def _number(text: str, pattern: str) -> int:
+    return int(re.search(pattern, text).group(1).replace(",", ""))
+
+
+def assert_one_step(snap: handin.HandIn, data: bytes) -> None:
+    """Every file of the zip says the snapshot's step (the loss rows and samples are from it or before), and the file
+    name is that step's."""
+    files = unzip(data)
+    step = snap.step
+    assert snap.file_name == f"handin-{snap.lab}-step{step}.zip"
+    assert json.loads(files["settings.json"])["step"] == step
+    assert _number(files["README.txt"].decode(), r"step ([\d,]+)\.") == step
+    samples = files["samples.txt"].decode()
+    assert _number(samples.splitlines()[0], r"· step ([\d,]+)$") == step
+    assert all(int(it) <= step for it in re.findall(r"iteration ([\d,]+):", samples.replace(",", "")))
+    rows = list(csv.DictReader(io.StringIO(files["loss_history.csv"].decode())))
+    assert rows and max(int(r["step"]) for r in rows) <= step
+
+
+def _wait_past(lab, step: int) -> None:
+    while lab.trainer.step <= step:
+        threading.Event().wait(0.01)
+
+
+def test_a_handin_taken_while_training_is_one_step():
+    """A trainer thread trains a Dinosaur lab; hand-ins taken meanwhile are each one step, named by it, also when the
+    zip is built later (a click after training moved on)."""
+    from core.models.dino import DinoConfig
+    from core.labs.dino_lab import DinoLab
+    from core.labs.lab import Schedule
+
+    lab = DinoLab()
+    lab.schedule = Schedule(slice_s=0.05, tick_s=1.0, chunk_s=0.01, max_chunk=40, first_chunk=5, eval_every_s=None)
+    names = ["aardonyx", "abelisaurus", "achelousaurus", "achillobator", "acrocanthosaurus"]
+    lab.configure("test", names, DinoConfig(n_a=12, iterations=10**7, seed=3, sample_every=50))
+    steps = set()
+    with Trainer(lab):
+        for _ in range(12):
+            snap = handin.capture(lab)
+            steps.add(snap.step)
+            assert_one_step(snap, snap.zip())
+        snap = handin.capture(lab)
+        _wait_past(lab, snap.step)
+        assert_one_step(snap, snap.zip())
+    assert len(steps) >= 3  # training moved on between the hand-ins
+
+
+def test_a_text_handin_taken_while_training_is_one_step():
+    from core.models.keras_model import RNNConfig
+    from core.labs.lab import Schedule
+    from core.text.text_data import TextCorpus
+    from core.labs.text_lab import TextLab
+    from tests.support.inputs import make_text
+
+    corpus = TextCorpus(make_text())
+    lab = TextLab()
+    lab.schedule = Schedule(
+        slice_s=0.05, tick_s=0.3, chunk_s=0.02, max_chunk=4, first_chunk=1, eval_every_s=0.05, sample_every_s=0.1
+    )
+    cfg = RNNConfig(cell="gru", hidden=16, embed_dim=8, seq_len=16, batch_size=4, seed=2)
+    lab.configure_text("t", "test", corpus, cfg)
+    steps = set()
+    with Trainer(lab):
+        for _ in range(8):
+            snap = handin.capture(lab, link="/text?hidden=16")
+            steps.add(snap.step)
+            data = snap.zip()
+            assert_one_step(snap, data)
+            assert json.loads(unzip(data)["settings.json"])["link"] == "/text?hidden=16"
+            _wait_past(lab, snap.step)
+    assert len(steps) >= 3
 
 
 def test_no_run_no_handin():
