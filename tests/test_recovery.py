@@ -1,4 +1,8 @@
-"""core.recovery: a reloaded tab's labs, kept under its token, bounded in time and memory (fake clock and labs)."""
+"""core.recovery: a reloaded tab's labs, kept under its token, bounded in time and memory (fake clock and labs);
+and the browser key that ui.recover gives it."""
+
+import os
+import tomllib
 
 from core.recovery import EXPIRED, IN_USE, OTHER_BROWSER, UNKNOWN, RecoveryStore
 
@@ -148,3 +152,19 @@ def test_the_oldest_tabs_are_dropped_first_over_the_memory_cap():
     store.sweep()
     assert len(store) == 2 and store.claim("tok-a", "x", browser="k").entry is None  # the oldest went
     assert store.claim("tok-c", "y", browser="k").entry is not None
+
+
+def test_the_browser_key_is_the_xsrf_cookies_token_whatever_its_mask():
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    from tests.conftest import ROOT
+    from ui.recover import browser_key
+
+    token = os.urandom(16)
+    first, second = generate_xsrf_token_string(token), generate_xsrf_token_string(token)  # two responses' cookies
+    assert first != second and browser_key(first) == browser_key(second) != ""
+    assert browser_key(generate_xsrf_token_string(os.urandom(16))) != browser_key(first)  # another browser
+    for missing in (None, "", "2|zz|zz|1", "not a cookie"):
+        assert browser_key(missing) == ""
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["server"]["enableXsrfProtection"] is True
