@@ -12,14 +12,15 @@ The browser's key: a hash of the random token Streamlit keeps in the browser's `
 server sets that cookie over HTTP (on /_stcore/health, which the page calls before it opens its WebSocket) and it
 reaches every session's handshake (``st.context.cookies``), so it is there from a session's first run, stays the
 same across reloads and tabs of one browser, and no other browser has it; a copied address does not carry it.
-A cookie written by page script could not do this: ``st.html`` drops scripts, and a component's script runs
-after the first run, in an iframe, so a reload right away could still miss it. With the cookie missing
+A cookie written by a script in the page (``st.html`` with ``unsafe_allow_javascript``, or a component) is
+less sure: it is written only once the first run has drawn the page, so a reload right away can miss it, and
+nothing tells the server whether it was written at all. With the cookie missing
 (``server.enableXsrfProtection`` off) nothing can be claimed, so nothing is handed to the wrong browser.
 
 Two tabs of one browser on the same address: the second starts with a fresh lab and the same settings, not a
-copy of the models. A copy would double what a student's work holds on the server (the memory budget counts one
-model per lab), could only be taken by pausing the first tab's training, and two tabs that look alike and then
-drift apart confuse more than a fresh lab that says why it is fresh.
+copy of the models. A copy would double what a student's work holds in the server's memory, could only be taken
+by pausing the first tab's training, and two tabs that look alike and then drift apart confuse more than a fresh
+lab that says why it is fresh.
 """
 
 from __future__ import annotations
