@@ -4,6 +4,8 @@ and the page keeps working. The other cases are in tests/test_bad_input_{dino,te
 Cases already covered elsewhere are not repeated here; the mapping is:
   - decode_text refusals (empty, newlines, binary, limit, Latin-1) ............. test_history_textio.test_decode_refusals_have_reasons
   - 200 MB upload in a real browser (Streamlit's own refusal) ................... tests/e2e/test_bad_input_e2e.py
+  - an address copied to another browser, or open in two tabs, in real browsers . tests/e2e/test_isolation_e2e.py
+The address's sid (expired, copied from another browser, made up) is here, at the end.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import pytest
 
 from core.music import midi_io
 from core.text.textio import MB, UploadError, decode_text
+from streamlit.testing.v1 import AppTest
+
 from tests.support.apptest import open_page
-from tests.support.apptest import MUSIC_UPLOAD, TEXT_UPLOAD, ok
+from tests.support.apptest import MUSIC_UPLOAD, TEXT_UPLOAD, messages, ok
 from tests.support import ROOT
 
 
@@ -72,3 +76,53 @@ def test_just_over_the_limit_does_not_read_as_equal_to_it():
     """Text upload one byte over the limit: the message must not say "10.0 MB; the limit is 10.0 MB"."""
     with pytest.raises(UploadError, match=r"10,485,761 bytes; the limit here is 10\.0 MB \(10,485,760 bytes\)"):
         decode_text(b"x" * (10 * MB + 1), max_bytes=10 * MB)
+
+
+# ---------------------------------------------------------------------------------------------- the address's sid
+def _open_with_sid(sid: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["sid"] = sid
+    at.run()
+    ok(at)
+    return at
+
+
+def test_an_expired_sid_says_so_once_and_starts_fresh():
+    """An address opened after its kept work expired: one polite message naming the store's real limit."""
+    from ui.server.recover import store
+
+    at = _open_with_sid(store().new_token())  # one of ours, with nothing kept under it (any more)
+    assert f"has expired (work is kept for {store().ttl_s // 60} minutes" in messages(at)
+    at.switch_page("pages/dinosaurs.py")
+    at.run()
+    ok(at)
+    assert "expired" not in messages(at)  # said once
+    assert at.session_state["dino"].trainer.step == 0
+
+
+def test_a_sid_from_another_browser_gives_the_settings_not_the_work():
+    """A copied address: the settings a link can carry come along; the models and an upload as the corpus don't."""
+    from ui.server.recover import store
+
+    tok, theirs = store().new_token(), object()
+    store().register(tok, "another-browsers-session", {"dino": theirs},
+                     {"dino_n_a": 7, "dino_source": "Upload a name list"}, browser="another browser's key")
+    at = _open_with_sid(tok)
+    assert "This link was opened in another browser" in messages(at)
+    at.switch_page("pages/dinosaurs.py")
+    at.run()
+    ok(at)
+    assert at.session_state["dino"] is not theirs
+    assert at.slider(key="dino_n_a").value == 7
+    assert at.radio(key="dino_source").value == "Bundled dinosaur names"
+    assert at.session_state["_recovery_token"] != tok
+
+
+@pytest.mark.parametrize("sid", ["", "x", "<script>alert(1)</script>", "**bold** [a](b)", "é" * 38, "A" * 10_000])
+def test_a_made_up_sid_starts_fresh_without_a_word(sid):
+    from ui.server.recover import store
+
+    at = _open_with_sid(sid)
+    assert not messages(at)
+    token = at.session_state["_recovery_token"]
+    assert token != sid and store().issued(token) and not store().issued(sid)
