@@ -28,6 +28,7 @@ MAX_UPLOAD = 5 * MB  # name lists are small; this keeps one name per step fast
 MIN_NAMES = 10  # shorter lists are refused
 EXPLOSION = dict(learning_rate=1.0, clip_value=None)  # "Show an explosion": no clipping, a high learning rate
 COURSE = dict(learning_rate=0.01, clip_value=5.0)  # the course's settings
+RACE_SIZES = [5, 10, 25, 50, 100, 200]  # hidden sizes a race offers
 EXPLOSION_MAX_SLICES = 10  # "Show an explosion" trains at most this many slices waiting for the guard
 
 
@@ -113,6 +114,27 @@ class DinoLab(Lab):
         if stop is None:
             stop = Stop(StopKind.PAUSED, "No explosion this time: the model kept its loss in check for several seconds.")
         return stop
+
+    # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
+    race_smoothing = 0.995  # one name per step is noisy
+
+    def training_data(self) -> list[str] | None:
+        return self.trainer.names if self.trainer is not None else None
+
+    def race_choices(self) -> tuple[str, list, list, Any]:
+        return "Hidden sizes (n_a)", RACE_SIZES, [10, 50, 100], lambda n: f"n_a {n}"
+
+    def race_configs(self, choices) -> list[DinoConfig]:
+        """Hidden sizes, each with an iteration budget the race will not reach."""
+        base = self.trainer.config
+        return [replace(base, n_a=int(n), iterations=10**9) for n in choices]
+
+    def racer_label(self, config: DinoConfig) -> str:
+        return f"n_a {config.n_a}"
+
+    def race_shared(self) -> str:
+        c = self.trainer.config
+        return f"learning rate {c.learning_rate:g}, seed {c.seed}, the same names in the same order"
 
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import numpy as np
 
@@ -156,6 +156,29 @@ class Lab:
         """The bundled trained model (core.files.starting_points.StartingPoint) for the corpus this lab trains on now,
         or None; a lab that has one also has ``load_starting_point(name)`` and ``export_starting_point(name, build)``."""
         return None
+
+    # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
+    race_smoothing = 0.9  # the race's running average of the training loss: decay per step (a batch per step)
+
+    def training_data(self) -> Any:
+        """What the current run trains on, in the form ``build_trainer`` takes (None: nothing to train on)."""
+        raise NotImplementedError
+
+    def race_choices(self) -> tuple[str, list, list, Callable[[Any], str]]:
+        """What a race of this lab varies: (the picker's label, the options, the default choice, an option's label)."""
+        raise NotImplementedError
+
+    def race_configs(self, choices: Sequence[Any]) -> list[Any]:
+        """The racers' configs: the current run's config with the one setting a race varies set to each choice."""
+        raise NotImplementedError
+
+    def racer_label(self, config: Any) -> str:
+        """A short legend label for racer ``config``."""
+        raise NotImplementedError
+
+    def race_shared(self) -> str:
+        """The settings every racer shares with the current run, in words."""
+        raise NotImplementedError
 
     def vocab_size_of(self, corpus: Any) -> int:
         """Tokens in ``corpus``'s vocabulary (for the memory estimate of a Keras model)."""

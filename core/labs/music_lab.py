@@ -46,6 +46,7 @@ LSTM, COURSE = "lstm", "course"  # the two models
 MODEL_LABELS = {LSTM: "this lab's LSTM (embedding)", COURSE: "the course's model (one-hot, 90 values)"}
 STEPS_PER_BAR = motif.STEPS_PER_BAR  # a 4/4 bar of sixteenth-note steps
 VAL_BATCH = 64  # windows per validation batch
+RACE_LSTM_LR = 0.003  # a race's LSTM when the current run is the course's model (the page's default rate)
 SILENCE, PIECE, MOTIF = "silence", "piece", "motif"  # how a composition starts
 
 
@@ -462,6 +463,28 @@ class MusicLab(Lab):
             bool(argmax), temp, None if bars is None else int(bars), self.kind, scores, self.trainer.weights_note(),
         )
         return self.result
+
+    # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
+    def training_data(self) -> md.MusicCorpus | None:
+        return self.corpus
+
+    def race_choices(self) -> tuple[str, list, list, Any]:
+        return "Models", [LSTM, COURSE], [LSTM, COURSE], MODEL_LABELS.get
+
+    def race_configs(self, choices) -> list[Any]:
+        """LSTM and / or COURSE at the current hidden size, snippet length, batch size and seed."""
+        base = self.trainer.config
+        course = model_kind(base) == COURSE
+        hidden = base.n_a if course else base.hidden
+        lr = RACE_LSTM_LR if course else base.learning_rate  # the course's model keeps its own Adam schedule
+        return [make_config(k, hidden=int(hidden), seq_len=seq_len_of(base), batch=int(base.batch_size), lr=float(lr),
+                            seed=int(base.seed)) for k in choices]
+
+    def racer_label(self, config: Any) -> str:
+        return f"course n_a {config.n_a}" if model_kind(config) == COURSE else f"LSTM {config.hidden}"
+
+    def race_shared(self) -> str:
+        return "the current hidden size, snippet length, batch size and seed"
 
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:

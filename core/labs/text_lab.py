@@ -17,7 +17,7 @@ import numpy as np
 
 from core.files import starting_points as sps
 from core.server import budget
-from core.models.keras_model import CELL_NAMES, RNNConfig
+from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
 from core.labs.lab import Lab, Schedule, UploadCache
 from core.text.lexicon import SampleCheck
 from core.models.sampling import TokenModel, generate
@@ -329,6 +329,25 @@ class TextLab(Lab):
 
     def summary(self) -> dict[str, Any]:
         return dict(asdict(self.trainer.config), step=self.trainer.step)
+
+    # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
+    def training_data(self) -> TextCorpus | None:
+        return self.run.corpus if self.run is not None else None
+
+    def race_choices(self) -> tuple[str, list, list, Any]:
+        return "Cells", list(CELLS), list(CELLS), CELL_NAMES.get
+
+    def race_configs(self, choices) -> list[RNNConfig]:
+        """Cells."""
+        return [replace(self.trainer.config, cell=str(c)) for c in choices]
+
+    def racer_label(self, config: RNNConfig) -> str:
+        return config.label().split(" · ")[0]  # "LSTM 256"
+
+    def race_shared(self) -> str:
+        c = self.trainer.config
+        return (f"hidden {c.hidden}×{c.layers}, embedding {c.embed_dim}, learning rate {c.learning_rate:g}, "
+                f"window {c.seq_len}, batch {c.batch_size}, seed {c.seed}")
 
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:
