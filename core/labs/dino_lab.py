@@ -12,14 +12,14 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from core.files import model_zip as mz
 from core.files import starting_points as sps
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
-from core.labs.lab import Lab, Schedule, UploadCache
+from core.labs.lab import HeldOut, Lab, Schedule, UploadCache
 from core.models.trainer import Stop, StopKind
 from core.text.textio import MB, UploadError, decode_text
 
@@ -28,6 +28,7 @@ MAX_UPLOAD = 5 * MB  # name lists are small; this keeps one name per step fast
 MIN_NAMES = 10  # shorter lists are refused
 EXPLOSION = dict(learning_rate=1.0, clip_value=None)  # "Show an explosion": no clipping, a high learning rate
 COURSE = dict(learning_rate=0.01, clip_value=5.0)  # the course's settings
+HOLD_EVERY = 10  # the baselines hold every 10th name out (the course trains on all of them)
 RACE_SIZES = [5, 10, 25, 50, 100, 200]  # hidden sizes a race offers
 EXPLOSION_MAX_SLICES = 10  # "Show an explosion" trains at most this many slices waiting for the guard
 
@@ -43,6 +44,32 @@ def read_name_list(data: bytes, latin1: bool) -> tuple[list[str], str | None]:
     if len(names) < MIN_NAMES:
         raise UploadError(f"The list has {len(names)} usable names after removing blank lines; at least {MIN_NAMES} are needed.")
     return names, note
+
+
+def split_names(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(counted names, held-out names) for the baselines: every HOLD_EVERY-th name (the 10th, 20th, …) is held out."""
+    held = [n for i, n in enumerate(names) if i % HOLD_EVERY == HOLD_EVERY - 1]
+    kept = [n for i, n in enumerate(names) if i % HOLD_EVERY != HOLD_EVERY - 1]
+    return kept, held
+
+
+def name_ids(name: str, char_to_ix: dict[str, int]) -> np.ndarray:
+    """A name as the course's model reads it: the context newline, the characters, the final newline."""
+    nl = char_to_ix["\n"]
+    return np.array([nl] + [char_to_ix[c] for c in name] + [nl], dtype=np.int64)
+
+
+def held_out_names(names: Sequence[str], char_to_ix: dict[str, int]) -> HeldOut:
+    """Every 10th name held out (fewer than 10 names: all of them, counted and held); values per name."""
+    kept, held = split_names(names)
+    if not held:  # fewer than 10 names: measure on all of them
+        kept = held = list(names)
+    return HeldOut(
+        [name_ids(n, char_to_ix) for n in kept], [name_ids(n, char_to_ix) for n in held], len(char_to_ix), (1, 2), "name",
+        f"every 10th name ({len(held):,} name{'' if len(held) == 1 else 's'}, held out for these lines only: the network trains on all)",
+        f"the other {len(kept):,} names", per="sequence",
+        note="; each line is per name (summed over a name's letters and its end, like the course's loss)",
+    )
 
 
 class DinoLab(Lab):
@@ -114,6 +141,16 @@ class DinoLab(Lab):
         if stop is None:
             stop = Stop(StopKind.PAUSED, "No explosion this time: the model kept its loss in check for several seconds.")
         return stop
+
+    # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
+    def held_out_key(self) -> Any:
+        t = self.trainer
+        return None if t is None else (self.key, self.corpus_id, id(t.names))
+
+    def held_out(self) -> HeldOut | None:
+        """The course trains on every name: for the baselines only, every 10th name is held out."""
+        t = self.trainer
+        return None if t is None else held_out_names(t.names, t.char_to_ix)
 
     # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
     race_smoothing = 0.995  # one name per step is noisy

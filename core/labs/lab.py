@@ -58,6 +58,22 @@ class ArchivedRun:
     val: list[float]  # validation loss
 
 
+@dataclass(frozen=True)
+class HeldOut:
+    """Token id sequences for the loss chart's baselines (core.toolkit.baselines): n-gram counts come from ``counted``,
+    cross-entropies are measured on ``held``; with the words the page shows under the chart."""
+
+    counted: list  # sequences of token ids (int arrays, 0 <= id < vocab_size)
+    held: list  # the held-out sequences
+    vocab_size: int
+    orders: tuple[int, ...]  # the n-gram orders measured (1: unigram, 2: bigram, …)
+    unit: str  # what a value is per: "character", "value" or "name"
+    held_text: str  # what ``held`` is
+    counted_text: str  # what ``counted`` is
+    per: str = "token"  # "token": nats per predicted token; "sequence": total nats per held-out sequence
+    note: str = ""  # words added after the smoothing's
+
+
 class BudgetExceeded(Exception):
     """A model was not built: it would not fit in the server's memory budget (core.server.budget.Verdict says why)."""
 
@@ -155,6 +171,15 @@ class Lab:
     def starting_point(self) -> Any:
         """The bundled trained model (core.files.starting_points.StartingPoint) for the corpus this lab trains on now,
         or None; a lab that has one also has ``load_starting_point(name)`` and ``export_starting_point(name, build)``."""
+        return None
+
+    # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
+    def held_out_key(self) -> Any:
+        """What ``held_out()`` depends on (equal keys: equal sequences); None when there is nothing to measure on."""
+        return None
+
+    def held_out(self) -> HeldOut | None:
+        """The current corpus split into counted and held-out token id sequences, for the baselines; None: none."""
         return None
 
     # -- the architecture race (core.toolkit.race) -------------------------------------------------------------

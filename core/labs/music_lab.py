@@ -38,7 +38,7 @@ from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
 from core.models.keras_model import RNNConfig
-from core.labs.lab import Lab, Schedule
+from core.labs.lab import HeldOut, Lab, Schedule
 from core.models.sampling import StepRecord, TokenModel, generate
 
 EMBED_DIM = 32  # the value embedding (the course's model reads one-hot vectors instead)
@@ -182,6 +182,25 @@ def copy_note(scores: Sequence[tuple[str, ms.MusicScore]]) -> str | None:
         f"The trained model's longest copy: {s.longest_copy:.0f} values in a row from {s.copied_from} "
         f"(its values {s.copy_start + 1}–{s.copy_start + s.longest_copy:.0f}), from value {s.copy_at + 1} of the composition."
     )
+
+
+def held_out_pieces(corpus: md.MusicCorpus, lookup: np.ndarray | None = None) -> HeldOut:
+    """The held-out pieces, counts from the training pieces (none held out: both are the training pieces);
+    ``lookup`` maps full ids to the course model's capped ids."""
+    V = len(corpus.vocab)
+    seqs = corpus.ids
+    if lookup is not None:
+        seqs = [np.asarray(lookup)[np.asarray(a)] for a in seqs]
+        V = int(np.max(lookup)) + 1
+    train = [seqs[i] for i in corpus.train_idx]
+    if corpus.val_idx:
+        test, where = [seqs[i] for i in corpus.val_idx], f"the {len(corpus.val_idx)} held-out validation pieces"
+        counted = f"the {len(corpus.train_idx)} training pieces"
+    else:
+        test, where = train, "the training pieces themselves (fewer than 5 pieces: none is held out)"
+        counted = "the same pieces"
+    vocab = " (the course's capped vocabulary)" if lookup is not None else ""
+    return HeldOut(train, test, V, (1, 2), "value", where + vocab, counted)
 
 
 class MusicLab(Lab):
@@ -463,6 +482,18 @@ class MusicLab(Lab):
             bool(argmax), temp, None if bars is None else int(bars), self.kind, scores, self.trainer.weights_note(),
         )
         return self.result
+
+    # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
+    def held_out_key(self) -> Any:
+        if self.trainer is None or self.corpus is None:
+            return None
+        cv = self.course_vocab
+        return (self.key, repr(self.corpus_key), id(self.corpus), None if cv is None else id(cv))
+
+    def held_out(self) -> HeldOut | None:
+        if self.held_out_key() is None:
+            return None
+        return held_out_pieces(self.corpus, None if self.course_vocab is None else self.course_vocab.lookup)
 
     # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
     def training_data(self) -> md.MusicCorpus | None:

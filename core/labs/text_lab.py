@@ -18,7 +18,7 @@ import numpy as np
 from core.files import starting_points as sps
 from core.server import budget
 from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
-from core.labs.lab import Lab, Schedule, UploadCache
+from core.labs.lab import HeldOut, Lab, Schedule, UploadCache
 from core.text.lexicon import SampleCheck
 from core.models.sampling import TokenModel, generate
 from core.text.text_data import CorpusError, TextCorpus, char_label
@@ -126,6 +126,12 @@ def progress_sample(model: TokenModel, corpus: TextCorpus, n_chars: int, tempera
     records = generate(model, n_chars, temperature=temperature, rng=rng, prime=prime, first_input=nl)
     text = corpus.decode([r.picked for r in records])
     return text, corpus.lexicon.check(text)
+
+
+def held_out_text(corpus: TextCorpus) -> HeldOut:
+    """The validation part (the last 10%) held out, counts from the first 90%; uniform up to trigram."""
+    return HeldOut([corpus.train_ids], [corpus.val_ids], corpus.vocab_size, (1, 2, 3), "character",
+                   "the validation part (the last 10% of the text)", "the training part (the first 90%)")
 
 
 class TextLab(Lab):
@@ -329,6 +335,16 @@ class TextLab(Lab):
 
     def summary(self) -> dict[str, Any]:
         return dict(asdict(self.trainer.config), step=self.trainer.step)
+
+    # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
+    def held_out_key(self) -> Any:
+        run = self.run
+        if self.trainer is None or run is None or run.corpus is None:
+            return None
+        return (self.key, self.corpus_id, id(run.corpus))
+
+    def held_out(self) -> HeldOut | None:
+        return None if self.held_out_key() is None else held_out_text(self.run.corpus)
 
     # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
     def training_data(self) -> TextCorpus | None:
