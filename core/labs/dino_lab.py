@@ -19,7 +19,7 @@ import numpy as np
 from core.files import model_zip as mz
 from core.files import starting_points as sps
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
-from core.labs.lab import HeldOut, Lab, Schedule, UploadCache
+from core.labs.lab import HeldOut, Lab, Schedule, UploadCache, closest
 from core.models.trainer import Stop, StopKind
 from core.text.textio import MB, UploadError, decode_text
 
@@ -28,6 +28,8 @@ MAX_UPLOAD = 5 * MB  # name lists are small; this keeps one name per step fast
 MIN_NAMES = 10  # shorter lists are refused
 EXPLOSION = dict(learning_rate=1.0, clip_value=None)  # "Show an explosion": no clipping, a high learning rate
 COURSE = dict(learning_rate=0.01, clip_value=5.0)  # the course's settings
+LR_OPTIONS = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]  # the page's learning rates
+SAMPLE_EVERY_OPTIONS = [100, 250, 500, 1000, 2000, 5000]  # the page's sampling intervals
 HOLD_EVERY = 10  # the baselines hold every 10th name out (the course trains on all of them)
 RACE_SIZES = [5, 10, 25, 50, 100, 200]  # hidden sizes a race offers
 EXPLOSION_MAX_SLICES = 10  # "Show an explosion" trains at most this many slices waiting for the guard
@@ -64,9 +66,10 @@ def held_out_names(names: Sequence[str], char_to_ix: dict[str, int]) -> HeldOut:
     kept, held = split_names(names)
     if not held:  # fewer than 10 names: measure on all of them
         kept = held = list(names)
+    many = "" if len(held) == 1 else "s"
     return HeldOut(
-        [name_ids(n, char_to_ix) for n in kept], [name_ids(n, char_to_ix) for n in held], len(char_to_ix), (1, 2), "name",
-        f"every 10th name ({len(held):,} name{'' if len(held) == 1 else 's'}, held out for these lines only: the network trains on all)",
+        [name_ids(n, char_to_ix) for n in kept], [name_ids(n, char_to_ix) for n in held], len(char_to_ix), (1, 2),
+        "name", f"every 10th name ({len(held):,} name{many}, held out for these lines only: the network trains on all)",
         f"the other {len(kept):,} names", per="sequence",
         note="; each line is per name (summed over a name's letters and its end, like the course's loss)",
     )
@@ -176,6 +179,13 @@ class DinoLab(Lab):
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:
         return sps.CATALOG["dinosaurs"] if self.corpus_id == "bundled" else None
+
+    def widget_values_for(self, config: DinoConfig) -> dict[str, Any]:
+        c = config
+        return {
+            "dino_n_a": int(c.n_a), "dino_seed": int(c.seed), "dino_lr": closest(LR_OPTIONS, c.learning_rate),
+            "dino_iters": int(c.iterations), "dino_sample_every": closest(SAMPLE_EVERY_OPTIONS, c.sample_every),
+        }
 
     def load_starting_point(self, name: str = "dinosaurs", models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
         """The bundled numpy model ``name`` as the new run (checked like an uploaded model file), with its history;

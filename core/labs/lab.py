@@ -95,6 +95,11 @@ def changes(*items: tuple[str, object, object]) -> list[str]:
     return [f"{what} {old} → {new}" for what, old, new in items if old != new]
 
 
+def closest(options: Sequence[Any], value: Any) -> Any:
+    """The option nearest to ``value`` (a loaded model's setting -> a slider position)."""
+    return min(options, key=lambda o: abs(o - value))
+
+
 R = TypeVar("R")
 
 
@@ -203,6 +208,11 @@ class Lab:
 
     def race_shared(self) -> str:
         """The settings every racer shares with the current run, in words."""
+        raise NotImplementedError
+
+    def widget_values_for(self, config: Any) -> dict[str, Any]:
+        """The page's settings widgets (by key) for a loaded model's ``config``: set to them, the page keeps the
+        loaded run instead of starting a new one."""
         raise NotImplementedError
 
     def vocab_size_of(self, corpus: Any) -> int:

@@ -38,7 +38,7 @@ from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
 from core.models.keras_model import RNNConfig
-from core.labs.lab import HeldOut, Lab, Schedule
+from core.labs.lab import HeldOut, Lab, Schedule, closest
 from core.models.sampling import StepRecord, TokenModel, generate
 
 EMBED_DIM = 32  # the value embedding (the course's model reads one-hot vectors instead)
@@ -46,6 +46,7 @@ LSTM, COURSE = "lstm", "course"  # the two models
 MODEL_LABELS = {LSTM: "this lab's LSTM (embedding)", COURSE: "the course's model (one-hot, 90 values)"}
 STEPS_PER_BAR = motif.STEPS_PER_BAR  # a 4/4 bar of sixteenth-note steps
 VAL_BATCH = 64  # windows per validation batch
+LR_OPTIONS = [0.0003, 0.001, 0.003, 0.01, 0.03]  # the page's learning rates
 RACE_LSTM_LR = 0.003  # a race's LSTM when the current run is the course's model (the page's default rate)
 SILENCE, PIECE, MOTIF = "silence", "piece", "motif"  # how a composition starts
 
@@ -523,6 +524,15 @@ class MusicLab(Lab):
         if ck is None or ck[0] != "bundled" or ck[2] != sps.music_options():
             return None
         return next((sp for sp in sps.CATALOG.values() if sp.lab == self.key and sp.corpus == ck[1]), None)
+
+    def widget_values_for(self, config: RNNConfig) -> dict[str, Any]:
+        """The bundled starting points are LSTMs."""
+        c = config
+        return {
+            "music_model": LSTM, "music_hidden": int(c.hidden), "music_seq_len": int(c.seq_len),
+            "music_batch": int(c.batch_size), "music_lr": closest(LR_OPTIONS, c.learning_rate),
+            "music_seed": int(c.seed), "music_max_steps": int(self.max_steps),
+        }
 
     def load_starting_point(self, name: str, models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
         """The bundled Keras model ``name`` (a token vocabulary) for the lab's current bundled corpus, with its history

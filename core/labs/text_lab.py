@@ -370,6 +370,9 @@ class TextLab(Lab):
         return next((sp for sp in sps.CATALOG.values() if sp.lab == self.key and self.corpus_id == f"bundled:{sp.corpus}"),
                     None)
 
+    def widget_values_for(self, config: RNNConfig) -> dict[str, Any]:
+        return widget_values(config)
+
     def load_starting_point(self, name: str = "shakespeare", models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
         """The bundled Keras model ``name`` through the lab's model-zip import (``load_zip``), with its history;
         ModelZipError with the reason when it can't be used, and then nothing changes."""
