@@ -19,8 +19,9 @@ import numpy as np
 from core.files import model_zip as mz
 from core.files import starting_points as sps
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
-from core.labs.lab import HeldOut, Lab, Schedule, UploadCache, closest
+from core.labs.lab import ZERO_INPUT, HeldOut, InsideSequence, Lab, Schedule, UploadCache, closest
 from core.models.trainer import Stop, StopKind
+from core.text.text_data import char_label
 from core.text.textio import MB, UploadError, decode_text
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "dinos.txt"
@@ -154,6 +155,33 @@ class DinoLab(Lab):
         """The course trains on every name: for the baselines only, every 10th name is held out."""
         t = self.trainer
         return None if t is None else held_out_names(t.names, t.char_to_ix)
+
+    # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
+    token_name = "letter"
+    explain_hint = ("Press **Sample names** above, then pick a name and a letter here to see which earlier letters its "
+                    "prediction depended on.")
+    explain_picker = "Name"
+    explain_legend = ("⟨start⟩ is the zero vector x⟨1⟩ the course feeds first; ⏎ is the end of the name. Names are "
+                      "sampled from the model as it was when you pressed Sample names.")
+
+    def explainable(self) -> list[InsideSequence]:
+        """The last sampled names: the zero input, then the picked letters."""
+        t = self.trainer
+        out = []
+        for name, records in self.sampled or []:
+            picks = [int(r.picked) for r in records]
+            if picks:
+                labels = (ZERO_INPUT, *(char_label(t.ix_to_char[p]) for p in picks))
+                what = f"the name “{name}”"
+                out.append(InsideSequence(name or "(empty)", (None, *picks), labels, self.sampled_step, what))
+        return out
+
+    def distance_sequences(self) -> tuple[list, str]:
+        """Every name of the training list as the course reads it: the zero input, its letters, the final newline."""
+        t = self.trainer
+        nl = t.char_to_ix["\n"]
+        seqs = [[None] + [t.char_to_ix[ch] for ch in name] + [nl] for name in t.names]
+        return seqs, "names of the training list (this lab has no validation names)"
 
     # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
     race_smoothing = 0.995  # one name per step is noisy

@@ -58,6 +58,21 @@ class ArchivedRun:
     val: list[float]  # validation loss
 
 
+ZERO_INPUT = "⟨start⟩"  # the label of the zero vector a sequence Look inside explains may start with
+
+
+@dataclass(frozen=True)
+class InsideSequence:
+    """A sequence Look inside can explain: the prediction of each token after the ones before it."""
+
+    title: str  # in a picker of several sequences: the name
+    tokens: tuple  # token ids; tokens[0] may be None (the zero vector)
+    labels: tuple[str, ...]  # what each token shows as
+    step: int | None  # the model's step when it was generated
+    what: str  # for the page: "the name “rex”"
+    tempo: float | None = None  # music: the tempo its values play at (drawn on a piano roll); None: shown as text
+
+
 @dataclass(frozen=True)
 class HeldOut:
     """Token id sequences for the loss chart's baselines (core.toolkit.baselines): n-gram counts come from ``counted``,
@@ -186,6 +201,27 @@ class Lab:
     def held_out(self) -> HeldOut | None:
         """The current corpus split into counted and held-out token id sequences, for the baselines; None: none."""
         return None
+
+    # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
+    token_name = "token"  # what one token is called on screen ("letter", "character", "value")
+    explain_hint = "Generate something above, then pick a token to see which earlier tokens its prediction depended on."
+    explain_picker: str | None = None  # the picker's label when the lab has several sequences to explain (None: one)
+    explain_note: str | None = None  # a line shown with an explained sequence
+    explain_legend: str | None = None  # a line shown under it (what its symbols mean)
+    reads_typed_text = False  # Look inside can also read a text the student types
+
+    def no_model(self) -> bool:
+        """Whether there is no model to look inside."""
+        return self.trainer is None
+
+    def explainable(self) -> list[InsideSequence]:
+        """What the Influence view can explain now: the sequences the model generated last (empty: none yet)."""
+        return []
+
+    def distance_sequences(self) -> tuple[list, str]:
+        """Token id sequences "How far back" averages over (held-out ones where the lab has them; ``None`` = the zero
+        input), and what they are in words; ValueError with the reason when there are none."""
+        raise NotImplementedError
 
     # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
     race_smoothing = 0.9  # the race's running average of the training loss: decay per step (a batch per step)

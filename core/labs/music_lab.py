@@ -38,7 +38,7 @@ from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
 from core.models.keras_model import RNNConfig
-from core.labs.lab import HeldOut, Lab, Schedule, closest
+from core.labs.lab import HeldOut, InsideSequence, Lab, Schedule, closest
 from core.models.sampling import StepRecord, TokenModel, generate
 
 EMBED_DIM = 32  # the value embedding (the course's model reads one-hot vectors instead)
@@ -495,6 +495,29 @@ class MusicLab(Lab):
         if self.held_out_key() is None:
             return None
         return held_out_pieces(self.corpus, None if self.course_vocab is None else self.course_vocab.lookup)
+
+    # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
+    token_name = "value"
+    explain_hint = "Press **Compose** above, then pick a value to see which earlier values its prediction depended on."
+
+    def explainable(self) -> list[InsideSequence]:
+        """The last composition by the trained model: the silent start, the opening, the composed values."""
+        res = self.result
+        if res is None or not res.trained:
+            return []
+        tokens = (None, *self.prime_ids(res.prime), *(int(r.picked) for r in res.trained))
+        labels = ("⟨silence⟩", *res.prime, *res.trained_values)
+        return [InsideSequence("the composition", tokens, labels, res.step, "the composition", tempo=res.tempo)]
+
+    def distance_sequences(self) -> tuple[list, str]:
+        """The validation pieces (the training pieces when there are none), in the current model's vocabulary."""
+        corpus = self.corpus
+        idx, where = ((corpus.val_idx, "the validation pieces") if corpus.val_idx
+                      else (corpus.train_idx, "the training pieces (the corpus has no validation pieces)"))
+        seqs = [corpus.ids[i] for i in idx]
+        if self.kind == COURSE and self.course_vocab is not None:
+            seqs = [self.course_vocab.lookup[s] for s in seqs]
+        return seqs, where
 
     # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
     def training_data(self) -> md.MusicCorpus | None:

@@ -18,7 +18,7 @@ import numpy as np
 from core.files import starting_points as sps
 from core.server import budget
 from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
-from core.labs.lab import HeldOut, Lab, Schedule, UploadCache
+from core.labs.lab import ZERO_INPUT, HeldOut, InsideSequence, Lab, Schedule, UploadCache
 from core.text.lexicon import SampleCheck
 from core.models.sampling import TokenModel, generate
 from core.text.text_data import CorpusError, TextCorpus, char_label
@@ -345,6 +345,36 @@ class TextLab(Lab):
 
     def held_out(self) -> HeldOut | None:
         return None if self.held_out_key() is None else held_out_text(self.run.corpus)
+
+    # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
+    token_name = "character"
+    explain_hint = ("Press **Generate** above (or choose “a text I type”), then pick a character to see which earlier "
+                    "characters its prediction depended on.")
+    explain_note = "The priming text (or the newline generation starts after) comes first."
+    reads_typed_text = True
+
+    def no_model(self) -> bool:
+        return self.run is None or super().no_model()
+
+    def explainable(self) -> list[InsideSequence]:
+        """The last generated text with the priming text (or the newline it starts after) in front."""
+        g = self.sampled
+        if g is None or not g.records:
+            return []
+        chars = self.run.chars
+        stoi = {c: i for i, c in enumerate(chars)}
+        lead = [stoi[c] for c in g.prime] if g.prime else ([stoi["\n"]] if "\n" in stoi else [None])
+        tokens = (*lead, *(int(r.picked) for r in g.records))
+        labels = tuple(ZERO_INPUT if t is None else char_label(chars[t]) for t in tokens)
+        return [InsideSequence("the generated text", tokens, labels, g.step, "the generated text")]
+
+    def distance_sequences(self) -> tuple[list, str]:
+        corpus = self.run.corpus if self.run is not None else None
+        if corpus is None:
+            raise ValueError(
+                "This model's vocabulary doesn't cover the chosen text, so there is no validation text to measure on."
+            )
+        return [corpus.val_ids], "the validation text (the last 10%)"
 
     # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
     def training_data(self) -> TextCorpus | None:
