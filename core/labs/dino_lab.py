@@ -19,7 +19,9 @@ import numpy as np
 from core.files import model_zip as mz
 from core.files import starting_points as sps
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
-from core.labs.lab import ZERO_INPUT, HeldOut, InsideSequence, Lab, Schedule, UploadCache, closest
+from core.labs.lab import (
+    ZERO_INPUT, HeldOut, InsideSequence, Lab, Schedule, TypedNames, UploadCache, closest,
+)
 from core.models.trainer import Stop, StopKind
 from core.text.text_data import char_label
 from core.text.textio import MB, UploadError, decode_text
@@ -163,6 +165,17 @@ class DinoLab(Lab):
     explain_picker = "Name"
     explain_legend = ("⟨start⟩ is the zero vector x⟨1⟩ the course feeds first; ⏎ is the end of the name. Names are "
                       "sampled from the model as it was when you pressed Sample names.")
+
+    state_name = "a"  # the course's name for the hidden state
+    cell_title = "The course's RNN"
+    no_gates_aside = " (The Text lab trains LSTMs and GRUs; the Music lab, LSTMs.)"
+
+    def recurrent_cell(self) -> str:
+        return "simplernn"
+
+    def neuron_input(self) -> TypedNames:
+        t = self.trainer
+        return TypedNames(tuple(t.names), t.char_to_ix)
 
     def explainable(self) -> list[InsideSequence]:
         """The last sampled names: the zero input, then the picked letters."""

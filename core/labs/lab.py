@@ -74,6 +74,35 @@ class InsideSequence:
 
 
 @dataclass(frozen=True)
+class TypedText:
+    """Look inside's Neurons input as a text the student types, read character by character with ``chars``."""
+
+    chars: tuple[str, ...]  # the model's vocabulary
+    text: str | None  # the corpus's text (its held-out part is the default input); None: the model can't read it
+    held_from: int  # where the held-out part of ``text`` starts
+
+
+@dataclass(frozen=True)
+class TypedNames:
+    """Look inside's Neurons input as names the student types, one per line, each read from the zero state."""
+
+    names: tuple[str, ...]  # the training names (a few of them are the default input)
+    char_to_ix: dict[str, int]  # the model's vocabulary
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Look inside's Neurons input as a piece of music the student picks."""
+
+    options: dict[str, tuple[str, ...]]  # label -> values, in the picker's order (empty: no corpus yet)
+    read: Callable[[Sequence[str]], list[int]]  # values -> the model's token ids (ValueError: it can't read them)
+
+
+class NothingToRead(Exception):
+    """Look inside has no data to read now; the message says why (a note, not an error)."""
+
+
+@dataclass(frozen=True)
 class HeldOut:
     """Token id sequences for the loss chart's baselines (core.toolkit.baselines): n-gram counts come from ``counted``,
     cross-entropies are measured on ``held``; with the words the page shows under the chart."""
@@ -217,6 +246,23 @@ class Lab:
     def explainable(self) -> list[InsideSequence]:
         """What the Influence view can explain now: the sequences the model generated last (empty: none yet)."""
         return []
+
+    state_name = "h"  # the hidden state's name on screen
+    cell_title: str | None = None  # what the Gates tab calls a cell without gates (None: its Keras name)
+    no_gates_aside = ""  # words after the Gates tab's note for a cell without gates
+
+    def recurrent_cell(self) -> str:
+        """The current model's cell: "simplernn", "lstm" or "gru"."""
+        return getattr(self.trainer.config, "cell", "lstm")
+
+    def neuron_input(self) -> TypedText | TypedNames | Pieces:
+        """What the Neurons tab reads: a typed text, typed names or a picked piece, with what reading it needs."""
+        raise NotImplementedError
+
+    def gate_sequences(self, steps: int) -> tuple[tuple, str]:
+        """About ``steps`` steps of held-out token ids to count the gates over (a tuple of sequences) and what they are
+        in words; NothingToRead when there are none, ValueError when the model can't read them."""
+        raise NotImplementedError
 
     def distance_sequences(self) -> tuple[list, str]:
         """Token id sequences "How far back" averages over (held-out ones where the lab has them; ``None`` = the zero

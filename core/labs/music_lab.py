@@ -38,7 +38,7 @@ from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
 from core.models.keras_model import RNNConfig
-from core.labs.lab import HeldOut, InsideSequence, Lab, Schedule, closest
+from core.labs.lab import HeldOut, InsideSequence, Lab, NothingToRead, Pieces, Schedule, closest
 from core.models.sampling import StepRecord, TokenModel, generate
 
 EMBED_DIM = 32  # the value embedding (the course's model reads one-hot vectors instead)
@@ -499,6 +499,40 @@ class MusicLab(Lab):
     # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
     token_name = "value"
     explain_hint = "Press **Compose** above, then pick a value to see which earlier values its prediction depended on."
+
+    def neuron_input(self) -> Pieces:
+        """The last composition (if any), then the held-out pieces, then the training pieces (none without a corpus)."""
+        out: dict[str, tuple[str, ...]] = {}
+        c, res = self.corpus, self.result
+        if c is None:
+            return Pieces(out, self.prime_ids)
+        if res is not None:
+            out[f"the last composition (step {res.step:,})"] = tuple(res.prime) + res.trained_values
+        for i in c.val_idx:
+            out[f"{c.pieces[i].name} (held out)"] = tuple(c.pieces[i].values)
+        for i in c.train_idx:
+            out[f"{c.pieces[i].name} (training)"] = tuple(c.pieces[i].values)
+        return Pieces(out, self.prime_ids)
+
+    def gate_sequences(self, steps: int) -> tuple[tuple, str]:
+        """The held-out pieces (the training pieces when none is held out), each from silence."""
+        c = self.corpus
+        if c is None:
+            raise NothingToRead("Choose a corpus above: the gates are counted over its held-out pieces.")
+        idx, which = ((c.val_idx, "held-out") if c.val_idx
+                      else (c.train_idx, "training (the corpus is too small to hold pieces out)"))
+        seqs, total = [], 0
+        for i in idx:
+            values = tuple(c.pieces[i].values[: steps - total])
+            if not values:
+                break
+            try:
+                seqs.append(tuple(self.prime_ids(values)))
+            except ValueError as exc:
+                raise ValueError(f"The model can't read the corpus's pieces: {exc}") from None
+            total += len(values)
+        many = "s" if len(seqs) != 1 else ""
+        return tuple(seqs), f"{total:,} values of {len(seqs)} {which} piece{many}, each from silence"
 
     def explainable(self) -> list[InsideSequence]:
         """The last composition by the trained model: the silent start, the opening, the composed values."""

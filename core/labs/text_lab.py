@@ -18,7 +18,9 @@ import numpy as np
 from core.files import starting_points as sps
 from core.server import budget
 from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
-from core.labs.lab import ZERO_INPUT, HeldOut, InsideSequence, Lab, Schedule, UploadCache
+from core.labs.lab import (
+    ZERO_INPUT, HeldOut, InsideSequence, Lab, NothingToRead, Schedule, TypedText, UploadCache,
+)
 from core.text.lexicon import SampleCheck
 from core.models.sampling import TokenModel, generate
 from core.text.text_data import CorpusError, TextCorpus, char_label
@@ -355,6 +357,19 @@ class TextLab(Lab):
 
     def no_model(self) -> bool:
         return self.run is None or super().no_model()
+
+    def neuron_input(self) -> TypedText:
+        corpus = self.run.corpus
+        return TypedText(tuple(self.run.chars), None if corpus is None else corpus.text,
+                         0 if corpus is None else len(corpus.train_ids))
+
+    def gate_sequences(self, steps: int) -> tuple[tuple, str]:
+        corpus = self.run.corpus
+        if corpus is None:
+            raise NothingToRead("This model's vocabulary can't read the chosen text, so there is no held-out text to "
+                                "count its gates on.")
+        ids = corpus.val_ids[:steps]
+        return (tuple(int(i) for i in ids),), f"the first {len(ids):,} characters of the held-out text"
 
     def explainable(self) -> list[InsideSequence]:
         """The last generated text with the priming text (or the newline it starts after) in front."""
