@@ -10,7 +10,11 @@ A page draws widgets and hands their values to its lab; the lab owns the rest:
 - uploads turned into corpora or models (``UploadCache``: each file is decoded once per session);
 - the series of the loss chart;
 - the run's time-lapse (core.models.timelapse): at most ~30 read-only weight snapshots, evenly spaced, taken as it trains;
-  ``model_at(step)`` gives a sampler of the weights at a kept step without touching the live model.
+  ``model_at(step)`` gives a sampler of the weights at a kept step without touching the live model;
+- what the features ask of it, as plain data: its starting point, the baselines' held-out sequences (``held_out``),
+  what Look inside explains and reads (``explainable``, ``distance_sequences``, ``neuron_input``, ``gate_sequences``)
+  and the race's configurations and labels. A feature calls these and never asks which lab it has; a lab never
+  imports a feature (core.toolkit, core.inside).
 
 ``ui.live`` drives any lab through ``run_slice()`` and the ``running`` / ``note`` fields, so the three labs
 train, stop and report in one way. The subclasses (core.labs.dino_lab, core.labs.text_lab, core.labs.music_lab) add what is
