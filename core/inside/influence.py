@@ -369,7 +369,6 @@ def distance_curve(model: Any, sequences: Sequence[np.ndarray], max_distance: in
 MAX_CONTEXT = 500  # inputs read before a chosen position; a later position reads only the last MAX_CONTEXT, from a fresh state
 MAX_TYPED = 500  # characters of a typed text the Text lab analyses
 DINO_CURVE_NAMES = (20, 400)  # names a Dinosaur distance curve averages over (fewer for a large n_a)
-START = "⟨start⟩"  # the label of the zero input read first
 
 
 @dataclass(frozen=True)
@@ -381,6 +380,7 @@ class Explained:
     first: int  # the first position that can be chosen
     step: int | None  # the model's step when the sequence was generated (None: not known, or typed)
     what: str  # for the page: "the name “rex”"
+    tempo: float | None = None  # music: the tempo its values play at (drawn on a piano roll); None: shown as text
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -395,34 +395,23 @@ def explain(model: Any, seq: Explained, j: int, dtype=np.float64) -> tuple[Influ
     return influence(model, list(seq.tokens[start:j]), int(seq.tokens[j]), dtype), start
 
 
+def lab_sequences(lab) -> list[tuple[str, Explained]]:
+    """What ``lab`` can explain now (core.labs.lab.Lab.explainable): (title, Explained) per sequence."""
+    return [(s.title, Explained(s.tokens, s.labels, 1, s.step, s.what, s.tempo)) for s in lab.explainable()]
+
+
 def dino_names(lab) -> list[tuple[str, Explained]]:
     """The Dinosaur lab's sampled names: (name, Explained) with the zero input first and the picks after it."""
-    from core.text.text_data import char_label
-
-    t = lab.trainer
-    out = []
-    for name, records in lab.sampled or []:
-        picks = [int(r.picked) for r in records]
-        if not picks:
-            continue
-        out.append((name or "(empty)", Explained((None, *picks), (START, *(char_label(t.ix_to_char[p]) for p in picks)), 1, getattr(lab, "sampled_step", None), f"the name “{name}”")))
-    return out
+    return lab_sequences(lab)
 
 
-def text_generated(lab) -> Explained | None:
-    """The Text lab's last generated text with the priming text (or the newline it starts after) in front."""
-    from core.text.text_data import char_label
+def latest(lab) -> Explained | None:
+    """The one sequence a Text or Music lab explains (its last generated text or composition), or None."""
+    seqs = lab_sequences(lab)
+    return seqs[-1][1] if seqs else None
 
-    g = lab.sampled
-    if g is None or not g.records:
-        return None
-    chars = lab.run.chars
-    stoi = {c: i for i, c in enumerate(chars)}
-    lead = [stoi[c] for c in g.prime] if g.prime else ([stoi["\n"]] if "\n" in stoi else [None])
-    picks = [int(r.picked) for r in g.records]
-    tokens = (*lead, *picks)
-    labels = tuple(START if t is None else char_label(chars[t]) for t in tokens)
-    return Explained(tokens, labels, 1, g.step, "the generated text")
+
+text_generated = music_composed = latest  # the Text lab's generated text, the Music lab's composition
 
 
 def text_typed(lab, text: str) -> tuple[Explained, str | None]:
@@ -446,47 +435,24 @@ def text_typed(lab, text: str) -> tuple[Explained, str | None]:
     return Explained(tokens, tuple(char_label(c) for c in text), 1, None, "your text"), note
 
 
-def music_composed(lab) -> Explained | None:
-    """The Music lab's last composition by the trained model: the silent start, the opening, the composed values."""
-    res = lab.result
-    if res is None or not res.trained:
-        return None
-    picks = [int(r.picked) for r in res.trained]
-    tokens = (None, *lab.prime_ids(res.prime), *picks)
-    labels = ("⟨silence⟩", *res.prime, *res.trained_values)
-    return Explained(tokens, labels, 1, res.step, "the composition")
-
-
 def measure_lab(lab, max_distance: int = MAX_DISTANCE) -> tuple[DistanceCurve, str]:
-    """The distance curve of a lab's current model on its held-out data -> (curve, what it was measured on)."""
-    from core.labs.dino_lab import DinoLab
-
+    """The distance curve of a lab's current model on the sequences the lab gives (core.labs.lab.Lab.distance_sequences)
+    -> (curve, what it was measured on). The course's RNN averages over every letter of as many of them as fit in
+    CURVE_FLOPS, evenly spaced; the other models over windows of them."""
     t = lab.trainer
     if t is None:
         raise InfluenceError("There is no model yet.")
-    if isinstance(lab, DinoLab):
-        n_a, n_x, _ = nr.sizes(t.parameters)
+    try:
+        seqs, what = lab.distance_sequences()
+    except ValueError as exc:
+        raise InfluenceError(str(exc)) from None
+    model = t.token_model()
+    if isinstance(model, nr.NumpyCharRNN):
+        n_a, n_x, _ = nr.sizes(model.parameters)
         lo, hi = DINO_CURVE_NAMES
         n = int(np.clip(CURVE_FLOPS / (2 * 12 * 12 * n_a * (n_a + n_x)), lo, hi))  # ~12 letters a name
-        idx = np.unique(np.linspace(0, len(t.names) - 1, min(n, len(t.names))).astype(np.int64))
-        examples = []
-        for i in idx:
-            X = [None] + [t.char_to_ix[ch] for ch in t.names[i]]
-            examples.append((X, X[1:] + [t.char_to_ix["\n"]]))
-        return dino_distance_curve(t.parameters, examples, max_distance), f"every letter of {len(examples)} names of the training list (this lab has no validation names)"
-    model = t.token_model()
-    from core.labs.text_lab import TextLab
-
-    if isinstance(lab, TextLab):
-        corpus = lab.run.corpus if lab.run is not None else None
-        if corpus is None:
-            raise InfluenceError("This model's vocabulary doesn't cover the chosen text, so there is no validation text to measure on.")
-        curve = distance_curve(model, [corpus.val_ids], max_distance)
-        return curve, f"{curve.windows} windows of the validation text (the last 10%)"
-    corpus = lab.corpus  # the Music lab
-    idx, where = (corpus.val_idx, "validation pieces") if corpus.val_idx else (corpus.train_idx, "training pieces (the corpus has no validation pieces)")
-    seqs = [corpus.ids[i] for i in idx]
-    if lab.kind == "course" and lab.course_vocab is not None:
-        seqs = [lab.course_vocab.lookup[s] for s in seqs]
+        idx = np.unique(np.linspace(0, len(seqs) - 1, min(n, len(seqs))).astype(np.int64))
+        examples = [(list(seqs[i][:-1]), list(seqs[i][1:])) for i in idx]
+        return dino_distance_curve(model.parameters, examples, max_distance), f"every letter of {len(examples)} {what}"
     curve = distance_curve(model, seqs, max_distance)
-    return curve, f"{curve.windows} windows of the {where}"
+    return curve, f"{curve.windows} windows of {what}"

@@ -12,15 +12,18 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from core.files import model_zip as mz
 from core.files import starting_points as sps
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
-from core.labs.lab import Lab, Schedule, UploadCache
+from core.labs.lab import (
+    ZERO_INPUT, HeldOut, InsideSequence, Lab, Schedule, TypedNames, UploadCache, closest,
+)
 from core.models.trainer import Stop, StopKind
+from core.text.text_data import char_label
 from core.text.textio import MB, UploadError, decode_text
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "dinos.txt"
@@ -28,6 +31,10 @@ MAX_UPLOAD = 5 * MB  # name lists are small; this keeps one name per step fast
 MIN_NAMES = 10  # shorter lists are refused
 EXPLOSION = dict(learning_rate=1.0, clip_value=None)  # "Show an explosion": no clipping, a high learning rate
 COURSE = dict(learning_rate=0.01, clip_value=5.0)  # the course's settings
+LR_OPTIONS = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]  # the page's learning rates
+SAMPLE_EVERY_OPTIONS = [100, 250, 500, 1000, 2000, 5000]  # the page's sampling intervals
+HOLD_EVERY = 10  # the baselines hold every 10th name out (the course trains on all of them)
+RACE_SIZES = [5, 10, 25, 50, 100, 200]  # hidden sizes a race offers
 EXPLOSION_MAX_SLICES = 10  # "Show an explosion" trains at most this many slices waiting for the guard
 
 
@@ -42,6 +49,33 @@ def read_name_list(data: bytes, latin1: bool) -> tuple[list[str], str | None]:
     if len(names) < MIN_NAMES:
         raise UploadError(f"The list has {len(names)} usable names after removing blank lines; at least {MIN_NAMES} are needed.")
     return names, note
+
+
+def split_names(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(counted names, held-out names) for the baselines: every HOLD_EVERY-th name (the 10th, 20th, …) is held out."""
+    held = [n for i, n in enumerate(names) if i % HOLD_EVERY == HOLD_EVERY - 1]
+    kept = [n for i, n in enumerate(names) if i % HOLD_EVERY != HOLD_EVERY - 1]
+    return kept, held
+
+
+def name_ids(name: str, char_to_ix: dict[str, int]) -> np.ndarray:
+    """A name as the course's model reads it: the context newline, the characters, the final newline."""
+    nl = char_to_ix["\n"]
+    return np.array([nl] + [char_to_ix[c] for c in name] + [nl], dtype=np.int64)
+
+
+def held_out_names(names: Sequence[str], char_to_ix: dict[str, int]) -> HeldOut:
+    """Every 10th name held out (fewer than 10 names: all of them, counted and held); values per name."""
+    kept, held = split_names(names)
+    if not held:  # fewer than 10 names: measure on all of them
+        kept = held = list(names)
+    many = "" if len(held) == 1 else "s"
+    return HeldOut(
+        [name_ids(n, char_to_ix) for n in kept], [name_ids(n, char_to_ix) for n in held], len(char_to_ix), (1, 2),
+        "name", f"every 10th name ({len(held):,} name{many}, held out for these lines only: the network trains on all)",
+        f"the other {len(kept):,} names", per="sequence",
+        note="; each line is per name (summed over a name's letters and its end, like the course's loss)",
+    )
 
 
 class DinoLab(Lab):
@@ -114,9 +148,85 @@ class DinoLab(Lab):
             stop = Stop(StopKind.PAUSED, "No explosion this time: the model kept its loss in check for several seconds.")
         return stop
 
+    # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
+    def held_out_key(self) -> Any:
+        t = self.trainer
+        return None if t is None else (self.key, self.corpus_id, id(t.names))
+
+    def held_out(self) -> HeldOut | None:
+        """The course trains on every name: for the baselines only, every 10th name is held out."""
+        t = self.trainer
+        return None if t is None else held_out_names(t.names, t.char_to_ix)
+
+    # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
+    token_name = "letter"
+    explain_hint = ("Press **Sample names** above, then pick a name and a letter here to see which earlier letters its "
+                    "prediction depended on.")
+    explain_picker = "Name"
+    explain_legend = ("⟨start⟩ is the zero vector x⟨1⟩ the course feeds first; ⏎ is the end of the name. Names are "
+                      "sampled from the model as it was when you pressed Sample names.")
+
+    state_name = "a"  # the course's name for the hidden state
+    cell_title = "The course's RNN"
+    no_gates_aside = " (The Text lab trains LSTMs and GRUs; the Music lab, LSTMs.)"
+
+    def recurrent_cell(self) -> str:
+        return "simplernn"
+
+    def neuron_input(self) -> TypedNames:
+        t = self.trainer
+        return TypedNames(tuple(t.names), t.char_to_ix)
+
+    def explainable(self) -> list[InsideSequence]:
+        """The last sampled names: the zero input, then the picked letters."""
+        t = self.trainer
+        out = []
+        for name, records in self.sampled or []:
+            picks = [int(r.picked) for r in records]
+            if picks:
+                labels = (ZERO_INPUT, *(char_label(t.ix_to_char[p]) for p in picks))
+                what = f"the name “{name}”"
+                out.append(InsideSequence(name or "(empty)", (None, *picks), labels, self.sampled_step, what))
+        return out
+
+    def distance_sequences(self) -> tuple[list, str]:
+        """Every name of the training list as the course reads it: the zero input, its letters, the final newline."""
+        t = self.trainer
+        nl = t.char_to_ix["\n"]
+        seqs = [[None] + [t.char_to_ix[ch] for ch in name] + [nl] for name in t.names]
+        return seqs, "names of the training list (this lab has no validation names)"
+
+    # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
+    race_smoothing = 0.995  # one name per step is noisy
+
+    def training_data(self) -> list[str] | None:
+        return self.trainer.names if self.trainer is not None else None
+
+    def race_choices(self) -> tuple[str, list, list, Any]:
+        return "Hidden sizes (n_a)", RACE_SIZES, [10, 50, 100], lambda n: f"n_a {n}"
+
+    def race_configs(self, choices) -> list[DinoConfig]:
+        """Hidden sizes, each with an iteration budget the race will not reach."""
+        base = self.trainer.config
+        return [replace(base, n_a=int(n), iterations=10**9) for n in choices]
+
+    def racer_label(self, config: DinoConfig) -> str:
+        return f"n_a {config.n_a}"
+
+    def race_shared(self) -> str:
+        c = self.trainer.config
+        return f"learning rate {c.learning_rate:g}, seed {c.seed}, the same names in the same order"
+
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:
         return sps.CATALOG["dinosaurs"] if self.corpus_id == "bundled" else None
+
+    def widget_values_for(self, config: DinoConfig) -> dict[str, Any]:
+        c = config
+        return {
+            "dino_n_a": int(c.n_a), "dino_seed": int(c.seed), "dino_lr": closest(LR_OPTIONS, c.learning_rate),
+            "dino_iters": int(c.iterations), "dino_sample_every": closest(SAMPLE_EVERY_OPTIONS, c.sample_every),
+        }
 
     def load_starting_point(self, name: str = "dinosaurs", models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
         """The bundled numpy model ``name`` as the new run (checked like an uploaded model file), with its history;

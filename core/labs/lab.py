@@ -10,7 +10,11 @@ A page draws widgets and hands their values to its lab; the lab owns the rest:
 - uploads turned into corpora or models (``UploadCache``: each file is decoded once per session);
 - the series of the loss chart;
 - the run's time-lapse (core.models.timelapse): at most ~30 read-only weight snapshots, evenly spaced, taken as it trains;
-  ``model_at(step)`` gives a sampler of the weights at a kept step without touching the live model.
+  ``model_at(step)`` gives a sampler of the weights at a kept step without touching the live model;
+- what the features ask of it, as plain data: its starting point, the baselines' held-out sequences (``held_out``),
+  what Look inside explains and reads (``explainable``, ``distance_sequences``, ``neuron_input``, ``gate_sequences``)
+  and the race's configurations and labels. A feature calls these and never asks which lab it has; a lab never
+  imports a feature (core.toolkit, core.inside).
 
 ``ui.live`` drives any lab through ``run_slice()`` and the ``running`` / ``note`` fields, so the three labs
 train, stop and report in one way. A slice holds the lab's ``lock``: code on another thread (a download) that
@@ -24,7 +28,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import numpy as np
 
@@ -60,6 +64,66 @@ class ArchivedRun:
     val: list[float]  # validation loss
 
 
+ZERO_INPUT = "⟨start⟩"  # the label of the zero vector a sequence Look inside explains may start with
+
+
+@dataclass(frozen=True)
+class InsideSequence:
+    """A sequence Look inside can explain: the prediction of each token after the ones before it."""
+
+    title: str  # in a picker of several sequences: the name
+    tokens: tuple  # token ids; tokens[0] may be None (the zero vector)
+    labels: tuple[str, ...]  # what each token shows as
+    step: int | None  # the model's step when it was generated
+    what: str  # for the page: "the name “rex”"
+    tempo: float | None = None  # music: the tempo its values play at (drawn on a piano roll); None: shown as text
+
+
+@dataclass(frozen=True)
+class TypedText:
+    """Look inside's Neurons input as a text the student types, read character by character with ``chars``."""
+
+    chars: tuple[str, ...]  # the model's vocabulary
+    text: str | None  # the corpus's text (its held-out part is the default input); None: the model can't read it
+    held_from: int  # where the held-out part of ``text`` starts
+
+
+@dataclass(frozen=True)
+class TypedNames:
+    """Look inside's Neurons input as names the student types, one per line, each read from the zero state."""
+
+    names: tuple[str, ...]  # the training names (a few of them are the default input)
+    char_to_ix: dict[str, int]  # the model's vocabulary
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Look inside's Neurons input as a piece of music the student picks."""
+
+    options: dict[str, tuple[str, ...]]  # label -> values, in the picker's order (empty: no corpus yet)
+    read: Callable[[Sequence[str]], list[int]]  # values -> the model's token ids (ValueError: it can't read them)
+
+
+class NothingToRead(Exception):
+    """Look inside has no data to read now; the message says why (a note, not an error)."""
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """Token id sequences for the loss chart's baselines (core.toolkit.baselines): n-gram counts come from ``counted``,
+    cross-entropies are measured on ``held``; with the words the page shows under the chart."""
+
+    counted: list  # sequences of token ids (int arrays, 0 <= id < vocab_size)
+    held: list  # the held-out sequences
+    vocab_size: int
+    orders: tuple[int, ...]  # the n-gram orders measured (1: unigram, 2: bigram, …)
+    unit: str  # what a value is per: "character", "value" or "name"
+    held_text: str  # what ``held`` is
+    counted_text: str  # what ``counted`` is
+    per: str = "token"  # "token": nats per predicted token; "sequence": total nats per held-out sequence
+    note: str = ""  # words added after the smoothing's
+
+
 class BudgetExceeded(Exception):
     """A model was not built: it would not fit in the server's memory budget (core.server.budget.Verdict says why)."""
 
@@ -79,6 +143,11 @@ class Note:
 def changes(*items: tuple[str, object, object]) -> list[str]:
     """"what old → new" for every (what, old, new) whose values differ: the reason in a "restarted" note."""
     return [f"{what} {old} → {new}" for what, old, new in items if old != new]
+
+
+def closest(options: Sequence[Any], value: Any) -> Any:
+    """The option nearest to ``value`` (a loaded model's setting -> a slider position)."""
+    return min(options, key=lambda o: abs(o - value))
 
 
 R = TypeVar("R")
@@ -159,6 +228,81 @@ class Lab:
         """The bundled trained model (core.files.starting_points.StartingPoint) for the corpus this lab trains on now,
         or None; a lab that has one also has ``load_starting_point(name)`` and ``export_starting_point(name, build)``."""
         return None
+
+    # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
+    def held_out_key(self) -> Any:
+        """What ``held_out()`` depends on (equal keys: equal sequences); None when there is nothing to measure on."""
+        return None
+
+    def held_out(self) -> HeldOut | None:
+        """The current corpus split into counted and held-out token id sequences, for the baselines; None: none."""
+        return None
+
+    # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
+    token_name = "token"  # what one token is called on screen ("letter", "character", "value")
+    explain_hint = "Generate something above, then pick a token to see which earlier tokens its prediction depended on."
+    explain_picker: str | None = None  # the picker's label when the lab has several sequences to explain (None: one)
+    explain_note: str | None = None  # a line shown with an explained sequence
+    explain_legend: str | None = None  # a line shown under it (what its symbols mean)
+    reads_typed_text = False  # Look inside can also read a text the student types
+
+    def no_model(self) -> bool:
+        """Whether there is no model to look inside."""
+        return self.trainer is None
+
+    def explainable(self) -> list[InsideSequence]:
+        """What the Influence view can explain now: the sequences the model generated last (empty: none yet)."""
+        return []
+
+    state_name = "h"  # the hidden state's name on screen
+    cell_title: str | None = None  # what the Gates tab calls a cell without gates (None: its Keras name)
+    no_gates_aside = ""  # words after the Gates tab's note for a cell without gates
+
+    def recurrent_cell(self) -> str:
+        """The current model's cell: "simplernn", "lstm" or "gru"."""
+        return getattr(self.trainer.config, "cell", "lstm")
+
+    def neuron_input(self) -> TypedText | TypedNames | Pieces:
+        """What the Neurons tab reads: a typed text, typed names or a picked piece, with what reading it needs."""
+        raise NotImplementedError
+
+    def gate_sequences(self, steps: int) -> tuple[tuple, str]:
+        """About ``steps`` steps of held-out token ids to count the gates over (a tuple of sequences) and what they are
+        in words; NothingToRead when there are none, ValueError when the model can't read them."""
+        raise NotImplementedError
+
+    def distance_sequences(self) -> tuple[list, str]:
+        """Token id sequences "How far back" averages over (held-out ones where the lab has them; ``None`` = the zero
+        input), and what they are in words; ValueError with the reason when there are none."""
+        raise NotImplementedError
+
+    # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
+    race_smoothing = 0.9  # the race's running average of the training loss: decay per step (a batch per step)
+
+    def training_data(self) -> Any:
+        """What the current run trains on, in the form ``build_trainer`` takes (None: nothing to train on)."""
+        raise NotImplementedError
+
+    def race_choices(self) -> tuple[str, list, list, Callable[[Any], str]]:
+        """What a race of this lab varies: (the picker's label, the options, the default choice, an option's label)."""
+        raise NotImplementedError
+
+    def race_configs(self, choices: Sequence[Any]) -> list[Any]:
+        """The racers' configs: the current run's config with the one setting a race varies set to each choice."""
+        raise NotImplementedError
+
+    def racer_label(self, config: Any) -> str:
+        """A short legend label for racer ``config``."""
+        raise NotImplementedError
+
+    def race_shared(self) -> str:
+        """The settings every racer shares with the current run, in words."""
+        raise NotImplementedError
+
+    def widget_values_for(self, config: Any) -> dict[str, Any]:
+        """The page's settings widgets (by key) for a loaded model's ``config``: set to them, the page keeps the
+        loaded run instead of starting a new one."""
+        raise NotImplementedError
 
     def vocab_size_of(self, corpus: Any) -> int:
         """Tokens in ``corpus``'s vocabulary (for the memory estimate of a Keras model)."""

@@ -38,7 +38,7 @@ from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
 from core.models.keras_model import RNNConfig
-from core.labs.lab import Lab, Schedule
+from core.labs.lab import HeldOut, InsideSequence, Lab, NothingToRead, Pieces, Schedule, closest
 from core.models.sampling import StepRecord, TokenModel, generate
 
 EMBED_DIM = 32  # the value embedding (the course's model reads one-hot vectors instead)
@@ -46,6 +46,8 @@ LSTM, COURSE = "lstm", "course"  # the two models
 MODEL_LABELS = {LSTM: "this lab's LSTM (embedding)", COURSE: "the course's model (one-hot, 90 values)"}
 STEPS_PER_BAR = motif.STEPS_PER_BAR  # a 4/4 bar of sixteenth-note steps
 VAL_BATCH = 64  # windows per validation batch
+LR_OPTIONS = [0.0003, 0.001, 0.003, 0.01, 0.03]  # the page's learning rates
+RACE_LSTM_LR = 0.003  # a race's LSTM when the current run is the course's model (the page's default rate)
 SILENCE, PIECE, MOTIF = "silence", "piece", "motif"  # how a composition starts
 
 
@@ -181,6 +183,25 @@ def copy_note(scores: Sequence[tuple[str, ms.MusicScore]]) -> str | None:
         f"The trained model's longest copy: {s.longest_copy:.0f} values in a row from {s.copied_from} "
         f"(its values {s.copy_start + 1}–{s.copy_start + s.longest_copy:.0f}), from value {s.copy_at + 1} of the composition."
     )
+
+
+def held_out_pieces(corpus: md.MusicCorpus, lookup: np.ndarray | None = None) -> HeldOut:
+    """The held-out pieces, counts from the training pieces (none held out: both are the training pieces);
+    ``lookup`` maps full ids to the course model's capped ids."""
+    V = len(corpus.vocab)
+    seqs = corpus.ids
+    if lookup is not None:
+        seqs = [np.asarray(lookup)[np.asarray(a)] for a in seqs]
+        V = int(np.max(lookup)) + 1
+    train = [seqs[i] for i in corpus.train_idx]
+    if corpus.val_idx:
+        test, where = [seqs[i] for i in corpus.val_idx], f"the {len(corpus.val_idx)} held-out validation pieces"
+        counted = f"the {len(corpus.train_idx)} training pieces"
+    else:
+        test, where = train, "the training pieces themselves (fewer than 5 pieces: none is held out)"
+        counted = "the same pieces"
+    vocab = " (the course's capped vocabulary)" if lookup is not None else ""
+    return HeldOut(train, test, V, (1, 2), "value", where + vocab, counted)
 
 
 class MusicLab(Lab):
@@ -463,12 +484,112 @@ class MusicLab(Lab):
         )
         return self.result
 
+    # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
+    def held_out_key(self) -> Any:
+        if self.trainer is None or self.corpus is None:
+            return None
+        cv = self.course_vocab
+        return (self.key, repr(self.corpus_key), id(self.corpus), None if cv is None else id(cv))
+
+    def held_out(self) -> HeldOut | None:
+        if self.held_out_key() is None:
+            return None
+        return held_out_pieces(self.corpus, None if self.course_vocab is None else self.course_vocab.lookup)
+
+    # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
+    token_name = "value"
+    explain_hint = "Press **Compose** above, then pick a value to see which earlier values its prediction depended on."
+
+    def neuron_input(self) -> Pieces:
+        """The last composition (if any), then the held-out pieces, then the training pieces (none without a corpus)."""
+        out: dict[str, tuple[str, ...]] = {}
+        c, res = self.corpus, self.result
+        if c is None:
+            return Pieces(out, self.prime_ids)
+        if res is not None:
+            out[f"the last composition (step {res.step:,})"] = tuple(res.prime) + res.trained_values
+        for i in c.val_idx:
+            out[f"{c.pieces[i].name} (held out)"] = tuple(c.pieces[i].values)
+        for i in c.train_idx:
+            out[f"{c.pieces[i].name} (training)"] = tuple(c.pieces[i].values)
+        return Pieces(out, self.prime_ids)
+
+    def gate_sequences(self, steps: int) -> tuple[tuple, str]:
+        """The held-out pieces (the training pieces when none is held out), each from silence."""
+        c = self.corpus
+        if c is None:
+            raise NothingToRead("Choose a corpus above: the gates are counted over its held-out pieces.")
+        idx, which = ((c.val_idx, "held-out") if c.val_idx
+                      else (c.train_idx, "training (the corpus is too small to hold pieces out)"))
+        seqs, total = [], 0
+        for i in idx:
+            values = tuple(c.pieces[i].values[: steps - total])
+            if not values:
+                break
+            try:
+                seqs.append(tuple(self.prime_ids(values)))
+            except ValueError as exc:
+                raise ValueError(f"The model can't read the corpus's pieces: {exc}") from None
+            total += len(values)
+        many = "s" if len(seqs) != 1 else ""
+        return tuple(seqs), f"{total:,} values of {len(seqs)} {which} piece{many}, each from silence"
+
+    def explainable(self) -> list[InsideSequence]:
+        """The last composition by the trained model: the silent start, the opening, the composed values."""
+        res = self.result
+        if res is None or not res.trained:
+            return []
+        tokens = (None, *self.prime_ids(res.prime), *(int(r.picked) for r in res.trained))
+        labels = ("⟨silence⟩", *res.prime, *res.trained_values)
+        return [InsideSequence("the composition", tokens, labels, res.step, "the composition", tempo=res.tempo)]
+
+    def distance_sequences(self) -> tuple[list, str]:
+        """The validation pieces (the training pieces when there are none), in the current model's vocabulary."""
+        corpus = self.corpus
+        idx, where = ((corpus.val_idx, "the validation pieces") if corpus.val_idx
+                      else (corpus.train_idx, "the training pieces (the corpus has no validation pieces)"))
+        seqs = [corpus.ids[i] for i in idx]
+        if self.kind == COURSE and self.course_vocab is not None:
+            seqs = [self.course_vocab.lookup[s] for s in seqs]
+        return seqs, where
+
+    # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
+    def training_data(self) -> md.MusicCorpus | None:
+        return self.corpus
+
+    def race_choices(self) -> tuple[str, list, list, Any]:
+        return "Models", [LSTM, COURSE], [LSTM, COURSE], MODEL_LABELS.get
+
+    def race_configs(self, choices) -> list[Any]:
+        """LSTM and / or COURSE at the current hidden size, snippet length, batch size and seed."""
+        base = self.trainer.config
+        course = model_kind(base) == COURSE
+        hidden = base.n_a if course else base.hidden
+        lr = RACE_LSTM_LR if course else base.learning_rate  # the course's model keeps its own Adam schedule
+        return [make_config(k, hidden=int(hidden), seq_len=seq_len_of(base), batch=int(base.batch_size), lr=float(lr),
+                            seed=int(base.seed)) for k in choices]
+
+    def racer_label(self, config: Any) -> str:
+        return f"course n_a {config.n_a}" if model_kind(config) == COURSE else f"LSTM {config.hidden}"
+
+    def race_shared(self) -> str:
+        return "the current hidden size, snippet length, batch size and seed"
+
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:
         ck = self.corpus_key
         if ck is None or ck[0] != "bundled" or ck[2] != sps.music_options():
             return None
         return next((sp for sp in sps.CATALOG.values() if sp.lab == self.key and sp.corpus == ck[1]), None)
+
+    def widget_values_for(self, config: RNNConfig) -> dict[str, Any]:
+        """The bundled starting points are LSTMs."""
+        c = config
+        return {
+            "music_model": LSTM, "music_hidden": int(c.hidden), "music_seq_len": int(c.seq_len),
+            "music_batch": int(c.batch_size), "music_lr": closest(LR_OPTIONS, c.learning_rate),
+            "music_seed": int(c.seed), "music_max_steps": int(self.max_steps),
+        }
 
     def load_starting_point(self, name: str, models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
         """The bundled Keras model ``name`` (a token vocabulary) for the lab's current bundled corpus, with its history

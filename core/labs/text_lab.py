@@ -17,8 +17,10 @@ import numpy as np
 
 from core.files import starting_points as sps
 from core.server import budget
-from core.models.keras_model import CELL_NAMES, RNNConfig
-from core.labs.lab import Lab, Schedule, UploadCache
+from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
+from core.labs.lab import (
+    ZERO_INPUT, HeldOut, InsideSequence, Lab, NothingToRead, Schedule, TypedText, UploadCache,
+)
 from core.text.lexicon import SampleCheck
 from core.models.sampling import TokenModel, generate
 from core.text.text_data import CorpusError, TextCorpus, char_label
@@ -126,6 +128,12 @@ def progress_sample(model: TokenModel, corpus: TextCorpus, n_chars: int, tempera
     records = generate(model, n_chars, temperature=temperature, rng=rng, prime=prime, first_input=nl)
     text = corpus.decode([r.picked for r in records])
     return text, corpus.lexicon.check(text)
+
+
+def held_out_text(corpus: TextCorpus) -> HeldOut:
+    """The validation part (the last 10%) held out, counts from the first 90%; uniform up to trigram."""
+    return HeldOut([corpus.train_ids], [corpus.val_ids], corpus.vocab_size, (1, 2, 3), "character",
+                   "the validation part (the last 10% of the text)", "the training part (the first 90%)")
 
 
 class TextLab(Lab):
@@ -330,10 +338,85 @@ class TextLab(Lab):
     def summary(self) -> dict[str, Any]:
         return dict(asdict(self.trainer.config), step=self.trainer.step)
 
+    # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
+    def held_out_key(self) -> Any:
+        run = self.run
+        if self.trainer is None or run is None or run.corpus is None:
+            return None
+        return (self.key, self.corpus_id, id(run.corpus))
+
+    def held_out(self) -> HeldOut | None:
+        return None if self.held_out_key() is None else held_out_text(self.run.corpus)
+
+    # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
+    token_name = "character"
+    explain_hint = ("Press **Generate** above (or choose “a text I type”), then pick a character to see which earlier "
+                    "characters its prediction depended on.")
+    explain_note = "The priming text (or the newline generation starts after) comes first."
+    reads_typed_text = True
+
+    def no_model(self) -> bool:
+        return self.run is None or super().no_model()
+
+    def neuron_input(self) -> TypedText:
+        corpus = self.run.corpus
+        return TypedText(tuple(self.run.chars), None if corpus is None else corpus.text,
+                         0 if corpus is None else len(corpus.train_ids))
+
+    def gate_sequences(self, steps: int) -> tuple[tuple, str]:
+        corpus = self.run.corpus
+        if corpus is None:
+            raise NothingToRead("This model's vocabulary can't read the chosen text, so there is no held-out text to "
+                                "count its gates on.")
+        ids = corpus.val_ids[:steps]
+        return (tuple(int(i) for i in ids),), f"the first {len(ids):,} characters of the held-out text"
+
+    def explainable(self) -> list[InsideSequence]:
+        """The last generated text with the priming text (or the newline it starts after) in front."""
+        g = self.sampled
+        if g is None or not g.records:
+            return []
+        chars = self.run.chars
+        stoi = {c: i for i, c in enumerate(chars)}
+        lead = [stoi[c] for c in g.prime] if g.prime else ([stoi["\n"]] if "\n" in stoi else [None])
+        tokens = (*lead, *(int(r.picked) for r in g.records))
+        labels = tuple(ZERO_INPUT if t is None else char_label(chars[t]) for t in tokens)
+        return [InsideSequence("the generated text", tokens, labels, g.step, "the generated text")]
+
+    def distance_sequences(self) -> tuple[list, str]:
+        corpus = self.run.corpus if self.run is not None else None
+        if corpus is None:
+            raise ValueError(
+                "This model's vocabulary doesn't cover the chosen text, so there is no validation text to measure on."
+            )
+        return [corpus.val_ids], "the validation text (the last 10%)"
+
+    # -- the architecture race (core.toolkit.race) -------------------------------------------------------------
+    def training_data(self) -> TextCorpus | None:
+        return self.run.corpus if self.run is not None else None
+
+    def race_choices(self) -> tuple[str, list, list, Any]:
+        return "Cells", list(CELLS), list(CELLS), CELL_NAMES.get
+
+    def race_configs(self, choices) -> list[RNNConfig]:
+        """Cells."""
+        return [replace(self.trainer.config, cell=str(c)) for c in choices]
+
+    def racer_label(self, config: RNNConfig) -> str:
+        return config.label().split(" · ")[0]  # "LSTM 256"
+
+    def race_shared(self) -> str:
+        c = self.trainer.config
+        return (f"hidden {c.hidden}×{c.layers}, embedding {c.embed_dim}, learning rate {c.learning_rate:g}, "
+                f"window {c.seq_len}, batch {c.batch_size}, seed {c.seed}")
+
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:
         return next((sp for sp in sps.CATALOG.values() if sp.lab == self.key and self.corpus_id == f"bundled:{sp.corpus}"),
                     None)
+
+    def widget_values_for(self, config: RNNConfig) -> dict[str, Any]:
+        return widget_values(config)
 
     def load_starting_point(self, name: str = "shakespeare", models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
         """The bundled Keras model ``name`` through the lab's model-zip import (``load_zip``), with its history;

@@ -17,7 +17,7 @@ Targets: in every sequence, the tokens from position ``skip`` on are predicted, 
 tokens before it; every model of one chart predicts the same targets (``skip`` = the largest order − 1), so
 the lines are comparable. Counts are taken over the same positions of the training sequences.
 
-What each lab's held-out part is:
+What each lab holds out (its ``held_out()``, core.labs):
 - **Text**: the last 10% of the text (the validation part), counted on the first 90%; nats per character.
 - **Music**: the held-out pieces, counted on the training pieces; nats per value (the course's model: over its
   capped vocabulary). A corpus of fewer than 5 pieces holds none out: the baselines are then measured on the
@@ -39,8 +39,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from core.labs.dino_lab import held_out_names
+from core.labs.dino_lab import split_names as dino_split  # noqa: F401 (which names the Dinosaur lab holds out)
+from core.labs.lab import HeldOut
+from core.labs.music_lab import held_out_pieces
+from core.labs.text_lab import held_out_text
+
 ADD_K = 1.0  # add-k smoothing constant (1 = Laplace's add-one)
-DINO_HOLD_EVERY = 10  # Dinosaur lab: every 10th name is held out for the baselines only
 NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
 COLORS = {"uniform": "#7f7f7f", "unigram": "#8c564b", "bigram": "#8a6d00", "trigram": "#0e6e7a"}  # dark: labels sit on the lines
 
@@ -144,85 +149,33 @@ def smoothing_text(k: float = ADD_K) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- per lab
+def from_held_out(h: HeldOut) -> Baselines:
+    """The baselines of a lab's held-out sequences (core.labs.lab.HeldOut), with its words."""
+    lines = baselines(h.counted, h.held, h.vocab_size, h.orders, per=h.per)
+    return Baselines(tuple(lines), h.unit, h.held_text, h.counted_text, smoothing_text() + h.note)
+
+
 def for_text(corpus) -> Baselines:
     """Text lab: a core.text.text_data.TextCorpus (validation = its last 10%); uniform, unigram, bigram, trigram."""
-    lines = baselines([corpus.train_ids], [corpus.val_ids], corpus.vocab_size, (1, 2, 3))
-    return Baselines(tuple(lines), "character", "the validation part (the last 10% of the text)",
-                     "the training part (the first 90%)", smoothing_text())
+    return from_held_out(held_out_text(corpus))
 
 
 def for_music(corpus, lookup: np.ndarray | None = None) -> Baselines:
     """Music lab: a core.music.music_data.MusicCorpus; ``lookup`` maps full ids to the course model's capped ids."""
-    V = len(corpus.vocab)
-    seqs = corpus.ids
-    if lookup is not None:
-        seqs = [np.asarray(lookup)[np.asarray(a)] for a in seqs]
-        V = int(np.max(lookup)) + 1
-    train = [seqs[i] for i in corpus.train_idx]
-    if corpus.val_idx:
-        test, where = [seqs[i] for i in corpus.val_idx], f"the {len(corpus.val_idx)} held-out validation pieces"
-        counted = f"the {len(corpus.train_idx)} training pieces"
-    else:
-        test, where = train, "the training pieces themselves (fewer than 5 pieces: none is held out)"
-        counted = "the same pieces"
-    lines = baselines(train, test, V, (1, 2))
-    vocab = " (the course's capped vocabulary)" if lookup is not None else ""
-    return Baselines(tuple(lines), "value", where + vocab, counted, smoothing_text())
-
-
-def dino_split(names: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(counted names, held-out names): every DINO_HOLD_EVERY-th name (the 10th, 20th, …) is held out."""
-    held = [n for i, n in enumerate(names) if i % DINO_HOLD_EVERY == DINO_HOLD_EVERY - 1]
-    kept = [n for i, n in enumerate(names) if i % DINO_HOLD_EVERY != DINO_HOLD_EVERY - 1]
-    return kept, held
-
-
-def name_ids(name: str, char_to_ix: dict[str, int]) -> np.ndarray:
-    """A name as the course's model reads it: the context newline, the characters, the final newline."""
-    nl = char_to_ix["\n"]
-    return np.array([nl] + [char_to_ix[c] for c in name] + [nl], dtype=np.int64)
+    return from_held_out(held_out_pieces(corpus, lookup))
 
 
 def for_dino(names: Sequence[str], char_to_ix: dict[str, int]) -> Baselines:
     """Dinosaur lab: every 10th name held out; values in nats per name (like the course's loss)."""
-    kept, held = dino_split(names)
-    if not held:  # fewer than 10 names: measure on all of them
-        kept = held = list(names)
-    train = [name_ids(n, char_to_ix) for n in kept]
-    test = [name_ids(n, char_to_ix) for n in held]
-    lines = baselines(train, test, len(char_to_ix), (1, 2), per="sequence")
-    return Baselines(
-        tuple(lines), "name",
-        f"every 10th name ({len(held):,} name{'' if len(held) == 1 else 's'}, held out for these lines only: the network trains on all)",
-        f"the other {len(kept):,} names", smoothing_text() + "; each line is per name (summed over a name's letters and its end, like the course's loss)",
-    )
+    return from_held_out(held_out_names(names, char_to_ix))
 
 
 def lab_corpus_key(lab: Any) -> Any:
     """What the baselines of ``lab`` depend on (None: no baselines now); equal keys give equal baselines."""
-    t = getattr(lab, "trainer", None)
-    if t is None:
-        return None
-    if lab.key == "dino":
-        return ("dino", lab.corpus_id, id(t.names) if hasattr(t, "names") else None)
-    if lab.key == "text":
-        run = getattr(lab, "run", None)
-        return None if run is None or run.corpus is None else ("text", lab.corpus_id, id(run.corpus))
-    if lab.key == "music":
-        cv = getattr(lab, "course_vocab", None)
-        return None if lab.corpus is None else ("music", repr(lab.corpus_key), id(lab.corpus), None if cv is None else id(cv))
-    return None
+    return lab.held_out_key()
 
 
 def for_lab(lab: Any) -> Baselines | None:
     """The baselines of a lab's current corpus (None when it has none: no run, or a model that can only sample)."""
-    if lab_corpus_key(lab) is None:
-        return None
-    if lab.key == "dino":
-        return for_dino(lab.trainer.names, lab.trainer.char_to_ix)
-    if lab.key == "text":
-        return for_text(lab.run.corpus)
-    if lab.key == "music":
-        cv = getattr(lab, "course_vocab", None)
-        return for_music(lab.corpus, None if cv is None else cv.lookup)
-    return None
+    held = lab.held_out() if lab.held_out_key() is not None else None
+    return None if held is None else from_held_out(held)

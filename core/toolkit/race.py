@@ -24,7 +24,7 @@ diverges drops out with its reason.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -35,12 +35,9 @@ from core.models.timelapse import LabSample, lab_sample
 from core.models.trainer import Stop, StopKind
 
 MAX_RACERS = 3  # configurations in one race
-MUSIC_LSTM_LR = 0.003  # the Music lab's LSTM racer's learning rate when the lab's own run is the course's model (the page's default)
 DEFAULT_SECONDS = 20.0  # training time per configuration
 MIN_SECONDS, MAX_SECONDS = 2.0, 300.0  # the page's range of race lengths
 EVAL_POINTS = 20  # validation points per racer over a race (and one before its first step)
-SMOOTH = {"dino": 0.995}  # the race's running average of the training loss: decay per step (one name is noisy)
-SMOOTH_DEFAULT = 0.9  # … for the Keras labs (a batch per step), as their trainers' own running loss
 
 
 @dataclass
@@ -76,43 +73,18 @@ class Racer:
 
 
 def racer_label(lab: Lab, config: Any) -> str:
-    """A short legend label for a configuration of ``lab``."""
-    if lab.key == "dino":
-        return f"n_a {config.n_a}"
-    if lab.key == "music":
-        from core.labs.music_lab import COURSE, model_kind
-
-        return f"course n_a {config.n_a}" if model_kind(config) == COURSE else f"LSTM {config.hidden}"
-    return config.label().split(" · ")[0]  # "LSTM 256"
+    """A short legend label for a configuration of ``lab`` (the lab words it)."""
+    return lab.racer_label(config)
 
 
 def race_configs(lab: Lab, choices: Sequence[Any]) -> list[Any]:
-    """The racers' configs: the lab's current config with one setting varied per racer (dino: hidden sizes; text:
-    cells; music: "lstm" / "course"). The Dinosaur racers get an iteration budget the race will not reach."""
-    base = lab.trainer.config
-    if lab.key == "dino":
-        return [replace(base, n_a=int(n), iterations=10**9) for n in choices]
-    if lab.key == "text":
-        return [replace(base, cell=str(c)) for c in choices]
-    if lab.key == "music":
-        from core.labs.music_lab import COURSE, make_config, model_kind, seq_len_of
-
-        course = model_kind(base) == COURSE
-        hidden = base.n_a if course else base.hidden
-        lr = MUSIC_LSTM_LR if course else base.learning_rate  # the course's model keeps its own Adam schedule
-        return [make_config(k, hidden=int(hidden), seq_len=seq_len_of(base), batch=int(base.batch_size), lr=float(lr), seed=int(base.seed)) for k in choices]
-    raise ValueError(f"no race for a lab of kind {lab.key!r}")
+    """The racers' configs: the lab's current config with the one setting its race varies set to each choice."""
+    return lab.race_configs(choices)
 
 
 def lab_corpus(lab: Lab) -> Any:
     """What the lab's current run trains on, in the form its build_trainer takes."""
-    if lab.key == "dino":
-        return lab.trainer.names
-    if lab.key == "text":
-        return lab.run.corpus
-    if lab.key == "music":
-        return lab.corpus
-    raise ValueError(f"no race for a lab of kind {lab.key!r}")
+    return lab.training_data()
 
 
 def unavailable(lab: Lab) -> str | None:
@@ -170,7 +142,7 @@ class Race(Lab):
     def __init__(self, lab: Lab, seconds: float = DEFAULT_SECONDS) -> None:
         super().__init__()
         self.key = f"{lab.key}_race"  # its place in the session, and its widgets' prefix
-        self.lab_key = lab.key  # the lab it races for (its samples and labels)
+        self.smoothing = lab.race_smoothing  # decay per step of the racers' running training loss
         s = lab.schedule
         self.schedule = Schedule(slice_s=s.slice_s, tick_s=s.tick_s, chunk_s=s.chunk_s, max_chunk=s.max_chunk, first_chunk=1, eval_every_s=s.eval_every_s)
         self.seconds = float(np.clip(seconds, MIN_SECONDS, MAX_SECONDS))  # training time per racer
@@ -286,7 +258,7 @@ class Race(Lab):
         """The chunk's losses into the racer's running average (bias-corrected: ema / (1 - decay^n)); one point."""
         if report.stop is not None and report.stop.kind != StopKind.FINISHED:
             r.stop = report.stop
-        d = SMOOTH.get(self.lab_key, SMOOTH_DEFAULT)
+        d = self.smoothing
         for loss in report.losses:
             if np.isfinite(loss):
                 r.ema = d * r.ema + (1 - d) * float(loss)

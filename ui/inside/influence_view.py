@@ -127,82 +127,76 @@ def _cut_note(start: int) -> str | None:
     return f"The position is more than {inf.MAX_CONTEXT} tokens in: only the last {inf.MAX_CONTEXT} are fed (from a fresh state), so its probability can differ a little."
 
 
-# ---------------------------------------------------------------------------------------------- influence, per lab
-def _dino(lab) -> None:
-    names = inf.dino_names(lab)
-    if not names:
-        st.info("Press **Sample names** above, then pick a name and a letter here to see which earlier letters its prediction depended on.")
+# ---------------------------------------------------------------------------------------------- influence
+def _typed(lab, k: str) -> None:
+    """A text the student types, read with the model's vocabulary."""
+    typed = st.text_area("Text to analyse (the model reads it one character at a time)", key=f"{k}_typed", height=100,
+                         placeholder="ROMEO:\nBut soft, what light through yonder window breaks?")
+    try:
+        seq, note = inf.text_typed(lab, typed)
+    except inf.InfluenceError as exc:
+        if typed:
+            st.error(str(exc))
+        else:
+            st.info(str(exc))
         return
-    batch = abs(hash(tuple(n for n, _ in names))) % 10**8  # a new batch of names gets a new picker (its labels change)
-    i = st.selectbox("Name", range(len(names)), format_func=lambda k: f"{k + 1}. {names[k][0]}", key=f"dino_inside_name_{batch}")
-    _show_text(lab, names[i][1], f"dino_inside_{i}", "letter")
-    st.caption("⟨start⟩ is the zero vector x⟨1⟩ the course feeds first; ⏎ is the end of the name. Names are sampled from the model as it was when you pressed Sample names.")
+    _show_text(lab, seq, f"{k}_typed", lab.token_name, note)
 
 
-def _text(lab) -> None:
-    if lab.run is None:
-        st.info("There is no model yet.")
-        return
-    source = st.radio("Explain", [GENERATED, TYPED], horizontal=True, key="text_inside_source")
-    if source == TYPED:
-        typed = st.text_area("Text to analyse (the model reads it one character at a time)", key="text_inside_typed", height=100,
-                             placeholder="ROMEO:\nBut soft, what light through yonder window breaks?")
-        try:
-            seq, note = inf.text_typed(lab, typed)
-        except inf.InfluenceError as exc:
-            if typed:
-                st.error(str(exc))
-            else:
-                st.info(str(exc))
-            return
-        _show_text(lab, seq, "text_inside_typed", "character", note)
-        return
-    seq = inf.text_generated(lab)
-    if seq is None:
-        st.info("Press **Generate** above (or choose “a text I type”), then pick a character to see which earlier characters its prediction depended on.")
-        return
-    _show_text(lab, seq, "text_inside_gen", "character", "The priming text (or the newline generation starts after) comes first.")
-
-
-def _music(lab) -> None:
-    seq = inf.music_composed(lab)
-    if seq is None:
-        st.info("Press **Compose** above, then pick a value to see which earlier values its prediction depended on.")
-        return
+def _show_roll(lab, seq: inf.Explained, k: str) -> None:
+    """A composition on a piano roll, its earlier values shaded; the silent start is position 0."""
     n = len(seq) - 1  # values: sequence position k is value k − 1 (position 0 is the silent start)
-    v = n - 1 if n < 2 else int(st.slider("Value to explain (0 = the first value)", 0, n - 1, n - 1, key=f"music_inside_value_{n}",
-                                          help="Which value's prediction to explain"))
+    v = n - 1 if n < 2 else int(st.slider("Value to explain (0 = the first value)", 0, n - 1, n - 1,
+                                          key=f"{k}_value_{n}", help="Which value's prediction to explain"))
     j = v + 1
     model, model_step, stale = _model(lab, seq.step)
     res, start = _influence(lab, model, model_step, seq, j)
     values = list(seq.labels[1:])  # the values in time order (position k of the sequence is value k − 1)
     shares = np.zeros(len(values))
     s = res.share  # over tokens start … j − 1
-    for k in range(start, j):
-        if k >= 1:
-            shares[k - 1] = s[k - start]
+    for i in range(start, j):
+        if i >= 1:
+            shares[i - 1] = s[i - start]
     start_share = float(s[0]) if start == 0 else None
-    res_tempo = lab.result.tempo
-    fig = charts.influence_roll_figure(values, shares, j - 1, tempo=res_tempo, start_share=start_share)
-    st.plotly_chart(fig, key="music_inside_roll", config={"displayModeBar": False})
-    st.caption(GUIDE.format(unit="value") + " " + _summary(seq, res, start, j, "value"))
-    for n in (stale, _cut_note(start)):
-        if n:
-            st.caption(n)
+    fig = charts.influence_roll_figure(values, shares, j - 1, tempo=seq.tempo, start_share=start_share)
+    st.plotly_chart(fig, key=f"{k}_roll", config={"displayModeBar": False})
+    st.caption(GUIDE.format(unit=lab.token_name) + " " + _summary(seq, res, start, j, lab.token_name))
+    for note in (stale, _cut_note(start)):
+        if note:
+            st.caption(note)
+
+
+def _explain(lab) -> None:
+    k = f"{lab.key}_inside"
+    if lab.no_model():
+        st.info("There is no model yet.")
+        return
+    if lab.reads_typed_text and st.radio("Explain", [GENERATED, TYPED], horizontal=True, key=f"{k}_source") == TYPED:
+        _typed(lab, k)
+        return
+    seqs = inf.lab_sequences(lab)
+    if not seqs:
+        st.info(lab.explain_hint)
+        return
+    if lab.explain_picker:  # several sequences: the student picks one
+        batch = abs(hash(tuple(n for n, _ in seqs))) % 10**8  # a new batch gets a new picker (its labels change)
+        i = st.selectbox(lab.explain_picker, range(len(seqs)), format_func=lambda m: f"{m + 1}. {seqs[m][0]}",
+                         key=f"{k}_name_{batch}")
+        seq, key = seqs[i][1], f"{k}_{i}"
+    else:
+        seq, key = seqs[-1][1], f"{k}_gen"
+    if seq.tempo is not None:
+        _show_roll(lab, seq, k)
+    else:
+        _show_text(lab, seq, key, lab.token_name, lab.explain_note)
+    if lab.explain_legend:
+        st.caption(lab.explain_legend)
 
 
 def render_influence(lab) -> None:
     """The Influence tab for any lab (its sequences come from the lab object)."""
-    from core.labs.dino_lab import DinoLab
-    from core.labs.text_lab import TextLab
-
     try:
-        if isinstance(lab, DinoLab):
-            _dino(lab)
-        elif isinstance(lab, TextLab):
-            _text(lab)
-        else:
-            _music(lab)
+        _explain(lab)
     except inf.InfluenceError as exc:
         st.error(str(exc))
 

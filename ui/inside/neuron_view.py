@@ -21,6 +21,7 @@ import streamlit as st
 
 from core import charts
 from core.inside import neurons as nu
+from core.labs.lab import NothingToRead, Pieces, TypedNames, TypedText
 from core.text.text_data import char_label
 
 TEXT_CHARS = 500  # characters of held-out text the Text lab analyses by default
@@ -49,20 +50,18 @@ class Input:
     pieces: tuple  # (T,) what each step shows (a character, a value, a letter)
     features: tuple  # core.inside.neurons.Feature, each (T,)
     what: str  # one line: what was analysed
-    kind: str  # "text" | "music" | "names"
-    values: tuple = ()  # music: the values (for the piano roll)
-    names: tuple = ()  # names: the names (one line each)
+    unit: str  # what one step is called: "character", "letter", "value"
+    legend: str  # what the marks in the coloured input mean
+    values: tuple = ()  # music: the values (drawn on a piano roll); empty: each sequence is a line of text
 
 
 # ---------------------------------------------------------------------------------------------- inputs
-def _text_input(lab) -> Input | None:
-    run = lab.run
-    key = "text_neuron_text"
-    corpus = run.corpus
+def _text_input(lab, src: TypedText) -> Input | None:
+    key = f"{lab.key}_neuron_text"
     source = (lab.corpus_id, lab.run_number)
-    if ss.get("text_neuron_for") != source:  # a new text or run: start from its held-out part again
-        ss["text_neuron_for"] = source
-        ss[key] = nu.text_excerpt(corpus.text, len(corpus.train_ids), TEXT_CHARS) if corpus is not None else ""
+    if ss.get(f"{lab.key}_neuron_for") != source:  # a new text or run: start from its held-out part again
+        ss[f"{lab.key}_neuron_for"] = source
+        ss[key] = nu.text_excerpt(src.text, src.held_from, TEXT_CHARS) if src.text is not None else ""
     text = st.text_area(
         f"Text to analyse (at most {MAX_TEXT:,} characters; by default a stretch of the held-out last 10% of the text)", key=key, height=110
     )
@@ -72,7 +71,7 @@ def _text_input(lab) -> Input | None:
     if len(text) > MAX_TEXT:
         st.warning(f"The text has {len(text):,} characters; the first {MAX_TEXT:,} are analysed.")
         text = text[:MAX_TEXT]
-    stoi = {c: i for i, c in enumerate(run.chars)}
+    stoi = {c: i for i, c in enumerate(src.chars)}
     unknown = sorted(set(text) - set(stoi))
     if unknown:
         st.error(
@@ -81,30 +80,17 @@ def _text_input(lab) -> Input | None:
             + ". Remove them to analyse the text."
         )
         return None
-    return Input(((*(stoi[c] for c in text),),), tuple(text), tuple(nu.text_features(text)), f"{len(text):,} characters", "text")
+    return Input(((*(stoi[c] for c in text),),), tuple(text), tuple(nu.text_features(text)),
+                 f"{len(text):,} characters", "character", " ↵ marks a newline.")
 
 
-def _music_pieces(lab) -> dict[str, tuple[str, ...]]:
-    """label -> values: the last composition (if any), then held-out pieces, then training pieces."""
-    out: dict[str, tuple[str, ...]] = {}
-    res = lab.result
-    if res is not None:
-        out[f"the last composition (step {res.step:,})"] = tuple(res.prime) + res.trained_values
-    c = lab.corpus
-    for i in c.val_idx:
-        out[f"{c.pieces[i].name} (held out)"] = tuple(c.pieces[i].values)
-    for i in c.train_idx:
-        out[f"{c.pieces[i].name} (training)"] = tuple(c.pieces[i].values)
-    return out
-
-
-def _music_input(lab) -> Input | None:
-    if lab.corpus is None:
+def _music_input(lab, src: Pieces) -> Input | None:
+    if not src.options:
         st.info("Choose a corpus above: the Neurons tab reads one of its pieces.")
         return None
-    pieces = _music_pieces(lab)
+    pieces = src.options
     options = list(pieces)
-    key = "music_neuron_piece"
+    key = f"{lab.key}_neuron_piece"
     if ss.get(key) not in options:
         ss[key] = options[0]
     label = st.selectbox("Music to analyse (the model reads it from silence)", options, key=key)
@@ -113,24 +99,25 @@ def _music_input(lab) -> Input | None:
         st.info("This sequence has no values to analyse.")
         return None
     try:
-        ids = lab.prime_ids(values)
+        ids = src.read(values)
     except ValueError as exc:
         st.error(f"The model can't read this piece: {exc}")
         return None
     cut = f" (its first {MUSIC_VALUES})" if len(pieces[label]) > MUSIC_VALUES else ""
-    return Input((tuple(ids),), values, tuple(nu.music_features(values)), f"{len(values):,} values{cut} of {label}", "music", values=values)
+    legend = " Each bar is a value (a chord colours all its notes); rests sit on the bottom row."
+    return Input((tuple(ids),), values, tuple(nu.music_features(values)), f"{len(values):,} values{cut} of {label}",
+                 "value", legend, values=values)
 
 
-def _dino_input(lab) -> Input | None:
+def _names_input(lab, src: TypedNames) -> Input | None:
     from core.models.dino import clean_names
 
-    t = lab.trainer
-    key = "dino_neuron_names"
+    key = f"{lab.key}_neuron_names"
     source = (lab.corpus_id, lab.run_number)
-    if key not in ss or ss.get("dino_neuron_for") != source:  # a new name list or run: its own names again
-        ss["dino_neuron_for"] = source
-        stride = max(1, len(t.names) // DINO_NAMES)
-        ss[key] = "\n".join(t.names[::stride][:DINO_NAMES])
+    if key not in ss or ss.get(f"{lab.key}_neuron_for") != source:  # a new name list or run: its own names again
+        ss[f"{lab.key}_neuron_for"] = source
+        stride = max(1, len(src.names) // DINO_NAMES)
+        ss[key] = "\n".join(src.names[::stride][:DINO_NAMES])
     text = st.text_area(f"Names to analyse, one per line (at most {MAX_NAMES}; each starts from a⟨0⟩ = 0, as sampling does)", key=key, height=110)
     names = clean_names(text)
     if not names:
@@ -139,17 +126,25 @@ def _dino_input(lab) -> Input | None:
     if len(names) > MAX_NAMES:
         st.warning(f"{len(names)} names; the first {MAX_NAMES} are analysed.")
         names = names[:MAX_NAMES]
-    unknown = sorted({ch for n in names for ch in n} - set(t.char_to_ix) - {"\n"})
+    ix = src.char_to_ix
+    unknown = sorted({ch for n in names for ch in n} - set(ix) - {"\n"})
     if unknown:
         st.error("The model's vocabulary has no " + " ".join(f"`{char_label(c)}`" for c in unknown) + ". Remove them to analyse the names.")
         return None
-    seqs = tuple((None, *(t.char_to_ix[ch] for ch in n)) for n in names)  # X = [None] + the name, as in the course
+    seqs = tuple((None, *(ix[ch] for ch in n)) for n in names)  # X = [None] + the name, as in the course
     pieces = tuple(p for n in names for p in ("▸", *n))
-    return Input(seqs, pieces, tuple(nu.name_features(names)), f"{len(names)} names", "names", names=tuple(names))
+    return Input(seqs, pieces, tuple(nu.name_features(names)), f"{len(names)} names", "letter",
+                 " ▸ is the zero input x⟨1⟩ that starts every name.")
 
 
 def _input(lab) -> Input | None:
-    return {"text": _text_input, "music": _music_input, "dino": _dino_input}[lab.key](lab)
+    """The input the lab's Neurons tab reads (core.labs.lab.Lab.neuron_input), through its widgets."""
+    src = lab.neuron_input()
+    if isinstance(src, TypedText):
+        return _text_input(lab, src)
+    if isinstance(src, TypedNames):
+        return _names_input(lab, src)
+    return _music_input(lab, src)
 
 
 # ---------------------------------------------------------------------------------------------- the model
@@ -157,7 +152,7 @@ def _model_problem(lab) -> str | None:
     """Why there is nothing to analyse yet, or None."""
     if lab.trainer is None:
         return "There is no model yet: choose a corpus and settings above (an untrained model can be analysed too)."
-    if lab.key == "text" and lab.run is None:
+    if lab.no_model():
         return "There is no model yet."
     return None
 
@@ -206,15 +201,16 @@ NOT_FINITE = "The model's activations include NaN or infinite values (training d
 
 
 # ---------------------------------------------------------------------------------------------- Neurons
-def _label(f: nu.UnitFinding, layers: int, key: str) -> str:
-    """"h unit 7" ("h layer 2 unit 7" with several layers); the Dinosaur lab says a, the course's name for h."""
+def _label(f: nu.UnitFinding, layers: int, state_name: str) -> str:
+    """"h unit 7" ("h layer 2 unit 7" with several layers); the hidden state as the lab names it (the course: a)."""
     text = f.label(layers)
-    return "a" + text[1:] if key == "dino" else text
+    return state_name + text[1:] if f.state == "h" else text
 
 
-def _finding_rows(findings, layers: int, features, key: str) -> list[dict[str, Any]]:
+def _finding_rows(findings, layers: int, features, state_name: str) -> list[dict[str, Any]]:
     about = {f.name: f.about for f in features}
-    return [{"unit": _label(f, layers, key), "tracks": f.feature, "correlation r": round(f.r, 3), "the feature": about[f.feature]} for f in findings]
+    return [{"unit": _label(f, layers, state_name), "tracks": f.feature, "correlation r": round(f.r, 3),
+             "the feature": about[f.feature]} for f in findings]
 
 
 def _on_jump(k: str, findings: dict) -> None:
@@ -253,7 +249,8 @@ def neurons_tab(lab) -> None:
     # Which unit: the strongest one, or one the student chooses. The choosing widgets keep fixed labels and ranges
     # (a widget whose label or range changes is a new widget to the browser, which may then send back a stale value),
     # and only callbacks set them.
-    choices = {f"{_label(f, layers, lab.key)}: {f.feature} (r = {f.r:+.2f})": f for f in (*ranking.per_feature, *ranking.top)}
+    choices = {f"{_label(f, layers, lab.state_name)}: {f.feature} (r = {f.r:+.2f})": f
+               for f in (*ranking.per_feature, *ranking.top)}
     p0, p1, p2, p3, p4 = st.columns([1.5, 2.2, 1.3, 0.9, 0.9])
     mode = p0.radio("Unit shown", [STRONGEST, CHOOSE], key=f"{k}_mode", help="The strongest unit follows the ranking below as the model learns.")
     if choices:
@@ -277,25 +274,23 @@ def neurons_tab(lab) -> None:
     else:
         top = ranking.top[0]
         state, layer, unit = top.state, top.layer, top.unit
-        p1.caption(f"Showing **{_label(top, layers, lab.key)}**, the strongest: it follows *{top.feature}* (r = {top.r:+.2f}).")
+        p1.caption(f"Showing **{_label(top, layers, lab.state_name)}**, the strongest: it follows *{top.feature}* "
+                   f"(r = {top.r:+.2f}).")
 
     acts = trace.state(state, layer)[:, unit]  # (T,) this unit after each step
     vmax = nu.scale_of(acts)
-    scale = f"the scale is ±{vmax:.2g}, this unit's largest |value| here" + (f" ({'a' if lab.key == 'dino' else 'h'} is always between −1 and +1)" if state == "h" else "")
+    scale = f"the scale is ±{vmax:.2g}, this unit's largest |value| here" + (
+        f" ({lab.state_name} is always between −1 and +1)" if state == "h" else "")
     rs = {f.name: float(nu.correlations(acts[:, None], f)[0]) for f in inp.features if f.varies()}
     versus = (" This unit against each feature: " + " · ".join(f"{name} r = {r:+.2f}" for name, r in rs.items()) + ".") if rs else ""
-    if inp.kind == "text":
-        st.markdown(nu.coloured_text_html(inp.pieces, acts, vmax), unsafe_allow_html=True)
-        st.caption(GUIDE.format(what="character", scale=scale) + " ↵ marks a newline." + versus)
-    elif inp.kind == "names":
+    if not inp.values:  # one line of coloured text per sequence
         start = 0
         lines = []
-        for name in inp.names:
-            n = len(name) + 1
+        for seq in inp.sequences:
+            n = len(seq)
             lines.append(nu.coloured_text_html(inp.pieces[start : start + n], acts[start : start + n], vmax))
             start += n
         st.markdown("".join(lines), unsafe_allow_html=True)
-        st.caption(GUIDE.format(what="letter", scale=scale) + " ▸ is the zero input x⟨1⟩ that starts every name." + versus)
     else:
         from core.music.music_codec import describe_value, parse_value
 
@@ -305,15 +300,17 @@ def neurons_tab(lab) -> None:
             title=f"{'h' if state == 'h' else 'c'} unit {unit}" + (f", layer {layer + 1}" if layers > 1 else ""),
         )
         st.plotly_chart(fig, key=f"{k}_roll", config={"displayModeBar": False})
-        st.caption(GUIDE.format(what="value", scale=scale) + " Each bar is a value (a chord colours all its notes); rests sit on the bottom row." + versus)
+    st.caption(GUIDE.format(what=inp.unit, scale=scale) + inp.legend + versus)
 
     st.markdown("**Find interesting units**: the units whose activation follows a simple feature of the input most closely (Pearson r, sign = direction).")
     if ranking.top:
         t1, t2 = st.columns(2)
         t1.caption("The best unit for each feature")
-        t1.dataframe(pd.DataFrame(_finding_rows(ranking.per_feature, layers, inp.features, lab.key)), hide_index=True, width="stretch")
+        t1.dataframe(pd.DataFrame(_finding_rows(ranking.per_feature, layers, inp.features, lab.state_name)),
+                     hide_index=True, width="stretch")
         t2.caption("The strongest units, each with the feature it follows best")
-        t2.dataframe(pd.DataFrame(_finding_rows(ranking.top, layers, inp.features, lab.key)).drop(columns="the feature"), hide_index=True, width="stretch", height=210)
+        top_rows = pd.DataFrame(_finding_rows(ranking.top, layers, inp.features, lab.state_name))
+        t2.dataframe(top_rows.drop(columns="the feature"), hide_index=True, width="stretch", height=210)
     else:
         st.info("No feature varies in this input, so no unit can be ranked: try a longer or more varied input.")
     if ranking.skipped:
@@ -323,30 +320,13 @@ def neurons_tab(lab) -> None:
 # ---------------------------------------------------------------------------------------------- Gates
 def _gate_sequences(lab) -> tuple[tuple, str] | None:
     """Held-out token sequences to count gates over, and what they are; None (message shown) when there are none."""
-    if lab.key == "text":
-        corpus = lab.run.corpus
-        if corpus is None:
-            st.info("This model's vocabulary can't read the chosen text, so there is no held-out text to count its gates on.")
-            return None
-        ids = corpus.val_ids[:GATE_STEPS]
-        return (tuple(int(i) for i in ids),), f"the first {len(ids):,} characters of the held-out text"
-    if lab.corpus is None:
-        st.info("Choose a corpus above: the gates are counted over its held-out pieces.")
-        return None
-    c = lab.corpus
-    idx, which = (c.val_idx, "held-out") if c.val_idx else (c.train_idx, "training (the corpus is too small to hold pieces out)")
-    seqs, total = [], 0
-    for i in idx:
-        values = tuple(c.pieces[i].values[: GATE_STEPS - total])
-        if not values:
-            break
-        try:
-            seqs.append(tuple(lab.prime_ids(values)))
-        except ValueError as exc:
-            st.error(f"The model can't read the corpus's pieces: {exc}")
-            return None
-        total += len(values)
-    return tuple(seqs), f"{total:,} values of {len(seqs)} {which} piece{'s' if len(seqs) != 1 else ''}, each from silence"
+    try:
+        return lab.gate_sequences(GATE_STEPS)
+    except NothingToRead as exc:
+        st.info(str(exc))
+    except ValueError as exc:
+        st.error(str(exc))
+    return None
 
 
 def gates_tab(lab) -> None:
@@ -355,12 +335,9 @@ def gates_tab(lab) -> None:
     if problem:
         st.info(problem)
         return
-    if lab.key == "dino":
-        st.info(nu.no_gates_message("simplernn", "The course's RNN") + " (The Text lab trains LSTMs and GRUs; the Music lab, LSTMs.)")
-        return
-    cell = getattr(lab.trainer.config, "cell", "lstm")  # the course's model (CourseConfig) is an LSTM
+    cell = lab.recurrent_cell()
     if not nu.GATES[cell]:
-        st.info(nu.no_gates_message(cell, f"A {nu.CELL_TITLES[cell]}"))
+        st.info(nu.no_gates_message(cell, lab.cell_title or f"A {nu.CELL_TITLES[cell]}") + lab.no_gates_aside)
         return
     got = _gate_sequences(lab)
     if got is None:
@@ -394,5 +371,5 @@ def gates_tab(lab) -> None:
             "units never saturated": int(((s.open == 0) & (s.closed == 0)).sum()),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    if lab.key == "text" and cell == "gru":
+    if cell == "gru":
         st.caption("GRU: the update gate z keeps the old state when open (h = z·h_prev + (1−z)·candidate); the reset gate r lets the candidate see it.")

@@ -18,30 +18,7 @@ from core.models.trainer import StopKind
 from ui.toolkit import links
 from ui import live
 
-DINO_SIZES = [5, 10, 25, 50, 100, 200]  # hidden sizes offered in the Dinosaur lab
 SECONDS = (5, 120)  # the race-length slider's range (seconds of training per configuration)
-
-
-def _options(lab) -> tuple[str, list, list, callable]:
-    """(what varies, options, default choice, label of an option) for this lab."""
-    if lab.key == "dino":
-        return "Hidden sizes (n_a)", DINO_SIZES, [10, 50, 100], lambda n: f"n_a {n}"
-    if lab.key == "text":
-        from core.models.keras_model import CELL_NAMES, CELLS
-
-        return "Cells", list(CELLS), list(CELLS), CELL_NAMES.get
-    from core.labs.music_lab import COURSE, LSTM, MODEL_LABELS
-
-    return "Models", [LSTM, COURSE], [LSTM, COURSE], MODEL_LABELS.get
-
-
-def _same_settings(lab) -> str:
-    c = lab.trainer.config
-    if lab.key == "dino":
-        return f"learning rate {c.learning_rate:g}, seed {c.seed}, the same names in the same order"
-    if lab.key == "text":
-        return f"hidden {c.hidden}×{c.layers}, embedding {c.embed_dim}, learning rate {c.learning_rate:g}, window {c.seq_len}, batch {c.batch_size}, seed {c.seed}"
-    return "the current hidden size, snippet length, batch size and seed"
 
 
 def _start(lab, choices: list, seconds: float) -> None:
@@ -128,10 +105,10 @@ def render(lab) -> None:
     race = ss.get(f"{lab.key}_race")
     race = race if isinstance(race, Race) else None
     with st.expander("🏁 Architecture race", expanded=race is not None):
-        what, options, default, fmt = _options(lab)
+        what, options, default, fmt = lab.race_choices()
         st.caption(
             f"Train two or three configurations in turns of equal time, on one chart, each with a sample at the end. "
-            f"They share everything else: {_same_settings(lab)}. Your own run and its chart stay as they are."
+            f"They share everything else: {lab.race_shared()}. Your own run and its chart stay as they are."
         )
         c1, c2 = st.columns([3, 2])
         choices = c1.multiselect(what, options, default, format_func=fmt, key=f"{lab.key}_race_cfg", max_selections=MAX_RACERS)

@@ -11,38 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.files import starting_points
 from core.text.text_data import CorpusError
 from ui import persist
 
 LABEL = "⭐ Start from the trained model"
-DINO_LR = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]  # the Dinosaur page's learning rates
-DINO_SAMPLE_EVERY = [100, 250, 500, 1000, 2000, 5000]  # the Dinosaur page's sampling intervals
-MUSIC_LR = [0.0003, 0.001, 0.003, 0.01, 0.03]  # the Music page's learning rates
-
-
-def _nearest(options: list, value):
-    return min(options, key=lambda o: abs(o - value))
-
-
-def widget_values(lab, loaded: starting_points.Loaded) -> dict:
-    """The page's settings widgets (by key) for a loaded starting point: the page then keeps the loaded run."""
-    c = loaded.config
-    if lab.key == "dino":
-        return {
-            "dino_n_a": int(c.n_a), "dino_seed": int(c.seed), "dino_lr": _nearest(DINO_LR, c.learning_rate),
-            "dino_iters": int(c.iterations), "dino_sample_every": _nearest(DINO_SAMPLE_EVERY, c.sample_every),
-        }
-    if lab.key == "text":
-        from core.labs.text_lab import widget_values as text_widgets
-
-        return text_widgets(c)
-    from core.labs.music_lab import LSTM
-
-    return {
-        "music_model": LSTM, "music_hidden": int(c.hidden), "music_seq_len": int(c.seq_len), "music_batch": int(c.batch_size),
-        "music_lr": _nearest(MUSIC_LR, c.learning_rate), "music_seed": int(c.seed), "music_max_steps": int(lab.max_steps),
-    }
 
 
 def _error_key(lab) -> str:
@@ -58,7 +30,7 @@ def _load(lab, name: str) -> None:
     except (CorpusError, ValueError, OSError) as exc:  # ModelZipError is a CorpusError: the file's reason
         ss[_error_key(lab)] = f"The trained model could not be loaded: {exc}"
         return
-    for key, value in widget_values(lab, loaded).items():
+    for key, value in lab.widget_values_for(loaded.config).items():  # the page then keeps the loaded run
         persist.remember(key, value)
     lab.restart_note = loaded.message
 
