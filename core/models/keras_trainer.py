@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -73,7 +74,7 @@ class Checkpoint:
         return int(sum(a.nbytes for a in self.weights) + sum(a.nbytes for a in self.optimizer))
 
 
-class KerasTrainer:
+class KerasTrainer(ABC):
     """What the Keras trainers share (see the module docstring). A subclass sets ``self._model`` and
     ``self._optimizer`` in ``_build_keras()``, traces ``self._train_fn`` / ``self._eval_fn`` in ``_build_fns()``
     and gives the batch shape in ``_batch_shape()``; it calls ``_start()`` first in its constructor and takes the
@@ -108,17 +109,17 @@ class KerasTrainer:
         self._pending: Stop | None = None  # a stop decided by evaluate(), reported by the next train_steps()
 
     # -- what a subclass provides
+    @abstractmethod
     def _build_keras(self) -> None:
         """Build the model and its optimizer (fresh weights) into ``self._model`` and ``self._optimizer``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _build_fns(self) -> None:
         """Trace ``self._train_fn(x, y) -> mean loss`` and ``self._eval_fn(x, y) -> [summed loss, correct]``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _batch_shape(self) -> tuple[int, int]:
         """(windows per step, window length) of the next training batches."""
-        raise NotImplementedError
 
     def _before_step(self) -> None:
         """Called before every optimizer step."""
