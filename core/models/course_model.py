@@ -45,25 +45,19 @@ a NaN/inf loss restores the last good weights. TensorFlow is imported inside fun
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from core.models.keras_model import restore, snapshot
+from core.models.keras_trainer import KerasTrainer, SampleBatch, ValBatches
 from core.models.numpy_cells import lstm_step, vec_mat
-from core.models.trainer import BestKeeper, History, Stop, StopKind, TrainReport, stop_at_best_stop, token_stats
+from core.models.trainer import token_stats
 
 N_VALUES = 90  # the course's vocabulary size
 N_A = 64  # the course's LSTM units
 TX = 30  # the course's time steps
-EMA_DECAY = 0.9  # running training loss: ema = 0.9 * ema + 0.1 * loss
-
-SampleBatch = Callable[[np.random.Generator, int, int], "tuple[np.ndarray, np.ndarray]"]
-ValBatches = Callable[[], "list[tuple[np.ndarray, np.ndarray]]"]
 
 
 @dataclass(frozen=True)
@@ -279,9 +273,10 @@ class CourseNumpyModel:
 
 
 # ---------------------------------------------------------------------------------------------- trainer
-class CourseTrainer:
-    """The course's model trained n steps at a time: the shared trainer interface (core.models.trainer), like
-    core.models.keras_trainer.SequenceTrainer, so core.labs.lab.Lab.run_slice, the loss chart and the inspector use it unchanged.
+class CourseTrainer(KerasTrainer):
+    """The course's model trained n steps at a time: the shared trainer interface (core.models.trainer) on
+    core.models.keras_trainer.KerasTrainer, so core.labs.lab.Lab.run_slice, the loss chart and the inspector use it
+    unchanged.
 
     sample_batch(rng, batch, Tx) -> x, y int ids (batch, Tx) over the capped vocabulary, y = x shifted by one.
     ``hibernate()`` keeps the weights and Adam's state as numpy and drops every Keras object (a closed tab); the
@@ -289,32 +284,20 @@ class CourseTrainer:
     depend on Tx (one shared cell), so a new Tx only rebuilds the unrolled training graph around the same layers.
     """
 
+    unit = "value"  # what one token is, in messages
+    explode_nats = None  # no explosion check (the course has none): only a NaN/inf loss rolls back
+    keeps_adam_asleep = True  # Adam's state (and with it the decayed rate) survives hibernation
+
     def __init__(self, n_values: int, config: CourseConfig, sample_batch: SampleBatch, val_batches: ValBatches | None = None):
         config.validate()
         if n_values < 2:
             raise ValueError("n_values must be >= 2")
-        self.config = config  # current settings (batch_size and Tx may change mid-run)
-        self.vocab_size = int(n_values)  # one-hot width in and softmax width out
-        self.sample_batch = sample_batch
-        self.val_batches = val_batches
-        self.step = 0  # optimizer steps done
-        self.elapsed_s = 0.0  # wall time spent in train_steps
-        self.history = History()  # train ("loss" per step, "smooth" = the running average) and validation, x = step
-        self.rng = np.random.default_rng(config.seed)  # window order
-        self._lock = threading.RLock()  # hibernating (recovery sweep) vs training
-        self._asleep: tuple | None = None  # (weights, optimizer state) as numpy while hibernated
-        self._build()
-        self._ema: float | None = None
-        self._good = self._snapshot()  # weights + optimizer state at the end of the last good call
-        self._good_step = 0
-        # issue #14: the best validation weights, stop-at-best, events for the loss chart (the course's rate decays smoothly: no marks)
-        self.events: list[tuple[int, str]] = []  # (step, short label): roll-backs and restores
-        self.keeper = BestKeeper()  # the weights of the best validation loss
-        self.stop_at_best = False  # stop (at the best weights) once validation has risen clearly above its best
-        self._pending: Stop | None = None  # a stop decided by evaluate(), reported by the next train_steps()
+        self._start(n_values, config, sample_batch, val_batches)
+        self._build_keras()
+        self._good = self._checkpoint()
 
     # -- the Keras objects, and hibernation
-    def _build(self) -> None:
+    def _build_keras(self) -> None:
         keras = _keras()
         cfg = self.config
         self._layers = course_layers(self.vocab_size, cfg.n_a, cfg.seed)
@@ -327,48 +310,15 @@ class CourseTrainer:
         self._eval_fn = None
         self._inference: dict[int, Any] = {}  # Ty -> inference model (shares the layers, built on first use)
 
-    def _awake(self) -> None:
-        with self._lock:
-            if self._asleep is not None:
-                snap, self._asleep = self._asleep, None
-                self._build()
-                self._restore(snap)
+    def _drop_keras(self) -> None:
+        super()._drop_keras()
+        self._layers = None
+        self._inference = {}
 
     @property
     def layers(self) -> CourseLayers:
         self._awake()
         return self._layers
-
-    @property
-    def model(self):
-        """The training model (rebuilt from the kept weights if the trainer was hibernated)."""
-        self._awake()
-        return self._model
-
-    @property
-    def optimizer(self):
-        self._awake()
-        return self._optimizer
-
-    def hibernate(self) -> int:
-        """Keep the weights and optimizer state as numpy arrays and drop every Keras object (layers, models,
-        optimizer, traced functions) so their memory is freed; the next use rebuilds them. Returns the bytes kept."""
-        with self._lock:
-            if self._asleep is None:
-                self._asleep = self._snapshot()
-                self._layers = self._model = self._optimizer = None
-                self._train_fn = self._eval_fn = None
-                self._inference = {}
-            return int(sum(a.nbytes for part in self._asleep for a in part))
-
-    @property
-    def asleep(self) -> bool:
-        return self._asleep is not None
-
-    @property
-    def done(self) -> bool:
-        """No budget of its own (a lab may set a step limit)."""
-        return False
 
     def set_training_params(self, *, batch_size: int | None = None, Tx: int | None = None) -> None:
         """Settings that may change mid-run. A new Tx unrolls the same shared layers over Tx steps (same weights)."""
@@ -384,12 +334,6 @@ class CourseTrainer:
             if "Tx" in changes and self._asleep is None:
                 self._model = djmodel(new.Tx, self._layers)  # the same layer objects: the same variables
                 self._train_fn = self._eval_fn = None  # traced again for the new graph
-
-    def _snapshot(self):
-        return snapshot(self.model, self.optimizer)
-
-    def _restore(self, snap) -> None:
-        restore(self._model, self._optimizer, snap)
 
     def _build_fns(self) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -429,41 +373,8 @@ class CourseTrainer:
 
         self._train_fn, self._eval_fn = train_fn, eval_fn
 
-    def train_steps(self, n: int) -> TrainReport:
-        """Exactly n optimizer steps (fewer only if the loss turns NaN/inf, which restores the last good weights)."""
-        report = TrainReport()
-        if self._pending is not None:  # evaluate() decided to stop (stop at the best validation)
-            report.stop, self._pending = self._pending, None
-            return report
-        if n <= 0:
-            return report
-        with self._lock:
-            self._awake()
-            if self._train_fn is None:
-                self._build_fns()
-            t0 = time.perf_counter()
-            cfg = self.config
-            for _ in range(int(n)):
-                x, y = self.sample_batch(self.rng, cfg.batch_size, cfg.Tx)
-                loss = float(self._train_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
-                if not np.isfinite(loss):
-                    self.events.append((self.step + 1, f"rolled back to step {self._good_step:,}"))
-                    self._restore(self._good)
-                    report.stop = Stop(
-                        StopKind.DIVERGED,
-                        f"Training stopped at step {self.step + 1:,}: the loss became {'NaN' if np.isnan(loss) else 'infinite'}. "
-                        f"The weights were rolled back to the last good ones (step {self._good_step:,}).",
-                    )
-                    self.step = self._good_step  # the steps since the last good snapshot are undone
-                    break
-                self.step += 1
-                self._ema = loss if self._ema is None else EMA_DECAY * self._ema + (1 - EMA_DECAY) * loss
-                self.history.record(self.step, loss, self._ema)
-                report.losses.append(loss)
-            self.elapsed_s += time.perf_counter() - t0
-            if report.stop is None:
-                self._good, self._good_step = self._snapshot(), self.step
-        return report
+    def _batch_shape(self) -> tuple[int, int]:
+        return self.config.batch_size, self.config.Tx
 
     def evaluate(self) -> float | None:
         """Mean cross-entropy (nats per value) on the held-out windows, recorded in the history; None without
@@ -478,39 +389,14 @@ class CourseTrainer:
             if self._eval_fn is None:
                 self._build_fns()
             val, acc = token_stats(self._eval_fn, batches)
-            if np.isfinite(val):
-                self.history.record_val(self.step, val, acc)
-                self.keeper.observe(self.step, val, acc, lambda: [v.numpy().copy() for v in self._model.variables])
-                if self.stop_at_best and self.keeper.memorising and self._pending is None:
-                    self._pending = stop_at_best_stop(self.keeper, "value")
-                    self.restore_best()
+            self._observe_validation(val, acc)
         return val
-
-    def restore_best(self):
-        """Put the weights of the best validation loss back (Adam's state stays); returns the core.models.trainer.BestWeights."""
-        b = self.keeper.best
-        if b is None:
-            raise ValueError("no validation loss has been measured yet")
-        with self._lock:
-            self._awake()
-            for v, a in zip(self._model.variables, b.weights):
-                v.assign(a)
-            self._good, self._good_step = self._snapshot(), self.step
-            self.events.append((self.step, f"best weights (step {b.step:,})"))
-            self.keeper.restored(self.step)
-            self.history.record_val(self.step, b.val, b.acc)
-        return b
-
-    def weights_note(self) -> str:
-        """Which weights the model holds now (core.models.trainer.BestKeeper.weights_note)."""
-        return self.keeper.weights_note(self.step)
 
     def learning_rate(self) -> float:
         """Adam's learning rate for the next step (the decayed schedule)."""
         return self.config.learning_rate_at(self.step)
 
     lr_now = learning_rate  # the name the Keras labs' pages read (core.models.keras_trainer.SequenceTrainer.lr_now)
-    unit = "value"  # what one token is, in messages
 
     def param_count(self) -> int:
         """Trainable parameters of the live Keras model (counted when it was built; a hibernated trainer isn't woken)."""

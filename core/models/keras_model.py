@@ -223,13 +223,13 @@ def tf_module():
     return tf
 
 
-def snapshot(model, optimizer) -> tuple[list, list]:
-    """Copies of a model's variables and its optimizer's state, as numpy arrays (a roll-back point)."""
-    return [v.numpy().copy() for v in model.variables], [v.numpy().copy() for v in optimizer.variables]
+def snapshot(model, optimizer=None) -> tuple[list, list]:
+    """Copies of a model's variables and its optimizer's state (none without an optimizer), as numpy arrays."""
+    return [v.numpy().copy() for v in model.variables], [v.numpy().copy() for v in getattr(optimizer, "variables", ())]
 
 
 def restore(model, optimizer, snap: tuple[list, list]) -> None:
-    """Put a ``snapshot`` back into the same model and optimizer."""
+    """Put a ``snapshot`` back into the same model and optimizer (an empty optimizer part leaves its state)."""
     for v, a in zip(model.variables, snap[0]):
         v.assign(a)
     for v, a in zip(optimizer.variables, snap[1]):

@@ -1,4 +1,11 @@
-"""The Keras labs' trainer: a language model over token ids, trained n optimizer steps at a time.
+"""The Keras labs' trainers: language models over token ids, trained n optimizer steps at a time.
+
+``KerasTrainer`` is what both Keras trainers share (this module's ``SequenceTrainer`` and
+core.models.course_model.CourseTrainer): the step, token and time counters, the history and chart events, the
+running training loss, the NaN/explosion roll-back, the best validation weights, hibernation and waking. A
+roll-back point is one ``Checkpoint`` (weights, optimizer state, step, tokens seen, running loss), taken by
+``_checkpoint()`` and put back whole by ``_restore()``. A subclass builds the model and its step functions and
+says how big a batch is.
 
 ``SequenceTrainer`` implements the shared trainer interface (core.models.trainer) for the models of
 core.models.keras_model. It trains many-to-many: every position of a window predicts the next token (sparse
@@ -8,7 +15,7 @@ state) of the end of the last good call; a loss that explodes (its running avera
 above its best) stops training and restores the weights of the call where the running average was lowest.
 Sampling and inspection use ``token_model()``: a numpy copy of the weights (core.models.numpy_cells).
 
-Training gets better, never worse (issue #14):
+Training gets better, never worse:
 
 - the learning rate follows a schedule (core.models.lr_schedule; the config's rate is the peak), set before every step;
   ``lr_now()`` is the rate of the next step;
@@ -25,7 +32,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, replace
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -47,96 +55,123 @@ SampleBatch = Callable[[np.random.Generator, int, int], "tuple[np.ndarray, np.nd
 ValBatches = Callable[[], "list[tuple[np.ndarray, np.ndarray]]"]
 
 
-class SequenceTrainer:
-    """A Keras language model over token ids, trained n steps at a time (see the module docstring)."""
+@dataclass(frozen=True)
+class Checkpoint:
+    """A trainer's state at one point, as numpy copies: what a roll-back (or waking) puts back."""
 
-    def __init__(self, vocab_size: int, config: RNNConfig, sample_batch: SampleBatch, val_batches: ValBatches | None = None, *, _model=None):
-        config.validate()
-        if vocab_size < 2:
-            raise ValueError("vocab_size must be >= 2")
-        self.config = config  # current settings (learning rate / batch / seq_len may change mid-run)
+    weights: list  # the model's variables
+    step: int  # optimizer steps done
+    tokens_seen: int  # training tokens consumed
+    ema: float | None  # the running training loss (None before the first step)
+    optimizer: list  # the optimizer's variables (Adam's moments, step count, rate); empty when not kept
+
+    def __getitem__(self, i: int):
+        """Field ``i`` in the order above, so a checkpoint also reads as a tuple."""
+        return getattr(self, fields(self)[i].name)
+
+    @property
+    def nbytes(self) -> int:
+        return int(sum(a.nbytes for a in self.weights) + sum(a.nbytes for a in self.optimizer))
+
+
+class KerasTrainer(ABC):
+    """What the Keras trainers share (see the module docstring). A subclass sets ``self._model`` and
+    ``self._optimizer`` in ``_build_keras()``, traces ``self._train_fn`` / ``self._eval_fn`` in ``_build_fns()``
+    and gives the batch shape in ``_batch_shape()``; it calls ``_start()`` first in its constructor and takes the
+    first ``self._good = self._checkpoint()`` once its model is built."""
+
+    unit = "token"  # what one token is, in messages ("character", "value")
+    explode_nats: float | None = EXPLODE_NATS  # the explosion check's margin (None: no explosion check)
+    keeps_adam_asleep = False  # whether hibernation keeps the optimizer's state (else it starts afresh on waking)
+
+    def _start(self, vocab_size: int, config, sample_batch: SampleBatch, val_batches: ValBatches | None) -> None:
+        self.config = config  # current settings (some may change mid-run: set_training_params)
         self.vocab_size = int(vocab_size)  # tokens in and out
-        self.sample_batch = sample_batch  # (rng, batch, seq_len) -> x, y int32 (batch, seq_len)
+        self.sample_batch = sample_batch  # (rng, batch, window) -> x, y int32 (batch, window)
         self.val_batches = val_batches  # () -> fixed [(x, y)]
         self.step = 0  # optimizer steps done
-        self.tokens_seen = 0  # training tokens consumed (batch * seq_len per step)
+        self.tokens_seen = 0  # training tokens consumed (batch * window per step)
         self.elapsed_s = 0.0  # wall time spent in train_steps
         self.last_rate = 0.0  # tokens/s of the most recent train_steps call (excluding the first, compiling, call)
         self.history = History()  # train ("loss" per step, "smooth" = the running average) and validation, x = step
-        self.rng = np.random.default_rng(config.seed)  # batch order
-        self._lock = threading.RLock()  # saving (download thread) and hibernating (recovery sweep) vs training
-        self._asleep: tuple | None = None  # (weights, optimizer state) as numpy while hibernated
-        if _model is None:
-            _model = build_model(self.vocab_size, config)
-            compile_model(_model, config.learning_rate)
-        self._attach(_model)
-        self._train_fn = None  # tf.function, traced on first use
-        self._eval_fn = None
-        self._good = self._snapshot()  # weights + optimizer state at the end of the last good call
-        self._ema: float | None = None  # running training loss (EMA_DECAY)
-        self._ema_steps = 0  # steps this object has trained (the explosion check starts after EXPLODE_WARMUP)
-        self._best = None  # (snapshot, step, tokens_seen, ema) where the running loss was lowest, at the end of a call
-        self._good_step = 0  # step count of the last good snapshot
-        self._good_tokens = 0  # tokens_seen of the last good snapshot
-        # -- issue #14: schedule, best weights, spread validation, events
-        self.schedule_shape = None  # a core.models.lr_schedule.LRSchedule instead of the cell's default shape (bench/tune.py)
         self.events: list[tuple[int, str]] = []  # (step, short label): rate changes, roll-backs, restores (chart marks)
         self.keeper = BestKeeper()  # the weights of the best validation loss
         self.stop_at_best = False  # stop (at the best weights) once validation has risen clearly above its best
-        self.eval_parts: int | None = None  # validation batches per evaluate() (None: all of them every time)
-        self._val_cache: dict[int, tuple[float, float, int]] = {}  # batch index -> (summed loss, correct, tokens)
-        self._val_key: Any = None  # which list of batches the cache belongs to
-        self._val_next = 0  # the next batch a spread evaluation measures
-        self._halvings = 0  # PLATEAU: halvings so far
-        self._plateau_best = float("inf")  # PLATEAU: the best validation loss since the last halving
-        self._plateau_wait = 0  # PLATEAU: evaluations without an improvement of min_gain
-        self._milestone = self.schedule.milestone(0)  # the schedule's last marked change
-        self._lr_set: float | None = None  # the rate last given to Adam
+        self.rng = np.random.default_rng(config.seed)  # batch order
+        self._lock = threading.RLock()  # saving (download thread) and hibernating (recovery sweep) vs training
+        self._asleep: Checkpoint | None = None  # the state kept while hibernated
+        self._model = self._optimizer = None  # the Keras objects (None while hibernated)
+        self._train_fn = self._eval_fn = None  # tf.functions, traced on first use
+        self._good: Checkpoint | None = None  # the end of the last good call
+        self._best: Checkpoint | None = None  # the end of the call where the running loss was lowest (explosion check)
+        self._ema: float | None = None  # running training loss (EMA_DECAY)
+        self._ema_steps = 0  # steps this object has trained (the explosion check starts after EXPLODE_WARMUP)
         self._pending: Stop | None = None  # a stop decided by evaluate(), reported by the next train_steps()
-        self._set_rate()
+
+    # -- what a subclass provides
+    @abstractmethod
+    def _build_keras(self) -> None:
+        """Build the model and its optimizer (fresh weights) into ``self._model`` and ``self._optimizer``."""
+
+    @abstractmethod
+    def _build_fns(self) -> None:
+        """Trace ``self._train_fn(x, y) -> mean loss`` and ``self._eval_fn(x, y) -> [summed loss, correct]``."""
+
+    @abstractmethod
+    def _batch_shape(self) -> tuple[int, int]:
+        """(windows per step, window length) of the next training batches."""
+
+    def _before_step(self) -> None:
+        """Called before every optimizer step."""
+
+    def _after_step(self) -> None:
+        """Called after every good optimizer step (``self.step`` counts it)."""
+
+    def _after_restore(self) -> None:
+        """Called after other weights were put in place (a roll-back, the best weights): drop what was measured."""
+
+    def _advice(self) -> str:
+        """A sentence appended to a roll-back's message (with a leading space), or ""."""
+        return ""
 
     # -- the Keras objects, and hibernation
-    def _attach(self, model) -> None:
-        self._model = model
-        self._optimizer = model.optimizer
-        self._optimizer.build(model.trainable_variables)
-        self._optimizer.learning_rate.assign(self.config.learning_rate)
-
     @property
     def model(self):
-        """The Keras model (rebuilt from the kept weights if the trainer was hibernated)."""
-        with self._lock:
-            if self._asleep is not None:
-                self._wake()
-            return self._model
+        """The Keras model (rebuilt from the kept state if the trainer was hibernated)."""
+        self._awake()
+        return self._model
 
     @property
     def optimizer(self):
-        return self.model.optimizer
+        self._awake()
+        return self._optimizer
 
-    def hibernate(self) -> int:
-        """Keep only the weights, as numpy arrays, and drop every TensorFlow object (the model, its optimizer, the
-        traced step functions) and the roll-back copies, so their memory is freed; the next use rebuilds the model
-        with these weights (Adam's running averages start afresh). Returns the bytes kept."""
+    def _awake(self) -> None:
         with self._lock:
-            if self._asleep is None:
-                self._asleep = [v.numpy().copy() for v in self._model.variables]
-                self._good = self._best = None  # roll-back points: taken again from the next good call
-                self._model = self._optimizer = None
-                self._train_fn = self._eval_fn = None
-            return int(sum(a.nbytes for a in self._asleep))
+            if self._asleep is not None:
+                self._wake()
 
     def _wake(self) -> None:
-        weights = self._asleep
-        model = build_model(self.vocab_size, self.config)
-        compile_model(model, self.config.learning_rate)
-        self._asleep = None
-        self._attach(model)
-        for v, a in zip(self._model.variables, weights):
-            v.assign(a)
-        self._good = self._snapshot()
-        self._lr_set = None
-        self._set_rate()
+        kept, self._asleep = self._asleep, None
+        self._build_keras()
+        self._put_back(kept)
+        self._good = self._checkpoint()
+
+    def _drop_keras(self) -> None:
+        """Let go of every TensorFlow object, so that its memory is freed."""
+        self._model = self._optimizer = None
+        self._train_fn = self._eval_fn = None
+
+    def hibernate(self) -> int:
+        """Keep the weights (and, with ``keeps_adam_asleep``, the optimizer's state) as numpy arrays and drop every
+        TensorFlow object and the roll-back copies, so their memory is freed; the next use rebuilds the model with
+        this state. Returns the bytes kept."""
+        with self._lock:
+            if self._asleep is None:
+                self._asleep = self._checkpoint(optimizer=self.keeps_adam_asleep)
+                self._good = self._best = None  # roll-back points: taken again from the next good call
+                self._drop_keras()
+            return self._asleep.nbytes
 
     @property
     def asleep(self) -> bool:
@@ -149,9 +184,177 @@ class SequenceTrainer:
 
     def set_progress(self, *, step: int, tokens_seen: int, elapsed_s: float) -> None:
         """Counters of a loaded model (from its metadata), taken as the last good point."""
-        self.step = self._good_step = int(step)
-        self.tokens_seen = self._good_tokens = int(tokens_seen)
+        self.step = int(step)
+        self.tokens_seen = int(tokens_seen)
         self.elapsed_s = float(elapsed_s)
+        self._good = self._checkpoint()
+
+    # -- roll-back points
+    def _checkpoint(self, *, optimizer: bool = True) -> Checkpoint:
+        """The state now (the optimizer's too unless ``optimizer`` is False)."""
+        weights, state = snapshot(self.model, self._optimizer if optimizer else None)
+        return Checkpoint(weights, self.step, self.tokens_seen, self._ema, state)
+
+    def _put_back(self, cp: Checkpoint) -> None:
+        restore(self._model, self._optimizer, (cp.weights, cp.optimizer))
+
+    def _restore(self, cp: Checkpoint) -> None:
+        """Put ``cp`` back whole: weights, optimizer state, step, tokens seen and the running loss."""
+        self._awake()
+        self._put_back(cp)
+        self.step, self.tokens_seen, self._ema = cp.step, cp.tokens_seen, cp.ema
+        self._after_restore()
+
+    def _copy_weights(self) -> list[np.ndarray]:
+        return snapshot(self.model)[0]
+
+    # -- training
+    def train_steps(self, n: int) -> TrainReport:
+        """Exactly n optimizer steps (fewer only if the loss turns NaN/inf or explodes, which restores earlier good
+        weights)."""
+        report = TrainReport()
+        if self._pending is not None:  # evaluate() decided to stop (stop at the best validation)
+            report.stop, self._pending = self._pending, None
+            return report
+        if n <= 0:
+            return report
+        with self._lock:
+            self._awake()
+            if self._train_fn is None:
+                self._build_fns()
+            first_call = self.step == 0 and self.elapsed_s == 0.0
+            t0 = time.perf_counter()
+            tokens = 0
+            batch, window = self._batch_shape()
+            for _ in range(int(n)):
+                self._before_step()
+                x, y = self.sample_batch(self.rng, batch, window)
+                loss = float(self._train_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
+                if not np.isfinite(loss):
+                    good, what = self._good, "NaN" if np.isnan(loss) else "infinite"
+                    report.stop = self._roll_back(
+                        good, self.step + 1,
+                        f"Training stopped at step {self.step + 1:,}: the loss became {what}. "
+                        f"The weights were rolled back to the last good ones (step {good.step:,}).",
+                    )  # the steps since the last good checkpoint are undone
+                    break
+                self.step += 1
+                self._after_step()
+                tokens += int(np.size(x))
+                self.tokens_seen += int(np.size(x))
+                report.losses.append(loss)
+                self._ema = loss if self._ema is None else EMA_DECAY * self._ema + (1 - EMA_DECAY) * loss
+                self.history.record(self.step, loss, self._ema)
+                self._ema_steps += 1
+                best = self._best
+                if best is not None and self._ema > best.ema + self.explode_nats:
+                    report.stop = self._roll_back(
+                        best, self.step,
+                        f"Training stopped at step {self.step:,}: the loss exploded (its running average rose from "
+                        f"{best.ema:.2f} to {self._ema:.2f} nats per token). The weights were rolled back to those of "
+                        f"step {best.step:,}, where it was lowest.",
+                    )
+                    break
+            dt = time.perf_counter() - t0
+            self.elapsed_s += dt
+            if report.stop is None:
+                if not first_call and dt > 0:
+                    self.last_rate = tokens / dt
+                self._good = self._checkpoint()
+                if self.explode_nats is not None and self._ema_steps >= EXPLODE_WARMUP and (
+                    self._best is None or self._ema < self._best.ema
+                ):
+                    self._best = self._good
+        return report
+
+    def _roll_back(self, cp: Checkpoint, at_step: int, message: str) -> Stop:
+        """Go back to ``cp`` (it becomes the last good point); the stop says ``message`` and the trainer's advice."""
+        message += self._advice()
+        self.events.append((at_step, f"rolled back to step {cp.step:,}"))
+        self._restore(cp)
+        self._good = cp
+        return Stop(StopKind.DIVERGED, message)
+
+    # -- validation and the best weights
+    def _observe_validation(self, val: float, acc: float) -> None:
+        """Record a validation loss and its accuracy; keep the best weights; follow it (plateau, stop-at-best)."""
+        if np.isfinite(val):
+            self.history.record_val(self.step, val, acc)
+            self.keeper.observe(self.step, val, acc, self._copy_weights)
+            self._follow_validation(val)
+
+    def _follow_validation(self, val: float) -> None:
+        """Stop-at-best, after a validation loss ``val``."""
+        if self.stop_at_best and self.keeper.memorising and self._pending is None:
+            self._pending = stop_at_best_stop(self.keeper, self.unit)
+            self.restore_best()
+
+    def restore_best(self):
+        """Put the weights of the best validation loss back (Adam's state stays); returns the
+        core.models.trainer.BestWeights. The step count goes on (the chart shows a mark and the validation loss
+        back at its best)."""
+        b = self.keeper.best
+        if b is None:
+            raise ValueError("no validation loss has been measured yet")
+        with self._lock:
+            self._awake()
+            restore(self._model, self._optimizer, (b.weights, []))
+            self._after_restore()
+            if self.explode_nats is not None:  # the explosion check starts afresh from these weights
+                self._best, self._ema, self._ema_steps = None, None, 0
+            self._good = self._checkpoint()
+            self.events.append((self.step, f"best weights (step {b.step:,})"))
+            self.keeper.restored(self.step)
+            self.history.record_val(self.step, b.val, b.acc)
+        return b
+
+    def weights_note(self) -> str:
+        """Which weights the model holds now (core.models.trainer.BestKeeper.weights_note)."""
+        return self.keeper.weights_note(self.step)
+
+
+class SequenceTrainer(KerasTrainer):
+    """A Keras language model over token ids, trained n steps at a time (see the module docstring)."""
+
+    def __init__(
+        self, vocab_size: int, config: RNNConfig, sample_batch: SampleBatch, val_batches: ValBatches | None = None,
+        *, _model=None,
+    ):
+        config.validate()
+        if vocab_size < 2:
+            raise ValueError("vocab_size must be >= 2")
+        self._start(vocab_size, config, sample_batch, val_batches)
+        self._build_keras(_model)
+        self._good = self._checkpoint()
+        self.schedule_shape = None  # an lr_schedule.LRSchedule instead of the cell's default shape (bench/tune.py)
+        self.eval_parts: int | None = None  # validation batches per evaluate() (None: all of them every time)
+        self._val_cache: dict[int, tuple[float, float, int]] = {}  # batch index -> (summed loss, correct, tokens)
+        self._val_key: Any = None  # which list of batches the cache belongs to
+        self._val_next = 0  # the next batch a spread evaluation measures
+        self._halvings = 0  # PLATEAU: halvings so far
+        self._plateau_best = float("inf")  # PLATEAU: the best validation loss since the last halving
+        self._plateau_wait = 0  # PLATEAU: evaluations without an improvement of min_gain
+        self._milestone = self.schedule.milestone(0)  # the schedule's last marked change
+        self._lr_set: float | None = None  # the rate last given to Adam
+        self._set_rate()
+
+    # -- the Keras objects, and hibernation
+    def _build_keras(self, model=None) -> None:
+        if model is None:
+            model = build_model(self.vocab_size, self.config)
+            compile_model(model, self.config.learning_rate)
+        self._model = model
+        self._optimizer = model.optimizer
+        self._optimizer.build(model.trainable_variables)
+        self._optimizer.learning_rate.assign(self.config.learning_rate)
+
+    def _wake(self) -> None:
+        super()._wake()
+        self._lr_set = None
+        self._set_rate()
+
+    def set_progress(self, *, step: int, tokens_seen: int, elapsed_s: float) -> None:
+        super().set_progress(step=step, tokens_seen=tokens_seen, elapsed_s=elapsed_s)
         self._milestone = self.schedule.milestone(self.step, self._halvings)  # the schedule goes on from this step
         self._set_rate()
 
@@ -201,11 +404,21 @@ class SequenceTrainer:
             self.events.append((self.step, f"lr {self.lr_now():.2g}"))
 
     # -- training
-    def _snapshot(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        return snapshot(self.model, self.optimizer)
+    def _batch_shape(self) -> tuple[int, int]:
+        return self.config.batch_size, self.config.seq_len
 
-    def _restore(self, snap) -> None:
-        restore(self.model, self.optimizer, snap)
+    def _before_step(self) -> None:
+        self._set_rate()
+
+    def _after_step(self) -> None:
+        self._mark_rate()
+
+    def _after_restore(self) -> None:
+        self._val_cache.clear()
+        self._lr_set = None  # a roll-back also put Adam's rate back
+
+    def _advice(self) -> str:
+        return f" Try a lower learning rate (now {self.config.learning_rate:g})."
 
     def _build_fns(self) -> None:
         tf = tf_module()
@@ -236,76 +449,6 @@ class SequenceTrainer:
             eval_fn.get_concrete_function()
         self._train_fn, self._eval_fn = train_fn, eval_fn
 
-    def train_steps(self, n: int) -> TrainReport:
-        """Exactly n optimizer steps (fewer only if the loss turns NaN/inf or explodes, which restores earlier good weights)."""
-        report = TrainReport()
-        if self._pending is not None:  # evaluate() decided to stop (stop at the best validation)
-            report.stop, self._pending = self._pending, None
-            return report
-        if n <= 0:
-            return report
-        with self._lock:
-            if self._train_fn is None:
-                self._build_fns()
-            first_call = self.step == 0 and self.elapsed_s == 0.0
-            t0 = time.perf_counter()
-            tokens = 0
-            cfg = self.config
-            for _ in range(n):
-                self._set_rate()
-                x, y = self.sample_batch(self.rng, cfg.batch_size, cfg.seq_len)
-                loss = float(self._train_fn(np.asarray(x, np.int32), np.asarray(y, np.int32)))
-                if not np.isfinite(loss):
-                    self.events.append((self.step + 1, f"rolled back to step {self._good_step:,}"))
-                    self._restore(self._good)
-                    self._val_cache.clear()
-                    report.stop = Stop(
-                        StopKind.DIVERGED,
-                        f"Training stopped at step {self.step + 1:,}: the loss became {'NaN' if np.isnan(loss) else 'infinite'}. "
-                        f"The weights were rolled back to the last good ones (step {self._good_step:,}). "
-                        f"Try a lower learning rate (now {cfg.learning_rate:g}).",
-                    )
-                    # the steps since the last good snapshot are undone
-                    self.step = self._good_step
-                    self.tokens_seen = self._good_tokens
-                    self._lr_set = None
-                    break
-                self.step += 1
-                self._mark_rate()
-                tokens += int(np.size(x))
-                self.tokens_seen += int(np.size(x))
-                report.losses.append(loss)
-                self._ema = loss if self._ema is None else EMA_DECAY * self._ema + (1 - EMA_DECAY) * loss
-                self.history.record(self.step, loss, self._ema)
-                self._ema_steps += 1
-                if self._best is not None and self._ema > self._best[3] + EXPLODE_NATS:
-                    snap, best_step, best_tokens, best_ema = self._best
-                    report.stop = Stop(
-                        StopKind.DIVERGED,
-                        f"Training stopped at step {self.step:,}: the loss exploded (its running average rose from "
-                        f"{best_ema:.2f} to {self._ema:.2f} nats per token). The weights were rolled back to those of "
-                        f"step {best_step:,}, where it was lowest. Try a lower learning rate (now {cfg.learning_rate:g}).",
-                    )
-                    self.events.append((self.step, f"rolled back to step {best_step:,}"))
-                    self._restore(snap)
-                    self._val_cache.clear()
-                    self._lr_set = None
-                    self._good = snap
-                    self.step = self._good_step = best_step
-                    self.tokens_seen = self._good_tokens = best_tokens
-                    self._ema = best_ema
-                    break
-            dt = time.perf_counter() - t0
-            self.elapsed_s += dt
-            if report.stop is None:
-                if not first_call and dt > 0:
-                    self.last_rate = tokens / dt
-                self._good = self._snapshot()
-                self._good_step, self._good_tokens = self.step, self.tokens_seen
-                if self._ema_steps >= EXPLODE_WARMUP and (self._best is None or self._ema < self._best[3]):
-                    self._best = (self._good, self.step, self.tokens_seen, self._ema)
-        return report
-
     def evaluate(self, full: bool = False) -> float | None:
         """Mean validation loss (nats/token) over val_batches(), recorded in the history with the next-token
         accuracy; None without validation data. With ``eval_parts`` set (and not ``full``), only that many batches
@@ -334,10 +477,7 @@ class SequenceTrainer:
             correct = sum(c[1] for c in self._val_cache.values())
             count = max(1, sum(c[2] for c in self._val_cache.values()))
             val, acc = total / count, correct / count
-            if np.isfinite(val):
-                self.history.record_val(self.step, val, acc)
-                self.keeper.observe(self.step, val, acc, self._copy_weights)
-                self._follow_validation(val)
+            self._observe_validation(val, acc)
         return val
 
     def _follow_validation(self, val: float) -> None:
@@ -354,36 +494,7 @@ class SequenceTrainer:
                     self._plateau_best = val
                     self._mark_rate()
                     self._set_rate()
-        if self.stop_at_best and self.keeper.memorising and self._pending is None:
-            self._pending = stop_at_best_stop(self.keeper, self.unit)
-            self.restore_best()
-
-    unit = "token"  # what one token is, in messages ("character", "value")
-
-    def _copy_weights(self) -> list[np.ndarray]:
-        return [v.numpy().copy() for v in self.model.variables]
-
-    def restore_best(self):
-        """Put the weights of the best validation loss back (Adam's state stays); returns the core.models.trainer.BestWeights.
-        The step count goes on (the chart shows a mark and the validation loss back at its best)."""
-        b = self.keeper.best
-        if b is None:
-            raise ValueError("no validation loss has been measured yet")
-        with self._lock:
-            for v, a in zip(self.model.variables, b.weights):
-                v.assign(a)
-            self._val_cache.clear()
-            self._good = self._snapshot()
-            self._good_step, self._good_tokens = self.step, self.tokens_seen
-            self._best, self._ema, self._ema_steps = None, None, 0  # the explosion check starts afresh from these weights
-            self.events.append((self.step, f"best weights (step {b.step:,})"))
-            self.keeper.restored(self.step)
-            self.history.record_val(self.step, b.val, b.acc)
-        return b
-
-    def weights_note(self) -> str:
-        """Which weights the model holds now (core.models.trainer.BestKeeper.weights_note)."""
-        return self.keeper.weights_note(self.step)
+        super()._follow_validation(val)
 
     # -- inspection / sampling
     def param_count(self) -> int:
