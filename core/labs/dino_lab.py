@@ -20,8 +20,10 @@ from core.files import model_zip as mz
 from core.files import starting_points as sps
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
 from core.labs.lab import (
-    ZERO_INPUT, HeldOut, InsideSequence, Lab, Schedule, TypedNames, UploadCache, closest,
+    ZERO_INPUT, HeldOut, InsideSequence, Lab, Meter, Schedule, TypedNames, UploadCache, closest,
 )
+from core.models.sampling import TokenModel
+from core.models.timelapse import SAMPLE_NAMES, LabSample, sample_names
 from core.models.trainer import Stop, StopKind
 from core.text.text_data import char_label
 from core.text.textio import MB, UploadError, decode_text
@@ -216,6 +218,31 @@ class DinoLab(Lab):
     def race_shared(self) -> str:
         c = self.trainer.config
         return f"learning rate {c.learning_rate:g}, seed {c.seed}, the same names in the same order"
+
+    # -- what the time-lapse, the race and the hand-in show of this lab ----------------------------------------------
+    def short_sample(self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None) -> LabSample:
+        t = self.trainer
+        names = sample_names(model, t.chars, SAMPLE_NAMES, seed)
+        new = sum(1 for n, _ in names if n and t.is_new(n))
+        return LabSample(
+            "names", tuple(n for n, _ in names), tuple(tuple(r) for _, r in names), tuple(t.labels),
+            f"{new} of {len(names)} names are new (not in the training list).",
+        )
+
+    def handin_facts(self) -> dict[str, Any]:
+        return {"names": len(self.trainer.names)}
+
+    def handin_samples(self, meter: Meter) -> list[str]:
+        t, lines = self.trainer, []
+        if self.sampled:
+            lines.append("Sampled names (new = not in the training list), with the memorisation meter:")
+            for n, _ in self.sampled:
+                lines.append(f"  {n}  {'new' if t.is_new(n) else 'in the list'}{meter('name', n) or ''}" if n else "  (empty)")
+            lines.append("")
+        if t.sample_batches:
+            lines.append("Samples shown during training:")
+            lines += [f"  iteration {it:,}: " + ", ".join(batch) for it, batch in t.sample_batches]
+        return lines
 
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:

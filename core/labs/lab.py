@@ -151,6 +151,7 @@ def closest(options: Sequence[Any], value: Any) -> Any:
 
 
 R = TypeVar("R")
+Meter = Callable[[str, Any], "str | None"]  # (kind of sample, sample) -> the memorisation meter's words
 
 
 @dataclass
@@ -223,6 +224,28 @@ class Lab:
     def differences(self, old: Any, new: Any) -> list[tuple[str, object, object]]:
         """(what, old, new) for the settings that start a new run, for the restart note."""
         raise NotImplementedError
+
+    # -- what the time-lapse, the race and the hand-in show of a lab ------------------------------------------------
+    handin_files: tuple[str, ...] = ()  # files the hand-in holds besides the settings, losses, samples and charts
+
+    def short_sample(self, model: Any, seed: int, *, extras: dict | None = None, corpus: Any = None) -> Any:
+        """A short seeded sample of ``model`` in this lab's terms (core.models.timelapse.LabSample), for the
+        time-lapse and the race. ``extras``: what building a racer set (the Music lab's capped vocabulary);
+        ``corpus``: a racer's corpus (default: the current run's)."""
+        raise NotImplementedError
+
+    def handin_facts(self) -> dict[str, Any]:
+        """What the hand-in's settings.json says of this lab's run besides the config, corpus and step."""
+        return {}
+
+    def handin_samples(self, meter: Meter) -> list[str]:
+        """The run's samples as lines of samples.txt; ``meter(kind, sample)`` ("name", "text" or "music") gives the
+        memorisation meter's words for one sample, or None when it can't be measured."""
+        return []
+
+    def composition(self) -> Any:
+        """The last composition (the Music lab's), or None."""
+        return None
 
     def starting_point(self) -> Any:
         """The bundled trained model (core.files.starting_points.StartingPoint) for the corpus this lab trains on now,

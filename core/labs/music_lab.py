@@ -38,8 +38,9 @@ from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
 from core.models.keras_model import RNNConfig
-from core.labs.lab import HeldOut, InsideSequence, Lab, NothingToRead, Pieces, Schedule, closest
+from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, closest
 from core.models.sampling import StepRecord, TokenModel, generate
+from core.models.timelapse import SAMPLE_TEMPERATURE, SAMPLE_VALUES, LabSample
 
 EMBED_DIM = 32  # the value embedding (the course's model reads one-hot vectors instead)
 LSTM, COURSE = "lstm", "course"  # the two models
@@ -574,6 +575,41 @@ class MusicLab(Lab):
 
     def race_shared(self) -> str:
         return "the current hidden size, snippet length, batch size and seed"
+
+    # -- what the time-lapse, the race and the hand-in show of this lab ----------------------------------------------
+    def value_labels(self, extras: dict | None = None) -> tuple[str, ...]:
+        """The vocabulary of a model of this lab: the course's capped one when the run (or racer) is the course's."""
+        vocab = self.course_vocab if extras is None else extras.get("course_vocab")
+        return tuple(vocab.itos) if vocab is not None else tuple(self.corpus.vocab.itos)
+
+    def short_sample(self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None) -> LabSample:
+        labels = self.value_labels(extras)
+        recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=np.random.default_rng(int(seed)))
+        return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), labels)
+
+    handin_files = ("composition.mid",)
+
+    def composition(self) -> Composition | None:
+        return self.result
+
+    def handin_facts(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"step_limit": int(self.max_steps)}
+        if self.corpus_key is not None:
+            source, which, codec = self.corpus_key
+            out["corpus"] = {"source": source, "which": which, "codec": codec}
+        return out
+
+    def handin_samples(self, meter: Meter) -> list[str]:
+        res = self.result
+        if res is None:
+            return []
+        how = "most likely value" if res.argmax else f"temperature {res.temperature:g}"
+        lines = [f"Composition at step {res.step:,} ({how})"]
+        if res.prime:
+            lines += [f"Opening ({res.prime_label}):", motif.decode(res.prime), " ".join(res.prime)]
+        lines += ["Composed, as notes:", motif.decode(res.trained_values), "Composed, as values:",
+                  " ".join(res.trained_values)]
+        return lines + [m for m in [meter("music", res.trained_values)] if m]
 
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:

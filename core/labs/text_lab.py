@@ -19,10 +19,11 @@ from core.files import starting_points as sps
 from core.server import budget
 from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
 from core.labs.lab import (
-    ZERO_INPUT, HeldOut, InsideSequence, Lab, NothingToRead, Schedule, TypedText, UploadCache,
+    ZERO_INPUT, HeldOut, InsideSequence, Lab, Meter, NothingToRead, Schedule, TypedText, UploadCache,
 )
 from core.text.lexicon import SampleCheck
 from core.models.sampling import TokenModel, generate
+from core.models.timelapse import SAMPLE_CHARS, SAMPLE_TEMPERATURE, LabSample
 from core.text.text_data import CorpusError, TextCorpus, char_label
 from core.text.textio import MB, UploadError, decode_text
 
@@ -409,6 +410,43 @@ class TextLab(Lab):
         c = self.trainer.config
         return (f"hidden {c.hidden}×{c.layers}, embedding {c.embed_dim}, learning rate {c.learning_rate:g}, "
                 f"window {c.seq_len}, batch {c.batch_size}, seed {c.seed}")
+
+    # -- what the time-lapse, the race and the hand-in show of this lab ----------------------------------------------
+    def short_sample(self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None) -> LabSample:
+        """Primed as the live sample (``progress_sample``) primes, keeping the records for the inspector."""
+        from core.text.lexicon import describe_check
+
+        corpus = corpus if corpus is not None else self.run.corpus
+        rng = np.random.default_rng(int(seed))
+        if corpus is None:  # a loaded model that can only sample: its own vocabulary, no word check
+            chars = self.run.chars
+            first = chars.index("\n") if "\n" in chars else None
+            recs = generate(model, SAMPLE_CHARS, temperature=SAMPLE_TEMPERATURE, rng=rng, first_input=first)
+            text = "".join(chars[r.picked] for r in recs)
+            return LabSample("text", (text,), (tuple(recs),), tuple(char_label(c) for c in chars))
+        nl = corpus.stoi.get("\n")
+        prime = [nl] if nl is not None and corpus.has_blank_lines else []
+        recs = generate(model, SAMPLE_CHARS, temperature=SAMPLE_TEMPERATURE, rng=rng, prime=prime, first_input=nl)
+        text = corpus.decode([r.picked for r in recs])
+        check = describe_check(corpus.lexicon.check(text), corpus.lexicon)
+        return LabSample("text", (text,), (tuple(recs),), tuple(char_label(c) for c in corpus.chars), check)
+
+    def handin_facts(self) -> dict[str, Any]:
+        if self.run is None:
+            return {}
+        return {"corpus_name": self.run.corpus_name, "uploaded_model": bool(self.run.uploaded)}
+
+    def handin_samples(self, meter: Meter) -> list[str]:
+        lines: list[str] = []
+        if self.live_sample is not None:
+            lines += [f"Live sample at step {self.live_sample.step:,}:", self.live_sample.text]
+            lines += [m for m in [meter("text", self.live_sample.text)] if m]
+            lines.append("")
+        g = self.sampled
+        if g is not None:
+            lines += [f"Generated at step {g.step:,} ({g.settings}); the priming text first:", g.prime + g.text]
+            lines += [m for m in [meter("text", g.text)] if m]
+        return lines
 
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:

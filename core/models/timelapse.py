@@ -19,7 +19,7 @@ not resume training from it. Snapshots are read-only (their arrays are marked un
 back (a diverged slice), snapshots after its step are dropped.
 
 This module also draws the short samples a snapshot (or any model of a lab) is shown with: names for the Dinosaur
-lab, a text for the Text lab, a few bars for the Music lab (``lab_sample``).
+lab, a text for the Text lab, a few bars for the Music lab (each lab's ``short_sample``).
 """
 
 from __future__ import annotations
@@ -213,49 +213,3 @@ def sample_names(model: TokenModel, chars: Sequence[str], n: int, seed: int, tem
         recs = generate(model, MAX_SAMPLE_LENGTH, temperature=temperature, rng=rng, first_input=None, stop_token=nl)
         out.append(("".join(chars[r.picked] for r in recs).rstrip("\n"), recs))
     return out
-
-
-def music_labels(lab: Any, extras: dict | None = None) -> tuple[str, ...]:
-    """The vocabulary of a Music lab model: the course's capped one when the run (or racer) is the course's model."""
-    vocab = lab.course_vocab if extras is None else extras.get("course_vocab")
-    if vocab is not None:
-        return tuple(vocab.itos)
-    return tuple(lab.corpus.vocab.itos)
-
-
-def lab_sample(lab: Any, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None) -> LabSample:
-    """A short sample of ``model`` in ``lab``'s terms (lab.key: dino, text or music), seeded.
-
-    ``extras``: what building a race's trainer set on the lab (the Music lab's capped vocabulary); ``corpus``: the
-    Text lab's corpus of a racer (default: the current run's)."""
-    if lab.key == "dino":
-        t = lab.trainer
-        names = sample_names(model, t.chars, SAMPLE_NAMES, seed)
-        new = sum(1 for n, _ in names if n and t.is_new(n))
-        return LabSample(
-            "names", tuple(n for n, _ in names), tuple(tuple(r) for _, r in names), tuple(t.labels),
-            f"{new} of {len(names)} names are new (not in the training list).",
-        )
-    if lab.key == "text":
-        from core.text.lexicon import describe_check
-        from core.text.text_data import char_label
-
-        corpus = corpus if corpus is not None else lab.run.corpus
-        rng = np.random.default_rng(int(seed))
-        if corpus is None:  # a loaded model that can only sample: its own vocabulary, no word check
-            chars = lab.run.chars
-            recs = generate(model, SAMPLE_CHARS, temperature=SAMPLE_TEMPERATURE, rng=rng, first_input=chars.index("\n") if "\n" in chars else None)
-            return LabSample("text", ("".join(chars[r.picked] for r in recs),), (tuple(recs),), tuple(char_label(c) for c in chars))
-        # primed as core.labs.text_lab.progress_sample (the lab's live sample) primes, keeping the records for the inspector
-        nl = corpus.stoi.get("\n")
-        prime = [nl] if nl is not None and corpus.has_blank_lines else []
-        recs = generate(model, SAMPLE_CHARS, temperature=SAMPLE_TEMPERATURE, rng=rng, prime=prime, first_input=nl)
-        text = corpus.decode([r.picked for r in recs])
-        return LabSample(
-            "text", (text,), (tuple(recs),), tuple(char_label(c) for c in corpus.chars), describe_check(corpus.lexicon.check(text), corpus.lexicon)
-        )
-    if lab.key == "music":
-        labels = music_labels(lab, extras)
-        recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=np.random.default_rng(int(seed)))
-        return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), labels)
-    raise ValueError(f"no sample for a lab of kind {lab.key!r}")

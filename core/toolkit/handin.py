@@ -131,29 +131,11 @@ def settings(lab) -> dict[str, Any]:
         "corpus": lab.corpus_id,
         "parameters": int(t.param_count()),
     }
-    if lab.key == "dino":
-        out["names"] = len(t.names)
-    elif lab.key == "text" and getattr(lab, "run", None) is not None:
-        out["corpus_name"] = lab.run.corpus_name
-        out["uploaded_model"] = bool(lab.run.uploaded)
-    elif lab.key == "music":
-        key = getattr(lab, "corpus_key", None)
-        if key is not None:
-            out["corpus"] = {"source": key[0], "which": _plain(key[1]), "codec": _plain(key[2])}
-        out["step_limit"] = int(lab.max_steps)
+    out.update(_plain(lab.handin_facts()))
     history = t.history
     out["last_smoothed_loss"] = history.last_smooth()
     out["last_validation_loss"] = history.last_val()
     return out
-
-
-def _name_line(name: str, t, index) -> str:
-    """One sampled name, whether it is new, and its longest stretch found in one name of the list."""
-    if not name:
-        return "  (empty)"
-    c = mz.char_copy(index, name)
-    copied = f"  longest copied stretch “{c.stretch}” ({c.length} of {c.sample_length}) from {c.source}" if c.length else ""
-    return f"  {name}  {'new' if t.is_new(name) else 'in the list'}{copied}"
 
 
 def _music_copy(lab, values) -> mz.Copy:
@@ -170,36 +152,19 @@ def samples_text(lab, text_index: mz.CharIndex | None = None) -> str:
     """The run's samples as plain text, each with its memorisation meter (Text lab: when ``text_index``, the
     index of the training text, is given)."""
     lines: list[str] = [f"{LAB_NAMES.get(lab.key, lab.key)} lab · {lab.run_label()} · step {lab.trainer.step:,}", ""]
-    meter = lambda c: f"Memorisation meter: {c.describe()}"  # noqa: E731
-    if lab.key == "dino":
-        t = lab.trainer
-        if getattr(lab, "sampled", None):
-            index = mz.names_index(t.names)
-            lines.append("Sampled names (new = not in the training list), with the memorisation meter:")
-            lines += [_name_line(n, t, index) for n, _ in lab.sampled]
-            lines.append("")
-        if t.sample_batches:
-            lines.append("Samples shown during training:")
-            lines += [f"  iteration {it:,}: " + ", ".join(batch) for it, batch in t.sample_batches]
-    elif lab.key == "text":
-        if lab.live_sample is not None:
-            lines += [f"Live sample at step {lab.live_sample.step:,}:", lab.live_sample.text]
-            lines += [meter(mz.char_copy(text_index, lab.live_sample.text))] if text_index is not None else []
-            lines.append("")
-        g = getattr(lab, "sampled", None)
-        if g is not None:
-            lines += [f"Generated at step {g.step:,} ({g.settings}); the priming text first:", g.prime + g.text]
-            lines += [meter(mz.char_copy(text_index, g.text))] if text_index is not None else []
-    elif lab.key == "music":
-        from core.music import motif
+    names_index = []  # built on the first sampled name
 
-        res = lab.result
-        if res is not None:
-            lines.append(f"Composition at step {res.step:,} ({'most likely value' if res.argmax else f'temperature {res.temperature:g}'})")
-            if res.prime:
-                lines += [f"Opening ({res.prime_label}):", motif.decode(res.prime), " ".join(res.prime)]
-            lines += ["Composed, as notes:", motif.decode(res.trained_values), "Composed, as values:", " ".join(res.trained_values)]
-            lines.append(meter(_music_copy(lab, res.trained_values)))
+    def meter(kind: str, sample: Any) -> str | None:
+        if kind == "name":
+            if not names_index:
+                names_index.append(mz.names_index(lab.trainer.names))
+            c = mz.char_copy(names_index[0], sample)
+            return f"  longest copied stretch “{c.stretch}” ({c.length} of {c.sample_length}) from {c.source}" if c.length else ""
+        if kind == "text":
+            return None if text_index is None else f"Memorisation meter: {mz.char_copy(text_index, sample).describe()}"
+        return f"Memorisation meter: {_music_copy(lab, sample).describe()}"
+
+    lines += lab.handin_samples(meter)
     if len(lines) == 2:
         lines.append("No samples yet.")
     return "\n".join(lines) + "\n"
@@ -218,7 +183,7 @@ def _chart_parts(lab, baselines: Any = _UNSET) -> list[tuple[str, Callable[[], g
     """(heading, a function that draws the figure from copies taken now, note) of every chart of the hand-in."""
     loss, note = _loss_parts(lab, bl.for_lab(lab) if baselines is _UNSET else baselines)
     out = [("Loss", functools.partial(_loss_figure, *loss), note)]
-    res = getattr(lab, "result", None) if lab.key == "music" else None
+    res = lab.composition()
     if res is not None:
         draw = functools.partial(_composition_figure, tuple(res.prime), tuple(res.trained_values), res.tempo)
         out.append(("Composition", draw, f"{len(res.trained_values)} values composed at step {res.step:,}."))
@@ -227,7 +192,7 @@ def _chart_parts(lab, baselines: Any = _UNSET) -> list[tuple[str, Callable[[], g
 
 def composition_midi(lab) -> bytes | None:
     """The Music lab's composition (the opening then the composed values) as a .mid; None before composing."""
-    res = getattr(lab, "result", None) if lab.key == "music" else None
+    res = lab.composition()
     if res is None:
         return None
     from core.labs.music_lab import midi_file

@@ -14,7 +14,7 @@ only. The first chunk of each racer (one step: TensorFlow traces its step functi
 
 The chart plots each racer's loss against its own training time (validation loss where the lab has validation,
 else the smoothed training loss), one line per configuration; each racer gets a sample at the end
-(core.models.timelapse.lab_sample).
+(the lab's short_sample).
 
 Simplified on purpose: racers share the lab's corpus and the base settings (learning rate, batch, seed); one
 racer at a time trains (turns, not threads), so their speeds are comparable on a shared machine; a racer that
@@ -31,7 +31,7 @@ import numpy as np
 
 from core import charts
 from core.labs.lab import Lab, Schedule
-from core.models.timelapse import LabSample, lab_sample
+from core.models.timelapse import LabSample
 from core.models.trainer import Stop, StopKind
 
 MAX_RACERS = 3  # configurations in one race
@@ -271,7 +271,7 @@ class Race(Lab):
         """Each racer's sample (same seed for all), unless it has one."""
         for r in self.racers:
             if r.sample is None:
-                r.sample = lab_sample(self._lab, r.trainer.token_model(), seed, extras=r.extras, corpus=self.corpus)
+                r.sample = self._lab.short_sample(r.trainer.token_model(), seed, extras=r.extras, corpus=self.corpus)
 
     def rest(self) -> None:
         """After the race: every Keras racer keeps only its numpy weights (its TensorFlow objects are freed)."""

@@ -55,9 +55,9 @@ def render(lab, key: str) -> None:
         return
     st.divider()
     st.subheader("Hand in this run")
-    midi = " and `composition.mid`" if lab.key == "music" else ""
+    extra = "".join(f" and `{name}`" for name in lab.handin_files)
     st.caption(
-        "One .zip: `settings.json` (with the link to this setup), `loss_history.csv`, `samples.txt`" + midi
+        "One .zip: `settings.json` (with the link to this setup), `loss_history.csv`, `samples.txt`" + extra
         + " and `charts.html` (the charts, viewable offline)."
     )
     if lab.running:
@@ -81,7 +81,7 @@ def _ready_key(key: str) -> str:
 def _capture(lab, key: str) -> handin.HandIn | None:
     """The snapshot of the lab now (None, with a message on the page, when it can't be taken)."""
     link, page = _link_and_settings(lab)
-    index = memorise_view.built_text_index(lab) if lab.key == "text" else None
+    index = memorise_view.built_text_index(lab)
     try:
         return handin.capture(
             lab, link=link, page_settings=page, text_index=index, baselines=loss_chart.lab_baselines(lab, key)

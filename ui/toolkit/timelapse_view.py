@@ -15,7 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import charts
-from core.models.timelapse import SAMPLE_TEMPO, LabSample, lab_sample
+from core.models.timelapse import SAMPLE_TEMPO, LabSample
 from ui.toolkit import links
 from ui.inspector import render_inspector
 
@@ -137,4 +137,4 @@ def _section(lab) -> None:
         + ("" if loss is None else f" · running training loss then {loss:.3f}")
         + f" · samples drawn with seed {SEED} at every step, so only the weights differ"
     )
-    _show_sample(lab, lab_sample(lab, lab.model_at(step), SEED), step)
+    _show_sample(lab, lab.short_sample(lab.model_at(step), SEED), step)

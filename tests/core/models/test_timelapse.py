@@ -7,7 +7,7 @@ import pytest
 from core.models.dino import DinoConfig, DinoTrainer
 from core.labs.dino_lab import DinoLab
 from core.labs.lab import Schedule
-from core.models.timelapse import MAX_SNAPSHOTS, TimeLapse, lab_sample, sample_names
+from core.models.timelapse import MAX_SNAPSHOTS, TimeLapse, sample_names
 from core.models.trainer import History
 from tests.support.inputs import NAMES, text_corpus
 
@@ -133,7 +133,7 @@ def test_scrubbing_leaves_the_live_model_untouched():
         lab.run_slice()
     live_before = {k: v.copy() for k, v in lab.trainer.parameters.items()}
     for k in lab.snapshot_steps():  # scrub through every step, sampling and inspecting each
-        s = lab_sample(lab, lab.model_at(k), seed=0)
+        s = lab.short_sample(lab.model_at(k), seed=0)
         assert s.kind == "names" and len(s.items) == len(s.records)
         m = lab.model_at(k)
         if k != lab.trainer.step:
@@ -197,7 +197,7 @@ def test_text_lab_snapshots_match_a_second_keras_trainer():
             pa, sa = model_a.next_token_probs(sa, tok)
             pb, sb = model_b.next_token_probs(sb, tok)
             np.testing.assert_allclose(pa, pb, atol=1e-5)
-    s = lab_sample(lab, snap, seed=0)
+    s = lab.short_sample(snap, seed=0)
     assert s.kind == "text" and len(s.items[0]) > 0
     from core.labs.text_lab import progress_sample
     from core.models.timelapse import SAMPLE_CHARS, SAMPLE_TEMPERATURE
