@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 
 import streamlit as st
 
@@ -38,6 +39,7 @@ lab = lab_page(
 
 UPLOAD = "Upload a .txt"
 INSPECT_SPAN = 120  # characters the inspector shows at once
+log = logging.getLogger(__name__)
 ss = st.session_state
 
 
@@ -57,8 +59,12 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
             return None
         try:
             return f"bundled:{BUNDLED[source]}", source.split(" (")[0], shared_corpus(BUNDLED[source])
-        except (CorpusError, OSError, UnicodeDecodeError) as exc:
+        except CorpusError as exc:
             st.error(f"The bundled text can't be used: {exc}")
+            return None
+        except (OSError, UnicodeDecodeError):
+            log.exception("bundled text %s could not be read", BUNDLED[source])
+            st.error("The bundled text can't be read on this server. Pick another corpus or upload a text.")
             return None
     c1, c2 = st.columns([3, 1])
     up = c1.file_uploader(

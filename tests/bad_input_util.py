@@ -6,7 +6,9 @@ MIDI bytes, model zips) in memory, so no test file carries data.
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import zipfile
 
 import numpy as np
@@ -27,6 +29,25 @@ def messages(at: AppTest) -> str:
 
 def ok(at: AppTest) -> None:
     assert not at.exception, at.exception
+
+
+MARKDOWN_NAME = "[click me](https://example.com) ![img](http://127.0.0.1:9/p.png) **bold** $x$ <b>b</b>"  # + ".txt"
+
+
+def markup_in(markdown: str) -> list[str]:
+    """The HTML elements CommonMark makes of ``markdown`` besides its paragraphs, lists and the page's own emphasis
+    (links, images, code, raw HTML): what a user's string must never turn into."""
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").render(markdown)
+    return [t for t in re.findall(r"<(a|img|em|b|code|h\d|blockquote|hr)\b", rendered)]
+
+
+def literal_text(markdown: str) -> str:
+    """The text CommonMark shows for ``markdown`` (tags removed, entities decoded)."""
+    from markdown_it import MarkdownIt
+
+    return html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt("commonmark").render(markdown)))
 
 
 def text_of(n_lines=200, seed=0) -> str:

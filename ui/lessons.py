@@ -6,11 +6,14 @@ panel sits in the sidebar, next to the lab, until the student closes it.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from core import links as cl
 from ui import links, persist
 
+log = logging.getLogger(__name__)
 LAB_PAGES = {"dino": "pages/dinosaurs.py", "text": "pages/text.py", "music": "pages/music.py"}  # app.py's pages
 LAB_ICONS = {"dino": "🦕", "text": "📜", "music": "🎵"}
 
@@ -22,8 +25,11 @@ def _lessons() -> tuple[tuple[cl.Lesson, ...], tuple[str, ...]]:
     for name in cl.lesson_names():
         try:
             good.append(cl.load_lesson(name))
-        except (cl.LessonError, OSError, UnicodeDecodeError, ValueError) as exc:
+        except cl.LessonError as exc:
             bad.append(str(exc))
+        except (OSError, UnicodeDecodeError, ValueError):
+            log.exception("lesson %s could not be read", name)
+            bad.append(f"The lesson {name} could not be read on this server (its file is missing or not UTF-8 text).")
     return tuple(sorted(good, key=lambda les: (les.order, les.name))), tuple(bad)
 
 

@@ -9,12 +9,15 @@ of starting a new one; the lab's restart note says what was loaded.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from core import starting_points
 from core.text_data import CorpusError
 from ui import persist
 
+log = logging.getLogger(__name__)
 LABEL = "⭐ Start from the trained model"
 DINO_LR = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]  # the Dinosaur page's learning rates
 DINO_SAMPLE_EVERY = [100, 250, 500, 1000, 2000, 5000]  # the Dinosaur page's sampling intervals
@@ -55,8 +58,12 @@ def _load(lab, name: str) -> None:
     ss.pop(_error_key(lab), None)
     try:
         loaded = lab.load_starting_point(name)
-    except (CorpusError, ValueError, OSError) as exc:  # ModelZipError is a CorpusError: the file's reason
+    except CorpusError as exc:  # ModelZipError is a CorpusError: the file's reason
         ss[_error_key(lab)] = f"The trained model could not be loaded: {exc}"
+        return
+    except (ValueError, OSError):
+        log.exception("starting point %s could not be loaded", name)
+        ss[_error_key(lab)] = "The trained model could not be loaded on this server. Train your own model instead."
         return
     for key, value in widget_values(lab, loaded).items():
         persist.remember(key, value)
