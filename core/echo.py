@@ -3,7 +3,10 @@
 Streamlit renders Markdown (links, images, emphasis, math, colour directives) in st.markdown, st.caption and the
 message boxes, so a file name, a link's parameter or a typed motif shown there would become markup.
 ``literal(text)`` makes any text Markdown that shows exactly those characters: every ASCII punctuation character
-gets a backslash (CommonMark lets any of them be escaped), line breaks become spaces, and a long text is cut.
+gets a backslash (CommonMark lets any of them be escaped), line breaks become spaces, and a long text is cut. Escapes
+can't stop what Streamlit finds in the text after parsing (GFM's bare addresses ``https://…``, ``www.…`` and
+``a@b.c`` become links; ``:smile:`` becomes an emoji), so an invisible word joiner (U+2060) follows every colon, every
+``@`` and a ``www`` before a dot.
 ``first_few(items)`` bounds a list echoed back to a user: the first few items and "and N more".
 """
 
@@ -18,6 +21,8 @@ LONGEST = 120  # characters of one user string a message repeats
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_FOUND_AFTER_PARSING = re.compile(r"(:|@|www(?=\.))", re.IGNORECASE)  # where a bare link or an emoji code starts
+JOINER = "\u2060"  # WORD JOINER: invisible, and it breaks those patterns
 
 
 def cut(text: str, limit: int = LONGEST) -> str:
@@ -28,7 +33,7 @@ def cut(text: str, limit: int = LONGEST) -> str:
 
 def literal(text: str, limit: int = LONGEST) -> str:
     """Markdown that shows ``text`` as typed (cut to ``limit`` characters): never a link, an image or emphasis."""
-    return _PUNCTUATION.sub(r"\\\1", cut(text, limit))
+    return _PUNCTUATION.sub(r"\\\1", _FOUND_AFTER_PARSING.sub(r"\1" + JOINER, cut(text, limit)))
 
 
 def first_few(items: Iterable[str], limit: int = FEW) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.dino import MAX_HIDDEN, DinoConfig
+from core.echo import literal
 from core.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
 from core.textio import MB
 from ui import handin_view, live, loss_chart, memorise_view
@@ -41,7 +42,7 @@ def corpus_picker() -> tuple[str, list[str]] | None:
     kept = lab.upload
     if up is None:
         if kept.result is not None:
-            st.caption(f"Using your earlier upload **{kept.name}** ({len(kept.result):,} names). Upload another file to replace it.")
+            st.caption(f"Using your earlier upload **{literal(kept.name)}** ({len(kept.result):,} names). Upload another file to replace it.")
             return f"upload:{kept.key[0]}", kept.result
         st.info("Upload a list of names to train on (for example Pokémon, cities or baby names).")
         return None
@@ -69,11 +70,11 @@ def render_training() -> None:
     if t.sample_batches:
         it, batch = t.sample_batches[-1]
         st.markdown(f"**Samples at iteration {it:,}** (new names are **bold**; names already in the list are marked ✓)")
-        st.markdown(" · ".join(f"**{n}**" if t.is_new(n) else f"{n} ✓" for n in batch if n) or "(empty samples)")
+        st.markdown(" · ".join(f"**{literal(n)}**" if t.is_new(n) else f"{literal(n)} ✓" for n in batch if n) or "(empty samples)")
         if len(t.sample_batches) > 1:
             with st.expander("Earlier batches"):
                 for it, batch in reversed(t.sample_batches[:-1]):
-                    st.markdown(f"`{it:>6}` " + ", ".join(batch))
+                    st.markdown(f"`{it:>6}` " + ", ".join(literal(n) for n in batch))
     else:
         st.caption(f"A fresh batch of sampled names appears every {t.config.sample_every:,} iterations.")
 

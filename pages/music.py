@@ -4,10 +4,13 @@ layout only: core.music_lab holds the state, ui.music_views draws the course pan
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import streamlit as st
 
 from core import charts, midi_io
+from core.echo import first_few, literal
 from core import music_codec as mc
 from core import music_data as md
 from core.lab import BudgetExceeded
@@ -73,7 +76,7 @@ def corpus_picker() -> md.MusicCorpus | None:
     with st.spinner("Reading the MIDI files…"):
         corpus = lab.use_upload([(f.file_id, f.name, f.getvalue()) for f in ups], options)
     if lab.problems:
-        st.warning("Some files could not be used:\n" + "\n".join(f"- {p}" for p in lab.problems))
+        st.warning("Some files could not be used:\n" + "\n".join(f"- {literal(p, 400)}" for p in first_few(lab.problems)))
     if corpus is None:
         st.error("None of the uploaded files could be used, so there is nothing to learn from yet.")
     return corpus
@@ -82,7 +85,7 @@ def corpus_picker() -> md.MusicCorpus | None:
 def show_corpus(corpus: md.MusicCorpus) -> None:
     notes = [p.note for p in corpus.pieces if p.note]
     if notes:
-        st.info("\n".join(notes))
+        st.info("\n".join(f"- {literal(n, 400)}" for n in first_few(notes)))
     v = corpus.vocab
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Pieces", f"{len(corpus):,}")
@@ -110,7 +113,7 @@ def show_corpus(corpus: md.MusicCorpus) -> None:
         piece = corpus.pieces[i]
         notes = mc.values_to_notes(piece.values, piece.tempo)
         st.plotly_chart(
-            charts.piano_roll_figure(notes, title=f"{piece.name}: {len(piece.values)} values (as the model sees it)", height=260),
+            charts.piano_roll_figure(notes, title=f"{html.escape(piece.name)}: {len(piece.values)} values (as the model sees it)", height=260),
             key="music_piece_roll", config={"displayModeBar": False},
         )
         a1, a2 = st.columns(2)

@@ -7,6 +7,7 @@ import logging
 import streamlit as st
 
 from core.budget import training_bytes
+from core.echo import first_few, literal
 from core.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, count_params
 from core.lab import BudgetExceeded
 from core.lexicon import describe_check
@@ -74,7 +75,7 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
     kept = lab.upload
     if up is None:
         if kept.result is not None:
-            c1.caption(f"Using your earlier upload **{kept.name}**. Upload another file to replace it.")
+            c1.caption(f"Using your earlier upload **{literal(kept.name)}**. Upload another file to replace it.")
             return f"upload:{kept.key[0]}:{kept.key[1]}", kept.name, kept.result
         st.info("Upload a text to train on: a book from Project Gutenberg, song lyrics, source code…")
         return None
@@ -169,7 +170,8 @@ sample_seed = s4.number_input("Sampling seed", 0, 2**31 - 1, 0, key="text_sample
 temperature_view.for_text(lab, prime, float(temperature), int(top_k))
 unknown = lab.unknown_prime_chars(prime)
 if unknown:
-    st.error("The priming text has characters the model has never seen: " + " ".join(f"`{char_label(c)}`" for c in unknown) + ". Remove them to generate.")
+    shown = first_few([literal(char_label(c)) for c in unknown], 20)
+    st.error(f"The priming text has characters the model has never seen: {' '.join(shown)}. Remove them to generate.")
 if st.button("Generate", key="text_sample_btn", type="primary", disabled=bool(unknown)):
     with st.spinner(f"Generating {int(length):,} characters…"):
         lab.generate(prime, int(length), float(temperature), int(top_k), int(sample_seed))

@@ -44,10 +44,12 @@ def markup_in(markdown: str) -> list[str]:
 
 
 def literal_text(markdown: str) -> str:
-    """The text CommonMark shows for ``markdown`` (tags removed, entities decoded)."""
+    """The text CommonMark shows for ``markdown`` (tags removed, entities decoded, core.echo's invisible joiners out)."""
     from markdown_it import MarkdownIt
 
-    return html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt("commonmark").render(markdown)))
+    from core.echo import JOINER
+
+    return html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt("commonmark").render(markdown))).replace(JOINER, "")
 
 
 def text_of(n_lines=200, seed=0) -> str:

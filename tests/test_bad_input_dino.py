@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.apptest_util import button, open_page
-from tests.bad_input_util import messages, ok
+from tests.bad_input_util import MARKDOWN_NAME, literal_text, markup_in, messages, ok
 
 
 # ---------------------------------------------------------------------------------------------- name-list uploads
@@ -119,3 +119,31 @@ def test_dino_sampling_extremes():
     at.run()
     ok(at)
     assert any(m.label == "Picked" for m in at.metric)
+
+
+# ---------------------------------------------------------------------------------------------- user strings shown literally
+def test_dino_lab_a_markdown_file_name_and_markdown_names_show_literally():
+    """Text uploads (Dinosaur lab), a name list called like Markdown (a link, an image, bold, math, a tag), holding
+    names that are Markdown: the "earlier upload" caption and the sampled names show them as typed, no link or
+    image is made of them."""
+    name = MARKDOWN_NAME + ".txt"
+    at = open_page("pages/dinosaurs.py")
+    at.radio(key="dino_source").set_value("Upload a name list")
+    at.run()
+    names = "\n".join(["[x](http://e.com)", "![i](http://127.0.0.1:9/p.png)", "**b**", "_e_"] * 4).encode()
+    at.file_uploader(key="dino_upload").set_value((name, names, "text/plain"))
+    at.run()
+    ok(at)
+    at.slider(key="dino_n_a").set_value(8)
+    at.run()
+    t = at.session_state["dino"].trainer
+    t.sample_batches.append((1, ["[x](http://e.com)", "![i](http://127.0.0.1:9/p.png)", "plain"]))  # as if sampled
+    at.switch_page("pages/home.py")
+    at.run()
+    at.switch_page("pages/dinosaurs.py")
+    at.run()
+    ok(at)
+    caption = next(c.value for c in at.caption if "earlier upload" in c.value)
+    assert markup_in(caption) == [] and name in literal_text(caption), caption
+    samples = next(m.value for m in at.markdown if "plain" in m.value)
+    assert markup_in(samples) == [] and "![i](http://127.0.0.1:9/p.png)" in literal_text(samples), samples

@@ -18,7 +18,9 @@ from core import midi_io
 from core import music_codec as mc
 from core import music_data as md
 from tests.apptest_util import button, open_page, tiny_music
-from tests.bad_input_util import MUSIC_UPLOAD, drums_only, messages, ok, orchestral_10_minutes, tune
+from tests.bad_input_util import (
+    MARKDOWN_NAME, MUSIC_UPLOAD, drums_only, literal_text, markup_in, messages, ok, orchestral_10_minutes, tune,
+)
 
 
 # ---------------------------------------------------------------------------------------------- MIDI uploads
@@ -52,7 +54,7 @@ def test_music_lab_batch_mixing_good_and_bad_midi_files():
     at.file_uploader(key="music_upload").set_value(files)
     at.run()
     ok(at)
-    warning = "\n".join(w.value for w in at.warning)
+    warning = literal_text("\n".join(w.value for w in at.warning))
     for name, _, reason in bad:
         assert f"{name}: " in warning and reason in warning, (name, warning)
     corpus = at.session_state["music"].corpus
@@ -205,3 +207,20 @@ def test_an_unexpected_failure_on_one_file_names_the_file_not_the_exception(monk
     assert not pieces and len(problems) == 1 and problems[0].startswith("odd.mid: "), problems
     assert "RuntimeError" not in problems[0] and "0x7f" not in problems[0], problems
     assert "0x7f" in caplog.text and good.values
+
+
+def test_music_lab_markdown_file_names_are_listed_literally_and_bounded():
+    """MIDI uploads (Music lab), broken files called like Markdown (a link, an image, bold, math, a tag), 30 of them
+    beside a good one: the problems list shows the names as typed (no link or image) and only the first few, with a
+    count of the rest."""
+    at = open_page("pages/music.py")
+    at.radio(key="music_source").set_value(MUSIC_UPLOAD)
+    at.run()
+    bad = [(f"{MARKDOWN_NAME} {k}.mid", b"not midi", "audio/midi") for k in range(30)]
+    at.file_uploader(key="music_upload").set_value([("good.mid", tune(0), "audio/midi"), *bad])
+    at.run()
+    ok(at)
+    warning = next(w.value for w in at.warning if "could not be used" in w.value)
+    assert markup_in(warning) == [], warning
+    assert f"{MARKDOWN_NAME} 0.mid: This is not a MIDI file" in literal_text(warning), warning
+    assert "and 25 more" in warning and f"{MARKDOWN_NAME} 29.mid" not in literal_text(warning), warning

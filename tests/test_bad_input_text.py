@@ -14,7 +14,7 @@ import pytest
 
 from core.textio import MB
 from tests.apptest_util import button, open_page, tiny_text
-from tests.bad_input_util import messages, ok, text_of, upload_text
+from tests.bad_input_util import MARKDOWN_NAME, literal_text, markup_in, messages, ok, text_of, upload_text
 
 
 # ---------------------------------------------------------------------------------------------- text uploads
@@ -160,3 +160,38 @@ def test_text_generation_extremes():
     at.slider(key="text_inspect_start").set_value(2000 - 120)
     at.run()
     ok(at)
+
+
+# ---------------------------------------------------------------------------------------------- user strings shown literally
+def test_text_lab_a_markdown_file_name_shows_literally():
+    """Text uploads (Text lab), a text called like Markdown (a link, an image, bold, math, a tag): the corpus caption
+    and, after a visit to another page, the "earlier upload" caption show the name as typed, never a link or an
+    image."""
+    name = MARKDOWN_NAME + ".txt"
+    at = open_page("pages/text.py")
+    upload_text(at, text_of().encode(), name)
+    shown = [c.value for c in at.caption if "lines. Most common characters" in c.value]
+    assert shown and markup_in(shown[0].split(":")[0] + ":") == [] and name in literal_text(shown[0]), shown
+    at.switch_page("pages/home.py")
+    at.run()
+    at.switch_page("pages/text.py")
+    at.run()
+    ok(at)
+    captions = [c.value for c in at.caption if "earlier upload" in c.value or "Most common characters" in c.value]
+    assert len(captions) == 2, captions
+    for caption in captions:
+        assert markup_in(caption.split("Most common")[0]) == [] and name in literal_text(caption), caption
+
+
+def test_text_lab_a_priming_text_of_many_unknown_characters_is_listed_bounded():
+    """Priming text (Text lab) with hundreds of characters the model has never seen: the error names the first few
+    and counts the rest, each shown literally."""
+    at = open_page("pages/text.py")
+    upload_text(at, text_of().encode())
+    tiny_text(at)
+    at.run()
+    at.text_input(key="text_prime").set_value("".join(chr(0x4E00 + i) for i in range(400)) + "[a](http://e.com)")
+    at.run()
+    ok(at)
+    error = next(e.value for e in at.error if "never seen" in e.value)
+    assert "and " in error and " more" in error and len(error) < 400 and markup_in(error) == [], error

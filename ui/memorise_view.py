@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import memorise as mz
+from core.echo import literal
 from core import motif
 from core import music_score as ms
 
@@ -36,8 +37,7 @@ def _session_cached(key: str, corpus_key, build):
 def _meter(c: mz.Copy, what: str) -> None:
     st.progress(min(1.0, c.share), text=f"📋 Memorisation meter: {c.length} of {c.sample_length} {c.unit} copied ({c.share:.0%})")
     if c.length:
-        shown = c.stretch if len(c.stretch) <= 200 else c.stretch[:200] + "…"
-        st.caption(f"{c.describe()} The stretch: “{shown}”. " + EXPLAIN.format(what=what))
+        st.caption(f"{c.describe()} The stretch: “{literal(c.stretch, 200)}”. " + EXPLAIN.format(what=what))
     else:
         st.caption(c.describe())
 

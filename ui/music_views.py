@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import charts, midi_io, motif
+from core.echo import literal
 from core import music_audio as ma
 from core import music_codec as mc
 from core import music_score as ms
@@ -113,9 +114,9 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
             return (), "", False
         check = lab.check_motif(text)
         if check.error:
-            st.error(check.error)
+            st.error(literal(check.error, 400))
         elif check.unknown:
-            st.warning(check.message)
+            st.warning(literal(check.message, 400))
             st.button("Use the nearest values", key="music_motif_fix", on_click=remember, args=("music_motif", check.fixed_text))
         else:
             n = motif.n_bars(check.values)
@@ -189,7 +190,7 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     how = "the most likely value every step" if res.argmax else f"sampled at temperature {res.temperature:g}"
     what = f"{len(gen_v)} values" + (f" ({res.bars} bar{'s' if res.bars > 1 else ''})" if res.bars else "")
     opening_name, opening_color = ("your motif", MOTIF_COLOR) if res.start == MOTIF else ("from the corpus", PIECE_COLOR)
-    after = f", answering {res.prime_label} ({'orange' if res.start == MOTIF else 'grey'})." if prime_v else ", starting from silence."
+    after = f", answering {literal(res.prime_label)} ({'orange' if res.start == MOTIF else 'grey'})." if prime_v else ", starting from silence."
     st.markdown(f"**{what} composed by {MODEL_LABELS[res.model]} after {res.step:,} training step{'' if res.step == 1 else 's'}**, {how}{after}")
     if res.weights:
         st.caption(f"Composed with {res.weights}.")

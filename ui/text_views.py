@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core.lexicon import describe_check
+from core.echo import literal
 from core.text_data import CorpusError, TextCorpus, char_label
 from core.text_lab import LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, MAX_MODEL_UPLOAD, TextLab, widget_values
 from core.textio import MB
@@ -24,7 +25,7 @@ def show_corpus(name: str, corpus: TextCorpus) -> None:
     c3.metric("Training part", f"{s.n_train:,}")
     c4.metric("Validation (last 10%)", f"{s.n_val:,}")
     common = " ".join(f"`{char_label(ch)}` {n / s.n_chars:.1%}" for ch, n in s.most_common)
-    st.caption(f"{name}: {s.n_lines:,} lines. Most common characters: {common}")
+    st.caption(f"{literal(name)}: {s.n_lines:,} lines. Most common characters: {common}")
     with st.expander("Vocabulary and a peek at the text"):
         st.markdown(" ".join(f"`{char_label(ch)}`" for ch in corpus.chars))
         st.text(corpus.text[:600])

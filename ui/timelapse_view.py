@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import charts
+from core.echo import literal
 from core.timelapse import SAMPLE_TEMPO, LabSample, lab_sample
 from ui import links
 from ui.inspector import render_inspector
@@ -38,7 +39,7 @@ def _show_sample(lab, s: LabSample, step: int) -> None:
     key = _key(lab, "inspector")
     if s.kind == "names":
         t = lab.trainer
-        st.markdown(" · ".join(f"**{n}**" if n and t.is_new(n) else f"{n or '(empty)'} ✓" for n in s.items))
+        st.markdown(" · ".join(f"**{literal(n)}**" if n and t.is_new(n) else f"{literal(n) or '(empty)'} ✓" for n in s.items))
         st.caption(s.note + " New names are **bold**, names of the list are marked ✓.")
         i = st.selectbox(  # keyed by step: the names differ at every step
             "Name to inspect", range(len(s.items)), format_func=lambda i: f"{i + 1}. {s.items[i] or '(empty)'}", key=_key(lab, f"pick_{step}")
