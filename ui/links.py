@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 from core import links as cl
+from core.echo import first_few
 from ui import persist
 
 SEEN = "_links_seen"  # page -> the query (without sid) last seen on it
@@ -166,7 +167,7 @@ def show_messages(lab: Any) -> None:
     page = cl.spec(_lab_key(lab)).page
     sig, messages = st.session_state.get(MESSAGES, {}).get(page, ("", []))
     if messages and sig == _signature(_query()):
-        st.warning("**Some of this link's settings could not be used:**\n" + "\n".join(f"- {m}" for m in messages))
+        st.warning("**Some of this link's settings could not be used:**\n" + "\n".join(f"- {m}" for m in first_few(messages)))
     hidden = [g for g in cl.GROUPS if g in hidden_groups()]
     if hidden:
         st.sidebar.caption(f"Hidden for this class: {', '.join(hidden)} controls (they keep the link's settings).")
