@@ -323,9 +323,11 @@ def parse_hide(text: str) -> tuple[frozenset[str], list[str]]:
         return frozenset(groups), []
     groups_are = f"the groups are {', '.join(GROUPS)}"
     if len(unknown) == 1:
-        return frozenset(groups), [f"`hide`: there is no control group called {_names(unknown)} ({groups_are}); it was ignored."]
-    return frozenset(groups), [f"`hide`: there are no control groups called {_names(unknown)} ({len(unknown):,} names; "
-                               f"{groups_are}); they were ignored."]
+        problem = f"`hide`: there is no control group called {_names(unknown)} ({groups_are}); it was ignored."
+    else:
+        problem = (f"`hide`: there are no control groups called {_names(unknown)} ({len(unknown):,} names; "
+                   f"{groups_are}); they were ignored.")
+    return frozenset(groups), [problem]
 
 
 def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable[str] = ()) -> Parsed:
@@ -360,8 +362,9 @@ def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable
             unknown.append(name)
     if unknown:
         many = len(unknown) > 1
-        problems.append(f"{_names(unknown)}{f' ({len(unknown):,} names)' if many else ''}: the {lab_spec.title} lab has no "
-                        f"setting called {'any of these' if many else 'that'} (it has {', '.join(params)}); "
+        count = f" ({len(unknown):,} names)" if many else ""
+        problems.append(f"{_names(unknown)}{count}: the {lab_spec.title} lab has no setting called "
+                        f"{'any of these' if many else 'that'} (it has {', '.join(params)}); "
                         f"{'they were' if many else 'it was'} ignored.")
     if left_out is not None:
         n = int(left_out) if left_out.isdigit() else 2

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.dino import MAX_HIDDEN, DinoConfig
-from core.echo import literal
 from core.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
+from core.echo import literal
 from core.textio import MB
 from ui import handin_view, live, loss_chart, memorise_view
 from ui import links  # hide= groups and links (ui/links.py)
@@ -42,7 +42,8 @@ def corpus_picker() -> tuple[str, list[str]] | None:
     kept = lab.upload
     if up is None:
         if kept.result is not None:
-            st.caption(f"Using your earlier upload **{literal(kept.name)}** ({len(kept.result):,} names). Upload another file to replace it.")
+            st.caption(f"Using your earlier upload **{literal(kept.name)}** ({len(kept.result):,} names). "
+                       "Upload another file to replace it.")
             return f"upload:{kept.key[0]}", kept.result
         st.info("Upload a list of names to train on (for example Pokémon, cities or baby names).")
         return None
@@ -70,7 +71,8 @@ def render_training() -> None:
     if t.sample_batches:
         it, batch = t.sample_batches[-1]
         st.markdown(f"**Samples at iteration {it:,}** (new names are **bold**; names already in the list are marked ✓)")
-        st.markdown(" · ".join(f"**{literal(n)}**" if t.is_new(n) else f"{literal(n)} ✓" for n in batch if n) or "(empty samples)")
+        shown = (f"**{literal(n)}**" if t.is_new(n) else f"{literal(n)} ✓" for n in batch if n)
+        st.markdown(" · ".join(shown) or "(empty samples)")
         if len(t.sample_batches) > 1:
             with st.expander("Earlier batches"):
                 for it, batch in reversed(t.sample_batches[:-1]):
@@ -148,7 +150,8 @@ if sampled:
             key="dino_inspect_pick",
         )
         name, records = sampled[choice]
-        render_inspector(records, trainer.labels, key="dino_inspector", context=f"Generating “{name}” one character at a time, starting from the zero vector.")
+        context = f"Generating “{literal(name)}” one character at a time, starting from the zero vector."
+        render_inspector(records, trainer.labels, key="dino_inspector", context=context)
         dino_views.formula(lab, choice)
 else:
     st.caption("Press **Sample names** to draw names from the current model (untrained models babble).")

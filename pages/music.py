@@ -10,9 +10,9 @@ import numpy as np
 import streamlit as st
 
 from core import charts, midi_io
-from core.echo import first_few, literal
 from core import music_codec as mc
 from core import music_data as md
+from core.echo import first_few, literal
 from core.lab import BudgetExceeded
 from core.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
 from ui import explain, handin_view, live, loss_chart, music_views
@@ -76,7 +76,8 @@ def corpus_picker() -> md.MusicCorpus | None:
     with st.spinner("Reading the MIDI files…"):
         corpus = lab.use_upload([(f.file_id, f.name, f.getvalue()) for f in ups], options)
     if lab.problems:
-        st.warning("Some files could not be used:\n" + "\n".join(f"- {literal(p, 400)}" for p in first_few(lab.problems)))
+        problems = "\n".join(f"- {literal(p, 400)}" for p in first_few(lab.problems))
+        st.warning("Some files could not be used:\n" + problems)
     if corpus is None:
         st.error("None of the uploaded files could be used, so there is nothing to learn from yet.")
     return corpus
@@ -113,7 +114,9 @@ def show_corpus(corpus: md.MusicCorpus) -> None:
         piece = corpus.pieces[i]
         notes = mc.values_to_notes(piece.values, piece.tempo)
         st.plotly_chart(
-            charts.piano_roll_figure(notes, title=f"{html.escape(piece.name)}: {len(piece.values)} values (as the model sees it)", height=260),
+            charts.piano_roll_figure(
+                notes, title=f"{html.escape(piece.name)}: {len(piece.values)} values (as the model sees it)", height=260
+            ),
             key="music_piece_roll", config={"displayModeBar": False},
         )
         a1, a2 = st.columns(2)

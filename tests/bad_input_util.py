@@ -44,7 +44,7 @@ def markup_in(markdown: str) -> list[str]:
 
 
 def literal_text(markdown: str) -> str:
-    """The text CommonMark shows for ``markdown`` (tags removed, entities decoded, core.echo's invisible joiners out)."""
+    """The text CommonMark shows for ``markdown`` (tags removed, entities decoded, core.echo's joiners taken out)."""
     from markdown_it import MarkdownIt
 
     from core.echo import JOINER

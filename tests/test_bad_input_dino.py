@@ -12,6 +12,7 @@ Cases already covered elsewhere are not repeated here; the mapping is:
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.apptest_util import button, open_page
 from tests.bad_input_util import MARKDOWN_NAME, literal_text, markup_in, messages, ok
@@ -121,7 +122,7 @@ def test_dino_sampling_extremes():
     assert any(m.label == "Picked" for m in at.metric)
 
 
-# ---------------------------------------------------------------------------------------------- user strings shown literally
+# ---------------------------------------------------------------------------------------- user strings shown literally
 def test_dino_lab_a_markdown_file_name_and_markdown_names_show_literally():
     """Text uploads (Dinosaur lab), a name list called like Markdown (a link, an image, bold, math, a tag), holding
     names that are Markdown: the "earlier upload" caption and the sampled names show them as typed, no link or
@@ -147,3 +148,27 @@ def test_dino_lab_a_markdown_file_name_and_markdown_names_show_literally():
     assert markup_in(caption) == [] and name in literal_text(caption), caption
     samples = next(m.value for m in at.markdown if "plain" in m.value)
     assert markup_in(samples) == [] and "![i](http://127.0.0.1:9/p.png)" in literal_text(samples), samples
+
+
+def test_a_trained_model_the_server_cannot_read_is_refused_without_the_exception(monkeypatch, caplog):
+    """Start from the trained model (Dinosaur lab) when its file can't be read on the server: a plain message, no
+    exception text or file path on the page (the log has them), and the lab keeps its current model."""
+    from core import starting_points as sp
+    from core.dino_lab import DinoLab
+
+    path = str(sp.MODELS_DIR / "dino.npz")
+
+    def unreadable(self, name):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(DinoLab, "load_starting_point", unreadable)
+    at = open_page("pages/dinosaurs.py")
+    if not any(b.label == "⭐ Start from the trained model" for b in at.button):
+        pytest.skip("no bundled Dinosaur starting point (assets/models/ not built)")
+    with caplog.at_level("ERROR", logger="ui.starting_view"):
+        button(at, "⭐ Start from the trained model").click()
+        at.run()
+    ok(at)
+    said = messages(at)
+    assert "could not be loaded on this server" in said and "Permission denied" not in said and path not in said, said
+    assert "Permission denied" in caplog.text

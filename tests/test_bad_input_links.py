@@ -3,9 +3,10 @@ short message on the page that repeats only the first few names, with a count of
 keeps working. The other cases are in tests/test_bad_input_{dino,text,music,models,limits}.py.
 
 Cases already covered elsewhere are not repeated here; the mapping is:
-  - a bad value for a known parameter ............................................ test_links_pages.test_invalid_values_fall_back_with_a_message_naming_each
-  - an unknown lesson ............................................................. test_links_pages.test_an_unknown_lesson_gets_a_message_and_a_lesson_for_another_lab_moves_there
-  - a long hide= and thousands of parameters in a real browser .................. tests/e2e/test_bad_input_e2e.py
+  - a bad value for a known parameter ... test_links_pages.test_invalid_values_fall_back_with_a_message_naming_each
+  - an unknown lesson ..................... test_links_pages.test_an_unknown_lesson_gets_a_message_and_a_lesson_for_
+                                            another_lab_moves_there
+  - a long hide= and thousands of parameters in a real browser .. tests/e2e/test_bad_input_e2e.py
 """
 
 from __future__ import annotations
@@ -91,3 +92,31 @@ def test_a_link_with_thousands_of_unknown_names_gets_a_short_warning(page):
     assert "and 7,995 more" in warning and "and 295 more" in warning and "2,000 more parameters" in warning
     assert [t for t in markup_in(warning) if t != "code"] == [], warning
     assert any(b.label.endswith("Start") for b in at.button), [b.label for b in at.button]
+
+
+def test_a_lesson_file_the_server_cannot_read_is_named_without_the_exception(monkeypatch, caplog):
+    """A lesson file that can't be read (permissions, not UTF-8): the home page names the lesson in plain words;
+    the exception, with its file path, goes to the server's log."""
+    from ui import lessons
+
+    real = cl.load_lesson
+    broken = cl.lesson_names()[0]
+
+    def load(name, *args, **kwargs):
+        if name == broken:
+            raise PermissionError(13, "Permission denied", str(cl.LESSONS_DIR / f"{name}.md"))
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(cl, "load_lesson", load)
+    lessons._lessons.clear()
+    try:
+        with caplog.at_level("ERROR", logger="ui.lessons"):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+            at.run()
+        ok(at)
+        said = [w.value for w in at.warning]
+        assert any(f"The lesson {broken} could not be read" in w for w in said), said
+        assert not any("Permission denied" in w or str(cl.LESSONS_DIR) in w for w in said), said
+        assert "Permission denied" in caplog.text
+    finally:
+        lessons._lessons.clear()

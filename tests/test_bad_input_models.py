@@ -15,7 +15,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest_util import button, open_page, tiny_text
-from tests.bad_input_util import keras_zip, messages, ok, text_of, tiny_text_trainer, upload_text, zip_of
+from tests.bad_input_util import (
+    MARKDOWN_NAME, keras_zip, literal_text, markup_in, messages, ok, text_of, tiny_text_trainer, upload_text, zip_of,
+)
 
 
 # ---------------------------------------------------------------------------------------------- model uploads
@@ -170,3 +172,17 @@ def test_model_zip_metadata_is_validated_on_the_page(field, value, said):
     at.run()
     ok(at)
     assert loaded.step > 0 and not at.error, messages(at)
+
+
+# ---------------------------------------------------------------------------------------- user strings shown literally
+def test_a_model_zip_holding_a_file_named_like_markdown_is_refused_with_the_name_shown_literally(text_lab_with_tiny_model):
+    """Text model upload whose model.keras holds a file called like Markdown (a link, an image): refused, and the
+    name in the message is shown as typed, never as a link or an image."""
+    from core.model_zip import vocab_to_json
+
+    at = text_lab_with_tiny_model
+    inner = zip_of({"config.json": "{}", "metadata.json": "{}", "model.weights.h5": b"", MARKDOWN_NAME: b""})
+    _upload_model(at, zip_of({"model.keras": inner, "vocab.json": vocab_to_json(sorted(set(text_of())))}), "m.zip")
+    errors = [e.value for e in at.error]
+    assert errors and all(markup_in(e) == [] for e in errors), errors
+    assert any(MARKDOWN_NAME[:40] in literal_text(e) for e in errors), errors

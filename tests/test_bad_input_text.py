@@ -162,7 +162,7 @@ def test_text_generation_extremes():
     ok(at)
 
 
-# ---------------------------------------------------------------------------------------------- user strings shown literally
+# ---------------------------------------------------------------------------------------- user strings shown literally
 def test_text_lab_a_markdown_file_name_shows_literally():
     """Text uploads (Text lab), a text called like Markdown (a link, an image, bold, math, a tag): the corpus caption
     and, after a visit to another page, the "earlier upload" caption show the name as typed, never a link or an

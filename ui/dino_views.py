@@ -17,9 +17,9 @@ import numpy as np
 import streamlit as st
 
 from core import charts
-from core.echo import literal
 from core import numpy_rnn as nr
 from core.dino_lab import COURSE, EXPLOSION, DinoLab
+from core.echo import literal
 from core.lab import Note
 from ui import explain, links
 from ui.inspector import step_key
@@ -113,7 +113,8 @@ def _pick_trace(lab: DinoLab):
     if which == "A name I type":
         typed = st.text_input("Name to follow back through time", "tyrannosaurus", key="dino_bptt_name", max_chars=60)
         try:
-            return t.trace_name(typed), f"“{literal(typed.strip().lower())}” on the current weights, from a⟨0⟩ = 0 (nothing is updated)"
+            what = f"“{literal(typed.strip().lower())}” on the current weights, from a⟨0⟩ = 0 (nothing is updated)"
+            return t.trace_name(typed), what
         except ValueError as exc:
             return None, literal(str(exc), 300)
     if t.last_trace is None:

@@ -167,7 +167,8 @@ def show_messages(lab: Any) -> None:
     page = cl.spec(_lab_key(lab)).page
     sig, messages = st.session_state.get(MESSAGES, {}).get(page, ("", []))
     if messages and sig == _signature(_query()):
-        st.warning("**Some of this link's settings could not be used:**\n" + "\n".join(f"- {m}" for m in first_few(messages)))
+        listed = "\n".join(f"- {m}" for m in first_few(messages))
+        st.warning("**Some of this link's settings could not be used:**\n" + listed)
     hidden = [g for g in cl.GROUPS if g in hidden_groups()]
     if hidden:
         st.sidebar.caption(f"Hidden for this class: {', '.join(hidden)} controls (they keep the link's settings).")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core import memorise as mz
-from core.echo import literal
 from core import motif
 from core import music_score as ms
+from core.echo import literal
 
 EXPLAIN = (
     "A model that learned the patterns writes new {what} from short common pieces; one that memorised its training "

@@ -6,10 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core import charts, midi_io, motif
-from core.echo import literal
 from core import music_audio as ma
 from core import music_codec as mc
 from core import music_score as ms
+from core.echo import literal
 from core.music_lab import COURSE, MODEL_LABELS, MOTIF, PIECE, SILENCE, MusicLab, copy_note, midi_file, notes_after, score_table
 from ui import explain, links, memorise_view, temperature_view, training_views
 from ui.inspector import render_inspector
@@ -190,7 +190,8 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     how = "the most likely value every step" if res.argmax else f"sampled at temperature {res.temperature:g}"
     what = f"{len(gen_v)} values" + (f" ({res.bars} bar{'s' if res.bars > 1 else ''})" if res.bars else "")
     opening_name, opening_color = ("your motif", MOTIF_COLOR) if res.start == MOTIF else ("from the corpus", PIECE_COLOR)
-    after = f", answering {literal(res.prime_label)} ({'orange' if res.start == MOTIF else 'grey'})." if prime_v else ", starting from silence."
+    colour = "orange" if res.start == MOTIF else "grey"
+    after = f", answering {literal(res.prime_label)} ({colour})." if prime_v else ", starting from silence."
     st.markdown(f"**{what} composed by {MODEL_LABELS[res.model]} after {res.step:,} training step{'' if res.step == 1 else 's'}**, {how}{after}")
     if res.weights:
         st.caption(f"Composed with {res.weights}.")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.lexicon import describe_check
 from core.echo import literal
+from core.lexicon import describe_check
 from core.text_data import CorpusError, TextCorpus, char_label
 from core.text_lab import LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, MAX_MODEL_UPLOAD, TextLab, widget_values
 from core.textio import MB
@@ -113,4 +113,4 @@ def model_files(lab: TextLab, trainer) -> None:
         st.button("Load this model", key="text_model_load_btn", on_click=_load_uploaded_model, args=(lab,))
         err = st.session_state.pop("text_model_error", None)
         if err:
-            st.error(err)
+            st.error(literal(err, 600))

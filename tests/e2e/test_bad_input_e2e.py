@@ -60,7 +60,8 @@ def test_200_mb_text_upload_is_refused_by_streamlit_and_the_page_keeps_working(p
 def _no_markup_from(page, where: str) -> None:
     """No link or image made of the Markdown name anywhere in the app's main area or sidebar."""
     made = page.evaluate(
-        """() => [...document.querySelectorAll('a, img')].map(e => e.getAttribute('href') || e.getAttribute('src') || '')
+        """() => [...document.querySelectorAll('a, img')]
+                 .map(e => e.getAttribute('href') || e.getAttribute('src') || '')
                  .filter(u => u.includes('example.com') || u.includes('127.0.0.1:9'))"""
     )
     assert made == [], (where, made)
@@ -148,7 +149,8 @@ def test_a_link_with_thousands_of_unknown_names_keeps_start_near_the_top(page, a
     wait_idle(page, timeout=90_000)
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="could not be used")
     assert "and 7,995 more" in alert.inner_text() and "grp7999" not in alert.inner_text(), alert.inner_text()
-    assert alert.bounding_box()["height"] < 400 and start.bounding_box()["y"] < 2000, (alert.bounding_box(), start.bounding_box())
+    assert alert.bounding_box()["height"] < 400, alert.bounding_box()
+    assert start.bounding_box()["y"] < 2000, start.bounding_box()
     shot(page, "bad_input_long_hide", full_page=False)
 
     page.goto(app_url + "/dinosaurs?" + "&".join(f"p{i}=1" for i in range(3000)))
