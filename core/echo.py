@@ -5,8 +5,8 @@ message boxes, so a file name, a link's parameter or a typed motif shown there w
 ``literal(text)`` makes any text Markdown that shows exactly those characters: every ASCII punctuation character
 gets a backslash (CommonMark lets any of them be escaped), line breaks become spaces, and a long text is cut. Escapes
 can't stop what Streamlit finds in the text after parsing (GFM's bare addresses ``https://…``, ``www.…`` and
-``a@b.c`` become links; ``:smile:`` becomes an emoji), so an invisible word joiner (U+2060) follows every colon, every
-``@`` and a ``www`` before a dot.
+``a@b.c`` become links; ``:smile:`` becomes an emoji), so an invisible word joiner (U+2060) follows the colon of
+``://`` or of such a code, an ``@`` before a name and a ``www`` before a dot (nowhere else: text stays searchable).
 ``first_few(items)`` bounds a list echoed back to a user: the first few items and "and N more".
 """
 
@@ -21,7 +21,8 @@ LONGEST = 120  # characters of one user string a message repeats
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-_FOUND_AFTER_PARSING = re.compile(r"(:|@|www(?=\.))", re.IGNORECASE)  # where a bare link or an emoji code starts
+# where a bare link (https://, www., a@b) or an emoji or icon code (:smile:, :material/home:) starts
+_FOUND_AFTER_PARSING = re.compile(r"(:(?=//|[\w/+-]+:)|@(?=[-\w])|www(?=\.))", re.IGNORECASE)
 JOINER = "\u2060"  # WORD JOINER: invisible, and it breaks those patterns
 
 

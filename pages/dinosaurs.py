@@ -105,7 +105,7 @@ with left:
     trainer = lab.configure(corpus_id, names, config)
     note = lab.take_restart_note()
     if note:
-        st.info(note)
+        st.info(literal(note, 600))  # it may name an uploaded file
     live.controls(lab, disabled=trainer.done)
     dino_views.explosion_buttons(lab)
     if trainer.done:

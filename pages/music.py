@@ -179,7 +179,7 @@ with left:
         trainer = lab.trainer
     note = lab.take_restart_note()
     if note:
-        st.info(note)
+        st.info(literal(note, 600))  # it may name an uploaded file
     too_short = lab.can_train()
     if too_short:
         st.error(too_short)

@@ -141,7 +141,7 @@ with left:
         trainer = lab.trainer
     note = lab.take_restart_note()
     if note:
-        st.info(note)
+        st.info(literal(note, 600))  # it may name an uploaded file
     live.controls(lab, disabled=lab.run.corpus is None)
     if lab.run.corpus is None:
         st.warning("This uploaded model can't train on the chosen text (its vocabulary lacks some characters). You can still sample from it.")

@@ -83,7 +83,7 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
     ]
     for case, data, needle in cases:
         _upload_model(at, data)
-        errors = [e.value for e in at.error]
+        errors = [literal_text(e.value) for e in at.error]
         assert any(needle in e for e in errors), (case, errors)
         assert at.session_state["text"].trainer is current, case  # nothing was replaced
     assert any("safe mode" in e.value for e in at.error)  # the Lambda/custom refusals say why
@@ -164,7 +164,7 @@ def test_model_zip_metadata_is_validated_on_the_page(field, value, said):
     assert json.loads(zipfile.ZipFile(io.BytesIO(data)).read("vocab.json"))["meta"] is not None
     _upload_model(at, data)
     loaded = at.session_state["text"].trainer
-    text = messages(at)
+    text = literal_text(messages(at))
     assert "Loaded the uploaded model" in text and said in text, text
     assert loaded.step >= 0 and np.isfinite(loaded.elapsed_s) and 0 <= loaded.config.seed < 2**31
     assert 0 < loaded.config.learning_rate <= 10

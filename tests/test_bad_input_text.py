@@ -9,6 +9,8 @@ Cases already covered elsewhere are not repeated here; the mapping is:
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -164,12 +166,23 @@ def test_text_generation_extremes():
 
 # ---------------------------------------------------------------------------------------- user strings shown literally
 def test_text_lab_a_markdown_file_name_shows_literally():
-    """Text uploads (Text lab), a text called like Markdown (a link, an image, bold, math, a tag): the corpus caption
-    and, after a visit to another page, the "earlier upload" caption show the name as typed, never a link or an
-    image."""
+    """Text uploads (Text lab), a text called like Markdown (a link, an image, bold, math, a tag): the corpus caption,
+    the note that the model restarted on it, the loss chart's legend and, after a visit to another page, the
+    "earlier upload" caption show the name as typed, never a link, an image or bold."""
     name = MARKDOWN_NAME + ".txt"
     at = open_page("pages/text.py")
+    tiny_text(at)
+    at.run()
+    button(at, "Step").click()  # a run on the bundled text, so that the upload restarts it
+    at.run()
     upload_text(at, text_of().encode(), name)
+    notes = [i.value for i in at.info if "restarted" in i.value]  # shown once, on the run after the upload
+    assert notes and markup_in(notes[0]) == [] and name in literal_text(notes[0]), notes
+    button(at, "Step").click()
+    at.run()
+    ok(at)
+    legends = [t.get("name", "") for c in at.get("plotly_chart") for t in json.loads(c.proto.spec).get("data", [])]
+    assert any("click me" in n for n in legends) and not any("<b>" in n for n in legends), legends
     shown = [c.value for c in at.caption if "lines. Most common characters" in c.value]
     assert shown and markup_in(shown[0].split(":")[0] + ":") == [] and name in literal_text(shown[0]), shown
     at.switch_page("pages/home.py")

@@ -58,3 +58,9 @@ def test_first_few_and_joined_bound_a_list_and_count_the_rest():
     assert joined(items, 3) == "n0, n1, n2 and 7,997 more"
     assert joined(["a", "b", "c"], 3) == "a, b, c"
     assert re.fullmatch(r"a", joined(["a"]))
+
+
+def test_word_joiners_only_where_a_link_or_a_code_would_start():
+    """Ordinary colons and at signs stay as they are, so the page's text can still be searched for."""
+    assert JOINER not in literal("not_midi.mid: This is not a MIDI file, at 10:30 @ home")
+    assert literal("https://e.com").count(JOINER) == 1 and literal(":smile:").count(JOINER) == 1

@@ -132,7 +132,8 @@ def test_course_mode_counts_45530_draws_its_graph_and_composes_by_argmax():
     assert not at.exception
     lab = at.session_state["music"]
     assert lab.kind == COURSE and lab.trainer.layer_sizes() == dict(n_values=90, n_a=64, Tx=30)
-    assert any("model this lab's LSTM (embedding) → the course's model (one-hot, 90 values)" in i.value for i in at.info)
+    notes = [literal_text(i.value) for i in at.info]
+    assert any("model this lab's LSTM (embedding) → the course's model (one-hot, 90 values)" in n for n in notes), notes
     assert any(m.label == "Parameters (counted by Keras)" and m.value == "45,530" for m in at.metric)
     page = texts(at)
     assert "= 39,680 (LSTM) + 5,850 (Dense) = **45,530**: the same as Keras counts ✓" in page
