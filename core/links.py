@@ -366,9 +366,9 @@ def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable
         problems.append(f"{_names(unknown)}{count}: the {lab_spec.title} lab has no setting called "
                         f"{'any of these' if many else 'that'} (it has {', '.join(params)}); "
                         f"{'they were' if many else 'it was'} ignored.")
-    if left_out is not None:
-        n = int(left_out) if left_out.isdigit() else 2
-        some = f"{n:,} more parameter{' was' if n == 1 else 's were'}" if left_out.isdigit() else "Some parameters were"
+    if left_out is not None:  # bounded_query's count (or whatever an address says it is: only a short number is read)
+        n = int(left_out) if left_out.isdigit() and len(left_out) <= 9 else None
+        some = "Some parameters were" if n is None else f"{n:,} more parameter{' was' if n == 1 else 's were'}"
         problems.append(f"{some} ignored: the address was too long to read them all.")
     if values.get("text_cell") is not None and "text_dropout" not in values:  # a link that names a cell and no dropout
         from core.keras_model import CELL_DROPOUT

@@ -67,6 +67,9 @@ def test_an_address_over_streamlit_s_limits_keeps_its_first_parameters_and_count
     parsed = cl.parse_query(cl.spec("dino"), q)
     assert parsed.values == {"dino_n_a": 40}
     assert parsed.problems == ("2 more parameters were ignored: the address was too long to read them all.",)
+    for typed in ("9" * 5000, "many", ""):  # the count as someone typed it: never read as a huge number
+        said = cl.parse_query(cl.spec("dino"), {cl.LEFT_OUT: typed}).problems
+        assert said == ("Some parameters were ignored: the address was too long to read them all.",), said
 
 
 def test_the_server_reads_the_first_parameters_of_an_address_over_its_limits():
