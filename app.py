@@ -6,9 +6,10 @@ it opens fast (the Text and Music labs import it lazily when a Keras model is ne
 
 import streamlit as st
 
-from ui.server.runner import keep_keras_session
+from ui.server.runner import keep_keras_session, read_long_queries
 
 keep_keras_session()  # Streamlit would clear Keras (and collect garbage) after every run: see ui/server/runner.py
+read_long_queries()  # Streamlit would read nothing of an address with over 1,000 parameters: see ui/server/runner.py
 st.set_page_config(page_title="RNN Playground", page_icon="🦕", layout="wide")
 
 PAGES = [

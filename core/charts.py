@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -89,7 +90,7 @@ def loss_figure(
                 x=xs,
                 y=ys,
                 mode="lines",
-                name=s.name,
+                name=html.escape(s.name),  # run labels hold upload names; plotly draws tags (<a href>, <b>) in legends
                 opacity=s.opacity,
                 line=dict(dash=s.dash, width=s.width, color=s.color or PALETTE[i % len(PALETTE)]),
                 **s.extra,

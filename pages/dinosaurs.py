@@ -14,6 +14,7 @@ from ui.toolkit import race_view, timelapse_view
 from ui.inside import tabs as inside_tabs
 from ui.inside import dino_views
 from ui import temperature_view
+from core.echo import literal
 from ui.inspector import render_inspector
 from ui.nav import lab_page
 
@@ -43,7 +44,8 @@ def corpus_picker() -> tuple[str, list[str]] | None:
     kept = lab.upload
     if up is None:
         if kept.result is not None:
-            st.caption(f"Using your earlier upload **{kept.name}** ({len(kept.result):,} names). Upload another file to replace it.")
+            st.caption(f"Using your earlier upload **{literal(kept.name)}** ({len(kept.result):,} names). "
+                       "Upload another file to replace it.")
             return f"upload:{kept.key[0]}", kept.result
         st.info("Upload a list of names to train on (for example Pokémon, cities or baby names).")
         return None
@@ -71,11 +73,12 @@ def render_training() -> None:
     if t.sample_batches:
         it, batch = t.sample_batches[-1]
         st.markdown(f"**Samples at iteration {it:,}** (new names are **bold**; names already in the list are marked ✓)")
-        st.markdown(" · ".join(f"**{n}**" if t.is_new(n) else f"{n} ✓" for n in batch if n) or "(empty samples)")
+        shown = (f"**{literal(n)}**" if t.is_new(n) else f"{literal(n)} ✓" for n in batch if n)
+        st.markdown(" · ".join(shown) or "(empty samples)")
         if len(t.sample_batches) > 1:
             with st.expander("Earlier batches"):
                 for it, batch in reversed(t.sample_batches[:-1]):
-                    st.markdown(f"`{it:>6}` " + ", ".join(batch))
+                    st.markdown(f"`{it:>6}` " + ", ".join(literal(n) for n in batch))
     else:
         st.caption(f"A fresh batch of sampled names appears every {t.config.sample_every:,} iterations.")
 
@@ -104,7 +107,7 @@ with left:
     trainer = lab.configure(corpus_id, names, config)
     note = lab.take_restart_note()
     if note:
-        st.info(note)
+        st.info(literal(note, 600))  # it may name an uploaded file
     live.controls(lab, disabled=trainer.done)
     dino_views.explosion_buttons(lab)
     if trainer.done:
@@ -149,7 +152,8 @@ if sampled:
             key="dino_inspect_pick",
         )
         name, records = sampled[choice]
-        render_inspector(records, trainer.labels, key="dino_inspector", context=f"Generating “{name}” one character at a time, starting from the zero vector.")
+        context = f"Generating “{literal(name)}” one character at a time, starting from the zero vector."
+        render_inspector(records, trainer.labels, key="dino_inspector", context=context)
         dino_views.formula(lab, choice)
 else:
     st.caption("Press **Sample names** to draw names from the current model (untrained models babble).")

@@ -4,6 +4,8 @@ layout only: core.labs.music_lab holds the state, ui.labs.music_views draws the 
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import streamlit as st
 
@@ -19,6 +21,7 @@ from ui.labs import music_views
 from ui.toolkit import links
 from ui.toolkit import race_view, timelapse_view
 from ui.inside import tabs as inside_tabs
+from core.echo import first_few, literal
 from ui.nav import lab_page
 
 lab = lab_page(
@@ -76,7 +79,8 @@ def corpus_picker() -> md.MusicCorpus | None:
     with st.spinner("Reading the MIDI files…"):
         corpus = lab.use_upload([(f.file_id, f.name, f.getvalue()) for f in ups], options)
     if lab.problems:
-        st.warning("Some files could not be used:\n" + "\n".join(f"- {p}" for p in lab.problems))
+        problems = "\n".join(f"- {literal(p, 400)}" for p in first_few(lab.problems))
+        st.warning("Some files could not be used:\n" + problems)
     if corpus is None:
         st.error("None of the uploaded files could be used, so there is nothing to learn from yet.")
     return corpus
@@ -85,7 +89,7 @@ def corpus_picker() -> md.MusicCorpus | None:
 def show_corpus(corpus: md.MusicCorpus) -> None:
     notes = [p.note for p in corpus.pieces if p.note]
     if notes:
-        st.info("\n".join(notes))
+        st.info("\n".join(f"- {literal(n, 400)}" for n in first_few(notes)))
     v = corpus.vocab
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Pieces", f"{len(corpus):,}")
@@ -113,7 +117,9 @@ def show_corpus(corpus: md.MusicCorpus) -> None:
         piece = corpus.pieces[i]
         notes = mc.values_to_notes(piece.values, piece.tempo)
         st.plotly_chart(
-            charts.piano_roll_figure(notes, title=f"{piece.name}: {len(piece.values)} values (as the model sees it)", height=260),
+            charts.piano_roll_figure(
+                notes, title=f"{html.escape(piece.name)}: {len(piece.values)} values (as the model sees it)", height=260
+            ),
             key="music_piece_roll", config={"displayModeBar": False},
         )
         a1, a2 = st.columns(2)
@@ -176,7 +182,7 @@ with left:
         trainer = lab.trainer
     note = lab.take_restart_note()
     if note:
-        st.info(note)
+        st.info(literal(note, 600))  # it may name an uploaded file
     too_short = lab.can_train()
     if too_short:
         st.error(too_short)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 
 import streamlit as st
 
@@ -11,6 +12,7 @@ from core.labs.lab import BudgetExceeded
 from core.text.lexicon import describe_check
 from core.text.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 from core.labs.text_lab import (
+from core.echo import first_few, literal
     BATCH_OPTIONS, BUNDLED, DATA, DEFAULTS, HIDDEN_RANGE, LR_OPTIONS, MAX_DROPOUT,
     MAX_EMBED, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus,
 )
@@ -40,6 +42,7 @@ lab = lab_page(
 
 UPLOAD = "Upload a .txt"
 INSPECT_SPAN = 120  # characters the inspector shows at once
+log = logging.getLogger(__name__)
 ss = st.session_state
 
 
@@ -59,8 +62,12 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
             return None
         try:
             return f"bundled:{BUNDLED[source]}", source.split(" (")[0], shared_corpus(BUNDLED[source])
-        except (CorpusError, OSError, UnicodeDecodeError) as exc:
+        except CorpusError as exc:
             st.error(f"The bundled text can't be used: {exc}")
+            return None
+        except (OSError, UnicodeDecodeError):
+            log.exception("bundled text %s could not be read", BUNDLED[source])
+            st.error("The bundled text can't be read on this server. Pick another corpus or upload a text.")
             return None
     c1, c2 = st.columns([3, 1])
     up = c1.file_uploader(
@@ -70,7 +77,7 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
     kept = lab.upload
     if up is None:
         if kept.result is not None:
-            c1.caption(f"Using your earlier upload **{kept.name}**. Upload another file to replace it.")
+            c1.caption(f"Using your earlier upload **{literal(kept.name)}**. Upload another file to replace it.")
             return f"upload:{kept.key[0]}:{kept.key[1]}", kept.name, kept.result
         st.info("Upload a text to train on: a book from Project Gutenberg, song lyrics, source code…")
         return None
@@ -136,7 +143,7 @@ with left:
         trainer = lab.trainer
     note = lab.take_restart_note()
     if note:
-        st.info(note)
+        st.info(literal(note, 600))  # it may name an uploaded file
     live.controls(lab, disabled=lab.run.corpus is None)
     if lab.run.corpus is None:
         st.warning("This uploaded model can't train on the chosen text (its vocabulary lacks some characters). You can still sample from it.")
@@ -165,7 +172,8 @@ sample_seed = s4.number_input("Sampling seed", 0, 2**31 - 1, 0, key="text_sample
 temperature_view.for_text(lab, prime, float(temperature), int(top_k))
 unknown = lab.unknown_prime_chars(prime)
 if unknown:
-    st.error("The priming text has characters the model has never seen: " + " ".join(f"`{char_label(c)}`" for c in unknown) + ". Remove them to generate.")
+    shown = first_few([literal(char_label(c)) for c in unknown], 20)
+    st.error(f"The priming text has characters the model has never seen: {' '.join(shown)}. Remove them to generate.")
 if st.button("Generate", key="text_sample_btn", type="primary", disabled=bool(unknown)):
     with st.spinner(f"Generating {int(length):,} characters…"):
         lab.generate(prime, int(length), float(temperature), int(top_k), int(sample_seed))

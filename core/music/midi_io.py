@@ -22,6 +22,7 @@ read is handed to pretty_midi unchanged, so mido's own error decides what is wro
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import warnings
 
@@ -31,9 +32,16 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # uploads larger than this are refused before 
 MAX_SECONDS = 20 * 60  # longer files are refused
 MAX_NOTES = 100_000  # files with more notes are refused
 MAX_CONTROL_EVENTS = 20_000  # more pitch bends + control changes + aftertouch than this: all dropped before parsing
+# why a file the parser refused can't be read, in a student's words (the parser's own reason goes to the log)
+DAMAGED = (
+    "some of its data is missing or not in the MIDI format. Open it in your music program and export it again "
+    "as a Standard MIDI File (.mid)."
+)
 
 _DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}  # status high nibble -> data bytes
 _UNUSED = frozenset((0xA0, 0xB0, 0xD0, 0xE0))  # poly aftertouch, control change, channel pressure, pitch bend
+
+log = logging.getLogger(__name__)
 
 
 class MidiError(ValueError):
@@ -169,10 +177,12 @@ def load_midi_bytes(data: bytes) -> pretty_midi.PrettyMIDI:
             pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
     except EOFError:
         raise MidiError("The MIDI file is truncated or corrupt and can't be read (it ends in the middle of its data).") from None
-    except OSError as exc:
-        raise MidiError(f"The MIDI file is truncated or corrupt and can't be read ({exc}).") from None
+    except OSError as exc:  # mido: a chunk or an event is not where the format puts it
+        log.info("MIDI upload refused: %s: %s", type(exc).__name__, exc)
+        raise MidiError(f"The MIDI file is truncated or corrupt and can't be read: {DAMAGED}") from None
     except Exception as exc:  # noqa: BLE001 - mido/pretty_midi raise many kinds of errors on bad input
-        raise MidiError(f"The MIDI file is corrupt and can't be read ({type(exc).__name__}: {exc}).") from None
+        log.info("MIDI upload refused: %s: %s", type(exc).__name__, exc)
+        raise MidiError(f"The MIDI file is corrupt and can't be read: {DAMAGED}") from None
     check_midi(pm)
     return pm
 

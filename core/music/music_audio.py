@@ -23,6 +23,7 @@ FFT peak picker, good enough to count the partials of one held note.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +36,7 @@ PEAK = 0.9  # clips are scaled so their largest sample is this
 SILENT_SECONDS = 0.1  # length of the clip for a MIDI with no notes
 
 Engine = Literal["fluidsynth", "sine"]
+log = logging.getLogger(__name__)
 
 # The playback instrument choice: (label, General MIDI program number, 0-based).
 INSTRUMENTS: tuple[tuple[str, int], ...] = (
@@ -128,9 +130,10 @@ def render(
         if engine == "fluidsynth":
             try:
                 audio = clipped.fluidsynth(fs=sample_rate)  # TimGM6mb.sf2, pretty_midi's default SoundFont
-            except Exception as exc:  # noqa: BLE001 - any FluidSynth failure falls back to sine waves, with the reason
+            except Exception:  # noqa: BLE001 - any FluidSynth failure falls back to sine waves, with the reason
+                log.exception("FluidSynth failed; playing sine waves instead")
                 engine = "sine"
-                reason = f"FluidSynth failed on this server ({type(exc).__name__}), so notes play as sine-wave beeps."
+                reason = "FluidSynth failed on this server, so notes play as sine-wave beeps."
         if engine == "sine":
             audio = clipped.synthesize(fs=sample_rate)  # sum of sines, one per note (drums are skipped)
     audio = np.asarray(audio, dtype=np.float64)[: int(round(max_seconds * sample_rate))]  # (n,)

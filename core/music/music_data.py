@@ -19,6 +19,7 @@ or one note repeated, leaves the model nothing to choose between), and at least 
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -36,6 +37,9 @@ VAL_FRACTION = 0.1  # share of pieces held out for validation
 
 class MusicCorpusError(ValueError):
     """A user-facing reason why a set of pieces can't be trained on (as it is, or with these settings)."""
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,9 @@ def load_uploads(files: Sequence[tuple[str, bytes]], options: CodecOptions = Cod
             pieces.append(encode_file(name, data, options))
         except MidiError as exc:
             problems.append(f"{name}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - an unexpected failure on one file must not lose the others
-            problems.append(f"{name}: could not be encoded ({type(exc).__name__}: {exc}).")
+        except Exception:  # noqa: BLE001 - an unexpected failure on one file must not lose the others
+            log.exception("MIDI upload %r could not be encoded", name)
+            problems.append(f"{name}: this file could not be turned into notes, so it was left out. Try another file.")
     return pieces, problems
 
 

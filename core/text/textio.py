@@ -51,8 +51,11 @@ def decode_text(data: bytes, *, max_bytes: int, allow_latin1: bool = False, what
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         try:
             text = data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise UploadError(f"The {what} starts like UTF-16 but can't be decoded ({exc.reason}).") from None
+        except UnicodeDecodeError:
+            raise UploadError(
+                f"The {what} starts like UTF-16 but part of it isn't valid UTF-16 (it may be cut off or damaged). "
+                "Save it again as UTF-8."
+            ) from None
         note = "The file was UTF-16; it was converted to UTF-8."
     else:
         if looks_binary(data):

@@ -4,10 +4,12 @@ read again when a file in the folder changes."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from core.toolkit import links as cl
 
+log = logging.getLogger(__name__)
 _cache: dict[Path, tuple[tuple, tuple[tuple[cl.Lesson, ...], tuple[str, ...]]]] = {}
 
 
@@ -26,8 +28,11 @@ def catalogue(folder: Path = cl.LESSONS_DIR) -> tuple[tuple[cl.Lesson, ...], tup
     for name in cl.lesson_names(folder):
         try:
             good.append(cl.load_lesson(name, folder))
-        except (cl.LessonError, OSError, UnicodeDecodeError, ValueError) as exc:
+        except cl.LessonError as exc:
             bad.append(str(exc))
+        except (OSError, UnicodeDecodeError, ValueError):
+            log.exception("lesson %s could not be read", name)
+            bad.append(f"The lesson {name} could not be read on this server (its file is missing or not UTF-8 text).")
     result = tuple(sorted(good, key=lambda les: (les.order, les.name))), tuple(bad)
     _cache[folder] = (stamp, result)
     return result

@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
+from core.echo import joined
+
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS_DIR = ROOT / "lessons"
 MIDI_DIR = ROOT / "data" / "midi"  # the Music lab's bundled styles (folders of .mid files, as core.music.music_data reads them)
@@ -43,6 +45,7 @@ MIDI_DIR = ROOT / "data" / "midi"  # the Music lab's bundled styles (folders of 
 GROUPS = ("upload", "architecture", "training", "sampling", "inspector", "inside", "toolkit")  # what hide= can hide
 RESERVED = ("hide", "lesson", "sid")  # parameters every page shares (sid: ui/server/recover.py's token)
 STREAMLIT_OWN = ("embed", "embed_options")  # Streamlit keeps these for itself: st.query_params never shows them
+LEFT_OUT = "_left_out"  # how many parameters the server left out of an address too long to read (bounded_query)
 MAX_SEED = 2**31 - 1
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -300,9 +303,14 @@ def quote(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _names(names: list[str]) -> str:
+    """Names from an address for a message: the first few as code spans, and how many more."""
+    return joined([f"`{quote(n)}`" for n in names])
+
+
 def parse_hide(text: str) -> tuple[frozenset[str], list[str]]:
-    """``hide=upload,training`` -> ({"upload", "training"}, messages for unknown group names)."""
-    groups, problems = set(), []
+    """``hide=upload,training`` -> ({"upload", "training"}, one message naming the unknown group names, bounded)."""
+    groups, unknown = set(), []
     for part in text.split(","):
         g = part.strip().lower()
         if not g:
@@ -310,19 +318,29 @@ def parse_hide(text: str) -> tuple[frozenset[str], list[str]]:
         if g in GROUPS:
             groups.add(g)
         else:
-            problems.append(f"`hide`: there is no control group called `{quote(part.strip())}` (the groups are {', '.join(GROUPS)}); it was ignored.")
-    return frozenset(groups), problems
+            unknown.append(part.strip())
+    if not unknown:
+        return frozenset(groups), []
+    groups_are = f"the groups are {', '.join(GROUPS)}"
+    if len(unknown) == 1:
+        problem = f"`hide`: there is no control group called {_names(unknown)} ({groups_are}); it was ignored."
+    else:
+        problem = (f"`hide`: there are no control groups called {_names(unknown)} ({len(unknown):,} names; "
+                   f"{groups_are}); they were ignored.")
+    return frozenset(groups), [problem]
 
 
 def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable[str] = ()) -> Parsed:
     """Widget values from an address's parameters. A bad value -> the default, with a message naming the parameter.
 
     ``ignore``: other parameter names that are not this lab's but are not mistakes either (other features' own)."""
-    params, values, problems = lab_spec.by_name(), {}, []
-    hide = lesson = None
+    params, values, problems, unknown = lab_spec.by_name(), {}, [], []
+    hide = lesson = left_out = None
     skip = set(ignore)
     for name, text in query.items():
-        if name == "hide":
+        if name == LEFT_OUT:
+            left_out = text
+        elif name == "hide":
             hide, more = parse_hide(text)
             problems += more
         elif name == "lesson":
@@ -341,12 +359,35 @@ def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable
                     values[p.key] = p.default
                     problems.append(f"`{name}={shown}` {exc}; the default `{p.encode(p.default)}` is used.")
         else:
-            problems.append(f"`{quote(name)}`: the {lab_spec.title} lab has no setting called that (it has {', '.join(params)}); it was ignored.")
+            unknown.append(name)
+    if unknown:
+        many = len(unknown) > 1
+        count = f" ({len(unknown):,} names)" if many else ""
+        problems.append(f"{_names(unknown)}{count}: the {lab_spec.title} lab has no setting called "
+                        f"{'any of these' if many else 'that'} (it has {', '.join(params)}); "
+                        f"{'they were' if many else 'it was'} ignored.")
+    if left_out is not None:  # bounded_query's count (or whatever an address says it is: only a short number is read)
+        n = int(left_out) if left_out.isdigit() and len(left_out) <= 9 else None
+        some = "Some parameters were" if n is None else f"{n:,} more parameter{' was' if n == 1 else 's were'}"
+        problems.append(f"{some} ignored: the address was too long to read them all.")
     if values.get("text_cell") is not None and "text_dropout" not in values:  # a link that names a cell and no dropout
         from core.models.keras_model import CELL_DROPOUT
 
         values["text_dropout"] = CELL_DROPOUT[values["text_cell"]]  # gets that cell's default, as the page's Cell box does
     return Parsed(values, tuple(problems), hide, lesson)
+
+
+def bounded_query(query: str, max_length: int, max_fields: int) -> str:
+    """``query`` when it is within ``max_length`` characters and ``max_fields`` parameters; else its first whole
+    parameters within both limits and ``LEFT_OUT=<how many were left out>`` (so that a page can say so)."""
+    total = query.count("&") + 1
+    if len(query) <= max_length and total <= max_fields:
+        return query
+    head = query[: max_length - 32]
+    parts = head.split("&", max_fields - 1)
+    if len(parts) == max_fields or len(head) < len(query):
+        parts = parts[:-1]  # the rest of the query, or a parameter cut in the middle
+    return "&".join([*parts, f"{LEFT_OUT}={total - len(parts)}"])
 
 
 def encode_values(lab_spec: LabSpec, values: Mapping[str, Any]) -> dict[str, str]:

@@ -3,8 +3,17 @@
 zip with an LSTM without biases is refused at upload, naming the option, with no error box."""
 
 import zipfile
+(server.maxUploadSize = 20 in .streamlit/config.toml) with its own size message, and the page keeps working.
+Uploads called like Markdown show their names as typed (no link or image in the page, no request for the image), and
+a link with thousands of unknown names gets a short message, with Start near the top of the page."""
+
+from core.echo import JOINER
+from tests.support.inputs import MARKDOWN_NAME, tune
 
 from .conftest import assert_no_exception, shot, wait_idle
+
+NAMES = "\n".join(f"{n}saurus" for n in ("tyranno", "stego", "bronto", "veloci", "ptero", "allo", "brachio", "diplo",
+                                          "spino", "igua", "anky", "pachy"))
 
 
 def test_200_mb_text_upload_is_refused_by_streamlit_and_the_page_keeps_working(page, app_url, tmp_path):
@@ -67,6 +76,52 @@ def test_model_zip_with_an_lstm_without_biases_is_refused_naming_the_option(page
     with zipfile.ZipFile(tmp_path / "nobias.zip", "w") as zf:
         zf.write(tmp_path / "m.keras", "model.keras")
         zf.writestr("vocab.json", vocab_to_json(chars))
+def _no_markup_from(page, where: str) -> None:
+    """No link or image made of the Markdown name anywhere in the app's main area or sidebar."""
+    made = page.evaluate(
+        """() => [...document.querySelectorAll('a, img')]
+                 .map(e => e.getAttribute('href') || e.getAttribute('src') || '')
+                 .filter(u => u.includes('example.com') || u.includes('127.0.0.1:9'))"""
+    )
+    assert made == [], (where, made)
+
+
+def _shown(locator) -> str:
+    """What a reader sees (core.echo's word joiners are invisible)."""
+    return locator.inner_text().replace(JOINER, "")
+
+
+def _sidebar_link(page, name: str):
+    return page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name)
+
+
+def test_markdown_file_names_show_as_typed_in_every_lab(page, app_url):
+    """Uploads called ``[click me](https://example.com) ![img](http://127.0.0.1:9/p.png) **bold** $x$ <b>b</b>``:
+    the Text lab's corpus caption, the Dinosaur lab's "earlier upload" caption and the Music lab's problems list
+    show the name as typed; the page has no link or image from it and never asks for the image."""
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "127.0.0.1:9" in r.url or "example.com" in r.url else None)
+    name = MARKDOWN_NAME + ".txt"
+
+    page.goto(app_url + "/dinosaurs")
+    page.get_by_role("button", name="▶ Start").wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_text("Upload a name list", exact=True).click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": name, "mimeType": "text/plain", "buffer": NAMES.encode()}]
+    )
+    page.get_by_text("12 names", exact=False).first.wait_for(timeout=60_000)
+    wait_idle(page)
+    _sidebar_link(page, "Home").click()
+    page.get_by_role("heading", name="RNN Playground").wait_for()
+    _sidebar_link(page, "Dinosaur names").click()
+    caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Using your earlier upload")
+    caption.wait_for(timeout=60_000)
+    wait_idle(page)
+    assert MARKDOWN_NAME + ".txt" in _shown(caption), _shown(caption)
+    _no_markup_from(page, "dinosaurs")
+    shot(page, "bad_input_markdown_name_dino", full_page=False)
 
     page.goto(app_url + "/text")
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
@@ -94,3 +149,58 @@ def test_model_zip_with_an_lstm_without_biases_is_refused_naming_the_option(page
     wait_idle(page, timeout=90_000)
     assert_no_exception(page)
     assert page.get_by_text("Training stopped").count() == 0
+    page.get_by_text("Upload a .txt", exact=True).click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    text = "\n".join(f"ROMEO:\nthe king speaks and so we go to war, line {i}." for i in range(60))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}]
+    )
+    caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Most common characters")
+    caption.wait_for(timeout=90_000)
+    wait_idle(page, timeout=90_000)
+    assert _shown(caption).startswith(name + ":"), _shown(caption)
+    _no_markup_from(page, "text")
+    shot(page, "bad_input_markdown_name_text", full_page=False)
+
+    page.goto(app_url + "/music")
+    page.get_by_text("Upload MIDI files", exact=True).wait_for(timeout=90_000)
+    wait_idle(page, timeout=90_000)
+    page.get_by_text("Upload MIDI files", exact=True).click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[
+        {"name": "good.mid", "mimeType": "audio/midi", "buffer": tune(0)},
+        {"name": MARKDOWN_NAME + ".mid", "mimeType": "audio/midi", "buffer": b"not midi"},
+    ])
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="Some files could not be used")
+    alert.wait_for(timeout=90_000)
+    wait_idle(page, timeout=90_000)
+    assert MARKDOWN_NAME + ".mid: This is not a MIDI file" in _shown(alert), _shown(alert)
+    _no_markup_from(page, "music")
+    shot(page, "bad_input_markdown_name_music", full_page=False)
+    assert_no_exception(page)
+    assert asked == [], asked
+
+
+def test_a_link_with_thousands_of_unknown_names_keeps_start_near_the_top(page, app_url):
+    """hide= with 8,000 unknown group names (a 47 KB address), then 3,000 unknown parameters (over the 1,000 that
+    Streamlit reads): a short warning that names a few and counts the rest, and Start within the first screens."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(app_url + "/dinosaurs?hide=" + ",".join(f"grp{i}" for i in range(8000)))
+    start = page.get_by_role("button", name="▶ Start")
+    start.wait_for(timeout=90_000)
+    wait_idle(page, timeout=90_000)
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="could not be used")
+    assert "and 7,995 more" in alert.inner_text() and "grp7999" not in alert.inner_text(), alert.inner_text()
+    assert alert.bounding_box()["height"] < 400, alert.bounding_box()
+    assert start.bounding_box()["y"] < 2000, start.bounding_box()
+    shot(page, "bad_input_long_hide", full_page=False)
+
+    page.goto(app_url + "/dinosaurs?" + "&".join(f"p{i}=1" for i in range(3000)))
+    start.wait_for(timeout=90_000)
+    alert.wait_for(timeout=60_000)
+    wait_idle(page, timeout=90_000)
+    said = alert.inner_text()
+    assert "and 994 more" in said and "2,001 more parameters were ignored" in said, said
+    assert alert.bounding_box()["height"] < 400 and start.bounding_box()["y"] < 2000
+    shot(page, "bad_input_thousands_of_parameters", full_page=False)
+    assert_no_exception(page)

@@ -12,8 +12,10 @@ Cases already covered elsewhere are not repeated here; the mapping is:
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.support.apptest import button, open_page
+from tests.support.inputs import MARKDOWN_NAME, literal_text, markup_in
 from tests.support.apptest import messages, ok
 
 
@@ -119,3 +121,55 @@ def test_dino_sampling_extremes():
     at.run()
     ok(at)
     assert any(m.label == "Picked" for m in at.metric)
+
+
+# ---------------------------------------------------------------------------------------- user strings shown literally
+def test_dino_lab_a_markdown_file_name_and_markdown_names_show_literally():
+    """Text uploads (Dinosaur lab), a name list called like Markdown (a link, an image, bold, math, a tag), holding
+    names that are Markdown: the "earlier upload" caption and the sampled names show them as typed, no link or
+    image is made of them."""
+    name = MARKDOWN_NAME + ".txt"
+    at = open_page("pages/dinosaurs.py")
+    at.radio(key="dino_source").set_value("Upload a name list")
+    at.run()
+    names = "\n".join(["[x](http://e.com)", "![i](http://127.0.0.1:9/p.png)", "**b**", "_e_"] * 4).encode()
+    at.file_uploader(key="dino_upload").set_value((name, names, "text/plain"))
+    at.run()
+    ok(at)
+    at.slider(key="dino_n_a").set_value(8)
+    at.run()
+    t = at.session_state["dino"].trainer
+    t.sample_batches.append((1, ["[x](http://e.com)", "![i](http://127.0.0.1:9/p.png)", "plain"]))  # as if sampled
+    at.switch_page("pages/home.py")
+    at.run()
+    at.switch_page("pages/dinosaurs.py")
+    at.run()
+    ok(at)
+    caption = next(c.value for c in at.caption if "earlier upload" in c.value)
+    assert markup_in(caption) == [] and name in literal_text(caption), caption
+    samples = next(m.value for m in at.markdown if "plain" in m.value)
+    assert markup_in(samples) == [] and "![i](http://127.0.0.1:9/p.png)" in literal_text(samples), samples
+
+
+def test_a_trained_model_the_server_cannot_read_is_refused_without_the_exception(monkeypatch, caplog):
+    """Start from the trained model (Dinosaur lab) when its file can't be read on the server: a plain message, no
+    exception text or file path on the page (the log has them), and the lab keeps its current model."""
+    from core.files import starting_points as sp
+    from core.labs.dino_lab import DinoLab
+
+    path = str(sp.MODELS_DIR / "dino.npz")
+
+    def unreadable(self, name):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(DinoLab, "load_starting_point", unreadable)
+    at = open_page("pages/dinosaurs.py")
+    if not any(b.label == "⭐ Start from the trained model" for b in at.button):
+        pytest.skip("no bundled Dinosaur starting point (assets/models/ not built)")
+    with caplog.at_level("ERROR", logger="ui.toolkit.starting_view"):
+        button(at, "⭐ Start from the trained model").click()
+        at.run()
+    ok(at)
+    said = messages(at)
+    assert "could not be loaded on this server" in said and "Permission denied" not in said and path not in said, said
+    assert "Permission denied" in caplog.text

@@ -19,7 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.support.apptest import button, open_page, tiny_text
-from tests.support.inputs import keras_zip, make_text, tiny_text_trainer, zip_of
+from tests.support.inputs import MARKDOWN_NAME, keras_zip, literal_text, make_text, markup_in, tiny_text_trainer, zip_of
 from tests.support.apptest import messages, ok, upload_text
 
 
@@ -94,7 +94,7 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
     ]
     for case, data, needle in cases:
         _upload_model(at, data)
-        errors = [e.value for e in at.error]
+        errors = [literal_text(e.value) for e in at.error]
         assert any(needle in e for e in errors), (case, errors)
         assert at.session_state["text"].trainer is current, case  # nothing was replaced
     assert any("safe mode" in e.value for e in at.error)  # the Lambda/custom refusals say why
@@ -175,7 +175,7 @@ def test_model_zip_metadata_is_validated_on_the_page(field, value, said):
     assert json.loads(zipfile.ZipFile(io.BytesIO(data)).read("vocab.json"))["meta"] is not None
     _upload_model(at, data)
     loaded = at.session_state["text"].trainer
-    text = messages(at)
+    text = literal_text(messages(at))
     assert "Loaded the uploaded model" in text and said in text, text
     assert loaded.step >= 0 and np.isfinite(loaded.elapsed_s) and 0 <= loaded.config.seed < 2**31
     assert 0 < loaded.config.learning_rate <= 10
@@ -265,3 +265,15 @@ def test_a_failure_while_training_says_so_in_a_sentence_and_a_new_run_clears_it(
     at.run()
     ok(at)
     assert lab.trainer.step > 0 and not at.error, messages(at)
+# ---------------------------------------------------------------------------------------- user strings shown literally
+def test_a_model_zip_holding_a_file_named_like_markdown_is_refused_with_the_name_shown_literally(text_lab_with_tiny_model):
+    """Text model upload whose model.keras holds a file called like Markdown (a link, an image): refused, and the
+    name in the message is shown as typed, never as a link or an image."""
+    from core.files.model_zip import vocab_to_json
+
+    at = text_lab_with_tiny_model
+    inner = zip_of({"config.json": "{}", "metadata.json": "{}", "model.weights.h5": b"", MARKDOWN_NAME: b""})
+    _upload_model(at, zip_of({"model.keras": inner, "vocab.json": vocab_to_json(sorted(set(make_text())))}), "m.zip")
+    errors = [e.value for e in at.error]
+    assert errors and all(markup_in(e) == [] for e in errors), errors
+    assert any(MARKDOWN_NAME[:40] in literal_text(e) for e in errors), errors

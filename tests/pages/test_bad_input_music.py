@@ -20,6 +20,12 @@ from core.music import music_data as md
 from tests.support.apptest import button, open_page, tiny_music
 from tests.support.apptest import MUSIC_UPLOAD, messages, ok
 from tests.support.inputs import drums_only, orchestral_10_minutes, tune
+from core.music import midi_io
+from core.music import music_codec as mc
+from core.music import music_data as md
+from tests.support.apptest import button, open_page, tiny_music
+from tests.support.inputs import MARKDOWN_NAME, drums_only, literal_text, markup_in, orchestral_10_minutes, tune
+from tests.support.apptest import MUSIC_UPLOAD, messages, ok
 
 
 # ---------------------------------------------------------------------------------------------- MIDI uploads
@@ -53,7 +59,7 @@ def test_music_lab_batch_mixing_good_and_bad_midi_files():
     at.file_uploader(key="music_upload").set_value(files)
     at.run()
     ok(at)
-    warning = "\n".join(w.value for w in at.warning)
+    warning = literal_text("\n".join(w.value for w in at.warning))
     for name, _, reason in bad:
         assert f"{name}: " in warning and reason in warning, (name, warning)
     corpus = at.session_state["music"].corpus
@@ -152,3 +158,74 @@ def test_music_upload_of_a_single_value_gets_a_message(name):
     at.run()
     ok(at)
     assert at.session_state["music"].corpus is not None
+
+
+# ---------------------------------------------------------------------------------------------- what the page says
+PARSER_ERRORS = [
+    ValueError("Note end time must be greater than start time"),
+    OSError("MThd not found. Probably not a MIDI file"),
+    KeyError("running status without last_status"),
+    IndexError("list index out of range"),
+]
+
+
+@pytest.mark.parametrize("exc", PARSER_ERRORS, ids=lambda e: type(e).__name__)
+def test_a_midi_file_the_parser_refuses_is_explained_without_the_exception(monkeypatch, caplog, exc):
+    """MIDI uploads, a file the parser raises on (core): the student reads what is wrong and what to do, never the
+    parser's exception or its type; the exception goes to the server's log."""
+
+    def refuse(*args, **kwargs):
+        raise exc
+
+    data = tune(0)
+    monkeypatch.setattr(midi_io.pretty_midi, "PrettyMIDI", refuse)
+    with caplog.at_level("INFO", logger="core.music.midi_io"), pytest.raises(midi_io.MidiError) as refused:
+        midi_io.load_midi_bytes(data)
+    said = str(refused.value)
+    assert "corrupt and can't be read" in said and "export it again" in said, said
+    assert type(exc).__name__ not in said and str(exc).strip("'") not in said and "(" not in said.split(":")[0], said
+    assert str(exc).strip("'") in caplog.text
+
+
+def test_real_broken_midi_files_are_explained_in_the_student_s_words():
+    """MIDI uploads, files mido refuses (core): no chunk, running status without a status byte: no parser text."""
+    from tests.core.music.test_midi_io import smf
+
+    for data in (tune(0)[:14] + bytes(range(256)) * 3, smf([b"\x00\x40\x40" * 300])):
+        with pytest.raises(midi_io.MidiError) as refused:
+            midi_io.load_midi_bytes(data)
+        said = str(refused.value)
+        assert "MTrk" not in said and "last_status" not in said and midi_io.DAMAGED in said, said
+
+
+def test_an_unexpected_failure_on_one_file_names_the_file_not_the_exception(monkeypatch, caplog):
+    """MIDI uploads, the codec fails on one file of a batch (core): that file is named with a plain reason, the
+    others load, and the exception is in the server's log."""
+
+    def fail(pm, *args, **kwargs):
+        raise RuntimeError("internal codec state 0x7f")
+
+    good = md.encode_file("good.mid", tune(1))
+    monkeypatch.setattr(md, "midi_to_values", fail)
+    with caplog.at_level("ERROR", logger="core.music.music_data"):
+        pieces, problems = md.load_uploads([("odd.mid", tune(0))])
+    assert not pieces and len(problems) == 1 and problems[0].startswith("odd.mid: "), problems
+    assert "RuntimeError" not in problems[0] and "0x7f" not in problems[0], problems
+    assert "0x7f" in caplog.text and good.values
+
+
+def test_music_lab_markdown_file_names_are_listed_literally_and_bounded():
+    """MIDI uploads (Music lab), broken files called like Markdown (a link, an image, bold, math, a tag), 30 of them
+    beside a good one: the problems list shows the names as typed (no link or image) and only the first few, with a
+    count of the rest."""
+    at = open_page("pages/music.py")
+    at.radio(key="music_source").set_value(MUSIC_UPLOAD)
+    at.run()
+    bad = [(f"{MARKDOWN_NAME} {k}.mid", b"not midi", "audio/midi") for k in range(30)]
+    at.file_uploader(key="music_upload").set_value([("good.mid", tune(0), "audio/midi"), *bad])
+    at.run()
+    ok(at)
+    warning = next(w.value for w in at.warning if "could not be used" in w.value)
+    assert markup_in(warning) == [], warning
+    assert f"{MARKDOWN_NAME} 0.mid: This is not a MIDI file" in literal_text(warning), warning
+    assert "and 25 more" in warning and f"{MARKDOWN_NAME} 29.mid" not in literal_text(warning), warning

@@ -9,13 +9,15 @@ Cases already covered elsewhere are not repeated here; the mapping is:
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from core.text.textio import MB
 from tests.support.apptest import button, open_page, tiny_text
+from tests.support.inputs import MARKDOWN_NAME, literal_text, markup_in, make_text
 from tests.support.apptest import messages, ok, upload_text
-from tests.support.inputs import make_text
 
 
 # ---------------------------------------------------------------------------------------------- text uploads
@@ -27,6 +29,8 @@ from tests.support.inputs import make_text
         ("only newlines", b"\n" * 5000, "no visible text"),
         ("over the page's 10 MB limit", b"x" * (11 * MB), "is 11.0 MB; the limit here is 10.0 MB"),
         ("UTF-16 with BOM is converted", make_text().encode("utf-16"), "UTF-16"),
+        ("UTF-16 cut in the middle of a character", make_text().encode("utf-16")[:-1], "may be cut off or damaged"),
+        ("UTF-16 with a lone surrogate", make_text().encode("utf-16") + b"\x00\xd8a\x00", "may be cut off or damaged"),
     ],
 )
 def test_text_lab_bad_uploads_get_a_message_and_the_page_keeps_working(case, data, needle):
@@ -35,7 +39,8 @@ def test_text_lab_bad_uploads_get_a_message_and_the_page_keeps_working(case, dat
     at = open_page("pages/text.py")
     upload_text(at, data)
     assert needle in messages(at), (case, messages(at))
-    if case.startswith("UTF-16"):
+    assert "truncated data" not in messages(at) and "surrogate" not in messages(at)  # never the decoder's own words
+    if case == "UTF-16 with BOM is converted":
         assert not at.error and at.session_state["text"].run.corpus.text.startswith("ROMEO:")
         return
     assert at.error and not any(m.label == "Vocabulary" for m in at.metric)  # the page stops at the picker
@@ -158,3 +163,49 @@ def test_text_generation_extremes():
     at.slider(key="text_inspect_start").set_value(2000 - 120)
     at.run()
     ok(at)
+
+
+# ---------------------------------------------------------------------------------------- user strings shown literally
+def test_text_lab_a_markdown_file_name_shows_literally():
+    """Text uploads (Text lab), a text called like Markdown (a link, an image, bold, math, a tag): the corpus caption,
+    the note that the model restarted on it, the loss chart's legend and, after a visit to another page, the
+    "earlier upload" caption show the name as typed, never a link, an image or bold."""
+    name = MARKDOWN_NAME + ".txt"
+    at = open_page("pages/text.py")
+    tiny_text(at)
+    at.run()
+    button(at, "Step").click()  # a run on the bundled text, so that the upload restarts it
+    at.run()
+    upload_text(at, make_text().encode(), name)
+    notes = [i.value for i in at.info if "restarted" in i.value]  # shown once, on the run after the upload
+    assert notes and markup_in(notes[0]) == [] and name in literal_text(notes[0]), notes
+    button(at, "Step").click()
+    at.run()
+    ok(at)
+    legends = [t.get("name", "") for c in at.get("plotly_chart") for t in json.loads(c.proto.spec).get("data", [])]
+    assert any("click me" in n for n in legends) and not any("<b>" in n for n in legends), legends
+    shown = [c.value for c in at.caption if "lines. Most common characters" in c.value]
+    assert shown and markup_in(shown[0].split(":")[0] + ":") == [] and name in literal_text(shown[0]), shown
+    at.switch_page("pages/home.py")
+    at.run()
+    at.switch_page("pages/text.py")
+    at.run()
+    ok(at)
+    captions = [c.value for c in at.caption if "earlier upload" in c.value or "Most common characters" in c.value]
+    assert len(captions) == 2, captions
+    for caption in captions:
+        assert markup_in(caption.split("Most common")[0]) == [] and name in literal_text(caption), caption
+
+
+def test_text_lab_a_priming_text_of_many_unknown_characters_is_listed_bounded():
+    """Priming text (Text lab) with hundreds of characters the model has never seen: the error names the first few
+    and counts the rest, each shown literally."""
+    at = open_page("pages/text.py")
+    upload_text(at, make_text().encode())
+    tiny_text(at)
+    at.run()
+    at.text_input(key="text_prime").set_value("".join(chr(0x4E00 + i) for i in range(400)) + "[a](http://e.com)")
+    at.run()
+    ok(at)
+    error = next(e.value for e in at.error if "never seen" in e.value)
+    assert "and " in error and " more" in error and len(error) < 400 and markup_in(error) == [], error

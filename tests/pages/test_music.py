@@ -11,6 +11,7 @@ import pytest
 from core.music import music_data as md
 from core.labs.music_lab import COURSE, LSTM, MOTIF, PIECE
 from tests.support.apptest import button, open_page, tiny_music
+from tests.support.inputs import literal_text
 from ui.labs import music_views
 
 PAGE = "pages/music.py"
@@ -131,7 +132,8 @@ def test_course_mode_counts_45530_draws_its_graph_and_composes_by_argmax():
     assert not at.exception
     lab = at.session_state["music"]
     assert lab.kind == COURSE and lab.trainer.layer_sizes() == dict(n_values=90, n_a=64, Tx=30)
-    assert any("model this lab's LSTM (embedding) → the course's model (one-hot, 90 values)" in i.value for i in at.info)
+    notes = [literal_text(i.value) for i in at.info]
+    assert any("model this lab's LSTM (embedding) → the course's model (one-hot, 90 values)" in n for n in notes), notes
     assert any(m.label == "Parameters (counted by Keras)" and m.value == "45,530" for m in at.metric)
     page = texts(at)
     assert "= 39,680 (LSTM) + 5,850 (Dense) = **45,530**: the same as Keras counts ✓" in page
@@ -195,12 +197,13 @@ def test_motif_call_and_response_with_bad_and_unknown_motifs(recorded):
     at.text_input(key="music_motif").input("C4q H4q G4h")
     at.run()
     assert not at.exception
-    assert any("Token 2 'H4q' (at character 5)" in e.value and "not a note name" in e.value for e in at.error)
+    errors = [literal_text(e.value) for e in at.error]
+    assert any("Token 2 'H4q' (at character 5)" in e and "not a note name" in e for e in errors), errors
     assert at.button(key="music_generate_btn").disabled
     # values outside the vocabulary: named, with the nearest values, and a button that uses them
     at.text_input(key="music_motif").input("C4q C4:13 E4q")
     at.run()
-    assert any(w.value.startswith("Not in the model's vocabulary: C4:13 (nearest: ") for w in at.warning)
+    assert any(literal_text(w.value).startswith("Not in the model's vocabulary: C4:13 (nearest: ") for w in at.warning)
     assert at.button(key="music_generate_btn").disabled
     button(at, "Use the nearest values").click()
     at.run()

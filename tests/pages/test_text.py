@@ -8,6 +8,7 @@ import numpy as np
 from core.models.keras_trainer import SequenceTrainer
 from core.files.model_zip import vocab_to_json
 from tests.support.apptest import button, open_page, tiny_text
+from tests.support.inputs import literal_text
 from tests.support.inputs import make_text
 
 PAGE = "pages/text.py"
@@ -156,7 +157,7 @@ def test_bad_model_uploads_are_refused_and_a_good_one_loads():
         at.run()
         at.button(key="text_model_load_btn").click()
         at.run()
-        assert any(msg in e.value for e in at.error), (msg, [e.value for e in at.error])
+        assert any(msg in literal_text(e.value) for e in at.error), (msg, [e.value for e in at.error])
         assert not at.exception
     # a real model from this page round-trips and continues training
     t: SequenceTrainer = at.session_state["text"].trainer

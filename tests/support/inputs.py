@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import html
 import io
+import re
 import zipfile
 
 import numpy as np
@@ -16,6 +18,27 @@ from core.text.text_data import TextCorpus
 # dinosaur names for the numpy lab's tests
 NAMES = ["aardonyx", "abelisaurus", "achelousaurus", "achillobator", "acrocanthosaurus", "aegyptosaurus", "afrovenator",
          "agilisaurus", "alamosaurus", "albertaceratops", "allosaurus", "alvarezsaurus", "amargasaurus", "ammosaurus"]
+
+
+MARKDOWN_NAME = "[click me](https://example.com) ![img](http://127.0.0.1:9/p.png) **bold** $x$ <b>b</b>"  # + ".txt"
+
+
+def markup_in(markdown: str) -> list[str]:
+    """The HTML elements CommonMark makes of ``markdown`` besides its paragraphs, lists and the page's own emphasis
+    (links, images, code, raw HTML): what a user's string must never turn into."""
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").render(markdown)
+    return [t for t in re.findall(r"<(a|img|em|b|code|h\d|blockquote|hr)\b", rendered)]
+
+
+def literal_text(markdown: str) -> str:
+    """The text CommonMark shows for ``markdown`` (tags removed, entities decoded, core.echo's joiners taken out)."""
+    from markdown_it import MarkdownIt
+
+    from core.echo import JOINER
+
+    return html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt("commonmark").render(markdown))).replace(JOINER, "")
 
 
 def make_text(n_lines=200, seed=0) -> str:

@@ -19,6 +19,7 @@ import streamlit as st
 from core import charts
 from core.models import numpy_rnn as nr
 from core.labs.dino_lab import COURSE, EXPLOSION, DinoLab
+from core.echo import literal
 from core.labs.lab import Note
 from ui import explain
 from ui.toolkit import links
@@ -113,9 +114,10 @@ def _pick_trace(lab: DinoLab):
     if which == "A name I type":
         typed = st.text_input("Name to follow back through time", "tyrannosaurus", key="dino_bptt_name", max_chars=60)
         try:
-            return t.trace_name(typed), f"“{typed.strip().lower()}” on the current weights, from a⟨0⟩ = 0 (nothing is updated)"
+            what = f"“{literal(typed.strip().lower())}” on the current weights, from a⟨0⟩ = 0 (nothing is updated)"
+            return t.trace_name(typed), what
         except ValueError as exc:
-            return None, str(exc)
+            return None, literal(str(exc), 300)
     if t.last_trace is None:
         return None, "Train a few names (press Step) and the last one's backward pass appears here."
     name = t.decode(i for i in t.last_trace.inputs[1:])

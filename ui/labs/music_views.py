@@ -10,6 +10,7 @@ from core.music import midi_io, motif
 from core.music import music_audio as ma
 from core.music import music_codec as mc
 from core.music import music_score as ms
+from core.echo import literal
 from core.labs.music_lab import COURSE, MODEL_LABELS, MOTIF, PIECE, SILENCE, MusicLab, copy_note, midi_file, notes_after, score_table
 from ui import explain, temperature_view
 from ui.toolkit import links, memorise_view
@@ -116,9 +117,9 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
             return (), "", False
         check = lab.check_motif(text)
         if check.error:
-            st.error(check.error)
+            st.error(literal(check.error, 400))
         elif check.unknown:
-            st.warning(check.message)
+            st.warning(literal(check.message, 400))
             st.button("Use the nearest values", key="music_motif_fix", on_click=remember, args=("music_motif", check.fixed_text))
         else:
             n = motif.n_bars(check.values)
@@ -192,7 +193,8 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     how = "the most likely value every step" if res.argmax else f"sampled at temperature {res.temperature:g}"
     what = f"{len(gen_v)} values" + (f" ({res.bars} bar{'s' if res.bars > 1 else ''})" if res.bars else "")
     opening_name, opening_color = ("your motif", MOTIF_COLOR) if res.start == MOTIF else ("from the corpus", PIECE_COLOR)
-    after = f", answering {res.prime_label} ({'orange' if res.start == MOTIF else 'grey'})." if prime_v else ", starting from silence."
+    colour = "orange" if res.start == MOTIF else "grey"
+    after = f", answering {literal(res.prime_label)} ({colour})." if prime_v else ", starting from silence."
     st.markdown(f"**{what} composed by {MODEL_LABELS[res.model]} after {res.step:,} training step{'' if res.step == 1 else 's'}**, {how}{after}")
     if res.weights:
         st.caption(f"Composed with {res.weights}.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.echo import literal
 from core.text.lexicon import describe_check
 from core.text.text_data import CorpusError, TextCorpus, char_label
 from core.labs.text_lab import LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, MAX_MODEL_UPLOAD, TextLab, widget_values
@@ -26,7 +27,7 @@ def show_corpus(name: str, corpus: TextCorpus) -> None:
     c3.metric("Training part", f"{s.n_train:,}")
     c4.metric("Validation (last 10%)", f"{s.n_val:,}")
     common = " ".join(f"`{char_label(ch)}` {n / s.n_chars:.1%}" for ch, n in s.most_common)
-    st.caption(f"{name}: {s.n_lines:,} lines. Most common characters: {common}")
+    st.caption(f"{literal(name)}: {s.n_lines:,} lines. Most common characters: {common}")
     with st.expander("Vocabulary and a peek at the text"):
         st.markdown(" ".join(f"`{char_label(ch)}`" for ch in corpus.chars))
         st.text(corpus.text[:600])
@@ -114,4 +115,4 @@ def model_files(lab: TextLab, trainer) -> None:
         st.button("Load this model", key="text_model_load_btn", on_click=_load_uploaded_model, args=(lab,))
         err = st.session_state.pop("text_model_error", None)
         if err:
-            st.error(err)
+            st.error(literal(err, 600))

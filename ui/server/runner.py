@@ -12,6 +12,9 @@ figures) and leaves Keras alone. The same reason makes ``.streamlit/config.toml`
 
 This touches a private Streamlit function; the version is pinned in requirements.txt and
 tests/ui/test_runner_tweak.py fails if the function disappears or the replacement is not in place.
+
+``read_long_queries()`` is the other tweak: an address over Streamlit's limits is read up to them instead of not at
+all, so that a page can say what it left out (tests/test_bad_input_links.py checks it is in place).
 """
 
 from __future__ import annotations
@@ -36,4 +39,22 @@ def keep_keras_session() -> bool:
     if not hasattr(script_runner, "_clean_problem_modules"):
         return False
     script_runner._clean_problem_modules = _clean_problem_modules_but_keras
+    return True
+
+
+def read_long_queries() -> bool:
+    """Streamlit 1.67 reads no parameter at all from an address over its limits (1,000 parameters, 512 Ki
+    characters: ``streamlit.runtime.app_session.sanitize_query_string``), so a page could not say that a link was
+    too long. Replace it with one that keeps the first parameters within the same limits and adds how many were left
+    out (``core.toolkit.links.bounded_query``); ui.toolkit.links then says so. Returns False when this Streamlit has no such
+    function."""
+    from streamlit.runtime import app_session
+    from streamlit.runtime.state import query_params
+
+    from core.toolkit.links import bounded_query
+
+    if not hasattr(app_session, "sanitize_query_string"):
+        return False
+    limits = (query_params.CLIENT_STATE_QUERY_STRING_MAX_LENGTH, query_params.CLIENT_STATE_QUERY_STRING_MAX_FIELDS)
+    app_session.sanitize_query_string = lambda query: bounded_query(query, *limits)
     return True

@@ -6,6 +6,8 @@ panel sits in the sidebar, next to the lab, until the student closes it.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from core.toolkit import lessons as catalogue
@@ -13,6 +15,7 @@ from core.toolkit import links as cl
 from ui.toolkit import links
 from ui import persist
 
+log = logging.getLogger(__name__)
 LAB_PAGES = {"dino": "pages/dinosaurs.py", "text": "pages/text.py", "music": "pages/music.py"}  # app.py's pages
 LAB_ICONS = {"dino": "🦕", "text": "📜", "music": "🎵"}
 

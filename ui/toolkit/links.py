@@ -19,8 +19,9 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from core.toolkit import lessons
 from core.toolkit import links as cl
+from core.echo import first_few
+from core.toolkit import lessons
 from ui import persist
 
 SEEN = "_links_seen"  # page -> the query (without sid) last seen on it
@@ -165,7 +166,8 @@ def show_messages(lab: Any) -> None:
     page = cl.spec(_lab_key(lab)).page
     sig, messages = st.session_state.get(MESSAGES, {}).get(page, ("", []))
     if messages and sig == _signature(_query()):
-        st.warning("**Some of this link's settings could not be used:**\n" + "\n".join(f"- {m}" for m in messages))
+        listed = "\n".join(f"- {m}" for m in first_few(messages))
+        st.warning("**Some of this link's settings could not be used:**\n" + listed)
     hidden = [g for g in cl.GROUPS if g in hidden_groups()]
     if hidden:
         st.sidebar.caption(f"Hidden for this class: {', '.join(hidden)} controls (they keep the link's settings).")

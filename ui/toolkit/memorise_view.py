@@ -12,6 +12,7 @@ import streamlit as st
 from core.toolkit import memorise as mz
 from core.music import motif
 from core.music import music_score as ms
+from core.echo import literal
 
 EXPLAIN = (
     "A model that learned the patterns writes new {what} from short common pieces; one that memorised its training "
@@ -36,8 +37,7 @@ def _session_cached(key: str, corpus_key, build):
 def _meter(c: mz.Copy, what: str) -> None:
     st.progress(min(1.0, c.share), text=f"📋 Memorisation meter: {c.length} of {c.sample_length} {c.unit} copied ({c.share:.0%})")
     if c.length:
-        shown = c.stretch if len(c.stretch) <= 200 else c.stretch[:200] + "…"
-        st.caption(f"{c.describe()} The stretch: “{shown}”. " + EXPLAIN.format(what=what))
+        st.caption(f"{c.describe()} The stretch: “{literal(c.stretch, 200)}”. " + EXPLAIN.format(what=what))
     else:
         st.caption(c.describe())
 

@@ -9,11 +9,14 @@ of starting a new one; the lab's restart note says what was loaded.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from core.text.text_data import CorpusError
 from ui import persist
 
+log = logging.getLogger(__name__)
 LABEL = "⭐ Start from the trained model"
 
 
@@ -27,8 +30,12 @@ def _load(lab, name: str) -> None:
     ss.pop(_error_key(lab), None)
     try:
         loaded = lab.load_starting_point(name)
-    except (CorpusError, ValueError, OSError) as exc:  # ModelZipError is a CorpusError: the file's reason
+    except CorpusError as exc:  # ModelZipError is a CorpusError: the file's reason
         ss[_error_key(lab)] = f"The trained model could not be loaded: {exc}"
+        return
+    except (ValueError, OSError):
+        log.exception("starting point %s could not be loaded", name)
+        ss[_error_key(lab)] = "The trained model could not be loaded on this server. Train your own model instead."
         return
     for key, value in lab.widget_values_for(loaded.config).items():  # the page then keeps the loaded run
         persist.remember(key, value)

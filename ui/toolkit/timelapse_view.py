@@ -15,6 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import charts
+from core.echo import literal
 from core.models.timelapse import SAMPLE_TEMPO, LabSample
 from ui.toolkit import links
 from ui.inspector import render_inspector
@@ -62,12 +63,13 @@ def _show_sample(lab, s: LabSample, step: int) -> None:
     key = _key(lab, "inspector")
     if s.kind == "names":
         t = lab.trainer
-        st.markdown(" · ".join(f"**{n}**" if n and t.is_new(n) else f"{n or '(empty)'} ✓" for n in s.items))
+        shown = (f"**{literal(n)}**" if n and t.is_new(n) else f"{literal(n) or '(empty)'} ✓" for n in s.items)
+        st.markdown(" · ".join(shown))
         st.caption(s.note + " New names are **bold**, names of the list are marked ✓.")
         i = st.selectbox(  # keyed by step: the names differ at every step
             "Name to inspect", range(len(s.items)), format_func=lambda i: f"{i + 1}. {s.items[i] or '(empty)'}", key=_key(lab, f"pick_{step}")
         )
-        render_inspector(s.records[i], s.labels, key=key, context=f"Generating “{s.items[i]}” with the weights of step {step:,}.")
+        render_inspector(s.records[i], s.labels, key=key, context=f"Generating “{literal(s.items[i])}” with the weights of step {step:,}.")
     elif s.kind == "text":
         st.code(s.items[0], language=None, wrap_lines=True)
         if s.note:
