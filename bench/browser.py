@@ -17,16 +17,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-from bench.common import ROOT, log
+from bench.common import log
 from deploy.app_server import AppServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

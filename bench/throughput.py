@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 
-import numpy as np
 
 from bench.appdriver import AppDriver
 from bench.common import DEFAULT_HIDDEN, Settings, bundled_corpus, log, median, now

@@ -122,10 +122,10 @@ with left:
 with right:
     st.subheader("Training")
     live.live_area(lab, render_training)
-    dino_views.loss_note(lab, names)  # why the smoothed loss starts at 7 ln V and rises (issue #11)
+    dino_views.loss_note(lab, names)  # why the smoothed loss starts at 7 ln V and rises
 
 if links.shown("inside"):
-    dino_views.backprop(lab)  # backpropagation through time and clipping (issue #11)
+    dino_views.backprop(lab)  # backpropagation through time and clipping
 st.divider()
 st.subheader("Sample new names")
 s1, s2, s3 = links.group("sampling").columns([2, 1, 1])

@@ -143,7 +143,7 @@ def render_training() -> None:
     st.caption(
         f"A model that guesses uniformly among the {t.vocab_size} values has loss ln({t.vocab_size}) = {np.log(t.vocab_size):.2f}."
     )
-    music_views.training_status(lab)  # rate, accuracy, best weights and the memorising message (issue #14)
+    music_views.training_status(lab)  # rate, accuracy, best weights and the memorising message
 
 
 # ---------------------------------------------------------------------------------------------- page
@@ -172,7 +172,7 @@ with left:
         lr = train.select_slider("Learning rate (Adam)", [0.0003, 0.001, 0.003, 0.01, 0.03], 0.003, key="music_lr")
     seed = arch.number_input("Seed", 0, 2**31 - 1, 0, key="music_seed", help="Seeds the weights and the snippet order. Changing it starts a new model.")
     lab.max_steps = train.number_input("Stop after (steps)", 10, 100_000, 2000, step=100, key="music_max_steps", help="About a minute of training on the defaults.")
-    lr_schedule = music_views.schedule_controls(lab, course)  # schedule (this lab's LSTM) and stop-at-best (issue #14)
+    lr_schedule = music_views.schedule_controls(lab, course)  # schedule (this lab's LSTM) and stop-at-best
     config = make_config(kind, hidden=int(hidden), seq_len=int(seq_len), batch=int(batch), lr=float(lr), seed=int(seed), lr_schedule=lr_schedule)
     try:
         with st.spinner("Building the model (the first time loads TensorFlow)…"):

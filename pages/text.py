@@ -11,8 +11,8 @@ from core.models.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, coun
 from core.labs.lab import BudgetExceeded
 from core.text.lexicon import describe_check
 from core.text.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
-from core.labs.text_lab import (
 from core.echo import first_few, literal
+from core.labs.text_lab import (
     BATCH_OPTIONS, BUNDLED, DATA, DEFAULTS, HIDDEN_RANGE, LR_OPTIONS, MAX_DROPOUT,
     MAX_EMBED, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus,
 )
@@ -122,7 +122,7 @@ with left:
         seq_len = corpus.max_seq_len
     batch = train.select_slider("Batch size (windows per step)", BATCH_OPTIONS, DEFAULTS.batch_size, key="text_batch")
     lr = train.select_slider("Learning rate (Adam)", LR_OPTIONS, DEFAULTS.learning_rate, key="text_lr", format_func=lambda v: f"{v:g}")
-    lr_schedule = text_views.schedule_controls(lab, cell)  # schedule and stop-at-best (issue #14)
+    lr_schedule = text_views.schedule_controls(lab, cell)  # schedule and stop-at-best
     config = RNNConfig(
         cell=cell, hidden=int(hidden), layers=int(layers), embed_dim=int(embed), seq_len=int(seq_len),
         batch_size=int(batch), learning_rate=float(lr), dropout=float(dropout), seed=int(seed), lr_schedule=lr_schedule,
@@ -134,7 +134,7 @@ with left:
         f"needs about {training_bytes(corpus.vocab_size, config) / MB:,.0f} MB while training · "
         f"about **{per_min:,.0f} steps a minute** here ({'measured' if measured else 'estimated'})"
     )
-    explain.text_lab(corpus.vocab_size, config, lab.trainer)  # cells, the parameter formula, nats/perplexity (issue #11)
+    explain.text_lab(corpus.vocab_size, config, lab.trainer)  # cells, the parameter formula, nats/perplexity
     try:
         with st.spinner("Building the model (the first time also loads TensorFlow)…"):
             trainer = lab.configure_text(corpus_id, corpus_name, corpus, config, force_new=ss.pop("text_force_new", False))

@@ -89,7 +89,7 @@ def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> N
     c1.button("▶ Start", key=f"{key}__start", on_click=start, args=(lab,), disabled=running or disabled, type="primary", width="stretch")
     c2.button("■ Stop", key=f"{key}__stop", on_click=lab.stop, disabled=not running, width="stretch")
     c3.button(step_label, key=f"{key}__step", on_click=_step, args=(lab,), disabled=running or disabled, width="stretch")
-    starting_view.button(lab, disabled=running)  # "Start from the trained model" (issue #12), when the corpus has one
+    starting_view.button(lab, disabled=running)  # "Start from the trained model", when the corpus has one
     if lab.note is not None:
         _SHOW[lab.note.kind](lab.note.text)
 

@@ -631,7 +631,7 @@ def _keras_load(path: Path, config_override: dict | None):
 
 
 # ---------------------------------------------------------------------------------------------- history.json
-# (trained starting points, issue #12) The loss history that travels with a model, so the chart shows where it came
+# (trained starting points) The loss history that travels with a model, so the chart shows where it came
 # from. Layout: {"format": "rnn-playground-history", "version": 1, "train": {"steps": [...], "loss": [...],
 # "smooth": [...], "stride": int, "seen": int}, "val": {"steps": [...], "val": [...], "stride": int, "seen": int, and
 # any other series the trainer records, e.g. "acc"}}. Steps are whole numbers (in the order recorded: a roll-back or a
@@ -717,7 +717,7 @@ def read_history(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, model_mem
 
 
 # ---------------------------------------------------------------------------------------------- numpy models (Dinosaur lab)
-# (trained starting points, issue #12) The Dinosaur lab's course RNN has numpy weights. Its model zip has the same
+# (trained starting points) The Dinosaur lab's course RNN has numpy weights. Its model zip has the same
 # outer layout with ``model.npz`` in place of model.keras:
 #
 #     model.npz     numpy's .npz (a zip of .npy files): Wax (n_a, V), Waa (n_a, n_a), Wya (V, n_a), b (n_a, 1),

@@ -1,4 +1,4 @@
-"""Which earlier tokens moved a prediction, and how far back a model looks (issue 11, "Look inside").
+"""Which earlier tokens moved a prediction, and how far back a model looks ("Look inside").
 
 **Influence.** Feed a model the inputs s_0 … s_{k-1} (s_0 may be ``None``: the zero vector the course feeds
 first); it predicts the next token y. The influence of input s_i on that prediction is

@@ -198,7 +198,7 @@ class Lab:
         self._last_sample = 0.0  # time.monotonic() of the last live sample
         self.timelapse = TimeLapse()  # the current run's weight snapshots (core.models.timelapse)
         # what the look-inside views derived from the model (weight copies, traces; ui/inside/neuron_view.py), kept here and
-        # not in the session so that hibernate() and a new run drop it (issue #17: a closed tab's traces stayed)
+        # not in the session so that hibernate() and a new run drop it
         self.views: dict[str, Any] = {}
         self.lock = threading.RLock()  # held by a slice of training; readers on other threads take it too
 
@@ -512,7 +512,7 @@ class Lab:
         kept = int(sleep()) if sleep is not None else 8 * t.param_count()  # numpy float64 weights
         return kept + self.timelapse.nbytes  # the time-lapse's snapshots stay with the lab
 
-    # -- time-lapse (issue #12, item 4) -----------------------------------------------------------------------
+    # -- time-lapse -------------------------------------------------------------------------------------------
     def snapshot_steps(self) -> list[int]:
         """The steps the time-lapse can show: the kept snapshots, then the live step if it is newer."""
         steps = self.timelapse.steps

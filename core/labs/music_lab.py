@@ -350,7 +350,7 @@ class MusicLab(Lab):
     def step_limit(self) -> int:
         return int(self.max_steps)
 
-    # -- best weights (issue #14) ------------------------------------------------------------------------------
+    # -- best weights ------------------------------------------------------------------------------------------
     def finished_stop(self):
         """At the step limit with "stop at the best validation" on, the weights of the best validation come back
         when the latest ones are worse (validated now), so compositions use the best."""

@@ -195,7 +195,7 @@ class TextLab(Lab):
             self.schedule = self.start_schedule if trained < self.START_S else self.middle_schedule if trained < self.STEADY_S else steady
         return super().run_slice()
 
-    # -- best weights (issue #14) ------------------------------------------------------------------------------
+    # -- best weights ------------------------------------------------------------------------------------------
     def memorising(self) -> str | None:
         """What the page says when validation has risen clearly above its best (None while it has not)."""
         from core.models.trainer import memorising_message

@@ -44,7 +44,7 @@ from core.models.keras_model import (
 )
 from core.models.numpy_cells import NumpyRNN
 from core.models.numpy_rnn import softmax
-from core.models.lr_schedule import CONSTANT, PLATEAU, schedule_for
+from core.models.lr_schedule import PLATEAU, schedule_for
 from core.models.trainer import BestKeeper, History, Stop, StopKind, TrainReport, batch_stats, stop_at_best_stop
 
 EXPLODE_NATS = 0.75  # the running training loss rising this far above its best (nats/token) counts as exploding

@@ -53,7 +53,7 @@ def test_bench_smoke_writes_json_and_markdown(tmp_path):
     assert r["app_start"]["text_lab"]["skipped"]
     assert {t["id"] for t in r["targets"]} >= {"1a", "1b", "1d", "2a", "2b", "3a", "3b", "3c", "4", "5", "7", "8"}
 
-    # issue #14: the Music best-weights check and its noise / reproducibility rows
+    # the Music best-weights check and its noise / reproducibility rows
     mb = r["music_best_weights"]
     assert mb["on"]["stop_at_best"] is True and mb["off"]["stop_at_best"] is False
     assert mb["on"]["composing_val"] > 0 and mb["on"]["best_val"] > 0 and "weights" in mb["on"]["composing_weights"]

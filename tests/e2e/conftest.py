@@ -6,11 +6,6 @@ Screenshots go to test-artifacts/screenshots/ (look at them: they are what the t
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest

@@ -1,11 +1,10 @@
-"""Real browser, issue #5 "Bad input": a 200 MB file dropped on the Text lab's uploader is refused by Streamlit itself
+"""Real browser, bad input: a 200 MB file dropped on the Text lab's uploader is refused by Streamlit itself
 (server.maxUploadSize = 20 in .streamlit/config.toml) with its own size message, and the page keeps working; a model
-zip with an LSTM without biases is refused at upload, naming the option, with no error box."""
+zip with an LSTM without biases is refused at upload, naming the option, with no error box. Uploads called like
+Markdown show their names as typed (no link or image in the page, no request for the image), and a link with
+thousands of unknown names gets a short message, with Start near the top of the page."""
 
 import zipfile
-(server.maxUploadSize = 20 in .streamlit/config.toml) with its own size message, and the page keeps working.
-Uploads called like Markdown show their names as typed (no link or image in the page, no request for the image), and
-a link with thousands of unknown names gets a short message, with Start near the top of the page."""
 
 from core.echo import JOINER
 from tests.support.inputs import MARKDOWN_NAME, tune
@@ -61,21 +60,6 @@ def test_200_mb_text_upload_is_refused_by_streamlit_and_the_page_keeps_working(p
     assert_no_exception(page)
 
 
-def test_model_zip_with_an_lstm_without_biases_is_refused_naming_the_option(page, app_url, tmp_path):
-    """Model uploads (Text lab), an LSTM with use_bias=False (otherwise valid): refused at upload with a message that
-    names the option, no error box or traceback, and the current model still trains."""
-    import keras
-
-    from core.files.model_zip import vocab_to_json
-
-    chars = list("\nabcdefghijklmnopqrstuvwxyz")
-    L = keras.layers
-    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), L.Embedding(len(chars), 8),
-                              L.LSTM(16, return_sequences=True, use_bias=False), L.Dense(len(chars))])
-    model.save(tmp_path / "m.keras")
-    with zipfile.ZipFile(tmp_path / "nobias.zip", "w") as zf:
-        zf.write(tmp_path / "m.keras", "model.keras")
-        zf.writestr("vocab.json", vocab_to_json(chars))
 def _no_markup_from(page, where: str) -> None:
     """No link or image made of the Markdown name anywhere in the app's main area or sidebar."""
     made = page.evaluate(
@@ -126,29 +110,6 @@ def test_markdown_file_names_show_as_typed_in_every_lab(page, app_url):
     page.goto(app_url + "/text")
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
     wait_idle(page, timeout=90_000)
-    page.get_by_text("Dinosaur names (bundled)").click()
-    wait_idle(page, timeout=90_000)
-    hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider")
-    hidden.focus()
-    hidden.press("Home")
-    wait_idle(page, timeout=90_000)
-    page.get_by_role("heading", name="Save or load a model").wait_for(timeout=60_000)
-    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="ZIP")
-    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tmp_path / "nobias.zip"))
-    wait_idle(page)
-    page.get_by_role("button", name="Load this model").click()
-    message = page.get_by_text("LSTM layer has use_bias=False")
-    message.wait_for(timeout=60_000)
-    wait_idle(page)
-    message.scroll_into_view_if_needed()
-    shot(page, "bad_input_model_without_biases", full_page=False)
-    assert_no_exception(page)
-    assert page.get_by_text("This app has encountered an error").count() == 0
-    assert "the playground only trains LSTM layers with biases" in message.inner_text()
-    page.get_by_role("button", name="Step").click()  # the current model is kept and trains
-    wait_idle(page, timeout=90_000)
-    assert_no_exception(page)
-    assert page.get_by_text("Training stopped").count() == 0
     page.get_by_text("Upload a .txt", exact=True).click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
     text = "\n".join(f"ROMEO:\nthe king speaks and so we go to war, line {i}." for i in range(60))
@@ -204,3 +165,47 @@ def test_a_link_with_thousands_of_unknown_names_keeps_start_near_the_top(page, a
     assert alert.bounding_box()["height"] < 400 and start.bounding_box()["y"] < 2000
     shot(page, "bad_input_thousands_of_parameters", full_page=False)
     assert_no_exception(page)
+
+
+def test_model_zip_with_an_lstm_without_biases_is_refused_naming_the_option(page, app_url, tmp_path):
+    """Model uploads (Text lab), an LSTM with use_bias=False (otherwise valid): refused at upload with a message that
+    names the option, no error box or traceback, and the current model still trains."""
+    import keras
+
+    from core.files.model_zip import vocab_to_json
+
+    chars = list("\nabcdefghijklmnopqrstuvwxyz")
+    L = keras.layers
+    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), L.Embedding(len(chars), 8),
+                              L.LSTM(16, return_sequences=True, use_bias=False), L.Dense(len(chars))])
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "nobias.zip", "w") as zf:
+        zf.write(tmp_path / "m.keras", "model.keras")
+        zf.writestr("vocab.json", vocab_to_json(chars))
+
+    page.goto(app_url + "/text")
+    page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
+    wait_idle(page, timeout=90_000)
+    page.get_by_text("Dinosaur names (bundled)").click()
+    wait_idle(page, timeout=90_000)
+    hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider")
+    hidden.focus()
+    hidden.press("Home")
+    wait_idle(page, timeout=90_000)
+    page.get_by_role("heading", name="Save or load a model").wait_for(timeout=60_000)
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="ZIP")
+    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tmp_path / "nobias.zip"))
+    wait_idle(page)
+    page.get_by_role("button", name="Load this model").click()
+    message = page.get_by_text("LSTM layer has use_bias=False")
+    message.wait_for(timeout=60_000)
+    wait_idle(page)
+    message.scroll_into_view_if_needed()
+    shot(page, "bad_input_model_without_biases", full_page=False)
+    assert_no_exception(page)
+    assert page.get_by_text("This app has encountered an error").count() == 0
+    assert "the playground only trains LSTM layers with biases" in message.inner_text()
+    page.get_by_role("button", name="Step").click()  # the current model is kept and trains
+    wait_idle(page, timeout=90_000)
+    assert_no_exception(page)
+    assert page.get_by_text("Training stopped").count() == 0

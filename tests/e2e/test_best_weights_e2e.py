@@ -1,4 +1,4 @@
-"""Real browser, issue #14: on a tiny uploaded text the Text lab's model memorises within a minute; the page says so
+"""Real browser: on a tiny uploaded text the Text lab's model memorises within a minute; the page says so
 in a student's words, one click brings back the best weights (training pauses, the chart marks it), and
 Generate says it uses the best weights."""
 

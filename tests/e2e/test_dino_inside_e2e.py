@@ -1,4 +1,4 @@
-"""Real browser (issue #11, items 5-7): the Dinosaur lab's temperature view, BPTT and clipping view and formula view on an
+"""Real browser: the Dinosaur lab's temperature view, BPTT and clipping view and formula view on an
 untrained and on a trained model, and "Show an explosion" caught by the guard. Screenshots in test-artifacts/screenshots/
 (dino_inside_*.png)."""
 

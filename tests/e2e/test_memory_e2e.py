@@ -1,4 +1,4 @@
-"""A class server's memory (issue #17): a model over the budget is refused in the browser, and the memory of
+"""A class server's memory: a model over the budget is refused in the browser, and the memory of
 large models comes back when their tabs close."""
 
 import time
@@ -12,7 +12,7 @@ from core.models.timelapse import MAX_BYTES
 from .conftest import assert_no_exception, shot, slider_value, start_app, wait_idle
 
 MB = 2**20
-# What may stay after the tabs close besides what the reload store keeps (issue #17's bound). It was 80–175 MB, then
+# What may stay after the tabs close besides what the reload store keeps. It was 80–175 MB, then
 # ~280–350 MB once the look-inside views kept their traces in the session (a closed tab's session lives on for ~2 min);
 # the traces now live on the lab (Lab.views), which the reload store's sweep drops when it puts the lab to sleep.
 RESIDUAL_MB = 150

@@ -21,7 +21,7 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
     wait_idle(page, timeout=90_000)
     assert page.get_by_text("Vocabulary (distinct values)").count() >= 1
     assert page.locator("audio").count() >= 1  # a corpus piece to listen to
-    # issue #11 item 7: the temperature view beside the Compose slider, on the untrained model
+    # the temperature view beside the Compose slider, on the untrained model
     temp_view = page.get_by_text("What temperature 1 does to the first value (from silence)")
     temp_view.wait_for()
     temp_view.scroll_into_view_if_needed()

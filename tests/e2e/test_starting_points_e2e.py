@@ -1,5 +1,5 @@
 """Real browser: "Start from the trained model" in the Dinosaur and Text labs shows good results on the first click
-(issue #12, trained starting points), and Start continues from the loaded step."""
+(trained starting points), and Start continues from the loaded step."""
 
 import re
 
@@ -55,7 +55,7 @@ def test_text_lab_starts_from_the_trained_model(page, app_url):
     loaded = metric_int(page, "Step")
     assert loaded > 0
     val = float(metric_text(page, "Validation loss"))
-    assert val <= 1.6  # issue #12: Shakespeare at 1.6 nats per character or better, on the first click
+    assert val <= 1.6  # Shakespeare at 1.6 nats per character or better, on the first click
     page.get_by_text(f"Sample at step {loaded:,}").wait_for()
     page.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
     shot(page, "starting_point_text_loaded", full_page=False)

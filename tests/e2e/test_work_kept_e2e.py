@@ -1,4 +1,4 @@
-"""Work is not lost (issue #16): leaving a lab while it trains, reloading the tab, and a priming text longer
+"""Work is not lost: leaving a lab while it trains, reloading the tab, and a priming text longer
 than the sampler reads. Each of these only showed in a real browser (Start right after a slider moved is
 tests/pages/test_session_persistence.py's: AppTest can put both in one run, which is the race)."""
 

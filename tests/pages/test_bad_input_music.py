@@ -18,12 +18,6 @@ from core.music import midi_io
 from core.music import music_codec as mc
 from core.music import music_data as md
 from tests.support.apptest import button, open_page, tiny_music
-from tests.support.apptest import MUSIC_UPLOAD, messages, ok
-from tests.support.inputs import drums_only, orchestral_10_minutes, tune
-from core.music import midi_io
-from core.music import music_codec as mc
-from core.music import music_data as md
-from tests.support.apptest import button, open_page, tiny_music
 from tests.support.inputs import MARKDOWN_NAME, drums_only, literal_text, markup_in, orchestral_10_minutes, tune
 from tests.support.apptest import MUSIC_UPLOAD, messages, ok
 

@@ -1,4 +1,4 @@
-"""AppTest of issue #11's Dinosaur views (the BPTT and clipping view, clip controls, the explosion button and the guard,
+"""AppTest of the Dinosaur views (the BPTT and clipping view, clip controls, the explosion button and the guard,
 the formula view at the inspector's step, the temperature view) and of the temperature view in the Text and Music labs."""
 
 import numpy as np

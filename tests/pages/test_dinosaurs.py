@@ -1,12 +1,9 @@
 """AppTest drives the Dinosaur lab: train, watch the history grow, sample, inspect; bad input gets messages."""
 
 import numpy as np
-from streamlit.testing.v1 import AppTest
 
 from core.models.dino import DinoTrainer
-from core.labs.dino_lab import DinoLab
 from tests.support.apptest import app, button, open_page
-from tests.support import ROOT
 
 PAGE = "pages/dinosaurs.py"
 

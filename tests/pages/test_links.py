@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 
 from core.toolkit import links as cl
 from tests.support.apptest import app, button
-from tests.support import ROOT
 
 PAGES = {"dino": "pages/dinosaurs.py", "text": "pages/text.py", "music": "pages/music.py"}
 KINDS = ("slider", "select_slider", "number_input", "radio", "selectbox", "toggle", "checkbox", "text_input")

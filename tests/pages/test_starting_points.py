@@ -1,5 +1,5 @@
 """AppTest: "Start from the trained model" on each lab page loads the bundled model, the loss chart shows its history
-and the page says what was loaded; Start then continues from its step (issue #12, trained starting points)."""
+and the page says what was loaded; Start then continues from its step (trained starting points)."""
 
 from __future__ import annotations
 
@@ -86,9 +86,7 @@ def test_no_button_for_an_upload_or_other_codec_settings():
 
 
 def test_hide_toolkit_hides_the_button():
-    from streamlit.testing.v1 import AppTest
 
-    from tests.support import ROOT
 
     at = app(120)
     at.query_params["hide"] = "toolkit"

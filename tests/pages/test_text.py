@@ -7,7 +7,7 @@ import numpy as np
 
 from core.models.keras_trainer import SequenceTrainer
 from core.files.model_zip import vocab_to_json
-from tests.support.apptest import button, open_page, tiny_text
+from tests.support.apptest import button, make_tiny, open_page, upload_text
 from tests.support.inputs import literal_text
 from tests.support.inputs import make_text
 
@@ -44,7 +44,7 @@ def test_train_live_sample_and_inspect():
     assert at.session_state["text"].live_sample is not None  # the first live sample comes right away
     assert any("Sample at step" in m.value for m in at.markdown)
     live = at.session_state["text"].live_sample
-    step, text, check = live.step, live.text, live.check
+    text, check = live.text, live.check
     assert check == t_corpus(at).lexicon.check(text)  # the check is of the sample shown
     assert any("real words" in c.value or "No complete words" in c.value for c in at.caption)
     button(at, "■ Stop").click()

@@ -1,4 +1,4 @@
-"""AppTest, issue #14 on the pages: the rate and accuracy shown, the memorising message in a student's words and the
+"""AppTest, training controls on the pages: the rate and accuracy shown, the memorising message in a student's words and the
 one click back to the best weights, on the Text and the Music page (tiny models; the validation losses after the
 first are scripted so that validation rises clearly above its best)."""
 

@@ -1,4 +1,4 @@
-"""The "Neurons" and "Gates" tabs of Look inside (issue 11), for the Text, Music and Dinosaur labs.
+"""The "Neurons" and "Gates" tabs of Look inside, for the Text, Music and Dinosaur labs.
 
 Neurons: the lab's input (a text, a music piece or composition, dinosaur names) is run through the current
 weights in numpy (core.inside.neurons); the input is coloured by one unit's activation (h, and c for an LSTM) and

@@ -52,7 +52,7 @@ def play_file(data: bytes, *, where=st, why: bool = True) -> None:
     _player(where, _file_clip(data, ma.fluidsynth_problem()), why)
 
 
-# ---------------------------------------------------------------------------------------------- training (issue #14)
+# ---------------------------------------------------------------------------------------------- training
 def schedule_controls(lab: MusicLab, course: bool) -> str:
     """The learning-rate schedule (this lab's LSTM; the course's model keeps the course's decay) and "stop at the
     best validation" (on by default: uploaded corpora can be tiny). Returns the schedule."""
@@ -147,7 +147,7 @@ def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
         temperature = links.group("sampling", g2).slider("Temperature (0 = always the most likely value)", 0.0, 2.0, 1.0, 0.05, key="music_temp")
     gen_seed = links.group("sampling", g3).number_input("Sampling seed", 0, 2**31 - 1, 0, key="music_gen_seed", disabled=argmax)
     if links.shown("sampling"):
-        temperature_view.for_music(lab, prime, 0.0 if argmax else float(temperature))  # issue #11: before/after p^(1/T)
+        temperature_view.for_music(lab, prime, 0.0 if argmax else float(temperature))  # before/after p^(1/T)
     if argmax:
         g2.caption(
             "Deterministic: the same weights always write the same values (the seed doesn't matter). From silence it "

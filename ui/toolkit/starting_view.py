@@ -1,4 +1,4 @@
-"""The "Start from the trained model" button (issue #12, trained starting points), drawn by ui.live.controls.
+"""The "Start from the trained model" button (trained starting points), drawn by ui.live.controls.
 
 Shown when the lab has a bundled model for the corpus it trains on now (the lab's starting_point()), unless the
 address hides the toolkit group (``hide=toolkit``: ui.toolkit.links.shown). The button's

@@ -22,9 +22,9 @@ import pytest
 
 from core.files import model_zip as mz
 from core.files.model_zip import ModelZipError, check_model_config, import_model_zip, read_meta, validate_meta, vocab_from_json, vocab_to_json
-from core.text.text_data import CorpusError, TextCorpus
+from core.text.text_data import CorpusError
 from tests.support import ROOT
-from tests.support.inputs import ACCEPTED_OPTIONS, accepted_option_model, make_text, text_corpus, zip_of
+from tests.support.inputs import ACCEPTED_OPTIONS, accepted_option_model, text_corpus
 
 CORPUS = text_corpus()
 PAGE_LIMIT = 20 * 1024 * 1024  # the Text lab's model-upload limit (core.labs.text_lab.MAX_MODEL_UPLOAD)
@@ -514,7 +514,6 @@ def test_lstm_without_biases_and_an_unrolled_lstm_are_refused_at_upload(tmp_path
 def test_every_accepted_layer_option_trains_samples_inspects_exports_and_wakes(variant, tmp_path):
     """Whatever passes the upload checks works everywhere: training, the numpy sampler (against Keras), influence,
     neurons and gates, the download (which loads again), and a hibernation and wake-up with the same predictions."""
-    import keras
 
     from core.inside import influence, neurons
     from core.models.sampling import generate

@@ -1,4 +1,4 @@
-"""Trained starting points (issue #12): each bundled model loads through the safe path, fits its corpus, has the
+"""Trained starting points: each bundled model loads through the safe path, fits its corpus, has the
 losses its metadata says, is good by the measured criteria, continues training, and a changed file is refused."""
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def test_dinosaur_loss_matches_metadata(dino_lab):
 def test_text_validation_loss_matches_metadata_and_is_good(text_lab):
     val = sp.full_validation(text_lab.trainer)
     assert val == pytest.approx(facts("shakespeare")["val_loss"], abs=0.01)
-    assert val <= 1.6  # issue #12: Shakespeare validation at 1.6 nats per character or better
+    assert val <= 1.6  # Shakespeare validation at 1.6 nats per character or better
 
 
 def test_music_validation_loss_matches_metadata(music_labs):
@@ -161,7 +161,7 @@ def test_music_trained_model_beats_the_untrained_one(music_labs):
         assert check["trained"]["pitch_class_distance"] == pytest.approx(f["trained_pitch_class_distance"], abs=1e-3)
         results[name] = sp.music_better(check)
         assert results[name] == (facts(name)["better_than_untrained"] == "yes")
-    assert any(results.values()), results  # issue #12: Bach or Irish rated above the untrained model
+    assert any(results.values()), results  # Bach or Irish rated above the untrained model
 
 
 # ---------------------------------------------------------------------------------------------- training continues

@@ -1,4 +1,4 @@
-"""Look inside the Dinosaur lab (issue #11, items 5-8), in core: the per-step backward pass against finite differences
+"""Look inside the Dinosaur lab, in core: the per-step backward pass against finite differences
 of a brute-force forward pass, clip counts, the explosion guard, the formula terms, temperature reweighting and the
 parameter-count formula."""
 

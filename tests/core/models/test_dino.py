@@ -1,7 +1,6 @@
 """The Dinosaur trainer: the course's example format, bounded slices, NaN handling, and that it learns."""
 
 import numpy as np
-import pytest
 
 from core.models.trainer import StopKind
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names

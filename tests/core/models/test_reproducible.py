@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 from core.models.keras_model import RNNConfig
-from core.text.text_data import TextCorpus
 from core.labs.text_lab import TextLab
-from tests.support.inputs import make_text, text_corpus
+from tests.support.inputs import text_corpus
 
 CORPUS = text_corpus()
 

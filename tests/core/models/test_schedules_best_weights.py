@@ -7,10 +7,9 @@ import pytest
 from core.models import lr_schedule as lrs
 from core.models.keras_model import RNNConfig
 from core.models.keras_trainer import SequenceTrainer
-from core.text.text_data import TextCorpus
 from core.labs.text_lab import TextLab, bundled_corpus, new_trainer
 from core.models.trainer import MEMORISE_EVALS, MEMORISE_NATS, BestKeeper, StopKind, token_stats
-from tests.support.inputs import make_text, text_corpus
+from tests.support.inputs import text_corpus
 
 CORPUS = text_corpus()
 V = CORPUS.vocab_size

@@ -174,9 +174,7 @@ def test_a_new_run_starts_a_new_time_lapse():
 
 def test_text_lab_snapshots_match_a_second_keras_trainer():
     from core.models.keras_model import RNNConfig
-    from core.text.text_data import TextCorpus
     from core.labs.text_lab import TextLab, new_trainer
-    from tests.support.inputs import make_text
 
     corpus = text_corpus()
     cfg = RNNConfig(cell="gru", hidden=16, embed_dim=8, seq_len=16, batch_size=4, learning_rate=1e-2, seed=2)

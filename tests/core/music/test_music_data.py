@@ -10,6 +10,7 @@ from core.music import music_data as md
 from core.music.midi_io import MAX_FILE_BYTES, midi_bytes
 from core.music.music_codec import CodecOptions
 from core.music.music_data import MusicCorpusError
+from tests.support.inputs import chord_100_once, one_repeated_note
 
 
 def tune(seed: int, n: int = 60, key_shift: int = 0) -> bytes:
@@ -106,7 +107,7 @@ def test_long_pieces_are_cut_with_a_note(monkeypatch):
     assert problems == [] and len(pieces[0].values) == 20 and "first 20 values" in pieces[0].note
 
 
-# ---------------------------------------------------------------------------------------------- one value (issue #16 case 3)
+# ---------------------------------------------------------------------------------------------- one value
 @pytest.mark.parametrize("options", [CodecOptions(), CodecOptions(max_chord=1, transpose=False)])
 def test_one_value_corpora_are_refused_with_a_message(options):
     (chord,), problems = md.load_uploads([("chord_100_once.mid", chord_100_once())], options)

@@ -97,9 +97,7 @@ def test_hibernate_counts_every_racer():
 def test_budget_counts_the_total(monkeypatch):
     from core.server import budget
     from core.models.keras_model import RNNConfig
-    from core.text.text_data import TextCorpus
     from core.labs.text_lab import TextLab
-    from tests.support.inputs import make_text
 
     corpus = text_corpus()
     lab = TextLab()
@@ -116,9 +114,7 @@ def test_budget_counts_the_total(monkeypatch):
 
 def test_text_race_of_three_cells():
     from core.models.keras_model import RNNConfig
-    from core.text.text_data import TextCorpus
     from core.labs.text_lab import TextLab
-    from tests.support.inputs import make_text
 
     corpus = text_corpus()
     lab = TextLab()
