@@ -2,7 +2,8 @@
 
 Run from the repository root:
 
-    .venv/bin/python -m bench --quick     # < 3 minutes on 2 cores; writes bench/results/latest.json + docs/benchmarks.md
+    .venv/bin/python -m bench --quick     # < 3 minutes on 2 cores; writes bench/results/latest.json +
+    docs/benchmarks.md
     .venv/bin/python -m bench             # full run (~25-30 minutes on 2 cores)
     .venv/bin/python -m bench --smoke --out-dir /tmp/b   # seconds; what tests/bench/test_bench.py runs
 

@@ -19,7 +19,16 @@ if str(_ROOT) not in sys.path:
 from bench import common  # noqa: E402
 from bench.common import DOCS_MD, RESULTS, log  # noqa: E402
 
-SECTIONS = ("numpy_rnn", "app_start", "throughput", "sampling", "quality", "music_audio", "music_best", "reproducible")  # numpy first: before TensorFlow is loaded here
+SECTIONS = (
+    "numpy_rnn",
+    "app_start",
+    "throughput",
+    "sampling",
+    "quality",
+    "music_audio",
+    "music_best",
+    "reproducible",
+)  # numpy first: before TensorFlow is loaded here
 
 
 def _run_section(name: str, s) -> dict:
@@ -61,8 +70,14 @@ def _run_section(name: str, s) -> dict:
 
 
 KEYS = dict(  # section -> top-level JSON key
-    app_start="app_start", throughput="text_train_chars_per_s", sampling="sampling_ms_per_char", quality="val_nats_per_char",
-    numpy_rnn="numpy_rnn", music_audio="music_audio_s", music_best="music_best_weights", reproducible="reproducible",
+    app_start="app_start",
+    throughput="text_train_chars_per_s",
+    sampling="sampling_ms_per_char",
+    quality="val_nats_per_char",
+    numpy_rnn="numpy_rnn",
+    music_audio="music_audio_s",
+    music_best="music_best_weights",
+    reproducible="reproducible",
 )
 
 
@@ -86,9 +101,13 @@ def main(argv=None) -> int:
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_true", help="short budgets, 3 repeats: under 3 minutes on 2 cores")
     g.add_argument("--smoke", action="store_true", help="seconds: checks the harness runs (figures meaningless)")
-    ap.add_argument("--out-dir", type=Path, help="write latest.json and benchmarks.md here instead of bench/results/ and docs/")
+    ap.add_argument(
+        "--out-dir", type=Path, help="write latest.json and benchmarks.md here instead of bench/results/ and docs/"
+    )
     ap.add_argument("--only", help=f"comma-separated subset of {','.join(SECTIONS)}")
-    ap.add_argument("--report-only", type=Path, metavar="JSON", help="rewrite the markdown from a saved JSON, run nothing")
+    ap.add_argument(
+        "--report-only", type=Path, metavar="JSON", help="rewrite the markdown from a saved JSON, run nothing"
+    )
     args = ap.parse_args(argv)
 
     from bench import report
@@ -110,8 +129,14 @@ def main(argv=None) -> int:
 
     t_start = time.perf_counter()
     results: dict = dict(
-        meta=dict(mode=mode, date=common.today(), machine=common.machine(), settings=common.settings_dict(s), sections=sections,
-                  command="python -m bench" + {"full": "", "quick": " --quick", "smoke": " --smoke"}[mode]),
+        meta=dict(
+            mode=mode,
+            date=common.today(),
+            machine=common.machine(),
+            settings=common.settings_dict(s),
+            sections=sections,
+            command="python -m bench" + {"full": "", "quick": " --quick", "smoke": " --smoke"}[mode],
+        ),
     )
     failed = []
     for name in sections:

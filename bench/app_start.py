@@ -65,7 +65,7 @@ def _probe(code: str, timeout: float) -> dict:
         return dict(error=f"timed out after {timeout:.0f} s")
     for line in p.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
-            return json.loads(line[len("BENCH_JSON "):])
+            return json.loads(line[len("BENCH_JSON ") :])
     return dict(error=f"exit {p.returncode}: {p.stderr.strip()[-600:]}")
 
 

@@ -41,9 +41,12 @@ class AppDriver:
         s = self.schedule
         ui = (
             f"validation every {s.eval_every_s} s and a live sample every {s.sample_every_s} s included"
-            if self.ui_work else "without the page's validation pass and live sample"
+            if self.ui_work
+            else "without the page's validation pass and live sample"
         )
         return (
-            f"core.labs.text_lab.TextLab.run_slice(): {s.slice_s} s slices of ~{s.chunk_s} s chunks, {ui}; the page's settling "
-            "pause after each refresh (ui.live.SETTLE_S), chart rendering and the browser are not (see project_in_browser in full mode)"
+            f"core.labs.text_lab.TextLab.run_slice(): {s.slice_s} s slices of ~{s.chunk_s} s chunks, {ui}; the "
+            "page's settling "
+            "pause after each refresh (ui.live.SETTLE_S), chart rendering and the browser are not (see "
+            "project_in_browser in full mode)"
         )

@@ -21,9 +21,11 @@ def _lib():
                 lib = ctypes.CDLL(path)
             except OSError:
                 continue
-            for get, set_ in (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-                              ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-                              ("openblas_get_num_threads", "openblas_set_num_threads")):
+            for get, set_ in (
+                ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+                ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+                ("openblas_get_num_threads", "openblas_set_num_threads"),
+            ):
                 if hasattr(lib, get) and hasattr(lib, set_):
                     return getattr(lib, get), getattr(lib, set_)
     return None

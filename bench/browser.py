@@ -31,7 +31,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 
 def _metric(page, label: str) -> str:
-    m = page.locator('[data-testid="stMetric"]').filter(has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(rf"^{re.escape(label)}$")))
+    m = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(rf"^{re.escape(label)}$"))
+    )
     return m.first.locator('[data-testid="stMetricValue"]').inner_text()
 
 
@@ -52,7 +54,8 @@ def _seen(page) -> int:
 
 
 _SEEN_JS = """() => {
-    const e = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].find(e => / characters seen/.test(e.innerText));
+    const e = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+        .find(e => / characters seen/.test(e.innerText));
     const m = e && e.innerText.match(/([\\d,]+) characters seen/);
     return m ? Number(m[1].replace(/,/g, '')) : null;
 }"""
@@ -64,8 +67,12 @@ def _next_refresh(page, timeout_s: float = 60.0) -> tuple[int, float]:
     ~50 ms: a rate measured between two refreshes counts whole slices, with all their overheads, and is not
     skewed by where a fixed window happens to cut the 3-s slices (up to ±15% of a 20-s window)."""
     before = page.evaluate(_SEEN_JS)
-    page.wait_for_function(f"(b) => {{ const v = ({_SEEN_JS})(); return v !== null && v !== b; }}", arg=before,
-                           polling=50, timeout=timeout_s * 1000)
+    page.wait_for_function(
+        f"(b) => {{ const v = ({_SEEN_JS})(); return v !== null && v !== b; }}",
+        arg=before,
+        polling=50,
+        timeout=timeout_s * 1000,
+    )
     t = time.perf_counter()
     return int(page.evaluate(_SEEN_JS)), t
 
@@ -120,15 +127,32 @@ def run(seconds: float = 30.0) -> dict:
             caption = page.get_by_text(re.compile(r"parameters")).first.inner_text()
             first_point = _started(page)
             page.wait_for_timeout(3000)  # past the first slices (tracing)
-            s0, c0, e0, t0 = _int(_metric(page, "Step")), _seen(page), _clock(_metric(page, "Training time")), time.perf_counter()
+            s0, c0, e0, t0 = (
+                _int(_metric(page, "Step")),
+                _seen(page),
+                _clock(_metric(page, "Training time")),
+                time.perf_counter(),
+            )
             page.wait_for_timeout(seconds * 1000)
-            s1, c1, e1, t1 = _int(_metric(page, "Step")), _seen(page), _clock(_metric(page, "Training time")), time.perf_counter()
+            s1, c1, e1, t1 = (
+                _int(_metric(page, "Step")),
+                _seen(page),
+                _clock(_metric(page, "Training time")),
+                time.perf_counter(),
+            )
             rate_shown = _metric(page, "Characters/s")
         steps = s1 - s0
         log(f"[browser] {steps} steps, {c1 - c0:,} characters in {t1 - t0:.1f} s; page says {rate_shown} chars/s")
-        return dict(chars_per_s=(c1 - c0) / (t1 - t0), steps=steps, chars=c1 - c0, seconds=round(t1 - t0, 2), first_point_s=round(first_point, 2),
-                    training_share=round((e1 - e0) / (t1 - t0), 3),  # of wall time inside train_steps (±1 s of the m:ss metric)
-                    page_chars_per_s_metric=rate_shown, caption=caption[:200])
+        return dict(
+            chars_per_s=(c1 - c0) / (t1 - t0),
+            steps=steps,
+            chars=c1 - c0,
+            seconds=round(t1 - t0, 2),
+            first_point_s=round(first_point, 2),
+            training_share=round((e1 - e0) / (t1 - t0), 3),  # of wall time inside train_steps (±1 s of the m:ss metric)
+            page_chars_per_s_metric=rate_shown,
+            caption=caption[:200],
+        )
     except Exception as exc:  # noqa: BLE001 - best effort: recorded, never fatal
         return dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
 
@@ -137,15 +161,16 @@ def versus_fit(rounds: int = 3, seconds: float = 20.0) -> dict:
     """Issue #14's 1d, side by side: the Text lab training in Chromium against a plain ``model.fit`` of the same model
     (its defaults, bundled Shakespeare) in this process, alternated round by round (the lab is stopped while ``fit``
     runs, so they never share the cores). Each round: the lab's characters per second from one refresh of the page's
-    "characters seen" to the first refresh ``seconds`` later (whole slices), then ``fit`` for about as long; the ratio is the median of the per-round ratios. The lab
+    "characters seen" to the first refresh ``seconds`` later (whole slices), then ``fit`` for about as long; the ratio
+    is the median of the per-round ratios. The lab
     first trains until its slices have their steady length (core.labs.text_lab.TextLab: 3 s once a run has trained a
     minute; the first minute's shorter slices are ``run``'s and ``newcomer``'s business)."""
     if (why := _unavailable()) is not None:
         return dict(error=why)
     from bench.common import bundled_corpus, settings_for
     from bench.competitors import PlainFit
-    from core.models.keras_model import RNNConfig
     from core.labs.text_lab import TextLab
+    from core.models.keras_model import RNNConfig
 
     try:
         fit = PlainFit(bundled_corpus(settings_for("full")), RNNConfig(), seconds)
@@ -165,19 +190,27 @@ def versus_fit(rounds: int = 3, seconds: float = 20.0) -> dict:
                 page.get_by_role("button", name="▶ Start", exact=True).first.wait_for()
                 page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
                 fit_rates.append(fit.run())
-                log(f"[browser] round {r + 1}: lab {lab_rates[-1]:,.0f} chars/s, plain fit {fit_rates[-1]:,.0f} chars/s")
+                log(
+                    f"[browser] round {r + 1}: lab {lab_rates[-1]:,.0f} chars/s, plain fit {fit_rates[-1]:,.0f} chars/s"
+                )
                 if r + 1 < rounds:
                     page.get_by_role("button", name="▶ Start", exact=True).first.click()
                     page.wait_for_timeout(2000)  # the first refresh after Start
         ratios = [a / b for a, b in zip(lab_rates, fit_rates)]
-        return dict(ratio=float(np.median(ratios)), ratios=[round(x, 3) for x in ratios], lab_chars_per_s=[round(x) for x in lab_rates],
-                    fit_chars_per_s=[round(x) for x in fit_rates], seconds=seconds, config=RNNConfig().label())
+        return dict(
+            ratio=float(np.median(ratios)),
+            ratios=[round(x, 3) for x in ratios],
+            lab_chars_per_s=[round(x) for x in lab_rates],
+            fit_chars_per_s=[round(x) for x in fit_rates],
+            seconds=seconds,
+            config=RNNConfig().label(),
+        )
     except Exception as exc:  # noqa: BLE001 - best effort: recorded, never fatal
         return dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
 
 
 def newcomer(seconds: float = 60.0, poll_s: float = 0.25) -> dict:
-    """Issue #3's newcomer: the Text lab's defaults (Shakespeare, LSTM 256), Start, and ``seconds`` later the
+    """A newcomer: the Text lab's defaults (Shakespeare, LSTM 256), Start, and ``seconds`` later the
     validation loss, the live sample and its check line, as the page shows them. Also how often the page
     refreshed: the Step metric is read every ``poll_s`` seconds and the gaps between changes are reported."""
     if (why := _unavailable()) is not None:
@@ -196,16 +229,33 @@ def newcomer(seconds: float = 60.0, poll_s: float = 0.25) -> dict:
             val = _metric(page, "Validation loss")
             steps = _int(_metric(page, "Step"))
             elapsed = _metric(page, "Training time")
-            head = page.locator('[data-testid="stMarkdown"]', has_text=re.compile(r"^Sample at step")).first.inner_text()
-            sample = page.locator('[data-testid="stCode"]').first.inner_text()  # the live sample is the page's first code block
-            check = page.locator('[data-testid="stCaptionContainer"]', has_text=re.compile(r"real words|No complete words")).first.inner_text()
+            head = page.locator(
+                '[data-testid="stMarkdown"]', has_text=re.compile(r"^Sample at step")
+            ).first.inner_text()
+            sample = page.locator(
+                '[data-testid="stCode"]'
+            ).first.inner_text()  # the live sample is the page's first code block
+            check = page.locator(
+                '[data-testid="stCaptionContainer"]', has_text=re.compile(r"real words|No complete words")
+            ).first.inner_text()
             page.get_by_role("button", name="■ Stop", exact=True).first.click()
         gaps = np.diff(changes) if len(changes) > 1 else np.array([np.nan])
-        out = dict(seconds=seconds, first_step_s=round(first_point, 2), steps=steps, training_time=elapsed, val=float(val),
-                   refresh_gap_median_s=round(float(np.median(gaps)), 3), refresh_gap_max_s=round(float(np.max(gaps)), 3),
-                   sample_head=head, sample=sample, check=check)
-        log(f"[newcomer] {steps} steps in {seconds:g} s (training time {elapsed}), val {val}; refresh every "
-            f"{out['refresh_gap_median_s']} s (max {out['refresh_gap_max_s']} s)\n{head}\n{sample}\n{check}")
+        out = dict(
+            seconds=seconds,
+            first_step_s=round(first_point, 2),
+            steps=steps,
+            training_time=elapsed,
+            val=float(val),
+            refresh_gap_median_s=round(float(np.median(gaps)), 3),
+            refresh_gap_max_s=round(float(np.max(gaps)), 3),
+            sample_head=head,
+            sample=sample,
+            check=check,
+        )
+        log(
+            f"[newcomer] {steps} steps in {seconds:g} s (training time {elapsed}), val {val}; refresh every "
+            f"{out['refresh_gap_median_s']} s (max {out['refresh_gap_max_s']} s)\n{head}\n{sample}\n{check}"
+        )
         return out
     except Exception as exc:  # noqa: BLE001 - best effort: recorded, never fatal
         return dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
@@ -217,6 +267,13 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "speed":  # python -m bench.browser speed [seconds]
         print(json.dumps(run(float(sys.argv[2]) if len(sys.argv) > 2 else 30.0), indent=1))
     elif len(sys.argv) > 1 and sys.argv[1] == "fit":  # python -m bench.browser fit [rounds] [seconds]
-        print(json.dumps(versus_fit(int(sys.argv[2]) if len(sys.argv) > 2 else 3, float(sys.argv[3]) if len(sys.argv) > 3 else 20.0), indent=1))
+        print(
+            json.dumps(
+                versus_fit(
+                    int(sys.argv[2]) if len(sys.argv) > 2 else 3, float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
+                ),
+                indent=1,
+            )
+        )
     else:
         print(json.dumps(newcomer(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0), indent=1))

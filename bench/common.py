@@ -22,7 +22,8 @@ LIMITS_MD = ROOT / "bench" / "limits.md"  # hand-written notes the report includ
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core.models.keras_model import RNNConfig  # noqa: E402  (no TensorFlow import: core.models.keras_model loads it lazily)
+# no TensorFlow import here: core.models.keras_model loads it lazily
+from core.models.keras_model import RNNConfig  # noqa: E402
 
 DEFAULT_HIDDEN = RNNConfig.hidden  # the Text lab's default size: throughput row 1c and the quality table use it
 
@@ -44,7 +45,9 @@ class Settings:
     sample_hidden: tuple[int, ...] = (128, 512)
     sample_chars: int = 500  # characters per timed generation (project, tf.function)
     predict_chars: int = 30  # characters per timed generation with model.predict per step (slow)
-    sample_pretrain_steps: int = 200  # train first (lr 1e-2, batch 16 x 50), so the distributions are peaked, not uniform
+    sample_pretrain_steps: int = (
+        200  # train first (lr 1e-2, batch 16 x 50), so the distributions are peaked, not uniform
+    )
     equal_chars: int = 200  # teacher-forced characters for the probability comparison
     # 3. quality vs time
     quality_budgets: tuple[float, ...] = (60.0, 300.0)  # bundled Shakespeare
@@ -67,20 +70,57 @@ class Settings:
 
 def settings_for(mode: str) -> Settings:
     if mode == "full":
-        return Settings(mode="full", repeats=5, tp_seconds=6.0, tp_hidden=(128, DEFAULT_HIDDEN), tp_xla=True, tp_decompose=True, tp_browser_s=40.0)
+        return Settings(
+            mode="full",
+            repeats=5,
+            tp_seconds=6.0,
+            tp_hidden=(128, DEFAULT_HIDDEN),
+            tp_xla=True,
+            tp_decompose=True,
+            tp_browser_s=40.0,
+        )
     if mode == "quick":
         return Settings(
-            mode="quick", repeats=3, tp_seconds=1.5, tp_decompose=True, sample_chars=200, predict_chars=8, sample_pretrain_steps=40, equal_chars=100,
-            quality_budgets=(10.0,), tiny_budgets=(5.0, 10.0, 20.0), val_windows=128, dino_seconds=8.0, dino_check_every_s=1.0,
-            music_max_steps=600, repro_steps=30, repro_repeats=1,
+            mode="quick",
+            repeats=3,
+            tp_seconds=1.5,
+            tp_decompose=True,
+            sample_chars=200,
+            predict_chars=8,
+            sample_pretrain_steps=40,
+            equal_chars=100,
+            quality_budgets=(10.0,),
+            tiny_budgets=(5.0, 10.0, 20.0),
+            val_windows=128,
+            dino_seconds=8.0,
+            dino_check_every_s=1.0,
+            music_max_steps=600,
+            repro_steps=30,
+            repro_repeats=1,
             notes=["quick mode: short budgets and few repeats; orientation only, not the published figures"],
         )
     if mode == "smoke":
         return Settings(
-            mode="smoke", repeats=1, tp_seconds=0.3, corpus_chars=60_000, sample_chars=20, predict_chars=3, sample_pretrain_steps=0,
-            equal_chars=10, quality_budgets=(1.0,), tiny_budgets=(1.0,), quality_cells=("gru", "lstm"), quality_hidden=32,
-            val_windows=8, dino_seconds=1.0, dino_check_every_s=0.5, app_first_loss=False, tiny_cells=("lstm",),
-            music_max_steps=60, repro_steps=6, repro_repeats=1,
+            mode="smoke",
+            repeats=1,
+            tp_seconds=0.3,
+            corpus_chars=60_000,
+            sample_chars=20,
+            predict_chars=3,
+            sample_pretrain_steps=0,
+            equal_chars=10,
+            quality_budgets=(1.0,),
+            tiny_budgets=(1.0,),
+            quality_cells=("gru", "lstm"),
+            quality_hidden=32,
+            val_windows=8,
+            dino_seconds=1.0,
+            dino_check_every_s=0.5,
+            app_first_loss=False,
+            tiny_cells=("lstm",),
+            music_max_steps=60,
+            repro_steps=6,
+            repro_repeats=1,
             notes=["smoke mode: checks that the harness runs; every figure is meaningless"],
         )
     raise ValueError(mode)

@@ -2,7 +2,8 @@
 
 Split: the bundled names shuffled with a fixed seed, the last 10% held out. ``DinoTrainer`` (the page's
 defaults: ``DinoConfig()``, only the iteration cap lifted so the time budget decides) trains on the rest
-in the page's slices (``core.labs.dino_lab.DinoLab.run_slice``: the lab object the page uses). Held-out NLL per character: each name
+in the page's slices (``core.labs.dino_lab.DinoLab.run_slice``: the lab object the page uses). Held-out NLL per
+character: each name
 is read from the zero state as the course samples (X = [None] + name, Y = name + '\\n'), summed
 cross-entropy over all names / number of predicted characters (letters + the closing newline).
 Baseline: a bigram count model P(c | previous c) with add-one smoothing (as in makemore), '\\n' as the
@@ -59,8 +60,8 @@ def rnn_nll(trainer, test: list[str]) -> float:
 
 
 def run(s: Settings) -> dict:
-    from core.models.dino import DinoConfig, load_names
     from core.labs.dino_lab import DinoLab
+    from core.models.dino import DinoConfig, load_names
 
     names = load_names(DINOS)
     train, test = split_names(names)
@@ -87,7 +88,10 @@ def run(s: Settings) -> dict:
                 beat_at = round(trained, 2)
             next_check += s.dino_check_every_s
     final = curve[-1]
-    log(f"[dino] {trainer.step} names in {trained:.1f} s; held-out NLL {final['nll']:.4f} vs bigram {bigram:.4f}; beat at {beat_at}")
+    log(
+        f"[dino] {trainer.step} names in {trained:.1f} s; held-out NLL {final['nll']:.4f} vs bigram {bigram:.4f}; "
+        f"beat at {beat_at}"
+    )
     return dict(
         iterations_per_s=trainer.step / trained,
         trained_s=round(trained, 2),
@@ -98,8 +102,14 @@ def run(s: Settings) -> dict:
         seconds_to_beat_bigram=beat_at,
         curve=[dict(c, nll=round(c["nll"], 4)) for c in curve],
         settings=dict(
-            config=dict(n_a=config.n_a, learning_rate=config.learning_rate, clip_value=config.clip_value, seed=config.seed),
-            train_names=len(train), heldout_names=len(test), heldout_dropped_unknown_chars=len(dropped),
-            heldout_chars=sum(len(n) + 1 for n in test), slice_s=slice_s, bigram_smoothing="add-one",
+            config=dict(
+                n_a=config.n_a, learning_rate=config.learning_rate, clip_value=config.clip_value, seed=config.seed
+            ),
+            train_names=len(train),
+            heldout_names=len(test),
+            heldout_dropped_unknown_chars=len(dropped),
+            heldout_chars=sum(len(n) + 1 for n in test),
+            slice_s=slice_s,
+            bigram_smoothing="add-one",
         ),
     )

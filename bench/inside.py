@@ -8,7 +8,8 @@ as markdown.
    ``run_slice()``) trains SimpleRNN, LSTM and GRU of the same size for a fixed wall time each, on tiny Shakespeare
    from ../shared/data when present (read in place, never copied), else the bundled text. The distance curve
    (``core.inside.influence.measure_lab``, what the "Measure" button runs) is recorded before training and after it.
-2. **Time of a view.** A 512-unit Keras model (built by core.models.keras_model, random weights: the time does not depend on
+2. **Time of a view.** A 512-unit Keras model (built by core.models.keras_model, random weights: the time does not
+depend on
    them) over 500 characters of held-out text: the Influence view's whole work (copying the weights into numpy as
    the page does once per step, the gradient over the 500 earlier characters, the shaded HTML) against the sampler's
    forward pass over the same characters (``NumpyRNN.next_token_probs``, what Generate costs), and the Measure
@@ -33,7 +34,17 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from bench.common import ROOT, SHAKESPEARE, TINY_SHAKESPEARE, load_average, log, machine, median_time_s, quiet_tensorflow, today  # noqa: E402
+from bench.common import (  # noqa: E402 - after the path above
+    ROOT,
+    SHAKESPEARE,
+    TINY_SHAKESPEARE,
+    load_average,
+    log,
+    machine,
+    median_time_s,
+    quiet_tensorflow,
+    today,
+)  # noqa: E402
 
 CELLS = ("simplernn", "lstm", "gru")
 SHOW_AT = (1, 2, 5, 10, 20, 50, 100)  # distances in the table
@@ -75,11 +86,18 @@ def curves(seconds: float, hidden: int) -> dict:
         lab.trainer.evaluate()
         after, _ = inf.measure_lab(lab)
         out["cells"][cell] = dict(
-            label=cfg.label(), steps=lab.trainer.step, val_loss=lab.trainer.history.last_val(), measured_on=what,
-            before=dict(zip(before.distances.tolist(), before.mean.tolist())), after=dict(zip(after.distances.tolist(), after.mean.tolist())),
+            label=cfg.label(),
+            steps=lab.trainer.step,
+            val_loss=lab.trainer.history.last_val(),
+            measured_on=what,
+            before=dict(zip(before.distances.tolist(), before.mean.tolist())),
+            after=dict(zip(after.distances.tolist(), after.mean.tolist())),
             curve_s=after.seconds,
         )
-        log(f"{cell}: {lab.trainer.step} steps, val {lab.trainer.history.last_val():.3f}, curve in {after.seconds:.2f} s")
+        log(
+            f"{cell}: {lab.trainer.step} steps, val {lab.trainer.history.last_val():.3f}, curve in "
+            f"{after.seconds:.2f} s"
+        )
         del lab
     return out
 
@@ -117,7 +135,14 @@ def view_times(hidden: int = 512) -> dict:
         m = NumpyRNN.from_keras(model)
         base, v = _median_s(sampler), _median_s(view)
         curve = _median_s(lambda: inf.distance_curve(m, [corpus.val_ids]), repeats=1)
-        out[cell] = dict(sampler_s=base, view_s=v, ratio=v / base, curve_s=curve, windows=inf.window_count(inf.as_net(m), inf.MAX_DISTANCE + inf.BURN_IN), within_bar=v <= BAR_S)
+        out[cell] = dict(
+            sampler_s=base,
+            view_s=v,
+            ratio=v / base,
+            curve_s=curve,
+            windows=inf.window_count(inf.as_net(m), inf.MAX_DISTANCE + inf.BURN_IN),
+            within_bar=v <= BAR_S,
+        )
         log(f"view {cell} {hidden}: {v:.3f} s (sampler {base:.3f} s), curve {curve:.2f} s")
     return out
 
@@ -125,8 +150,8 @@ def view_times(hidden: int = 512) -> dict:
 def interference(seconds: float = 6.0, hidden: int = 512) -> dict:
     """Another session's slice times with and without this session computing views (a 512-unit LSTM's) meanwhile."""
     from core.inside import influence as inf
-    from core.models.numpy_cells import NumpyRNN
     from core.labs.text_lab import DEFAULTS, TextLab
+    from core.models.numpy_cells import NumpyRNN
 
     corpus, name = _corpus()
     trainee = TextLab()
@@ -169,9 +194,16 @@ def interference(seconds: float = 6.0, hidden: int = 512) -> dict:
         shared += b
         n_views += n
     return dict(
-        slice_s=trainee.schedule.slice_s, alone_median=statistics.median(alone), alone_max=max(alone),
-        shared_median=statistics.median(shared), shared_max=max(shared), views=n_views, seconds=seconds * ROUNDS,
-        alone_p90=float(np.percentile(alone, 90)), shared_p90=float(np.percentile(shared, 90)), view_s=seconds * ROUNDS / max(n_views, 1),
+        slice_s=trainee.schedule.slice_s,
+        alone_median=statistics.median(alone),
+        alone_max=max(alone),
+        shared_median=statistics.median(shared),
+        shared_max=max(shared),
+        views=n_views,
+        seconds=seconds * ROUNDS,
+        alone_p90=float(np.percentile(alone, 90)),
+        shared_p90=float(np.percentile(shared, 90)),
+        view_s=seconds * ROUNDS / max(n_views, 1),
     )
 
 
@@ -179,12 +211,16 @@ def markdown(c: dict, v: dict, i: dict, hidden_view: int) -> str:
     lines = [
         "# Look inside: influence and how far back (bench/inside.py)",
         "",
-        f"Measured {today()} on {machine().get('cpu', '?')} ({machine().get('cores', '?')} cores, shared with other work: load "
-        f"average {c['load'][0]:.1f} at the start, {(load_average() or [float('nan')])[0]:.1f} at the end). Reproduce with `python -m bench.inside`.",
+        f"Measured {today()} on {machine().get('cpu', '?')} ({machine().get('cores', '?')} cores, shared with other "
+        "work: load "
+        f"average {c['load'][0]:.1f} at the start, {(load_average() or [float('nan')])[0]:.1f} at the end). "
+        "Reproduce with `python -m bench.inside`.",
         "",
-        f"## How far back does each cell look? (hidden {c['hidden']}, {c['seconds']:.0f} s of training each on {c['corpus']})",
+        f"## How far back does each cell look? (hidden {c['hidden']}, {c['seconds']:.0f} s of training each on "
+        f"{c['corpus']})",
         "",
-        "Mean ‖∂ log p(next character) / ∂ embedding‖ of the character d steps back (the How far back tab's measure, on "
+        "Mean ‖∂ log p(next character) / ∂ embedding‖ of the character d steps back (the How far back tab's measure, "
+        "on "
         "the validation text), before training and after the fixed training time. The last column is how much the "
         "character 50 back counts relative to the one just before.",
         "",
@@ -205,7 +241,8 @@ def markdown(c: dict, v: dict, i: dict, hidden_view: int) -> str:
         "",
         f"## Time of a view (a {hidden_view}-unit model, {VIEW_CHARS} characters)",
         "",
-        "The Influence view's work (weights copied into numpy, the gradient over the 500 earlier characters, the shaded "
+        "The Influence view's work (weights copied into numpy, the gradient over the 500 earlier characters, the "
+        "shaded "
         "HTML) next to the sampler's forward pass over the same characters; and the Measure button's distance curve. "
         f"Median of 3 after a warm-up, TensorFlow loaded. The bar: {BAR_S:g} s.",
         "",
@@ -214,15 +251,18 @@ def markdown(c: dict, v: dict, i: dict, hidden_view: int) -> str:
     ]
     for cell, r in v.items():
         lines.append(
-            f"| {cell} | {r['sampler_s']:.3f} s | {r['view_s']:.3f} s | {r['ratio']:.1f}× | {'yes' if r['within_bar'] else 'NO'} | "
+            f"| {cell} | {r['sampler_s']:.3f} s | {r['view_s']:.3f} s | {r['ratio']:.1f}× | "
+            f"{'yes' if r['within_bar'] else 'NO'} | "
             f"{r['curve_s']:.2f} s ({r['windows']}) |"
         )
     lines += [
         "",
         "## Another session's training while views are computed",
         "",
-        f"A Text lab (LSTM 128) trains in slices of {i['slice_s']} s for {i['seconds']:.0f} s, alone and while another thread computes "
-        f"{hidden_view}-unit influence views back to back ({i['views']} views, {i['view_s']:.2f} s each: a worst case, a student "
+        f"A Text lab (LSTM 128) trains in slices of {i['slice_s']} s for {i['seconds']:.0f} s, alone and while "
+        "another thread computes "
+        f"{hidden_view}-unit influence views back to back ({i['views']} views, {i['view_s']:.2f} s each: a worst "
+        "case, a student "
         f"clicks far less often), alternated in {ROUNDS} rounds.",
         "",
         "| | median slice | 90th percentile | longest slice |",
@@ -230,7 +270,8 @@ def markdown(c: dict, v: dict, i: dict, hidden_view: int) -> str:
         f"| alone | {i['alone_median']:.3f} s | {i['alone_p90']:.3f} s | {i['alone_max']:.3f} s |",
         f"| with views | {i['shared_median']:.3f} s | {i['shared_p90']:.3f} s | {i['shared_max']:.3f} s |",
         "",
-        "A view is numpy only (no TensorFlow, no lock, no tracing), so it never makes another session wait for it: the two "
+        "A view is numpy only (no TensorFlow, no lock, no tracing), so it never makes another session wait for it: "
+        "the two "
         "only share the CPU (and Python's interpreter lock, between numpy calls). A slice still ends on its own clock "
         "(`Lab.run_slice` checks it between chunks); it runs over when a chunk, sized from the time per step measured "
         "before, meets a busier CPU, by at most about the length of the views that ran meanwhile.",

@@ -25,9 +25,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from core.labs.text_lab import new_trainer
 from bench.blas import blas_threads, get_threads
 from bench.common import Settings, bundled_corpus, log, median, now
+from core.labs.text_lab import new_trainer
 
 
 def _softmax64(logits) -> np.ndarray:
@@ -105,7 +105,7 @@ def predict_generate(model, n: int, prime: list[int], rng) -> list[int]:
         logits = model.predict(np.asarray([ids], np.int32), verbose=0)[0, -1]
         p = _softmax64(logits)
         ids.append(int(rng.choice(p.size, p=p)))
-    return ids[len(prime):]
+    return ids[len(prime) :]
 
 
 def run(s: Settings) -> dict:
@@ -114,8 +114,16 @@ def run(s: Settings) -> dict:
 
     corpus = bundled_corpus(s)
     nl = corpus.stoi.get("\n", 0)
-    out: dict = dict(keras_predict={}, keras_tf_function={}, project={}, project_blas1={}, project_step_only={}, max_abs_prob_diff={},
-                     settings={}, blas_threads_default=get_threads())
+    out: dict = dict(
+        keras_predict={},
+        keras_tf_function={},
+        project={},
+        project_blas1={},
+        project_step_only={},
+        max_abs_prob_diff={},
+        settings={},
+        blas_threads_default=get_threads(),
+    )
     for hidden in s.sample_hidden:
         cfg = replace(RNNConfig(), hidden=hidden)
         log(f"[sampling] {cfg.label()}")
@@ -176,7 +184,9 @@ def run(s: Settings) -> dict:
             max_prob_mean=float(ref.max(axis=1).mean()),  # how peaked the distributions were
             chars=int(len(ids)),
         )
-        out["settings"][str(hidden)] = dict(config=cfg.label(), pretrain_steps=steps, sample_chars=s.sample_chars, predict_chars=s.predict_chars)
+        out["settings"][str(hidden)] = dict(
+            config=cfg.label(), pretrain_steps=steps, sample_chars=s.sample_chars, predict_chars=s.predict_chars
+        )
         log("  ", {k: out[k][str(hidden)]["ms_per_char"] for k in reps}, out["max_abs_prob_diff"][str(hidden)])
         del t, model, one
     out["ratios"] = {

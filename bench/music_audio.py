@@ -66,7 +66,13 @@ def run(s: Settings) -> dict:
     from core.music import music_audio as ma
     from core.music import music_codec as mc
 
-    out: dict = dict(n_values=N_VALUES, tempo=TEMPO, sample_rate=ma.SAMPLE_RATE, target_s=TARGET_S, fluidsynth_problem=ma.fluidsynth_problem())
+    out: dict = dict(
+        n_values=N_VALUES,
+        tempo=TEMPO,
+        sample_rate=ma.SAMPLE_RATE,
+        target_s=TARGET_S,
+        fluidsynth_problem=ma.fluidsynth_problem(),
+    )
     for label, max_chord in (("melody", 1), ("chords", 4)):
         values = composed_values(max_chord)
         pm = mc.values_to_midi(values, tempo=TEMPO)
@@ -74,7 +80,9 @@ def run(s: Settings) -> dict:
         fs_s, fs_engine = _time_render(pm, s.repeats, hide=False)
         sine_s, _ = _time_render(pm, s.repeats, hide=True)
         row.update(
-            fluidsynth_s=round(fs_s, 4), fluidsynth_engine=fs_engine, sine_s=round(sine_s, 4),
+            fluidsynth_s=round(fs_s, 4),
+            fluidsynth_engine=fs_engine,
+            sine_s=round(sine_s, 4),
             fluidsynth_vs_sine=round(fs_s / sine_s, 2) if sine_s > 0 else None,
             met=bool(fs_engine == "fluidsynth" and fs_s <= TARGET_S),
         )

@@ -1,4 +1,5 @@
-"""Look inside, the Neurons and Gates views (core.inside.neurons): how long a view takes, next to the sampler's own pass.
+"""Look inside, the Neurons and Gates views (core.inside.neurons): how long a view takes, next to the sampler's own
+pass.
 
 ``python -m bench.neurons [--quick]`` prints a table and returns the figures from ``run()``.
 
@@ -38,7 +39,9 @@ def _model(cell: str, hidden: int, vocab: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     b = rng.normal(0, 0.1, (2, g * hidden) if cell == "gru" else (g * hidden,))
     rnn = [[rng.normal(0, 0.1, (EMBED, g * hidden)), rng.normal(0, 1 / np.sqrt(hidden), (hidden, g * hidden)), b]]
-    return NumpyRNN(cell, rng.normal(0, 0.05, (vocab, EMBED)), rnn, (rng.normal(0, 0.05, (hidden, vocab)), np.zeros(vocab)))
+    return NumpyRNN(
+        cell, rng.normal(0, 0.05, (vocab, EMBED)), rnn, (rng.normal(0, 0.05, (hidden, vocab)), np.zeros(vocab))
+    )
 
 
 _median_s = median_time_s  # one timing helper for every benchmark (bench.common)
@@ -62,7 +65,13 @@ def run(repeats: int = 3, hidden_sizes=(128, 512), cells=("lstm", "gru"), with_t
     text = nu.text_excerpt(corpus.text, len(corpus.train_ids), TEXT_CHARS)
     ids = [int(i) for i in corpus.encode(text)]
     gate_ids = [int(i) for i in corpus.val_ids[:GATE_CHARS]]
-    out: dict = {"chars": len(ids), "gate_chars": len(gate_ids), "repeats": repeats, "tensorflow_loaded": with_tensorflow, "cases": {}}
+    out: dict = {
+        "chars": len(ids),
+        "gate_chars": len(gate_ids),
+        "repeats": repeats,
+        "tensorflow_loaded": with_tensorflow,
+        "cases": {},
+    }
     for cell in cells:
         for hidden in hidden_sizes:
             model = _model(cell, hidden, corpus.vocab_size)
@@ -83,7 +92,10 @@ def run(repeats: int = 3, hidden_sizes=(128, 512), cells=("lstm", "gru"), with_t
 
             b, n, g = (_median_s(f, repeats) for f in (baseline, neurons_view, gates_view))
             out["cases"][f"{cell} {hidden}"] = dict(
-                baseline_s=round(b, 6), neurons_s=round(n, 6), gates_s=round(g, 6), neurons_vs_baseline=round(n / b, 2),
+                baseline_s=round(b, 6),
+                neurons_s=round(n, 6),
+                gates_s=round(g, 6),
+                neurons_vs_baseline=round(n / b, 2),
                 within_bar=bool(n <= BAR_S and g <= BAR_S),
             )
     return out
@@ -91,13 +103,15 @@ def run(repeats: int = 3, hidden_sizes=(128, 512), cells=("lstm", "gru"), with_t
 
 def report(figures: dict) -> str:
     lines = [
-        f"Neurons view over {figures['chars']} characters, gates view over {figures['gate_chars']} (median of {figures['repeats']}, "
+        f"Neurons view over {figures['chars']} characters, gates view over {figures['gate_chars']} (median of "
+        f"{figures['repeats']}, "
         f"TensorFlow {'loaded' if figures['tensorflow_loaded'] else 'not loaded'}); bar: {BAR_S:g} s",
         f"{'model':<10} {'sampler pass':>13} {'neurons view':>13} {'ratio':>6} {'gates view':>11}  within bar",
     ]
     for name, c in figures["cases"].items():
         lines.append(
-            f"{name:<10} {c['baseline_s'] * 1000:>10.0f} ms {c['neurons_s'] * 1000:>10.0f} ms {c['neurons_vs_baseline']:>5.2f}x "
+            f"{name:<10} {c['baseline_s'] * 1000:>10.0f} ms {c['neurons_s'] * 1000:>10.0f} ms "
+            f"{c['neurons_vs_baseline']:>5.2f}x "
             f"{c['gates_s'] * 1000:>8.0f} ms  {'yes' if c['within_bar'] else 'NO'}"
         )
     return "\n".join(lines)
@@ -108,7 +122,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--quick", action="store_true", help="one repeat, 512 units only")
     ap.add_argument("--no-tensorflow", action="store_true", help="don't load TensorFlow first")
     a = ap.parse_args(argv)
-    figures = run(repeats=1 if a.quick else 3, hidden_sizes=(512,) if a.quick else (128, 512), with_tensorflow=not a.no_tensorflow)
+    figures = run(
+        repeats=1 if a.quick else 3, hidden_sizes=(512,) if a.quick else (128, 512), with_tensorflow=not a.no_tensorflow
+    )
     print(report(figures))
     return figures
 

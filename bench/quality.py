@@ -1,6 +1,7 @@
 """3. Quality against time: validation nats per character after fixed training-time budgets.
 
-The app's defaults for each cell (``core.models.keras_model.cell_defaults``: ``RNNConfig()`` with that cell's dropout) with the hidden size overridden (GRU and LSTM
+The app's defaults for each cell (``core.models.keras_model.cell_defaults``: ``RNNConfig()`` with that cell's dropout)
+with the hidden size overridden (GRU and LSTM
 256), trained by ``SequenceTrainer`` in the app's slices. The budget is the trainer's own ``elapsed_s``:
 wall time inside ``train_steps``, including the first call's tracing (a student waits for it too), and
 excluding the validation passes. Validation: the last 10% of the text (never trained on) in
@@ -45,8 +46,14 @@ def validation_noise(t, corpus) -> dict:
     for n in NOISE_SIZES:
         sets = corpus.val_window_sets(NOISE_SETS, n, seq_len=VAL_SEQ, batch_size=VAL_BATCH)
         vals = [token_stats(t._eval_fn, s)[0] for s in sets]
-        out[str(n)] = dict(windows=n, sets=len(sets), mean=float(np.mean(vals)), std=float(np.std(vals)),
-                           spread=float(np.max(vals) - np.min(vals)), values=[round(v, 4) for v in vals])
+        out[str(n)] = dict(
+            windows=n,
+            sets=len(sets),
+            mean=float(np.mean(vals)),
+            std=float(np.std(vals)),
+            spread=float(np.max(vals) - np.min(vals)),
+            values=[round(v, 4) for v in vals],
+        )
     return out
 
 
@@ -57,7 +64,8 @@ def train_for(corpus, config, budgets, windows, noise: bool = False) -> dict:
     points = []
     wall0 = now()
     for b in sorted(budgets):
-        stops = []  # training stopped (NaN or exploding loss, weights rolled back) and was started again, as a student would
+        # training stopped (NaN or exploding loss, weights rolled back) and was started again, as a student would
+        stops = []
         while t.elapsed_s < b:
             reason = d.tick()
             if reason:
@@ -67,20 +75,39 @@ def train_for(corpus, config, budgets, windows, noise: bool = False) -> dict:
         acc = t.history.last_acc()
         recent = [v for v in t.history.train.values["loss"][-50:]]
         points.append(
-            dict(budget_s=b, trained_s=round(t.elapsed_s, 2), steps=t.step, chars_seen=t.tokens_seen, val_nats_per_char=val,
-                 val_accuracy=acc, train_nats_per_char_last50=float(np.mean(recent)) if recent else None, stops=stops,
-                 rollbacks=len(stops), lr_now=t.lr_now())
+            dict(
+                budget_s=b,
+                trained_s=round(t.elapsed_s, 2),
+                steps=t.step,
+                chars_seen=t.tokens_seen,
+                val_nats_per_char=val,
+                val_accuracy=acc,
+                train_nats_per_char_last50=float(np.mean(recent)) if recent else None,
+                stops=stops,
+                rollbacks=len(stops),
+                lr_now=t.lr_now(),
+            )
         )
         log(f"   {config.cell} {config.hidden} @ {b:g} s: val {val:.4f} ({t.step} steps, {t.tokens_seen:,} chars)")
     out = dict(
-        config=config.label(), schedule=config.lr_schedule, val_chars=int(sum(np.size(y) for _, y in batches)), points=points,
-        events=[list(e) for e in t.events], rollbacks=sum(p["rollbacks"] for p in points), wall_s=round(now() - wall0, 1),
+        config=config.label(),
+        schedule=config.lr_schedule,
+        val_chars=int(sum(np.size(y) for _, y in batches)),
+        points=points,
+        events=[list(e) for e in t.events],
+        rollbacks=sum(p["rollbacks"] for p in points),
+        wall_s=round(now() - wall0, 1),
     )
     vals = [p["val_nats_per_char"] for p in points]
     out["never_rises"] = all(a >= b for a, b in zip(vals, vals[1:]))
     if noise:
         out["validation_noise"] = validation_noise(t, corpus)
-        log(f"   noise: " + ", ".join(f"{k} windows: sd {v['std']:.4f}, spread {v['spread']:.4f}" for k, v in out["validation_noise"].items()))
+        log(
+            "   noise: "
+            + ", ".join(
+                f"{k} windows: sd {v['std']:.4f}, spread {v['spread']:.4f}" for k, v in out["validation_noise"].items()
+            )
+        )
     return out
 
 
@@ -101,5 +128,7 @@ def run(s: Settings) -> dict:
         for cell in cells:
             cfg = replace(cell_defaults(cell), hidden=s.quality_hidden)  # the cell's own default dropout (CELL_DROPOUT)
             log(f"[quality] {name}: {cfg.label()}, budgets {budgets}")
-            out[name][f"{cell}_{s.quality_hidden}"] = train_for(corpus, cfg, budgets, s.val_windows, noise=name == "tiny_shakespeare")
+            out[name][f"{cell}_{s.quality_hidden}"] = train_for(
+                corpus, cfg, budgets, s.val_windows, noise=name == "tiny_shakespeare"
+            )
     return out

@@ -52,8 +52,14 @@ def targets(r: dict) -> list[dict]:
     side = _get(tp, "project_in_browser_vs_fit")  # alternated round by round with plain fit (preferred)
     if isinstance(side, dict) and "ratio" in side:
         b, v = side, side["ratio"]
-    add("1d", f"In-browser Text training vs plain model.fit (LSTM {H})", ">= 0.9x", v, _cmp(v, ">=", 0.9),
-        "" if v is not None else (b.get("error", "") if isinstance(b, dict) else f"not measured in {mode} mode"))
+    add(
+        "1d",
+        f"In-browser Text training vs plain model.fit (LSTM {H})",
+        ">= 0.9x",
+        v,
+        _cmp(v, ">=", 0.9),
+        "" if v is not None else (b.get("error", "") if isinstance(b, dict) else f"not measured in {mode} mode"),
+    )
     sp = r.get("sampling_ms_per_char") or {}
     v = _get(sp, "project", "512", "ms_per_char")
     add("2a", "Sampling latency at hidden 512 (project)", "<= 0.2 ms/char", v, _cmp(v, "<=", 0.2))
@@ -67,37 +73,92 @@ def targets(r: dict) -> list[dict]:
         for cell in ("lstm", "gru"):
             model = f"{cell}_{hidden}"
             if q.get("tiny_shakespeare") is None and "tiny_shakespeare" in q:
-                add(tid, f"Tiny Shakespeare val nats/char after {budget:.0f} s, {cell.upper()} {hidden}", f"<= {bound}", None, None,
-                    "../shared/data/tinyshakespeare.txt not present")
+                add(
+                    tid,
+                    f"Tiny Shakespeare val nats/char after {budget:.0f} s, {cell.upper()} {hidden}",
+                    f"<= {bound}",
+                    None,
+                    None,
+                    "../shared/data/tinyshakespeare.txt not present",
+                )
             elif budget in tiny_budgets:
                 v = _point(q, "tiny_shakespeare", model, budget)
-                add(tid, f"Tiny Shakespeare val nats/char after {budget:.0f} s, {cell.upper()} {hidden}", f"<= {bound}", v, _cmp(v, "<=", bound))
+                add(
+                    tid,
+                    f"Tiny Shakespeare val nats/char after {budget:.0f} s, {cell.upper()} {hidden}",
+                    f"<= {bound}",
+                    v,
+                    _cmp(v, "<=", bound),
+                )
             else:
-                add(tid, f"Tiny Shakespeare val nats/char after {budget:.0f} s, {cell.upper()} {hidden}", f"<= {bound}", None, None,
-                    f"not measured in {mode} mode (budgets {', '.join(f'{b:g} s' for b in tiny_budgets)})")
+                add(
+                    tid,
+                    f"Tiny Shakespeare val nats/char after {budget:.0f} s, {cell.upper()} {hidden}",
+                    f"<= {bound}",
+                    None,
+                    None,
+                    f"not measured in {mode} mode (budgets {', '.join(f'{b:g} s' for b in tiny_budgets)})",
+                )
     # validation never rises between budgets, no roll-backs (every cell on tiny Shakespeare)
     for cell in ("lstm", "gru", "simplernn"):
         e = _get(q, "tiny_shakespeare", f"{cell}_{hidden}")
         name = {"lstm": "LSTM", "gru": "GRU", "simplernn": "SimpleRNN"}[cell]
         if not isinstance(e, dict) or "points" not in e:
-            add("3c", f"Tiny Shakespeare, {name} {hidden}: validation never rises between budgets, no roll-backs", "true", None, None, "not measured")
+            add(
+                "3c",
+                f"Tiny Shakespeare, {name} {hidden}: validation never rises between budgets, no roll-backs",
+                "true",
+                None,
+                None,
+                "not measured",
+            )
             continue
         pts = e["points"]
         budgets = ", ".join(f"{p['budget_s']:g}" for p in pts)
-        shown = " / ".join(f"{p['val_nats_per_char']:.3f}" for p in pts) + f" ({budgets} s); {e.get('rollbacks', 0)} roll-backs"
+        shown = (
+            " / ".join(f"{p['val_nats_per_char']:.3f}" for p in pts)
+            + f" ({budgets} s); {e.get('rollbacks', 0)} roll-backs"
+        )
         met = bool(e.get("never_rises")) and not e.get("rollbacks")
-        add("3c", f"Tiny Shakespeare, {name} {hidden}: validation never rises between budgets, no roll-backs", "true", shown, met)
+        add(
+            "3c",
+            f"Tiny Shakespeare, {name} {hidden}: validation never rises between budgets, no roll-backs",
+            "true",
+            shown,
+            met,
+        )
     mb = r.get("music_best_weights") or {}
     if mb and "error" not in mb:
         v = _get(mb, "on", "composing_minus_best")
-        add("7", "Music, 20 pieces, stop at the best validation: composing weights minus best validation (nats)", "<= 0.05", v, _cmp(v, "<=", 0.05))
+        add(
+            "7",
+            "Music, 20 pieces, stop at the best validation: composing weights minus best validation (nats)",
+            "<= 0.05",
+            v,
+            _cmp(v, "<=", 0.05),
+        )
     else:
-        add("7", "Music, 20 pieces, stop at the best validation: composing weights minus best validation (nats)", "<= 0.05", None, None,
-            mb.get("error", "not measured"))
+        add(
+            "7",
+            "Music, 20 pieces, stop at the best validation: composing weights minus best validation (nats)",
+            "<= 0.05",
+            None,
+            None,
+            mb.get("error", "not measured"),
+        )
     rp = r.get("reproducible") or {}
     v = rp.get("max_abs_diff_default")
-    add("8", "Same seed, same first steps of loss (max abs difference, two fresh trainers)", "<= 1e-6", v, _cmp(v, "<=", 1e-6),
-        "" if v is None else f"{rp.get('steps')} steps; op determinism would run at {rp.get('op_determinism_speed_ratio', 0):.2f}x the speed")
+    add(
+        "8",
+        "Same seed, same first steps of loss (max abs difference, two fresh trainers)",
+        "<= 1e-6",
+        v,
+        _cmp(v, "<=", 1e-6),
+        ""
+        if v is None
+        else f"{rp.get('steps')} steps; op determinism would run at {rp.get('op_determinism_speed_ratio', 0):.2f}x "
+        "the speed",
+    )
     d = r.get("numpy_rnn") or {}
     v = d.get("seconds_to_beat_bigram")
     trained = d.get("trained_s")
@@ -116,9 +177,18 @@ def targets(r: dict) -> list[dict]:
         note = f"slower of melody / chords; sine fallback {max(x['sine_s'] for x in rows):.3f} s"
         if engines != {"fluidsynth"}:
             note = f"rendered with {', '.join(sorted(engines))}: {ma.get('fluidsynth_problem') or 'FluidSynth failed'}"
-        add("6", "Music audio: render 100 values through FluidSynth (s)", "<= 1 s", v, all(x["met"] for x in rows), note)
+        add(
+            "6", "Music audio: render 100 values through FluidSynth (s)", "<= 1 s", v, all(x["met"] for x in rows), note
+        )
     else:
-        add("6", "Music audio: render 100 values through FluidSynth (s)", "<= 1 s", None, None, ma.get("error", "not measured"))
+        add(
+            "6",
+            "Music audio: render 100 values through FluidSynth (s)",
+            "<= 1 s",
+            None,
+            None,
+            ma.get("error", "not measured"),
+        )
     return out
 
 
@@ -152,7 +222,8 @@ def markdown(r: dict) -> str:
     L.append("# Benchmarks")
     L.append("")
     L.append(
-        f"_Generated by `{meta.get('command', 'python -m bench')}` on {meta.get('date', '?')} in {meta.get('wall_s', '?')} s. "
+        f"_Generated by `{meta.get('command', 'python -m bench')}` on {meta.get('date', '?')} in "
+        f"{meta.get('wall_s', '?')} s. "
         "Do not edit by hand: rerun the harness (the notes at the end come from `bench/limits.md`)._"
     )
     L.append("")
@@ -172,15 +243,22 @@ def markdown(r: dict) -> str:
     L.append("")
     L.append("| | |")
     L.append("|---|---|")
-    L.append(f"| CPU | {mach.get('cpu', '?')}, {mach.get('cores_usable', mach.get('cores', '?'))} cores usable, no GPU |")
+    L.append(
+        f"| CPU | {mach.get('cpu', '?')}, {mach.get('cores_usable', mach.get('cores', '?'))} cores usable, no GPU |"
+    )
     L.append(f"| Memory | {mach.get('mem_gb', '?')} GB |")
-    L.append(f"| Load average (1/5/15 min) at start / end | {mach.get('load_average_at_start')} / {meta.get('load_average_at_end')} |")
+    L.append(
+        f"| Load average (1/5/15 min) at start / end | {mach.get('load_average_at_start')} / "
+        f"{meta.get('load_average_at_end')} |"
+    )
     L.append(f"| Platform | {mach.get('platform', '?')} |")
     L.append(
         f"| Versions | Python {ver.get('python')}, TensorFlow {ver.get('tensorflow')}, Keras {ver.get('keras')}, "
         f"NumPy {ver.get('numpy')}, Streamlit {ver.get('streamlit')} |"
     )
-    L.append(f"| Mode | {mode}: {s.get('repeats')} repeats per figure; {'; '.join(s.get('notes') or []) or 'full budgets'} |")
+    L.append(
+        f"| Mode | {mode}: {s.get('repeats')} repeats per figure; {'; '.join(s.get('notes') or []) or 'full budgets'} |"
+    )
     L.append("")
 
     L.append("## Targets")
@@ -249,9 +327,14 @@ def markdown(r: dict) -> str:
         if isinstance(b, dict):
             if "chars_per_s" in b:
                 L.append(
-                    f"In a real browser (`streamlit run app.py` + Chromium, the Text lab with its default settings, bench/browser.py): "
+                    "In a real browser (`streamlit run app.py` + Chromium, the Text lab with its default settings, "
+                    "bench/browser.py): "
                     f"**{b['chars_per_s']:,.0f} chars/s** over {b['seconds']:g} s"
-                    + (f" = {b['vs_plain_fit_default']:.2f}x plain `fit` LSTM {H} of this run (not interleaved)" if b.get("vs_plain_fit_default") else "")
+                    + (
+                        f" = {b['vs_plain_fit_default']:.2f}x plain `fit` LSTM {H} of this run (not interleaved)"
+                        if b.get("vs_plain_fit_default")
+                        else ""
+                    )
                     + f"; first loss point {b.get('first_point_s')} s after the click."
                 )
             else:
@@ -261,9 +344,12 @@ def markdown(r: dict) -> str:
         if isinstance(side, dict):
             if "ratio" in side:
                 L.append(
-                    f"Side by side (bench/browser.py `versus_fit`: the lab in Chromium and a plain `fit` of the same model in turn, "
-                    f"{len(side['ratios'])} rounds of {side['seconds']:g} s, {side['config']}): **{side['ratio']:.2f}x** plain `fit` "
-                    f"(per round {', '.join(f'{x:.2f}' for x in side['ratios'])}; lab {', '.join(f'{x:,}' for x in side['lab_chars_per_s'])} chars/s, "
+                    "Side by side (bench/browser.py `versus_fit`: the lab in Chromium and a plain `fit` of the same "
+                    "model in turn, "
+                    f"{len(side['ratios'])} rounds of {side['seconds']:g} s, {side['config']}): "
+                    f"**{side['ratio']:.2f}x** plain `fit` "
+                    f"(per round {', '.join(f'{x:.2f}' for x in side['ratios'])}; lab "
+                    f"{', '.join(f'{x:,}' for x in side['lab_chars_per_s'])} chars/s, "
                     f"fit {', '.join(f'{x:,}' for x in side['fit_chars_per_s'])})."
                 )
             else:
@@ -274,8 +360,10 @@ def markdown(r: dict) -> str:
             if "val" in n:
                 L.append(
                     f"A newcomer in the same setup (bench/browser.py `newcomer`): Start, then {n['seconds']:g} s later "
-                    f"**step {n['steps']:,}**, training time {n['training_time']}, **validation loss {n['val']:.3f}**; the page refreshed "
-                    f"every {n['refresh_gap_median_s']} s (median; longest gap {n['refresh_gap_max_s']} s). {n['sample_head']}:"
+                    f"**step {n['steps']:,}**, training time {n['training_time']}, **validation loss "
+                    f"{n['val']:.3f}**; the page refreshed "
+                    f"every {n['refresh_gap_median_s']} s (median; longest gap {n['refresh_gap_max_s']} s). "
+                    f"{n['sample_head']}:"
                 )
                 L.append("")
                 L.append("```")
@@ -300,19 +388,30 @@ def markdown(r: dict) -> str:
     else:
         hs = list((sp.get("project") or {}).keys())
         L.append(
-            f"Default LSTM (embedding 64) trained {_get(sp, 'settings', hs[0], 'pretrain_steps') if hs else '?'} cheap steps on the "
+            f"Default LSTM (embedding 64) trained {_get(sp, 'settings', hs[0], 'pretrain_steps') if hs else '?'} "
+            "cheap steps on the "
             "bundled Shakespeare (so the distributions are not uniform), temperature 1. "
             "`model.predict` reads the whole text so far at every step; the `tf.function` one-step (the TensorFlow "
             "tutorial's `OneStep`) carries the cell states and draws with `tf.random.categorical`; the project's time "
-            "includes the weights snapshot (`trainer.token_model()`) and `core.models.sampling.generate` with its inspector records."
+            "includes the weights snapshot (`trainer.token_model()`) and `core.models.sampling.generate` with its "
+            "inspector records."
         )
         L.append("")
-        L.append("| Method | " + " | ".join(f"hidden {h}: ms/char" for h in hs) + " | " + " | ".join(f"time ÷ project's, {h}" for h in hs) + " |")
+        L.append(
+            "| Method | "
+            + " | ".join(f"hidden {h}: ms/char" for h in hs)
+            + " | "
+            + " | ".join(f"time ÷ project's, {h}" for h in hs)
+            + " |"
+        )
         L.append("|---|" + "---|" * (2 * len(hs)))
-        for k, label in (("keras_predict", "`model.predict` per step"), ("keras_tf_function", "`tf.function` one step (OneStep)"),
-                         ("project", "**project** (`token_model()` + `generate`), as the app runs it"),
-                         ("project_blas1", "project, OpenBLAS limited to 1 thread"),
-                         ("project_step_only", "`NumpyRNN.next_token_probs` alone, OpenBLAS 1 thread (floor)")):
+        for k, label in (
+            ("keras_predict", "`model.predict` per step"),
+            ("keras_tf_function", "`tf.function` one step (OneStep)"),
+            ("project", "**project** (`token_model()` + `generate`), as the app runs it"),
+            ("project_blas1", "project, OpenBLAS limited to 1 thread"),
+            ("project_step_only", "`NumpyRNN.next_token_probs` alone, OpenBLAS 1 thread (floor)"),
+        ):
             if not sp.get(k):
                 continue
             vals = [_get(sp, k, h, "ms_per_char") for h in hs]
@@ -323,15 +422,22 @@ def markdown(r: dict) -> str:
         if sp.get("blas_threads_default") is not None:
             L.append(f"NumPy's OpenBLAS used {sp['blas_threads_default']} thread(s) by default in this run.")
             L.append("")
-        L.append("Agreement on the same teacher-forced validation text (max abs difference of the probability vectors vs the "
-                 "Keras model's forward pass):")
+        L.append(
+            "Agreement on the same teacher-forced validation text (max abs difference of the probability vectors vs "
+            "the "
+            "Keras model's forward pass):"
+        )
         L.append("")
-        L.append("| Hidden | project (numpy) | `tf.function` one step | `model.predict` | characters | mean top probability |")
+        L.append(
+            "| Hidden | project (numpy) | `tf.function` one step | `model.predict` | characters | mean top "
+            "probability |"
+        )
         L.append("|---|---|---|---|---|---|")
         for h in hs:
             d = _get(sp, "max_abs_prob_diff", h) or {}
             L.append(
-                f"| {h} | {_fmt(d.get('project_vs_keras'))} | {_fmt(d.get('tf_function_vs_keras'))} | {_fmt(d.get('predict_vs_keras'))} | "
+                f"| {h} | {_fmt(d.get('project_vs_keras'))} | {_fmt(d.get('tf_function_vs_keras'))} | "
+                f"{_fmt(d.get('predict_vs_keras'))} | "
                 f"{d.get('chars', '–')} | {_fmt(d.get('max_prob_mean'))} |"
             )
         L.append("")
@@ -345,17 +451,23 @@ def markdown(r: dict) -> str:
     else:
         L.append(
             f"The app's defaults (`RNNConfig()`: {q.get('defaults')}) with the cell and hidden size overridden. "
-            "Budget = time inside `train_steps` (tracing included, validation passes excluded). Validation: the last 10% "
+            "Budget = time inside `train_steps` (tracing included, validation passes excluded). Validation: the last "
+            "10% "
             "of the text, non-overlapping windows of 100 characters from a zero state, nats per character."
         )
         L.append("")
-        L.append("| Text | Model | Budget | Trained | Steps | Characters seen | Val nats/char | Accuracy | Train (last 50 steps) | Roll-backs | Target |")
+        L.append(
+            "| Text | Model | Budget | Trained | Steps | Characters seen | Val nats/char | Accuracy | Train (last 50 "
+            "steps) | Roll-backs | Target |"
+        )
         L.append("|---|---|---|---|---|---|---|---|---|---|---|")
         for corpus, label in (("bundled_shakespeare", "bundled Shakespeare"), ("tiny_shakespeare", "tiny Shakespeare")):
             c = q.get(corpus)
             if c is None:
                 if corpus in q:
-                    L.append(f"| {label} | – | – | – | – | – | – | – | not present (`../shared/data/tinyshakespeare.txt`) |")
+                    L.append(
+                        f"| {label} | – | – | – | – | – | – | – | not present (`../shared/data/tinyshakespeare.txt`) |"
+                    )
                 continue
             for model, e in c.items():
                 if not isinstance(e, dict) or "points" not in e:
@@ -368,17 +480,24 @@ def markdown(r: dict) -> str:
                             tgt = f"≤ {bound}: {_met(p['val_nats_per_char'] <= bound)}"
                     acc = p.get("val_accuracy")
                     L.append(
-                        f"| {label} | {model.replace('_', ' ').upper()} | {p['budget_s']:g} s | {p['trained_s']:g} s | {p['steps']:,} | "
-                        f"{p['chars_seen']:,} | {_fmt(p['val_nats_per_char'])} | {'–' if acc is None else f'{100 * acc:.1f}%'} | "
-                        f"{_fmt(p['train_nats_per_char_last50'])} | {p.get('rollbacks', len(p.get('stops', [])))} | {tgt} |"
+                        f"| {label} | {model.replace('_', ' ').upper()} | {p['budget_s']:g} s | {p['trained_s']:g} s "
+                        f"| {p['steps']:,} | "
+                        f"{p['chars_seen']:,} | {_fmt(p['val_nats_per_char'])} | "
+                        f"{'–' if acc is None else f'{100 * acc:.1f}%'} | "
+                        f"{_fmt(p['train_nats_per_char_last50'])} | {p.get('rollbacks', len(p.get('stops', [])))} | "
+                        f"{tgt} |"
                     )
         L.append("")
         tiny = q.get("tiny_shakespeare") or {}
-        noise = [(m, e["validation_noise"]) for m, e in tiny.items() if isinstance(e, dict) and e.get("validation_noise")]
+        noise = [
+            (m, e["validation_noise"]) for m, e in tiny.items() if isinstance(e, dict) and e.get("validation_noise")
+        ]
         if noise:
             L.append(
-                "**Validation noise**: the spread of validation estimates on the *same weights* (after the last budget) "
-                "from disjoint sets of validation windows of 100 characters: the old live set had 64 windows, the Text lab's live "
+                "**Validation noise**: the spread of validation estimates on the *same weights* (after the last "
+                "budget) "
+                "from disjoint sets of validation windows of 100 characters: the old live set had 64 windows, the "
+                "Text lab's live "
                 "set now has 256 (measured one batch of 64 per validation point, in turn)."
             )
             L.append("")
@@ -386,14 +505,21 @@ def markdown(r: dict) -> str:
             L.append("|---|---|---|---|---|---|")
             for m, nz in noise:
                 for k, e in nz.items():
-                    L.append(f"| {m.replace('_', ' ').upper()} | {k} | {e['sets']} | {e['mean']:.3f} | {e['std']:.4f} | {e['spread']:.4f} |")
+                    L.append(
+                        f"| {m.replace('_', ' ').upper()} | {k} | {e['sets']} | {e['mean']:.3f} | {e['std']:.4f} | "
+                        f"{e['spread']:.4f} |"
+                    )
             L.append("")
-            L.append("Next-token accuracy is reported beside the loss; the loss is the better measure (accuracy only checks the single "
-                     "most likely character, the loss also how much probability the right one got).")
+            L.append(
+                "Next-token accuracy is reported beside the loss; the loss is the better measure (accuracy only "
+                "checks the single "
+                "most likely character, the loss also how much probability the right one got)."
+            )
             L.append("")
         L.append(
             f"For comparison, nanoGPT's character-level Shakespeare on CPU (its README's recipe: a 4-layer, 128-wide "
-            f"transformer, block 64, batch 12, 2000 iterations, about 3 minutes) reaches a validation loss of {NANOGPT_CPU} "
+            "transformer, block 64, batch 12, 2000 iterations, about 3 minutes) reaches a validation loss of "
+            f"{NANOGPT_CPU} "
             "nats per character on tiny Shakespeare with the same 90/10 split."
         )
         L.append("")
@@ -407,17 +533,24 @@ def markdown(r: dict) -> str:
             L.append(f"Failed: `{mb['error']}`")
         else:
             L.append(
-                f"The Music lab at its page's defaults on {mb.get('corpus')}, trained slice by slice as the page does until it stops; "
+                f"The Music lab at its page's defaults on {mb.get('corpus')}, trained slice by slice as the page "
+                "does until it stops; "
                 "then the weights a composition uses are validated again."
             )
             L.append("")
-            L.append("| Stop at the best validation | Stopped | Steps | Best validation (step) | Highest after the best | Composing weights | − best |")
+            L.append(
+                "| Stop at the best validation | Stopped | Steps | Best validation (step) | Highest after the best | "
+                "Composing weights | − best |"
+            )
             L.append("|---|---|---|---|---|---|---|")
             for k in ("on", "off"):
                 e = mb.get(k) or {}
                 if e:
-                    L.append(f"| {k} | {e['stop']} | {e['steps']:,} | {e['best_val']:.3f} ({e['best_step']:,}) | {e['max_val']:.3f} | "
-                             f"{e['composing_val']:.3f} | {e['composing_minus_best']:+.3f} |")
+                    L.append(
+                        f"| {k} | {e['stop']} | {e['steps']:,} | {e['best_val']:.3f} ({e['best_step']:,}) | "
+                        f"{e['max_val']:.3f} | "
+                        f"{e['composing_val']:.3f} | {e['composing_minus_best']:+.3f} |"
+                    )
             L.append("")
     rp = r.get("reproducible") or {}
     if rp:
@@ -427,10 +560,12 @@ def markdown(r: dict) -> str:
             L.append(f"Failed: `{rp['error']}`")
         else:
             L.append(
-                f"Two fresh trainers with the same settings and seed ({rp.get('model')}), {rp['steps']} steps each, in a fresh process: "
+                f"Two fresh trainers with the same settings and seed ({rp.get('model')}), {rp['steps']} steps each, "
+                "in a fresh process: "
                 f"largest difference between their losses **{rp['max_abs_diff_default']:.2e}** as the app runs "
                 f"(no process-wide op determinism), {rp['max_abs_diff_op_determinism']:.2e} with "
-                f"`tf.config.experimental.enable_op_determinism()`, which would train at {rp['op_determinism_speed_ratio']:.2f}x the speed "
+                "`tf.config.experimental.enable_op_determinism()`, which would train at "
+                f"{rp['op_determinism_speed_ratio']:.2f}x the speed "
                 f"({rp['steps_per_s_op_determinism']:.2f} vs {rp['steps_per_s_default']:.2f} steps/s)."
             )
         L.append("")
@@ -445,21 +580,29 @@ def markdown(r: dict) -> str:
         st = d.get("settings", {})
         L.append(
             f"`DinoTrainer` with the page's defaults ({json.dumps(st.get('config'))}), trained in the page's slices on "
-            f"{st.get('train_names')} names; {st.get('heldout_names')} held-out names ({st.get('heldout_chars')} predicted characters). "
+            f"{st.get('train_names')} names; {st.get('heldout_names')} held-out names ({st.get('heldout_chars')} "
+            "predicted characters). "
             "Bigram: add-one smoothed counts on the same training names."
         )
         L.append("")
-        L.append("| Iterations (names) per second | Trained | Held-out NLL/char, RNN | Bigram | Beats the bigram after |")
+        L.append(
+            "| Iterations (names) per second | Trained | Held-out NLL/char, RNN | Bigram | Beats the bigram after |"
+        )
         L.append("|---|---|---|---|---|")
         beat = d.get("seconds_to_beat_bigram")
         L.append(
-            f"| {d['iterations_per_s']:,.0f} | {d['trained_s']:g} s ({d['iterations']:,} names) | {d['heldout_nll_per_char']:.4f} | "
+            f"| {d['iterations_per_s']:,.0f} | {d['trained_s']:g} s ({d['iterations']:,} names) | "
+            f"{d['heldout_nll_per_char']:.4f} | "
             f"{d['bigram_nll_per_char']:.4f} | {'%g s' % beat if beat is not None else 'not within the run'} |"
         )
         L.append("")
         curve = d.get("curve") or []
         if curve:
-            L.append("Held-out NLL per character during training: " + ", ".join(f"{c['trained_s']:g} s → {c['nll']:.3f}" for c in curve[:: max(1, len(curve) // 10)]) + ".")
+            L.append(
+                "Held-out NLL per character during training: "
+                + ", ".join(f"{c['trained_s']:g} s → {c['nll']:.3f}" for c in curve[:: max(1, len(curve) // 10)])
+                + "."
+            )
             L.append("")
 
     # 5 ---------------------------------------------------------------------------------------
@@ -476,13 +619,19 @@ def markdown(r: dict) -> str:
         L.append("| | |")
         L.append("|---|---|")
         L.append(f"| Home page imports TensorFlow | {_fmt(a.get('home_page_imports_tensorflow'))} |")
-        L.append(f"| Home page first render (cold process, includes importing Streamlit) | {home.get('home_render_s', 0):.2f} s |")
+        L.append(
+            "| Home page first render (cold process, includes importing Streamlit) | "
+            f"{home.get('home_render_s', 0):.2f} s |"
+        )
         if "skipped" in tl:
             L.append(f"| Text lab | skipped ({tl['skipped']}) |")
         elif "error" in tl:
             L.append(f"| Text lab | failed: `{tl['error'][:200]}` |")
         else:
-            L.append(f"| Open the Text lab (imports TensorFlow, builds the default model) | {tl.get('text_page_open_s', 0):.2f} s |")
+            L.append(
+                "| Open the Text lab (imports TensorFlow, builds the default model) | "
+                f"{tl.get('text_page_open_s', 0):.2f} s |"
+            )
             L.append(
                 f"| **Press Start → first loss point** ({tl.get('config')}) | {tl.get('first_loss_point_s', 0):.2f} s "
                 f"({tl.get('reruns')} rerun(s), {tl.get('steps_at_first_point')} step(s) in the first slice) |"
@@ -500,7 +649,9 @@ def markdown(r: dict) -> str:
     L.append(".venv/bin/python -m bench           # full run, about an hour on a quiet machine; this table")
     L.append("```")
     L.append("")
-    L.append("Both write `bench/results/latest.json` (plus `bench/results/<mode>.json`) and this file; "
-             "`python -m bench --report-only bench/results/full.json` rewrites this file from a saved run.")
+    L.append(
+        "Both write `bench/results/latest.json` (plus `bench/results/<mode>.json`) and this file; "
+        "`python -m bench --report-only bench/results/full.json` rewrites this file from a saved run."
+    )
     L.append("")
     return "\n".join(L)

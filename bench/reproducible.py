@@ -42,7 +42,11 @@ print(json.dumps(dict(max_abs_diff=diff, steps_per_s=float(np.mean(rates)))))
 
 def _probe(determinism: bool, steps: int) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, "1" if determinism else "0", str(steps)], cwd=ROOT, capture_output=True, text=True, timeout=1800,
+        [sys.executable, "-c", PROBE, "1" if determinism else "0", str(steps)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "probe failed")
@@ -57,7 +61,8 @@ def run(steps: int = 100, repeats: int = 2) -> dict:
         log(f"  [reproducible] round {r + 1}: default {plain[-1]}, op determinism {det[-1]}")
     ratios = [d["steps_per_s"] / p["steps_per_s"] for p, d in zip(plain, det)]
     return dict(
-        steps=steps, repeats=repeats,
+        steps=steps,
+        repeats=repeats,
         max_abs_diff_default=max(p["max_abs_diff"] for p in plain),
         max_abs_diff_op_determinism=max(d["max_abs_diff"] for d in det),
         steps_per_s_default=median([p["steps_per_s"] for p in plain]),

@@ -8,7 +8,8 @@ Competitors, interleaved round by round so that load on a shared machine hits al
   (``core.models.keras_model.build_model`` + Adam with clipnorm + sparse cross-entropy from logits), same batch and
   window length as the project's defaults; every position is a prediction.
 * ``project``     ``SequenceTrainer.train_steps`` driven the way the Text lab drives it: ~0.5 s slices of
-  chunks (``core.labs.text_lab.TextLab.run_slice``, through bench.appdriver), with the page's periodic validation pass and live sample.
+  chunks (``core.labs.text_lab.TextLab.run_slice``, through bench.appdriver), with the page's periodic validation pass
+  and live sample.
 * (full mode) ``project_in_browser``: the Text lab itself in Chromium (bench/browser.py), at its defaults.
 * (full mode) ``plain_fit_xla``: as plain_fit with ``jit_compile=True``.
 * (quick and full) ``project_slices_only``: the project's slices without the page's validation pass and
@@ -22,7 +23,6 @@ its ticks. The first call of each (tracing/compiling) is warm-up and excluded.
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-
 
 from bench.appdriver import AppDriver
 from bench.common import DEFAULT_HIDDEN, Settings, bundled_corpus, log, median, now
@@ -94,15 +94,25 @@ def run(s: Settings) -> dict:
         suffix = "" if hidden == SEED_HIDDEN else f"_lstm{hidden}"
         for c in comps:
             settings = (
-                dict(cell="lstm", hidden=SEED_HIDDEN, window=SEED_WINDOW, batch=SEED_BATCH, input="one-hot", optimizer="RMSprop 0.01",
-                     counts="one predicted character per window")
+                dict(
+                    cell="lstm",
+                    hidden=SEED_HIDDEN,
+                    window=SEED_WINDOW,
+                    batch=SEED_BATCH,
+                    input="one-hot",
+                    optimizer="RMSprop 0.01",
+                    counts="one predicted character per window",
+                )
                 if c.name == "seed_style"
                 else dict(asdict(cfg), counts="batch x seq_len predicted characters per step")
             )
             if c.name.startswith("project"):
                 settings["driven_as"] = c.driver.describe()
             result[c.name + suffix] = dict(
-                chars_per_s=median(reps[c.name]), repeats=[round(x, 1) for x in reps[c.name]], hidden=hidden, settings=settings
+                chars_per_s=median(reps[c.name]),
+                repeats=[round(x, 1) for x in reps[c.name]],
+                hidden=hidden,
+                settings=settings,
             )
         # paired ratios: per round, then the median (robust to load changing between rounds)
         if "plain_fit" in reps:
@@ -114,12 +124,17 @@ def run(s: Settings) -> dict:
             if "seed_style" in reps:
                 ps = [p / q for p, q in zip(reps["project"], reps["seed_style"])]
                 result["ratios" + suffix]["project_vs_seed_style"] = median(ps)
-                result["ratios" + suffix]["plain_fit_vs_seed_style"] = median([p / q for p, q in zip(reps["plain_fit"], reps["seed_style"])])
+                result["ratios" + suffix]["plain_fit_vs_seed_style"] = median(
+                    [p / q for p, q in zip(reps["plain_fit"], reps["seed_style"])]
+                )
             if "project_slices_only" in reps:
                 result["ratios" + suffix]["project_slices_only_vs_plain_fit"] = median(
-                    [p / q for p, q in zip(reps["project_slices_only"], reps["plain_fit"])])
+                    [p / q for p, q in zip(reps["project_slices_only"], reps["plain_fit"])]
+                )
             if "plain_fit_xla" in reps:
-                result["ratios" + suffix]["plain_fit_xla_vs_plain_fit"] = median([p / q for p, q in zip(reps["plain_fit_xla"], reps["plain_fit"])])
+                result["ratios" + suffix]["plain_fit_xla_vs_plain_fit"] = median(
+                    [p / q for p, q in zip(reps["plain_fit_xla"], reps["plain_fit"])]
+                )
         for c in comps:
             del c  # free models
     if s.tp_browser_s > 0:
@@ -135,7 +150,9 @@ def run(s: Settings) -> dict:
         result["project_in_browser_vs_fit"] = browser.versus_fit(3, 20.0)
         log("[throughput] a newcomer in Chromium: Start, one minute")
         result["newcomer_in_browser"] = browser.newcomer(60.0)
-    result["corpus"] = dict(name="bundled Shakespeare (data/shakespeare.txt)", chars=len(corpus.text), vocab=corpus.vocab_size)
+    result["corpus"] = dict(
+        name="bundled Shakespeare (data/shakespeare.txt)", chars=len(corpus.text), vocab=corpus.vocab_size
+    )
     result["repeats"] = s.repeats
     result["seconds_per_repeat"] = s.tp_seconds
     return result

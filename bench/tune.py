@@ -6,8 +6,10 @@ budget and compare validation nats per character.
     .venv/bin/python -m bench.tune --steps 2000 --configs lstm:1e-2:50:64:constant,lstm:1e-2:50:64:decay:600
 
 A configuration is cell:lr:seq_len:batch[:schedule[:half_life[:warmup[:floor]]]] (core.models.lr_schedule; the schedule
-defaults to the app's), optionally followed by :drop=P, :layers=N, :hidden=H or :embed=E (dropout defaults to the cell's,
-core.models.keras_model.CELL_DROPOUT). ``--steps N`` budgets optimizer steps instead of seconds: a load-independent comparison
+defaults to the app's), optionally followed by :drop=P, :layers=N, :hidden=H or :embed=E (dropout defaults to the
+cell's,
+core.models.keras_model.CELL_DROPOUT). ``--steps N`` budgets optimizer steps instead of seconds: a load-independent
+comparison
 of schedules on a shared machine (checkpoints at N/8, N/4, N/2, 3N/4, N).
 
 Configurations are trained *interleaved*, one ~0.5 s app slice each in turn, so that a shared machine's load
@@ -37,15 +39,18 @@ DEFAULT_GRID = "lstm:2e-3:100:64,lstm:5e-3:100:64,lstm:1e-2:100:64,gru:2e-3:100:
 
 def parse(spec: str, hidden: int, embed: int | None):
     from core.models.keras_model import cell_defaults
-
     from core.models.lr_schedule import LRSchedule
 
     out = []
     for item in spec.split(","):
         cell, lr, seq, batch, *rest = item.split(":")
-        extra = dict(kv.split("=") for kv in rest if "=" in kv)  # drop=0.1, embed=128, layers=2, hidden=384: other RNNConfig fields
+        extra = dict(
+            kv.split("=") for kv in rest if "=" in kv
+        )  # drop=0.1, embed=128, layers=2, hidden=384: other RNNConfig fields
         rest = [r for r in rest if "=" not in r]
-        cfg = replace(cell_defaults(cell), hidden=hidden, learning_rate=float(lr), seq_len=int(seq), batch_size=int(batch))
+        cfg = replace(
+            cell_defaults(cell), hidden=hidden, learning_rate=float(lr), seq_len=int(seq), batch_size=int(batch)
+        )
         if "drop" in extra:
             cfg = replace(cfg, dropout=float(extra["drop"]))
         if "layers" in extra:
@@ -70,7 +75,9 @@ def parse(spec: str, hidden: int, embed: int | None):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.tune", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.tune", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--budget", type=float, default=60.0, help="training seconds per configuration")
     ap.add_argument("--steps", type=int, default=0, help="budget in optimizer steps instead of seconds")
     ap.add_argument("--corpus", choices=("tiny", "bundled"), default="tiny")
@@ -117,23 +124,59 @@ def main(argv=None) -> int:
             while r["next"] < len(checkpoints) and progress(t) >= checkpoints[r["next"]]:
                 val = t.evaluate(full=True)
                 train = float(t.history.train.values["smooth"][-1]) if t.history.train.steps else None
-                r["points"].append(dict(budget=checkpoints[r["next"]], trained_s=round(t.elapsed_s, 1), steps=t.step, chars=t.tokens_seen, val=val, train=train,
-                                        lr=t.lr_now(), stops=r["stops"]))
-                log(f"  {r['spec']}: {checkpoints[r['next']]:g} -> val {val:.4f}, train {train or float('nan'):.4f} ({t.step} steps, {t.elapsed_s:.0f} s, lr {t.lr_now():.2g})")
+                r["points"].append(
+                    dict(
+                        budget=checkpoints[r["next"]],
+                        trained_s=round(t.elapsed_s, 1),
+                        steps=t.step,
+                        chars=t.tokens_seen,
+                        val=val,
+                        train=train,
+                        lr=t.lr_now(),
+                        stops=r["stops"],
+                    )
+                )
+                log(
+                    f"  {r['spec']}: {checkpoints[r['next']]:g} -> val {val:.4f}, train {train or float('nan'):.4f} "
+                    f"({t.step} steps, {t.elapsed_s:.0f} s, lr {t.lr_now():.2g})"
+                )
                 r["next"] += 1
     results = [
-        dict(spec=r["spec"], config=r["cfg"].label(), cell=r["cfg"].cell, stops=r["stops"], lr=r["cfg"].learning_rate, seq_len=r["cfg"].seq_len, batch=r["cfg"].batch_size,
-             embed=r["cfg"].embed_dim, chars_per_s=r["t"].tokens_seen / max(r["t"].elapsed_s, 1e-9), points=r["points"])
+        dict(
+            spec=r["spec"],
+            config=r["cfg"].label(),
+            cell=r["cfg"].cell,
+            stops=r["stops"],
+            lr=r["cfg"].learning_rate,
+            seq_len=r["cfg"].seq_len,
+            batch=r["cfg"].batch_size,
+            embed=r["cfg"].embed_dim,
+            chars_per_s=r["t"].tokens_seen / max(r["t"].elapsed_s, 1e-9),
+            points=r["points"],
+        )
         for r in runs
     ]
-    out = dict(corpus=args.corpus, budget_s=args.budget, steps=args.steps, hidden=args.hidden, wall_s=round(now() - wall0, 1), results=results)
+    out = dict(
+        corpus=args.corpus,
+        budget_s=args.budget,
+        steps=args.steps,
+        hidden=args.hidden,
+        wall_s=round(now() - wall0, 1),
+        results=results,
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     unit = "steps" if args.steps else "s"
-    print(f"\n{args.corpus} Shakespeare, hidden {args.hidden}, budget {args.steps or args.budget:g} {unit} each (interleaved):")
+    print(
+        f"\n{args.corpus} Shakespeare, hidden {args.hidden}, budget {args.steps or args.budget:g} {unit} each "
+        "(interleaved):"
+    )
     print(f"{'config':40s} {'chars/s':>8s} {'stops':>5s} " + " ".join(f"{c:>8g}" for c in checkpoints))
-    for r in sorted(results, key=lambda r: (r["points"][-1]["val"] or 99)):
-        print(f"{r['spec']:40s} {r['chars_per_s']:8.0f} {r['stops']:5d} " + " ".join(f"{(p['val'] or float('nan')):8.4f}" for p in r["points"]))
+    for r in sorted(results, key=lambda r: r["points"][-1]["val"] or 99):
+        print(
+            f"{r['spec']:40s} {r['chars_per_s']:8.0f} {r['stops']:5d} "
+            + " ".join(f"{(p['val'] or float('nan')):8.4f}" for p in r["points"])
+        )
     return 0
 
 

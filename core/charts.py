@@ -98,13 +98,25 @@ def loss_figure(
         )
     for r in ref_lines:
         if np.isfinite(r.y):
-            fig.add_hline(y=r.y, line=dict(dash="dash", width=1, color=r.color), annotation_text=r.name,
-                          annotation_position="top right", annotation_font_color=r.color)
+            fig.add_hline(
+                y=r.y,
+                line=dict(dash="dash", width=1, color=r.color),
+                annotation_text=r.name,
+                annotation_position="top right",
+                annotation_font_color=r.color,
+            )
     for m in marks:
-        fig.add_vline(x=m.x, line=dict(dash="dot", width=1, color=m.color), annotation_text=m.text,
-                      annotation_position="top", annotation_font_color=m.color)
+        fig.add_vline(
+            x=m.x,
+            line=dict(dash="dot", width=1, color=m.color),
+            annotation_text=m.text,
+            annotation_position="top",
+            annotation_font_color=m.color,
+        )
     if not fig.data:
-        fig.add_annotation(text="No training yet: press Start or Step", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        fig.add_annotation(
+            text="No training yet: press Start or Step", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
+        )
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
@@ -138,8 +150,19 @@ def step_distribution_figure(
     names = [labels[i] for i in idx]
     outline = ["#000000" if i == picked else "rgba(0,0,0,0)" for i in idx]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=names, y=probs[idx], name="model (T=1)", marker=dict(color="#9ecae1", line=dict(color=outline, width=2))))
-    fig.add_trace(go.Bar(x=names, y=adjusted[idx], name="sampled from", marker=dict(color="#08519c", line=dict(color=outline, width=2))))
+    fig.add_trace(
+        go.Bar(
+            x=names, y=probs[idx], name="model (T=1)", marker=dict(color="#9ecae1", line=dict(color=outline, width=2))
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=names,
+            y=adjusted[idx],
+            name="sampled from",
+            marker=dict(color="#08519c", line=dict(color=outline, width=2)),
+        )
+    )
     fig.update_layout(
         barmode="group",
         height=height,
@@ -233,7 +256,12 @@ def piano_roll_parts_figure(
             text += [label, label, None]
         fig.add_trace(
             go.Scatter(
-                x=xs, y=ys, mode="lines", line=dict(width=6, color=color), name=name, text=text,
+                x=xs,
+                y=ys,
+                mode="lines",
+                line=dict(width=6, color=color),
+                name=name,
+                text=text,
                 hovertemplate="%{text}<br>%{x:.2f} s<extra>" + name + "</extra>",
             )
         )
@@ -257,7 +285,9 @@ def piano_roll_parts_figure(
 _CELL_COLOR, _DENSE_COLOR, _X_COLOR, _Y_COLOR = "#c6dbef", "#fdd0a2", "#e5e5e5", "#c7e9c0"
 
 
-def unrolled_graph_figure(n_a: int, n_values: int, Tx_shown: int = 4, *, Tx: int | None = None, mode: str = "training", height: int = 400) -> go.Figure:
+def unrolled_graph_figure(
+    n_a: int, n_values: int, Tx_shown: int = 4, *, Tx: int | None = None, mode: str = "training", height: int = 400
+) -> go.Figure:
     """The course's model unrolled over time, drawn from the live layer sizes.
 
     One column per time step t = 1..Tx_shown: x⟨t⟩ (one-hot, n_values) -> the LSTM cell -> the Dense softmax
@@ -281,13 +311,34 @@ def unrolled_graph_figure(n_a: int, n_values: int, Tx_shown: int = 4, *, Tx: int
 
     def box(cx: float, row: str, text: str, color: str) -> None:
         cy, h = ys[row], H[row]
-        fig.add_shape(type="rect", x0=cx - W, x1=cx + W, y0=cy - h, y1=cy + h, line=dict(color="#555", width=1), fillcolor=color, layer="below")
+        fig.add_shape(
+            type="rect",
+            x0=cx - W,
+            x1=cx + W,
+            y0=cy - h,
+            y1=cy + h,
+            line=dict(color="#555", width=1),
+            fillcolor=color,
+            layer="below",
+        )
         fig.add_annotation(x=cx, y=cy, text=text, showarrow=False, font=dict(size=10))
 
     def arrow(x0: float, y0: float, x1: float, y1: float, color: str = "#444") -> None:
         fig.add_annotation(
-            x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
-            arrowhead=2, arrowsize=1, arrowwidth=1.5, arrowcolor=color,
+            x=x1,
+            y=y1,
+            ax=x0,
+            ay=y0,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            text="",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1,
+            arrowwidth=1.5,
+            arrowcolor=color,
         )
 
     def label(x: float, y: float, text: str, color: str = "#444", **kw) -> None:
@@ -320,16 +371,24 @@ def unrolled_graph_figure(n_a: int, n_values: int, Tx_shown: int = 4, *, Tx: int
         fig.add_annotation(x=last, y=ys["cell"], text=f"…<br>up to t = {Tx}", showarrow=False, font=dict(size=13))
     # the shared weights, said once under the graph
     fig.add_annotation(
-        x=0.5, y=-0.02, xref="paper", yref="paper", showarrow=False, align="center", font=dict(size=11),
+        x=0.5,
+        y=-0.02,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        align="center",
+        font=dict(size=11),
         text=(
-            f"<span style='color:#08519c'>Every blue box is the same LSTM cell: W_lstm, {lstm_params:,} parameters.</span>  "
-            f"<span style='color:#a63603'>Every orange box is the same Dense layer: W_y, {dense_params:,} parameters.</span>"
+            f"<span style='color:#08519c'>Every blue box is the same LSTM cell: W_lstm, {lstm_params:,} "
+            "parameters.</span>  "
+            f"<span style='color:#a63603'>Every orange box is the same Dense layer: W_y, {dense_params:,} "
+            "parameters.</span>"
         ),
     )
     steps_text = f"all {Tx} steps" if Tx is not None else "every step"
     title = (
-        f"Unrolled: one LSTM cell and one Dense layer shared by {steps_text} = {lstm_params + dense_params:,} parameters"
-        + (" (composing: the most likely value is fed back)" if mode == "inference" else "")
+        f"Unrolled: one LSTM cell and one Dense layer shared by {steps_text} = {lstm_params + dense_params:,} "
+        "parameters" + (" (composing: the most likely value is fed back)" if mode == "inference" else "")
     )
     fig.update_layout(
         title=dict(text=title, font=dict(size=13)),
@@ -352,8 +411,16 @@ GATE_COLORS = ("#1f77b4", "#d62728", "#2ca02c")  # one per layer
 
 
 def neuron_piano_roll_figure(
-    onsets: Sequence[float], durations: Sequence[float], pitches: Sequence[Sequence[int]], labels: Sequence[str],
-    acts: Sequence[float], vmax: float, *, title: str = "", steps_per_bar: int = 16, height: int = 360,
+    onsets: Sequence[float],
+    durations: Sequence[float],
+    pitches: Sequence[Sequence[int]],
+    labels: Sequence[str],
+    acts: Sequence[float],
+    vmax: float,
+    *,
+    title: str = "",
+    steps_per_bar: int = 16,
+    height: int = 360,
 ) -> go.Figure:
     """A piano roll where every value is coloured by one unit's activation after reading it.
 
@@ -373,9 +440,21 @@ def neuron_piano_roll_figure(
             text.append(f"#{t} {lab}<br>activation {float(a):+.3f}")
     fig = go.Figure(
         go.Bar(
-            base=xs, x=widths, y=ys, orientation="h", width=0.85, text=text, textposition="none",
-            marker=dict(color=cs, colorscale=NEURON_SCALE, cmin=-vmax, cmax=vmax, line=dict(width=0.5, color="#555"),
-                        colorbar=dict(title="activation", thickness=12)),
+            base=xs,
+            x=widths,
+            y=ys,
+            orientation="h",
+            width=0.85,
+            text=text,
+            textposition="none",
+            marker=dict(
+                color=cs,
+                colorscale=NEURON_SCALE,
+                cmin=-vmax,
+                cmax=vmax,
+                line=dict(width=0.5, color="#555"),
+                colorbar=dict(title="activation", thickness=12),
+            ),
             hovertemplate="%{text}<extra></extra>",
         )
     )
@@ -384,16 +463,35 @@ def neuron_piano_roll_figure(
     for k in range(int(end // bar_beats) + 1):
         fig.add_vline(x=k * bar_beats, line=dict(color="#999", width=1, dash="dot"))
     fig.update_layout(
-        title=title or None, height=height, margin=dict(l=10, r=10, t=30 if title else 10, b=10), bargap=0,
-        xaxis_title="beats (quarter notes); bar lines dotted", yaxis_title="MIDI pitch", showlegend=False, plot_bgcolor="white",
+        title=title or None,
+        height=height,
+        margin=dict(l=10, r=10, t=30 if title else 10, b=10),
+        bargap=0,
+        xaxis_title="beats (quarter notes); bar lines dotted",
+        yaxis_title="MIDI pitch",
+        showlegend=False,
+        plot_bgcolor="white",
     )
     if any(not ps for ps in pitches):
-        fig.add_annotation(x=0, y=rest_row, xref="paper", text="rests", showarrow=False, xanchor="left", yshift=12, font=dict(size=10, color="#555"))
+        fig.add_annotation(
+            x=0,
+            y=rest_row,
+            xref="paper",
+            text="rests",
+            showarrow=False,
+            xanchor="left",
+            yshift=12,
+            font=dict(size=10, color="#555"),
+        )
     return fig
 
 
 def gate_saturation_figure(
-    shares: Sequence[tuple[str, int, Sequence[float], Sequence[float]]], *, closed: float = 0.1, open_: float = 0.9, height: int = 380
+    shares: Sequence[tuple[str, int, Sequence[float], Sequence[float]]],
+    *,
+    closed: float = 0.1,
+    open_: float = 0.9,
+    height: int = 380,
 ) -> go.Figure:
     """The gate saturation plot of Karpathy, Johnson & Fei-Fei (2015): one panel per gate, one point per unit.
 
@@ -405,12 +503,22 @@ def gate_saturation_figure(
 
     gates = list(dict.fromkeys(g for g, _, _, _ in shares))
     layers = sorted({l for _, l, _, _ in shares})
-    fig = make_subplots(rows=1, cols=max(1, len(gates)), subplot_titles=[f"{g} gate" for g in gates], horizontal_spacing=0.06)
+    fig = make_subplots(
+        rows=1, cols=max(1, len(gates)), subplot_titles=[f"{g} gate" for g in gates], horizontal_spacing=0.06
+    )
     for gi, gate in enumerate(gates):
         col = gi + 1
         fig.add_trace(
-            go.Scatter(x=[0, 1], y=[1, 0], mode="lines", line=dict(color="#bbb", dash="dash", width=1), hoverinfo="skip", showlegend=False),
-            row=1, col=col,
+            go.Scatter(
+                x=[0, 1],
+                y=[1, 0],
+                mode="lines",
+                line=dict(color="#bbb", dash="dash", width=1),
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            row=1,
+            col=col,
         )
         for g, layer, lo, hi in shares:
             if g != gate:
@@ -418,43 +526,77 @@ def gate_saturation_figure(
             lo, hi = np.asarray(lo, float), np.asarray(hi, float)
             fig.add_trace(
                 go.Scatter(
-                    x=lo, y=hi, mode="markers", name=f"layer {layer + 1}", legendgroup=f"layer {layer + 1}", showlegend=gi == 0 and len(layers) > 1,
-                    marker=dict(size=7, color=GATE_COLORS[layer % len(GATE_COLORS)], opacity=0.65, line=dict(width=0.5, color="white")),
-                    customdata=np.arange(lo.size), hovertemplate=f"{gate} gate, layer {layer + 1}, unit %{{customdata}}<br>"
+                    x=lo,
+                    y=hi,
+                    mode="markers",
+                    name=f"layer {layer + 1}",
+                    legendgroup=f"layer {layer + 1}",
+                    showlegend=gi == 0 and len(layers) > 1,
+                    marker=dict(
+                        size=7,
+                        color=GATE_COLORS[layer % len(GATE_COLORS)],
+                        opacity=0.65,
+                        line=dict(width=0.5, color="white"),
+                    ),
+                    customdata=np.arange(lo.size),
+                    hovertemplate=f"{gate} gate, layer {layer + 1}, unit %{{customdata}}<br>"
                     f"closed (< {closed:g}) %{{x:.0%}} of steps<br>open (> {open_:g}) %{{y:.0%}}<extra></extra>",
                 ),
-                row=1, col=col,
+                row=1,
+                col=col,
             )
-        fig.update_xaxes(range=[-0.03, 1.03], tickformat=".0%", title_text=f"nearly closed (< {closed:g})", row=1, col=col)
+        fig.update_xaxes(
+            range=[-0.03, 1.03], tickformat=".0%", title_text=f"nearly closed (< {closed:g})", row=1, col=col
+        )
         fig.update_yaxes(range=[-0.03, 1.03], tickformat=".0%", row=1, col=col)
     fig.update_yaxes(title_text=f"nearly open (> {open_:g})", row=1, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1),
+    )
     return fig
 
 
 # ==============================================================================================
 # Look inside: influence (core/inside/influence.py computes the numbers).
 # ==============================================================================================
-INFLUENCE_SCALE = [[0.0, "#f2f2f2"], [0.25, "#fdd49e"], [0.6, "#fc8d59"], [1.0, "#b30000"]]  # share of the largest gradient norm
+INFLUENCE_SCALE = [
+    [0.0, "#f2f2f2"],
+    [0.25, "#fdd49e"],
+    [0.6, "#fc8d59"],
+    [1.0, "#b30000"],
+]  # share of the largest gradient norm
 
 
 def influence_roll_figure(
-    values: Sequence[str], shares: Sequence[float], chosen: int, *, tempo: float = 120.0, start_share: float | None = None,
-    steps_per_quarter: int = 4, height: int = 340,
+    values: Sequence[str],
+    shares: Sequence[float],
+    chosen: int,
+    *,
+    tempo: float = 120.0,
+    start_share: float | None = None,
+    steps_per_quarter: int = 4,
+    height: int = 340,
 ) -> go.Figure:
     """A piano roll shaded by influence: each value before ``chosen`` coloured by its share (0..1) of the largest
     gradient norm, the chosen value outlined in blue, later values faint. Rests are drawn on a row of their own
     below the notes. ``values[k]`` is the value at position k; ``shares`` has one entry per value before ``chosen``.
     ``start_share``: the silent start's share (the zero input read first), said in the title when given."""
-    from core.music.music_codec import parse_value
     from pretty_midi import note_number_to_name
+
+    from core.music.music_codec import parse_value
 
     step_s = 60.0 / float(tempo) / steps_per_quarter
     parsed = [parse_value(v) for v in values]
     pitches_all = [p for ps, _ in parsed for p in ps]
     rest_row = (min(pitches_all) if pitches_all else 60) - 3
-    rows = {"before": ([], [], [], [], []), "chosen": ([], [], [], [], []), "after": ([], [], [], [], [])}  # base, length, pitch, colour value, text
+    rows = {
+        "before": ([], [], [], [], []),
+        "chosen": ([], [], [], [], []),
+        "after": ([], [], [], [], []),
+    }  # base, length, pitch, colour value, text
     t = 0
     for k, (ps, dur) in enumerate(parsed):
         part = "before" if k < chosen else ("chosen" if k == chosen else "after")
@@ -466,43 +608,90 @@ def influence_roll_figure(
             pitch.append(p)
             colour.append(share)
             name = "rest" if not ps else note_number_to_name(int(p))
-            text.append(f"value {k}: {values[k]} ({name})" + (f"<br>influence {share:.0%} of the largest" if k < chosen else ""))
+            text.append(
+                f"value {k}: {values[k]} ({name})" + (f"<br>influence {share:.0%} of the largest" if k < chosen else "")
+            )
         t += dur
     fig = go.Figure()
     b = rows["before"]
     if b[0]:
-        fig.add_trace(go.Bar(
-            orientation="h", base=b[0], x=b[1], y=b[2], width=0.85, name="earlier values", text=b[4], textposition="none",
-            marker=dict(color=b[3], cmin=0, cmax=1, colorscale=INFLUENCE_SCALE, line=dict(width=0.5, color="#999"),
-                        colorbar=dict(title="influence", tickformat=".0%", len=0.8)),
-            hovertemplate="%{text}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                base=b[0],
+                x=b[1],
+                y=b[2],
+                width=0.85,
+                name="earlier values",
+                text=b[4],
+                textposition="none",
+                marker=dict(
+                    color=b[3],
+                    cmin=0,
+                    cmax=1,
+                    colorscale=INFLUENCE_SCALE,
+                    line=dict(width=0.5, color="#999"),
+                    colorbar=dict(title="influence", tickformat=".0%", len=0.8),
+                ),
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
     c = rows["chosen"]
-    fig.add_trace(go.Bar(
-        orientation="h", base=c[0], x=c[1], y=c[2], width=0.85, name="the predicted value", text=c[4], textposition="none",
-        marker=dict(color="rgba(8,81,156,0.35)", line=dict(width=2.5, color="#08519c")), hovertemplate="%{text}<extra></extra>",
-    ))
+    fig.add_trace(
+        go.Bar(
+            orientation="h",
+            base=c[0],
+            x=c[1],
+            y=c[2],
+            width=0.85,
+            name="the predicted value",
+            text=c[4],
+            textposition="none",
+            marker=dict(color="rgba(8,81,156,0.35)", line=dict(width=2.5, color="#08519c")),
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
     a = rows["after"]
     if a[0]:
-        fig.add_trace(go.Bar(
-            orientation="h", base=a[0], x=a[1], y=a[2], width=0.85, name="later values (no influence)", text=a[4], textposition="none",
-            marker=dict(color="rgba(200,200,200,0.25)", line=dict(width=0.5, color="#ccc")), hovertemplate="%{text}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                base=a[0],
+                x=a[1],
+                y=a[2],
+                width=0.85,
+                name="later values (no influence)",
+                text=a[4],
+                textposition="none",
+                marker=dict(color="rgba(200,200,200,0.25)", line=dict(width=0.5, color="#ccc")),
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
     title = f"What the prediction of value {chosen} depended on"
     if start_share is not None:
         title += f" (the silent start: {start_share:.0%})"
     ticks = sorted(set(p for p in pitches_all))
     fig.update_layout(
-        title=dict(text=title, font=dict(size=13)), height=height, barmode="overlay", margin=dict(l=10, r=10, t=40, b=10),
-        xaxis_title="seconds", yaxis=dict(title="MIDI pitch (rests at the bottom)", tickmode="array",
-                                          tickvals=[rest_row, *ticks[:: max(1, len(ticks) // 12)]],
-                                          ticktext=["rest", *[str(p) for p in ticks[:: max(1, len(ticks) // 12)]]]),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1), plot_bgcolor="white",
+        title=dict(text=title, font=dict(size=13)),
+        height=height,
+        barmode="overlay",
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis_title="seconds",
+        yaxis=dict(
+            title="MIDI pitch (rests at the bottom)",
+            tickmode="array",
+            tickvals=[rest_row, *ticks[:: max(1, len(ticks) // 12)]],
+            ticktext=["rest", *[str(p) for p in ticks[:: max(1, len(ticks) // 12)]]],
+        ),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        plot_bgcolor="white",
     )
     return fig
 
 
-def distance_figure(curves: Sequence[tuple[str, Sequence[int], Sequence[float]]], *, height: int = 360, current: str | None = None) -> go.Figure:
+def distance_figure(
+    curves: Sequence[tuple[str, Sequence[int], Sequence[float]]], *, height: int = 360, current: str | None = None
+) -> go.Figure:
     """How far back a model looks: mean gradient norm against the distance back, log–log, one line per run.
 
     curves: (legend name, distances 1.., mean gradient norms); ``current``'s line is drawn bold.
@@ -511,17 +700,29 @@ def distance_figure(curves: Sequence[tuple[str, Sequence[int], Sequence[float]]]
     for i, (name, xs, ys) in enumerate(curves):
         ys = np.asarray(ys, dtype=float)
         ys = np.where(ys > 0, ys, np.nan)  # a log axis can't show 0
-        fig.add_trace(go.Scatter(
-            x=list(xs), y=ys, mode="lines+markers", name=name, marker=dict(size=4),
-            line=dict(width=3 if name == current else 1.5, color=PALETTE[i % len(PALETTE)]),
-            hovertemplate="distance %{x}<br>mean gradient norm %{y:.3g}<extra>" + name + "</extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=list(xs),
+                y=ys,
+                mode="lines+markers",
+                name=name,
+                marker=dict(size=4),
+                line=dict(width=3 if name == current else 1.5, color=PALETTE[i % len(PALETTE)]),
+                hovertemplate="distance %{x}<br>mean gradient norm %{y:.3g}<extra>" + name + "</extra>",
+            )
+        )
     if not fig.data:
-        fig.add_annotation(text="Nothing measured yet: press Measure", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        fig.add_annotation(
+            text="Nothing measured yet: press Measure", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
+        )
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(type="log", title="distance back (tokens; 1 = the token just before)",
-                   range=[-0.02, np.log10(max([max(xs) for _, xs, _ in curves if len(xs)], default=100)) + 0.02]),
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        xaxis=dict(
+            type="log",
+            title="distance back (tokens; 1 = the token just before)",
+            range=[-0.02, np.log10(max([max(xs) for _, xs, _ in curves if len(xs)], default=100)) + 0.02],
+        ),
         yaxis=dict(type="log", title="mean ‖∂ log p / ∂ input‖", exponentformat="power"),
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
     )
@@ -529,9 +730,18 @@ def distance_figure(curves: Sequence[tuple[str, Sequence[int], Sequence[float]]]
 
 
 # --- Dinosaur lab: backpropagation through time and clipping; the temperature view ---
-def bptt_figure(da_norm: Sequence[float], da_future: Sequence[float], step_norms: dict, step_labels: Sequence[str], *, height: int = 340) -> go.Figure:
+def bptt_figure(
+    da_norm: Sequence[float],
+    da_future: Sequence[float],
+    step_norms: dict,
+    step_labels: Sequence[str],
+    *,
+    height: int = 340,
+) -> go.Figure:
     """One name's backward pass: ||dL/da<t>|| per step (bars) with the part that came back from step t+1, and what each
-    step added to each gradient (lines). Log y axis; non-finite or zero values are left out (a log axis can't show them)."""
+    step added to each gradient (lines). Log y axis; non-finite or zero values are left out (a log axis can't show
+    them)."""
+
     def show(v):
         v = np.asarray(v, dtype=float)
         return np.where(np.isfinite(v) & (v > 0), v, np.nan)
@@ -541,10 +751,20 @@ def bptt_figure(da_norm: Sequence[float], da_future: Sequence[float], step_norms
     fig.add_trace(go.Bar(x=x, y=show(da_norm), name="‖da⟨t⟩‖ (all of it)", marker_color="#08519c"))
     fig.add_trace(go.Bar(x=x, y=show(da_future), name="‖da_next‖ (from step t+1)", marker_color="#9ecae1"))
     for i, (name, v) in enumerate(step_norms.items()):
-        fig.add_trace(go.Scatter(x=x, y=show(v), mode="lines+markers", name=f"step's part of {name}", marker=dict(size=5),
-                                 line=dict(width=1.5, color=PALETTE[(i + 1) % len(PALETTE)], dash="dot")))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=show(v),
+                mode="lines+markers",
+                name=f"step's part of {name}",
+                marker=dict(size=5),
+                line=dict(width=1.5, color=PALETTE[(i + 1) % len(PALETTE)], dash="dot"),
+            )
+        )
     fig.update_layout(
-        barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10),
+        barmode="group",
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
         xaxis=dict(type="category", title="step t (the input x⟨t⟩ → the letter it should predict)"),
         yaxis=dict(type="log", title="gradient norm", exponentformat="power"),
         legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0),
@@ -552,21 +772,38 @@ def bptt_figure(da_norm: Sequence[float], da_future: Sequence[float], step_norms
     return fig
 
 
-def temperature_figure(before: np.ndarray, after: np.ndarray, labels: Sequence[str], top: Sequence[int], temperature: float, *, height: int = 240) -> go.Figure:
+def temperature_figure(
+    before: np.ndarray,
+    after: np.ndarray,
+    labels: Sequence[str],
+    top: Sequence[int],
+    temperature: float,
+    *,
+    height: int = 240,
+) -> go.Figure:
     """The same step's distribution at T = 1 and after temperature T (p^(1/T) renormalised), for the ``top`` tokens."""
     names = [labels[i] for i in top]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=names, y=np.asarray(before, float)[list(top)], name="model, T = 1", marker_color="#9ecae1"))
-    fig.add_trace(go.Bar(x=names, y=np.asarray(after, float)[list(top)], name=f"after T = {temperature:g}", marker_color="#08519c"))
+    fig.add_trace(
+        go.Bar(
+            x=names, y=np.asarray(after, float)[list(top)], name=f"after T = {temperature:g}", marker_color="#08519c"
+        )
+    )
     fig.update_layout(
-        barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10), yaxis=dict(title="probability", rangemode="tozero"),
-        xaxis=dict(type="category"), legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        barmode="group",
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        yaxis=dict(title="probability", rangemode="tozero"),
+        xaxis=dict(type="category"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
     return fig
 
 
 def grad_history_figure(log: Sequence[tuple[int, float, float, int, bool]], *, height: int = 260) -> go.Figure:
-    """||gradient|| of the traced names over training (one per slice chunk), before and after clipping, explosions marked.
+    """||gradient|| of the traced names over training (one per slice chunk), before and after clipping, explosions
+    marked.
 
     log: (iteration, norm before clipping, norm after, entries clipped, exploded) as core.models.dino keeps it.
     """
@@ -574,17 +811,37 @@ def grad_history_figure(log: Sequence[tuple[int, float, float, int, bool]], *, h
     if log:
         it, before, after, clipped, exploded = (list(c) for c in zip(*log))
         fin = lambda v: [x if np.isfinite(x) and x > 0 else None for x in v]  # noqa: E731 - a log axis
-        fig.add_trace(go.Scatter(x=it, y=fin(before), mode="lines", name="before clipping", line=dict(color="#9ecae1", width=5),
-                                 customdata=clipped, hovertemplate="name %{x}<br>‖g‖ %{y:.3g}<br>%{customdata} entries clipped<extra></extra>"))
-        fig.add_trace(go.Scatter(x=it, y=fin(after), mode="lines", name="after clipping", line=dict(color="#08519c", width=2)))
+        fig.add_trace(
+            go.Scatter(
+                x=it,
+                y=fin(before),
+                mode="lines",
+                name="before clipping",
+                line=dict(color="#9ecae1", width=5),
+                customdata=clipped,
+                hovertemplate="name %{x}<br>‖g‖ %{y:.3g}<br>%{customdata} entries clipped<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(x=it, y=fin(after), mode="lines", name="after clipping", line=dict(color="#08519c", width=2))
+        )
         boom = [i for i, e in enumerate(exploded) if e]
         if boom:
-            fig.add_trace(go.Scatter(x=[it[i] for i in boom], y=fin([before[i] for i in boom]), mode="markers", name="explosion (guard)",
-                                     marker=dict(color=PALETTE[1], size=11, symbol="x")))
+            fig.add_trace(
+                go.Scatter(
+                    x=[it[i] for i in boom],
+                    y=fin([before[i] for i in boom]),
+                    mode="markers",
+                    name="explosion (guard)",
+                    marker=dict(color=PALETTE[1], size=11, symbol="x"),
+                )
+            )
     else:
         fig.add_annotation(text="No names traced yet", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=30, b=10), xaxis=dict(title="iteration (names)"),
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        xaxis=dict(title="iteration (names)"),
         yaxis=dict(type="log", title="‖all gradients‖", exponentformat="power"),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )

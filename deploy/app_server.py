@@ -32,8 +32,19 @@ def free_port(address: str = "127.0.0.1") -> int:
 def command(port: int, address: str = "127.0.0.1") -> list[str]:
     """The command line of one app server: headless, no usage statistics."""
     return [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", address, "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
 
 
@@ -55,14 +66,24 @@ class AppServer:
     log: IO | None = None  # where its output goes (None: discarded)
 
     @classmethod
-    def start(cls, log_path: Path | None = None, env: dict[str, str] | None = None, port: int | None = None,
-              timeout: float = START_TIMEOUT_S) -> "AppServer":
+    def start(
+        cls,
+        log_path: Path | None = None,
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+        timeout: float = START_TIMEOUT_S,
+    ) -> "AppServer":
         """Start one server and wait until it answers; RuntimeError (with the log's name) when it doesn't."""
         port = port or free_port()
         log = open(log_path, "w") if log_path is not None else None
         out = log if log is not None else subprocess.DEVNULL
-        proc = subprocess.Popen(command(port), cwd=ROOT, env=env if env is not None else dict(os.environ),
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            command(port),
+            cwd=ROOT,
+            env=env if env is not None else dict(os.environ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         server = cls(proc, f"http://127.0.0.1:{port}", log)
         where = f"; see {log_path}" if log_path is not None else ""
         deadline = time.monotonic() + timeout

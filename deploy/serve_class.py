@@ -183,13 +183,17 @@ def replica_env(secret: str, replica_id: str, replicas: int = 1) -> dict[str, st
 
 def find_haproxy() -> str:
     """The haproxy binary; asks scripts/system_packages.sh to install Debian's package when it is missing."""
-    found = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy") if Path(p).exists()), None)
+    found = shutil.which("haproxy") or next(
+        (p for p in ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy") if Path(p).exists()), None
+    )
     if found:
         return found
     subprocess.run([str(ROOT / "scripts" / "system_packages.sh"), "haproxy"], check=False)
     found = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
     if not found:
-        raise SystemExit("HAProxy is not installed and could not be installed here: run `sudo apt-get install haproxy`.")
+        raise SystemExit(
+            "HAProxy is not installed and could not be installed here: run `sudo apt-get install haproxy`."
+        )
     return found
 
 
@@ -248,8 +252,14 @@ class ClassServer:
         log = logs / f"{name}.log"
         with open(log, "w") as out:
             proc = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                process_group=self.pgid or 0, preexec_fn=_die_with_parent,
+                cmd,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                process_group=self.pgid or 0,
+                preexec_fn=_die_with_parent,
             )
         if self.pgid is None:
             self.pgid = proc.pid  # the first child leads the group every other child joins
@@ -284,7 +294,9 @@ class ClassServer:
                     try:
                         waiting(deadline)
                     except TimeoutError:
-                        raise RuntimeError(f"replica {c.name} did not answer on {c.url} within {timeout:.0f} s; see {c.log}") from None
+                        raise RuntimeError(
+                            f"replica {c.name} did not answer on {c.url} within {timeout:.0f} s; see {c.log}"
+                        ) from None
                 self.say(f"  {c.name}: {c.url} (pid {c.proc.pid}, log {c.log})")
             if haproxy:
                 conf = cfg.state_dir / "haproxy.cfg"
@@ -314,7 +326,8 @@ class ClassServer:
             "haproxy_pid": h.proc.pid if h else None,
             "pgid": self.pgid,
             "replicas": [
-                {"id": c.name, "url": c.url, "port": int(c.url.rsplit(":", 1)[1]), "pid": c.proc.pid, "log": str(c.log)} for c in self.replicas
+                {"id": c.name, "url": c.url, "port": int(c.url.rsplit(":", 1)[1]), "pid": c.proc.pid, "log": str(c.log)}
+                for c in self.replicas
             ],
             "remotes": [{"id": b.id, "host": b.host, "port": b.port} for b in self.servers if b.host != "127.0.0.1"],
         }
@@ -364,24 +377,55 @@ class ClassServer:
 def parse_args(argv: list[str] | None = None) -> ClassConfig:
     d = ClassConfig()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--replicas", type=int, default=d.replicas, help=f"local Streamlit processes (default: one per core, {d.replicas})")
-    ap.add_argument("--port", type=int, default=d.port, help="HAProxy's port, the one students open (default %(default)s)")
-    ap.add_argument("--address", default=d.address, help="HAProxy's listen address (default %(default)s; 127.0.0.1 = this machine only)")
-    ap.add_argument("--first-replica-port", type=int, default=d.first_replica_port, help="replica K listens on this + K - 1 (default %(default)s; 0: free ports)")
+    ap.add_argument(
+        "--replicas",
+        type=int,
+        default=d.replicas,
+        help=f"local Streamlit processes (default: one per core, {d.replicas})",
+    )
+    ap.add_argument(
+        "--port", type=int, default=d.port, help="HAProxy's port, the one students open (default %(default)s)"
+    )
+    ap.add_argument(
+        "--address",
+        default=d.address,
+        help="HAProxy's listen address (default %(default)s; 127.0.0.1 = this machine only)",
+    )
+    ap.add_argument(
+        "--first-replica-port",
+        type=int,
+        default=d.first_replica_port,
+        help="replica K listens on this + K - 1 (default %(default)s; 0: free ports)",
+    )
     ap.add_argument("--replica-address", default=d.replica_address, help="where replicas listen (default %(default)s)")
-    ap.add_argument("--first-id", type=int, default=d.first_id, help="the first local replica is r<this> (default %(default)s)")
-    ap.add_argument("--remote", action="append", default=[], metavar="HOST:PORT", help="a replica on another machine (repeat)")
-    ap.add_argument("--replicas-only", action="store_true", help="start replicas without HAProxy (on another machine of the class)")
-    ap.add_argument("--state-dir", type=Path, default=d.state_dir, help="secret, generated config, logs (default .class/)")
+    ap.add_argument(
+        "--first-id", type=int, default=d.first_id, help="the first local replica is r<this> (default %(default)s)"
+    )
+    ap.add_argument(
+        "--remote", action="append", default=[], metavar="HOST:PORT", help="a replica on another machine (repeat)"
+    )
+    ap.add_argument(
+        "--replicas-only", action="store_true", help="start replicas without HAProxy (on another machine of the class)"
+    )
+    ap.add_argument(
+        "--state-dir", type=Path, default=d.state_dir, help="secret, generated config, logs (default .class/)"
+    )
     a = ap.parse_args(argv)
     if a.replicas < (0 if a.remote else 1):
         ap.error("--replicas must be at least 1 (or 0 with --remote)")
     if a.replicas_only and a.remote:
         ap.error("--replicas-only starts no HAProxy, so it takes no --remote")
     return ClassConfig(
-        replicas=a.replicas, port=a.port, address=a.address, first_replica_port=a.first_replica_port,
-        replica_address=a.replica_address, first_id=a.first_id, remotes=tuple(a.remote), replicas_only=a.replicas_only,
-        state_dir=a.state_dir.resolve(), maxconn=d.maxconn,
+        replicas=a.replicas,
+        port=a.port,
+        address=a.address,
+        first_replica_port=a.first_replica_port,
+        replica_address=a.replica_address,
+        first_id=a.first_id,
+        remotes=tuple(a.remote),
+        replicas_only=a.replicas_only,
+        state_dir=a.state_dir.resolve(),
+        maxconn=d.maxconn,
     )
 
 
@@ -397,7 +441,9 @@ def main(argv: list[str] | None = None) -> int:
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
     server = ClassServer(cfg)
-    what = f"{cfg.replicas} replica{'s' if cfg.replicas != 1 else ''}" + (f" + {len(cfg.remotes)} remote" if cfg.remotes else "")
+    what = f"{cfg.replicas} replica{'s' if cfg.replicas != 1 else ''}" + (
+        f" + {len(cfg.remotes)} remote" if cfg.remotes else ""
+    )
     print(f"Starting {what} of RNN Playground{'' if cfg.replicas_only else ' behind HAProxy'}…", flush=True)
     try:
         server.start(cancel=stop)
@@ -410,18 +456,34 @@ def main(argv: list[str] | None = None) -> int:
     code = 0
     try:
         if cfg.replicas_only:
-            print(f"Replicas ready for a HAProxy on another machine (ids {server.servers[0].id}…{server.servers[-1].id}). Ctrl-C stops them.", flush=True)
+            print(
+                "Replicas ready for a HAProxy on another machine (ids "
+                f"{server.servers[0].id}…{server.servers[-1].id}). Ctrl-C stops them.",
+                flush=True,
+            )
         else:
-            print(f"Class ready: {server.url}  (or http://<this machine's name>:{cfg.port} from the students' machines). Ctrl-C stops everything.", flush=True)
+            print(
+                f"Class ready: {server.url}  (or http://<this machine's name>:{cfg.port} from the students' "
+                "machines). Ctrl-C stops everything.",
+                flush=True,
+            )
         while not stop.wait(1.0):
             for c in server.exited():
                 if c.name == "haproxy":
-                    print(f"HAProxy exited (code {c.proc.returncode}; see {c.log}): stopping the class.", file=sys.stderr, flush=True)
+                    print(
+                        f"HAProxy exited (code {c.proc.returncode}; see {c.log}): stopping the class.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     code = 1
                     stop.set()
                 else:
                     alive = [r.name for r in server.replicas if r.proc.poll() is None]
-                    print(f"Replica {c.name} exited (code {c.proc.returncode}; see {c.log}). Its sessions move to the others: {', '.join(alive) or 'none left'}.", flush=True)
+                    print(
+                        f"Replica {c.name} exited (code {c.proc.returncode}; see {c.log}). Its sessions move to the "
+                        f"others: {', '.join(alive) or 'none left'}.",
+                        flush=True,
+                    )
                     if not alive and cfg.replicas_only:
                         code = 1
                         stop.set()

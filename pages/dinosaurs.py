@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.models.dino import MAX_HIDDEN, DinoConfig
-from core.labs.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
-from core.text.textio import MB
-from ui.toolkit import handin_view, memorise_view
-from ui import live, loss_chart
-from ui.toolkit import links
-from ui.toolkit import race_view, timelapse_view
-from ui.inside import tabs as inside_tabs
-from ui.inside import dino_views
-from ui import temperature_view
 from core.echo import literal
+from core.labs.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
+from core.models.dino import MAX_HIDDEN, DinoConfig
+from core.text.textio import MB
+from ui import live, loss_chart, temperature_view
+from ui.inside import dino_views
+from ui.inside import tabs as inside_tabs
 from ui.inspector import render_inspector
 from ui.nav import lab_page
+from ui.toolkit import handin_view, links, memorise_view, race_view, timelapse_view
 
 lab = lab_page(
     DinoLab,
     "🦕 Dinosaur names",
     "A character-level RNN from scratch in numpy, trained one name at a time with clipped SGD.",
     keep=(
-        "dino_source", "dino_latin1", "dino_n_a", "dino_lr", "dino_iters", "dino_seed", "dino_sample_every",
-        "dino_temp", "dino_how_many", "dino_sample_seed", *dino_views.CLIP_KEYS,
+        "dino_source",
+        "dino_latin1",
+        "dino_n_a",
+        "dino_lr",
+        "dino_iters",
+        "dino_seed",
+        "dino_sample_every",
+        "dino_temp",
+        "dino_how_many",
+        "dino_sample_seed",
+        *dino_views.CLIP_KEYS,
     ),
 )
 ss = st.session_state
@@ -37,15 +43,21 @@ def bundled() -> list[str]:
 
 def corpus_picker() -> tuple[str, list[str]] | None:
     """Returns (corpus id, names) or None when the chosen corpus can't be used (a message is shown)."""
-    source = links.group("upload").radio("Names to learn from", ["Bundled dinosaur names", "Upload a name list"], horizontal=True, key="dino_source")
+    source = links.group("upload").radio(
+        "Names to learn from", ["Bundled dinosaur names", "Upload a name list"], horizontal=True, key="dino_source"
+    )
     if source == "Bundled dinosaur names":
         return "bundled", bundled()
-    up = st.file_uploader(f"A .txt file, one name per line (UTF-8, up to {MAX_UPLOAD // MB} MB)", type=["txt"], key="dino_upload")
+    up = st.file_uploader(
+        f"A .txt file, one name per line (UTF-8, up to {MAX_UPLOAD // MB} MB)", type=["txt"], key="dino_upload"
+    )
     kept = lab.upload
     if up is None:
         if kept.result is not None:
-            st.caption(f"Using your earlier upload **{literal(kept.name)}** ({len(kept.result):,} names). "
-                       "Upload another file to replace it.")
+            st.caption(
+                f"Using your earlier upload **{literal(kept.name)}** ({len(kept.result):,} names). "
+                "Upload another file to replace it."
+            )
             return f"upload:{kept.key[0]}", kept.result
         st.info("Upload a list of names to train on (for example Pokémon, cities or baby names).")
         return None
@@ -58,7 +70,9 @@ def corpus_picker() -> tuple[str, list[str]] | None:
     if kept.message:
         st.info(kept.message)
     names = kept.result
-    st.caption(f"{len(names)} names, {len(set(''.join(names)))} distinct characters (lower-cased, blank lines removed).")
+    st.caption(
+        f"{len(names)} names, {len(set(''.join(names)))} distinct characters (lower-cased, blank lines removed)."
+    )
     return f"upload:{up.file_id}", names
 
 
@@ -92,18 +106,33 @@ corpus_id, names = picked
 left, right = st.columns([5, 8], gap="large")
 with left:
     st.subheader("Settings")
-    n_a = links.group("architecture").slider("Hidden size (n_a)", 1, MAX_HIDDEN, 50, key="dino_n_a", help="Changing it starts a new model.")
+    n_a = links.group("architecture").slider(
+        "Hidden size (n_a)", 1, MAX_HIDDEN, 50, key="dino_n_a", help="Changing it starts a new model."
+    )
     lr = links.group("training").select_slider(
         "Learning rate",
         options=[0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
         value=0.01,
         key="dino_lr",
     )
-    iterations = links.group("training").number_input("Iterations (names to train on)", 100, 500_000, 30_000, step=1000, key="dino_iters")
-    seed = links.group("architecture").number_input("Seed", 0, 2**31 - 1, 0, key="dino_seed", help="Changing it starts a new model.")
-    sample_every = links.group("training").select_slider("Show samples every", [100, 250, 500, 1000, 2000, 5000], 1000, key="dino_sample_every")
+    iterations = links.group("training").number_input(
+        "Iterations (names to train on)", 100, 500_000, 30_000, step=1000, key="dino_iters"
+    )
+    seed = links.group("architecture").number_input(
+        "Seed", 0, 2**31 - 1, 0, key="dino_seed", help="Changing it starts a new model."
+    )
+    sample_every = links.group("training").select_slider(
+        "Show samples every", [100, 250, 500, 1000, 2000, 5000], 1000, key="dino_sample_every"
+    )
     clip = dino_views.clip_controls(float(lr))  # None: clipping off
-    config = DinoConfig(n_a=int(n_a), learning_rate=float(lr), iterations=int(iterations), seed=int(seed), sample_every=int(sample_every), clip_value=clip)
+    config = DinoConfig(
+        n_a=int(n_a),
+        learning_rate=float(lr),
+        iterations=int(iterations),
+        seed=int(seed),
+        sample_every=int(sample_every),
+        clip_value=clip,
+    )
     trainer = lab.configure(corpus_id, names, config)
     note = lab.take_restart_note()
     if note:
@@ -113,8 +142,7 @@ with left:
     if trainer.done:
         st.caption("The iteration budget is used up: raise it to keep training, or change the seed to start over.")
     st.caption(
-        f"{len(names):,} names · vocabulary of {trainer.vocab_size} characters · "
-        f"{trainer.param_count():,} parameters"
+        f"{len(names):,} names · vocabulary of {trainer.vocab_size} characters · {trainer.param_count():,} parameters"
     )
     with st.expander("What is happening", expanded=True):
         dino_views.explanations(lab)
@@ -140,7 +168,14 @@ sampled = lab.sampled
 if sampled:
     new = sum(1 for n, _ in sampled if n and trainer.is_new(n))
     st.markdown(f"{new} of {len(sampled)} names are new (not in the training list).")
-    rows = [{"name": n or "(empty)", "new?": "" if not n else ("new" if trainer.is_new(n) else "in the list"), "length": len(n)} for n, _ in sampled]
+    rows = [
+        {
+            "name": n or "(empty)",
+            "new?": "" if not n else ("new" if trainer.is_new(n) else "in the list"),
+            "length": len(n),
+        }
+        for n, _ in sampled
+    ]
     st.dataframe(rows, hide_index=True, key="dino_sample_table")
     memorise_view.names(lab, [n for n, _ in sampled], "dino")
     if links.shown("inspector"):

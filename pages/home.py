@@ -1,9 +1,10 @@
-"""Home page: what each lab teaches, with links, and the bundled lessons (ui/toolkit/lessons.py). Keep it light: no TensorFlow, no model building."""
+"""Home page: what each lab teaches, with links, and the bundled lessons (ui/toolkit/lessons.py). Keep it light: no
+TensorFlow, no model building."""
 
 import streamlit as st
 
-from ui.toolkit import lessons
 from ui.nav import start_page
+from ui.toolkit import lessons
 
 start_page()
 lessons.open_from_home()  # /?lesson=NAME goes to the lesson's lab
@@ -37,8 +38,10 @@ LABS = [
         "After the course's jazz exercise, with its own choices: MIDI files become a sequence of values (a note, "
         "chord or rest with its length), each value is looked up in a learned embedding (the course uses one-hot "
         "vectors and 90 values), an LSTM learns from random snippets of 30 values, then composes one value at a time, "
-        "feeding each back in. Pick Bach chorales or Irish folk tunes (or upload your own MIDI), train, listen, download the .mid. "
-        "Learn: turning music into tokens, vocabularies, sequence models, sampling, and whether it keeps key and rhythm.",
+        "feeding each back in. Pick Bach chorales or Irish folk tunes (or upload your own MIDI), train, listen, "
+        "download the .mid. "
+        "Learn: turning music into tokens, vocabularies, sequence models, sampling, and whether it keeps key and "
+        "rhythm.",
     ),
 ]
 

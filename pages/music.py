@@ -1,4 +1,5 @@
-"""Music lab: music as a sequence of values. An LSTM (this lab's, or the course's jazz model) learns from random snippets,
+"""Music lab: music as a sequence of values. An LSTM (this lab's, or the course's jazz model) learns from random
+snippets,
 composes value by value or answers a motif, and a scorecard compares what it writes with real pieces. Widgets and
 layout only: core.labs.music_lab holds the state, ui.labs.music_views draws the course panel, Compose and the result."""
 
@@ -10,19 +11,17 @@ import numpy as np
 import streamlit as st
 
 from core import charts
+from core.echo import first_few, literal
+from core.labs.lab import BudgetExceeded
+from core.labs.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
 from core.music import midi_io
 from core.music import music_codec as mc
 from core.music import music_data as md
-from core.labs.lab import BudgetExceeded
-from core.labs.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
 from ui import explain, live, loss_chart
-from ui.toolkit import handin_view
-from ui.labs import music_views
-from ui.toolkit import links
-from ui.toolkit import race_view, timelapse_view
 from ui.inside import tabs as inside_tabs
-from core.echo import first_few, literal
+from ui.labs import music_views
 from ui.nav import lab_page
+from ui.toolkit import handin_view, links, race_view, timelapse_view
 
 lab = lab_page(
     MusicLab,
@@ -30,10 +29,31 @@ lab = lab_page(
     "Music becomes a sequence of values (a note, a chord or a rest, with its length). An LSTM learns from random "
     "snippets of values, then composes one value at a time, feeding each one back in as its next input.",
     keep=(
-        "music_source", "music_max_chord", "music_transpose", "music_hidden", "music_seq_len", "music_batch",
-        "music_lr", "music_seed", "music_max_steps", "music_n", "music_temp", "music_tempo", "music_gen_seed",
-        "music_start", "music_model", "music_gen", "music_bars", "music_instrument", "music_motif", "music_prime_piece",
-        "music_prime_from", "music_prime_bars", "music_graph_mode", "music_schedule", "music_stop_best",
+        "music_source",
+        "music_max_chord",
+        "music_transpose",
+        "music_hidden",
+        "music_seq_len",
+        "music_batch",
+        "music_lr",
+        "music_seed",
+        "music_max_steps",
+        "music_n",
+        "music_temp",
+        "music_tempo",
+        "music_gen_seed",
+        "music_start",
+        "music_model",
+        "music_gen",
+        "music_bars",
+        "music_instrument",
+        "music_motif",
+        "music_prime_piece",
+        "music_prime_from",
+        "music_prime_bars",
+        "music_graph_mode",
+        "music_schedule",
+        "music_stop_best",
     ),
 )
 
@@ -49,17 +69,27 @@ def style_label(style: str) -> str:
 def corpus_picker() -> md.MusicCorpus | None:
     """The corpus to learn from, or None when there is nothing usable yet (a message is shown)."""
     labels = {style_label(s): s for s in md.bundled_styles()}
-    source = links.group("upload").radio("Music to learn from", [*labels, UPLOAD_LABEL], horizontal=True, key="music_source")
+    source = links.group("upload").radio(
+        "Music to learn from", [*labels, UPLOAD_LABEL], horizontal=True, key="music_source"
+    )
     with links.group("architecture").expander("How music becomes values (codec settings)"):
         explain.show("music_codec")
         c1, c2 = links.group("architecture").columns(2)
         max_chord = c1.slider(
-            "Notes kept per chord (the highest)", 1, 4, 1, key="music_max_chord",
-            help="1 keeps only the top note at each onset (a melody). More notes per chord means many more distinct values to learn.",
+            "Notes kept per chord (the highest)",
+            1,
+            4,
+            1,
+            key="music_max_chord",
+            help="1 keeps only the top note at each onset (a melody). More notes per chord means many more distinct "
+            "values to learn.",
         )
         transpose = c2.toggle(
-            "Transpose every piece to C major / A minor", True, key="music_transpose",
-            help="A simple key estimate (Krumhansl-Kessler profiles); pieces in different keys then share one vocabulary.",
+            "Transpose every piece to C major / A minor",
+            True,
+            key="music_transpose",
+            help="A simple key estimate (Krumhansl-Kessler profiles); pieces in different keys then share one "
+            "vocabulary.",
         )
     options = mc.CodecOptions(max_chord=int(max_chord), transpose=bool(transpose))
     if source != UPLOAD_LABEL:
@@ -67,7 +97,9 @@ def corpus_picker() -> md.MusicCorpus | None:
             return lab.use_bundled(labels[source], options)
     ups = st.file_uploader(
         f"MIDI files (.mid), up to {midi_io.MAX_FILE_BYTES // 2**20} MB each; several at once make a corpus",
-        type=["mid", "midi"], accept_multiple_files=True, key="music_upload",
+        type=["mid", "midi"],
+        accept_multiple_files=True,
+        key="music_upload",
     )
     if not ups:
         kept = lab.kept_upload(options)
@@ -108,11 +140,18 @@ def show_corpus(corpus: md.MusicCorpus) -> None:
         rare = sum(1 for n in v.counts if n == 1)
         st.caption(f"{rare:,} of the {len(v):,} values occur only once.")
         st.download_button(
-            "Download the vocabulary (JSON)", v.to_json(), file_name="music_vocab.json", mime="application/json", key="music_vocab_dl"
+            "Download the vocabulary (JSON)",
+            v.to_json(),
+            file_name="music_vocab.json",
+            mime="application/json",
+            key="music_vocab_dl",
         )
     with right:
         i = st.selectbox(
-            "Listen to a piece of the corpus", range(len(corpus)), format_func=lambda k: corpus.pieces[k].name, key="music_piece"
+            "Listen to a piece of the corpus",
+            range(len(corpus)),
+            format_func=lambda k: corpus.pieces[k].name,
+            key="music_piece",
         )
         piece = corpus.pieces[i]
         notes = mc.values_to_notes(piece.values, piece.tempo)
@@ -120,7 +159,8 @@ def show_corpus(corpus: md.MusicCorpus) -> None:
             charts.piano_roll_figure(
                 notes, title=f"{html.escape(piece.name)}: {len(piece.values)} values (as the model sees it)", height=260
             ),
-            key="music_piece_roll", config={"displayModeBar": False},
+            key="music_piece_roll",
+            config={"displayModeBar": False},
         )
         a1, a2 = st.columns(2)
         if piece.data:
@@ -141,7 +181,8 @@ def render_training() -> None:
     c4.metric("Time trained", f"{t.elapsed_s:.0f} s")
     loss_chart.render(lab, "music")
     st.caption(
-        f"A model that guesses uniformly among the {t.vocab_size} values has loss ln({t.vocab_size}) = {np.log(t.vocab_size):.2f}."
+        f"A model that guesses uniformly among the {t.vocab_size} values has loss ln({t.vocab_size}) = "
+        f"{np.log(t.vocab_size):.2f}."
     )
     music_views.training_status(lab)  # rate, accuracy, best weights and the memorising message
 
@@ -158,22 +199,58 @@ with left:
     st.subheader("Model")
     arch, train = links.group("architecture"), links.group("training")  # hide= (ui/toolkit/links.py)
     kind = arch.radio(
-        "Model", [LSTM, COURSE], format_func=MODEL_LABELS.get, key="music_model",
-        help="The course's jazz model reads one-hot values and shares one LSTM cell and one Dense layer across its Tx steps. Switching starts a new run.",
+        "Model",
+        [LSTM, COURSE],
+        format_func=MODEL_LABELS.get,
+        key="music_model",
+        help="The course's jazz model reads one-hot values and shares one LSTM cell and one Dense layer across its "
+        "Tx steps. Switching starts a new run.",
     )
     course = kind == COURSE
-    hidden = arch.slider("LSTM hidden size", 4, 512, 64, key="music_hidden", help="n_a in the course. Changing it starts a new model.")
-    seq_len = train.slider("Snippet length (values)", 5, 100, 30, key="music_seq_len", help="Each training example is this many consecutive values (Tx in the course).")
+    hidden = arch.slider(
+        "LSTM hidden size", 4, 512, 64, key="music_hidden", help="n_a in the course. Changing it starts a new model."
+    )
+    seq_len = train.slider(
+        "Snippet length (values)",
+        5,
+        100,
+        30,
+        key="music_seq_len",
+        help="Each training example is this many consecutive values (Tx in the course).",
+    )
     batch = train.select_slider("Batch size (snippets per step)", [2, 4, 8, 16, 32, 64, 128], 32, key="music_batch")
     lr = 0.01
     if course:
         st.caption("Optimizer: the course's Adam (learning rate 0.01 with decay 0.01; see the course's model below).")
     else:
         lr = train.select_slider("Learning rate (Adam)", [0.0003, 0.001, 0.003, 0.01, 0.03], 0.003, key="music_lr")
-    seed = arch.number_input("Seed", 0, 2**31 - 1, 0, key="music_seed", help="Seeds the weights and the snippet order. Changing it starts a new model.")
-    lab.max_steps = train.number_input("Stop after (steps)", 10, 100_000, 2000, step=100, key="music_max_steps", help="About a minute of training on the defaults.")
+    seed = arch.number_input(
+        "Seed",
+        0,
+        2**31 - 1,
+        0,
+        key="music_seed",
+        help="Seeds the weights and the snippet order. Changing it starts a new model.",
+    )
+    lab.max_steps = train.number_input(
+        "Stop after (steps)",
+        10,
+        100_000,
+        2000,
+        step=100,
+        key="music_max_steps",
+        help="About a minute of training on the defaults.",
+    )
     lr_schedule = music_views.schedule_controls(lab, course)  # schedule (this lab's LSTM) and stop-at-best
-    config = make_config(kind, hidden=int(hidden), seq_len=int(seq_len), batch=int(batch), lr=float(lr), seed=int(seed), lr_schedule=lr_schedule)
+    config = make_config(
+        kind,
+        hidden=int(hidden),
+        seq_len=int(seq_len),
+        batch=int(batch),
+        lr=float(lr),
+        seed=int(seed),
+        lr_schedule=lr_schedule,
+    )
     try:
         with st.spinner("Building the model (the first time loads TensorFlow)…"):
             trainer = lab.configure_current(config)

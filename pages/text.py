@@ -6,26 +6,34 @@ import logging
 
 import streamlit as st
 
-from core.server.budget import training_bytes
-from core.models.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, count_params
+from core.echo import first_few, literal
 from core.labs.lab import BudgetExceeded
+from core.labs.text_lab import (
+    BATCH_OPTIONS,
+    BUNDLED,
+    DATA,
+    DEFAULTS,
+    HIDDEN_RANGE,
+    LR_OPTIONS,
+    MAX_DROPOUT,
+    MAX_EMBED,
+    MAX_PRIME,
+    MAX_UPLOAD,
+    SEQ_OPTIONS,
+    TextLab,
+    bundled_corpus,
+)
+from core.models.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, count_params
+from core.server.budget import training_bytes
 from core.text.lexicon import describe_check
 from core.text.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
-from core.echo import first_few, literal
-from core.labs.text_lab import (
-    BATCH_OPTIONS, BUNDLED, DATA, DEFAULTS, HIDDEN_RANGE, LR_OPTIONS, MAX_DROPOUT,
-    MAX_EMBED, MAX_PRIME, MAX_UPLOAD, SEQ_OPTIONS, TextLab, bundled_corpus,
-)
 from core.text.textio import MB
-from ui import explain, live
-from ui.toolkit import handin_view, memorise_view
-from ui.labs import text_views
-from ui.toolkit import links
-from ui.toolkit import race_view, timelapse_view
+from ui import explain, live, temperature_view
 from ui.inside import tabs as inside_tabs
-from ui import temperature_view
 from ui.inspector import render_inspector
+from ui.labs import text_views
 from ui.nav import lab_page
+from ui.toolkit import handin_view, links, memorise_view, race_view, timelapse_view
 
 lab = lab_page(
     TextLab,
@@ -33,9 +41,25 @@ lab = lab_page(
     "A character-level language model in Keras: embedding → SimpleRNN / LSTM / GRU → softmax over the next character, "
     "trained many-to-many (every position predicts the next character) with Adam and gradient clipping.",
     keep=(
-        "text_source", "text_encoding", "text_cell", "text_hidden", "text_layers", "text_embed", "text_dropout",
-        "text_seed", "text_seq", "text_batch", "text_lr", "text_y", "text_prime", "text_len", "text_temp", "text_topk",
-        "text_sample_seed", "text_schedule", "text_stop_best",
+        "text_source",
+        "text_encoding",
+        "text_cell",
+        "text_hidden",
+        "text_layers",
+        "text_embed",
+        "text_dropout",
+        "text_seed",
+        "text_seq",
+        "text_batch",
+        "text_lr",
+        "text_y",
+        "text_prime",
+        "text_len",
+        "text_temp",
+        "text_topk",
+        "text_sample_seed",
+        "text_schedule",
+        "text_stop_best",
     ),
 )
 
@@ -71,9 +95,16 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
             return None
     c1, c2 = st.columns([3, 1])
     up = c1.file_uploader(
-        f"A plain-text .txt file (UTF-8; at most {MAX_UPLOAD // MB} MB; at least {MIN_CHARS:,} characters)", type=["txt"], key="text_upload"
+        f"A plain-text .txt file (UTF-8; at most {MAX_UPLOAD // MB} MB; at least {MIN_CHARS:,} characters)",
+        type=["txt"],
+        key="text_upload",
     )
-    encoding = c2.radio("Encoding", ["UTF-8", "Latin-1"], key="text_encoding", help="Latin-1 reads any bytes; use it only when UTF-8 is refused.")
+    encoding = c2.radio(
+        "Encoding",
+        ["UTF-8", "Latin-1"],
+        key="text_encoding",
+        help="Latin-1 reads any bytes; use it only when UTF-8 is refused.",
+    )
     kept = lab.upload
     if up is None:
         if kept.result is not None:
@@ -91,7 +122,9 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
 
 
 def render_training() -> None:
-    text_views.training(lab)  # metrics, the loss chart, the rate, accuracy and best weights, the live sample (ui/labs/text_views.py)
+    text_views.training(
+        lab
+    )  # metrics, the loss chart, the rate, accuracy and best weights, the live sample (ui/labs/text_views.py)
 
 
 # ---------------------------------------------------------------------------------------------- page
@@ -106,26 +139,66 @@ left, right = st.columns([1, 2], gap="large")
 with left:
     arch, train = links.group("architecture"), links.group("training")  # hide= (ui/toolkit/links.py)
     st.subheader("Model")
-    cell = arch.selectbox("Cell", CELLS, index=CELLS.index(DEFAULTS.cell), format_func=CELL_NAMES.get, key="text_cell", on_change=text_views.cell_changed)
+    cell = arch.selectbox(
+        "Cell",
+        CELLS,
+        index=CELLS.index(DEFAULTS.cell),
+        format_func=CELL_NAMES.get,
+        key="text_cell",
+        on_change=text_views.cell_changed,
+    )
     ss["_text_cell_was"] = cell  # the dropout follows the cell's default (text_views.cell_changed)
     hidden = arch.slider("Hidden units per layer", *HIDDEN_RANGE, DEFAULTS.hidden, 16, key="text_hidden")
     layers = arch.slider("Layers", 1, 3, DEFAULTS.layers, key="text_layers")
     with arch.expander("More architecture"):
-        embed = arch.slider("Embedding size", 8, MAX_EMBED, DEFAULTS.embed_dim, 8, key="text_embed", help="Each character becomes a learned vector this long.")
-        dropout = arch.slider("Dropout", 0.0, MAX_DROPOUT, DEFAULTS.dropout, 0.05, key="text_dropout", help="Between layers and before the output, in training only.")
-        seed = arch.number_input("Seed", 0, 2**31 - 1, 0, key="text_seed", help="Seeds the weights and the batch order.")
-    st.caption("Changing the cell, size, layers, embedding, dropout, seed or the text starts a **new run**; the settings below apply to the current run.")
+        embed = arch.slider(
+            "Embedding size",
+            8,
+            MAX_EMBED,
+            DEFAULTS.embed_dim,
+            8,
+            key="text_embed",
+            help="Each character becomes a learned vector this long.",
+        )
+        dropout = arch.slider(
+            "Dropout",
+            0.0,
+            MAX_DROPOUT,
+            DEFAULTS.dropout,
+            0.05,
+            key="text_dropout",
+            help="Between layers and before the output, in training only.",
+        )
+        seed = arch.number_input(
+            "Seed", 0, 2**31 - 1, 0, key="text_seed", help="Seeds the weights and the batch order."
+        )
+    st.caption(
+        "Changing the cell, size, layers, embedding, dropout, seed or the text starts a **new run**; the settings "
+        "below apply to the current run."
+    )
     st.subheader("Training")
-    seq_len = train.select_slider("Sequence length (characters per window)", SEQ_OPTIONS, DEFAULTS.seq_len, key="text_seq")
+    seq_len = train.select_slider(
+        "Sequence length (characters per window)", SEQ_OPTIONS, DEFAULTS.seq_len, key="text_seq"
+    )
     if seq_len > corpus.max_seq_len:
         st.warning(f"This text only allows windows of {corpus.max_seq_len} characters; using {corpus.max_seq_len}.")
         seq_len = corpus.max_seq_len
     batch = train.select_slider("Batch size (windows per step)", BATCH_OPTIONS, DEFAULTS.batch_size, key="text_batch")
-    lr = train.select_slider("Learning rate (Adam)", LR_OPTIONS, DEFAULTS.learning_rate, key="text_lr", format_func=lambda v: f"{v:g}")
+    lr = train.select_slider(
+        "Learning rate (Adam)", LR_OPTIONS, DEFAULTS.learning_rate, key="text_lr", format_func=lambda v: f"{v:g}"
+    )
     lr_schedule = text_views.schedule_controls(lab, cell)  # schedule and stop-at-best
     config = RNNConfig(
-        cell=cell, hidden=int(hidden), layers=int(layers), embed_dim=int(embed), seq_len=int(seq_len),
-        batch_size=int(batch), learning_rate=float(lr), dropout=float(dropout), seed=int(seed), lr_schedule=lr_schedule,
+        cell=cell,
+        hidden=int(hidden),
+        layers=int(layers),
+        embed_dim=int(embed),
+        seq_len=int(seq_len),
+        batch_size=int(batch),
+        learning_rate=float(lr),
+        dropout=float(dropout),
+        seed=int(seed),
+        lr_schedule=lr_schedule,
     )
     n_params = count_params(corpus.vocab_size, config)
     per_min, measured = lab.steps_per_minute(corpus.vocab_size, config)
@@ -137,7 +210,9 @@ with left:
     explain.text_lab(corpus.vocab_size, config, lab.trainer)  # cells, the parameter formula, nats/perplexity
     try:
         with st.spinner("Building the model (the first time also loads TensorFlow)…"):
-            trainer = lab.configure_text(corpus_id, corpus_name, corpus, config, force_new=ss.pop("text_force_new", False))
+            trainer = lab.configure_text(
+                corpus_id, corpus_name, corpus, config, force_new=ss.pop("text_force_new", False)
+            )
     except BudgetExceeded as exc:
         live.refused(exc.verdict, {"hidden": "text_hidden", "layers": "text_layers"}, current=lab.trainer)
         trainer = lab.trainer
@@ -146,10 +221,22 @@ with left:
         st.info(literal(note, 600))  # it may name an uploaded file
     live.controls(lab, disabled=lab.run.corpus is None)
     if lab.run.corpus is None:
-        st.warning("This uploaded model can't train on the chosen text (its vocabulary lacks some characters). You can still sample from it.")
+        st.warning(
+            "This uploaded model can't train on the chosen text (its vocabulary lacks some characters). You can "
+            "still sample from it."
+        )
     b1, b2 = st.columns(2)
-    b1.button("↺ New run", key="text_new_run", on_click=ss.__setitem__, args=("text_force_new", True), help="Start again from fresh weights; the current run stays on the chart.", width="stretch")
-    b2.button("Clear earlier runs", key="text_clear_runs", on_click=lab.clear_runs, disabled=not lab.runs, width="stretch")
+    b1.button(
+        "↺ New run",
+        key="text_new_run",
+        on_click=ss.__setitem__,
+        args=("text_force_new", True),
+        help="Start again from fresh weights; the current run stays on the chart.",
+        width="stretch",
+    )
+    b2.button(
+        "Clear earlier runs", key="text_clear_runs", on_click=lab.clear_runs, disabled=not lab.runs, width="stretch"
+    )
     with st.expander("What is happening"):
         explain.show("text_training", clipnorm=CLIPNORM)
 
@@ -160,14 +247,20 @@ with right:
 # ---------------------------------------------------------------------------------------------- sampling
 st.divider()
 st.subheader("Generate text")
-prime_typed = links.group("sampling").text_input(f"Priming text (the model reads it first; empty = start after a newline; at most {MAX_PRIME} characters)", "", key="text_prime")
+prime_typed = links.group("sampling").text_input(
+    f"Priming text (the model reads it first; empty = start after a newline; at most {MAX_PRIME} characters)",
+    "",
+    key="text_prime",
+)
 prime, cut = lab.clamp_prime(prime_typed)
 if cut:
     st.warning(cut)
 s1, s2, s3, s4 = links.group("sampling").columns(4)
 length = s1.number_input("Characters to generate", 0, 2000, 500, 50, key="text_len")
 temperature = s2.slider("Temperature (0 = always the most likely)", 0.0, 2.0, 0.8, 0.05, key="text_temp")
-top_k = s3.number_input("Top-k (0 = off)", 0, 10_000, 0, key="text_topk", help="Sample only among the k most likely characters.")
+top_k = s3.number_input(
+    "Top-k (0 = off)", 0, 10_000, 0, key="text_topk", help="Sample only among the k most likely characters."
+)
 sample_seed = s4.number_input("Sampling seed", 0, 2**31 - 1, 0, key="text_sample_seed")
 temperature_view.for_text(lab, prime, float(temperature), int(top_k))
 unknown = lab.unknown_prime_chars(prime)
@@ -194,13 +287,20 @@ if sampled:
         start = 0
         if len(records) > INSPECT_SPAN:
             start = st.slider(
-                f"First generated character to inspect (showing {INSPECT_SPAN} at a time)", 0, len(records) - INSPECT_SPAN, 0, key="text_inspect_start"
+                f"First generated character to inspect (showing {INSPECT_SPAN} at a time)",
+                0,
+                len(records) - INSPECT_SPAN,
+                0,
+                key="text_inspect_start",
             )
         span = records[start : start + INSPECT_SPAN]
         shown = sampled.text[start : start + INSPECT_SPAN]
         render_inspector(
-            span, sampled.labels, key="text_inspector",
-            context=f"Characters {start}–{start + len(span) - 1} of the generated text: “{shown[:80]}{'…' if len(shown) > 80 else ''}”",
+            span,
+            sampled.labels,
+            key="text_inspector",
+            context=f"Characters {start}–{start + len(span) - 1} of the generated text: "
+            f"“{shown[:80]}{'…' if len(shown) > 80 else ''}”",
         )
 else:
     st.caption("Press **Generate** to sample from the current model (an untrained model produces noise).")

@@ -38,13 +38,13 @@ import shutil
 import sys
 
 import pretty_midi
-from music21 import converter, corpus, note, chord
+from music21 import chord, converter, corpus, note
 
-PROGRAM = 0          # General MIDI Acoustic Grand Piano
+PROGRAM = 0  # General MIDI Acoustic Grand Piano
 VELOCITY = 80
 BACH_BPM = 80.0
 FOLK_BPM = 120.0
-MIN_NOTES = 8        # skip fragments with almost no music
+MIN_NOTES = 8  # skip fragments with almost no music
 
 
 def slugify(text, maxlen=40):
@@ -79,7 +79,7 @@ def score_to_midi(score, bpm):
         open_ties = {}  # pitch -> pretty_midi.Note still waiting for its tie end
         for el in part.flatten().notes:
             ql = float(el.duration.quarterLength)
-            if ql <= 0:                       # grace notes
+            if ql <= 0:  # grace notes
                 continue
             start = round(float(el.offset) * sec_per_quarter, 6)
             end = round(start + ql * sec_per_quarter, 6)
@@ -89,11 +89,10 @@ def score_to_midi(score, bpm):
                     continue
                 prev = open_ties.pop(midi, None)
                 if prev is not None and abs(prev.end - start) < 1e-6:
-                    prev.end = end               # continuation of a tied note
+                    prev.end = end  # continuation of a tied note
                     current = prev
                 else:
-                    current = pretty_midi.Note(velocity=VELOCITY, pitch=int(midi),
-                                               start=start, end=end)
+                    current = pretty_midi.Note(velocity=VELOCITY, pitch=int(midi), start=start, end=end)
                     inst.notes.append(current)
                 if tied_on:
                     open_ties[midi] = current
@@ -124,13 +123,14 @@ def write_checked(pm, path):
 
 def build_bach(out_dir, count):
     """Write the first `count` usable Bach chorales (sorted by file name)."""
-    paths = sorted(p for p in corpus.getComposer("bach")
-                   if re.match(r"^bwv\d+(\.\d+)?\.mxl$", os.path.basename(str(p))))
+    paths = sorted(
+        p for p in corpus.getComposer("bach") if re.match(r"^bwv\d+(\.\d+)?\.mxl$", os.path.basename(str(p)))
+    )
     written = 0
     for path in paths:
         if written >= count:
             break
-        stem = os.path.basename(str(path))[:-len(".mxl")]
+        stem = os.path.basename(str(path))[: -len(".mxl")]
         try:
             pm = score_to_midi(converter.parse(str(path)), BACH_BPM)
         except Exception as exc:  # skip anything music21 cannot read
@@ -195,14 +195,14 @@ def build_folk(out_dir, count):
 def main():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=os.path.join(repo, "data", "midi"),
-                    help="output folder (default: data/midi in the repo)")
+    ap.add_argument(
+        "--out", default=os.path.join(repo, "data", "midi"), help="output folder (default: data/midi in the repo)"
+    )
     ap.add_argument("--bach", type=int, default=100, help="number of Bach chorales")
     ap.add_argument("--folk", type=int, default=200, help="number of O'Neill's tunes")
     args = ap.parse_args()
 
-    for style, builder, count in (("bach_chorales", build_bach, args.bach),
-                                  ("irish_folk", build_folk, args.folk)):
+    for style, builder, count in (("bach_chorales", build_bach, args.bach), ("irish_folk", build_folk, args.folk)):
         out_dir = os.path.join(args.out, style)
         shutil.rmtree(out_dir, ignore_errors=True)  # rebuild from scratch
         os.makedirs(out_dir)
@@ -210,8 +210,7 @@ def main():
         size = sum(os.path.getsize(os.path.join(out_dir, f)) for f in os.listdir(out_dir))
         print("%s: %d files, %d bytes" % (style, n, size))
         if n < count:
-            print("warning: only %d of %d %s pieces usable" % (n, count, style),
-                  file=sys.stderr)
+            print("warning: only %d of %d %s pieces usable" % (n, count, style), file=sys.stderr)
 
 
 if __name__ == "__main__":

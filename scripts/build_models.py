@@ -9,7 +9,8 @@ lab's defaults, then written by core.files.starting_points (model, vocabulary, m
 - dinosaurs: core.labs.dino_lab.DinoLab at DinoConfig() (n_a 50, learning rate 0.01, seed 0), the course's loop,
   DINO_ITERATIONS names.
 - shakespeare: core.labs.text_lab.TextLab at the defaults it was built with (LSTM 256, no dropout, embedding 64,
-  window 50, batch 64, Adam 0.01, seed 0; the page's defaults are larger now); validation (the lab's windows) every EVAL_EVERY steps; the learning rate is divided by 3 whenever the
+  window 50, batch 64, Adam 0.01, seed 0; the page's defaults are larger now); validation (the lab's windows) every
+  EVAL_EVERY steps; the learning rate is divided by 3 whenever the
   validation loss has not improved for PATIENCE evaluations (at least MIN_LR); training stops at the first
   evaluation at or below TEXT_TARGET nats per character (or after TEXT_MAX_STEPS steps).
 - bach, irish: core.labs.music_lab.MusicLab on the bundled corpus at the page's defaults (LSTM 64, snippet 30,
@@ -38,7 +39,9 @@ DINO_ITERATIONS = 120_000  # names the Dinosaur model trains on (90 passes over 
 EVAL_EVERY = 250  # Text lab: steps between validation passes
 PATIENCE = 3  # Text lab: evaluations without improvement before the learning rate is divided by 3
 MIN_LR = 1e-3  # Text lab: the learning rate is never divided below this
-TEXT_TARGET = 1.45  # Text lab: stop at the first validation loss at or below this (nats per character; the catalogue asks <= 1.6)
+TEXT_TARGET = (
+    1.45  # Text lab: stop at the first validation loss at or below this (nats per character; the catalogue asks <= 1.6)
+)
 TEXT_MAX_STEPS = 10_000  # Text lab: stop here whatever the loss
 MUSIC_STEPS = 3_000  # Music lab: steps per corpus (the page's step limit is 2,000 by default)
 MUSIC_EVAL_EVERY = 100  # Music lab: steps between validation passes
@@ -76,8 +79,8 @@ def deterministic() -> None:
 
 # ---------------------------------------------------------------------------------------------- dinosaurs
 def train_dino(seed: int):
-    from core.models.dino import DinoConfig
     from core.labs.dino_lab import DinoLab, bundled_names
+    from core.models.dino import DinoConfig
 
     lab = DinoLab()
     config = DinoConfig(seed=seed, iterations=DINO_ITERATIONS)
@@ -102,7 +105,9 @@ def train_shakespeare(seed: int, work: Path | None):
     filename = BUNDLED["Shakespeare (bundled)"]
     corpus = bundled_corpus(filename)
     lab = TextLab()
-    config = replace(DEFAULTS, seed=seed, hidden=256, dropout=0.0)  # as the bundled model was built (before the defaults became 384 units with dropout)
+    config = replace(
+        DEFAULTS, seed=seed, hidden=256, dropout=0.0
+    )  # as the bundled model was built (before the defaults became 384 units with dropout)
     corpus_id = f"bundled:{filename}"
     keras_file = state_file = None
     if work is not None:
@@ -111,7 +116,9 @@ def train_shakespeare(seed: int, work: Path | None):
             from core.models.keras_trainer import SequenceTrainer
 
             state = json.loads(state_file.read_text())
-            t = SequenceTrainer.load(keras_file, corpus.sample_batch, fixed_val_batches(corpus), config_override=state["config"])
+            t = SequenceTrainer.load(
+                keras_file, corpus.sample_batch, fixed_val_batches(corpus), config_override=state["config"]
+            )
             t.history = history_from_json(state["history"])
             t.set_progress(step=state["step"], tokens_seen=state["tokens_seen"], elapsed_s=state["elapsed_s"])
             lab.new_run(t, corpus_id)
@@ -129,7 +136,10 @@ def train_shakespeare(seed: int, work: Path | None):
             log(f"shakespeare: {report.stop.message}")
         val = full_validation(t)
         rate = t.step / max(time.perf_counter() - t0, 1e-9)
-        log(f"shakespeare: step {t.step:,} train {t.history.last_smooth():.3f} val {val:.3f} lr {lr:g} ({rate:.1f} steps/s)")
+        log(
+            f"shakespeare: step {t.step:,} train {t.history.last_smooth():.3f} val {val:.3f} lr {lr:g} ({rate:.1f} "
+            "steps/s)"
+        )
         if val <= TEXT_TARGET:
             break
         if val < best - 1e-3:
@@ -145,7 +155,13 @@ def train_shakespeare(seed: int, work: Path | None):
         from dataclasses import asdict
 
         t.save(keras_file)
-        state = dict(config=asdict(t.config), step=t.step, tokens_seen=t.tokens_seen, elapsed_s=t.elapsed_s, history=history_to_json(t.history))
+        state = dict(
+            config=asdict(t.config),
+            step=t.step,
+            tokens_seen=t.tokens_seen,
+            elapsed_s=t.elapsed_s,
+            history=history_to_json(t.history),
+        )
         state_file.write_text(json.dumps(state))
     return lab
 
@@ -177,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seeds every model (default 0)")
     ap.add_argument("--only", nargs="*", choices=sorted(sp.CATALOG), help="build only these starting points")
     ap.add_argument("--out", type=Path, default=sp.MODELS_DIR, help="where the model zips go (default assets/models/)")
-    ap.add_argument("--work", type=Path, default=None, help="keep each finished model here and reuse it on the next run")
+    ap.add_argument(
+        "--work", type=Path, default=None, help="keep each finished model here and reuse it on the next run"
+    )
     args = ap.parse_args(argv)
     names = args.only or list(sp.CATALOG)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -200,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
                 lab = train_shakespeare(args.seed, args.work)
             else:
                 lab = train_music(entry.corpus, args.seed)
-            data = lab.export_starting_point(name, build=dict(seed=args.seed, machine=machine(), seconds=round(time.perf_counter() - t0, 1)))
+            data = lab.export_starting_point(
+                name, build=dict(seed=args.seed, machine=machine(), seconds=round(time.perf_counter() - t0, 1))
+            )
             if cached is not None:
                 cached.write_bytes(data)
         (args.out / entry.filename).write_bytes(data)
@@ -210,7 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     written = sp.write_manifest(args.out)
     total = sum(e["bytes"] for e in written.values())
     log(f"manifest: {len(written)} models, {total:,} bytes in all (limit {sp.MAX_TOTAL_BYTES:,})")
-    log(f"done: {json.dumps(timings)} seconds, {sum(timings.values()):.0f} s in all; load average {os.getloadavg()[0]:.1f}")
+    log(
+        f"done: {json.dumps(timings)} seconds, {sum(timings.values()):.0f} s in all; load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     return 0
 
 

@@ -120,8 +120,7 @@ def is_speaker_name(name):
     if not words:
         return False
     # every word is upper case, except joining words such as "and"
-    return all(w.isupper() or w in ("and", "&", "of", "de", "the") for w in words) \
-        and any(w.isupper() for w in words)
+    return all(w.isupper() or w in ("and", "&", "of", "de", "the") for w in words) and any(w.isupper() for w in words)
 
 
 def format_speaker(name):
@@ -155,7 +154,7 @@ def parse_play(text):
         # line: drop everything up to and including it
         for i in range(len(plines) - 1, -1, -1):
             if "]" in plines[i]:
-                plines = [plines[i].split("]")[-1].strip()] + plines[i + 1:]
+                plines = [plines[i].split("]")[-1].strip()] + plines[i + 1 :]
                 break
         plines = [ln for ln in plines if ln and not HEADING_RE.match(ln)]
         if not plines:
@@ -186,8 +185,11 @@ def parse_play(text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ap.add_argument("--out", default=os.path.join(repo, "data", "shakespeare.txt"),
-                    help="output file (default: data/shakespeare.txt in the repo)")
+    ap.add_argument(
+        "--out",
+        default=os.path.join(repo, "data", "shakespeare.txt"),
+        help="output file (default: data/shakespeare.txt in the repo)",
+    )
     args = ap.parse_args()
 
     src = texts_dir()

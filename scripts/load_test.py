@@ -28,7 +28,8 @@ With --capacity, the largest class then runs a ramp per lab (Dinosaur, Text, Mus
 the median refresh gap is at most 1.05 s and 9 in 10 are at most 1.5 s). With one replica per core, that is
 the number of training sessions per core that docs/classroom.md's capacity table gives.
 With --memory, instead, the memory run: one plain `streamlit run app.py` with the default memory budget
-(core/server/budget.py; RNNP_SERVER_BUDGET_MB in this environment changes it), `--memory-defaults` (10) Text-lab sessions at
+(core/server/budget.py; RNNP_SERVER_BUDGET_MB in this environment changes it), `--memory-defaults` (10) Text-lab
+sessions at
 the page's default sizes (the first a Chromium tab, alone at first: the server with TensorFlow loaded) and
 `--memory-large` (2) protocol sessions that move the hidden size, layers and embedding sliders to their maximum;
 the page refuses what does not fit and offers the largest size that does, which they take ("Use … instead", as a
@@ -40,7 +41,8 @@ docs/load-test.md (newest first) and test-artifacts/load-test.json (load-test-me
 
     .venv/bin/python scripts/load_test.py                     # 10 Dinosaur + 4 Text sessions, R = 1 and 2, 60 s each
     .venv/bin/python scripts/load_test.py --seconds 20 --dino-sessions 4 --text-sessions 2 --no-report   # a quick try
-    .venv/bin/python scripts/load_test.py --replicas 2 --dino-sessions 0 --text-sessions 0 --capacity     # the ramp only
+    .venv/bin/python scripts/load_test.py --replicas 2 --dino-sessions 0 --text-sessions 0 --capacity     # the ramp
+    only
     .venv/bin/python scripts/load_test.py --memory                             # the memory run (about 4-6 minutes)
     .venv/bin/python scripts/load_test.py --memory --memory-defaults 2 --memory-large 1 --memory-seconds 20 --no-report
 """
@@ -66,14 +68,27 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: deploy/ and core/ (the budget, default sizes; no TensorFlow)
 from deploy.app_server import AppServer, free_port  # noqa: E402
 from deploy.serve_class import ClassConfig, ClassServer  # noqa: E402
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
 STALL_S = 10.0  # a session with no training refresh in this many seconds at the end of a phase is lost
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # Per lab: its page (url path, also st.navigation's page name), the counter on the page (a st.metric), its
 # unit, and how long to let every session get going before measuring (the Text lab builds its model first).
 LABS = {
-    "dinosaurs": {"title": "Dinosaur", "path": "/dinosaurs", "counter": "Names trained on", "unit": "names", "warmup_s": 5.0},
+    "dinosaurs": {
+        "title": "Dinosaur",
+        "path": "/dinosaurs",
+        "counter": "Names trained on",
+        "unit": "names",
+        "warmup_s": 5.0,
+    },
     "text": {"title": "Text", "path": "/text", "counter": "Step", "unit": "optimizer steps", "warmup_s": 10.0},
     "music": {"title": "Music", "path": "/music", "counter": "Steps", "unit": "optimizer steps", "warmup_s": 10.0},
 }
@@ -138,7 +153,8 @@ def descendants(pid: int) -> list[int]:
 
 
 class CpuMeter:
-    """CPU used between start() and stop(), split into the replicas, this test (bots, browsers, HAProxy) and the rest."""
+    """CPU used between start() and stop(), split into the replicas, this test (bots, browsers, HAProxy) and the
+    rest."""
 
     def __init__(self, replica_pids: list[int]) -> None:
         self.replicas = replica_pids
@@ -166,7 +182,9 @@ class CpuMeter:
 
 
 # ------------------------------------------------------------------------------------------------ protocol sessions
-REFUSED = "Nothing was built"  # in the Text and Music labs' message for a model over the memory budget (core.server.budget)
+REFUSED = (
+    "Nothing was built"  # in the Text and Music labs' message for a model over the memory budget (core.server.budget)
+)
 MAX_ACCEPTS = 6  # a student presses "Use … instead" at most this many times, then gives up (a lost session)
 
 
@@ -182,7 +200,9 @@ def params_in(markdown: str) -> int | None:
     return int(m.group(1).replace(",", "")) if m else None
 
 
-def next_action(*, ask_max: bool, sized: bool, started: bool, sliders_seen: bool, offer: bool, start_enabled: bool) -> str:
+def next_action(
+    *, ask_max: bool, sized: bool, started: bool, sliders_seen: bool, offer: bool, start_enabled: bool
+) -> str:
     """What a protocol student does when a full run of the lab page has finished (the page is idle, as a student
     sees it): "accept" the size the page offers after refusing a model, "size" (move the asked sliders to their
     maximum, once), "start", or "" (nothing: wait for the next run)."""
@@ -262,8 +282,13 @@ class Bot:
         start_id = ""  # this run's enabled Start button
 
         with connect(
-            self.url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"], origin=self.url,
-            additional_headers={"Cookie": cookie}, max_size=None, ping_interval=None, open_timeout=60,
+            self.url.replace("http://", "ws://") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            origin=self.url,
+            additional_headers={"Cookie": cookie},
+            max_size=None,
+            ping_interval=None,
+            open_timeout=60,
         ) as ws:
 
             def rerun(trigger: str = "", fragment: str = "", values: dict[str, float] | None = None) -> None:
@@ -306,7 +331,12 @@ class Bot:
                             digits = re.sub(r"[^0-9]", "", el.metric.body)
                             if digits:
                                 self.updates.append((now, int(digits)))
-                        elif what == "button" and el.button.label == "▶ Start" and not self.started.is_set() and not el.button.disabled:
+                        elif (
+                            what == "button"
+                            and el.button.label == "▶ Start"
+                            and not self.started.is_set()
+                            and not el.button.disabled
+                        ):
                             if self.ask_max:
                                 start_id = el.button.id  # pressed when the run has finished (next_action)
                             else:
@@ -317,7 +347,11 @@ class Bot:
                             offer = (el.button.id, offered)
                         elif what == "slider" and el.slider.label in self.ask_max:
                             sliders[el.slider.label] = (el.slider.id, el.slider.max)
-                        elif what == "markdown" and not self.started.is_set() and (n := params_in(el.markdown.body)) is not None:
+                        elif (
+                            what == "markdown"
+                            and not self.started.is_set()
+                            and (n := params_in(el.markdown.body)) is not None
+                        ):
                             self.params = n
                         elif what == "exception":
                             self.exceptions += 1
@@ -327,8 +361,11 @@ class Bot:
                                 self.refusals.append(el.alert.body)
                     elif kind == "script_finished" and fm.script_finished == fm.FINISHED_SUCCESSFULLY:
                         action = next_action(
-                            ask_max=bool(self.ask_max), sized=sized, started=self.started.is_set(),
-                            sliders_seen=len(sliders) == len(self.ask_max), offer=offer is not None and len(self.accepted) < MAX_ACCEPTS,
+                            ask_max=bool(self.ask_max),
+                            sized=sized,
+                            started=self.started.is_set(),
+                            sliders_seen=len(sliders) == len(self.ask_max),
+                            offer=offer is not None and len(self.accepted) < MAX_ACCEPTS,
                             start_enabled=bool(start_id),
                         )
                         if action == "size":
@@ -345,7 +382,11 @@ class Bot:
                         offer, start_id = None, ""  # what the next run offers
                 if timer is not None and now >= timer[2]:
                     rerun(fragment=timer[0])
-                    timer = (timer[0], timer[1], timer[2] + timer[1])  # like setInterval: on schedule, not after the run
+                    timer = (
+                        timer[0],
+                        timer[1],
+                        timer[2] + timer[1],
+                    )  # like setInterval: on schedule, not after the run
         if not self._stop.is_set():
             self.closed_early = "the server closed the connection"
 
@@ -458,18 +499,35 @@ def keeps_up(phase: dict) -> bool:
     """The capacity criterion: every session keeps training, and the live chart refreshes at least once a second
     (median gap within 5% of a second, for the Dinosaur lab's one-second timer's jitter; 9 refreshes in 10 within
     1.5 s)."""
-    return (not phase["sessions_lost"] and phase["gap_median_s"] is not None and phase["gap_median_s"] <= 1.05
-            and phase["gap_p90_s"] <= 1.5)
+    return (
+        not phase["sessions_lost"]
+        and phase["gap_median_s"] is not None
+        and phase["gap_median_s"] <= 1.05
+        and phase["gap_p90_s"] <= 1.5
+    )
 
 
-def run_phase(server: ClassServer, browser, lab: str, sessions: int, browsers: int, seconds: float, art: Path, tag: str,
-              home_every: float | None = 10.0) -> dict:
+def run_phase(
+    server: ClassServer,
+    browser,
+    lab: str,
+    sessions: int,
+    browsers: int,
+    seconds: float,
+    art: Path,
+    tag: str,
+    home_every: float | None = 10.0,
+) -> dict:
     """`sessions` sessions train `lab` on `server`; measures for `seconds` after a warm-up (a fresh home page load
     every `home_every` seconds; None: none). Bounded in time."""
     url = server.url
     replica_pids = {c.name: c.proc.pid for c in server.replicas}
     n_bots = max(0, sessions - browsers)
-    print(f"[{tag}] {sessions} sessions ({n_bots} protocol clients, {sessions - n_bots} Chromium tabs) on {len(replica_pids)} replica(s)", flush=True)
+    print(
+        f"[{tag}] {sessions} sessions ({n_bots} protocol clients, {sessions - n_bots} Chromium tabs) on "
+        f"{len(replica_pids)} replica(s)",
+        flush=True,
+    )
     rss_peak = {rid: 0 for rid in replica_pids}
     rss_idle = {rid: rss_kb(pid) for rid, pid in replica_pids.items()}
     sampling = threading.Event()
@@ -510,8 +568,14 @@ def run_phase(server: ClassServer, browser, lab: str, sessions: int, browsers: i
         tab_data = []
         for page, rid in tabs:
             offset = clock_offset(page)
-            tab_data.append({"replica": rid, "updates": tab_updates(page, offset), "exceptions": page.locator('[data-testid="stException"]').count(),
-                             "disconnected": page.get_by_text("Connection error").count() > 0})
+            tab_data.append(
+                {
+                    "replica": rid,
+                    "updates": tab_updates(page, offset),
+                    "exceptions": page.locator('[data-testid="stException"]').count(),
+                    "disconnected": page.get_by_text("Connection error").count() > 0,
+                }
+            )
         if tabs:
             tabs[0][0].screenshot(path=str(art / f"load-test-{tag}.png"))
     finally:
@@ -526,17 +590,33 @@ def run_phase(server: ClassServer, browser, lab: str, sessions: int, browsers: i
     for b in bots:
         r = rate(b.updates, t0, t1)
         last = b.updates[-1][0] if b.updates else 0.0
-        per_session.append({
-            "kind": "protocol", "replica": b.replica, "rate": r, "gaps": gaps_of(b.updates, t0, t1), "exceptions": b.exceptions,
-            "errors": b.errors, "lost": bool(b.closed_early) or r is None or r <= 0 or t1 - last > STALL_S, "why": b.closed_early,
-        })
+        per_session.append(
+            {
+                "kind": "protocol",
+                "replica": b.replica,
+                "rate": r,
+                "gaps": gaps_of(b.updates, t0, t1),
+                "exceptions": b.exceptions,
+                "errors": b.errors,
+                "lost": bool(b.closed_early) or r is None or r <= 0 or t1 - last > STALL_S,
+                "why": b.closed_early,
+            }
+        )
     for d in tab_data:
         r = rate(d["updates"], t0, t1)
         last = d["updates"][-1][0] if d["updates"] else 0.0
-        per_session.append({
-            "kind": "chromium", "replica": d["replica"], "rate": r, "gaps": gaps_of(d["updates"], t0, t1), "exceptions": d["exceptions"],
-            "errors": [], "lost": d["disconnected"] or r is None or r <= 0 or t1 - last > STALL_S, "why": "connection error" if d["disconnected"] else "",
-        })
+        per_session.append(
+            {
+                "kind": "chromium",
+                "replica": d["replica"],
+                "rate": r,
+                "gaps": gaps_of(d["updates"], t0, t1),
+                "exceptions": d["exceptions"],
+                "errors": [],
+                "lost": d["disconnected"] or r is None or r <= 0 or t1 - last > STALL_S,
+                "why": "connection error" if d["disconnected"] else "",
+            }
+        )
     rates = [s["rate"] or 0.0 for s in per_session]
     server_gaps = [g for s in per_session if s["kind"] == "protocol" for g in s["gaps"]]
     screen_gaps = [g for s in per_session if s["kind"] == "chromium" for g in s["gaps"]]
@@ -544,9 +624,16 @@ def run_phase(server: ClassServer, browser, lab: str, sessions: int, browsers: i
     for s in per_session:
         split[s["replica"]] = split.get(s["replica"], 0) + 1
     out = {
-        "lab": lab, "unit": LABS[lab]["unit"], "replicas": len(replica_pids), "sessions": sessions, "browsers": len(tab_data),
-        "seconds": round(t1 - t0, 1), "sessions_per_replica": dict(sorted(split.items())),
-        "total_rate": round(sum(rates), 1), "rate_min": round(min(rates), 1), "rate_median": round(statistics.median(rates), 1),
+        "lab": lab,
+        "unit": LABS[lab]["unit"],
+        "replicas": len(replica_pids),
+        "sessions": sessions,
+        "browsers": len(tab_data),
+        "seconds": round(t1 - t0, 1),
+        "sessions_per_replica": dict(sorted(split.items())),
+        "total_rate": round(sum(rates), 1),
+        "rate_min": round(min(rates), 1),
+        "rate_median": round(statistics.median(rates), 1),
         "rates": [round(r, 1) for r in rates],
         "gap_median_s": round(statistics.median(server_gaps), 2) if server_gaps else None,
         "gap_p90_s": round(pct(server_gaps, 0.9), 2) if server_gaps else None,
@@ -566,8 +653,12 @@ def run_phase(server: ClassServer, browser, lab: str, sessions: int, browsers: i
         "tracebacks": sum(s["exceptions"] for s in per_session),
         "error_messages": sorted({e for s in per_session for e in s["errors"]}),
     }
-    print(f"[{tag}] total {out['total_rate']} {out['unit']}/s, per session min {out['rate_min']} median {out['rate_median']}, "
-          f"gap median {out['gap_median_s']} max {out['gap_max_s']} s, cpu {cpu_use}, lost {out['sessions_lost']}", flush=True)
+    print(
+        f"[{tag}] total {out['total_rate']} {out['unit']}/s, per session min {out['rate_min']} median "
+        f"{out['rate_median']}, "
+        f"gap median {out['gap_median_s']} max {out['gap_max_s']} s, cpu {cpu_use}, lost {out['sessions_lost']}",
+        flush=True,
+    )
     return out
 
 
@@ -575,7 +666,9 @@ def run_phase(server: ClassServer, browser, lab: str, sessions: int, browsers: i
 RAMP = {"dinosaurs": [2, 4, 6, 8, 10, 12, 15], "text": [1, 2, 3, 4, 5, 6], "music": [1, 2, 3, 4, 5, 6]}
 
 
-def capacity_ramp(server: ClassServer, browser, seconds: float, art: Path, labs: list[str], start: dict[str, int]) -> list[dict]:
+def capacity_ramp(
+    server: ClassServer, browser, seconds: float, art: Path, labs: list[str], start: dict[str, int]
+) -> list[dict]:
     """Per lab: protocol sessions only, more per replica at each step (from `start[lab]`), until the criterion
     (keeps_up) fails."""
     r = len(server.replicas)
@@ -592,18 +685,31 @@ def capacity_ramp(server: ClassServer, browser, seconds: float, art: Path, labs:
 
 
 # ------------------------------------------------------------------------------------------------ memory run
-SIZE_SLIDERS = {"Hidden units per layer": "hidden", "Layers": "layers", "Embedding size": "embed_dim"}  # Text lab: label -> RNNConfig field
+SIZE_SLIDERS = {
+    "Hidden units per layer": "hidden",
+    "Layers": "layers",
+    "Embedding size": "embed_dim",
+}  # Text lab: label -> RNNConfig field
 PEAK_PHASES = {  # memory-run moments (marks) -> what was happening until then
-    "tf_loaded": "while the first page loaded TensorFlow", "all_started": "while the sessions arrived and built their models",
-    "trained": "while all sessions trained", "closed": "while the tabs closed", "final": "after the tabs closed",
+    "tf_loaded": "while the first page loaded TensorFlow",
+    "all_started": "while the sessions arrived and built their models",
+    "trained": "while all sessions trained",
+    "closed": "while the tabs closed",
+    "final": "after the tabs closed",
 }
 SETTLE_WINDOW_S = 20.0  # after the tabs close, memory has settled when it moved less than SETTLE_TOL_MB for this long
 SETTLE_TOL_MB = 20.0
 SETTLE_MIN_S = 12.0  # and at least this long after the close (the reload store's sweep runs every 5 s)
 
 
-def settled(samples: list[tuple[float, float]], since: float, *, window_s: float = SETTLE_WINDOW_S,
-            tol_mb: float = SETTLE_TOL_MB, min_s: float = SETTLE_MIN_S) -> bool:
+def settled(
+    samples: list[tuple[float, float]],
+    since: float,
+    *,
+    window_s: float = SETTLE_WINDOW_S,
+    tol_mb: float = SETTLE_TOL_MB,
+    min_s: float = SETTLE_MIN_S,
+) -> bool:
     """Whether memory samples (time, MB) taken from `since` on have stopped moving: they cover at least
     max(min_s, window_s) seconds, and those of the last window_s seconds lie within tol_mb of each other."""
     after = sorted((t, v) for t, v in samples if t >= since)
@@ -631,7 +737,9 @@ def session_lost(updates: list[tuple[float, int]], t0: float, t1: float, closed_
     return t1 - last > allowed
 
 
-def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: float, settle_s: float, art: Path) -> dict:
+def memory_run(
+    browser, *, defaults: int, large: int, browsers: int, seconds: float, settle_s: float, art: Path
+) -> dict:
     """One `streamlit run app.py` with the default budget (or RNNP_SERVER_BUDGET_MB from this environment):
     `defaults` Text-lab sessions at the page's default sizes (the first one a Chromium tab when `browsers` > 0, alone
     at first, to measure the server with TensorFlow loaded), then `large` protocol sessions that move SIZE_SLIDERS to
@@ -663,8 +771,11 @@ def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: fl
     mark("fresh")
     load_before = [round(x, 2) for x in os.getloadavg()]
     use_tab = browsers > 0 and defaults > 0
-    print(f"[memory] server {url}, budget {budget_mb:.0f} MB; {defaults} default sessions ({int(use_tab)} Chromium tab), "
-          f"{large} asking for the largest size", flush=True)
+    print(
+        f"[memory] server {url}, budget {budget_mb:.0f} MB; {defaults} default sessions ({int(use_tab)} Chromium tab), "
+        f"{large} asking for the largest size",
+        flush=True,
+    )
     bots: list[Bot] = []
     tabs = []
     kinds: list[str] = []  # per bot: "default" or "largest"
@@ -699,8 +810,13 @@ def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: fl
         cpu_use = cpu.stop()
         mark("trained")
         for page, _ in tabs:
-            tab_data.append({"updates": tab_updates(page, clock_offset(page)), "exceptions": page.locator('[data-testid="stException"]').count(),
-                             "disconnected": page.get_by_text("Connection error").count() > 0})
+            tab_data.append(
+                {
+                    "updates": tab_updates(page, clock_offset(page)),
+                    "exceptions": page.locator('[data-testid="stException"]').count(),
+                    "disconnected": page.get_by_text("Connection error").count() > 0,
+                }
+            )
             page.screenshot(path=str(art / "load-test-memory.png"))
     finally:
         for b in bots:
@@ -726,25 +842,41 @@ def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: fl
     phase_of_peak = PEAK_PHASES[next((n for n in PEAK_PHASES if n in marks and peak_t <= marks[n]), "final")]
     sessions = []
     for b, kind in zip(bots, kinds):
-        sessions.append({
-            "kind": kind, "rate": rate(b.updates, t0, t1), "steps": b.updates[-1][1] if b.updates else 0,
-            "params": b.params, "refusals": len(b.refusals), "accepted": b.accepted,
-            "max_gap_s": round(max(gaps_of(b.updates, t0, t1), default=0.0), 1),
-            "errors": [e for e in b.errors if REFUSED not in e], "exceptions": b.exceptions,
-            "lost": session_lost(b.updates, t0, t1, b.closed_early) or not b.started.is_set(),
-            "why": b.closed_early or ("" if b.started.is_set() else "never started"),
-        })
-    from core.models.keras_model import RNNConfig, count_params
+        sessions.append(
+            {
+                "kind": kind,
+                "rate": rate(b.updates, t0, t1),
+                "steps": b.updates[-1][1] if b.updates else 0,
+                "params": b.params,
+                "refusals": len(b.refusals),
+                "accepted": b.accepted,
+                "max_gap_s": round(max(gaps_of(b.updates, t0, t1), default=0.0), 1),
+                "errors": [e for e in b.errors if REFUSED not in e],
+                "exceptions": b.exceptions,
+                "lost": session_lost(b.updates, t0, t1, b.closed_early) or not b.started.is_set(),
+                "why": b.closed_early or ("" if b.started.is_set() else "never started"),
+            }
+        )
     from core.labs.text_lab import BUNDLED, DEFAULTS, bundled_corpus
+    from core.models.keras_model import RNNConfig, count_params
 
     vocab = bundled_corpus(next(iter(BUNDLED.values()))).vocab_size  # the page's first corpus, its default
     for d in tab_data:
-        sessions.append({
-            "kind": "default (Chromium)", "rate": rate(d["updates"], t0, t1), "steps": d["updates"][-1][1] if d["updates"] else 0,
-            "params": count_params(vocab, DEFAULTS), "refusals": 0, "accepted": [], "max_gap_s": round(max(gaps_of(d["updates"], t0, t1), default=0.0), 1),
-            "errors": [], "exceptions": d["exceptions"], "lost": d["disconnected"] or session_lost(d["updates"], t0, t1),
-            "why": "connection error" if d["disconnected"] else "",
-        })
+        sessions.append(
+            {
+                "kind": "default (Chromium)",
+                "rate": rate(d["updates"], t0, t1),
+                "steps": d["updates"][-1][1] if d["updates"] else 0,
+                "params": count_params(vocab, DEFAULTS),
+                "refusals": 0,
+                "accepted": [],
+                "max_gap_s": round(max(gaps_of(d["updates"], t0, t1), default=0.0), 1),
+                "errors": [],
+                "exceptions": d["exceptions"],
+                "lost": d["disconnected"] or session_lost(d["updates"], t0, t1),
+                "why": "connection error" if d["disconnected"] else "",
+            }
+        )
     for x in sessions:
         x["rate"] = None if x["rate"] is None else round(x["rate"], 2)
     server_log = log_path.read_text(errors="replace") if log_path.exists() else ""
@@ -753,16 +885,31 @@ def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: fl
     out = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
-        "loadavg_before": load_before, "loadavg_after": [round(x, 2) for x in os.getloadavg()],
-        "budget_mb": round(budget_mb), "session_cap_mb": round(SESSION_SHARE * budget_mb),
-        "largest_asked": f"{largest.label().split(' · ')[0]}, embedding {largest.embed_dim}: {count_params(vocab, largest):,} parameters" if asked else None,
-        "default_size": f"{DEFAULTS.label().split(' · ')[0]}, embedding {DEFAULTS.embed_dim}: {count_params(vocab, DEFAULTS):,} parameters",
-        "defaults": defaults, "large": large, "browsers": int(use_tab), "seconds": round(t1 - t0, 1),
-        "rss_mb": {n: mb_at(n) for n in ("fresh", "tf_loaded", "all_started", "trained", "closed", "final") if n in marks},
-        "rss_peak_mb": round(peak, 1), "peak_during": phase_of_peak,
+        "loadavg_before": load_before,
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "budget_mb": round(budget_mb),
+        "session_cap_mb": round(SESSION_SHARE * budget_mb),
+        "largest_asked": f"{largest.label().split(' · ')[0]}, embedding {largest.embed_dim}: "
+        f"{count_params(vocab, largest):,} parameters"
+        if asked
+        else None,
+        "default_size": f"{DEFAULTS.label().split(' · ')[0]}, embedding {DEFAULTS.embed_dim}: "
+        f"{count_params(vocab, DEFAULTS):,} parameters",
+        "defaults": defaults,
+        "large": large,
+        "browsers": int(use_tab),
+        "seconds": round(t1 - t0, 1),
+        "rss_mb": {
+            n: mb_at(n) for n in ("fresh", "tf_loaded", "all_started", "trained", "closed", "final") if n in marks
+        },
+        "rss_peak_mb": round(peak, 1),
+        "peak_during": phase_of_peak,
         "setup_s": round(marks["all_started"] - marks["fresh"], 1),
-        "settle_s": round(marks["final"] - marks["closed"], 1), "settled": settled(samples, marks["closed"]),
-        "returned_s": None if returned is None else round(returned, 1),  # close -> within SETTLE_TOL_MB of the final RSS
+        "settle_s": round(marks["final"] - marks["closed"], 1),
+        "settled": settled(samples, marks["closed"]),
+        "returned_s": None
+        if returned is None
+        else round(returned, 1),  # close -> within SETTLE_TOL_MB of the final RSS
         "marks_s": {n: round(t - marks["fresh"], 1) for n, t in marks.items()},
         "budget_held": peak <= budget_mb,
         "cpu": cpu_use,
@@ -775,31 +922,85 @@ def memory_run(browser, *, defaults: int, large: int, browsers: int, seconds: fl
         "refusal_messages": sorted({r for b in bots for r in b.refusals}),
         "rss_timeline_mb": [(round(t - marks["fresh"], 1), round(v)) for t, v in samples[::4]],
     }
-    print(f"[memory] budget {out['budget_mb']} MB, peak {out['rss_peak_mb']} MB ({'held' if out['budget_held'] else 'NOT held'}), "
-          f"RSS {out['rss_mb']}, lost {out['sessions_lost']}, tracebacks {out['tracebacks']}", flush=True)
+    print(
+        f"[memory] budget {out['budget_mb']} MB, peak {out['rss_peak_mb']} MB "
+        f"({'held' if out['budget_held'] else 'NOT held'}), "
+        f"RSS {out['rss_mb']}, lost {out['sessions_lost']}, tracebacks {out['tracebacks']}",
+        flush=True,
+    )
     return out
 
 
 # ------------------------------------------------------------------------------------------------ main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--replicas", default="1,2", help="the class sizes to compare, comma-separated (default %(default)s)")
-    ap.add_argument("--dino-sessions", type=int, default=10, help="sessions training the Dinosaur lab at once (default %(default)s)")
-    ap.add_argument("--text-sessions", type=int, default=4, help="sessions training the Text lab at once (default %(default)s; 0: skip)")
+    ap.add_argument(
+        "--replicas", default="1,2", help="the class sizes to compare, comma-separated (default %(default)s)"
+    )
+    ap.add_argument(
+        "--dino-sessions", type=int, default=10, help="sessions training the Dinosaur lab at once (default %(default)s)"
+    )
+    ap.add_argument(
+        "--text-sessions",
+        type=int,
+        default=4,
+        help="sessions training the Text lab at once (default %(default)s; 0: skip)",
+    )
     ap.add_argument("--seconds", type=float, default=60.0, help="measured time of each phase (default %(default)s)")
-    ap.add_argument("--browsers", type=int, default=1, help="sessions of each phase that are real Chromium tabs (default %(default)s)")
-    ap.add_argument("--capacity", action="store_true",
-                    help="then, on the largest class, raise the sessions per replica step by step until a lab's chart no longer refreshes once a second")
-    ap.add_argument("--ramp-seconds", type=float, default=25.0, help="measured time of each capacity step (default %(default)s)")
-    ap.add_argument("--capacity-labs", default="dinosaurs,text,music", help="labs of the capacity ramp (default %(default)s)")
-    ap.add_argument("--ramp-from", default="", metavar="LAB=N,...", help="start a lab's ramp at N sessions per replica (e.g. text=4)")
-    ap.add_argument("--memory", action="store_true",
-                    help="instead: the memory run (one `streamlit run app.py`, Text-lab sessions at the default and the largest sizes)")
-    ap.add_argument("--memory-defaults", type=int, default=10, help="memory run: sessions at the Text lab's default sizes (default %(default)s)")
-    ap.add_argument("--memory-large", type=int, default=2, help="memory run: sessions asking for the largest size (default %(default)s)")
-    ap.add_argument("--memory-seconds", type=float, default=75.0, help="memory run: time all sessions train together (default %(default)s)")
-    ap.add_argument("--settle-seconds", type=float, default=120.0,
-                    help="memory run: longest wait for the server's memory to settle after the tabs close (default %(default)s)")
+    ap.add_argument(
+        "--browsers",
+        type=int,
+        default=1,
+        help="sessions of each phase that are real Chromium tabs (default %(default)s)",
+    )
+    ap.add_argument(
+        "--capacity",
+        action="store_true",
+        help="then, on the largest class, raise the sessions per replica step by step until a lab's chart no longer "
+        "refreshes once a second",
+    )
+    ap.add_argument(
+        "--ramp-seconds", type=float, default=25.0, help="measured time of each capacity step (default %(default)s)"
+    )
+    ap.add_argument(
+        "--capacity-labs", default="dinosaurs,text,music", help="labs of the capacity ramp (default %(default)s)"
+    )
+    ap.add_argument(
+        "--ramp-from",
+        default="",
+        metavar="LAB=N,...",
+        help="start a lab's ramp at N sessions per replica (e.g. text=4)",
+    )
+    ap.add_argument(
+        "--memory",
+        action="store_true",
+        help="instead: the memory run (one `streamlit run app.py`, Text-lab sessions at the default and the largest "
+        "sizes)",
+    )
+    ap.add_argument(
+        "--memory-defaults",
+        type=int,
+        default=10,
+        help="memory run: sessions at the Text lab's default sizes (default %(default)s)",
+    )
+    ap.add_argument(
+        "--memory-large",
+        type=int,
+        default=2,
+        help="memory run: sessions asking for the largest size (default %(default)s)",
+    )
+    ap.add_argument(
+        "--memory-seconds",
+        type=float,
+        default=75.0,
+        help="memory run: time all sessions train together (default %(default)s)",
+    )
+    ap.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=120.0,
+        help="memory run: longest wait for the server's memory to settle after the tabs close (default %(default)s)",
+    )
     ap.add_argument("--report", default=str(ROOT / "docs" / "load-test.md"))
     ap.add_argument("--no-report", action="store_true", help="print and write the JSON only")
     args = ap.parse_args()
@@ -817,7 +1018,13 @@ def main() -> None:
     results: dict = {"phases": []}
     try:
         for r in sizes:
-            cfg = ClassConfig(replicas=r, port=free_port(), address="127.0.0.1", first_replica_port=0, state_dir=art / f"load-test-class-R{r}")
+            cfg = ClassConfig(
+                replicas=r,
+                port=free_port(),
+                address="127.0.0.1",
+                first_replica_port=0,
+                state_dir=art / f"load-test-class-R{r}",
+            )
             servers[r] = ClassServer(cfg, quiet=True).start()
             print(f"class R={r}: {servers[r].url}", flush=True)
         with sync_playwright() as pw:
@@ -827,19 +1034,28 @@ def main() -> None:
                 if n <= 0:
                     continue
                 for r in sizes:
-                    phase = run_phase(servers[r], browser, lab, n, min(args.browsers, n), args.seconds, art, f"{lab}-R{r}")
+                    phase = run_phase(
+                        servers[r], browser, lab, n, min(args.browsers, n), args.seconds, art, f"{lab}-R{r}"
+                    )
                     phase["home_load_idle_s"] = idle_home[r]
                     results["phases"].append(phase)
             if args.capacity:
-                results["capacity"] = capacity_ramp(servers[max(sizes)], browser, args.ramp_seconds, art, args.capacity_labs.split(","), start)
+                results["capacity"] = capacity_ramp(
+                    servers[max(sizes)], browser, args.ramp_seconds, art, args.capacity_labs.split(","), start
+                )
             browser.close()
     finally:
         for s in servers.values():
             s.stop()
-    results.update({
-        "date": started, "machine": {"cores": os.cpu_count(), "python": platform.python_version()}, "loadavg_before": load_before,
-        "seconds": args.seconds, "browsers": args.browsers,
-    })
+    results.update(
+        {
+            "date": started,
+            "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+            "loadavg_before": load_before,
+            "seconds": args.seconds,
+            "browsers": args.browsers,
+        }
+    )
     dino = {p["replicas"]: p for p in results["phases"] if p["lab"] == "dinosaurs"}
     if 1 in dino and 2 in dino and dino[1]["total_rate"]:
         results["dino_speedup_R2_over_R1"] = round(dino[2]["total_rate"] / dino[1]["total_rate"], 2)
@@ -849,7 +1065,10 @@ def main() -> None:
         write_report(Path(args.report), results)
     bad = [p for p in results["phases"] if p["sessions_lost"] or p["tracebacks"]]
     if bad:
-        raise SystemExit("FAILED: a session was lost or a traceback reached a page: " + ", ".join(f"{p['lab']} R={p['replicas']}" for p in bad))
+        raise SystemExit(
+            "FAILED: a session was lost or a traceback reached a page: "
+            + ", ".join(f"{p['lab']} R={p['replicas']}" for p in bad)
+        )
 
 
 def main_memory(args) -> None:
@@ -860,8 +1079,15 @@ def main_memory(args) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
         try:
-            res = memory_run(browser, defaults=args.memory_defaults, large=args.memory_large, browsers=args.browsers,
-                             seconds=args.memory_seconds, settle_s=args.settle_seconds, art=art)
+            res = memory_run(
+                browser,
+                defaults=args.memory_defaults,
+                large=args.memory_large,
+                browsers=args.browsers,
+                seconds=args.memory_seconds,
+                settle_s=args.settle_seconds,
+                art=art,
+            )
         finally:
             browser.close()
     (art / "load-test-memory.json").write_text(json.dumps(res, indent=2))
@@ -901,17 +1127,26 @@ def write_memory_report(path: Path, res: dict) -> None:
     rss = res["rss_mb"]
     n = res["defaults"] + res["large"]
     lines = [
-        f"## {res['date']}: memory run, one server, {res['defaults']} Text-lab sessions at the default size + {res['large']} asking for the largest\n",
+        f"## {res['date']}: memory run, one server, {res['defaults']} Text-lab sessions at the default size + "
+        f"{res['large']} asking for the largest\n",
         f"Machine: {res['machine']['cores']} cores, Python {res['machine']['python']}; load average before the run "
-        f"{' / '.join(map(str, res['loadavg_before']))}, after {' / '.join(map(str, res['loadavg_after']))} (1 / 5 / 15 min). "
-        f"One `streamlit run app.py` on loopback with the default budget. {res['browsers']} of the default sessions was a Chromium tab "
+        f"{' / '.join(map(str, res['loadavg_before']))}, after {' / '.join(map(str, res['loadavg_after']))} (1 / 5 / "
+        "15 min). "
+        f"One `streamlit run app.py` on loopback with the default budget. {res['browsers']} of the default sessions "
+        "was a Chromium tab "
         "(opened first, alone, to measure the server with TensorFlow loaded), the others protocol clients; the large "
-        f"ones moved the hidden size, layers and embedding sliders to their maximum ({res['largest_asked']}) and, when the page refused, "
-        f"pressed its \"Use … instead\" button, then Start. All {n} trained together for {res['seconds']:.0f} s; then every tab "
-        f"closed and the server's memory was followed until it settled. Default size: {res['default_size']}. CPU during training: "
-        f"server {res['cpu']['replicas_cores']}, this test {res['cpu']['load_test_cores']}, other work {res['cpu']['other_cores']} cores.\n",
-        f"**Budget {res['budget_mb']:,} MB (one session at most {res['session_cap_mb']:,} MB): peak RSS {res['rss_peak_mb']:,.0f} MB, "
-        + ("the budget held." if res["budget_held"] else "the budget did NOT hold.") + "**\n",
+        f"ones moved the hidden size, layers and embedding sliders to their maximum ({res['largest_asked']}) and, "
+        "when the page refused, "
+        f'pressed its "Use … instead" button, then Start. All {n} trained together for {res["seconds"]:.0f} s; then '
+        "every tab "
+        f"closed and the server's memory was followed until it settled. Default size: {res['default_size']}. CPU "
+        "during training: "
+        f"server {res['cpu']['replicas_cores']}, this test {res['cpu']['load_test_cores']}, other work "
+        f"{res['cpu']['other_cores']} cores.\n",
+        f"**Budget {res['budget_mb']:,} MB (one session at most {res['session_cap_mb']:,} MB): peak RSS "
+        f"{res['rss_peak_mb']:,.0f} MB, "
+        + ("the budget held." if res["budget_held"] else "the budget did NOT hold.")
+        + "**\n",
         "| moment | server RSS (MB) |",
         "|---|---|",
         f"| fresh server | {rss['fresh']:,.0f} |",
@@ -919,7 +1154,8 @@ def write_memory_report(path: Path, res: dict) -> None:
     if "tf_loaded" in rss:
         lines.append(f"| first Text page open (TensorFlow loaded, one default model built) | {rss['tf_loaded']:,.0f} |")
     lines += [
-        f"| all {n} sessions built their models and pressed Start ({res['setup_s']:.0f} s after the server started) | {rss['all_started']:,.0f} |",
+        f"| all {n} sessions built their models and pressed Start ({res['setup_s']:.0f} s after the server started) "
+        f"| {rss['all_started']:,.0f} |",
         f"| end of training, all {n} sessions | {rss['trained']:,.0f} |",
         f"| peak ({res['peak_during']}) | {res['rss_peak_mb']:,.0f} |",
         f"| every tab closed | {rss['closed']:,.0f} |",
@@ -927,19 +1163,29 @@ def write_memory_report(path: Path, res: dict) -> None:
         "",
     ]
     if res.get("returned_s") is not None:
-        lines.append(f"Memory was back within {SETTLE_TOL_MB:.0f} MB of its final level {res['returned_s']:.0f} s after the last tab closed.")
+        lines.append(
+            f"Memory was back within {SETTLE_TOL_MB:.0f} MB of its final level {res['returned_s']:.0f} s after the "
+            "last tab closed."
+        )
     if "tf_loaded" in rss:
-        lines.append(f"Final RSS minus the level with TensorFlow loaded: {rss['final'] - rss['tf_loaded']:+,.0f} MB "
-                     "(it includes what the reload store keeps of the closed tabs: their models' weights as numpy).\n")
+        lines.append(
+            f"Final RSS minus the level with TensorFlow loaded: {rss['final'] - rss['tf_loaded']:+,.0f} MB "
+            "(it includes what the reload store keeps of the closed tabs: their models' weights as numpy).\n"
+        )
     lines += [
-        f"Sessions lost: {res['sessions_lost']}" + (f" ({', '.join(w or 'stalled' for w in res['lost_why'])})" if res["lost_why"] else "")
-        + f"; tracebacks on screen: {res['tracebacks']}; tracebacks in the server's log: {res['server_log_tracebacks']}.\n",
+        f"Sessions lost: {res['sessions_lost']}"
+        + (f" ({', '.join(w or 'stalled' for w in res['lost_why'])})" if res["lost_why"] else "")
+        + f"; tracebacks on screen: {res['tracebacks']}; tracebacks in the server's log: "
+        f"{res['server_log_tracebacks']}.\n",
         "| session | size | parameters | steps at the end | optimizer steps/s | longest refresh gap (s) | lost |",
         "|---|---|---|---|---|---|---|",
     ]
     for x in sorted(res["sessions"], key=lambda x: x["kind"] != "largest"):
         params = "–" if x["params"] is None else f"{x['params']:,}"
-        lines.append(f"| {x['kind']} | {size_taken(x)} | {params} | {x['steps']:,} | {x['rate']} | {x['max_gap_s']} | {'yes' if x['lost'] else 'no'} |")
+        lines.append(
+            f"| {x['kind']} | {size_taken(x)} | {params} | {x['steps']:,} | {x['rate']} | {x['max_gap_s']} | "
+            f"{'yes' if x['lost'] else 'no'} |"
+        )
     lines.append("")
     if res["refusal_messages"]:
         lines.append("What the page said when it refused:\n")
@@ -970,34 +1216,74 @@ def write_report(path: Path, res: dict) -> None:
         f"## {res['date']}: R = {', '.join(map(str, sizes))} replicas behind HAProxy, {' then '.join(title_bits)}\n",
         f"Machine: {res['machine']['cores']} cores, Python {res['machine']['python']}; load average before the run "
         f"{' / '.join(map(str, res['loadavg_before']))} (1 / 5 / 15 min). "
-        + (f"Each phase measured {res['seconds']:.0f} s after a warm-up; {res['browsers']} session of each phase was a Chromium tab, "
-           "the others protocol clients (see the script's docstring). " if res["phases"] else "")
-        + "CPU is in cores used on average during a phase: the replicas, this test's own processes (bots, Chromium, HAProxy) and "
+        + (
+            f"Each phase measured {res['seconds']:.0f} s after a warm-up; {res['browsers']} session of each phase "
+            "was a Chromium tab, "
+            "the others protocol clients (see the script's docstring). "
+            if res["phases"]
+            else ""
+        )
+        + "CPU is in cores used on average during a phase: the replicas, this test's own processes (bots, Chromium, "
+        "HAProxy) and "
         "everything else on the machine (other users' work).\n",
     ]
     if "dino_speedup_R2_over_R1" in res:
         s = res["dino_speedup_R2_over_R1"]
-        lines.append(f"**Dinosaur lab, R = 2 over R = 1, total throughput: {s:.2f}×** (the aim on 2 cores: at least 1.7×).\n")
+        lines.append(
+            f"**Dinosaur lab, R = 2 over R = 1, total throughput: {s:.2f}×** (the aim on 2 cores: at least 1.7×).\n"
+        )
     for lab, phases in labs.items():
         any_p = next(iter(phases.values()))
         unit = any_p["unit"]
         cols = [f"R = {r}" for r in sorted(phases)]
         rows = [
-            ("sessions per replica", _pair(phases, "sessions_per_replica", lambda d: ", ".join(f"{k} {v}" for k, v in d.items()))),
+            (
+                "sessions per replica",
+                _pair(phases, "sessions_per_replica", lambda d: ", ".join(f"{k} {v}" for k, v in d.items())),
+            ),
             (f"training, all sessions together ({unit}/s)", _pair(phases, "total_rate")),
-            (f"training per session, min / median ({unit}/s)", [f"{phases[r]['rate_min']} / {phases[r]['rate_median']}" for r in sorted(phases)]),
-            ("refresh gap, server to tab: median / 90th pct / worst (s)",
-             [f"{phases[r]['gap_median_s']} / {phases[r]['gap_p90_s']} / {phases[r]['gap_max_s']}" for r in sorted(phases)]),
+            (
+                f"training per session, min / median ({unit}/s)",
+                [f"{phases[r]['rate_min']} / {phases[r]['rate_median']}" for r in sorted(phases)],
+            ),
+            (
+                "refresh gap, server to tab: median / 90th pct / worst (s)",
+                [
+                    f"{phases[r]['gap_median_s']} / {phases[r]['gap_p90_s']} / {phases[r]['gap_max_s']}"
+                    for r in sorted(phases)
+                ],
+            ),
             ("refreshes more than 1.05 s apart", _pair(phases, "gaps_over_1s_share", lambda v: f"{v:.0%}")),
-            ("chart refresh on screen (Chromium tab): median / worst (s)",
-             [f"{phases[r]['screen_gap_median_s']} / {phases[r]['screen_gap_max_s']}" for r in sorted(phases)]),
+            (
+                "chart refresh on screen (Chromium tab): median / worst (s)",
+                [f"{phases[r]['screen_gap_median_s']} / {phases[r]['screen_gap_max_s']}" for r in sorted(phases)],
+            ),
             ("home page load, idle class (s)", _pair(phases, "home_load_idle_s")),
-            ("home page load while training: median / worst (s)",
-             [f"{phases[r]['home_load_median_s']} / {phases[r]['home_load_max_s']} (of {len(phases[r]['home_load_s'])})" for r in sorted(phases)]),
-            ("memory per replica, idle → peak (MB)",
-             [", ".join(f"{k} {phases[r]['rss_idle_mb'][k]:.0f} → {v:.0f}" for k, v in phases[r]["rss_peak_mb"].items()) for r in sorted(phases)]),
-            ("CPU: replicas / this test / other (cores)",
-             [f"{phases[r]['cpu']['replicas_cores']} / {phases[r]['cpu']['load_test_cores']} / {phases[r]['cpu']['other_cores']}" for r in sorted(phases)]),
+            (
+                "home page load while training: median / worst (s)",
+                [
+                    f"{phases[r]['home_load_median_s']} / {phases[r]['home_load_max_s']} (of "
+                    f"{len(phases[r]['home_load_s'])})"
+                    for r in sorted(phases)
+                ],
+            ),
+            (
+                "memory per replica, idle → peak (MB)",
+                [
+                    ", ".join(
+                        f"{k} {phases[r]['rss_idle_mb'][k]:.0f} → {v:.0f}" for k, v in phases[r]["rss_peak_mb"].items()
+                    )
+                    for r in sorted(phases)
+                ],
+            ),
+            (
+                "CPU: replicas / this test / other (cores)",
+                [
+                    f"{phases[r]['cpu']['replicas_cores']} / {phases[r]['cpu']['load_test_cores']} / "
+                    f"{phases[r]['cpu']['other_cores']}"
+                    for r in sorted(phases)
+                ],
+            ),
             ("sessions lost", _pair(phases, "sessions_lost")),
             ("tracebacks on screen", _pair(phases, "tracebacks")),
         ]
@@ -1007,31 +1293,48 @@ def write_report(path: Path, res: dict) -> None:
         lines += [f"| {name} | " + " | ".join(vals) + " |" for name, vals in rows]
         lines.append("")
         for r in sorted(phases):
-            lines.append(f"Per-session rates, R = {r}: {phases[r]['rates']}" + (f"; error messages: {phases[r]['error_messages']}" if phases[r]["error_messages"] else ""))
+            lines.append(
+                f"Per-session rates, R = {r}: {phases[r]['rates']}"
+                + (f"; error messages: {phases[r]['error_messages']}" if phases[r]["error_messages"] else "")
+            )
         lines.append("")
     if res.get("capacity"):
         steps = res["capacity"]
-        lines.append(f"### Capacity: training sessions per replica (R = {steps[0]['replicas']}, one replica per core), {steps[0]['seconds']:.0f} s per step\n")
-        lines.append("Protocol sessions only. A step keeps up when no session is lost, the median refresh gap is at most 1.05 s and "
-                     "9 gaps in 10 are at most 1.5 s; the ramp of a lab stops at the first step that does not.\n")
-        lines.append("| lab | sessions per replica | refresh gap: median / 90th pct / worst (s) | per session, min / median | all together | CPU: replicas / other (cores) | lost | keeps up |")
+        lines.append(
+            f"### Capacity: training sessions per replica (R = {steps[0]['replicas']}, one replica per core), "
+            f"{steps[0]['seconds']:.0f} s per step\n"
+        )
+        lines.append(
+            "Protocol sessions only. A step keeps up when no session is lost, the median refresh gap is at most 1.05 "
+            "s and "
+            "9 gaps in 10 are at most 1.5 s; the ramp of a lab stops at the first step that does not.\n"
+        )
+        lines.append(
+            "| lab | sessions per replica | refresh gap: median / 90th pct / worst (s) | per session, min / median | "
+            "all together | CPU: replicas / other (cores) | lost | keeps up |"
+        )
         lines.append("|---|---|---|---|---|---|---|---|")
         for p in steps:
             lines.append(
-                f"| {LABS[p['lab']]['title']} | {p['per_replica']} | {p['gap_median_s']} / {p['gap_p90_s']} / {p['gap_max_s']} | {p['rate_min']} / {p['rate_median']} {p['unit']}/s | "
-                f"{p['total_rate']} | {p['cpu']['replicas_cores']} / {p['cpu']['other_cores']} | {p['sessions_lost']} | {'yes' if p['keeps_up'] else 'no'} |"
+                f"| {LABS[p['lab']]['title']} | {p['per_replica']} | {p['gap_median_s']} / {p['gap_p90_s']} / "
+                f"{p['gap_max_s']} | {p['rate_min']} / {p['rate_median']} {p['unit']}/s | "
+                f"{p['total_rate']} | {p['cpu']['replicas_cores']} / {p['cpu']['other_cores']} | "
+                f"{p['sessions_lost']} | {'yes' if p['keeps_up'] else 'no'} |"
             )
         lines.append("")
         for p in steps:
             if p["error_messages"]:
-                lines.append(f"Error messages sent to sessions, {LABS[p['lab']]['title']} lab at {p['per_replica']} per replica: {p['error_messages']}\n")
+                lines.append(
+                    f"Error messages sent to sessions, {LABS[p['lab']]['title']} lab at {p['per_replica']} per "
+                    f"replica: {p['error_messages']}\n"
+                )
     prepend_run(path, head, "\n".join(lines) + "\n")
 
 
 def prepend_run(path: Path, head: str, run: str) -> None:
     """Write a report as `head`, then this run, then the runs already in it (newest first)."""
     old = path.read_text() if path.exists() else ""
-    old = old[len(head):] if old.startswith(head) else ""
+    old = old[len(head) :] if old.startswith(head) else ""
     path.write_text(head + run + old)
 
 

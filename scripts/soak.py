@@ -83,7 +83,9 @@ def main() -> None:
                         "rss_mb": round(rss_kb(server.pid) / 1024, 1),
                         "counter": read_counter(page, lab["counter"]),
                         "chart_points": page.evaluate(CHART_POINTS_JS),
-                        "refresh_s": (lambda x: None if x is None else round(x, 2))(refresh_latency(page, lab["counter"])),
+                        "refresh_s": (lambda x: None if x is None else round(x, 2))(
+                            refresh_latency(page, lab["counter"])
+                        ),
                         "js_heap_mb": round(heap / 2**20, 1),
                     }
                 )
@@ -107,8 +109,12 @@ def main() -> None:
         "rss_late_median_mb": statistics.median(r["rss_mb"] for r in late),
         "rss_max_mb": max(r["rss_mb"] for r in rows),
         "chart_points_max": max((r["chart_points"] or 0) for r in rows),
-        "refresh_early_median_s": statistics.median([r["refresh_s"] for r in early if r["refresh_s"] is not None] or [float("nan")]),
-        "refresh_late_median_s": statistics.median([r["refresh_s"] for r in late if r["refresh_s"] is not None] or [float("nan")]),
+        "refresh_early_median_s": statistics.median(
+            [r["refresh_s"] for r in early if r["refresh_s"] is not None] or [float("nan")]
+        ),
+        "refresh_late_median_s": statistics.median(
+            [r["refresh_s"] for r in late if r["refresh_s"] is not None] or [float("nan")]
+        ),
         "final_counter": rows[-1]["counter"],
         "exceptions_on_screen": errors,
         "rows": rows,
@@ -120,16 +126,22 @@ def main() -> None:
 
 def write_report(path: Path, s: dict) -> None:
     head = "# Soak run\n\nProduced by `scripts/soak.py` (see its docstring). Newest run first.\n\n"
-    table = "| t (s) | server RSS (MB) | counter | chart points | refresh (s) | tab JS heap (MB) |\n|---|---|---|---|---|---|\n"
+    table = (
+        "| t (s) | server RSS (MB) | counter | chart points | refresh (s) | tab JS heap (MB) "
+        "|\n|---|---|---|---|---|---|\n"
+    )
     table += "".join(
-        f"| {r['t_s']} | {r['rss_mb']} | {r['counter']} | {r['chart_points']} | {r['refresh_s']} | {r['js_heap_mb']} |\n" for r in s["rows"]
+        f"| {r['t_s']} | {r['rss_mb']} | {r['counter']} | {r['chart_points']} | {r['refresh_s']} | {r['js_heap_mb']} "
+        "|\n"
+        for r in s["rows"]
     )
     run = (
         f"## {s['date']}: {s['minutes']} min in the {s['lab']} lab\n\n"
         f"- server RSS: first {s['rss_first_mb']} MB, median of the first third {s['rss_early_median_mb']} MB, "
         f"of the last third {s['rss_late_median_mb']} MB, max {s['rss_max_mb']} MB\n"
         f"- chart points (all series): at most {s['chart_points_max']}\n"
-        f"- time to show a new counter value: median {s['refresh_early_median_s']:.2f} s early, {s['refresh_late_median_s']:.2f} s late\n"
+        f"- time to show a new counter value: median {s['refresh_early_median_s']:.2f} s early, "
+        f"{s['refresh_late_median_s']:.2f} s late\n"
         f"- tracebacks on screen: {s['exceptions_on_screen']}; trained to {s['final_counter']:,}\n\n"
         f"{table}\n"
     )

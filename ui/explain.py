@@ -1,7 +1,8 @@
 """Explanations kept as Markdown files in assets/explain/ (see its README), shown with live values filled in.
 
 Besides ``show``, this module fills the explanations that need numbers from a model: the Text lab's cells,
-parameter count and units (``text_lab``), and the Dinosaur lab's smoothed loss (``dino_values``; drawn by ui/inside/dino_views.py).
+parameter count and units (``text_lab``), and the Dinosaur lab's smoothed loss (``dino_values``; drawn by
+ui/inside/dino_views.py).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def show(name: str, **values) -> None:
 
 
 def param_values(vocab_size: int, config) -> dict:
-    """The fields of param_count.md for a core.models.keras_model.RNNConfig: the formula with the live numbers and its total."""
+    """The fields of param_count.md for a core.models.keras_model.RNNConfig: the formula with the live numbers and its
+    total."""
     parts = param_formula.parts(vocab_size, config.cell, config.hidden, config.layers, config.embed_dim)
     total = sum(p.count for p in parts)
     lines = [rf"- {p.name}: ${p.latex}$ = {p.count:,}" for p in parts]  # inline math wraps in a narrow column
@@ -52,7 +54,15 @@ def text_lab(vocab_size: int, config, trainer=None) -> None:
             loss = float(np.log(vocab_size))
             st.caption("No training loss yet: the numbers below are a uniform guess's.")
         loss = float(loss)
-        show("units", loss=loss, bits=loss / np.log(2), ppl=float(np.exp(loss)), V=vocab_size, uniform=float(np.log(vocab_size)), e=config.embed_dim)
+        show(
+            "units",
+            loss=loss,
+            bits=loss / np.log(2),
+            ppl=float(np.exp(loss)),
+            V=vocab_size,
+            uniform=float(np.log(vocab_size)),
+            e=config.embed_dim,
+        )
 
 
 def dino_values(names: list[str], vocab_size: int) -> dict:
@@ -62,8 +72,10 @@ def dino_values(names: list[str], vocab_size: int) -> dict:
     start, uniform = 7 * lnv, mean_len * lnv
     if uniform > start:
         trend = (
-            f"more than the starting value. The average moves only 0.1% per name (0.999 × smooth + 0.001 × loss), so it climbs "
-            "towards that for the first thousand names or so, until the model's progress pulls it down (the course's curve does the same)."
+            "more than the starting value. The average moves only 0.1% per name (0.999 × smooth + 0.001 × loss), so "
+            "it climbs "
+            "towards that for the first thousand names or so, until the model's progress pulls it down (the course's "
+            "curve does the same)."
         )
     else:
         trend = "less than the starting value, so with this list the smoothed loss falls from the start."

@@ -43,8 +43,16 @@ def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, ke
         p_model = float(r.probs[r.picked])
         c1, c2, c3, c4, c5 = st.columns([2, 3, 3, 3, 3])
         c1.metric("Picked", labels[r.picked])
-        c2.metric("Its probability (sampled)", f"{r.p_picked:.3f}", help="In the distribution sampled from: after temperature and top-k")
-        c3.metric("Its probability (T=1)", f"{p_model:.3f}", help="In the model's own distribution, before temperature and top-k")
+        c2.metric(
+            "Its probability (sampled)",
+            f"{r.p_picked:.3f}",
+            help="In the distribution sampled from: after temperature and top-k",
+        )
+        c3.metric(
+            "Its probability (T=1)",
+            f"{p_model:.3f}",
+            help="In the model's own distribution, before temperature and top-k",
+        )
         c4.metric("Entropy (sampled)", f"{max(r.entropy, 0.0):.2f} nats", help="Of the distribution sampled from")
         c5.metric("Entropy (T=1)", f"{max(r.entropy_model, 0.0):.2f} nats", help="Of the model's own distribution")
         st.plotly_chart(
@@ -57,9 +65,16 @@ def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, ke
         sampled_top = [(t, p) for t, p in top_candidates(r.adjusted, labels, k=k) if p > 0]
         st.caption("Top candidates, model (T=1): " + ", ".join(f"`{t}` {p:.3f}" for t, p in model_top))
         st.caption(
-            "Top candidates, sampled from (after temperature and top-k): " + ", ".join(f"`{t}` {p:.3f}" for t, p in sampled_top)
-            + (" — one candidate only (temperature 0 or top-k 1): it is always picked." if len(sampled_top) == 1 else "")
+            "Top candidates, sampled from (after temperature and top-k): "
+            + ", ".join(f"`{t}` {p:.3f}" for t, p in sampled_top)
+            + (
+                " — one candidate only (temperature 0 or top-k 1): it is always picked."
+                if len(sampled_top) == 1
+                else ""
+            )
         )
     with tab_span:
-        st.plotly_chart(charts.distribution_heatmap(records, labels), key=f"{key}__heat", config={"displayModeBar": False})
+        st.plotly_chart(
+            charts.distribution_heatmap(records, labels), key=f"{key}__heat", config={"displayModeBar": False}
+        )
         st.caption("Columns are the generated steps (step:picked); red squares mark what was picked.")

@@ -21,8 +21,8 @@ from typing import Callable, TypeVar
 import streamlit as st
 
 from core.labs.lab import Lab, Note
-from core.text.text_data import CorpusError
 from core.models.trainer import Stop, StopKind
+from core.text.text_data import CorpusError
 from ui.toolkit import starting_view
 
 # A short pause at the end of each training refresh. The browser's timer asks for the next refresh while a
@@ -35,8 +35,15 @@ FAILED = (
     "Training stopped: something went wrong while training this model. Your model and its progress are kept: "
     "press Step or Start to try again, or start a new run."
 )
-PAUSED = "Paused: training started in another lab. One lab trains at a time in each session; press Start to continue here."
-_SHOW = {StopKind.FINISHED: st.success, StopKind.DIVERGED: st.warning, StopKind.PAUSED: st.warning, StopKind.FAILED: st.error}
+PAUSED = (
+    "Paused: training started in another lab. One lab trains at a time in each session; press Start to continue here."
+)
+_SHOW = {
+    StopKind.FINISHED: st.success,
+    StopKind.DIVERGED: st.warning,
+    StopKind.PAUSED: st.warning,
+    StopKind.FAILED: st.error,
+}
 
 L = TypeVar("L", bound=Lab)
 log = logging.getLogger(__name__)
@@ -86,9 +93,19 @@ def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> N
     running = lab.running
     key = lab.key
     c1, c2, c3 = st.columns(3)
-    c1.button("▶ Start", key=f"{key}__start", on_click=start, args=(lab,), disabled=running or disabled, type="primary", width="stretch")
+    c1.button(
+        "▶ Start",
+        key=f"{key}__start",
+        on_click=start,
+        args=(lab,),
+        disabled=running or disabled,
+        type="primary",
+        width="stretch",
+    )
     c2.button("■ Stop", key=f"{key}__stop", on_click=lab.stop, disabled=not running, width="stretch")
-    c3.button(step_label, key=f"{key}__step", on_click=_step, args=(lab,), disabled=running or disabled, width="stretch")
+    c3.button(
+        step_label, key=f"{key}__step", on_click=_step, args=(lab,), disabled=running or disabled, width="stretch"
+    )
     starting_view.button(lab, disabled=running)  # "Start from the trained model", when the corpus has one
     if lab.note is not None:
         _SHOW[lab.note.kind](lab.note.text)
@@ -105,12 +122,17 @@ def refused(verdict, widgets: dict[str, str], *, current) -> None:
     if s is not None:
         label = s.label().split(" · ")[0]
         st.button(
-            f"Use {label} instead", key="budget_use_suggestion", type="primary",
+            f"Use {label} instead",
+            key="budget_use_suggestion",
+            type="primary",
             on_click=lambda: [remember(key, getattr(s, field)) for field, key in widgets.items()],
         )
     if current is None:
         st.stop()
-    st.caption(f"Your current model ({current.config.label().split(' · ')[0]}, step {current.step:,}) stays as it is until a size that fits is chosen.")
+    st.caption(
+        f"Your current model ({current.config.label().split(' · ')[0]}, step {current.step:,}) stays as it is until "
+        "a size that fits is chosen."
+    )
 
 
 def live_area(lab: Lab, render: Callable[[], None]) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.toolkit import baselines as bl
 from core import charts
-from ui.toolkit import links
+from core.toolkit import baselines as bl
 from ui import persist
+from ui.toolkit import links
 
 UNITS = {"dino": "name", "text": "character", "music": "value"}  # what one loss value is per, by lab key
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
@@ -91,12 +91,18 @@ def render(lab, key: str) -> None:
     persist.keep(ukey)
     if st.session_state.get(ukey) not in options:
         st.session_state.pop(ukey, None)  # e.g. a kept choice this lab doesn't offer
-    choice = links.group("training").radio("Loss unit", options, horizontal=True, key=ukey, label_visibility="collapsed")
+    choice = links.group("training").radio(
+        "Loss unit", options, horizontal=True, key=ukey, label_visibility="collapsed"
+    )
     f = transform_for(choice)
     base = lab_baselines(lab, key)
     fig = charts.loss_figure(
-        lab.loss_series(f) if lab.trainer is not None else [], x_title=lab.chart_x, y_title="perplexity" if choice == "perplexity" else f"loss ({choice})", height=380,
-        ref_lines=ref_lines(base, f), marks=event_marks(lab),
+        lab.loss_series(f) if lab.trainer is not None else [],
+        x_title=lab.chart_x,
+        y_title="perplexity" if choice == "perplexity" else f"loss ({choice})",
+        height=380,
+        ref_lines=ref_lines(base, f),
+        marks=event_marks(lab),
     )
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
     separate_labels(fig)

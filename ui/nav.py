@@ -23,12 +23,13 @@ from ui.server.replica import note_lost_replica
 
 
 def lab_page(cls, title: str, caption: str, keep: tuple[str, ...]):
-    """The top of a lab's page: ``start_page()``, its kept settings, the address's link or lesson (ui.toolkit.links), its
+    """The top of a lab's page: ``start_page()``, its kept settings, the address's link or lesson (ui.toolkit.links),
+    its
     title and caption, the lesson's guide and "Link to this setup" in the sidebar; returns this session's lab
     object (core.labs.lab.Lab subclass ``cls``)."""
-    from ui.toolkit import lessons, links
     from ui import persist
     from ui.live import session_lab
+    from ui.toolkit import lessons, links
 
     start_page()
     persist.keep(*keep)

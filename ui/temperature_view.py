@@ -20,30 +20,48 @@ from core.models.sampling import first_step_probs, reweight
 TOP = 12  # tokens drawn
 
 
-def render(probs: np.ndarray, labels: Sequence[str], temperature: float, *, key: str, what: str, top_k: int | None = None) -> None:
+def render(
+    probs: np.ndarray, labels: Sequence[str], temperature: float, *, key: str, what: str, top_k: int | None = None
+) -> None:
     """Draw ``probs`` (the model at T = 1) before and after ``temperature``; ``what`` names the token it predicts."""
     rw = reweight(probs, temperature, top_k)
     top = rw.top(min(TOP, len(labels)))
     T = float(temperature)
     st.markdown(f"**What temperature {T:g} does to {what}**")
-    st.plotly_chart(charts.temperature_figure(rw.before, rw.after, labels, top, T), key=f"{key}__fig", config={"displayModeBar": False})
+    st.plotly_chart(
+        charts.temperature_figure(rw.before, rw.after, labels, top, T),
+        key=f"{key}__fig",
+        config={"displayModeBar": False},
+    )
     best = labels[top[0]]
     rest_before, rest_after = rw.rest(len(top))
-    others = f" The {len(labels) - len(top)} other tokens hold {rest_before:.1%} before and {rest_after:.1%} after." if len(labels) > len(top) else ""
+    others = (
+        f" The {len(labels) - len(top)} other tokens hold {rest_before:.1%} before and {rest_after:.1%} after."
+        if len(labels) > len(top)
+        else ""
+    )
     if T == 0:
         how = (
-            f"**T = 0 always picks the most likely token** (here `{best}`), so every sample from the same start is the same: "
+            f"**T = 0 always picks the most likely token** (here `{best}`), so every sample from the same start is "
+            "the same: "
             "the same name, the same text, the same tune."
         )
     elif T < 1:
-        how = f"T < 1 sharpens: p^(1/{T:g}) favours the likely tokens (`{best}` goes from {rw.before[top[0]]:.1%} to {rw.after[top[0]]:.1%})."
+        how = (
+            f"T < 1 sharpens: p^(1/{T:g}) favours the likely tokens (`{best}` goes from {rw.before[top[0]]:.1%} to "
+            f"{rw.after[top[0]]:.1%})."
+        )
     elif T > 1:
-        how = f"T > 1 flattens: p^(1/{T:g}) gives the unlikely tokens more (`{best}` goes from {rw.before[top[0]]:.1%} to {rw.after[top[0]]:.1%})."
+        how = (
+            f"T > 1 flattens: p^(1/{T:g}) gives the unlikely tokens more (`{best}` goes from "
+            f"{rw.before[top[0]]:.1%} to {rw.after[top[0]]:.1%})."
+        )
     else:
         how = "T = 1 samples from the model's own distribution."
     k = f" Top-k {rw.top_k} then keeps only the {rw.top_k} most likely." if rw.top_k else ""
     st.caption(
-        f"Light bars: the model (T = 1), entropy {max(rw.entropy_before, 0.0):.2f} nats. Dark bars: p^(1/T) renormalised, what a "
+        f"Light bars: the model (T = 1), entropy {max(rw.entropy_before, 0.0):.2f} nats. Dark bars: p^(1/T) "
+        "renormalised, what a "
         f"sample draws from, entropy {max(rw.entropy_after, 0.0):.2f} nats. {how}{k}{others}"
     )
 
@@ -62,7 +80,9 @@ def for_dino(lab, temperature: float) -> None:
     t = lab.trainer
     if t is None:
         return
-    probs = _cached_probs("dino_temp_view", (lab.run_number, t.step, t.explosions), lambda: first_step_probs(t.token_model()))
+    probs = _cached_probs(
+        "dino_temp_view", (lab.run_number, t.step, t.explosions), lambda: first_step_probs(t.token_model())
+    )
     render(probs, t.labels, temperature, key="dino_temp_view", what="the first letter of a name")
 
 
@@ -78,7 +98,9 @@ def for_text(lab, prime: str, temperature: float, top_k: int = 0) -> None:
     ids = [stoi[c] for c in prime] if prime else ([stoi["\n"]] if "\n" in stoi else [])
     first, rest = (ids[0], ids[1:]) if ids else (None, [])
     probs = _cached_probs(
-        "text_temp_view", (lab.run_number, t.step, prime), lambda: first_step_probs(t.token_model(), prime=rest, first_input=first)
+        "text_temp_view",
+        (lab.run_number, t.step, prime),
+        lambda: first_step_probs(t.token_model(), prime=rest, first_input=first),
     )
     labels = lab.sampled.labels if lab.sampled is not None and len(lab.sampled.labels) == len(run.chars) else None
     if labels is None:
@@ -99,6 +121,8 @@ def for_music(lab, prime: Sequence[str], temperature: float) -> None:
     except ValueError:
         st.caption("The temperature view waits for an opening the model can read.")
         return
-    probs = _cached_probs("music_temp_view", (lab.run_number, t.step, tuple(prime)), lambda: first_step_probs(t.token_model(), prime=ids))
+    probs = _cached_probs(
+        "music_temp_view", (lab.run_number, t.step, tuple(prime)), lambda: first_step_probs(t.token_model(), prime=ids)
+    )
     what = "the value after the opening" if prime else "the first value (from silence)"
     render(probs, list(lab.labels), temperature, key="music_temp_view", what=what)

@@ -14,7 +14,8 @@ An upload is checked in this order, and nothing reaches Keras before every check
 2. the inner archive: only the three members above, each within its own cap, checked on the sizes the archive
    declares and again while every member is decompressed in a stream with a byte cap (a crafted header can lie);
 3. config.json (at most ``MAX_CONFIG_BYTES``) is parsed and its architecture checked against the lab's caps
-   (hidden, layers, embedding, vocabulary) and every layer option against core.models.keras_model.LAYER_OPTIONS (what the
+   (hidden, layers, embedding, vocabulary) and every layer option against core.models.keras_model.LAYER_OPTIONS (what
+   the
    playground can train, sample, look inside and rebuild) before any layer is built; the weights must fit it;
 4. Keras loads the file in safe mode (it never runs code stored in a file). Nothing is ever unpickled.
 
@@ -36,8 +37,16 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
 from core.models.keras_model import (
-    CELL_NAMES, CELLS, LAYER_OPTIONS, MAX_HIDDEN, MAX_LAYERS, ModelFormatError, RNNConfig, check_dropout_layout,
-    check_layer_options, count_params,
+    CELL_NAMES,
+    CELLS,
+    LAYER_OPTIONS,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    ModelFormatError,
+    RNNConfig,
+    check_dropout_layout,
+    check_layer_options,
+    count_params,
 )
 from core.text.text_data import MAX_VOCAB, CorpusError
 
@@ -71,7 +80,11 @@ def weights_cap(params: int) -> int:
 
 
 MAX_WEIGHTS_BYTES = weights_cap(MAX_PARAMS)  # 308,785,244 bytes (~294 MB) for the largest model
-INNER_MEMBER_CAPS = {"metadata.json": MAX_METADATA_BYTES, "config.json": MAX_CONFIG_BYTES, "model.weights.h5": MAX_WEIGHTS_BYTES}
+INNER_MEMBER_CAPS = {
+    "metadata.json": MAX_METADATA_BYTES,
+    "config.json": MAX_CONFIG_BYTES,
+    "model.weights.h5": MAX_WEIGHTS_BYTES,
+}
 MAX_MODEL_KERAS_BYTES = sum(INNER_MEMBER_CAPS.values()) + 64 * 1024  # model.keras as stored by Keras, plus zip headers
 STREAM_CHUNK = 1024 * 1024  # bytes decompressed at a time while checking a member
 
@@ -97,7 +110,9 @@ class ModelZipError(CorpusError):
 # ---------------------------------------------------------------------------------------------- vocab.json
 def vocab_to_json(chars: Sequence[str], meta: dict[str, Any] | None = None) -> str:
     """vocab.json text: {"format", "version", "chars": [...], "meta": {...}}."""
-    return json.dumps({"format": VOCAB_FORMAT, "version": 1, "chars": list(chars), "meta": meta or {}}, ensure_ascii=False, indent=1)
+    return json.dumps(
+        {"format": VOCAB_FORMAT, "version": 1, "chars": list(chars), "meta": meta or {}}, ensure_ascii=False, indent=1
+    )
 
 
 def vocab_from_json(text: str) -> tuple[list[str], dict[str, Any]]:
@@ -109,10 +124,10 @@ def vocab_from_json(text: str) -> tuple[list[str], dict[str, Any]]:
     except (ValueError, RecursionError):  # a number too long to convert, or nesting too deep
         raise ModelZipError("vocab.json is not valid JSON (a value is too long or nested too deeply).") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("chars"), list):
-        raise ModelZipError("vocab.json must be an object with a list of characters under \"chars\".")
+        raise ModelZipError('vocab.json must be an object with a list of characters under "chars".')
     chars = obj["chars"]
     if not all(isinstance(c, str) and len(c) == 1 for c in chars):
-        raise ModelZipError("vocab.json: every entry of \"chars\" must be a single character.")
+        raise ModelZipError('vocab.json: every entry of "chars" must be a single character.')
     if len(set(chars)) != len(chars):
         raise ModelZipError("vocab.json lists a character twice.")
     if not 2 <= len(chars) <= MAX_VOCAB_SIZE:
@@ -126,7 +141,9 @@ MAX_TOKEN_CHARS = 40  # longest token of a token vocabulary (a Music value such 
 
 def tokens_to_json(tokens: Sequence[str], meta: dict[str, Any] | None = None) -> str:
     """vocab.json text for a vocabulary of tokens (the Music lab's values): {"format", "version", "tokens", "meta"}."""
-    return json.dumps({"format": VOCAB_FORMAT, "version": 1, "tokens": list(tokens), "meta": meta or {}}, ensure_ascii=False, indent=1)
+    return json.dumps(
+        {"format": VOCAB_FORMAT, "version": 1, "tokens": list(tokens), "meta": meta or {}}, ensure_ascii=False, indent=1
+    )
 
 
 def tokens_from_json(text: str) -> tuple[list[str], dict[str, Any]]:
@@ -138,10 +155,12 @@ def tokens_from_json(text: str) -> tuple[list[str], dict[str, Any]]:
     except (ValueError, RecursionError):
         raise ModelZipError("vocab.json is not valid JSON.") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("tokens"), list):
-        raise ModelZipError("vocab.json must be an object with a list of values under \"tokens\".")
+        raise ModelZipError('vocab.json must be an object with a list of values under "tokens".')
     tokens = obj["tokens"]
     if not all(isinstance(t, str) and 1 <= len(t) <= MAX_TOKEN_CHARS and t.isprintable() for t in tokens):
-        raise ModelZipError(f"vocab.json: every entry of \"tokens\" must be printable text of 1 to {MAX_TOKEN_CHARS} characters.")
+        raise ModelZipError(
+            f'vocab.json: every entry of "tokens" must be printable text of 1 to {MAX_TOKEN_CHARS} characters.'
+        )
     if len(set(tokens)) != len(tokens):
         raise ModelZipError("vocab.json lists a value twice.")
     if not 2 <= len(tokens) <= MAX_VOCAB_SIZE:
@@ -160,7 +179,9 @@ def _shown(v: Any) -> str:
     if isinstance(v, int):
         return f"{v:,}".replace("-", "−")
     if isinstance(v, float):
-        return {math.inf: "Infinity", -math.inf: "−Infinity"}.get(v, "NaN" if math.isnan(v) else f"{v:g}".replace("-", "−"))
+        return {math.inf: "Infinity", -math.inf: "−Infinity"}.get(
+            v, "NaN" if math.isnan(v) else f"{v:g}".replace("-", "−")
+        )
     return type(v).__name__  # a list or an object: its kind is enough
 
 
@@ -183,8 +204,11 @@ def _real(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _check_int(out: dict, notes: list[str], src: dict, key: str, what: str, lo: int, hi: int, on_bad: str, *, clamp: bool) -> None:
-    """Copy src[key] into out when it is a whole number in [lo, hi]; clamp it (when ``clamp``) or drop it, with a note."""
+def _check_int(
+    out: dict, notes: list[str], src: dict, key: str, what: str, lo: int, hi: int, on_bad: str, *, clamp: bool
+) -> None:
+    """Copy src[key] into out when it is a whole number in [lo, hi]; clamp it (when ``clamp``) or drop it, with a
+    note."""
     if key not in src:
         return
     v, n = src[key], _whole(src[key])
@@ -192,12 +216,18 @@ def _check_int(out: dict, notes: list[str], src: dict, key: str, what: str, lo: 
         out[key] = n
     elif n is not None and clamp:
         out[key] = min(max(n, lo), hi)
-        notes.append(f"{key} {_shown(v)} was not a valid {what} ({_shown(lo)} to {_shown(hi)}); using {_shown(out[key])}.")
+        notes.append(
+            f"{key} {_shown(v)} was not a valid {what} ({_shown(lo)} to {_shown(hi)}); using {_shown(out[key])}."
+        )
     else:
-        notes.append(f"{key} {_shown(v)} was not a valid {what} (a whole number from {_shown(lo)} to {_shown(hi)}); {on_bad}.")
+        notes.append(
+            f"{key} {_shown(v)} was not a valid {what} (a whole number from {_shown(lo)} to {_shown(hi)}); {on_bad}."
+        )
 
 
-def validate_meta(meta: Any, *, seq_len_range: tuple[int, int] = SEQ_LEN_RANGE, batch_range: tuple[int, int] = BATCH_RANGE) -> tuple[dict, list[str]]:
+def validate_meta(
+    meta: Any, *, seq_len_range: tuple[int, int] = SEQ_LEN_RANGE, batch_range: tuple[int, int] = BATCH_RANGE
+) -> tuple[dict, list[str]]:
     """Check vocab.json's metadata field by field -> (the usable fields, one message per field dropped or clamped).
 
     Kept (when valid): step int 0..10^9, tokens_seen int 0..10^15, elapsed_s finite float 0..10^9, corpus and app
@@ -210,17 +240,36 @@ def validate_meta(meta: Any, *, seq_len_range: tuple[int, int] = SEQ_LEN_RANGE, 
     out: dict[str, Any] = {}
     notes: list[str] = []
     if not isinstance(meta, dict):
-        return out, ([] if meta in (None, {}) else [f"The metadata in vocab.json is a {_shown(meta)}, not an object; ignored it."])
-    _check_int(out, notes, meta, "step", "step count", 0, MAX_STEP, "using the model's own count of optimizer steps", clamp=True)
+        return out, (
+            []
+            if meta in (None, {})
+            else [f"The metadata in vocab.json is a {_shown(meta)}, not an object; ignored it."]
+        )
+    _check_int(
+        out,
+        notes,
+        meta,
+        "step",
+        "step count",
+        0,
+        MAX_STEP,
+        "using the model's own count of optimizer steps",
+        clamp=True,
+    )
     _check_int(out, notes, meta, "tokens_seen", "token count", 0, MAX_TOKENS, "using 0", clamp=True)
     if "elapsed_s" in meta:
         v, f = meta["elapsed_s"], _real(meta["elapsed_s"])
         if f is None:
-            notes.append(f"elapsed_s {_shown(v)} was not a valid training time (a finite number of seconds); using 0 s.")
+            notes.append(
+                f"elapsed_s {_shown(v)} was not a valid training time (a finite number of seconds); using 0 s."
+            )
         else:
             out["elapsed_s"] = min(max(f, 0.0), float(MAX_ELAPSED_S))
             if out["elapsed_s"] != f:
-                notes.append(f"elapsed_s {_shown(v)} was not a valid training time (0 to {_shown(MAX_ELAPSED_S)} s); using {out['elapsed_s']:g} s.")
+                notes.append(
+                    f"elapsed_s {_shown(v)} was not a valid training time (0 to {_shown(MAX_ELAPSED_S)} s); using "
+                    f"{out['elapsed_s']:g} s."
+                )
     for key in ("corpus", "app"):
         if key in meta:
             v = meta[key]
@@ -237,15 +286,30 @@ def validate_meta(meta: Any, *, seq_len_range: tuple[int, int] = SEQ_LEN_RANGE, 
     return out, [f"vocab.json: {n}" for n in notes]
 
 
-def _validate_config_meta(src: Any, seq_len_range: tuple[int, int], batch_range: tuple[int, int]) -> tuple[dict, list[str]]:
+def _validate_config_meta(
+    src: Any, seq_len_range: tuple[int, int], batch_range: tuple[int, int]
+) -> tuple[dict, list[str]]:
     """The "config" part of the metadata (see ``validate_meta``)."""
     out: dict[str, Any] = {}
     notes: list[str] = []
     if not isinstance(src, dict):
-        return out, [f"config {_shown(src)} was not an object; using the model's architecture and the default training settings."]
+        return out, [
+            f"config {_shown(src)} was not an object; using the model's architecture and the default training settings."
+        ]
     model_own = "using the model's own"
-    _check_int(out, notes, src, "seq_len", "sequence length", *seq_len_range, f"using the default {DEFAULT.seq_len}", clamp=True)
-    _check_int(out, notes, src, "batch_size", "batch size", *batch_range, f"using the default {DEFAULT.batch_size}", clamp=True)
+    _check_int(
+        out,
+        notes,
+        src,
+        "seq_len",
+        "sequence length",
+        *seq_len_range,
+        f"using the default {DEFAULT.seq_len}",
+        clamp=True,
+    )
+    _check_int(
+        out, notes, src, "batch_size", "batch size", *batch_range, f"using the default {DEFAULT.batch_size}", clamp=True
+    )
     _check_int(out, notes, src, "seed", "seed", 0, MAX_SEED, f"using the default {DEFAULT.seed}", clamp=False)
     _check_int(out, notes, src, "hidden", "hidden size", 1, MAX_HIDDEN, f"{model_own} hidden size", clamp=False)
     _check_int(out, notes, src, "layers", "layer count", 1, MAX_LAYERS, f"{model_own} layer count", clamp=False)
@@ -255,14 +319,18 @@ def _validate_config_meta(src: Any, seq_len_range: tuple[int, int], batch_range:
         if f is not None and 0 < f <= MAX_LEARNING_RATE:
             out["learning_rate"] = f
         else:
-            notes.append(f"learning_rate {_shown(v)} was not a valid learning rate (above 0, at most {MAX_LEARNING_RATE:g}); "
-                         "using the rate stored with the model's optimizer.")
+            notes.append(
+                f"learning_rate {_shown(v)} was not a valid learning rate (above 0, at most {MAX_LEARNING_RATE:g}); "
+                "using the rate stored with the model's optimizer."
+            )
     if "dropout" in src:
         v, f = src["dropout"], _real(src["dropout"])
         if f is not None and 0 <= f <= MAX_DROPOUT:
             out["dropout"] = f
         else:
-            notes.append(f"dropout {_shown(v)} was not a valid dropout rate (0 to {MAX_DROPOUT:g}); {model_own} dropout.")
+            notes.append(
+                f"dropout {_shown(v)} was not a valid dropout rate (0 to {MAX_DROPOUT:g}); {model_own} dropout."
+            )
     if "lr_schedule" in src:  # the learning-rate schedule (core.models.lr_schedule), when this version has one
         try:
             from core.models.lr_schedule import SCHEDULES
@@ -271,7 +339,10 @@ def _validate_config_meta(src: Any, seq_len_range: tuple[int, int], batch_range:
         if src["lr_schedule"] in SCHEDULES:
             out["lr_schedule"] = src["lr_schedule"]
         elif SCHEDULES:
-            notes.append(f"lr_schedule {_shown(src['lr_schedule'])} was not one of {', '.join(SCHEDULES)}; using the default schedule.")
+            notes.append(
+                f"lr_schedule {_shown(src['lr_schedule'])} was not one of {', '.join(SCHEDULES)}; using the default "
+                "schedule."
+            )
     if "cell" in src:
         if src["cell"] in CELLS:
             out["cell"] = src["cell"]
@@ -293,14 +364,19 @@ def _check_names(infos: list[zipfile.ZipInfo], where: str, max_members: int) -> 
     names = [i.filename for i in infos]
     bad = [n for n in names if not _safe_name(n)]
     if bad:
-        raise ModelZipError(f"{where} holds a file with an unsafe name ({bad[0][:80]!r}: an absolute path or '..'); refused.")
+        raise ModelZipError(
+            f"{where} holds a file with an unsafe name ({bad[0][:80]!r}: an absolute path or '..'); refused."
+        )
     if len(set(names)) != len(names):
         raise ModelZipError(f"{where} holds two files with the same name; refused.")
 
 
 def _check_declared(info: zipfile.ZipInfo, cap: int, what: str) -> None:
     if info.file_size > cap:
-        raise ModelZipError(f"{what} declares {info.file_size:,} bytes once unpacked; the limit is {cap:,}. Refused before unpacking it.")
+        raise ModelZipError(
+            f"{what} declares {info.file_size:,} bytes once unpacked; the limit is {cap:,}. Refused before unpacking "
+            "it."
+        )
 
 
 def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: str, sink=None) -> int:
@@ -315,7 +391,9 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: str, sin
         while chunk := f.read(STREAM_CHUNK):
             n += len(chunk)
             if n > cap:
-                raise ModelZipError(f"{what} unpacks to more than {cap:,} bytes (the limit); refused while unpacking it.")
+                raise ModelZipError(
+                    f"{what} unpacks to more than {cap:,} bytes (the limit); refused while unpacking it."
+                )
             if sink is not None:
                 sink.write(chunk)
     return n
@@ -327,14 +405,18 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: str) -> by
     return buf.getvalue()
 
 
-def _open_outer(data: bytes, max_bytes: int, model_member: str = "model.keras") -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo]]:
+def _open_outer(
+    data: bytes, max_bytes: int, model_member: str = "model.keras"
+) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo]]:
     """The outer zip and its members by name, after the size, type and name checks."""
     if not data:
         raise ModelZipError("The model file is empty.")
     if len(data) > max_bytes:
         raise ModelZipError(f"The model file is {len(data) / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ModelZipError("That is not a zip file. Upload the .zip this page's download button produced (model.keras + vocab.json).")
+        raise ModelZipError(
+            "That is not a zip file. Upload the .zip this page's download button produced (model.keras + vocab.json)."
+        )
     zf = zipfile.ZipFile(io.BytesIO(data))
     infos = zf.infolist()
     _check_names(infos, "The zip", MAX_OUTER_MEMBERS)
@@ -346,7 +428,9 @@ def _open_outer(data: bytes, max_bytes: int, model_member: str = "model.keras") 
             "model.keras and vocab.json (the characters the model knows)."
         )
     if missing:
-        raise ModelZipError(f"The zip lacks {' and '.join(missing)} (it must hold {model_member} and vocab.json at the top level).")
+        raise ModelZipError(
+            f"The zip lacks {' and '.join(missing)} (it must hold {model_member} and vocab.json at the top level)."
+        )
     return zf, by_name
 
 
@@ -358,7 +442,9 @@ def _read_vocab(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tokens: bool = False
     return tokens_from_json(text) if tokens else vocab_from_json(text)
 
 
-def read_meta(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, model_member: str = "model.keras", tokens: bool = False) -> dict[str, Any]:
+def read_meta(
+    data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, model_member: str = "model.keras", tokens: bool = False
+) -> dict[str, Any]:
     """The metadata stored in a model zip's vocab.json, as stored (check it with ``validate_meta``).
 
     Runs the outer zip's checks and reads only vocab.json (capped); ModelZipError with the reason otherwise.
@@ -385,7 +471,9 @@ def check_keras_archive(path: str | Path, n_chars: int) -> RNNConfig:
             by_name = {i.filename: i for i in infos}
             extra = sorted(set(by_name) - set(INNER_MEMBER_CAPS))
             if extra:
-                raise ModelZipError(f"model.keras holds {extra[0][:80]!r}, which a model saved by this page doesn't; {ALLOWED}.")
+                raise ModelZipError(
+                    f"model.keras holds {extra[0][:80]!r}, which a model saved by this page doesn't; {ALLOWED}."
+                )
             missing = [n for n in ("config.json", "model.weights.h5") if n not in by_name]
             if missing:
                 raise ModelZipError(f"model.keras lacks {' and '.join(missing)}; Keras could not load it.")
@@ -393,7 +481,10 @@ def check_keras_archive(path: str | Path, n_chars: int) -> RNNConfig:
                 _check_declared(info, INNER_MEMBER_CAPS[info.filename], f"model.keras's {info.filename}")
             declared = sum(i.file_size for i in infos)
             if declared > sum(INNER_MEMBER_CAPS.values()):
-                raise ModelZipError(f"model.keras declares {declared:,} bytes once unpacked; the limit is {sum(INNER_MEMBER_CAPS.values()):,}.")
+                raise ModelZipError(
+                    f"model.keras declares {declared:,} bytes once unpacked; the limit is "
+                    f"{sum(INNER_MEMBER_CAPS.values()):,}."
+                )
             if "metadata.json" in by_name:
                 _stream(zf, by_name["metadata.json"], MAX_METADATA_BYTES, "model.keras's metadata.json")
             raw = _read(zf, by_name["config.json"], MAX_CONFIG_BYTES, "model.keras's config.json")
@@ -403,10 +494,17 @@ def check_keras_archive(path: str | Path, n_chars: int) -> RNNConfig:
                 raise ModelZipError("Keras could not load model.keras: its config.json is not valid JSON.") from None
             arch = check_model_config(cfg, n_chars)
             cap = weights_cap(count_params(n_chars, arch))
-            _stream(zf, by_name["model.weights.h5"], cap, f"model.keras's weights (for {CELL_NAMES[arch.cell]} {arch.hidden} × {arch.layers})")
+            _stream(
+                zf,
+                by_name["model.weights.h5"],
+                cap,
+                f"model.keras's weights (for {CELL_NAMES[arch.cell]} {arch.hidden} × {arch.layers})",
+            )
             return arch
     except zipfile.BadZipFile:
-        raise ModelZipError("Keras could not load model.keras: it is not a valid Keras archive (a damaged zip).") from None
+        raise ModelZipError(
+            "Keras could not load model.keras: it is not a valid Keras archive (a damaged zip)."
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------- config.json
@@ -463,10 +561,16 @@ def _check_build_shape(layer: dict, label: str, features: int) -> None:
     if build is None:
         return
     shape = build.get("input_shape") if isinstance(build, dict) else None
-    if not isinstance(shape, list) or not 1 <= len(shape) <= 3 or shape[-1] != features or not all(
-        d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in shape
+    if (
+        not isinstance(shape, list)
+        or not 1 <= len(shape) <= 3
+        or shape[-1] != features
+        or not all(d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in shape)
     ):
-        raise ModelZipError(f"model.keras: {label} is built for inputs of shape {_shown(shape)[:60]}, not (…, {features}). Nothing was built.")
+        raise ModelZipError(
+            f"model.keras: {label} is built for inputs of shape {_shown(shape)[:60]}, not (…, {features}). Nothing "
+            "was built."
+        )
 
 
 def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
@@ -485,9 +589,15 @@ def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
         raise ModelZipError(_custom_reason(custom))
     if not isinstance(cfg, dict) or cfg.get("class_name") != "Sequential":
         kind = cfg.get("class_name") if isinstance(cfg, dict) else None
-        raise ModelZipError(f"model.keras holds a {kind if isinstance(kind, str) else 'non-Keras'} model, not a Sequential one; {ALLOWED}.")
+        raise ModelZipError(
+            f"model.keras holds a {kind if isinstance(kind, str) else 'non-Keras'} model, not a Sequential one; "
+            f"{ALLOWED}."
+        )
     layers = cfg.get("config", {}).get("layers") if isinstance(cfg.get("config"), dict) else None
-    if not isinstance(layers, list) or not all(isinstance(l, dict) and isinstance(l.get("config"), dict) and isinstance(l.get("class_name"), str) for l in layers):
+    if not isinstance(layers, list) or not all(
+        isinstance(l, dict) and isinstance(l.get("config"), dict) and isinstance(l.get("class_name"), str)
+        for l in layers
+    ):
         raise ModelZipError(f"Keras could not load model.keras: its config.json has no list of layers; {ALLOWED}.")
     _check_options("Sequential", {k: v for k, v in cfg["config"].items() if k != "layers"})
     for layer in layers:
@@ -496,7 +606,10 @@ def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
     if layers and layers[0]["class_name"] == "InputLayer":
         layers = layers[1:]
     if len(layers) > MAX_LAYER_ENTRIES:
-        raise ModelZipError(f"model.keras declares {len(layers):,} layers; this lab's models have at most {MAX_LAYER_ENTRIES}. Nothing was built.")
+        raise ModelZipError(
+            f"model.keras declares {len(layers):,} layers; this lab's models have at most {MAX_LAYER_ENTRIES}. "
+            "Nothing was built."
+        )
     if not layers or layers[0]["class_name"] != "Embedding":
         raise ModelZipError("The model must start with an Embedding layer (token ids in).")
     if layers[-1]["class_name"] != "Dense":
@@ -505,7 +618,9 @@ def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
     vocab = _int_field(emb, "input_dim", "the Embedding", 2, MAX_VOCAB_SIZE, "vocabulary size")
     embed_dim = _int_field(emb, "output_dim", "the Embedding", 1, MAX_EMBED, "embedding size")
     if vocab != n_chars:
-        raise ModelZipError(f"vocab.json has {n_chars} characters but the model predicts {vocab} tokens: they don't belong together.")
+        raise ModelZipError(
+            f"vocab.json has {n_chars} characters but the model predicts {vocab} tokens: they don't belong together."
+        )
     rnns, dropout, features, rates = [], 0.0, embed_dim, []
     for layer in middle:
         kind, label = layer["class_name"], f"layer {layer['config'].get('name', '?')!s:.40}"
@@ -517,11 +632,16 @@ def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
         elif kind == "Dropout":
             rate = _real(layer["config"].get("rate"))
             if rate is None or not 0 <= rate < 1:
-                raise ModelZipError(f"model.keras: the Dropout {label} has rate {_shown(layer['config'].get('rate'))}; it must be from 0 to below 1.")
+                raise ModelZipError(
+                    f"model.keras: the Dropout {label} has rate {_shown(layer['config'].get('rate'))}; it must be "
+                    "from 0 to below 1."
+                )
             dropout = max(dropout, rate)  # check_dropout_layout: every Dropout above 0 has the same rate
             rates.append(rate)
         else:
-            raise ModelZipError(f"Unsupported layer {kind!r}: only SimpleRNN, LSTM, GRU and Dropout between Embedding and Dense.")
+            raise ModelZipError(
+                f"Unsupported layer {kind!r}: only SimpleRNN, LSTM, GRU and Dropout between Embedding and Dense."
+            )
     if not 1 <= len(rnns) <= MAX_LAYERS:
         raise ModelZipError(f"The model has {len(rnns)} recurrent layers; 1 to {MAX_LAYERS} are supported.")
     try:
@@ -540,7 +660,8 @@ def check_model_config(cfg: Any, n_chars: int) -> RNNConfig:
 
 
 def _check_options(kind: str, config: dict) -> None:
-    """One layer's options checked on core.models.keras_model.LAYER_OPTIONS before Keras builds it; ModelZipError naming it."""
+    """One layer's options checked on core.models.keras_model.LAYER_OPTIONS before Keras builds it; ModelZipError naming
+    it."""
     try:
         check_layer_options(kind, config)
     except ModelFormatError as exc:
@@ -553,12 +674,21 @@ def _check_optimizer(compile_config: Any) -> None:
         return
     opt = compile_config["optimizer"].get("config")
     lr = opt.get("learning_rate") if isinstance(opt, dict) else None
-    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and not (math.isfinite(lr) and 0 < lr <= MAX_LEARNING_RATE):
-        raise ModelZipError(f"model.keras's optimizer has learning rate {_shown(lr)}; it must be above 0 and at most {MAX_LEARNING_RATE:g}.")
+    if (
+        isinstance(lr, (int, float))
+        and not isinstance(lr, bool)
+        and not (math.isfinite(lr) and 0 < lr <= MAX_LEARNING_RATE)
+    ):
+        raise ModelZipError(
+            f"model.keras's optimizer has learning rate {_shown(lr)}; it must be above 0 and at most "
+            f"{MAX_LEARNING_RATE:g}."
+        )
 
 
 # ---------------------------------------------------------------------------------------------- export / import
-def export_model_zip(trainer, chars: Sequence[str], meta: dict[str, Any] | None = None, *, history=None, tokens: bool = False) -> bytes:
+def export_model_zip(
+    trainer, chars: Sequence[str], meta: dict[str, Any] | None = None, *, history=None, tokens: bool = False
+) -> bytes:
     """A zip (built in memory) holding ``model.keras`` and ``vocab.json``; ``trainer`` is a SequenceTrainer.
 
     history: a core.models.trainer.History to keep as history.json (trained starting points); tokens: the vocabulary is
@@ -586,10 +716,20 @@ def _load_failure_reason(exc: Exception) -> str:
     if "`Lambda`" in str(exc):
         return _lambda_reason()
     log.warning("Keras refused a checked model.keras", exc_info=exc)  # the details are for the server log
-    return ("Keras could not load model.keras in safe mode: the file passed every check but its layers or weights don't fit together. Export it again from the playground or from the same Keras model.")
+    return (
+        "Keras could not load model.keras in safe mode: the file passed every check but its layers or weights "
+        "don't fit together. Export it again from the playground or from the same Keras model."
+    )
 
 
-def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, config_override: dict | None = None, before_build=None, tokens: bool = False):
+def import_model_zip(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_MODEL_ZIP_BYTES,
+    config_override: dict | None = None,
+    before_build=None,
+    tokens: bool = False,
+):
     """Check and load a model zip -> (SequenceTrainer, chars, checked meta). Raises ModelZipError with a reason.
 
     Every check of the module docstring runs before Keras (or TensorFlow) is imported. ``config_override``
@@ -613,13 +753,18 @@ def import_model_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, confi
     except zipfile.BadZipFile:
         raise ModelZipError(DAMAGED_ZIP) from None
     if trainer.vocab_size != len(chars):
-        raise ModelZipError(f"vocab.json has {len(chars)} characters but the model predicts {trainer.vocab_size} tokens: they don't belong together.")
+        raise ModelZipError(
+            f"vocab.json has {len(chars)} characters but the model predicts {trainer.vocab_size} tokens: they don't "
+            "belong together."
+        )
     return trainer, chars, validate_meta(meta)[0]
 
 
 def _keras_load(path: Path, config_override: dict | None):
     """Keras loads the checked file in safe mode -> SequenceTrainer; ModelZipError with the reason."""
-    from core.models.keras_trainer import SequenceTrainer  # lazy: imports TensorFlow (the one line to change if it moves)
+    from core.models.keras_trainer import (
+        SequenceTrainer,
+    )  # lazy: imports TensorFlow (the one line to change if it moves)
 
     try:
         return SequenceTrainer.load(path, _no_training_text, config_override=config_override)
@@ -627,7 +772,6 @@ def _keras_load(path: Path, config_override: dict | None):
         raise ModelZipError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - keras raises many kinds; the reason is shown
         raise ModelZipError(_load_failure_reason(exc)) from None
-
 
 
 # ---------------------------------------------------------------------------------------------- history.json
@@ -647,7 +791,8 @@ REQUIRED_SERIES = {"train": ("loss", "smooth"), "val": ("val",)}  # must be pres
 
 
 def history_to_json(history) -> str:
-    """history.json text for a core.models.trainer.History (values rounded to 5 decimals: far below what a chart shows)."""
+    """history.json text for a core.models.trainer.History (values rounded to 5 decimals: far below what a chart
+    shows)."""
     out: dict[str, Any] = {"format": HISTORY_FORMAT, "version": 1}
     for part in HISTORY_PARTS:
         h = getattr(history, part)
@@ -691,7 +836,9 @@ def history_from_json(text: str, *, max_step: int = MAX_STEP):
             if n in REQUIRED_SERIES[part] and any(v is None for v in reals):
                 raise ModelZipError(f"history.json: {part} {n!r} holds a value that is not a finite number.")
             if any(v is None and x is not None for v, x in zip(reals, vals)):
-                raise ModelZipError(f"history.json: {part} {n!r} holds a value that is neither a finite number nor null.")
+                raise ModelZipError(
+                    f"history.json: {part} {n!r} holds a value that is neither a finite number nor null."
+                )
             h.values[n] = [math.nan if v is None else v for v in reals]
         h.steps = whole
         stride, seen = _whole(src.get("stride", 1)), _whole(src.get("seen", len(steps)))
@@ -701,7 +848,8 @@ def history_from_json(text: str, *, max_step: int = MAX_STEP):
 
 
 def read_history(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, model_member: str = "model.keras"):
-    """The core.models.trainer.History kept in a model zip's history.json, or None when it has none; ModelZipError otherwise."""
+    """The core.models.trainer.History kept in a model zip's history.json, or None when it has none; ModelZipError
+    otherwise."""
     try:
         zf, infos = _open_outer(data, max_bytes, model_member)
         with zf:
@@ -716,7 +864,8 @@ def read_history(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, model_mem
     return history_from_json(text)
 
 
-# ---------------------------------------------------------------------------------------------- numpy models (Dinosaur lab)
+# ---------------------------------------------------------------------------------------------- numpy models (Dinosaur
+# lab)
 # (trained starting points) The Dinosaur lab's course RNN has numpy weights. Its model zip has the same
 # outer layout with ``model.npz`` in place of model.keras:
 #
@@ -737,10 +886,19 @@ NPY_HEADER_BYTES = 4096  # an .npy header (format version, dtype, shape) is at m
 
 
 def _numpy_shapes(n_a: int, vocab: int) -> dict[str, tuple[int, int]]:
-    return {"Wax": (n_a, vocab), "Waa": (n_a, n_a), "Wya": (vocab, n_a), "b": (n_a, 1), "by": (vocab, 1), "a_prev": (n_a, 1)}
+    return {
+        "Wax": (n_a, vocab),
+        "Waa": (n_a, n_a),
+        "Wya": (vocab, n_a),
+        "b": (n_a, 1),
+        "by": (vocab, 1),
+        "a_prev": (n_a, 1),
+    }
 
 
-def export_numpy_zip(parameters: dict, chars: Sequence[str], meta: dict[str, Any] | None = None, *, history=None, a_prev=None) -> bytes:
+def export_numpy_zip(
+    parameters: dict, chars: Sequence[str], meta: dict[str, Any] | None = None, *, history=None, a_prev=None
+) -> bytes:
     """A numpy model zip (see above) for the course's RNN ``parameters`` over ``chars``."""
     import numpy as np
 
@@ -766,16 +924,25 @@ def import_numpy_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, max_h
     history or None). ModelZipError with the reason; nothing is unpickled."""
     import numpy as np
 
-    cap = 8 * (2 * max_hidden * MAX_VOCAB_SIZE + max_hidden * max_hidden + 2 * max_hidden + MAX_VOCAB_SIZE)  # float64 weights
+    cap = 8 * (
+        2 * max_hidden * MAX_VOCAB_SIZE + max_hidden * max_hidden + 2 * max_hidden + MAX_VOCAB_SIZE
+    )  # float64 weights
     member_cap = 8 * max(max_hidden * MAX_VOCAB_SIZE, max_hidden * max_hidden) + NPY_HEADER_BYTES
     try:
         zf, infos = _open_outer(data, max_bytes, NUMPY_MEMBER)
         with zf:
             extra = sorted(set(infos) - {NUMPY_MEMBER, "vocab.json", "history.json"})
             if extra:
-                raise ModelZipError(f"The zip holds {extra[0][:80]!r}, which a model saved by this app doesn't; refused.")
+                raise ModelZipError(
+                    f"The zip holds {extra[0][:80]!r}, which a model saved by this app doesn't; refused."
+                )
             chars, meta = _read_vocab(zf, infos["vocab.json"])
-            raw = _read(zf, infos[NUMPY_MEMBER], cap + len(NUMPY_WEIGHTS + NUMPY_OPTIONAL) * (NPY_HEADER_BYTES + 1024), NUMPY_MEMBER)
+            raw = _read(
+                zf,
+                infos[NUMPY_MEMBER],
+                cap + len(NUMPY_WEIGHTS + NUMPY_OPTIONAL) * (NPY_HEADER_BYTES + 1024),
+                NUMPY_MEMBER,
+            )
     except zipfile.BadZipFile:
         raise ModelZipError(DAMAGED_ZIP) from None
     history = read_history(data, max_bytes=max_bytes, model_member=NUMPY_MEMBER)
@@ -786,7 +953,10 @@ def import_numpy_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, max_h
             _check_names(ninfos, NUMPY_MEMBER, len(allowed))
             names = {i.filename for i in ninfos}
             if names - allowed:
-                raise ModelZipError(f"{NUMPY_MEMBER} holds {sorted(names - allowed)[0][:80]!r}; only {', '.join(sorted(allowed))} are allowed.")
+                raise ModelZipError(
+                    f"{NUMPY_MEMBER} holds {sorted(names - allowed)[0][:80]!r}; only {', '.join(sorted(allowed))} "
+                    "are allowed."
+                )
             missing = [k for k in NUMPY_WEIGHTS if f"{k}.npy" not in names]
             if missing:
                 raise ModelZipError(f"{NUMPY_MEMBER} lacks {', '.join(missing)}.")
@@ -799,23 +969,34 @@ def import_numpy_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, max_h
             arrays = {k: npz[k] for k in NUMPY_WEIGHTS + NUMPY_OPTIONAL if k in npz.files}
     except ValueError as exc:  # an object array (pickled data) or a damaged .npy
         log.info("refused %s: %s", NUMPY_MEMBER, exc)
-        raise ModelZipError(f"{NUMPY_MEMBER} can't be read without unpickling (or one of its arrays is damaged), so it is refused.") from None
+        raise ModelZipError(
+            f"{NUMPY_MEMBER} can't be read without unpickling (or one of its arrays is damaged), so it is refused."
+        ) from None
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
         log.info("refused %s: %s", NUMPY_MEMBER, exc)
         raise ModelZipError(f"{NUMPY_MEMBER} is damaged: its arrays can't be read.") from None
     for k, a in arrays.items():
         if a.dtype not in (np.float32, np.float64) or a.ndim != 2:
-            raise ModelZipError(f"{NUMPY_MEMBER}: {k} is a {a.ndim}-d array of {a.dtype}; expected a 2-d array of float32 or float64.")
+            raise ModelZipError(
+                f"{NUMPY_MEMBER}: {k} is a {a.ndim}-d array of {a.dtype}; expected a 2-d array of float32 or float64."
+            )
     n_a, vocab = arrays["Wax"].shape
     if not 1 <= n_a <= max_hidden:
-        raise ModelZipError(f"{NUMPY_MEMBER}: the hidden size n_a = {n_a:,} is outside this lab's range (1 to {max_hidden}).")
+        raise ModelZipError(
+            f"{NUMPY_MEMBER}: the hidden size n_a = {n_a:,} is outside this lab's range (1 to {max_hidden})."
+        )
     if vocab != len(chars):
-        raise ModelZipError(f"vocab.json has {len(chars)} characters but the model reads {vocab}: they don't belong together.")
+        raise ModelZipError(
+            f"vocab.json has {len(chars)} characters but the model reads {vocab}: they don't belong together."
+        )
     if chars[0] != "\n":
         raise ModelZipError("vocab.json: the first character must be the newline (the end of a name).")
     for k, shape in _numpy_shapes(n_a, vocab).items():
         if k in arrays and arrays[k].shape != shape:
-            raise ModelZipError(f"{NUMPY_MEMBER}: {k} has shape {arrays[k].shape}; for n_a {n_a} and {vocab} characters it must be {shape}.")
+            raise ModelZipError(
+                f"{NUMPY_MEMBER}: {k} has shape {arrays[k].shape}; for n_a {n_a} and {vocab} characters it must be "
+                f"{shape}."
+            )
         if k in arrays and not np.all(np.isfinite(arrays[k])):
             raise ModelZipError(f"{NUMPY_MEMBER}: {k} holds NaN or infinite values; refused.")
     params = {k: arrays[k].astype(np.float64) for k in NUMPY_WEIGHTS}
@@ -827,7 +1008,9 @@ def validate_numpy_meta(meta: Any) -> tuple[dict, list[str]]:
     """A numpy model's metadata -> (usable fields, one note per field dropped or clamped), like ``validate_meta``:
     step, smooth_loss (finite, >= 0) and under "config" n_a, seed, iterations, sample_every, learning_rate and
     clip_value (finite, > 0). Corpus and app texts as in ``validate_meta``."""
-    out, notes = validate_meta({k: v for k, v in (meta or {}).items() if k in ("step", "corpus", "app")} if isinstance(meta, dict) else meta)
+    out, notes = validate_meta(
+        {k: v for k, v in (meta or {}).items() if k in ("step", "corpus", "app")} if isinstance(meta, dict) else meta
+    )
     if not isinstance(meta, dict):
         return out, notes
     if "smooth_loss" in meta:
@@ -835,22 +1018,40 @@ def validate_numpy_meta(meta: Any) -> tuple[dict, list[str]]:
         if f is not None and f >= 0:
             out["smooth_loss"] = f
         else:
-            notes.append(f"vocab.json: smooth_loss {_shown(meta['smooth_loss'])} was not a valid loss; starting the smoothed loss afresh.")
+            notes.append(
+                f"vocab.json: smooth_loss {_shown(meta['smooth_loss'])} was not a valid loss; starting the smoothed "
+                "loss afresh."
+            )
     src = meta.get("config")
     if isinstance(src, dict):
         cfg: dict[str, Any] = {}
         cnotes: list[str] = []
         _check_int(cfg, cnotes, src, "n_a", "hidden size", 1, MAX_NUMPY_HIDDEN, "using the weights' own", clamp=False)
         _check_int(cfg, cnotes, src, "seed", "seed", 0, MAX_SEED, "using 0", clamp=False)
-        _check_int(cfg, cnotes, src, "iterations", "iteration budget", 100, MAX_DINO_ITERATIONS, "using the page's", clamp=True)
-        _check_int(cfg, cnotes, src, "sample_every", "sampling interval", 1, MAX_DINO_ITERATIONS, "using the page's", clamp=True)
+        _check_int(
+            cfg, cnotes, src, "iterations", "iteration budget", 100, MAX_DINO_ITERATIONS, "using the page's", clamp=True
+        )
+        _check_int(
+            cfg,
+            cnotes,
+            src,
+            "sample_every",
+            "sampling interval",
+            1,
+            MAX_DINO_ITERATIONS,
+            "using the page's",
+            clamp=True,
+        )
         for key in ("learning_rate", "clip_value"):
             if key in src:
                 f = _real(src[key])
                 if f is not None and 0 < f <= MAX_LEARNING_RATE * 10:
                     cfg[key] = f
                 else:
-                    cnotes.append(f"{key} {_shown(src[key])} was not valid (above 0, at most {MAX_LEARNING_RATE * 10:g}); using the page's.")
+                    cnotes.append(
+                        f"{key} {_shown(src[key])} was not valid (above 0, at most {MAX_LEARNING_RATE * 10:g}); "
+                        "using the page's."
+                    )
         out["config"] = cfg
         notes.extend(f"vocab.json: {n}" for n in cnotes)
     return out, notes

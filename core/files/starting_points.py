@@ -70,7 +70,8 @@ CATALOG: dict[str, StartingPoint] = {
 }
 
 
-# ---------------------------------------------------------------------------------------------- which one, and reading it
+# ---------------------------------------------------------------------------------------------- which one, and reading
+# it
 def music_options():
     """The codec settings the Music page starts with (melody only, transposed): the starting points' vocabulary."""
     from core.music.music_codec import CodecOptions
@@ -99,12 +100,15 @@ def read(name: str, models_dir: Path = MODELS_DIR) -> bytes:
         raise ModelZipError(f"The trained model assets/models/{sp.filename} is not in this installation. {rebuild}")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ModelZipError(f"assets/models/{sp.filename} is {size:,} bytes; a bundled model is at most {MAX_FILE_BYTES:,}. Refused.")
+        raise ModelZipError(
+            f"assets/models/{sp.filename} is {size:,} bytes; a bundled model is at most {MAX_FILE_BYTES:,}. Refused."
+        )
     data = path.read_bytes()
     entry = manifest(models_dir).get(sp.filename)
     if not isinstance(entry, dict) or entry.get("sha256") != sha256(data):
         raise ModelZipError(
-            f"assets/models/{sp.filename} does not match its checksum in assets/models/{MANIFEST}: the file was changed "
+            f"assets/models/{sp.filename} does not match its checksum in assets/models/{MANIFEST}: the file was "
+            "changed "
             f"after it was built, so it is refused. {rebuild}"
         )
     return data
@@ -141,20 +145,25 @@ def describe(data: bytes) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- what "good" means
-def genus_endings(names: Sequence[str], letters: int = ENDING_LETTERS, min_names: int = ENDING_MIN_NAMES) -> frozenset[str]:
+def genus_endings(
+    names: Sequence[str], letters: int = ENDING_LETTERS, min_names: int = ENDING_MIN_NAMES
+) -> frozenset[str]:
     """The endings (last ``letters`` letters) shared by at least ``min_names`` of ``names``."""
     counts = Counter(n[-letters:] for n in names if len(n) >= letters)
     return frozenset(e for e, c in counts.items() if c >= min_names)
 
 
 def genus_share(samples: Sequence[str], endings: frozenset[str], letters: int = ENDING_LETTERS) -> float:
-    """The share of ``samples`` whose last ``letters`` letters are one of ``endings`` (empty samples count as misses)."""
+    """The share of ``samples`` whose last ``letters`` letters are one of ``endings`` (empty samples count as
+    misses)."""
     if not samples:
         return 0.0
     return sum(1 for s in samples if len(s) >= letters and s[-letters:] in endings) / len(samples)
 
 
-def dino_samples(parameters: dict, char_to_ix: dict, n: int = 200, seed: int = 0, temperature: float = 1.0) -> list[str]:
+def dino_samples(
+    parameters: dict, char_to_ix: dict, n: int = 200, seed: int = 0, temperature: float = 1.0
+) -> list[str]:
     """``n`` names sampled from the course RNN's ``parameters`` (seeded), without their final newline."""
     from core.models import numpy_rnn as nr
 
@@ -185,9 +194,12 @@ def dino_mean_loss(parameters: dict, names: Sequence[str], chars: Sequence[str])
 MUSIC_MEASURES = ("pitch_class_distance", "in_key", "duration_distance", "interval_distance")  # the check's columns
 
 
-def music_check(lab, pieces: int = MUSIC_CHECK_PIECES, n_values: int = MUSIC_CHECK_VALUES) -> dict[str, dict[str, float]]:
+def music_check(
+    lab, pieces: int = MUSIC_CHECK_PIECES, n_values: int = MUSIC_CHECK_VALUES
+) -> dict[str, dict[str, float]]:
     """The scorecard's key and rhythm measures, averaged over ``pieces`` compositions from silence (seeds 0..),
-    for the trained and the untrained model of ``lab`` (a core.labs.music_lab.MusicLab): {"trained": {...}, "untrained": {...}}."""
+    for the trained and the untrained model of ``lab`` (a core.labs.music_lab.MusicLab): {"trained": {...}, "untrained":
+    {...}}."""
     from core.music import music_score as ms
 
     rows: dict[str, list] = {"trained": [], "untrained": []}
@@ -203,10 +215,15 @@ def music_check(lab, pieces: int = MUSIC_CHECK_PIECES, n_values: int = MUSIC_CHE
 def music_better(check: dict[str, dict[str, float]]) -> bool:
     """The trained model's key and rhythm measures beat the untrained model's (see the module docstring)."""
     t, u = check["trained"], check["untrained"]
-    return t["pitch_class_distance"] < u["pitch_class_distance"] and t["duration_distance"] < u["duration_distance"] and t["in_key"] > u["in_key"]
+    return (
+        t["pitch_class_distance"] < u["pitch_class_distance"]
+        and t["duration_distance"] < u["duration_distance"]
+        and t["in_key"] > u["in_key"]
+    )
 
 
-# ---------------------------------------------------------------------------------------------- writing (the build script)
+# ---------------------------------------------------------------------------------------------- writing (the build
+# script)
 APP = "RNN Playground (scripts/build_models.py)"
 
 
@@ -243,7 +260,8 @@ class Loaded:
 
 
 def mark(trainer, step: int) -> None:
-    """A chart mark where the loaded run starts (core.models.keras_trainer's ``events``; the numpy trainer gets the list)."""
+    """A chart mark where the loaded run starts (core.models.keras_trainer's ``events``; the numpy trainer gets the
+    list)."""
     events = getattr(trainer, "events", None)
     if not isinstance(events, list):
         events = []
@@ -255,5 +273,12 @@ def said(sp: StartingPoint, step: int, facts: dict[str, Any], unit: str, extra: 
     loss = facts.get("val_loss")
     how = f", validation {loss:.3f} nats per {unit}" if loss is not None else ""
     secs = facts.get("seconds")
-    built = f" It was trained beforehand by scripts/build_models.py (seed {int(facts.get('seed', 0))}" + (f", {secs / 60:.1f} minutes" if secs else "") + ")."
-    return f"Loaded the {MARK}: {sp.title} after {step:,} {steps}{how}.{built}{extra} Press Start to continue training from {steps[:-1]} {step:,}."
+    built = (
+        f" It was trained beforehand by scripts/build_models.py (seed {int(facts.get('seed', 0))}"
+        + (f", {secs / 60:.1f} minutes" if secs else "")
+        + ")."
+    )
+    return (
+        f"Loaded the {MARK}: {sp.title} after {step:,} {steps}{how}.{built}{extra} Press Start to continue "
+        f"training from {steps[:-1]} {step:,}."
+    )

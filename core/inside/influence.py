@@ -42,7 +42,9 @@ from core.models import numpy_cells as nc
 from core.models import numpy_rnn as nr
 
 MAX_DISTANCE = 100  # the distance curve's longest distance back
-BURN_IN = 10  # extra inputs in front of each window: the input read from the zero state is not among the distances shown
+BURN_IN = (
+    10  # extra inputs in front of each window: the input read from the zero state is not among the distances shown
+)
 CURVE_FLOPS = 3e9  # a distance curve's arithmetic budget: it sets how many windows are averaged
 MIN_WINDOWS, MAX_WINDOWS = 8, 64  # windows a distance curve averages, whatever the budget says
 
@@ -126,7 +128,9 @@ def dino_influence_all(parameters: nr.Parameters, X: Sequence[int | None], Y: Se
     return G
 
 
-def dino_distance_curve(parameters: nr.Parameters, examples: Sequence[tuple[Sequence, Sequence]], max_distance: int = MAX_DISTANCE) -> DistanceCurve:
+def dino_distance_curve(
+    parameters: nr.Parameters, examples: Sequence[tuple[Sequence, Sequence]], max_distance: int = MAX_DISTANCE
+) -> DistanceCurve:
     """Mean influence against distance over every letter of ``examples`` [(X, Y)] (the course's training pairs).
 
     The target Y[j] is predicted after x⟨0⟩ … x⟨j⟩; x⟨i⟩ is at distance j − i + 1 (x⟨j⟩, the letter just before, is 1).
@@ -154,10 +158,12 @@ def dino_distance_curve(parameters: nr.Parameters, examples: Sequence[tuple[Sequ
     return DistanceCurve(np.arange(1, D + 1), total[:D] / count[:D], count[:D], used, time.perf_counter() - t0)
 
 
-# ---------------------------------------------------------------------------------------------- Keras cells and the course's model
+# ---------------------------------------------------------------------------------------------- Keras cells and the
+# course's model
 @dataclass(frozen=True)
 class Net:
-    """A recurrent language model's weights as this module differentiates them (Keras layouts, see core.models.numpy_cells).
+    """A recurrent language model's weights as this module differentiates them (Keras layouts, see
+    core.models.numpy_cells).
 
     inputs are vectors: ``table[token]`` (an embedding row, or a one-hot row when ``table`` is the identity);
     ``None`` reads the zero vector.
@@ -181,8 +187,12 @@ class Net:
     def astype(self, dtype) -> "Net":
         c = lambda m: np.asarray(m, dtype)  # noqa: E731
         return Net(
-            self.cell, None if self.table is None else c(self.table), tuple(tuple(c(m) for m in l) for l in self.layers),
-            c(self.dense_w), c(self.dense_b), self.what,
+            self.cell,
+            None if self.table is None else c(self.table),
+            tuple(tuple(c(m) for m in l) for l in self.layers),
+            c(self.dense_w),
+            c(self.dense_b),
+            self.what,
         )
 
     def vectors(self, tokens: np.ndarray, dtype=np.float64) -> np.ndarray:
@@ -205,11 +215,20 @@ def as_net(model: Any) -> Net:
     from core.models.course_model import CourseNumpyModel
 
     if isinstance(model, CourseNumpyModel):
-        return Net("lstm", None, ((model.kernel, model.recurrent, model.bias),), model.dense_w, model.dense_b, "its one-hot input")
+        return Net(
+            "lstm",
+            None,
+            ((model.kernel, model.recurrent, model.bias),),
+            model.dense_w,
+            model.dense_b,
+            "its one-hot input",
+        )
     layers = getattr(model, "layers", None)
     cell = getattr(model, "cell", None)
     if cell in ("simplernn", "lstm", "gru") and layers and hasattr(model, "embedding"):
-        return Net(cell, model.embedding, tuple(tuple(l) for l in layers), model.dense_w, model.dense_b, "its embedding vector")
+        return Net(
+            cell, model.embedding, tuple(tuple(l) for l in layers), model.dense_w, model.dense_b, "its embedding vector"
+        )
     raise InfluenceError("This model has no recurrent layer this view can follow (SimpleRNN, LSTM or GRU).")
 
 
@@ -294,7 +313,8 @@ def _as_tokens(inputs: Sequence[int | None]) -> np.ndarray:
 def influence(model: Any, inputs: Sequence[int | None], target: int, dtype=np.float64) -> Influence:
     """Influence of each of ``inputs`` (fed in order, ``None`` = the zero vector) on the prediction of ``target``.
 
-    model: a TokenModel: core.models.numpy_rnn.NumpyCharRNN (the course's RNN), core.models.numpy_cells.NumpyRNN (Keras) or
+    model: a TokenModel: core.models.numpy_rnn.NumpyCharRNN (the course's RNN), core.models.numpy_cells.NumpyRNN (Keras)
+    or
     core.models.course_model.CourseNumpyModel. dtype: the Keras and course models' arithmetic (float32 is what the
     models themselves use, and faster; the tests use float64); the course's RNN is always float64, as it trains.
     """
@@ -326,21 +346,28 @@ def log_prob(model: Any, inputs: Sequence[int | None], target: int) -> float:
 def window_count(net: Net, length: int) -> int:
     """Windows a distance curve averages: as many as fit in CURVE_FLOPS (forward and backward), within bounds."""
     W, U, _ = net.layers[0]
-    per_step = sum(2 * (w.shape[0] + u.shape[0]) * u.shape[1] for w, u, _ in net.layers) * 3  # multiply-adds × 2, forward + 2 backward
+    per_step = (
+        sum(2 * (w.shape[0] + u.shape[0]) * u.shape[1] for w, u, _ in net.layers) * 3
+    )  # multiply-adds × 2, forward + 2 backward
     return int(np.clip(CURVE_FLOPS / max(per_step * length, 1), MIN_WINDOWS, MAX_WINDOWS))
 
 
 def windows_from(sequences: Sequence[np.ndarray], length: int, n: int) -> np.ndarray:
-    """``n`` windows of ``length`` + 1 tokens, evenly spaced over the sequences long enough to hold one: (n', length + 1)
+    """``n`` windows of ``length`` + 1 tokens, evenly spaced over the sequences long enough to hold one: (n', length +
+    1)
     (n' <= n when there are fewer distinct windows). Empty (0, length + 1) when no sequence is long enough."""
     starts = [(k, s) for k, seq in enumerate(sequences) for s in range(0, len(seq) - length, 1)]
     if not starts:
         return np.zeros((0, length + 1), np.int64)
     pick = np.unique(np.linspace(0, len(starts) - 1, min(n, len(starts))).astype(np.int64))
-    return np.stack([np.asarray(sequences[starts[p][0]][starts[p][1] : starts[p][1] + length + 1], np.int64) for p in pick])
+    return np.stack(
+        [np.asarray(sequences[starts[p][0]][starts[p][1] : starts[p][1] + length + 1], np.int64) for p in pick]
+    )
 
 
-def distance_curve(model: Any, sequences: Sequence[np.ndarray], max_distance: int = MAX_DISTANCE, n_windows: int | None = None) -> DistanceCurve:
+def distance_curve(
+    model: Any, sequences: Sequence[np.ndarray], max_distance: int = MAX_DISTANCE, n_windows: int | None = None
+) -> DistanceCurve:
     """Mean influence against distance 1 … D for a Keras model or the course's model, over windows of ``sequences``
     (token id arrays, e.g. the validation text or pieces). D = ``max_distance``, or less when no sequence is that long.
 
@@ -366,7 +393,9 @@ def distance_curve(model: Any, sequences: Sequence[np.ndarray], max_distance: in
 
 
 # ---------------------------------------------------------------------------------------------- the labs' sequences
-MAX_CONTEXT = 500  # inputs read before a chosen position; a later position reads only the last MAX_CONTEXT, from a fresh state
+MAX_CONTEXT = (
+    500  # inputs read before a chosen position; a later position reads only the last MAX_CONTEXT, from a fresh state
+)
 MAX_TYPED = 500  # characters of a typed text the Text lab analyses
 DINO_CURVE_NAMES = (20, 400)  # names a Dinosaur distance curve averages over (fewer for a large n_a)
 
@@ -425,7 +454,11 @@ def text_typed(lab, text: str) -> tuple[Explained, str | None]:
     stoi = {c: i for i, c in enumerate(chars)}
     unknown = sorted(set(text) - set(stoi))
     if unknown:
-        raise InfluenceError("The text has characters the model has never seen: " + " ".join(f"`{char_label(c)}`" for c in unknown[:20]) + ". Remove them to analyse it.")
+        raise InfluenceError(
+            "The text has characters the model has never seen: "
+            + " ".join(f"`{char_label(c)}`" for c in unknown[:20])
+            + ". Remove them to analyse it."
+        )
     note = None
     if len(text) > MAX_TYPED:
         text, note = text[:MAX_TYPED], f"Only the first {MAX_TYPED} characters are analysed."

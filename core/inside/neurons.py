@@ -2,7 +2,8 @@
 
 Three kinds of model reach this module through ``trainer.token_model()``:
 
-- core.models.numpy_cells.NumpyRNN (the Text lab's and the Music lab's Keras models: SimpleRNN, LSTM or GRU, 1-3 layers),
+- core.models.numpy_cells.NumpyRNN (the Text lab's and the Music lab's Keras models: SimpleRNN, LSTM or GRU, 1-3
+layers),
 - core.models.course_model.CourseNumpyModel (the course's jazz LSTM: one-hot values, one cell),
 - core.models.numpy_rnn.NumpyCharRNN (the Dinosaur lab's RNN in the course's notation).
 
@@ -36,8 +37,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from core.text.lexicon import SPEAKER
 from core.models.numpy_cells import NumpyRNN, gru_step, lstm_step, simple_rnn_step
+from core.text.lexicon import SPEAKER
 
 CLOSED, OPEN = 0.1, 0.9  # a gate below CLOSED is "nearly closed" (left-saturated), above OPEN "nearly open"
 GATES = {"lstm": ("input", "forget", "output"), "gru": ("update", "reset"), "simplernn": ()}  # per cell type
@@ -69,7 +70,9 @@ class Net:
     """A model's recurrent part, whatever it came from."""
 
     cell: str  # "simplernn" | "lstm" | "gru"
-    first: np.ndarray  # (vocab, g*n): token -> the first layer's input projection x W (embedding @ kernel, a one-hot row)
+    first: (
+        np.ndarray
+    )  # (vocab, g*n): token -> the first layer's input projection x W (embedding @ kernel, a one-hot row)
     layers: tuple[Layer, ...]  # bottom first
     source: str  # what the model is, for messages ("LSTM (Keras)", "the course's RNN", …)
 
@@ -87,7 +90,10 @@ class Net:
 
     @property
     def n_params_recurrent(self) -> int:
-        return int(self.first.size + sum((l.kernel.size if l.kernel is not None else 0) + l.recurrent.size + l.bias.size for l in self.layers))
+        return int(
+            self.first.size
+            + sum((l.kernel.size if l.kernel is not None else 0) + l.recurrent.size + l.bias.size for l in self.layers)
+        )
 
 
 def net_of(model: Any) -> Net:
@@ -98,15 +104,25 @@ def net_of(model: Any) -> Net:
     if isinstance(model, NumpyRNN):
         k0, u0, b0 = model.layers[0]
         first = model.embedding @ k0  # (vocab, embed) @ (embed, g*n) -> (vocab, g*n)
-        layers = [Layer(None, u0.copy(), b0.copy())] + [Layer(k.copy(), u.copy(), b.copy()) for k, u, b in model.layers[1:]]
+        layers = [Layer(None, u0.copy(), b0.copy())] + [
+            Layer(k.copy(), u.copy(), b.copy()) for k, u, b in model.layers[1:]
+        ]
         return Net(model.cell, first, tuple(layers), f"{CELL_TITLES[model.cell]} (Keras)")
     if isinstance(model, CourseNumpyModel):  # one-hot x @ kernel is the token's row of the kernel
-        return Net("lstm", model.kernel.copy(), (Layer(None, model.recurrent.copy(), model.bias.copy()),), "the course's LSTM")
+        return Net(
+            "lstm", model.kernel.copy(), (Layer(None, model.recurrent.copy(), model.bias.copy()),), "the course's LSTM"
+        )
     if isinstance(model, NumpyCharRNN):  # a = tanh(Wax x + Waa a_prev + b): Keras's layout is the transpose
         p = model.parameters
-        return Net("simplernn", np.array(p["Wax"].T), (Layer(None, np.array(p["Waa"].T), np.array(p["b"]).ravel()),), "the course's RNN")
+        return Net(
+            "simplernn",
+            np.array(p["Wax"].T),
+            (Layer(None, np.array(p["Waa"].T), np.array(p["b"]).ravel()),),
+            "the course's RNN",
+        )
     raise NotAnalysable(
-        f"This model ({type(model).__name__}) has no recurrent layer this view can read: there is no hidden state to look at."
+        f"This model ({type(model).__name__}) has no recurrent layer this view can read: there is no hidden state to "
+        "look at."
     )
 
 
@@ -154,7 +170,8 @@ def _input_projection(net: Net, tokens: Sequence[int | None]) -> np.ndarray:
 def forward(net: Net, tokens: Sequence[int | None]) -> Trace:
     """Run ``tokens`` through every layer from a zero state and keep every state and gate (see Trace).
 
-    Each step is core.models.numpy_cells' (Keras's equations and gate orders); tests/core/inside/test_neurons.py checks them against
+    Each step is core.models.numpy_cells' (Keras's equations and gate orders); tests/core/inside/test_neurons.py checks
+    them against
     a loop of scalars, the token models' own steps and Keras's layer outputs.
     """
     tokens = tuple(None if t is None else int(t) for t in tokens)
@@ -210,7 +227,10 @@ def forward_each(net: Net, sequences: Sequence[Sequence[int | None]]) -> Trace:
         return traces[0]
     join = lambda parts: tuple(np.concatenate(layer) for layer in zip(*parts))  # noqa: E731 - per layer, along time
     return Trace(
-        net.cell, sum((tr.tokens for tr in traces), ()), join([tr.h for tr in traces]), join([tr.c for tr in traces]),
+        net.cell,
+        sum((tr.tokens for tr in traces), ()),
+        join([tr.h for tr in traces]),
+        join([tr.c for tr in traces]),
         {g: join([tr.gates[g] for tr in traces]) for g in traces[0].gates},
     )
 
@@ -239,7 +259,8 @@ OPEN_BRACKETS, CLOSE_BRACKETS = "([{", ")]}"
 def text_features(text: str) -> list[Feature]:
     """Features of a text, one value per character (after reading it):
 
-    inside quotes       1 between an opening '"' or '“' and its closing mark (the opening mark is inside, the closing one not)
+    inside quotes       1 between an opening '"' or '“' and its closing mark (the opening mark is inside, the closing
+    one not)
     inside brackets     1 while ( [ { are open (nesting counts as inside)
     position in line    characters since the last newline (a newline is at 0)
     speaker line        1 on the characters of a line that is a speaker's name, ``Name:`` alone (core.text.lexicon)
@@ -281,7 +302,8 @@ VOWELS = set("aeiouy")
 
 
 def name_features(names: Sequence[str]) -> list[Feature]:
-    """Features of the Dinosaur view's steps: each name is read as [zero input, its letters] (course: X = [None] + name).
+    """Features of the Dinosaur view's steps: each name is read as [zero input, its letters] (course: X = [None] +
+    name).
 
     position in the name   letters read so far (0 at the zero input)
     letters left           letters still to come before the name ends
@@ -416,7 +438,8 @@ def no_gates_message(cell: str, source: str = "") -> str:
     """Why a model without gates has no gate view."""
     what = source or CELL_TITLES.get(cell, cell)
     return (
-        f"{what} has no gates: its hidden state is rewritten in full at every step, h⟨t⟩ = tanh(x⟨t⟩ W + h⟨t−1⟩ U + b), "
+        f"{what} has no gates: its hidden state is rewritten in full at every step, h⟨t⟩ = tanh(x⟨t⟩ W + h⟨t−1⟩ U + "
+        "b), "
         "with nothing that decides how much of the old state to keep. LSTM and GRU add gates (numbers between 0 and 1, "
         "one per unit) that do: train one of those to see how often its gates shut or open fully."
     )
@@ -451,7 +474,8 @@ def colour(v: float, vmax: float) -> str:
 
 
 def scale_of(acts: np.ndarray) -> float:
-    """Colour scale for one unit: its largest |value| over the sequence (1 when it is 0 throughout). Per unit, so that an
+    """Colour scale for one unit: its largest |value| over the sequence (1 when it is 0 throughout). Per unit, so that
+    an
     untrained model's small activations show too; the page says the scale."""
     m = float(np.max(np.abs(acts))) if np.size(acts) else 0.0
     return m if m > 0 and np.isfinite(m) else 1.0
@@ -467,11 +491,13 @@ def coloured_text_html(pieces: Sequence[str], values: Sequence[float], vmax: flo
         shown = "↵" if p == "\n" else p
         tip = f"{v:+.3f}"
         spans.append(
-            f'<span title="{html.escape(repr(p)[1:-1])}: {tip}" style="background:{colour(v, vmax)}">{html.escape(shown)}</span>'
-            + ("<br>" if p == "\n" else "")
+            f'<span title="{html.escape(repr(p)[1:-1])}: {tip}" '
+            f'style="background:{colour(v, vmax)}">{html.escape(shown)}</span>' + ("<br>" if p == "\n" else "")
         )
     return (
-        '<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.6; font-size: 0.95rem">' + "".join(spans) + "</div>"
+        '<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.6; font-size: 0.95rem">'
+        + "".join(spans)
+        + "</div>"
     )
 
 

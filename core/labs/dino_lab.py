@@ -18,10 +18,18 @@ import numpy as np
 
 from core.files import model_zip as mz
 from core.files import starting_points as sps
-from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
 from core.labs.lab import (
-    ZERO_INPUT, HeldOut, InsideSequence, Lab, Meter, Schedule, TypedNames, UploadCache, closest,
+    ZERO_INPUT,
+    HeldOut,
+    InsideSequence,
+    Lab,
+    Meter,
+    Schedule,
+    TypedNames,
+    UploadCache,
+    closest,
 )
+from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
 from core.models.sampling import TokenModel
 from core.models.timelapse import SAMPLE_NAMES, LabSample, sample_names
 from core.models.trainer import Stop, StopKind
@@ -49,7 +57,9 @@ def read_name_list(data: bytes, latin1: bool) -> tuple[list[str], str | None]:
     text, note = decode_text(data, max_bytes=MAX_UPLOAD, allow_latin1=latin1, what="name list")
     names = clean_names(text)
     if len(names) < MIN_NAMES:
-        raise UploadError(f"The list has {len(names)} usable names after removing blank lines; at least {MIN_NAMES} are needed.")
+        raise UploadError(
+            f"The list has {len(names)} usable names after removing blank lines; at least {MIN_NAMES} are needed."
+        )
     return names, note
 
 
@@ -73,9 +83,14 @@ def held_out_names(names: Sequence[str], char_to_ix: dict[str, int]) -> HeldOut:
         kept = held = list(names)
     many = "" if len(held) == 1 else "s"
     return HeldOut(
-        [name_ids(n, char_to_ix) for n in kept], [name_ids(n, char_to_ix) for n in held], len(char_to_ix), (1, 2),
-        "name", f"every 10th name ({len(held):,} name{many}, held out for these lines only: the network trains on all)",
-        f"the other {len(kept):,} names", per="sequence",
+        [name_ids(n, char_to_ix) for n in kept],
+        [name_ids(n, char_to_ix) for n in held],
+        len(char_to_ix),
+        (1, 2),
+        "name",
+        f"every 10th name ({len(held):,} name{many}, held out for these lines only: the network trains on all)",
+        f"the other {len(kept):,} names",
+        per="sequence",
         note="; each line is per name (summed over a name's letters and its end, like the course's loss)",
     )
 
@@ -126,7 +141,9 @@ class DinoLab(Lab):
 
     def sample(self, how_many: int, temperature: float, seed: int) -> list:
         self.sampled = self.trainer.sample_names(int(how_many), float(temperature), np.random.default_rng(int(seed)))
-        self.sampled_parameters = copy.deepcopy(self.trainer.parameters)  # training goes on; the formula view needs these
+        self.sampled_parameters = copy.deepcopy(
+            self.trainer.parameters
+        )  # training goes on; the formula view needs these
         self.sampled_step = self.trainer.step
         return self.sampled
 
@@ -147,7 +164,9 @@ class DinoLab(Lab):
                 break
         self.running = False
         if stop is None:
-            stop = Stop(StopKind.PAUSED, "No explosion this time: the model kept its loss in check for several seconds.")
+            stop = Stop(
+                StopKind.PAUSED, "No explosion this time: the model kept its loss in check for several seconds."
+            )
         return stop
 
     # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
@@ -162,11 +181,15 @@ class DinoLab(Lab):
 
     # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
     token_name = "letter"
-    explain_hint = ("Press **Sample names** above, then pick a name and a letter here to see which earlier letters its "
-                    "prediction depended on.")
+    explain_hint = (
+        "Press **Sample names** above, then pick a name and a letter here to see which earlier letters its "
+        "prediction depended on."
+    )
     explain_picker = "Name"
-    explain_legend = ("⟨start⟩ is the zero vector x⟨1⟩ the course feeds first; ⏎ is the end of the name. Names are "
-                      "sampled from the model as it was when you pressed Sample names.")
+    explain_legend = (
+        "⟨start⟩ is the zero vector x⟨1⟩ the course feeds first; ⏎ is the end of the name. Names are "
+        "sampled from the model as it was when you pressed Sample names."
+    )
 
     state_name = "a"  # the course's name for the hidden state
     cell_title = "The course's RNN"
@@ -220,12 +243,17 @@ class DinoLab(Lab):
         return f"learning rate {c.learning_rate:g}, seed {c.seed}, the same names in the same order"
 
     # -- what the time-lapse, the race and the hand-in show of this lab ----------------------------------------------
-    def short_sample(self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None) -> LabSample:
+    def short_sample(
+        self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None
+    ) -> LabSample:
         t = self.trainer
         names = sample_names(model, t.chars, SAMPLE_NAMES, seed)
         new = sum(1 for n, _ in names if n and t.is_new(n))
         return LabSample(
-            "names", tuple(n for n, _ in names), tuple(tuple(r) for _, r in names), tuple(t.labels),
+            "names",
+            tuple(n for n, _ in names),
+            tuple(tuple(r) for _, r in names),
+            tuple(t.labels),
             f"{new} of {len(names)} names are new (not in the training list).",
         )
 
@@ -237,7 +265,9 @@ class DinoLab(Lab):
         if self.sampled:
             lines.append("Sampled names (new = not in the training list), with the memorisation meter:")
             for n, _ in self.sampled:
-                lines.append(f"  {n}  {'new' if t.is_new(n) else 'in the list'}{meter('name', n) or ''}" if n else "  (empty)")
+                lines.append(
+                    f"  {n}  {'new' if t.is_new(n) else 'in the list'}{meter('name', n) or ''}" if n else "  (empty)"
+                )
             lines.append("")
         if t.sample_batches:
             lines.append("Samples shown during training:")
@@ -251,8 +281,11 @@ class DinoLab(Lab):
     def widget_values_for(self, config: DinoConfig) -> dict[str, Any]:
         c = config
         return {
-            "dino_n_a": int(c.n_a), "dino_seed": int(c.seed), "dino_lr": closest(LR_OPTIONS, c.learning_rate),
-            "dino_iters": int(c.iterations), "dino_sample_every": closest(SAMPLE_EVERY_OPTIONS, c.sample_every),
+            "dino_n_a": int(c.n_a),
+            "dino_seed": int(c.seed),
+            "dino_lr": closest(LR_OPTIONS, c.learning_rate),
+            "dino_iters": int(c.iterations),
+            "dino_sample_every": closest(SAMPLE_EVERY_OPTIONS, c.sample_every),
         }
 
     def load_starting_point(self, name: str = "dinosaurs", models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
@@ -266,7 +299,9 @@ class DinoLab(Lab):
         step = int(meta.get("step", 0))
         default = DinoConfig()
         config = replace(
-            default, n_a=n_a, seed=int(cfg.get("seed", 0)),
+            default,
+            n_a=n_a,
+            seed=int(cfg.get("seed", 0)),
             learning_rate=float(cfg.get("learning_rate", default.learning_rate)),
             clip_value=float(cfg.get("clip_value", default.clip_value)),
             sample_every=int(cfg.get("sample_every", default.sample_every)),
@@ -284,8 +319,11 @@ class DinoLab(Lab):
         self.running = False
         facts = sps.origin(raw_meta)
         share = facts.get("genus_share")
-        extra = (f" {share:.0%} of its names end like a real genus (-saurus, -tops, -raptor, -odon…)."
-                 if share is not None else "")
+        extra = (
+            f" {share:.0%} of its names end like a real genus (-saurus, -tops, -raptor, -odon…)."
+            if share is not None
+            else ""
+        )
         msg = sps.said(sp, step, {**facts, "val_loss": None}, "name", extra, steps="names")
         return sps.Loaded(name, config, step, " ".join([msg, *notes]))
 
@@ -296,11 +334,20 @@ class DinoLab(Lab):
         names = bundled_names()
         samples = sps.dino_samples(t.parameters, t.char_to_ix)
         facts = dict(
-            name=name, title=sp.title, built_by="scripts/build_models.py", **build,
+            name=name,
+            title=sp.title,
+            built_by="scripts/build_models.py",
+            **build,
             loss_per_name=round(sps.dino_mean_loss(t.parameters, names, t.chars), 4),
             smoothed_loss=round(float(t.smooth_loss), 4),
             genus_share=round(sps.genus_share(samples, sps.genus_endings(names)), 4),
         )
-        meta = dict(step=t.step, smooth_loss=float(t.smooth_loss), corpus=sp.corpus, app=sps.APP,
-                    config=asdict(t.config), starting_point=facts)
+        meta = dict(
+            step=t.step,
+            smooth_loss=float(t.smooth_loss),
+            corpus=sp.corpus,
+            app=sps.APP,
+            config=asdict(t.config),
+            starting_point=facts,
+        )
         return mz.export_numpy_zip(t.parameters, t.chars, meta, history=t.history, a_prev=t.a_prev)

@@ -9,7 +9,8 @@ A page draws widgets and hands their values to its lab; the lab owns the rest:
   the measured time per step), when validation and the live sample are due, and the step limit;
 - uploads turned into corpora or models (``UploadCache``: each file is decoded once per session);
 - the series of the loss chart;
-- the run's time-lapse (core.models.timelapse): at most ~30 read-only weight snapshots, evenly spaced, taken as it trains;
+- the run's time-lapse (core.models.timelapse): at most ~30 read-only weight snapshots, evenly spaced, taken as it
+trains;
   ``model_at(step)`` gives a sampler of the weights at a kept step without touching the live model;
 - what the features ask of it, as plain data: its starting point, the baselines' held-out sequences (``held_out``),
   what Look inside explains and reads (``explainable``, ``distance_sequences``, ``neuron_input``, ``gate_sequences``)
@@ -19,7 +20,8 @@ A page draws widgets and hands their values to its lab; the lab owns the rest:
 ``ui.live`` drives any lab through ``run_slice()`` and the ``running`` / ``note`` fields, so the three labs
 train, stop and report in one way. A slice holds the lab's ``lock``: code on another thread (a download) that
 reads the lab under it sees it between two slices, every part of it from the same step. The subclasses
-(core.labs.dino_lab, core.labs.text_lab, core.labs.music_lab) add what is particular to each lab. Simplified on purpose: one
+(core.labs.dino_lab, core.labs.text_lab, core.labs.music_lab) add what is particular to each lab. Simplified on purpose:
+one
 trainer at a time per lab; a run's archive keeps its curves (not its weights).
 """
 
@@ -33,9 +35,9 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 import numpy as np
 
 from core import charts
-from core.server.memory import release_memory, rss_bytes
 from core.models.timelapse import TimeLapse
 from core.models.trainer import Stop, StopKind, Trainer
+from core.server.memory import release_memory, rss_bytes
 
 MAX_RUNS = 6  # earlier runs kept on a lab's chart
 
@@ -141,7 +143,7 @@ class Note:
 
 
 def changes(*items: tuple[str, object, object]) -> list[str]:
-    """"what old → new" for every (what, old, new) whose values differ: the reason in a "restarted" note."""
+    """ "what old → new" for every (what, old, new) whose values differ: the reason in a "restarted" note."""
     return [f"{what} {old} → {new}" for what, old, new in items if old != new]
 
 
@@ -164,7 +166,9 @@ class UploadCache(Generic[R]):
     result: R | None = None  # the corpus (or other result); None when decoding failed
     message: str | None = None  # why it failed, or a note about how it was read
 
-    def get(self, key: Any, name: str, build: Callable[[], tuple[R, str | None]], errors: tuple[type[Exception], ...]) -> "UploadCache[R]":
+    def get(
+        self, key: Any, name: str, build: Callable[[], tuple[R, str | None]], errors: tuple[type[Exception], ...]
+    ) -> "UploadCache[R]":
         if key != self.key:
             try:
                 result, message = build()
@@ -197,7 +201,8 @@ class Lab:
         self._last_eval = 0.0  # time.monotonic() of the last validation pass
         self._last_sample = 0.0  # time.monotonic() of the last live sample
         self.timelapse = TimeLapse()  # the current run's weight snapshots (core.models.timelapse)
-        # what the look-inside views derived from the model (weight copies, traces; ui/inside/neuron_view.py), kept here and
+        # what the look-inside views derived from the model (weight copies, traces; ui/inside/neuron_view.py), kept here
+        # and
         # not in the session so that hibernate() and a new run drop it
         self.views: dict[str, Any] = {}
         self.lock = threading.RLock()  # held by a slice of training; readers on other threads take it too
@@ -249,7 +254,8 @@ class Lab:
 
     def starting_point(self) -> Any:
         """The bundled trained model (core.files.starting_points.StartingPoint) for the corpus this lab trains on now,
-        or None; a lab that has one also has ``load_starting_point(name)`` and ``export_starting_point(name, build)``."""
+        or None; a lab that has one also has ``load_starting_point(name)`` and ``export_starting_point(name,
+        build)``."""
         return None
 
     # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
@@ -332,15 +338,18 @@ class Lab:
         return corpus.vocab_size
 
     def budget_verdict(self, corpus: Any, config: Any, *, vocab_size: int | None = None):
-        """core.server.budget.Verdict for building a Keras model of ``config`` now (the current run's own memory counts as
+        """core.server.budget.Verdict for building a Keras model of ``config`` now (the current run's own memory counts
+        as
         free); None for models that are always small (the numpy RNN, the course's 45,530 parameters)."""
-        from core.server import budget
         from core.models.keras_model import RNNConfig
+        from core.server import budget
 
         if not isinstance(config, RNNConfig):
             return None
         t = self.trainer
-        replaced = budget.training_bytes(t.vocab_size, t.config) if t is not None and isinstance(t.config, RNNConfig) else 0
+        replaced = (
+            budget.training_bytes(t.vocab_size, t.config) if t is not None and isinstance(t.config, RNNConfig) else 0
+        )
         return budget.check(vocab_size or self.vocab_size_of(corpus), config, max(0, rss_bytes() - replaced))
 
     def configure(self, corpus_id: str, corpus: Any, config: Any, *, force_new: bool = False) -> Trainer:
@@ -368,8 +377,11 @@ class Lab:
         if self.trainer is not None and changes is not None:
             had_steps = self.trainer.step > 0
             self.archive_current()
-            self.restart_note = "Started a new run: the model was restarted from scratch (" + ", ".join(changes or ["new settings"]) + ")." + (
-                " The previous run stays on the chart." if had_steps else ""
+            self.restart_note = (
+                "Started a new run: the model was restarted from scratch ("
+                + ", ".join(changes or ["new settings"])
+                + ")."
+                + (" The previous run stays on the chart." if had_steps else "")
             )
         old, self.trainer = self.trainer, trainer
         self.corpus_id = corpus_id
@@ -395,7 +407,13 @@ class Lab:
             return
         h = t.history
         self.runs.append(
-            ArchivedRun(self.run_label(), list(h.train.steps), list(h.train.values["smooth"]), list(h.val.steps), list(h.val.values["val"]))
+            ArchivedRun(
+                self.run_label(),
+                list(h.train.steps),
+                list(h.train.values["smooth"]),
+                list(h.val.steps),
+                list(h.val.values["val"]),
+            )
         )
         del self.runs[:-MAX_RUNS]
 
@@ -490,7 +508,9 @@ class Lab:
         return int(np.clip(sch.chunk_s / max(self.sec_per_step, 1e-6), 1, sch.max_chunk))
 
     def finished_stop(self) -> Stop:
-        return Stop(StopKind.FINISHED, f"Finished: {self.trainer.step:,} steps (the step limit). Raise it to keep training.")
+        return Stop(
+            StopKind.FINISHED, f"Finished: {self.trainer.step:,} steps (the step limit). Raise it to keep training."
+        )
 
     def make_live_sample(self) -> Any:
         """A short sample of the current model for the live view (lab-specific); None when the lab has none."""
@@ -522,7 +542,8 @@ class Lab:
         return steps
 
     def model_at(self, step: int):
-        """A core.models.sampling.TokenModel of the weights at ``step``: the live model's sampler when ``step`` is the current
+        """A core.models.sampling.TokenModel of the weights at ``step``: the live model's sampler when ``step`` is the
+        current
         step (its weights now, also after a restore of the best weights), else a kept snapshot (read-only). KeyError
         when that step is not kept. Sampling from it leaves the live model unchanged."""
         step = int(step)
@@ -542,15 +563,36 @@ class Lab:
         f = lambda ys: transform(np.asarray(ys, dtype=float))  # noqa: E731
         label = self.run_label()
         series = [
-            charts.Series(f"{self.raw_name} · {label}", h.train.steps, f(h.train.values["loss"]), width=1, opacity=0.3, color=charts.PALETTE[0]),
-            charts.Series(f"{self.smooth_name} · {label}", h.train.steps, f(h.train.values["smooth"]), width=2.5, color=charts.PALETTE[0]),
+            charts.Series(
+                f"{self.raw_name} · {label}",
+                h.train.steps,
+                f(h.train.values["loss"]),
+                width=1,
+                opacity=0.3,
+                color=charts.PALETTE[0],
+            ),
+            charts.Series(
+                f"{self.smooth_name} · {label}",
+                h.train.steps,
+                f(h.train.values["smooth"]),
+                width=2.5,
+                color=charts.PALETTE[0],
+            ),
         ]
         if len(h.val):
-            series.append(charts.Series(f"validation · {label}", h.val.steps, f(h.val.values["val"]), width=3, color=charts.PALETTE[1]))
+            series.append(
+                charts.Series(
+                    f"validation · {label}", h.val.steps, f(h.val.values["val"]), width=3, color=charts.PALETTE[1]
+                )
+            )
         for i, r in enumerate(reversed(self.runs)):
             color = charts.PALETTE[2 + i % (len(charts.PALETTE) - 2)]
             if r.val:
-                series.append(charts.Series(f"val · {r.label}", r.val_steps, f(r.val), dash="dot", width=2, color=color))
+                series.append(
+                    charts.Series(f"val · {r.label}", r.val_steps, f(r.val), dash="dot", width=2, color=color)
+                )
             else:
-                series.append(charts.Series(f"train · {r.label}", r.steps, f(r.smooth), dash="dot", width=1.5, color=color))
+                series.append(
+                    charts.Series(f"train · {r.label}", r.steps, f(r.smooth), dash="dot", width=1.5, color=color)
+                )
         return series

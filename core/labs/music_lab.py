@@ -2,7 +2,8 @@
 
 Two models can learn a corpus; the run's config says which (``RNNConfig`` or ``CourseConfig``):
 
-- **this lab's LSTM** (core.models.keras_trainer.SequenceTrainer): value -> embedding -> LSTM -> softmax over every value
+- **this lab's LSTM** (core.models.keras_trainer.SequenceTrainer): value -> embedding -> LSTM -> softmax over every
+value
   of the corpus;
 - **the course's model** (core.models.course_model.CourseTrainer): one-hot values, one shared LSTM cell and Dense
   layer unrolled over Tx steps, a vocabulary capped to the course's 90 values (``CourseVocab``).
@@ -31,16 +32,15 @@ from typing import Any, Sequence
 import numpy as np
 
 from core.files import starting_points as sps
+from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, closest
 from core.models import course_model as cm
-from core.music import midi_io
-from core.music import motif
+from core.models.keras_model import RNNConfig
+from core.models.sampling import StepRecord, TokenModel, generate
+from core.models.timelapse import SAMPLE_TEMPERATURE, SAMPLE_VALUES, LabSample
+from core.music import midi_io, motif
 from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
-from core.models.keras_model import RNNConfig
-from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, closest
-from core.models.sampling import StepRecord, TokenModel, generate
-from core.models.timelapse import SAMPLE_TEMPERATURE, SAMPLE_VALUES, LabSample
 
 EMBED_DIM = 32  # the value embedding (the course's model reads one-hot vectors instead)
 LSTM, COURSE = "lstm", "course"  # the two models
@@ -58,15 +58,31 @@ def model_kind(config: Any) -> str:
 
 
 def make_config(
-    kind: str, *, hidden: int, seq_len: int, batch: int, lr: float, seed: int, lr_schedule: str = "decay",
+    kind: str,
+    *,
+    hidden: int,
+    seq_len: int,
+    batch: int,
+    lr: float,
+    seed: int,
+    lr_schedule: str = "decay",
 ) -> RNNConfig | cm.CourseConfig:
     """The run's config from the page's widgets. The course's model takes n_a = hidden, Tx = seq_len and the
-    batch size; its optimizer is the course's (Adam 0.01 with decay 0.01), so ``lr`` and ``lr_schedule`` are not used for it."""
+    batch size; its optimizer is the course's (Adam 0.01 with decay 0.01), so ``lr`` and ``lr_schedule`` are not used
+    for it."""
     if kind == COURSE:
         return cm.CourseConfig(n_a=int(hidden), Tx=int(seq_len), batch_size=int(batch), seed=int(seed))
     return RNNConfig(
-        cell="lstm", hidden=int(hidden), layers=1, embed_dim=EMBED_DIM, seq_len=int(seq_len), batch_size=int(batch),
-        learning_rate=float(lr), dropout=0.0, seed=int(seed), lr_schedule=lr_schedule,
+        cell="lstm",
+        hidden=int(hidden),
+        layers=1,
+        embed_dim=EMBED_DIM,
+        seq_len=int(seq_len),
+        batch_size=int(batch),
+        learning_rate=float(lr),
+        dropout=0.0,
+        seed=int(seed),
+        lr_schedule=lr_schedule,
     )
 
 
@@ -132,7 +148,9 @@ class Composition:
 def notes_after(opening: tuple[str, ...], values: tuple[str, ...], tempo: float) -> tuple[list, list]:
     """Piano-roll notes (start s, end s, pitch) of an opening and of the values that follow it, on one time line."""
     offset = sum(mc.value_duration(v) for v in opening) * 60.0 / tempo / mc.STEPS_PER_QUARTER  # seconds
-    return mc.values_to_notes(opening, tempo), [(s + offset, e + offset, p) for s, e, p in mc.values_to_notes(values, tempo)]
+    return mc.values_to_notes(opening, tempo), [
+        (s + offset, e + offset, p) for s, e, p in mc.values_to_notes(values, tempo)
+    ]
 
 
 def midi_file(values: Sequence[str], tempo: float, program: int = 0) -> bytes:
@@ -160,16 +178,18 @@ def score_table(scores: Sequence[tuple[str, ms.MusicScore]]) -> list[dict[str, s
     rows = []
     for label, s in scores:
         copy = _num(s.longest_copy, ".0f" if s.n_pieces == 1 else ".1f")
-        rows.append({
-            "": label,
-            "pitch-class distance": _num(s.pitch_class_distance, ".2f"),
-            "in key": "–" if not np.isfinite(s.in_key) else f"{100 * s.in_key:.0f}%",
-            "range (semitones)": _num(s.pitch_range, ".0f"),
-            "interval distance": _num(s.interval_distance, ".2f"),
-            "notes per bar": _num(s.notes_per_bar, ".1f"),
-            "duration distance": _num(s.duration_distance, ".2f"),
-            "longest copy": copy,
-        })
+        rows.append(
+            {
+                "": label,
+                "pitch-class distance": _num(s.pitch_class_distance, ".2f"),
+                "in key": "–" if not np.isfinite(s.in_key) else f"{100 * s.in_key:.0f}%",
+                "range (semitones)": _num(s.pitch_range, ".0f"),
+                "interval distance": _num(s.interval_distance, ".2f"),
+                "notes per bar": _num(s.notes_per_bar, ".1f"),
+                "duration distance": _num(s.duration_distance, ".2f"),
+                "longest copy": copy,
+            }
+        )
     return rows
 
 
@@ -182,7 +202,8 @@ def copy_note(scores: Sequence[tuple[str, ms.MusicScore]]) -> str | None:
         return None
     return (
         f"The trained model's longest copy: {s.longest_copy:.0f} values in a row from {s.copied_from} "
-        f"(its values {s.copy_start + 1}–{s.copy_start + s.longest_copy:.0f}), from value {s.copy_at + 1} of the composition."
+        f"(its values {s.copy_start + 1}–{s.copy_start + s.longest_copy:.0f}), from value {s.copy_at + 1} of the "
+        "composition."
     )
 
 
@@ -217,13 +238,17 @@ class MusicLab(Lab):
     def __init__(self) -> None:
         super().__init__()
         self.corpus: md.MusicCorpus | None = None  # the corpus the picker chose (bundled or uploaded)
-        self.corpus_key: Any = None  # what it was built from: ("bundled", style, options) or ("upload", file ids, options)
+        self.corpus_key: Any = (
+            None  # what it was built from: ("bundled", style, options) or ("upload", file ids, options)
+        )
         self.problems: list[str] = []  # files of that corpus that could not be used
         self.max_steps = 2000  # the step limit (a widget)
         self.untrained: TokenModel | None = None  # the current run's weights before any training
         self.course_vocab: CourseVocab | None = None  # the capped vocabulary when the run is the course's model
         self.result: Composition | None = None  # the last composition
-        self._reference: tuple[ms.Reference | None, str | None] | None = None  # the scorecard's reference of self.corpus (or why none)
+        self._reference: tuple[ms.Reference | None, str | None] | None = (
+            None  # the scorecard's reference of self.corpus (or why none)
+        )
         self.stop_at_best = True  # stop by itself at the best validation (a widget): uploaded corpora can be tiny
 
     # -- corpus ----------------------------------------------------------------------------------------------
@@ -264,7 +289,10 @@ class MusicLab(Lab):
         if self._reference is None:
             c = self.corpus
             try:
-                self._reference = (ms.Reference.build((c.pieces[i].name, c.pieces[i].values) for i in c.train_idx), None)
+                self._reference = (
+                    ms.Reference.build((c.pieces[i].name, c.pieces[i].values) for i in c.train_idx),
+                    None,
+                )
             except ValueError as exc:
                 self._reference = (None, f"No scorecard for this corpus: {exc}.")
         return self._reference
@@ -299,7 +327,10 @@ class MusicLab(Lab):
             trainer.set_training_params(batch_size=config.batch_size, Tx=config.Tx)
         else:
             trainer.set_training_params(
-                learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len, lr_schedule=config.lr_schedule
+                learning_rate=config.learning_rate,
+                batch_size=config.batch_size,
+                seq_len=config.seq_len,
+                lr_schedule=config.lr_schedule,
             )
         trainer.stop_at_best = self.stop_at_best
 
@@ -310,7 +341,9 @@ class MusicLab(Lab):
         if model_kind(config) == COURSE:
             trainer = self._build_course(corpus, config)
         else:
-            from core.models.keras_trainer import SequenceTrainer  # TensorFlow is imported only when the lab needs a model
+            from core.models.keras_trainer import (
+                SequenceTrainer,
+            )  # TensorFlow is imported only when the lab needs a model
 
             val = lambda: corpus.val_batches(VAL_BATCH, config.seq_len)  # noqa: E731 - fixed held-out snippets
             trainer = SequenceTrainer(len(corpus.vocab), config, corpus.sample_batch, val)
@@ -365,8 +398,11 @@ class MusicLab(Lab):
         t.restore_best()
         from core.models.trainer import Stop
 
-        return Stop(stop.kind, f"{stop.message} The validation loss was lowest at step {b.step:,} ({b.val:.3f} vs {val:.3f} now): "
-                               "those weights are back in place (stop at the best validation is on).")
+        return Stop(
+            stop.kind,
+            f"{stop.message} The validation loss was lowest at step {b.step:,} ({b.val:.3f} vs {val:.3f} now): "
+            "those weights are back in place (stop at the best validation is on).",
+        )
 
     def memorising(self) -> str | None:
         """What the page says when validation has risen clearly above its best (None while it has not)."""
@@ -381,8 +417,13 @@ class MusicLab(Lab):
         from core.models.trainer import StopKind
 
         b = self.trainer.restore_best()
-        self.stop(Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per value. "
-                                          "Training is paused; press Start to train on from them."))
+        self.stop(
+            Note(
+                StopKind.FINISHED,
+                f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per value. "
+                "Training is paused; press Start to train on from them.",
+            )
+        )
 
     def can_train(self) -> str | None:
         if self.trainer is None:
@@ -403,9 +444,21 @@ class MusicLab(Lab):
         dense = n_a * nv + nv  # Wy and by
         c = t.config
         return dict(
-            n_a=n_a, n_values=nv, Tx=Tx, params=t.param_count(), lstm=lstm, dense=dense, formula=lstm + dense,
-            course_params=cm.course_param_count(cm.N_A, cm.N_VALUES), lr0=c.learning_rate, decay=c.decay, lr_now=t.learning_rate(),
-            beta_1=c.beta_1, beta_2=c.beta_2, batch=c.batch_size, step=t.step,
+            n_a=n_a,
+            n_values=nv,
+            Tx=Tx,
+            params=t.param_count(),
+            lstm=lstm,
+            dense=dense,
+            formula=lstm + dense,
+            course_params=cm.course_param_count(cm.N_A, cm.N_VALUES),
+            lr0=c.learning_rate,
+            decay=c.decay,
+            lr_now=t.learning_rate(),
+            beta_1=c.beta_1,
+            beta_2=c.beta_2,
+            batch=c.batch_size,
+            step=t.step,
         )
 
     # -- composing -------------------------------------------------------------------------------------------
@@ -441,7 +494,12 @@ class MusicLab(Lab):
         if not unknown:
             return MotifCheck(text, tuple(values), None, (), None, None)
         return MotifCheck(
-            text, tuple(values), None, tuple(unknown), motif.unknown_message(values, labels), motif.decode(motif.replace_unknown(values, labels))
+            text,
+            tuple(values),
+            None,
+            tuple(unknown),
+            motif.unknown_message(values, labels),
+            motif.decode(motif.replace_unknown(values, labels)),
         )
 
     def piece_bars(self, piece: int, first_bar: int, n_bars: int) -> tuple[str, ...]:
@@ -453,8 +511,17 @@ class MusicLab(Lab):
         return max(1, int(np.ceil(motif.n_bars(self.corpus.pieces[int(piece)].values))))
 
     def compose(
-        self, *, tempo: float, seed: int = 0, temperature: float = 1.0, argmax: bool = False, n_values: int | None = None,
-        bars: int | None = None, prime: Sequence[str] = (), start: str = SILENCE, prime_label: str = "",
+        self,
+        *,
+        tempo: float,
+        seed: int = 0,
+        temperature: float = 1.0,
+        argmax: bool = False,
+        n_values: int | None = None,
+        bars: int | None = None,
+        prime: Sequence[str] = (),
+        start: str = SILENCE,
+        prime_label: str = "",
     ) -> Composition:
         """Compose with the trained and the untrained model (same seed and settings), and score both.
 
@@ -480,8 +547,20 @@ class MusicLab(Lab):
             rows = [(f"trained model (step {self.trainer.step:,})", trained_v), ("untrained model", untrained_v)]
             scores = ms.scorecard(rows, ref, validation=self.validation_pieces())
         self.result = Composition(
-            self.trainer.step, prime, start, prime_label, float(tempo), recs["trained"], recs["untrained"], tuple(labels),
-            bool(argmax), temp, None if bars is None else int(bars), self.kind, scores, self.trainer.weights_note(),
+            self.trainer.step,
+            prime,
+            start,
+            prime_label,
+            float(tempo),
+            recs["trained"],
+            recs["untrained"],
+            tuple(labels),
+            bool(argmax),
+            temp,
+            None if bars is None else int(bars),
+            self.kind,
+            scores,
+            self.trainer.weights_note(),
         )
         return self.result
 
@@ -520,8 +599,11 @@ class MusicLab(Lab):
         c = self.corpus
         if c is None:
             raise NothingToRead("Choose a corpus above: the gates are counted over its held-out pieces.")
-        idx, which = ((c.val_idx, "held-out") if c.val_idx
-                      else (c.train_idx, "training (the corpus is too small to hold pieces out)"))
+        idx, which = (
+            (c.val_idx, "held-out")
+            if c.val_idx
+            else (c.train_idx, "training (the corpus is too small to hold pieces out)")
+        )
         seqs, total = [], 0
         for i in idx:
             values = tuple(c.pieces[i].values[: steps - total])
@@ -547,8 +629,11 @@ class MusicLab(Lab):
     def distance_sequences(self) -> tuple[list, str]:
         """The validation pieces (the training pieces when there are none), in the current model's vocabulary."""
         corpus = self.corpus
-        idx, where = ((corpus.val_idx, "the validation pieces") if corpus.val_idx
-                      else (corpus.train_idx, "the training pieces (the corpus has no validation pieces)"))
+        idx, where = (
+            (corpus.val_idx, "the validation pieces")
+            if corpus.val_idx
+            else (corpus.train_idx, "the training pieces (the corpus has no validation pieces)")
+        )
         seqs = [corpus.ids[i] for i in idx]
         if self.kind == COURSE and self.course_vocab is not None:
             seqs = [self.course_vocab.lookup[s] for s in seqs]
@@ -567,8 +652,17 @@ class MusicLab(Lab):
         course = model_kind(base) == COURSE
         hidden = base.n_a if course else base.hidden
         lr = RACE_LSTM_LR if course else base.learning_rate  # the course's model keeps its own Adam schedule
-        return [make_config(k, hidden=int(hidden), seq_len=seq_len_of(base), batch=int(base.batch_size), lr=float(lr),
-                            seed=int(base.seed)) for k in choices]
+        return [
+            make_config(
+                k,
+                hidden=int(hidden),
+                seq_len=seq_len_of(base),
+                batch=int(base.batch_size),
+                lr=float(lr),
+                seed=int(base.seed),
+            )
+            for k in choices
+        ]
 
     def racer_label(self, config: Any) -> str:
         return f"course n_a {config.n_a}" if model_kind(config) == COURSE else f"LSTM {config.hidden}"
@@ -582,7 +676,9 @@ class MusicLab(Lab):
         vocab = self.course_vocab if extras is None else extras.get("course_vocab")
         return tuple(vocab.itos) if vocab is not None else tuple(self.corpus.vocab.itos)
 
-    def short_sample(self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None) -> LabSample:
+    def short_sample(
+        self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None
+    ) -> LabSample:
         labels = self.value_labels(extras)
         recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=np.random.default_rng(int(seed)))
         return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), labels)
@@ -607,8 +703,12 @@ class MusicLab(Lab):
         lines = [f"Composition at step {res.step:,} ({how})"]
         if res.prime:
             lines += [f"Opening ({res.prime_label}):", motif.decode(res.prime), " ".join(res.prime)]
-        lines += ["Composed, as notes:", motif.decode(res.trained_values), "Composed, as values:",
-                  " ".join(res.trained_values)]
+        lines += [
+            "Composed, as notes:",
+            motif.decode(res.trained_values),
+            "Composed, as values:",
+            " ".join(res.trained_values),
+        ]
         return lines + [m for m in [meter("music", res.trained_values)] if m]
 
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
@@ -622,9 +722,13 @@ class MusicLab(Lab):
         """The bundled starting points are LSTMs."""
         c = config
         return {
-            "music_model": LSTM, "music_hidden": int(c.hidden), "music_seq_len": int(c.seq_len),
-            "music_batch": int(c.batch_size), "music_lr": closest(LR_OPTIONS, c.learning_rate),
-            "music_seed": int(c.seed), "music_max_steps": int(self.max_steps),
+            "music_model": LSTM,
+            "music_hidden": int(c.hidden),
+            "music_seq_len": int(c.seq_len),
+            "music_batch": int(c.batch_size),
+            "music_lr": closest(LR_OPTIONS, c.learning_rate),
+            "music_seed": int(c.seed),
+            "music_max_steps": int(self.max_steps),
         }
 
     def load_starting_point(self, name: str, models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
@@ -646,13 +750,17 @@ class MusicLab(Lab):
         trainer, tokens, _ = mz.import_model_zip(data, config_override=meta.get("config", {}), tokens=True)
         if list(tokens) != list(corpus.vocab.itos):
             raise mz.ModelZipError(
-                f"The trained model's values don't match data/midi/{sp.corpus}: rebuild it with scripts/build_models.py."
+                f"The trained model's values don't match data/midi/{sp.corpus}: rebuild it with "
+                "scripts/build_models.py."
             )
         config = trainer.config
         trainer.sample_batch = corpus.sample_batch
         trainer.val_batches = lambda: corpus.val_batches(VAL_BATCH, trainer.config.seq_len)
-        trainer.set_progress(step=meta.get("step", trainer.step), tokens_seen=meta.get("tokens_seen", 0),
-                             elapsed_s=meta.get("elapsed_s", 0.0))
+        trainer.set_progress(
+            step=meta.get("step", trainer.step),
+            tokens_seen=meta.get("tokens_seen", 0),
+            elapsed_s=meta.get("elapsed_s", 0.0),
+        )
         history = mz.read_history(data)
         if history is not None:
             trainer.history = history
@@ -678,12 +786,21 @@ class MusicLab(Lab):
         sp, t = sps.CATALOG[name], self.trainer
         check = sps.music_check(self)
         facts = dict(
-            name=name, title=sp.title, built_by="scripts/build_models.py", **build,
-            val_loss=round(sps.full_validation(t), 4), train_loss=round(float(t.history.last_smooth()), 4),
+            name=name,
+            title=sp.title,
+            built_by="scripts/build_models.py",
+            **build,
+            val_loss=round(sps.full_validation(t), 4),
+            train_loss=round(float(t.history.last_smooth()), 4),
             check={f"{row}_{m}": round(v, 4) for row, ms_ in check.items() for m, v in ms_.items()},
             better_than_untrained="yes" if sps.music_better(check) else "no",
         )
         opts = sps.music_options()
-        meta = dict(t.summary(), corpus=sp.corpus, app=sps.APP, codec=dict(max_chord=opts.max_chord,
-                    transpose=opts.transpose), starting_point=facts)
+        meta = dict(
+            t.summary(),
+            corpus=sp.corpus,
+            app=sps.APP,
+            codec=dict(max_chord=opts.max_chord, transpose=opts.transpose),
+            starting_point=facts,
+        )
         return mz.export_model_zip(t, list(self.corpus.vocab.itos), meta, history=t.history, tokens=True)

@@ -16,25 +16,42 @@ from typing import Any
 import numpy as np
 
 from core.files import starting_points as sps
-from core.server import budget
-from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
 from core.labs.lab import (
-    ZERO_INPUT, HeldOut, InsideSequence, Lab, Meter, NothingToRead, Schedule, TypedText, UploadCache,
+    ZERO_INPUT,
+    HeldOut,
+    InsideSequence,
+    Lab,
+    Meter,
+    NothingToRead,
+    Schedule,
+    TypedText,
+    UploadCache,
 )
-from core.text.lexicon import SampleCheck
+from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
 from core.models.sampling import TokenModel, generate
 from core.models.timelapse import SAMPLE_CHARS, SAMPLE_TEMPERATURE, LabSample
+from core.server import budget
+from core.text.lexicon import SampleCheck
 from core.text.text_data import CorpusError, TextCorpus, char_label
 from core.text.textio import MB, UploadError, decode_text
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-BUNDLED = {"Shakespeare (bundled)": "shakespeare.txt", "Dinosaur names (bundled)": "dinos.txt"}  # label -> file in data/
+BUNDLED = {
+    "Shakespeare (bundled)": "shakespeare.txt",
+    "Dinosaur names (bundled)": "dinos.txt",
+}  # label -> file in data/
 MAX_UPLOAD = 10 * MB  # text uploads
 MAX_MODEL_UPLOAD = 20 * MB  # model zips (Streamlit's server.maxUploadSize in .streamlit/config.toml)
 LIVE_SAMPLE_CHARS = 300  # length of the live sample
 LIVE_SAMPLE_TEMPERATURE = 0.8  # of the live sample
-VAL_BATCHES, VAL_BATCH, VAL_SEQ = 4, 64, 100  # validation: 256 fixed windows of 100 characters (25,600 characters), in 4 batches
-VAL_PARTS = 1  # batches measured per live validation point (the 4 are spread over 4 points; see core.models.keras_trainer)
+VAL_BATCHES, VAL_BATCH, VAL_SEQ = (
+    4,
+    64,
+    100,
+)  # validation: 256 fixed windows of 100 characters (25,600 characters), in 4 batches
+VAL_PARTS = (
+    1  # batches measured per live validation point (the 4 are spread over 4 points; see core.models.keras_trainer)
+)
 MAX_PRIME = 500  # characters of priming text the sampler reads; longer text is cut (with a message)
 DEFAULTS = RNNConfig()  # what a student gets: one source for the page, the tests and the benchmarks
 # The page's settings ranges; an uploaded model must fit them.
@@ -80,9 +97,15 @@ def nearest(options: list, value):
 def widget_values(cfg: RNNConfig) -> dict[str, Any]:
     """The Text page's settings widgets (by key) for a model's config: a loaded model sets them to its own."""
     return {
-        "text_cell": cfg.cell, "text_hidden": int(cfg.hidden), "text_layers": int(cfg.layers), "text_embed": int(cfg.embed_dim),
-        "text_dropout": float(cfg.dropout), "text_seed": int(cfg.seed), "text_seq": nearest(SEQ_OPTIONS, cfg.seq_len),
-        "text_batch": nearest(BATCH_OPTIONS, cfg.batch_size), "text_lr": nearest(LR_OPTIONS, cfg.learning_rate),
+        "text_cell": cfg.cell,
+        "text_hidden": int(cfg.hidden),
+        "text_layers": int(cfg.layers),
+        "text_embed": int(cfg.embed_dim),
+        "text_dropout": float(cfg.dropout),
+        "text_seed": int(cfg.seed),
+        "text_seq": nearest(SEQ_OPTIONS, cfg.seq_len),
+        "text_batch": nearest(BATCH_OPTIONS, cfg.batch_size),
+        "text_lr": nearest(LR_OPTIONS, cfg.learning_rate),
     }
 
 
@@ -117,7 +140,9 @@ class Generated:
     weights: str = ""  # which weights generated it (core.models.keras_trainer.SequenceTrainer.weights_note)
 
 
-def progress_sample(model: TokenModel, corpus: TextCorpus, n_chars: int, temperature: float, rng: np.random.Generator) -> tuple[str, SampleCheck]:
+def progress_sample(
+    model: TokenModel, corpus: TextCorpus, n_chars: int, temperature: float, rng: np.random.Generator
+) -> tuple[str, SampleCheck]:
     """The Text lab's live sample and its real-word check.
 
     ``n_chars`` characters from a fresh state, starting after a blank line when the text has them (in a
@@ -133,8 +158,15 @@ def progress_sample(model: TokenModel, corpus: TextCorpus, n_chars: int, tempera
 
 def held_out_text(corpus: TextCorpus) -> HeldOut:
     """The validation part (the last 10%) held out, counts from the first 90%; uniform up to trigram."""
-    return HeldOut([corpus.train_ids], [corpus.val_ids], corpus.vocab_size, (1, 2, 3), "character",
-                   "the validation part (the last 10% of the text)", "the training part (the first 90%)")
+    return HeldOut(
+        [corpus.train_ids],
+        [corpus.val_ids],
+        corpus.vocab_size,
+        (1, 2, 3),
+        "character",
+        "the validation part (the last 10% of the text)",
+        "the training part (the first 90%)",
+    )
 
 
 class TextLab(Lab):
@@ -149,8 +181,12 @@ class TextLab(Lab):
     # first minute slices are 4 s, validation every 4 s and a live sample every 8 s. At 0.5 s slices the page trained
     # ~60-75% of the time. Each validation measures one of the 4 validation batches in turn (~50 ms for LSTM 256 on 2
     # cores); each point is the mean over the latest result of all 4, i.e. over the last ~10-16 s of weights.
-    schedule = Schedule(slice_s=4.0, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=4.0, sample_every_s=8.0)
-    start_schedule = replace(schedule, slice_s=0.5, eval_every_s=2.5, sample_every_s=5.0)  # the first START_S seconds of training of a run
+    schedule = Schedule(
+        slice_s=4.0, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=4.0, sample_every_s=8.0
+    )
+    start_schedule = replace(
+        schedule, slice_s=0.5, eval_every_s=2.5, sample_every_s=5.0
+    )  # the first START_S seconds of training of a run
     middle_schedule = replace(start_schedule, slice_s=1.5)  # then until it has trained STEADY_S seconds
     START_S = 10.0
     STEADY_S = 60.0
@@ -165,7 +201,9 @@ class TextLab(Lab):
 
     # -- corpus and runs -------------------------------------------------------------------------------------
     def read_upload(self, file_id: str, name: str, data: bytes, encoding: str) -> UploadCache[TextCorpus]:
-        return self.upload.get((file_id, encoding), name, lambda: read_text_upload(data, encoding), (UploadError, CorpusError))
+        return self.upload.get(
+            (file_id, encoding), name, lambda: read_text_upload(data, encoding), (UploadError, CorpusError)
+        )
 
     def run_label(self) -> str:
         t, run = self.trainer, self.run
@@ -176,7 +214,10 @@ class TextLab(Lab):
 
     def retune(self, trainer, config: RNNConfig) -> None:
         trainer.set_training_params(
-            learning_rate=config.learning_rate, batch_size=config.batch_size, seq_len=config.seq_len, lr_schedule=config.lr_schedule
+            learning_rate=config.learning_rate,
+            batch_size=config.batch_size,
+            seq_len=config.seq_len,
+            lr_schedule=config.lr_schedule,
         )
         trainer.stop_at_best = self.stop_at_best
 
@@ -192,7 +233,13 @@ class TextLab(Lab):
         if any(self.schedule is own for own in (steady, self.start_schedule, self.middle_schedule)):
             t = self.trainer
             trained = t.elapsed_s if t is not None else 0.0
-            self.schedule = self.start_schedule if trained < self.START_S else self.middle_schedule if trained < self.STEADY_S else steady
+            self.schedule = (
+                self.start_schedule
+                if trained < self.START_S
+                else self.middle_schedule
+                if trained < self.STEADY_S
+                else steady
+            )
         return super().run_slice()
 
     # -- best weights ------------------------------------------------------------------------------------------
@@ -209,8 +256,13 @@ class TextLab(Lab):
         from core.models.trainer import StopKind
 
         b = self.trainer.restore_best()
-        self.stop(Note(StopKind.FINISHED, f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per character. "
-                                          "Training is paused; press Start to train on from them."))
+        self.stop(
+            Note(
+                StopKind.FINISHED,
+                f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per character. "
+                "Training is paused; press Start to train on from them.",
+            )
+        )
 
     def steps_per_minute(self, vocab_size: int, config: RNNConfig) -> tuple[float, bool]:
         """(training steps a minute for ``config`` here, whether measured on this very model)."""
@@ -218,7 +270,9 @@ class TextLab(Lab):
         if t is not None and self.sec_per_step:
             if t.config == config:
                 return 60.0 / self.sec_per_step, True
-            return budget.steps_per_minute(vocab_size, config, (budget.step_flops(t.vocab_size, t.config), self.sec_per_step)), False
+            return budget.steps_per_minute(
+                vocab_size, config, (budget.step_flops(t.vocab_size, t.config), self.sec_per_step)
+            ), False
         return budget.steps_per_minute(vocab_size, config), False
 
     def differences(self, old: RNNConfig, new: RNNConfig) -> list:
@@ -231,7 +285,9 @@ class TextLab(Lab):
             ("seed", old.seed, new.seed),
         ]
 
-    def configure_text(self, corpus_id: str, corpus_name: str, corpus: TextCorpus, config: RNNConfig, *, force_new: bool = False):
+    def configure_text(
+        self, corpus_id: str, corpus_name: str, corpus: TextCorpus, config: RNNConfig, *, force_new: bool = False
+    ):
         """``configure`` for a text called ``corpus_name`` (shown in the run's label)."""
         if self.run is not None and self.corpus_id != corpus_id:
             self.corpus_change = f"text {self.run.corpus_name} → {corpus_name}"
@@ -246,7 +302,10 @@ class TextLab(Lab):
 
     def can_train(self) -> str | None:
         if self.run is not None and self.run.corpus is None:
-            return "This model's vocabulary doesn't cover the chosen text, so it can only sample. Pick a text it covers to train."
+            return (
+                "This model's vocabulary doesn't cover the chosen text, so it can only sample. Pick a text it "
+                "covers to train."
+            )
         return super().can_train()
 
     def make_live_sample(self) -> LiveSample:
@@ -261,7 +320,8 @@ class TextLab(Lab):
         if len(prime) <= MAX_PRIME:
             return prime, None
         return prime[:MAX_PRIME], (
-            f"The priming text has {len(prime):,} characters; the model reads at most {MAX_PRIME:,}, so only the first {MAX_PRIME:,} are used."
+            f"The priming text has {len(prime):,} characters; the model reads at most {MAX_PRIME:,}, so only the "
+            f"first {MAX_PRIME:,} are used."
         )
 
     def unknown_prime_chars(self, prime: str) -> list[str]:
@@ -275,8 +335,13 @@ class TextLab(Lab):
         first, rest = (ids[0], ids[1:]) if ids else (None, [])  # no newline in the vocabulary: a zero embedding
         t0 = time.perf_counter()
         records = generate(
-            self.trainer.token_model(), int(length), temperature=float(temperature), top_k=int(top_k) or None,
-            rng=np.random.default_rng(int(seed)), prime=rest, first_input=first,
+            self.trainer.token_model(),
+            int(length),
+            temperature=float(temperature),
+            top_k=int(top_k) or None,
+            rng=np.random.default_rng(int(seed)),
+            prime=rest,
+            first_input=first,
         )
         self.sampled = Generated(
             prime=prime,
@@ -308,15 +373,24 @@ class TextLab(Lab):
         override = meta.get("config", {})
 
         def fits(cfg: RNNConfig, n_chars: int) -> None:  # before Keras builds anything
-            v = self.budget_verdict(None, replace(cfg, **{k: override[k] for k in ("seq_len", "batch_size") if k in override}), vocab_size=n_chars)
+            v = self.budget_verdict(
+                None,
+                replace(cfg, **{k: override[k] for k in ("seq_len", "batch_size") if k in override}),
+                vocab_size=n_chars,
+            )
             if not v.ok:
                 raise CorpusError(v.message)
 
         t, chars, _ = import_model_zip(data, max_bytes=MAX_MODEL_UPLOAD, config_override=override, before_build=fits)
         cfg = t.config
-        if not HIDDEN_RANGE[0] <= cfg.hidden <= HIDDEN_RANGE[1] or cfg.embed_dim > MAX_EMBED or cfg.dropout > MAX_DROPOUT:
+        if (
+            not HIDDEN_RANGE[0] <= cfg.hidden <= HIDDEN_RANGE[1]
+            or cfg.embed_dim > MAX_EMBED
+            or cfg.dropout > MAX_DROPOUT
+        ):
             raise CorpusError(
-                f"The model ({cfg.label()}) is outside this page's settings (hidden {HIDDEN_RANGE[0]}–{HIDDEN_RANGE[1]}, "
+                f"The model ({cfg.label()}) is outside this page's settings (hidden "
+                f"{HIDDEN_RANGE[0]}–{HIDDEN_RANGE[1]}, "
                 f"embedding ≤ {MAX_EMBED}, dropout ≤ {MAX_DROPOUT})."
             )
         corpus = None
@@ -324,14 +398,21 @@ class TextLab(Lab):
             corpus = TextCorpus(current[2].text, chars)  # the same text, encoded with the model's vocabulary
             t.sample_batch = corpus.sample_batch
             t.val_batches = fixed_val_batches(corpus)
-        t.set_progress(step=meta.get("step", t.step), tokens_seen=meta.get("tokens_seen", 0), elapsed_s=meta.get("elapsed_s", 0.0))
+        t.set_progress(
+            step=meta.get("step", t.step), tokens_seen=meta.get("tokens_seen", 0), elapsed_s=meta.get("elapsed_s", 0.0)
+        )
         self.archive_current()
         self.new_run(t, current[0] if current else "none")
         self.run = TextRun(current[1] if current else "?", corpus, list(chars), uploaded=True)
         self.sampled = None
         self.running = False
-        where = f"It continues training on {current[1]}." if corpus is not None else (
-            "Its vocabulary doesn't cover the chosen text, so it can only sample; pick the text it was trained on to continue training."
+        where = (
+            f"It continues training on {current[1]}."
+            if corpus is not None
+            else (
+                "Its vocabulary doesn't cover the chosen text, so it can only sample; pick the text it was trained "
+                "on to continue training."
+            )
         )
         said = f"Loaded the uploaded model ({cfg.label()}, step {t.step:,}). {where}"
         return cfg, " ".join([said, *notes])
@@ -351,8 +432,10 @@ class TextLab(Lab):
 
     # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
     token_name = "character"
-    explain_hint = ("Press **Generate** above (or choose “a text I type”), then pick a character to see which earlier "
-                    "characters its prediction depended on.")
+    explain_hint = (
+        "Press **Generate** above (or choose “a text I type”), then pick a character to see which earlier "
+        "characters its prediction depended on."
+    )
     explain_note = "The priming text (or the newline generation starts after) comes first."
     reads_typed_text = True
 
@@ -361,14 +444,19 @@ class TextLab(Lab):
 
     def neuron_input(self) -> TypedText:
         corpus = self.run.corpus
-        return TypedText(tuple(self.run.chars), None if corpus is None else corpus.text,
-                         0 if corpus is None else len(corpus.train_ids))
+        return TypedText(
+            tuple(self.run.chars),
+            None if corpus is None else corpus.text,
+            0 if corpus is None else len(corpus.train_ids),
+        )
 
     def gate_sequences(self, steps: int) -> tuple[tuple, str]:
         corpus = self.run.corpus
         if corpus is None:
-            raise NothingToRead("This model's vocabulary can't read the chosen text, so there is no held-out text to "
-                                "count its gates on.")
+            raise NothingToRead(
+                "This model's vocabulary can't read the chosen text, so there is no held-out text to "
+                "count its gates on."
+            )
         ids = corpus.val_ids[:steps]
         return (tuple(int(i) for i in ids),), f"the first {len(ids):,} characters of the held-out text"
 
@@ -408,11 +496,15 @@ class TextLab(Lab):
 
     def race_shared(self) -> str:
         c = self.trainer.config
-        return (f"hidden {c.hidden}×{c.layers}, embedding {c.embed_dim}, learning rate {c.learning_rate:g}, "
-                f"window {c.seq_len}, batch {c.batch_size}, seed {c.seed}")
+        return (
+            f"hidden {c.hidden}×{c.layers}, embedding {c.embed_dim}, learning rate {c.learning_rate:g}, "
+            f"window {c.seq_len}, batch {c.batch_size}, seed {c.seed}"
+        )
 
     # -- what the time-lapse, the race and the hand-in show of this lab ----------------------------------------------
-    def short_sample(self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None) -> LabSample:
+    def short_sample(
+        self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None
+    ) -> LabSample:
         """Primed as the live sample (``progress_sample``) primes, keeping the records for the inspector."""
         from core.text.lexicon import describe_check
 
@@ -450,8 +542,9 @@ class TextLab(Lab):
 
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:
-        return next((sp for sp in sps.CATALOG.values() if sp.lab == self.key and self.corpus_id == f"bundled:{sp.corpus}"),
-                    None)
+        return next(
+            (sp for sp in sps.CATALOG.values() if sp.lab == self.key and self.corpus_id == f"bundled:{sp.corpus}"), None
+        )
 
     def widget_values_for(self, config: RNNConfig) -> dict[str, Any]:
         return widget_values(config)
@@ -489,7 +582,13 @@ class TextLab(Lab):
         from core.files import model_zip as mz
 
         sp, t = sps.CATALOG[name], self.trainer
-        facts = dict(name=name, title=sp.title, built_by="scripts/build_models.py", **build,
-                     val_loss=round(sps.full_validation(t), 4), train_loss=round(float(t.history.last_smooth()), 4))
+        facts = dict(
+            name=name,
+            title=sp.title,
+            built_by="scripts/build_models.py",
+            **build,
+            val_loss=round(sps.full_validation(t), 4),
+            train_loss=round(float(t.history.last_smooth()), 4),
+        )
         meta = dict(t.summary(), corpus=sp.corpus, app=sps.APP, starting_point=facts)
         return mz.export_model_zip(t, self.run.chars, meta, history=t.history)

@@ -1,1 +1,2 @@
-"""The models and their trainers: the trainer interface, numpy RNN and cells, Keras models, schedules, sampling and the time-lapse."""
+"""The models and their trainers: the trainer interface, numpy RNN and cells, Keras models, schedules, sampling and the
+time-lapse."""

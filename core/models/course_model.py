@@ -36,7 +36,8 @@ the corpus keep their own index and index 89 stands for every other value. Its t
 composition that uses it plays that value.
 
 What differs from the course's code: the LSTM layer has ``unroll=True`` (see ``course_layers``), and
-every initializer is seeded. What is simplified on purpose: the loss this module reports is the *mean* cross-entropy per value (nats),
+every initializer is seeded. What is simplified on purpose: the loss this module reports is the *mean* cross-entropy per
+value (nats),
 like the other labs' charts; Keras's ``fit`` in the course reports the *sum* over the Tx outputs (about
 Tx × this), and Adam's steps do not depend on that scale. No gradient clipping (the course has none);
 a NaN/inf loss restores the last good weights. TensorFlow is imported inside functions only.
@@ -140,7 +141,8 @@ def describe_cap(pieces_values: Sequence[Sequence[str]], itos: Sequence[str], ma
 
 
 def id_lookup(full_itos: Sequence[str], mapping: dict[str, int]) -> np.ndarray:
-    """Index translation from a full vocabulary (core.music.music_codec.Vocabulary.itos) to the capped one: int32 (len(full_itos),)."""
+    """Index translation from a full vocabulary (core.music.music_codec.Vocabulary.itos) to the capped one: int32
+    (len(full_itos),)."""
     other = max(mapping.values())
     return np.asarray([mapping.get(v, other) for v in full_itos], dtype=np.int32)
 
@@ -173,7 +175,8 @@ class CourseLayers:
     """The three shared layers, created once (the course's global reshaper, LSTM_cell, densor)."""
 
     reshaper: Any  # Reshape((1, n_values))
-    LSTM_cell: Any  # LSTM(n_a, return_state=True, unroll=True): unroll only changes how TF runs its 1-step input (see course_layers)
+    # LSTM(n_a, return_state=True, unroll=True): unroll only changes how TF runs its 1-step input (see course_layers)
+    LSTM_cell: Any
     densor: Any  # Dense(n_values, activation="softmax")
 
 
@@ -190,15 +193,22 @@ def course_layers(n_values: int = N_VALUES, n_a: int = N_A, seed: int = 0) -> Co
     return CourseLayers(
         reshaper=L.Reshape((1, n_values), name="reshaper"),
         LSTM_cell=L.LSTM(
-            n_a, return_state=True, unroll=True, kernel_initializer=init.GlorotUniform(seed=s + 1), recurrent_initializer=init.Orthogonal(seed=s + 2),
+            n_a,
+            return_state=True,
+            unroll=True,
+            kernel_initializer=init.GlorotUniform(seed=s + 1),
+            recurrent_initializer=init.Orthogonal(seed=s + 2),
             name="LSTM_cell",
         ),
-        densor=L.Dense(n_values, activation="softmax", kernel_initializer=init.GlorotUniform(seed=s + 3), name="densor"),
+        densor=L.Dense(
+            n_values, activation="softmax", kernel_initializer=init.GlorotUniform(seed=s + 3), name="densor"
+        ),
     )
 
 
 def djmodel(Tx: int, layers: CourseLayers):
-    """The course's training model: inputs [X (m, Tx, n_values), a0 (m, n_a), c0 (m, n_a)], Tx softmax outputs (m, n_values)."""
+    """The course's training model: inputs [X (m, Tx, n_values), a0 (m, n_a), c0 (m, n_a)], Tx softmax outputs (m,
+    n_values)."""
     keras = _keras()
     n_values, n_a = layers.densor.units, layers.LSTM_cell.units
     X = keras.Input(shape=(Tx, n_values), name="X")
@@ -215,7 +225,8 @@ def djmodel(Tx: int, layers: CourseLayers):
 
 
 def music_inference_model(layers: CourseLayers, Ty: int = 50):
-    """The course's inference model: inputs [x0 (m, 1, n_values), a0, c0]; each step's argmax is fed back as a one-hot."""
+    """The course's inference model: inputs [x0 (m, 1, n_values), a0, c0]; each step's argmax is fed back as a
+    one-hot."""
     keras = _keras()
     ops, L = keras.ops, keras.layers
     n_values, n_a = layers.densor.units, layers.LSTM_cell.units
@@ -240,9 +251,13 @@ class CourseNumpyModel:
     State: (a, c), each float32 (n_a,). ``token`` None feeds the zero vector (the course's x0).
     """
 
-    def __init__(self, kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray, dense_w: np.ndarray, dense_b: np.ndarray):
+    def __init__(
+        self, kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray, dense_w: np.ndarray, dense_b: np.ndarray
+    ):
         f32 = np.float32
-        self.kernel = np.asarray(kernel, f32)  # (n_values, 4 n_a): one-hot x @ kernel = the token's row; gates i, f, c, o
+        self.kernel = np.asarray(
+            kernel, f32
+        )  # (n_values, 4 n_a): one-hot x @ kernel = the token's row; gates i, f, c, o
         self.recurrent = np.asarray(recurrent, f32)  # (n_a, 4 n_a)
         self.bias = np.asarray(bias, f32)  # (4 n_a,)
         self.dense_w = np.asarray(dense_w, f32)  # (n_a, n_values)
@@ -288,7 +303,9 @@ class CourseTrainer(KerasTrainer):
     explode_nats = None  # no explosion check (the course has none): only a NaN/inf loss rolls back
     keeps_adam_asleep = True  # Adam's state (and with it the decayed rate) survives hibernation
 
-    def __init__(self, n_values: int, config: CourseConfig, sample_batch: SampleBatch, val_batches: ValBatches | None = None):
+    def __init__(
+        self, n_values: int, config: CourseConfig, sample_batch: SampleBatch, val_batches: ValBatches | None = None
+    ):
         config.validate()
         if n_values < 2:
             raise ValueError("n_values must be >= 2")
@@ -324,7 +341,11 @@ class CourseTrainer(KerasTrainer):
         """Settings that may change mid-run. A new Tx unrolls the same shared layers over Tx steps (same weights)."""
         from dataclasses import replace
 
-        changes = {k: int(v) for k, v in dict(batch_size=batch_size, Tx=Tx).items() if v is not None and int(v) != getattr(self.config, k)}
+        changes = {
+            k: int(v)
+            for k, v in dict(batch_size=batch_size, Tx=Tx).items()
+            if v is not None and int(v) != getattr(self.config, k)
+        }
         if not changes:
             return
         new = replace(self.config, **changes)
@@ -399,7 +420,8 @@ class CourseTrainer(KerasTrainer):
     lr_now = learning_rate  # the name the Keras labs' pages read (core.models.keras_trainer.SequenceTrainer.lr_now)
 
     def param_count(self) -> int:
-        """Trainable parameters of the live Keras model (counted when it was built; a hibernated trainer isn't woken)."""
+        """Trainable parameters of the live Keras model (counted when it was built; a hibernated trainer isn't
+        woken)."""
         return self._n_params
 
     def layer_sizes(self) -> dict[str, int]:
@@ -427,5 +449,8 @@ class CourseTrainer(KerasTrainer):
         nv, n_a = self.vocab_size, self.config.n_a
         with self._lock:
             model = self.inference_model(int(Ty))
-            outs = model([np.zeros((1, 1, nv), np.float32), np.zeros((1, n_a), np.float32), np.zeros((1, n_a), np.float32)], training=False)
+            outs = model(
+                [np.zeros((1, 1, nv), np.float32), np.zeros((1, n_a), np.float32), np.zeros((1, n_a), np.float32)],
+                training=False,
+            )
         return [int(np.argmax(np.asarray(p)[0])) for p in outs]

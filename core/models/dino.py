@@ -12,7 +12,8 @@ of the next one (``a_prev``), so only the very first name starts from zeros. Sam
 The guard (not in the course): a name whose loss is NaN or infinite, or more than ``EXPLODE_RATIO`` times
 what a uniform guess would lose on it, stops training with ``StopKind.DIVERGED`` and puts back the last
 weights known to be sane: those at the start of a ``train_steps`` call whose first name's loss was not an
-explosion (one copy per call, not per name). The numpy RNN rarely reaches NaN: its softmax is shifted and its loss floored,
+explosion (one copy per call, not per name). The numpy RNN rarely reaches NaN: its softmax is shifted and its loss
+floored,
 so an exploding model shows up as an enormous loss first.
 
 For the page's look inside, the last name of every ``train_steps`` call, and the name at which training
@@ -31,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.models import numpy_rnn as nr
-from core.text.text_data import char_label
 from core.models.trainer import History, Stop, StopKind, TrainReport
+from core.text.text_data import char_label
 
 MAX_HIDDEN = 512  # the page's hidden-size ceiling (one name per step stays fast below this)
 MAX_NAME_LENGTH = 60  # longer lines are cut when names are loaded
@@ -55,7 +56,10 @@ class DinoConfig:
         if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
             return f"The learning rate must be a positive number (got {self.learning_rate})."
         if self.clip_value is not None and not (np.isfinite(self.clip_value) and self.clip_value > 0):
-            return f"The clip value must be a positive number (got {self.clip_value}); turn clipping off instead of clipping at 0."
+            return (
+                f"The clip value must be a positive number (got {self.clip_value}); turn clipping off instead of "
+                "clipping at 0."
+            )
         if self.n_a < 1 or self.n_a > MAX_HIDDEN:
             return f"The hidden size must be between 1 and {MAX_HIDDEN} (got {self.n_a})."
         return None
@@ -113,8 +117,9 @@ class DinoTrainer:
         # (iteration, ||gradient|| before clipping, after, entries clipped, exploded) of every traced name, bounded
         self.grad_log: list[tuple[int, float, float, int, bool]] = []
 
-    def resume(self, parameters: dict, a_prev: np.ndarray | None, step: int, smooth_loss: float | None,
-               history: History | None) -> None:
+    def resume(
+        self, parameters: dict, a_prev: np.ndarray | None, step: int, smooth_loss: float | None, history: History | None
+    ) -> None:
         """Continue a saved run: its weights, carried state, step, smoothed loss and history; the guard falls back to
         these weights, and a batch of names sampled from them is shown at once."""
         self.parameters = parameters
@@ -154,7 +159,9 @@ class DinoTrainer:
             return report
         n = max(0, min(int(n), self.config.iterations - self.step))
         start = self.step
-        candidate = copy.deepcopy(self.parameters) if self._finite() else None  # becomes the fallback once its loss is sane
+        candidate = (
+            copy.deepcopy(self.parameters) if self._finite() else None
+        )  # becomes the fallback once its loss is sane
         P, clip_value, lr = self.parameters, self.config.clip_value, self.learning_rate
         for i in range(n):
             X, Y = self.example(self.step)
@@ -206,7 +213,9 @@ class DinoTrainer:
         self.grad_log.append((iteration, before, after, trace.total_clipped, exploded))
         del self.grad_log[:-GRAD_LOG]
 
-    def _diverged(self, report: TrainReport, X: list, Y: list, loss: float, trace: nr.BPTTTrace | None = None) -> TrainReport:
+    def _diverged(
+        self, report: TrainReport, X: list, Y: list, loss: float, trace: nr.BPTTTrace | None = None
+    ) -> TrainReport:
         """Put the last good weights back, keep the exploding name's backward pass, and say what happened."""
         name = self.decode(i for i in X[1:])
         self.parameters = copy.deepcopy(self._good)
@@ -217,30 +226,41 @@ class DinoTrainer:
         where = f"name {self.step + 1:,} (“{name}”)"
         if np.isfinite(loss):
             what = (
-                f"The loss exploded at {where}: {loss:,.0f} nats, {loss / self.uniform_loss(len(Y)):,.0f} times what a blind "
+                f"The loss exploded at {where}: {loss:,.0f} nats, {loss / self.uniform_loss(len(Y)):,.0f} times what "
+                "a blind "
                 "uniform guess would lose on it."
             )
         else:
             what = f"The numbers overflowed at {where}: the loss became {loss}."
-        fix = "Turn gradient clipping on or pick a smaller learning rate." if self.config.clip_value is None else "Pick a smaller learning rate."
+        fix = (
+            "Turn gradient clipping on or pick a smaller learning rate."
+            if self.config.clip_value is None
+            else "Pick a smaller learning rate."
+        )
         kept = self._good_step
         back = "the weights it had after name {:,}".format(kept) if kept else "the weights this run started from"
         report.stop = Stop(StopKind.DIVERGED, f"{what} The guard stopped training and put back {back}. {fix}")
         return report
 
     def name_example(self, name: str) -> tuple[list, list]:
-        """X, Y for a name the student typed (cleaned like the list); ValueError with the reason when it can't be used."""
+        """X, Y for a name the student typed (cleaned like the list); ValueError with the reason when it can't be
+        used."""
         cleaned = clean_names(name)
         if not cleaned:
             raise ValueError("Type a name to follow through the backward pass.")
         unknown = sorted(set(cleaned[0]) - set(self.chars))
         if unknown:
-            raise ValueError("The model has never seen " + ", ".join(f"“{c}”" for c in unknown) + ": use only characters from the name list.")
+            raise ValueError(
+                "The model has never seen "
+                + ", ".join(f"“{c}”" for c in unknown)
+                + ": use only characters from the name list."
+            )
         X = [None] + [self.char_to_ix[ch] for ch in cleaned[0]]
         return X, X[1:] + [self.char_to_ix["\n"]]
 
     def trace_name(self, name: str) -> nr.BPTTTrace:
-        """The backward pass of ``name`` on the current weights, from a<0> = 0, with the current clip (nothing is updated)."""
+        """The backward pass of ``name`` on the current weights, from a<0> = 0, with the current clip (nothing is
+        updated)."""
         X, Y = self.name_example(name)
         return nr.bptt_trace(X, Y, np.zeros_like(self.a_prev), self.parameters, self.config.clip_value)[0]
 

@@ -33,11 +33,13 @@ MAX_LAYERS = 3  # most stacked recurrent layers
 GRAPH_LOCK = threading.RLock()
 
 
-# Dropout each cell gets by default in the Text lab (``cell_defaults``), from 300 s runs on tiny Shakespeare at the other
+# Dropout each cell gets by default in the Text lab (``cell_defaults``), from 300 s runs on tiny Shakespeare at the
+# other
 # defaults, interleaved (python -m bench.tune, validation after 75/150/225/300 s of training). At 256 units
 # (bench/results/tune_dropout300*.json) the cells overfit within five minutes without dropout (GRU none 1.566 1.565
 # 1.575 1.582, SimpleRNN none 1.624 1.609 1.614 1.617) and flattened above 1.52 with it (LSTM 0.1: 1.533, GRU 0.35:
-# 1.542 at 300 s). A larger model with more dropout went lower (bench/results/tune_bigger300.json, tune_bigger300b.json):
+# 1.542 at 300 s). A larger model with more dropout went lower (bench/results/tune_bigger300.json,
+# tune_bigger300b.json):
 #   LSTM 384  0.25  1.566 1.516 1.508 1.501   (256, 0.1: 1.578 1.545 1.532 1.527 in the same run; 2 layers x 256: 1.549)
 #   GRU  384  0.45  1.576 1.524 1.511 1.506   (half-life 900; 550: 1.515 at 300 s; 0.55: 1.522; GRU 512, 0.5: 1.507)
 #   SimpleRNN 384  0.2  1.621 1.606 1.604 1.598   (0.3: 1.609)
@@ -52,15 +54,25 @@ class ModelFormatError(ValueError):
 @dataclass(frozen=True)
 class RNNConfig:
     cell: str = "lstm"  # "simplernn" | "lstm" | "gru"
-    hidden: int = 384  # units per recurrent layer (1..1024); 384 with more dropout beat 256 after 2-5 minutes (bench/results/tune_bigger300*.json)
+    # units per recurrent layer (1..1024); 384 with more dropout beat 256 after 2-5 minutes
+    # (bench/results/tune_bigger300*.json)
+    hidden: int = 384
     layers: int = 1  # stacked recurrent layers (1..3)
     embed_dim: int = 64  # token embedding size (Embedding, not one-hot)
-    seq_len: int = 50  # training window length (tokens); 50 beat 100 after 1 minute (1.73 vs 1.88), ~even by 4 (bench/tune.py)
+    seq_len: int = (
+        50  # training window length (tokens); 50 beat 100 after 1 minute (1.73 vs 1.88), ~even by 4 (bench/tune.py)
+    )
     batch_size: int = 64  # windows per step
-    learning_rate: float = 1e-2  # Adam; tuned on 2 CPU cores for the lowest validation loss after 2-5 minutes (bench/tune.py)
-    dropout: float = CELL_DROPOUT["lstm"]  # between layers / before the output; the default cell's (CELL_DROPOUT: each cell has its own)
+    learning_rate: float = (
+        1e-2  # Adam; tuned on 2 CPU cores for the lowest validation loss after 2-5 minutes (bench/tune.py)
+    )
+    dropout: float = CELL_DROPOUT[
+        "lstm"
+    ]  # between layers / before the output; the default cell's (CELL_DROPOUT: each cell has its own)
     seed: int = 0  # weights and batch order
-    lr_schedule: str = "decay"  # core.models.lr_schedule: "decay" (warm-up, then halving) | "plateau" | "constant"; may change mid-run
+    lr_schedule: str = (
+        "decay"  # core.models.lr_schedule: "decay" (warm-up, then halving) | "plateau" | "constant"; may change mid-run
+    )
 
     def validate(self) -> None:
         if self.cell not in CELLS:
@@ -95,8 +107,6 @@ class RNNConfig:
         return s + f" · seed {self.seed}"
 
 
-
-
 # The layer options the playground can train, sample with its numpy mirror (core.models.numpy_cells), look inside and
 # rebuild after a hibernation (``build_model``): option -> (the values accepted, the words for "layers with those
 # values"). ANY accepts every value (names, seeds, initializers: they don't change what loaded weights compute; units
@@ -106,16 +116,28 @@ ANY = object()
 FLOAT32 = "float32"
 _COMMON = {"name": (ANY, ""), "trainable": ((True,), "that are trainable"), "dtype": ((FLOAT32, None), "in float32")}
 _NO_EXTRAS = {
-    **{k: ((None,), "without regularizers") for k in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-                                                        "activity_regularizer")},
+    **{
+        k: ((None,), "without regularizers")
+        for k in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer")
+    },
     **{k: ((None,), "without constraints") for k in ("kernel_constraint", "recurrent_constraint", "bias_constraint")},
     "quantization_config": ((None,), "without quantization"),
 }
 _IN_CELL_DROPOUT = "without dropout inside the cell (a Dropout layer after it does that here)"
 _RNN = {
-    **_COMMON, **_NO_EXTRAS,
-    **{k: (ANY, "") for k in ("units", "seed", "kernel_initializer", "recurrent_initializer", "bias_initializer",
-                              "zero_output_for_mask")},
+    **_COMMON,
+    **_NO_EXTRAS,
+    **{
+        k: (ANY, "")
+        for k in (
+            "units",
+            "seed",
+            "kernel_initializer",
+            "recurrent_initializer",
+            "bias_initializer",
+            "zero_output_for_mask",
+        )
+    },
     "return_sequences": ((True,), "that return the whole sequence (return_sequences=True)"),
     "return_state": ((False,), "that don't return their state"),
     "go_backwards": ((False,), "that read forwards"),
@@ -138,7 +160,10 @@ LAYER_OPTIONS: dict[str, dict[str, tuple]] = {
         "optional": ((False,), "that are required"),
     },
     "Embedding": {
-        **_COMMON, "input_dim": (ANY, ""), "output_dim": (ANY, ""), "embeddings_initializer": (ANY, ""),
+        **_COMMON,
+        "input_dim": (ANY, ""),
+        "output_dim": (ANY, ""),
+        "embeddings_initializer": (ANY, ""),
         "embeddings_regularizer": ((None,), "without regularizers"),
         "activity_regularizer": ((None,), "without regularizers"),
         "embeddings_constraint": ((None,), "without constraints"),
@@ -149,11 +174,17 @@ LAYER_OPTIONS: dict[str, dict[str, tuple]] = {
     "LSTM": {**_RNN, **_GATED, "unit_forget_bias": (ANY, "")},
     "GRU": {**_RNN, **_GATED, "reset_after": ((True,), "with reset_after=True (the Keras default)")},
     "Dropout": {
-        **_COMMON, "rate": (ANY, ""), "seed": (ANY, ""), "noise_shape": ((None,), "with the default noise shape"),
+        **_COMMON,
+        "rate": (ANY, ""),
+        "seed": (ANY, ""),
+        "noise_shape": ((None,), "with the default noise shape"),
     },
     "Dense": {
-        **_COMMON, **{k: v for k, v in _NO_EXTRAS.items() if not k.startswith("recurrent")},
-        "units": (ANY, ""), "kernel_initializer": (ANY, ""), "bias_initializer": (ANY, ""),
+        **_COMMON,
+        **{k: v for k, v in _NO_EXTRAS.items() if not k.startswith("recurrent")},
+        "units": (ANY, ""),
+        "kernel_initializer": (ANY, ""),
+        "bias_initializer": (ANY, ""),
         "activation": (("linear", None), "that output logits (activation='linear')"),
         "use_bias": ((True,), "with biases"),
     },
@@ -265,7 +296,12 @@ def _build_model(vocab_size: int, config: RNNConfig):
     cell_cls = {"simplernn": L.SimpleRNN, "lstm": L.LSTM, "gru": L.GRU}[config.cell]
     layers: list = [
         keras.Input(shape=(None,), dtype="int32", name="tokens"),  # (batch, T)
-        L.Embedding(vocab_size, config.embed_dim, embeddings_initializer=init.RandomUniform(-0.05, 0.05, seed=s + 1), name="embedding"),
+        L.Embedding(
+            vocab_size,
+            config.embed_dim,
+            embeddings_initializer=init.RandomUniform(-0.05, 0.05, seed=s + 1),
+            name="embedding",
+        ),
     ]
     for i in range(config.layers):
         layers.append(
@@ -279,7 +315,9 @@ def _build_model(vocab_size: int, config: RNNConfig):
         )  # (batch, T, hidden)
         if config.dropout > 0:
             layers.append(L.Dropout(config.dropout, seed=s + 12 + 3 * i, name=f"dropout_{i}"))
-    layers.append(L.Dense(vocab_size, kernel_initializer=init.GlorotUniform(seed=s + 2), name="logits"))  # (batch, T, vocab)
+    layers.append(
+        L.Dense(vocab_size, kernel_initializer=init.GlorotUniform(seed=s + 2), name="logits")
+    )  # (batch, T, vocab)
     return keras.Sequential(layers, name=f"{config.cell}_lm")
 
 
@@ -325,7 +363,10 @@ def config_from_model(model) -> RNNConfig:
         elif isinstance(l, L.Dropout):
             dropouts.append(l)
         else:
-            raise ModelFormatError(f"Unsupported layer {type(l).__name__!r}: only SimpleRNN, LSTM, GRU and Dropout between Embedding and Dense.")
+            raise ModelFormatError(
+                f"Unsupported layer {type(l).__name__!r}: only SimpleRNN, LSTM, GRU and Dropout between Embedding "
+                "and Dense."
+            )
     if not 1 <= len(rnns) <= MAX_LAYERS:
         raise ModelFormatError(f"The model has {len(rnns)} recurrent layers; 1 to {MAX_LAYERS} are supported.")
     kinds = {type(l).__name__ for l in rnns}
@@ -341,7 +382,9 @@ def config_from_model(model) -> RNNConfig:
         raise ModelFormatError("All recurrent layers must have the same number of units.")
     emb, dense = layers[0], layers[-1]
     if dense.units != emb.input_dim:
-        raise ModelFormatError(f"The Dense layer predicts {dense.units} tokens but the Embedding reads {emb.input_dim}.")
+        raise ModelFormatError(
+            f"The Dense layer predicts {dense.units} tokens but the Embedding reads {emb.input_dim}."
+        )
     cell = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}[kinds.pop()]
     dropout = max((float(l.rate) for l in dropouts), default=0.0)  # check_dropout_layout: one rate above 0
     return RNNConfig(cell=cell, hidden=hidden.pop(), layers=len(rnns), embed_dim=emb.output_dim, dropout=dropout)

@@ -40,11 +40,20 @@ from typing import Any, Callable
 import numpy as np
 
 from core.models.keras_model import (
-    GRAPH_LOCK, ModelFormatError, RNNConfig, build_model, compile_model, config_from_model, keras_module, restore, snapshot, tf_module,
+    GRAPH_LOCK,
+    ModelFormatError,
+    RNNConfig,
+    build_model,
+    compile_model,
+    config_from_model,
+    keras_module,
+    restore,
+    snapshot,
+    tf_module,
 )
+from core.models.lr_schedule import PLATEAU, schedule_for
 from core.models.numpy_cells import NumpyRNN
 from core.models.numpy_rnn import softmax
-from core.models.lr_schedule import PLATEAU, schedule_for
 from core.models.trainer import BestKeeper, History, Stop, StopKind, TrainReport, batch_stats, stop_at_best_stop
 
 EXPLODE_NATS = 0.75  # the running training loss rising this far above its best (nats/token) counts as exploding
@@ -233,7 +242,8 @@ class KerasTrainer(ABC):
                 if not np.isfinite(loss):
                     good, what = self._good, "NaN" if np.isnan(loss) else "infinite"
                     report.stop = self._roll_back(
-                        good, self.step + 1,
+                        good,
+                        self.step + 1,
                         f"Training stopped at step {self.step + 1:,}: the loss became {what}. "
                         f"The weights were rolled back to the last good ones (step {good.step:,}).",
                     )  # the steps since the last good checkpoint are undone
@@ -249,7 +259,8 @@ class KerasTrainer(ABC):
                 best = self._best
                 if best is not None and self._ema > best.ema + self.explode_nats:
                     report.stop = self._roll_back(
-                        best, self.step,
+                        best,
+                        self.step,
                         f"Training stopped at step {self.step:,}: the loss exploded (its running average rose from "
                         f"{best.ema:.2f} to {self._ema:.2f} nats per token). The weights were rolled back to those of "
                         f"step {best.step:,}, where it was lowest.",
@@ -261,8 +272,10 @@ class KerasTrainer(ABC):
                 if not first_call and dt > 0:
                     self.last_rate = tokens / dt
                 self._good = self._checkpoint()
-                if self.explode_nats is not None and self._ema_steps >= EXPLODE_WARMUP and (
-                    self._best is None or self._ema < self._best.ema
+                if (
+                    self.explode_nats is not None
+                    and self._ema_steps >= EXPLODE_WARMUP
+                    and (self._best is None or self._ema < self._best.ema)
                 ):
                     self._best = self._good
         return report
@@ -317,8 +330,13 @@ class SequenceTrainer(KerasTrainer):
     """A Keras language model over token ids, trained n steps at a time (see the module docstring)."""
 
     def __init__(
-        self, vocab_size: int, config: RNNConfig, sample_batch: SampleBatch, val_batches: ValBatches | None = None,
-        *, _model=None,
+        self,
+        vocab_size: int,
+        config: RNNConfig,
+        sample_batch: SampleBatch,
+        val_batches: ValBatches | None = None,
+        *,
+        _model=None,
     ):
         config.validate()
         if vocab_size < 2:
@@ -360,10 +378,18 @@ class SequenceTrainer(KerasTrainer):
 
     # -- settings that may change mid-run
     def set_training_params(
-        self, *, learning_rate: float | None = None, batch_size: int | None = None, seq_len: int | None = None, lr_schedule: str | None = None,
+        self,
+        *,
+        learning_rate: float | None = None,
+        batch_size: int | None = None,
+        seq_len: int | None = None,
+        lr_schedule: str | None = None,
     ) -> None:
         changes = {
-            k: v for k, v in dict(learning_rate=learning_rate, batch_size=batch_size, seq_len=seq_len, lr_schedule=lr_schedule).items()
+            k: v
+            for k, v in dict(
+                learning_rate=learning_rate, batch_size=batch_size, seq_len=seq_len, lr_schedule=lr_schedule
+            ).items()
             if v is not None and v != getattr(self.config, k)
         }
         if changes:
@@ -515,7 +541,9 @@ class SequenceTrainer(KerasTrainer):
 
     def summary(self) -> dict[str, Any]:
         """Plain-data facts about the run (for vocab.json metadata and labels)."""
-        return dict(config=asdict(self.config), step=self.step, tokens_seen=self.tokens_seen, elapsed_s=round(self.elapsed_s, 2))
+        return dict(
+            config=asdict(self.config), step=self.step, tokens_seen=self.tokens_seen, elapsed_s=round(self.elapsed_s, 2)
+        )
 
     # -- files
     def save(self, path) -> None:
@@ -531,7 +559,13 @@ class SequenceTrainer(KerasTrainer):
                 self._set_rate()
 
     @classmethod
-    def load(cls, path, sample_batch: SampleBatch, val_batches: ValBatches | None = None, config_override: dict | RNNConfig | None = None) -> "SequenceTrainer":
+    def load(
+        cls,
+        path,
+        sample_batch: SampleBatch,
+        val_batches: ValBatches | None = None,
+        config_override: dict | RNNConfig | None = None,
+    ) -> "SequenceTrainer":
         """Load a .keras file in safe mode (no Lambda / custom code); the architecture comes from the model.
 
         config_override: training settings to use (seq_len, batch_size, learning_rate, seed); architecture
@@ -554,7 +588,9 @@ class SequenceTrainer(KerasTrainer):
         over = asdict(config_override) if isinstance(config_override, RNNConfig) else dict(config_override or {})
         for k in ("cell", "hidden", "layers", "embed_dim"):
             if k in over and over[k] != getattr(arch, k):
-                raise ModelFormatError(f"config_override says {k}={over[k]!r} but the model has {k}={getattr(arch, k)!r}.")
+                raise ModelFormatError(
+                    f"config_override says {k}={over[k]!r} but the model has {k}={getattr(arch, k)!r}."
+                )
         fields = {k: over[k] for k in ("seq_len", "batch_size", "learning_rate", "seed") if k in over}
         if "learning_rate" not in fields and lr is not None and lr > 0:
             fields["learning_rate"] = lr

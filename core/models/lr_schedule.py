@@ -82,11 +82,14 @@ class LRSchedule:
         return n + 1
 
 
-# Per-cell shapes of the default schedule, from step-budgeted runs on tiny Shakespeare at the 256-unit defaults (rate 0.01;
-# bench/results/tune_schedule1.json, tune_schedule2.json; validation nats per character after 600 / 1,200 / 2,400 steps):
+# Per-cell shapes of the default schedule, from step-budgeted runs on tiny Shakespeare at the 256-unit defaults (rate
+# 0.01;
+# bench/results/tune_schedule1.json, tune_schedule2.json; validation nats per character after 600 / 1,200 / 2,400
+# steps):
 # LSTM half-life 600: 1.693 / 1.605 / 1.561, 1,000: 1.694 / 1.617 / 1.559; GRU 400: 1.657 / 1.586 / 1.570, 700: 1.668 /
 # 1.595 / 1.556, 550: 1.666 / 1.583 / – (GRU at the constant rate exploded after ~1,000 steps): at 256 units GRU
-# halved a little sooner than LSTM. SimpleRNN: 1.782 / 1.691 after 600 / 1,200 steps with the decay, 1.906 / 1.831 constant.
+# halved a little sooner than LSTM. SimpleRNN: 1.782 / 1.691 after 600 / 1,200 steps with the decay, 1.906 / 1.831
+# constant.
 # At the default size since 24 Nov (384 units, GRU dropout 0.45; 300 s interleaved, bench/results/tune_bigger300*.json):
 # GRU half-life 550: 1.568 / 1.526 / 1.519 / 1.515 after 75 / 150 / 225 / 300 s, 900: 1.576 / 1.524 / 1.511 / 1.506.
 CELL_DECAY = {
@@ -97,7 +100,8 @@ CELL_DECAY = {
 
 
 def schedule_for(kind: str, cell: str = "lstm") -> LRSchedule:
-    """The schedule called ``kind`` for a model of ``cell`` (the course's model has its own, see core.models.course_model)."""
+    """The schedule called ``kind`` for a model of ``cell`` (the course's model has its own, see
+    core.models.course_model)."""
     if kind == DECAY:
         s = CELL_DECAY.get(cell, CELL_DECAY["lstm"])
     else:
@@ -112,7 +116,11 @@ def describe(kind: str, cell: str = "lstm") -> str:
     if kind == CONSTANT:
         return "The rate stays at the value you set."
     if kind == PLATEAU:
-        return (f"The rate starts at the value you set and halves whenever the validation loss has not improved by "
-                f"{s.min_gain:g} for {s.patience} evaluations (never below {s.floor:g}×).")
-    return (f"The rate climbs from a tenth of the value you set over the first {s.warmup} steps, then halves every "
-            f"{s.half_life:,} steps (never below {s.floor:g}×): big steps early, fine ones later.")
+        return (
+            f"The rate starts at the value you set and halves whenever the validation loss has not improved by "
+            f"{s.min_gain:g} for {s.patience} evaluations (never below {s.floor:g}×)."
+        )
+    return (
+        f"The rate climbs from a tenth of the value you set over the first {s.warmup} steps, then halves every "
+        f"{s.half_life:,} steps (never below {s.floor:g}×): big steps early, fine ones later."
+    )

@@ -2,9 +2,11 @@
 
 Every numpy pass over a Keras cell calls the steps below: the fast sampler (``NumpyRNN``), the influence view
 (core.inside.influence, which also back-propagates through them with the ``*_backward`` steps) and the neuron and gate
-views (core.inside.neurons), and the course's jazz LSTM (core.models.course_model). Sampling never calls ``model.predict`` per
+views (core.inside.neurons), and the course's jazz LSTM (core.models.course_model). Sampling never calls
+``model.predict`` per
 token (70-100 ms each here): ``NumpyRNN`` copies the weights of a Keras model built by core.models.keras_model and runs
-one step at a time in numpy (float32 like Keras, softmax in float64). tests/core/models/test_numpy_cells.py checks each step
+one step at a time in numpy (float32 like Keras, softmax in float64). tests/core/models/test_numpy_cells.py checks each
+step
 against its Keras layer, and each backward step against finite differences. Keras stores each layer's weights as
 
     kernel     (d_in, g*n)   input weights of all g gates side by side (g = 1 SimpleRNN, 4 LSTM, 3 GRU)
@@ -154,7 +156,13 @@ class NumpyRNN:
     only its bias), giving the model's guess for a first token; text pages prime with real characters instead.
     """
 
-    def __init__(self, cell: str, embedding: np.ndarray, rnn_weights: list[list[np.ndarray]], dense: tuple[np.ndarray, np.ndarray]):
+    def __init__(
+        self,
+        cell: str,
+        embedding: np.ndarray,
+        rnn_weights: list[list[np.ndarray]],
+        dense: tuple[np.ndarray, np.ndarray],
+    ):
         self.cell = cell  # "simplernn" | "lstm" | "gru"
         f32 = np.float32
         self.embedding = np.asarray(embedding, f32)  # (vocab, embed_dim)

@@ -134,8 +134,16 @@ def update_parameters(parameters: Parameters, gradients: Gradients, lr: float) -
     return parameters
 
 
-def optimize(X: list, Y: list, a_prev: np.ndarray, parameters: Parameters, learning_rate: float = 0.01, clip_value: float | None = 5.0):
-    """Forward, backward, clip at ``clip_value`` (the course's 5; None: no clipping), update. Returns (loss, gradients, a_last (n_a, 1))."""
+def optimize(
+    X: list,
+    Y: list,
+    a_prev: np.ndarray,
+    parameters: Parameters,
+    learning_rate: float = 0.01,
+    clip_value: float | None = 5.0,
+):
+    """Forward, backward, clip at ``clip_value`` (the course's 5; None: no clipping), update. Returns (loss, gradients,
+    a_last (n_a, 1))."""
     loss, cache = rnn_forward(X, Y, a_prev, parameters)
     gradients, a = rnn_backward(X, Y, parameters, cache)
     gradients = clip(gradients, clip_value)
@@ -175,7 +183,9 @@ class BPTTTrace:
         return bool(np.isfinite(self.loss) and all(np.isfinite(v) for v in self.grad_norm.values()))
 
 
-def bptt_trace(X: list, Y: list, a0: np.ndarray, parameters: Parameters, clip_value: float | None) -> tuple[BPTTTrace, Gradients, np.ndarray]:
+def bptt_trace(
+    X: list, Y: list, a0: np.ndarray, parameters: Parameters, clip_value: float | None
+) -> tuple[BPTTTrace, Gradients, np.ndarray]:
     """Forward and backward over one name, recording every step; returns (trace, clipped gradients, a_last (n_a, 1)).
 
     The gradients are the same numbers ``optimize`` would apply (rnn_backward then clip): a trainer may update with
@@ -212,9 +222,18 @@ def bptt_trace(X: list, Y: list, a0: np.ndarray, parameters: Parameters, clip_va
         gradients = clip(gradients, clip_value)
         clipped_norm = {g: float(np.linalg.norm(gradients[g])) for g in GRAD_NAMES}
     trace = BPTTTrace(
-        inputs=list(X), targets=list(Y), loss=float(loss), da_norm=da_norm, da_future_norm=da_future, step_norms=step_norms,
-        grad_norm=grad_norm, grad_max=grad_max, clipped_norm=clipped_norm, clipped=clipped,
-        entries={g: int(gradients[g].size) for g in GRAD_NAMES}, clip_value=clip_value,
+        inputs=list(X),
+        targets=list(Y),
+        loss=float(loss),
+        da_norm=da_norm,
+        da_future_norm=da_future,
+        step_norms=step_norms,
+        grad_norm=grad_norm,
+        grad_max=grad_max,
+        clipped_norm=clipped_norm,
+        clipped=clipped,
+        entries={g: int(gradients[g].size) for g in GRAD_NAMES},
+        clip_value=clip_value,
     )
     return trace, gradients, a[T - 1]
 
@@ -238,7 +257,8 @@ class FormulaStep:
 
 
 def formula_step(parameters: Parameters, inputs: list, t: int) -> FormulaStep:
-    """The terms at step ``t`` when ``inputs`` (X: None first, then indices) are fed from a<0> = 0, as the sampler does."""
+    """The terms at step ``t`` when ``inputs`` (X: None first, then indices) are fed from a<0> = 0, as the sampler
+    does."""
     if not 0 <= t < len(inputs):
         raise ValueError(f"step {t} is outside this name (0 to {len(inputs) - 1})")
     n_a, n_x, _ = sizes(parameters)
@@ -252,7 +272,20 @@ def formula_step(parameters: Parameters, inputs: list, t: int) -> FormulaStep:
     a_t = np.tanh(z)  # (n_a, 1)
     Wya_a = parameters["Wya"] @ a_t  # (n_y, 1)
     logits = Wya_a + parameters["by"]  # (n_y, 1)
-    return FormulaStep(t, inputs[t], Wax_x, Waa_a, parameters["b"].copy(), z, a, a_t, Wya_a, parameters["by"].copy(), logits, softmax(logits))
+    return FormulaStep(
+        t,
+        inputs[t],
+        Wax_x,
+        Waa_a,
+        parameters["b"].copy(),
+        z,
+        a,
+        a_t,
+        Wya_a,
+        parameters["by"].copy(),
+        logits,
+        softmax(logits),
+    )
 
 
 class NumpyCharRNN:

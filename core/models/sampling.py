@@ -141,7 +141,11 @@ def generate(
         probs, state = model.next_token_probs(state, token)
         adjusted = adjust_distribution(probs, temperature, top_k)
         idx = pick(adjusted, rng)
-        records.append(StepRecord(probs=np.asarray(probs, dtype=np.float64), adjusted=adjusted, picked=idx, p_picked=float(adjusted[idx])))
+        records.append(
+            StepRecord(
+                probs=np.asarray(probs, dtype=np.float64), adjusted=adjusted, picked=idx, p_picked=float(adjusted[idx])
+            )
+        )
         token = idx
         if stop_token is not None and idx == stop_token:
             break
@@ -184,7 +188,8 @@ class Reweighted:
         return entropy(self.after)
 
     def top(self, k: int) -> list[int]:
-        """The k most likely indices under ``before`` (for T > 0 the same order as ``after``: p^(1/T) keeps the order)."""
+        """The k most likely indices under ``before`` (for T > 0 the same order as ``after``: p^(1/T) keeps the
+        order)."""
         return [int(i) for i in np.argsort(-self.before, kind="stable")[: max(1, int(k))]]
 
     def rest(self, k: int) -> tuple[float, float]:
@@ -194,7 +199,8 @@ class Reweighted:
 
 
 def reweight(probs: np.ndarray, temperature: float, top_k: int | None = None) -> Reweighted:
-    """``probs`` (renormalised) before and after temperature ``temperature`` (and top-k, when given, as the sampler does)."""
+    """``probs`` (renormalised) before and after temperature ``temperature`` (and top-k, when given, as the sampler
+    does)."""
     before = adjust_distribution(probs, 1.0)
     top_k = int(top_k) if top_k else None
     return Reweighted(before, adjust_distribution(before, float(temperature), top_k), float(temperature), top_k)

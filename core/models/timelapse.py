@@ -9,7 +9,8 @@ snapshots (``capacity()``, at least 2), spaced the same way.
 ``core.labs.lab.Lab.run_slice`` ends a chunk of training exactly at the next due step, so the spacing is exact.
 
 Memory. A snapshot is a numpy copy of the weights the sampler uses (``trainer.token_model()``, a
-core.models.sampling.TokenModel): parameters × 8 bytes for the Dinosaur RNN (float64), × 4 for the Keras models (float32),
+core.models.sampling.TokenModel): parameters × 8 bytes for the Dinosaur RNN (float64), × 4 for the Keras models
+(float32),
 plus whatever that sampler precomputes (the Text lab's sampler keeps each character's input projection). ``nbytes``
 counts the arrays actually kept; the bound is ``capacity()`` × one snapshot's bytes. A hibernated lab counts them
 in the bytes it reports to the recovery store.
@@ -156,7 +157,9 @@ class TimeLapse:
         loss = h.last_smooth() if h is not None and len(h) else None
         arrays = _arrays(model)
         itemsize = max((a.itemsize for a in arrays), default=8)
-        self.snaps.append(Snapshot(step, model, sum(a.nbytes for a in arrays), itemsize, None if loss is None else float(loss)))
+        self.snaps.append(
+            Snapshot(step, model, sum(a.nbytes for a in arrays), itemsize, None if loss is None else float(loss))
+        )
         return True
 
     def nearest(self, step: int) -> Snapshot | None:
@@ -178,7 +181,11 @@ class TimeLapse:
         if not each:
             return f"At most {self.max_keep} snapshots; none is kept yet."
         cap = self.capacity()
-        why = "" if cap == self.max_keep else f" (fewer than {self.max_keep}: a lab keeps at most {self.max_bytes / 2**20:,.0f} MB of them)"
+        why = (
+            ""
+            if cap == self.max_keep
+            else f" (fewer than {self.max_keep}: a lab keeps at most {self.max_bytes / 2**20:,.0f} MB of them)"
+        )
         itemsize = self.snaps[-1].itemsize
         weights = params * itemsize
         extra = each - weights
@@ -202,7 +209,9 @@ class LabSample:
     note: str = ""  # a line about it (new names, real words)
 
 
-def sample_names(model: TokenModel, chars: Sequence[str], n: int, seed: int, temperature: float = 1.0) -> list[tuple[str, list[StepRecord]]]:
+def sample_names(
+    model: TokenModel, chars: Sequence[str], n: int, seed: int, temperature: float = 1.0
+) -> list[tuple[str, list[StepRecord]]]:
     """n names from ``model`` as the course samples them: from the zero vector until '\\n' (or 50 characters)."""
     from core.models.numpy_rnn import MAX_SAMPLE_LENGTH
 

@@ -179,7 +179,8 @@ def memorising_message(keeper: BestKeeper, unit: str = "token") -> str:
     b = keeper.best
     return (
         f"The model is memorising its training data: its loss on the training part keeps falling, but on the "
-        f"held-out part it has never trained on it rose from {b.val:.3f} (step {b.step:,}) to {keeper.last:.3f} nats per {unit}. "
+        f"held-out part it has never trained on it rose from {b.val:.3f} (step {b.step:,}) to {keeper.last:.3f} nats "
+        f"per {unit}. "
         f"Training longer now makes it worse at new material. You can go back to the weights of step {b.step:,}."
     )
 
@@ -209,7 +210,8 @@ def stop_at_best_stop(keeper: BestKeeper, unit: str = "token") -> Stop:
     b = keeper.best
     return Stop(
         StopKind.FINISHED,
-        f"Stopped at the best validation: the held-out loss rose from {b.val:.3f} (step {b.step:,}) to {keeper.last:.3f} nats per "
+        f"Stopped at the best validation: the held-out loss rose from {b.val:.3f} (step {b.step:,}) to "
+        f"{keeper.last:.3f} nats per "
         f"{unit} while the training loss kept falling, so the model was memorising its training data. "
         f"The weights of step {b.step:,} are back in place.",
     )

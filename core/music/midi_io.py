@@ -136,7 +136,7 @@ def strip_controls(data: bytes, max_events: int = MAX_CONTROL_EVENTS) -> tuple[b
         pos = 8 + hlen
         chunks: list[tuple[bytes, int, int]] = []  # (type, body start, body end)
         while pos + 8 <= len(data):
-            kind, size = struct.unpack(">4sI", data[pos:pos + 8])
+            kind, size = struct.unpack(">4sI", data[pos : pos + 8])
             if pos + 8 + size > len(data):
                 raise _Unreadable  # truncated: mido says so
             chunks.append((kind, pos + 8, pos + 8 + size))
@@ -144,7 +144,7 @@ def strip_controls(data: bytes, max_events: int = MAX_CONTROL_EVENTS) -> tuple[b
         total = sum(_track(data, s, e, None) for kind, s, e in chunks if kind == b"MTrk")
         if total <= max_events:
             return data, 0
-        parts = [data[:8 + hlen]]
+        parts = [data[: 8 + hlen]]
         for kind, s, e in chunks:
             if kind == b"MTrk":
                 events: list[bytes] = []
@@ -176,7 +176,9 @@ def load_midi_bytes(data: bytes) -> pretty_midi.PrettyMIDI:
             warnings.simplefilter("ignore")
             pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
     except EOFError:
-        raise MidiError("The MIDI file is truncated or corrupt and can't be read (it ends in the middle of its data).") from None
+        raise MidiError(
+            "The MIDI file is truncated or corrupt and can't be read (it ends in the middle of its data)."
+        ) from None
     except OSError as exc:  # mido: a chunk or an event is not where the format puts it
         log.info("MIDI upload refused: %s: %s", type(exc).__name__, exc)
         raise MidiError(f"The MIDI file is truncated or corrupt and can't be read: {DAMAGED}") from None
@@ -199,7 +201,10 @@ def check_midi(pm: pretty_midi.PrettyMIDI) -> None:
         raise MidiError(f"The MIDI file has {n_all:,} notes; the limit is {MAX_NOTES:,}. Upload a shorter piece.")
     end = pm.get_end_time()
     if end > MAX_SECONDS:
-        raise MidiError(f"The MIDI file lasts {end / 60:.0f} minutes; the limit is {MAX_SECONDS // 60} minutes. Upload a shorter piece.")
+        raise MidiError(
+            f"The MIDI file lasts {end / 60:.0f} minutes; the limit is {MAX_SECONDS // 60} minutes. Upload a shorter "
+            "piece."
+        )
 
 
 def midi_bytes(pm: pretty_midi.PrettyMIDI) -> bytes:

@@ -85,7 +85,10 @@ def _pitch(name: str, where: str) -> int:
     if not m:
         if name and name[0].upper() not in _PC:
             raise MotifError(f"{where}: '{name[0]}' is not a note name (A to G) or a rest (R).")
-        raise MotifError(f"{where}: '{name}' is not a pitch; write a note name, an optional # or b, and an octave, like C4, F#5 or Bb3.")
+        raise MotifError(
+            f"{where}: '{name}' is not a pitch; write a note name, an optional # or b, and an octave, like C4, F#5 "
+            "or Bb3."
+        )
     letter, accidental, octave = m.groups()
     midi = 12 * (int(octave) + 1) + _PC[letter.upper()] + {"": 0, "#": 1, "b": -1}[accidental]
     if not 0 <= midi <= 127:
@@ -96,7 +99,9 @@ def _pitch(name: str, where: str) -> int:
 def _duration(text: str, where: str) -> int:
     m = _DURATION.match(text)
     if not m:
-        raise MotifError(f"{where}: '{text}' is not a duration; use w h q e s (a dot adds half, like q.) or :N for N sixteenths.")
+        raise MotifError(
+            f"{where}: '{text}' is not a duration; use w h q e s (a dot adds half, like q.) or :N for N sixteenths."
+        )
     letter, dot, steps = m.groups()
     if steps is not None:
         d = int(steps)
@@ -110,7 +115,9 @@ def _duration(text: str, where: str) -> int:
         raise MotifError(f"{where}: a dotted sixteenth is not a whole number of sixteenths; use :N instead.")
     d = base * 3 // 2
     if d > MAX_DURATION:
-        raise MotifError(f"{where}: a dotted whole note lasts {d} sixteenths; the longest value is a whole note ({MAX_DURATION}).")
+        raise MotifError(
+            f"{where}: a dotted whole note lasts {d} sixteenths; the longest value is a whole note ({MAX_DURATION})."
+        )
     return d
 
 
@@ -164,7 +171,9 @@ def parse(text: str) -> list[Event]:
             for x in names:
                 head, rest = _split_head(x)
                 if rest:
-                    raise MotifError(f"{where}: write the chord's duration once, after the bracket, like [C4 E4 G4]q (not '{x}').")
+                    raise MotifError(
+                        f"{where}: write the chord's duration once, after the bracket, like [C4 E4 G4]q (not '{x}')."
+                    )
             pitches = tuple(sorted({_pitch(x, where) for x in names}))
             events.append(Event(pitches, _duration(dur_text, where), token, pos))
         elif token[0] in "rR":
@@ -257,11 +266,15 @@ def split_unknown(values: Sequence[str], vocab: Container[str] | Iterable[str]) 
 
 
 def unknown_message(values: Sequence[str], vocab_values: Sequence[str], k: int = 3) -> str | None:
-    """One line for the page naming the motif's values the model doesn't know and the nearest it does; None if all known."""
+    """One line for the page naming the motif's values the model doesn't know and the nearest it does; None if all
+    known."""
     _, unknown = split_unknown(values, set(vocab_values))
     if not unknown:
         return None
-    parts = [f"{value_text(u)} (nearest: {', '.join(value_text(v) for v in nearest_in_vocab(u, vocab_values, k))})" for u in unknown]
+    parts = [
+        f"{value_text(u)} (nearest: {', '.join(value_text(v) for v in nearest_in_vocab(u, vocab_values, k))})"
+        for u in unknown
+    ]
     return "Not in the model's vocabulary: " + "; ".join(parts) + "."
 
 

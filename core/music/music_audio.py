@@ -55,8 +55,12 @@ INSTRUMENTS: tuple[tuple[str, int], ...] = (
     ("Flute", 73),
 )
 
-SINE_REASON_NO_PACKAGE = "FluidSynth is not installed on this server (no pyfluidsynth package), so notes play as sine-wave beeps."
-SINE_REASON_NO_LIBRARY = "FluidSynth is not installed on this server (no libfluidsynth system library), so notes play as sine-wave beeps."
+SINE_REASON_NO_PACKAGE = (
+    "FluidSynth is not installed on this server (no pyfluidsynth package), so notes play as sine-wave beeps."
+)
+SINE_REASON_NO_LIBRARY = (
+    "FluidSynth is not installed on this server (no libfluidsynth system library), so notes play as sine-wave beeps."
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,11 @@ def _clipped(pm: pretty_midi.PrettyMIDI, max_seconds: float, program: int | None
 
 
 def render(
-    pm: pretty_midi.PrettyMIDI, *, program: int | None = None, max_seconds: float = MAX_SECONDS, sample_rate: int = SAMPLE_RATE
+    pm: pretty_midi.PrettyMIDI,
+    *,
+    program: int | None = None,
+    max_seconds: float = MAX_SECONDS,
+    sample_rate: int = SAMPLE_RATE,
 ) -> AudioClip:
     """Play ``pm`` (its first ``max_seconds``) as audio: FluidSynth when available, else sine waves.
 
@@ -145,7 +153,9 @@ def render(
     return AudioClip(samples=audio.astype(np.float32), sample_rate=sample_rate, engine=engine, reason=reason)
 
 
-def harmonic_amplitudes(samples: np.ndarray, sample_rate: int, f0: float, n_harmonics: int = 8, tolerance: float = 0.03) -> np.ndarray:
+def harmonic_amplitudes(
+    samples: np.ndarray, sample_rate: int, f0: float, n_harmonics: int = 8, tolerance: float = 0.03
+) -> np.ndarray:
     """Spectral peak height near each multiple of ``f0``: (n_harmonics,), relative to the strongest (max 1).
 
     Hann-windowed magnitude spectrum of the whole clip; harmonic k's height is the largest bin within
@@ -167,6 +177,8 @@ def harmonic_amplitudes(samples: np.ndarray, sample_rate: int, f0: float, n_harm
     return out / top if top > 0 else out
 
 
-def count_partials(samples: np.ndarray, sample_rate: int, f0: float, n_harmonics: int = 8, threshold: float = 0.05) -> int:
+def count_partials(
+    samples: np.ndarray, sample_rate: int, f0: float, n_harmonics: int = 8, threshold: float = 0.05
+) -> int:
     """How many of the first ``n_harmonics`` harmonics of ``f0`` rise above ``threshold`` × the strongest."""
     return int(np.sum(harmonic_amplitudes(samples, sample_rate, f0, n_harmonics) > threshold))

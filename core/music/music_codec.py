@@ -104,7 +104,16 @@ def value_duration(token: str) -> int:
 
 
 PITCH_CLASS_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")  # index = pitch % 12
-_DURATION_NAMES = {1: "sixteenth", 2: "eighth", 3: "dotted eighth", 4: "quarter", 6: "dotted quarter", 8: "half", 12: "dotted half", 16: "whole"}
+_DURATION_NAMES = {
+    1: "sixteenth",
+    2: "eighth",
+    3: "dotted eighth",
+    4: "quarter",
+    6: "dotted quarter",
+    8: "half",
+    12: "dotted half",
+    16: "whole",
+}
 
 
 def describe_value(token: str) -> str:
@@ -182,7 +191,7 @@ def midi_to_values(pm_or_bytes, options: CodecOptions = CodecOptions(), *, max_v
     values: list[str] = []
     for k, s in enumerate(onsets):
         pitches, end = groups[s]
-        keep = sorted(pitches)[-max(1, options.max_chord):]
+        keep = sorted(pitches)[-max(1, options.max_chord) :]
         nxt = onsets[k + 1] if k + 1 < len(onsets) else None
         if nxt is not None:
             end = min(end, nxt)
@@ -200,7 +209,9 @@ def midi_to_values(pm_or_bytes, options: CodecOptions = CodecOptions(), *, max_v
 
 
 # ---------------------------------------------------------------------------------------------- decode
-def values_to_notes(values: Sequence[str], tempo: float = 120.0, steps_per_quarter: int = STEPS_PER_QUARTER) -> list[tuple[float, float, int]]:
+def values_to_notes(
+    values: Sequence[str], tempo: float = 120.0, steps_per_quarter: int = STEPS_PER_QUARTER
+) -> list[tuple[float, float, int]]:
     """Lay values end to end: (start seconds, end seconds, pitch) for every sounding pitch."""
     step_s = 60.0 / float(tempo) / steps_per_quarter
     t = 0
@@ -214,7 +225,12 @@ def values_to_notes(values: Sequence[str], tempo: float = 120.0, steps_per_quart
 
 
 def values_to_midi(
-    values: Sequence[str], tempo: float = 120.0, program: int = 0, *, steps_per_quarter: int = STEPS_PER_QUARTER, velocity: int = 90
+    values: Sequence[str],
+    tempo: float = 120.0,
+    program: int = 0,
+    *,
+    steps_per_quarter: int = STEPS_PER_QUARTER,
+    velocity: int = 90,
 ) -> pretty_midi.PrettyMIDI:
     """Decode values into a one-instrument PrettyMIDI at ``tempo`` quarter notes per minute."""
     if not 20 <= float(tempo) <= 400:
@@ -222,7 +238,9 @@ def values_to_midi(
     pm = pretty_midi.PrettyMIDI(initial_tempo=float(tempo))
     inst = pretty_midi.Instrument(program=int(program), name="values")
     for start, end, pitch in values_to_notes(values, tempo, steps_per_quarter):
-        inst.notes.append(pretty_midi.Note(velocity=int(velocity), pitch=int(pitch), start=float(start), end=float(end)))
+        inst.notes.append(
+            pretty_midi.Note(velocity=int(velocity), pitch=int(pitch), start=float(start), end=float(end))
+        )
     pm.instruments.append(inst)
     return pm
 

@@ -65,7 +65,9 @@ def encode_file(name: str, data: bytes, options: CodecOptions = CodecOptions()) 
     return Piece(name=name, values=tuple(values), note=note, data=bytes(data), tempo=estimate_tempo(pm))
 
 
-def load_uploads(files: Sequence[tuple[str, bytes]], options: CodecOptions = CodecOptions()) -> tuple[list[Piece], list[str]]:
+def load_uploads(
+    files: Sequence[tuple[str, bytes]], options: CodecOptions = CodecOptions()
+) -> tuple[list[Piece], list[str]]:
     """Encode uploaded files: (pieces that loaded, one message per file that didn't). Never raises on bad files."""
     pieces: list[Piece] = []
     problems: list[str] = []
@@ -92,7 +94,9 @@ def bundled_styles(root: Path | str = DATA_ROOT) -> list[str]:
 
 
 @functools.lru_cache(maxsize=16)
-def load_bundled(style: str, options: CodecOptions = CodecOptions(), root: str = str(DATA_ROOT)) -> tuple[tuple[Piece, ...], tuple[str, ...]]:
+def load_bundled(
+    style: str, options: CodecOptions = CodecOptions(), root: str = str(DATA_ROOT)
+) -> tuple[tuple[Piece, ...], tuple[str, ...]]:
     """Encode every file of a bundled style (cached per process; the result is immutable)."""
     folder = Path(root) / style
     if not style or "/" in style or "\\" in style or style.startswith(".") or not folder.is_dir():
@@ -184,7 +188,9 @@ class MusicCorpus:
                 ys.append(a[s + 1 : s + seq_len + 1])
         batches = []  # the last batch may be smaller
         for k in range(0, len(xs), batch_size):
-            batches.append((np.stack(xs[k : k + batch_size]).astype(np.int32), np.stack(ys[k : k + batch_size]).astype(np.int32)))
+            batches.append(
+                (np.stack(xs[k : k + batch_size]).astype(np.int32), np.stack(ys[k : k + batch_size]).astype(np.int32))
+            )
             if len(batches) >= max_batches:
                 break
         return batches
@@ -198,5 +204,9 @@ def _one_value_message(value: str, n: int) -> str:
     """Why a corpus whose every value is ``value`` (n of them) can't be learned from."""
     pitches, _ = parse_value(value)
     kind = "rest" if not pitches else "note" if len(pitches) == 1 else f"chord of {len(pitches)} notes"
-    what = f"The whole corpus is a single value, one {kind} ({value})" if n == 1 else f"All {n:,} values are the same {kind} ({value})"
+    what = (
+        f"The whole corpus is a single value, one {kind} ({value})"
+        if n == 1
+        else f"All {n:,} values are the same {kind} ({value})"
+    )
     return f"{what}: the model would have nothing to choose between. Upload music with at least 2 different values."

@@ -105,7 +105,8 @@ def features(values: Sequence[str]) -> Features:
 
 
 def histogram_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """1 − overlapping area of the two histograms after normalising each to sum 1 (0 same .. 1 disjoint); nan if either is empty."""
+    """1 − overlapping area of the two histograms after normalising each to sum 1 (0 same .. 1 disjoint); nan if either
+    is empty."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.sum() <= 0 or b.sum() <= 0:
@@ -275,7 +276,9 @@ class MusicScore:
 
     n_values: float  # values scored
     n_notes: float  # sounding pitches
-    pitch_class_distance: float  # 1 − overlap of pitch-class histograms with the training pieces (0 same .. 1 disjoint; nan: no notes)
+    pitch_class_distance: (
+        float  # 1 − overlap of pitch-class histograms with the training pieces (0 same .. 1 disjoint; nan: no notes)
+    )
     in_key: float  # share of sounding pitches in the corpus key's scale (nan: no notes)
     pitch_range: float  # highest − lowest pitch, semitones (nan: no notes)
     interval_distance: float  # 1 − overlap of melodic-interval histograms (nan: fewer than 2 sounding values)
@@ -311,7 +314,17 @@ def score(values: Sequence[str], reference: Reference) -> MusicScore:
     )
 
 
-_NUMERIC = ("n_values", "n_notes", "pitch_class_distance", "in_key", "pitch_range", "interval_distance", "notes_per_bar", "duration_distance", "longest_copy")
+_NUMERIC = (
+    "n_values",
+    "n_notes",
+    "pitch_class_distance",
+    "in_key",
+    "pitch_range",
+    "interval_distance",
+    "notes_per_bar",
+    "duration_distance",
+    "longest_copy",
+)
 
 
 def mean_score(scores: Sequence[MusicScore]) -> MusicScore:
@@ -337,7 +350,12 @@ def score_pieces(pieces: Sequence[Sequence[str]], reference: Reference, n_values
     return mean_score([score(p, reference) for p in cut])
 
 
-def scorecard(rows: Sequence[tuple[str, Sequence[str]]], reference: Reference, validation: Sequence[Sequence[str]] = (), validation_label: str = "held-out validation pieces") -> list[tuple[str, MusicScore]]:
+def scorecard(
+    rows: Sequence[tuple[str, Sequence[str]]],
+    reference: Reference,
+    validation: Sequence[Sequence[str]] = (),
+    validation_label: str = "held-out validation pieces",
+) -> list[tuple[str, MusicScore]]:
     """Score several compositions (e.g. ("trained model", values), ("untrained model", values)) and, when
     ``validation`` pieces are given, add their mean row, cut to the longest composition's length."""
     out = [(label, score(values, reference)) for label, values in rows]

@@ -12,7 +12,8 @@ scripts/memory_fit.py) and is modelled as
 
 The first term is the weights, their gradients, Adam's two moments, the trainer's two roll-back copies
 (weights + optimizer state each) and the copy of the best validation weights (4 bytes each): 44 of its 56 bytes.
-The time-lapse's snapshots are not in it: core/models/timelapse.py caps them at 32 MB per lab. The second is TensorFlow's backward pass through time, which keeps one
+The time-lapse's snapshots are not in it: core/models/timelapse.py caps them at 32 MB per lab. The second is
+TensorFlow's backward pass through time, which keeps one
 recurrent-kernel-sized gradient per time step of the window (it does not grow with the batch size). The
 constants make it an upper bound of every measured configuration.
 
@@ -124,5 +125,9 @@ def check(vocab_size: int, config: RNNConfig, server_in_use: int, *, budget: int
             f"This model needs about {mb(need)} while it trains, but the server is near its memory budget "
             f"({mb(server_in_use)} of {mb(budget)} in use by everyone's models): it has {mb(left)} left."
         )
-    fit = f" The largest that fits now: {suggestion.label().split(' · ')[0]}." if suggestion else " No size fits now: try again later."
+    fit = (
+        f" The largest that fits now: {suggestion.label().split(' · ')[0]}."
+        if suggestion
+        else " No size fits now: try again later."
+    )
     return Verdict(False, need, allowed, why + " Nothing was built." + fit, suggestion)

@@ -1,4 +1,4 @@
-"""Work that survives a reload: recent sessions' labs, kept server-side under a token held in the page address.
+r"""Work that survives a reload: recent sessions' labs, kept server-side under a token held in the page address.
 
 Streamlit starts a new, empty session when a tab is reloaded or its connection drops for good. So that a
 student who presses F5 in the middle of a lesson gets the trained model back, every session registers its
@@ -77,8 +77,15 @@ class RecoveryStore:
     """Thread-safe; see the module docstring. ``is_active(session_id)`` tells whether a session is connected;
     ``retire(session_id)`` makes sure a session that is not connected never is again (safe from any thread)."""
 
-    def __init__(self, is_active: Callable[[str], bool], *, retire: Callable[[str], None] = lambda session_id: None,
-                 ttl_s: float = TTL_S, max_bytes: int = MAX_BYTES, clock=time.monotonic):
+    def __init__(
+        self,
+        is_active: Callable[[str], bool],
+        *,
+        retire: Callable[[str], None] = lambda session_id: None,
+        ttl_s: float = TTL_S,
+        max_bytes: int = MAX_BYTES,
+        clock=time.monotonic,
+    ):
         self.is_active = is_active
         self.retire = retire
         self.ttl_s = ttl_s
@@ -106,8 +113,9 @@ class RecoveryStore:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def register(self, token: str, owner: str, labs: dict[str, Any], widgets: dict[str, Any], *,
-                 browser: str = "") -> bool:
+    def register(
+        self, token: str, owner: str, labs: dict[str, Any], widgets: dict[str, Any], *, browser: str = ""
+    ) -> bool:
         """The owner's current labs and settings (called on every run of a page; cheap: references only). False
         when another session has taken the token over: ``owner`` must then let go of these labs."""
         with self._lock:

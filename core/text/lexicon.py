@@ -18,7 +18,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # letters, with inner apostrophes: "ne'er", "king's"
-SPEAKER = re.compile(r"^([^\W\d_][^\W\d_ .'-]*(?:[ .'-]+[^\W\d_]+){0,4}):[ \t]*$", re.MULTILINE)  # "Sir Toby:" alone on a line
+SPEAKER = re.compile(
+    r"^([^\W\d_][^\W\d_ .'-]*(?:[ .'-]+[^\W\d_]+){0,4}):[ \t]*$", re.MULTILINE
+)  # "Sir Toby:" alone on a line
 MIN_SPEAKER_LINES = 2  # a name must head at least this many speeches to count as a speaker
 
 
@@ -67,7 +69,10 @@ def describe_check(check: SampleCheck, lexicon: Lexicon) -> str:
     if not check.n_words:
         line = "No complete words yet."
     else:
-        line = f"**{check.real_fraction:.0%} real words**: {check.n_real} of the sample's {check.n_words} words occur in the training text."
+        line = (
+            f"**{check.real_fraction:.0%} real words**: {check.n_real} of the sample's {check.n_words} words "
+            "occur in the training text."
+        )
     if lexicon.has_speakers:
         if check.speakers:
             line += " Speaker names from the text: " + ", ".join(check.speakers) + "."

@@ -24,7 +24,9 @@ import numpy as np
 from core.text.lexicon import Lexicon
 
 MIN_CHARS = 1_000  # shorter texts are refused: nothing to learn and no room for a validation split
-MAX_VOCAB = 1_000  # distinct characters; more is almost surely not a plain text (or a CJK text too big for a char RNN here)
+MAX_VOCAB = (
+    1_000  # distinct characters; more is almost surely not a plain text (or a CJK text too big for a char RNN here)
+)
 VAL_FRACTION = 0.10  # the last 10% of the text is validation
 
 
@@ -57,7 +59,9 @@ class CorpusStats:
 class TextCorpus:
     """A text as int32 ids with its vocabulary and a train/validation split. Read-only after construction."""
 
-    def __init__(self, text: str, chars: Sequence[str] | None = None, *, min_chars: int = MIN_CHARS, max_vocab: int = MAX_VOCAB):
+    def __init__(
+        self, text: str, chars: Sequence[str] | None = None, *, min_chars: int = MIN_CHARS, max_vocab: int = MAX_VOCAB
+    ):
         if len(text) < min_chars:
             raise CorpusError(
                 f"The text has {len(text):,} characters; at least {min_chars:,} are needed to learn anything "
@@ -141,7 +145,8 @@ class TextCorpus:
     def check_seq_len(self, seq_len: int) -> None:
         if seq_len < 1 or seq_len > self.max_seq_len:
             raise CorpusError(
-                f"Sequence length {seq_len} doesn't fit: the training text allows windows of at most {self.max_seq_len} characters."
+                f"Sequence length {seq_len} doesn't fit: the training text allows windows of at most "
+                f"{self.max_seq_len} characters."
             )
 
     def sample_batch(self, rng: np.random.Generator, batch_size: int, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +157,9 @@ class TextCorpus:
         w = windows[starts]  # (batch_size, seq_len + 1) copy
         return np.ascontiguousarray(w[:, :-1]), np.ascontiguousarray(w[:, 1:])
 
-    def val_batches(self, max_batches: int = 4, batch_size: int = 32, seq_len: int = 100) -> list[tuple[np.ndarray, np.ndarray]]:
+    def val_batches(
+        self, max_batches: int = 4, batch_size: int = 32, seq_len: int = 100
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Fixed windows from the validation part, evenly spaced, non-overlapping when it is long enough.
 
         At most ``max_batches`` batches of (batch_size, L) with L = min(seq_len, len(val) - 1).
@@ -164,7 +171,9 @@ class TextCorpus:
         windows = np.stack([self.val_ids[s : s + L + 1] for s in starts])  # (n, L + 1)
         return [(windows[i : i + batch_size, :-1], windows[i : i + batch_size, 1:]) for i in range(0, n, batch_size)]
 
-    def val_window_sets(self, n_sets: int, n_windows: int, seq_len: int = 100, batch_size: int = 64) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    def val_window_sets(
+        self, n_sets: int, n_windows: int, seq_len: int = 100, batch_size: int = 64
+    ) -> list[list[tuple[np.ndarray, np.ndarray]]]:
         """Disjoint sets of ``n_windows`` non-overlapping validation windows each (set k takes every m-th window
         from window k, m = the number of sets that fit, at most ``n_sets``), each as batches of (batch_size, L):
         how much a validation estimate of that size depends on which windows it reads (its noise)."""

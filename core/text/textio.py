@@ -35,7 +35,9 @@ def looks_binary(data: bytes) -> bool:
     return len(head) > 0 and ctrl / len(head) > 0.10
 
 
-def decode_text(data: bytes, *, max_bytes: int, allow_latin1: bool = False, what: str = "file") -> tuple[str, str | None]:
+def decode_text(
+    data: bytes, *, max_bytes: int, allow_latin1: bool = False, what: str = "file"
+) -> tuple[str, str | None]:
     """Decode uploaded bytes; returns (text with '\\n' line endings, a note about the encoding or None).
 
     Raises UploadError with a message a student can act on.
@@ -65,7 +67,8 @@ def decode_text(data: bytes, *, max_bytes: int, allow_latin1: bool = False, what
         except UnicodeDecodeError:
             if not allow_latin1:
                 raise UploadError(
-                    f"The {what} is not valid UTF-8. Save it as UTF-8, or choose 'Latin-1' as the encoding to read it anyway."
+                    f"The {what} is not valid UTF-8. Save it as UTF-8, or choose 'Latin-1' as the encoding to read "
+                    "it anyway."
                 ) from None
             text = data.decode("latin-1")
             note = "The file was read as Latin-1."

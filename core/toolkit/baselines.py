@@ -47,7 +47,12 @@ from core.labs.text_lab import held_out_text
 
 ADD_K = 1.0  # add-k smoothing constant (1 = Laplace's add-one)
 NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
-COLORS = {"uniform": "#7f7f7f", "unigram": "#8c564b", "bigram": "#8a6d00", "trigram": "#0e6e7a"}  # dark: labels sit on the lines
+COLORS = {
+    "uniform": "#7f7f7f",
+    "unigram": "#8c564b",
+    "bigram": "#8a6d00",
+    "trigram": "#0e6e7a",
+}  # dark: labels sit on the lines
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ class Baselines:
     def describe(self) -> str:
         """One paragraph for under the chart."""
         return (
-            f"Dashed lines: cross-entropy of simple counting models on {self.held_out}, with counts from {self.counted_on}; "
+            f"Dashed lines: cross-entropy of simple counting models on {self.held_out}, with counts from "
+            f"{self.counted_on}; "
             f"{self.smoothing}. Below a line, the network predicts better than that counting model."
         )
 
@@ -100,8 +106,15 @@ def _lookup(train_keys: np.ndarray, query: np.ndarray) -> np.ndarray:
     return np.where(keys[i] == query, counts[i], 0)
 
 
-def ngram_nats(train: Sequence[np.ndarray], test: Sequence[np.ndarray], order: int, V: int, *, skip: int | None = None,
-               k: float = ADD_K) -> tuple[float, int]:
+def ngram_nats(
+    train: Sequence[np.ndarray],
+    test: Sequence[np.ndarray],
+    order: int,
+    V: int,
+    *,
+    skip: int | None = None,
+    k: float = ADD_K,
+) -> tuple[float, int]:
     """(total nats, number of targets) of an add-k n-gram model counted on ``train``, on ``test``.
 
     train, test: sequences of token ids (each an int array, 0 <= id < V); order: 1 (unigram), 2 (bigram), 3…;
@@ -111,7 +124,7 @@ def ngram_nats(train: Sequence[np.ndarray], test: Sequence[np.ndarray], order: i
     skip = order - 1 if skip is None else int(skip)
     if skip < order - 1:
         raise ValueError("skip must be at least order - 1 (every target needs its whole context)")
-    if order < 1 or V < 1 or V ** order >= 2**62:
+    if order < 1 or V < 1 or V**order >= 2**62:
         raise ValueError("order and vocabulary too large for int64 keys")
     train_keys = np.concatenate([_keys(s, order, skip, V) for s in train] or [np.zeros(0, np.int64)])
     test_keys = np.concatenate([_keys(s, order, skip, V) for s in test] or [np.zeros(0, np.int64)])
@@ -123,8 +136,15 @@ def ngram_nats(train: Sequence[np.ndarray], test: Sequence[np.ndarray], order: i
     return float(-np.log(p).sum()), int(test_keys.size)
 
 
-def baselines(train: Sequence[np.ndarray], test: Sequence[np.ndarray], V: int, orders: Sequence[int], *,
-              per: str = "token", k: float = ADD_K) -> list[Baseline]:
+def baselines(
+    train: Sequence[np.ndarray],
+    test: Sequence[np.ndarray],
+    V: int,
+    orders: Sequence[int],
+    *,
+    per: str = "token",
+    k: float = ADD_K,
+) -> list[Baseline]:
     """Uniform and add-k n-gram baselines on ``test`` (all predicting the targets from position max(orders) − 1).
 
     per "token": nats per target token; per "sequence": total nats divided by the number of test sequences

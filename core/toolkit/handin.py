@@ -38,8 +38,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from core.toolkit import baselines as bl
 from core import charts
+from core.toolkit import baselines as bl
 from core.toolkit import memorise as mz
 
 FILES = ("settings.json", "loss_history.csv", "samples.txt", "charts.html", "README.txt")  # always present
@@ -86,11 +86,11 @@ def charts_html(figures: Sequence[tuple[str, go.Figure, str]], title: str) -> st
         parts.append(f"<h2>{_escape(heading)}</h2>")
         parts.append(fig.to_html(full_html=False, include_plotlyjs=i == 0, config={"displayModeBar": True}))
         if note:
-            parts.append(f"<p style=\"max-width: 60em; color: #555\">{_escape(note)}</p>")
+            parts.append(f'<p style="max-width: 60em; color: #555">{_escape(note)}</p>')
     body = "\n".join(parts) if parts else "<p>No charts yet.</p>"
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + _escape(title) + "</title></head>\n"
-        "<body style=\"font-family: sans-serif\">\n<h1>" + _escape(title) + "</h1>\n" + body + "\n</body></html>\n"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>' + _escape(title) + "</title></head>\n"
+        '<body style="font-family: sans-serif">\n<h1>' + _escape(title) + "</h1>\n" + body + "\n</body></html>\n"
     )
 
 
@@ -145,7 +145,9 @@ def _music_copy(lab, values) -> mz.Copy:
     from core.music.music_score import CopyIndex
 
     c = lab.corpus
-    return mz.music_copy(CopyIndex([c.pieces[i].values for i in c.train_idx]), [c.pieces[i].name for i in c.train_idx], values)
+    return mz.music_copy(
+        CopyIndex([c.pieces[i].values for i in c.train_idx]), [c.pieces[i].name for i in c.train_idx], values
+    )
 
 
 def samples_text(lab, text_index: mz.CharIndex | None = None) -> str:
@@ -159,7 +161,11 @@ def samples_text(lab, text_index: mz.CharIndex | None = None) -> str:
             if not names_index:
                 names_index.append(mz.names_index(lab.trainer.names))
             c = mz.char_copy(names_index[0], sample)
-            return f"  longest copied stretch “{c.stretch}” ({c.length} of {c.sample_length}) from {c.source}" if c.length else ""
+            return (
+                f"  longest copied stretch “{c.stretch}” ({c.length} of {c.sample_length}) from {c.source}"
+                if c.length
+                else ""
+            )
         if kind == "text":
             return None if text_index is None else f"Memorisation meter: {mz.char_copy(text_index, sample).describe()}"
         return f"Memorisation meter: {_music_copy(lab, sample).describe()}"
@@ -236,12 +242,17 @@ class HandIn:
 
 
 def capture(
-    lab, *, link: str | None = None, page_settings: dict[str, Any] | None = None,
-    text_index: mz.CharIndex | None = None, baselines: Any = _UNSET,
+    lab,
+    *,
+    link: str | None = None,
+    page_settings: dict[str, Any] | None = None,
+    text_index: mz.CharIndex | None = None,
+    baselines: Any = _UNSET,
 ) -> HandIn:
     """One snapshot of ``lab``'s current run, taken under the lab's lock (no slice of training runs meanwhile).
     ValueError when there is no run. ``text_index``: the Text lab's training-text index (core.toolkit.memorise), for the
-    samples' memorisation meter; ``baselines``: the lab's core.toolkit.baselines.Baselines when the caller has them (None:
+    samples' memorisation meter; ``baselines``: the lab's core.toolkit.baselines.Baselines when the caller has them
+    (None:
     there are none), else they are computed."""
     with getattr(lab, "lock", None) or contextlib.nullcontext():
         t = lab.trainer
@@ -263,10 +274,20 @@ def capture(
         ]
         if midi is not None:
             files.append((MIDI_NAME, midi))
-        files.append(("README.txt", README.format(
-            lab=name, run=lab.run_label(), step=step, unit=unit,
-            midi=f"{MIDI_NAME}   the composition (opening and composed values) as a MIDI file\n" if midi is not None else "",
-        )))
+        files.append(
+            (
+                "README.txt",
+                README.format(
+                    lab=name,
+                    run=lab.run_label(),
+                    step=step,
+                    unit=unit,
+                    midi=f"{MIDI_NAME}   the composition (opening and composed values) as a MIDI file\n"
+                    if midi is not None
+                    else "",
+                ),
+            )
+        )
         title = f"{name} lab · {lab.run_label()}"
         return HandIn(lab.key, step, title, tuple(files), tuple(_chart_parts(lab, baselines)))
 

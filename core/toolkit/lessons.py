@@ -45,4 +45,8 @@ def find(name: str, folder: Path = cl.LESSONS_DIR) -> tuple[cl.Lesson | None, st
         if lesson.name == name:
             return lesson, ""
     known = ", ".join(les.name for les in lessons) or "none"
-    return None, f"`lesson`: there is no lesson called `{cl.quote(name, 60)}` (the lessons are: {known}); the lab opens without one."
+    return (
+        None,
+        f"`lesson`: there is no lesson called `{cl.quote(name, 60)}` (the lessons are: {known}); the lab opens "
+        "without one.",
+    )

@@ -14,7 +14,8 @@ and ``Param.encode(value) -> text``, with ``decode(encode(v)) == v`` for every v
 default and a message naming the parameter (``Problem``), never an exception. ``encode_values(spec, values)``
 is the other way: the current widget values -> query parameters (``setup_query``).
 
-``hideable=False`` marks a widget drawn by a module that doesn't take hide= yet (its group can't hide it). Three names are shared by
+``hideable=False`` marks a widget drawn by a module that doesn't take hide= yet (its group can't hide it). Three names
+are shared by
 every lab: ``hide`` (control groups, ``GROUPS``), ``lesson`` (a file in lessons/) and ``sid`` (ui/server/recover.py).
 
 Lessons are Markdown files with a small front matter (``key: value`` lines between ``---``): title, lab, summary,
@@ -40,7 +41,9 @@ from core.echo import joined
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS_DIR = ROOT / "lessons"
-MIDI_DIR = ROOT / "data" / "midi"  # the Music lab's bundled styles (folders of .mid files, as core.music.music_data reads them)
+MIDI_DIR = (
+    ROOT / "data" / "midi"
+)  # the Music lab's bundled styles (folders of .mid files, as core.music.music_data reads them)
 
 GROUPS = ("upload", "architecture", "training", "sampling", "inspector", "inside", "toolkit")  # what hide= can hide
 RESERVED = ("hide", "lesson", "sid")  # parameters every page shares (sid: ui/server/recover.py's token)
@@ -65,7 +68,9 @@ class Param:
     options: tuple[tuple[str, Any], ...] = ()  # choice: (slug in the address, widget value)
     max_len: int = 500  # text: longest accepted
     help: str = ""  # one line for the docs and messages
-    hideable: bool = True  # False: drawn by a module that doesn't take hide= yet (ui/loss_chart.py, ui/labs/music_views.py)
+    hideable: bool = (
+        True  # False: drawn by a module that doesn't take hide= yet (ui/loss_chart.py, ui/labs/music_views.py)
+    )
 
     def allowed(self) -> str:
         """What the parameter accepts, for messages."""
@@ -98,7 +103,11 @@ class Param:
                 if t.lower() == slug.lower():
                     return value
             for slug, value in self.options:  # numeric options also match by value: lr=1e-2 is lr=0.01
-                if isinstance(value, float) and _number(t) is not None and math.isclose(_number(t), value, rel_tol=1e-9):
+                if (
+                    isinstance(value, float)
+                    and _number(t) is not None
+                    and math.isclose(_number(t), value, rel_tol=1e-9)
+                ):
                     return value
             raise ValueError(f"must be {self.allowed()}")
         x = _number(t)
@@ -176,7 +185,9 @@ def _choice(name, key, default, group, options, help="", hideable=True):
 
 def _units(lab: str, unit: str, perplexity: bool) -> Param:
     """The loss chart's unit switch (ui/loss_chart.py: key ``<lab>_y``)."""
-    options = [("nats", f"nats per {unit}"), ("bits", f"bits per {unit}")] + ([("perplexity", "perplexity")] if perplexity else [])
+    options = [("nats", f"nats per {unit}"), ("bits", f"bits per {unit}")] + (
+        [("perplexity", "perplexity")] if perplexity else []
+    )
     return _choice("unit", f"{lab}_y", options[0][1], "training", options, help="the loss chart's unit")
 
 
@@ -195,7 +206,8 @@ def style_label(style: str) -> str:
 
 
 def music_styles(root: Path = MIDI_DIR) -> list[str]:
-    """Folders of data/midi that hold a .mid file (the rule of core.music.music_data.bundled_styles, without pretty_midi)."""
+    """Folders of data/midi that hold a .mid file (the rule of core.music.music_data.bundled_styles, without
+    pretty_midi)."""
     return sorted(d.name for d in root.iterdir() if d.is_dir() and any(d.glob("*.mid"))) if root.is_dir() else []
 
 
@@ -203,82 +215,157 @@ def music_styles(root: Path = MIDI_DIR) -> list[str]:
 def spec(lab: str) -> LabSpec:
     """The link parameters of a lab ("dino", "text", "music"). Immutable, built once per process."""
     if lab == "dino":
-        return LabSpec("dino", "dinosaurs", "Dinosaur names", (
-            _choice("corpus", "dino_source", "Bundled dinosaur names", "upload", [("dinos", "Bundled dinosaur names")]),
-            _ints("hidden", "dino_n_a", 50, "architecture", 1, 512, help="hidden size n_a"),
-            _ints("seed", "dino_seed", 0, "architecture", 0, MAX_SEED),
-            _choice("lr", "dino_lr", 0.01, "training", DINO_LR_OPTIONS),
-            _ints("iterations", "dino_iters", 30_000, "training", 100, 500_000),
-            Param("clip", "dino_clip_on", "bool", True, "training", help="clip gradients element-wise"),  # ui/inside/dino_views.py
-            Param("clip_value", "dino_clip", "float", 5.0, "training", lo=0.001, hi=1e6),
-            _units("dino", "name", False),
-            _choice("sample_every", "dino_sample_every", 1000, "training", DINO_SAMPLE_EVERY),
-            _floats("temperature", "dino_temp", 1.0, "sampling", 0.0, 3.0, 0.05),
-            _ints("n", "dino_how_many", 10, "sampling", 1, 100, help="names to sample"),
-            _ints("sample_seed", "dino_sample_seed", 0, "sampling", 0, MAX_SEED),
-        ))
+        return LabSpec(
+            "dino",
+            "dinosaurs",
+            "Dinosaur names",
+            (
+                _choice(
+                    "corpus", "dino_source", "Bundled dinosaur names", "upload", [("dinos", "Bundled dinosaur names")]
+                ),
+                _ints("hidden", "dino_n_a", 50, "architecture", 1, 512, help="hidden size n_a"),
+                _ints("seed", "dino_seed", 0, "architecture", 0, MAX_SEED),
+                _choice("lr", "dino_lr", 0.01, "training", DINO_LR_OPTIONS),
+                _ints("iterations", "dino_iters", 30_000, "training", 100, 500_000),
+                Param(
+                    "clip", "dino_clip_on", "bool", True, "training", help="clip gradients element-wise"
+                ),  # ui/inside/dino_views.py
+                Param("clip_value", "dino_clip", "float", 5.0, "training", lo=0.001, hi=1e6),
+                _units("dino", "name", False),
+                _choice("sample_every", "dino_sample_every", 1000, "training", DINO_SAMPLE_EVERY),
+                _floats("temperature", "dino_temp", 1.0, "sampling", 0.0, 3.0, 0.05),
+                _ints("n", "dino_how_many", 10, "sampling", 1, 100, help="names to sample"),
+                _ints("sample_seed", "dino_sample_seed", 0, "sampling", 0, MAX_SEED),
+            ),
+        )
     if lab == "text":
+        from core.labs.text_lab import (
+            BATCH_OPTIONS,
+            BUNDLED,
+            HIDDEN_RANGE,
+            LR_OPTIONS,
+            MAX_DROPOUT,
+            MAX_EMBED,
+            MAX_PRIME,
+            SEQ_OPTIONS,
+        )
         from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
         from core.models.lr_schedule import SCHEDULES
-        from core.labs.text_lab import BATCH_OPTIONS, BUNDLED, HIDDEN_RANGE, LR_OPTIONS, MAX_DROPOUT, MAX_EMBED, MAX_PRIME, SEQ_OPTIONS
 
         d = RNNConfig()
         corpora = [(Path(f).stem, label) for label, f in BUNDLED.items()]
-        return LabSpec("text", "text", "Text", (
-            _choice("corpus", "text_source", next(iter(BUNDLED)), "upload", corpora),
-            _choice("cell", "text_cell", d.cell, "architecture", [(c, c) for c in CELLS], help="/".join(CELL_NAMES.values())),
-            _ints("hidden", "text_hidden", d.hidden, "architecture", HIDDEN_RANGE[0], HIDDEN_RANGE[1], 16),
-            _ints("layers", "text_layers", d.layers, "architecture", 1, 3),
-            _ints("embedding", "text_embed", d.embed_dim, "architecture", 8, MAX_EMBED, 8),
-            _floats("dropout", "text_dropout", d.dropout, "architecture", 0.0, MAX_DROPOUT, 0.05),
-            _ints("seed", "text_seed", d.seed, "architecture", 0, MAX_SEED),
-            _choice("window", "text_seq", d.seq_len, "training", SEQ_OPTIONS),
-            _choice("batch", "text_batch", d.batch_size, "training", BATCH_OPTIONS),
-            _choice("lr", "text_lr", d.learning_rate, "training", LR_OPTIONS),
-            _choice("schedule", "text_schedule", SCHEDULES[0], "training", [(k, k) for k in SCHEDULES], help="learning-rate schedule"),
-            Param("stop_best", "text_stop_best", "bool", False, "training", help="stop at the best validation"),
-            _units("text", "character", True),
-            Param("prime", "text_prime", "text", "", "sampling", max_len=MAX_PRIME),
-            _ints("length", "text_len", 500, "sampling", 0, 2000),
-            _floats("temperature", "text_temp", 0.8, "sampling", 0.0, 2.0, 0.05),
-            _ints("top_k", "text_topk", 0, "sampling", 0, 10_000),
-            _ints("sample_seed", "text_sample_seed", 0, "sampling", 0, MAX_SEED),
-        ))
+        return LabSpec(
+            "text",
+            "text",
+            "Text",
+            (
+                _choice("corpus", "text_source", next(iter(BUNDLED)), "upload", corpora),
+                _choice(
+                    "cell",
+                    "text_cell",
+                    d.cell,
+                    "architecture",
+                    [(c, c) for c in CELLS],
+                    help="/".join(CELL_NAMES.values()),
+                ),
+                _ints("hidden", "text_hidden", d.hidden, "architecture", HIDDEN_RANGE[0], HIDDEN_RANGE[1], 16),
+                _ints("layers", "text_layers", d.layers, "architecture", 1, 3),
+                _ints("embedding", "text_embed", d.embed_dim, "architecture", 8, MAX_EMBED, 8),
+                _floats("dropout", "text_dropout", d.dropout, "architecture", 0.0, MAX_DROPOUT, 0.05),
+                _ints("seed", "text_seed", d.seed, "architecture", 0, MAX_SEED),
+                _choice("window", "text_seq", d.seq_len, "training", SEQ_OPTIONS),
+                _choice("batch", "text_batch", d.batch_size, "training", BATCH_OPTIONS),
+                _choice("lr", "text_lr", d.learning_rate, "training", LR_OPTIONS),
+                _choice(
+                    "schedule",
+                    "text_schedule",
+                    SCHEDULES[0],
+                    "training",
+                    [(k, k) for k in SCHEDULES],
+                    help="learning-rate schedule",
+                ),
+                Param("stop_best", "text_stop_best", "bool", False, "training", help="stop at the best validation"),
+                _units("text", "character", True),
+                Param("prime", "text_prime", "text", "", "sampling", max_len=MAX_PRIME),
+                _ints("length", "text_len", 500, "sampling", 0, 2000),
+                _floats("temperature", "text_temp", 0.8, "sampling", 0.0, 2.0, 0.05),
+                _ints("top_k", "text_topk", 0, "sampling", 0, 10_000),
+                _ints("sample_seed", "text_sample_seed", 0, "sampling", 0, MAX_SEED),
+            ),
+        )
     if lab == "music":
         from core.models.lr_schedule import SCHEDULES
         from core.music.music_audio import INSTRUMENTS  # pretty_midi: only on the Music page
 
         styles = music_styles()
         instruments = [(re.sub(r"\W+", "_", label.lower()), label) for label, _ in INSTRUMENTS]
-        return LabSpec("music", "music", "Music", (
-            _choice("corpus", "music_source", style_label(styles[0]) if styles else None, "upload", [(s, style_label(s)) for s in styles]),
-            _ints("max_chord", "music_max_chord", 1, "architecture", 1, 4, help="notes kept per chord"),
-            Param("transpose", "music_transpose", "bool", True, "architecture"),
-            _choice("model", "music_model", "lstm", "architecture", [("lstm", "lstm"), ("course", "course")]),
-            _ints("hidden", "music_hidden", 64, "architecture", 4, 512),
-            _ints("seed", "music_seed", 0, "architecture", 0, MAX_SEED),
-            _choice("graph", "music_graph_mode", "training", "architecture", [("training", "training"), ("inference", "inference")]),
-            _ints("window", "music_seq_len", 30, "training", 5, 100, help="snippet length"),
-            _choice("batch", "music_batch", 32, "training", MUSIC_BATCH),
-            _choice("lr", "music_lr", 0.003, "training", MUSIC_LR),
-            _ints("max_steps", "music_max_steps", 2000, "training", 10, 100_000),
-            _choice("schedule", "music_schedule", SCHEDULES[0], "training", [(k, k) for k in SCHEDULES], help="learning-rate schedule (this lab's LSTM)"),
-            Param("stop_best", "music_stop_best", "bool", True, "training", help="stop at the best validation"),
-            _units("music", "value", True),
-            # the Compose controls (ui/labs/music_views.py) are hidden once that module takes hide=
-            _choice("start", "music_start", "silence", "sampling", [("silence", "silence"), ("piece", "piece"), ("motif", "motif")]),
-            _ints("n", "music_n", 100, "sampling", 10, 400, help="values to generate"),
-            _ints("bars", "music_bars", 4, "sampling", 1, 16),
-            _choice("generation", "music_gen", MUSIC_ARGMAX, "sampling", [("argmax", MUSIC_ARGMAX), ("sample", MUSIC_SAMPLE)]),
-            _floats("temperature", "music_temp", 1.0, "sampling", 0.0, 2.0, 0.05),
-            _ints("gen_seed", "music_gen_seed", 0, "sampling", 0, MAX_SEED),
-            _ints("tempo", "music_tempo", None, "sampling", 40, 240, help="playback tempo (default: the corpus's)"),
-            _choice("instrument", "music_instrument", INSTRUMENTS[0][0], "sampling", instruments),
-            Param("motif", "music_motif", "text", "", "sampling", max_len=500),
-            _ints("piece", "music_prime_piece", 0, "sampling", 0, 9_999, help="corpus piece to prime from (its index)"),
-            _ints("from_bar", "music_prime_from", 1, "sampling", 1, 10_000),
-            _ints("prime_bars", "music_prime_bars", 2, "sampling", 1, 8),
-        ))
+        return LabSpec(
+            "music",
+            "music",
+            "Music",
+            (
+                _choice(
+                    "corpus",
+                    "music_source",
+                    style_label(styles[0]) if styles else None,
+                    "upload",
+                    [(s, style_label(s)) for s in styles],
+                ),
+                _ints("max_chord", "music_max_chord", 1, "architecture", 1, 4, help="notes kept per chord"),
+                Param("transpose", "music_transpose", "bool", True, "architecture"),
+                _choice("model", "music_model", "lstm", "architecture", [("lstm", "lstm"), ("course", "course")]),
+                _ints("hidden", "music_hidden", 64, "architecture", 4, 512),
+                _ints("seed", "music_seed", 0, "architecture", 0, MAX_SEED),
+                _choice(
+                    "graph",
+                    "music_graph_mode",
+                    "training",
+                    "architecture",
+                    [("training", "training"), ("inference", "inference")],
+                ),
+                _ints("window", "music_seq_len", 30, "training", 5, 100, help="snippet length"),
+                _choice("batch", "music_batch", 32, "training", MUSIC_BATCH),
+                _choice("lr", "music_lr", 0.003, "training", MUSIC_LR),
+                _ints("max_steps", "music_max_steps", 2000, "training", 10, 100_000),
+                _choice(
+                    "schedule",
+                    "music_schedule",
+                    SCHEDULES[0],
+                    "training",
+                    [(k, k) for k in SCHEDULES],
+                    help="learning-rate schedule (this lab's LSTM)",
+                ),
+                Param("stop_best", "music_stop_best", "bool", True, "training", help="stop at the best validation"),
+                _units("music", "value", True),
+                # the Compose controls (ui/labs/music_views.py) are hidden once that module takes hide=
+                _choice(
+                    "start",
+                    "music_start",
+                    "silence",
+                    "sampling",
+                    [("silence", "silence"), ("piece", "piece"), ("motif", "motif")],
+                ),
+                _ints("n", "music_n", 100, "sampling", 10, 400, help="values to generate"),
+                _ints("bars", "music_bars", 4, "sampling", 1, 16),
+                _choice(
+                    "generation",
+                    "music_gen",
+                    MUSIC_ARGMAX,
+                    "sampling",
+                    [("argmax", MUSIC_ARGMAX), ("sample", MUSIC_SAMPLE)],
+                ),
+                _floats("temperature", "music_temp", 1.0, "sampling", 0.0, 2.0, 0.05),
+                _ints("gen_seed", "music_gen_seed", 0, "sampling", 0, MAX_SEED),
+                _ints("tempo", "music_tempo", None, "sampling", 40, 240, help="playback tempo (default: the corpus's)"),
+                _choice("instrument", "music_instrument", INSTRUMENTS[0][0], "sampling", instruments),
+                Param("motif", "music_motif", "text", "", "sampling", max_len=500),
+                _ints(
+                    "piece", "music_prime_piece", 0, "sampling", 0, 9_999, help="corpus piece to prime from (its index)"
+                ),
+                _ints("from_bar", "music_prime_from", 1, "sampling", 1, 10_000),
+                _ints("prime_bars", "music_prime_bars", 2, "sampling", 1, 8),
+            ),
+        )
     raise KeyError(f"no lab called {lab!r}")
 
 
@@ -325,8 +412,10 @@ def parse_hide(text: str) -> tuple[frozenset[str], list[str]]:
     if len(unknown) == 1:
         problem = f"`hide`: there is no control group called {_names(unknown)} ({groups_are}); it was ignored."
     else:
-        problem = (f"`hide`: there are no control groups called {_names(unknown)} ({len(unknown):,} names; "
-                   f"{groups_are}); they were ignored.")
+        problem = (
+            f"`hide`: there are no control groups called {_names(unknown)} ({len(unknown):,} names; "
+            f"{groups_are}); they were ignored."
+        )
     return frozenset(groups), [problem]
 
 
@@ -363,9 +452,11 @@ def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable
     if unknown:
         many = len(unknown) > 1
         count = f" ({len(unknown):,} names)" if many else ""
-        problems.append(f"{_names(unknown)}{count}: the {lab_spec.title} lab has no setting called "
-                        f"{'any of these' if many else 'that'} (it has {', '.join(params)}); "
-                        f"{'they were' if many else 'it was'} ignored.")
+        problems.append(
+            f"{_names(unknown)}{count}: the {lab_spec.title} lab has no setting called "
+            f"{'any of these' if many else 'that'} (it has {', '.join(params)}); "
+            f"{'they were' if many else 'it was'} ignored."
+        )
     if left_out is not None:  # bounded_query's count (or whatever an address says it is: only a short number is read)
         n = int(left_out) if left_out.isdigit() and len(left_out) <= 9 else None
         some = "Some parameters were" if n is None else f"{n:,} more parameter{' was' if n == 1 else 's were'}"
@@ -373,7 +464,9 @@ def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable
     if values.get("text_cell") is not None and "text_dropout" not in values:  # a link that names a cell and no dropout
         from core.models.keras_model import CELL_DROPOUT
 
-        values["text_dropout"] = CELL_DROPOUT[values["text_cell"]]  # gets that cell's default, as the page's Cell box does
+        values["text_dropout"] = CELL_DROPOUT[
+            values["text_cell"]
+        ]  # gets that cell's default, as the page's Cell box does
     return Parsed(values, tuple(problems), hide, lesson)
 
 
@@ -404,7 +497,9 @@ def encode_values(lab_spec: LabSpec, values: Mapping[str, Any]) -> dict[str, str
     return out
 
 
-def setup_query(lab_spec: LabSpec, values: Mapping[str, Any], *, hide: Iterable[str] = (), lesson: str | None = None) -> str:
+def setup_query(
+    lab_spec: LabSpec, values: Mapping[str, Any], *, hide: Iterable[str] = (), lesson: str | None = None
+) -> str:
     """The query string of a setup: the lab's parameters, then hide= and lesson= when they are set."""
     q = encode_values(lab_spec, values)
     groups = [g for g in GROUPS if g in set(hide)]
@@ -473,7 +568,9 @@ def parse_lesson(name: str, text: str) -> Lesson:
     downloads = tuple(d.strip() for d in meta.get("downloads", "").split(",") if d.strip())
     for d in downloads:
         if not DOWNLOAD.match(d) or not (MIDI_DIR / d).is_file():
-            raise LessonError(f"lesson {name}: downloads lists {d!r}, which is not a bundled MIDI file (style/file.mid)")
+            raise LessonError(
+                f"lesson {name}: downloads lists {d!r}, which is not a bundled MIDI file (style/file.mid)"
+            )
     try:
         minutes, order = int(meta.get("minutes", "20")), int(meta.get("order", "99"))
     except ValueError:

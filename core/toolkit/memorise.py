@@ -30,7 +30,9 @@ from typing import Sequence
 import numpy as np
 
 SEP = "\x00"  # joins the sources; never matches a query character
-MAX_INDEX_CHARS = 2_000_000  # a longer training text is searched in its first 2 M characters (index build: ~70 MB per M)
+MAX_INDEX_CHARS = (
+    2_000_000  # a longer training text is searched in its first 2 M characters (index build: ~70 MB per M)
+)
 
 
 def suffix_array(codes: np.ndarray) -> np.ndarray:
@@ -75,7 +77,11 @@ class CharIndex:
         for s in self.sources:
             self.starts.append(pos)
             pos += len(s) + 1
-        self.sa = suffix_array(np.frombuffer(self.text.encode("utf-32-le"), dtype=np.uint32)) if self.text else np.zeros(0, np.int32)
+        self.sa = (
+            suffix_array(np.frombuffer(self.text.encode("utf-32-le"), dtype=np.uint32))
+            if self.text
+            else np.zeros(0, np.int32)
+        )
 
     def _char(self, m: int, off: int) -> str:
         """The character at offset ``off`` of the m-th suffix in sorted order ('' past the end)."""
@@ -170,7 +176,9 @@ class Copy:
         """One sentence a student reads."""
         if self.length == 0:
             return f"Nothing in this sample occurs in the training data ({self.sample_length} {self.unit})."
-        where = f"from {self.source}" + (f", line {self.line:,}" if self.line is not None else f" ({self.unit[:-1]} {self.offset + 1:,})")
+        where = f"from {self.source}" + (
+            f", line {self.line:,}" if self.line is not None else f" ({self.unit[:-1]} {self.offset + 1:,})"
+        )
         return (
             f"Longest stretch copied from the training data: {self.length} of {self.sample_length} {self.unit} "
             f"({self.share:.0%}), {where}, starting at {self.unit[:-1]} {self.at + 1:,} of the sample."

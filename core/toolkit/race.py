@@ -112,8 +112,8 @@ def race_verdict(lab: Lab, corpus: Any, configs: Sequence[Any], *, replacing: in
     """Check the racers' total memory before anything is built: each racer through the lab's ``budget_verdict``
     with the racers before it counted as in use, and the total against one session's share of the server.
     ``replacing``: bytes of an earlier race that this one replaces (counted as free)."""
-    from core.server import budget
     from core.models.keras_model import RNNConfig
+    from core.server import budget
     from core.server.memory import rss_bytes
 
     keras = [c for c in configs if isinstance(c, RNNConfig)]
@@ -123,10 +123,15 @@ def race_verdict(lab: Lab, corpus: Any, configs: Sequence[Any], *, replacing: in
     need = sum(budget.training_bytes(vocab, c) for c in keras)
     session_cap = int(budget.SESSION_SHARE * budget.server_budget_bytes())
     if need > session_cap:
-        return RaceVerdict(False, need, (
-            f"These {len(keras)} models need about {budget.mb(need)} together while they train, more than one session may use "
-            f"on this server ({budget.mb(session_cap)}). Nothing was built: race smaller models."
-        ))
+        return RaceVerdict(
+            False,
+            need,
+            (
+                f"These {len(keras)} models need about {budget.mb(need)} together while they train, more than one "
+                "session may use "
+                f"on this server ({budget.mb(session_cap)}). Nothing was built: race smaller models."
+            ),
+        )
     in_use = max(0, rss_bytes() - replacing)
     for c in keras:
         v = budget.check(vocab, c, in_use)
@@ -144,7 +149,14 @@ class Race(Lab):
         self.key = f"{lab.key}_race"  # its place in the session, and its widgets' prefix
         self.smoothing = lab.race_smoothing  # decay per step of the racers' running training loss
         s = lab.schedule
-        self.schedule = Schedule(slice_s=s.slice_s, tick_s=s.tick_s, chunk_s=s.chunk_s, max_chunk=s.max_chunk, first_chunk=1, eval_every_s=s.eval_every_s)
+        self.schedule = Schedule(
+            slice_s=s.slice_s,
+            tick_s=s.tick_s,
+            chunk_s=s.chunk_s,
+            max_chunk=s.max_chunk,
+            first_chunk=1,
+            eval_every_s=s.eval_every_s,
+        )
         self.seconds = float(np.clip(seconds, MIN_SECONDS, MAX_SECONDS))  # training time per racer
         self.target_s = 0.0  # every racer trains until its clock reaches this; raised by turn_s each tick
         self.racers: list[Racer] = []
@@ -152,7 +164,9 @@ class Race(Lab):
         self.corpus: Any = None  # what the racers train on
         self.ticks = 0  # run_slice calls
         self._lab = lab  # for the samples at the end (the lab's vocabulary and word check)
-        self.need = 0  # bytes the racers need together while training (race_verdict), freed when a next race replaces it
+        self.need = (
+            0  # bytes the racers need together while training (race_verdict), freed when a next race replaces it
+        )
 
     # -- building ---------------------------------------------------------------------------------------------
     def build(self, corpus: Any, configs: Sequence[Any]) -> None:
@@ -201,7 +215,9 @@ class Race(Lab):
             return Stop(StopKind.FAILED, reason)
         self.ticks += 1
         self.target_s = min(self.seconds, self.target_s + self.turn_s)
-        order = self.racers[self.ticks % len(self.racers):] + self.racers[: self.ticks % len(self.racers)]  # who goes first rotates
+        order = (
+            self.racers[self.ticks % len(self.racers) :] + self.racers[: self.ticks % len(self.racers)]
+        )  # who goes first rotates
         for r in order:
             if not r.out:
                 self._turn(r)
@@ -210,7 +226,11 @@ class Race(Lab):
             self.rest()
             return Stop(StopKind.FINISHED, self.result_message())
         if all(r.out for r in self.racers):
-            return Stop(StopKind.FAILED, "Every configuration dropped out of the race: " + "; ".join(f"{r.label}: {r.stop.message}" for r in self.racers))
+            return Stop(
+                StopKind.FAILED,
+                "Every configuration dropped out of the race: "
+                + "; ".join(f"{r.label}: {r.stop.message}" for r in self.racers),
+            )
         return None
 
     def _turn(self, r: Racer) -> None:
@@ -227,7 +247,11 @@ class Race(Lab):
         sch = self.schedule
         while r.spent_s < self.target_s and not r.out:
             left = self.target_s - r.spent_s
-            n = sch.first_chunk if not r.sec_per_step else int(np.clip(min(left, sch.chunk_s) / r.sec_per_step, 1, sch.max_chunk))
+            n = (
+                sch.first_chunk
+                if not r.sec_per_step
+                else int(np.clip(min(left, sch.chunk_s) / r.sec_per_step, 1, sch.max_chunk))
+            )
             c0, s0 = time.perf_counter(), t.step
             report = t.train_steps(n)
             dt = time.perf_counter() - c0
@@ -290,7 +314,8 @@ class Race(Lab):
         return "validation loss" if self.has_validation else "training loss (running average)"
 
     def ranking(self) -> list[tuple[Racer, float]]:
-        """(racer, its last validation loss, else its last smoothed loss), best first; racers without a value left out."""
+        """(racer, its last validation loss, else its last smoothed loss), best first; racers without a value left
+        out."""
         out = []
         for r in self.racers:
             ys = r.val if self.has_validation and r.val else r.smooth

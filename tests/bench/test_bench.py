@@ -11,7 +11,10 @@ from tests.support import ROOT
 def test_bench_smoke_writes_json_and_markdown(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "bench", "--smoke", "--out-dir", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stderr[-3000:]
     r = json.loads((tmp_path / "latest.json").read_text())
@@ -67,7 +70,14 @@ def test_bench_smoke_writes_json_and_markdown(tmp_path):
     assert md.startswith("# Benchmarks")
     assert "SMOKE MODE" in md
     assert "| # | What | Target | Measured |" in md
-    for heading in ("## 1. Text training throughput", "## 2. Sampling latency", "## 3. Quality", "## 3b. Music: the best weights",
-                    "## 3c. Reproducible runs", "## 4. The numpy Dinosaur RNN", "## 5. App start"):
+    for heading in (
+        "## 1. Text training throughput",
+        "## 2. Sampling latency",
+        "## 3. Quality",
+        "## 3b. Music: the best weights",
+        "## 3c. Reproducible runs",
+        "## 4. The numpy Dinosaur RNN",
+        "## 5. App start",
+    ):
         assert heading in md
     assert "| seed style" in md and "plain `model.fit`" in md

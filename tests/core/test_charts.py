@@ -25,7 +25,9 @@ def test_thin_cuts_a_history_caught_mid_append_to_its_common_length():
 
 def test_loss_figure_is_bounded_and_labels_series():
     n = 50_000
-    fig = charts.loss_figure([charts.Series("raw", range(n), np.ones(n)), charts.Series("empty", [], [])], max_points=500)
+    fig = charts.loss_figure(
+        [charts.Series("raw", range(n), np.ones(n)), charts.Series("empty", [], [])], max_points=500
+    )
     assert len(fig.data) == 1 and fig.data[0].name == "raw" and len(fig.data[0].x) <= 500
     empty = charts.loss_figure([])
     assert empty.layout.annotations and "No training yet" in empty.layout.annotations[0].text

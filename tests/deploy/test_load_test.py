@@ -11,8 +11,8 @@ from tests.support import ROOT
 sys.path.insert(0, str(ROOT / "scripts"))
 import load_test as lt  # noqa: E402
 
-from core.server.budget import check  # noqa: E402
 from core.models.keras_model import RNNConfig, count_params  # noqa: E402
+from core.server.budget import check  # noqa: E402
 
 
 def test_the_pages_refusal_is_read_as_the_page_writes_it():
@@ -37,7 +37,9 @@ def test_a_student_asking_for_the_largest_size_moves_the_sliders_takes_the_offer
     state = dict(ask_max=True, sized=False, started=False)
     # first run: the default model is built; the sliders are there
     assert lt.next_action(**state, sliders_seen=True, offer=False, start_enabled=True) == "size"
-    assert lt.next_action(**state, sliders_seen=False, offer=False, start_enabled=True) == ""  # not before the sliders came
+    assert (
+        lt.next_action(**state, sliders_seen=False, offer=False, start_enabled=True) == ""
+    )  # not before the sliders came
     state["sized"] = True
     # the largest is refused (the current model stays, so Start is there too): take the offer, not Start
     assert lt.next_action(**state, sliders_seen=True, offer=True, start_enabled=True) == "accept"
@@ -87,21 +89,71 @@ def test_a_session_is_lost_when_it_stops_making_progress():
 
 def _result(**over):
     res = {
-        "date": "2026-11-23 18:00 UTC", "machine": {"cores": 2, "python": "3.11.7"}, "loadavg_before": [0.5, 0.6, 0.7],
-        "loadavg_after": [4.0, 2.0, 1.0], "budget_mb": 3072, "session_cap_mb": 1075,
-        "largest_asked": "LSTM 1024×3, embedding 256 (22,116,930 parameters)", "default_size": "LSTM 256, embedding 64 (349,890 parameters)",
-        "defaults": 2, "large": 1, "browsers": 1, "seconds": 75.0,
-        "rss_mb": {"fresh": 70.0, "tf_loaded": 676.0, "all_started": 1041.0, "trained": 1808.0, "closed": 1737.0, "final": 802.0},
-        "rss_peak_mb": 1986.0, "peak_during": "while all sessions trained", "setup_s": 7.6, "settle_s": 24.0, "settled": True, "returned_s": 4.0,
-        "budget_held": True, "cpu": {"replicas_cores": 1.2, "load_test_cores": 0.2, "other_cores": 0.5, "machine_busy_cores": 1.9},
+        "date": "2026-11-23 18:00 UTC",
+        "machine": {"cores": 2, "python": "3.11.7"},
+        "loadavg_before": [0.5, 0.6, 0.7],
+        "loadavg_after": [4.0, 2.0, 1.0],
+        "budget_mb": 3072,
+        "session_cap_mb": 1075,
+        "largest_asked": "LSTM 1024×3, embedding 256 (22,116,930 parameters)",
+        "default_size": "LSTM 256, embedding 64 (349,890 parameters)",
+        "defaults": 2,
+        "large": 1,
+        "browsers": 1,
+        "seconds": 75.0,
+        "rss_mb": {
+            "fresh": 70.0,
+            "tf_loaded": 676.0,
+            "all_started": 1041.0,
+            "trained": 1808.0,
+            "closed": 1737.0,
+            "final": 802.0,
+        },
+        "rss_peak_mb": 1986.0,
+        "peak_during": "while all sessions trained",
+        "setup_s": 7.6,
+        "settle_s": 24.0,
+        "settled": True,
+        "returned_s": 4.0,
+        "budget_held": True,
+        "cpu": {"replicas_cores": 1.2, "load_test_cores": 0.2, "other_cores": 0.5, "machine_busy_cores": 1.9},
         "sessions": [
-            {"kind": "default", "rate": 3.05, "steps": 91, "params": 349890, "refusals": 0, "accepted": [], "max_gap_s": 1.2,
-             "errors": [], "exceptions": 0, "lost": False, "why": ""},
-            {"kind": "largest", "rate": 0.27, "steps": 6, "params": 9789186, "refusals": 1, "accepted": ["LSTM 672×3"], "max_gap_s": 6.7,
-             "errors": [], "exceptions": 0, "lost": False, "why": ""},
+            {
+                "kind": "default",
+                "rate": 3.05,
+                "steps": 91,
+                "params": 349890,
+                "refusals": 0,
+                "accepted": [],
+                "max_gap_s": 1.2,
+                "errors": [],
+                "exceptions": 0,
+                "lost": False,
+                "why": "",
+            },
+            {
+                "kind": "largest",
+                "rate": 0.27,
+                "steps": 6,
+                "params": 9789186,
+                "refusals": 1,
+                "accepted": ["LSTM 672×3"],
+                "max_gap_s": 6.7,
+                "errors": [],
+                "exceptions": 0,
+                "lost": False,
+                "why": "",
+            },
         ],
-        "sessions_lost": 0, "lost_why": [], "tracebacks": 0, "server_log_tracebacks": 0, "error_messages": [],
-        "refusal_messages": ["This model needs about 2,237 MB while it trains, … Nothing was built. The largest that fits now: LSTM 672×3."],
+        "sessions_lost": 0,
+        "lost_why": [],
+        "tracebacks": 0,
+        "server_log_tracebacks": 0,
+        "error_messages": [],
+        "refusal_messages": [
+            "This model needs about 2,237 MB while it trains, … Nothing was built. The largest that fits now: LSTM "
+            "672×3."
+        ],
     }
     res.update(over)
     return res
@@ -109,7 +161,9 @@ def _result(**over):
 
 def test_memory_problems_name_what_failed():
     assert lt.memory_problems(_result()) == []
-    bad = lt.memory_problems(_result(budget_held=False, rss_peak_mb=3300.0, sessions_lost=1, lost_why=[""], tracebacks=2, settled=False))
+    bad = lt.memory_problems(
+        _result(budget_held=False, rss_peak_mb=3300.0, sessions_lost=1, lost_why=[""], tracebacks=2, settled=False)
+    )
     assert any("3,300 MB over the 3,072 MB budget" in p for p in bad)
     assert any("1 session(s) lost (stalled)" in p for p in bad)
     assert any("2 traceback(s)" in p for p in bad)

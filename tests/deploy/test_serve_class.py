@@ -21,7 +21,9 @@ from deploy import serve_class as sc
 from tests.support import ROOT
 
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
-needs_haproxy = pytest.mark.skipif(HAPROXY is None, reason="Debian's haproxy is not installed (scripts/test.sh installs it)")
+needs_haproxy = pytest.mark.skipif(
+    HAPROXY is None, reason="Debian's haproxy is not installed (scripts/test.sh installs it)"
+)
 
 
 def config(tmp_path: Path, **kw) -> sc.ClassConfig:
@@ -47,8 +49,10 @@ def test_config_has_every_replica_sticky_and_health_checked(tmp_path):
 def test_remote_replicas_are_numbered_after_the_local_ones(tmp_path):
     cfg = config(tmp_path, replicas=2, first_id=1, remotes=("hostb:8601", "10.0.0.7:8602"))
     assert sc.backends(cfg, [7001, 7002]) == [
-        sc.Backend("r1", "127.0.0.1", 7001), sc.Backend("r2", "127.0.0.1", 7002),
-        sc.Backend("r3", "hostb", 8601), sc.Backend("r4", "10.0.0.7", 8602),
+        sc.Backend("r1", "127.0.0.1", 7001),
+        sc.Backend("r2", "127.0.0.1", 7002),
+        sc.Backend("r3", "hostb", 8601),
+        sc.Backend("r4", "10.0.0.7", 8602),
     ]
     # on the other machine: --replicas-only --first-id 3 names its replicas r3, r4 (the HAProxy machine's names)
     other = config(tmp_path, replicas=2, first_id=3, replicas_only=True)
@@ -88,7 +92,9 @@ def test_command_line(tmp_path):
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_class_passes_replicas_only_when_given():
-    given = subprocess.run(["make", "-n", "class", "REPLICAS=4"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    given = subprocess.run(
+        ["make", "-n", "class", "REPLICAS=4"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     assert "deploy/serve_class.py --replicas 4" in given
     default = subprocess.run(["make", "-n", "class"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "deploy/serve_class.py" in default and "--replicas" not in default
@@ -114,7 +120,9 @@ def test_class_state_is_ignored_by_git_and_never_committed():
     if not (ROOT / ".git").exists() or shutil.which("git") is None:
         pytest.skip("not a git checkout")
     for path in (".class/cookie_secret", ".class/haproxy.cfg"):
-        assert subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT).returncode == 0, f"{path} must be git-ignored"
+        assert subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT).returncode == 0, (
+            f"{path} must be git-ignored"
+        )
     tracked = subprocess.run(["git", "ls-files", ".class"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert tracked == ""
     assert sc.STATE_DIR == ROOT / ".class"
@@ -138,9 +146,25 @@ def start_class(tmp_path: Path, replicas: int) -> tuple[subprocess.Popen, dict]:
     """deploy/serve_class.py in a session of its own (as in a terminal), on free loopback ports."""
     state = tmp_path / "state"
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "deploy" / "serve_class.py"), "--replicas", str(replicas), "--port", str(sc.free_port()),
-         "--address", "127.0.0.1", "--first-replica-port", "0", "--state-dir", str(state)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            sys.executable,
+            str(ROOT / "deploy" / "serve_class.py"),
+            "--replicas",
+            str(replicas),
+            "--port",
+            str(sc.free_port()),
+            "--address",
+            "127.0.0.1",
+            "--first-replica-port",
+            "0",
+            "--state-dir",
+            str(state),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120
     while not (state / "class.json").exists():
@@ -265,9 +289,13 @@ def test_note_lost_replica_does_nothing_outside_the_class_server(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.delenv("RNNP_REPLICA", raising=False)
-    at = AppTest.from_string("from ui.server.replica import note_lost_replica\nnote_lost_replica()\nimport streamlit as st\nst.write('page')").run()
+    at = AppTest.from_string(
+        "from ui.server.replica import note_lost_replica\nnote_lost_replica()\nimport streamlit as st\nst.write('page')"
+    ).run()
     assert not at.exception and not at.warning and "_replica_checked" not in at.session_state
     # behind the class server, a fresh session is checked once and shown nothing
     monkeypatch.setenv("RNNP_REPLICA", "r1")
-    at = AppTest.from_string("from ui.server.replica import note_lost_replica\nnote_lost_replica()\nimport streamlit as st\nst.write('page')").run()
+    at = AppTest.from_string(
+        "from ui.server.replica import note_lost_replica\nnote_lost_replica()\nimport streamlit as st\nst.write('page')"
+    ).run()
     assert not at.exception and not at.warning and at.session_state["_replica_checked"] is True

@@ -15,7 +15,13 @@ from deploy.app_server import AppServer
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -80,9 +86,7 @@ def shot(page, name: str, full_page: bool = True) -> Path:
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until Streamlit has finished running the script (no 'Running...' status widget)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
 def assert_no_exception(page) -> None:
@@ -105,8 +109,12 @@ _METRIC_JS = """
 
 def metric_int(page, label: str) -> int:
     """The integer shown by the metric called ``label`` (e.g. "Names trained on")."""
-    value = page.locator('[data-testid="stMetric"]').filter(has=page.locator('[data-testid="stMetricLabel"]', has_text=label))
-    return int("".join(ch for ch in value.first.locator('[data-testid="stMetricValue"]').inner_text() if ch.isdigit()) or 0)
+    value = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    )
+    return int(
+        "".join(ch for ch in value.first.locator('[data-testid="stMetricValue"]').inner_text() if ch.isdigit()) or 0
+    )
 
 
 def wait_metric_above(page, label: str, above: int, timeout: float = 60_000) -> int:

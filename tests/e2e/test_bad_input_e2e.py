@@ -11,8 +11,23 @@ from tests.support.inputs import MARKDOWN_NAME, tune
 
 from .conftest import assert_no_exception, shot, wait_idle
 
-NAMES = "\n".join(f"{n}saurus" for n in ("tyranno", "stego", "bronto", "veloci", "ptero", "allo", "brachio", "diplo",
-                                          "spino", "igua", "anky", "pachy"))
+NAMES = "\n".join(
+    f"{n}saurus"
+    for n in (
+        "tyranno",
+        "stego",
+        "bronto",
+        "veloci",
+        "ptero",
+        "allo",
+        "brachio",
+        "diplo",
+        "spino",
+        "igua",
+        "anky",
+        "pachy",
+    )
+)
 
 
 def test_200_mb_text_upload_is_refused_by_streamlit_and_the_page_keeps_working(page, app_url, tmp_path):
@@ -22,7 +37,9 @@ def test_200_mb_text_upload_is_refused_by_streamlit_and_the_page_keeps_working(p
     with open(big, "wb") as f:
         f.truncate(200 * 2**20)  # sparse: 200 MB on paper, no disk or memory used
     good = tmp_path / "small.txt"
-    good.write_text("\n".join(f"ROMEO:\nthe king speaks and so we go to war, line {i}." for i in range(60)), encoding="utf-8")
+    good.write_text(
+        "\n".join(f"ROMEO:\nthe king speaks and so we go to war, line {i}." for i in range(60)), encoding="utf-8"
+    )
 
     page.goto(app_url + "/text")
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
@@ -42,9 +59,11 @@ def test_200_mb_text_upload_is_refused_by_streamlit_and_the_page_keeps_working(p
     assert uploader.get_by_role("alert").filter(has_text="File must be 20.0MB or smaller.").count() == 1
     wait_idle(page)
     chip.hover()
-    page.locator('[data-testid="stTooltipContent"], [role="tooltip"]').filter(has_text="File must be 20.0MB or smaller.").first.wait_for()
+    page.locator('[data-testid="stTooltipContent"], [role="tooltip"]').filter(
+        has_text="File must be 20.0MB or smaller."
+    ).first.wait_for()
     page.wait_for_function(  # the tooltip has faded in
-        "() => [...document.querySelectorAll('[data-testid=\"stTooltipContent\"], [role=\"tooltip\"]')]"
+        '() => [...document.querySelectorAll(\'[data-testid="stTooltipContent"], [role="tooltip"]\')]'
         ".some(e => e.innerText.includes('20.0MB') && getComputedStyle(e).opacity === '1')"
     )
     shot(page, "bad_input_200mb_upload", full_page=False)
@@ -128,10 +147,12 @@ def test_markdown_file_names_show_as_typed_in_every_lab(page, app_url):
     wait_idle(page, timeout=90_000)
     page.get_by_text("Upload MIDI files", exact=True).click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[
-        {"name": "good.mid", "mimeType": "audio/midi", "buffer": tune(0)},
-        {"name": MARKDOWN_NAME + ".mid", "mimeType": "audio/midi", "buffer": b"not midi"},
-    ])
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[
+            {"name": "good.mid", "mimeType": "audio/midi", "buffer": tune(0)},
+            {"name": MARKDOWN_NAME + ".mid", "mimeType": "audio/midi", "buffer": b"not midi"},
+        ]
+    )
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="Some files could not be used")
     alert.wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)
@@ -176,8 +197,14 @@ def test_model_zip_with_an_lstm_without_biases_is_refused_naming_the_option(page
 
     chars = list("\nabcdefghijklmnopqrstuvwxyz")
     L = keras.layers
-    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), L.Embedding(len(chars), 8),
-                              L.LSTM(16, return_sequences=True, use_bias=False), L.Dense(len(chars))])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            L.Embedding(len(chars), 8),
+            L.LSTM(16, return_sequences=True, use_bias=False),
+            L.Dense(len(chars)),
+        ]
+    )
     model.save(tmp_path / "m.keras")
     with zipfile.ZipFile(tmp_path / "nobias.zip", "w") as zf:
         zf.write(tmp_path / "m.keras", "model.keras")

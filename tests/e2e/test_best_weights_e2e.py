@@ -59,7 +59,9 @@ def test_memorising_message_and_restore_on_a_tiny_text(page, app_url, tmp_path):
     assert page.get_by_text(re.compile("The model is memorising its training data")).count() == 0
     assert page.get_by_role("button", name="▶ Start").is_enabled()  # paused: Start is offered again
     # the chart marks the restore (ui/loss_chart.py draws the trainer's events)
-    page.locator('[data-testid="stPlotlyChart"]').first.get_by_text(re.compile(r"best weights \(step")).first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stPlotlyChart"]').first.get_by_text(re.compile(r"best weights \(step")).first.wait_for(
+        timeout=30_000
+    )
     page.get_by_text(re.compile("Back to the best weights: step")).scroll_into_view_if_needed()
     shot(page, "best_weights_restored", full_page=False)
     page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()

@@ -22,14 +22,26 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, assert_no_exception, metric_int, shot, wait_idle, wait_metric_above, wait_refreshes
-
 from deploy import serve_class as sc  # noqa: E402
+
+from .conftest import ROOT, assert_no_exception, metric_int, shot, wait_idle, wait_metric_above, wait_refreshes
 
 NAMES = "Names trained on"
 MOVED = re.compile(r"held this tab's session has stopped, so this tab now runs on replica (r\d+)")
 LISTS = {
-    "a": ["pikachu", "bulbasaur", "charmander", "squirtle", "eevee", "mew", "onix", "zubat", "jigglypuff", "psyduck", "snorlax"],
+    "a": [
+        "pikachu",
+        "bulbasaur",
+        "charmander",
+        "squirtle",
+        "eevee",
+        "mew",
+        "onix",
+        "zubat",
+        "jigglypuff",
+        "psyduck",
+        "snorlax",
+    ],
     "b": ["paris", "lyon", "nantes", "lille", "rennes", "nice", "dijon", "brest", "tours", "metz", "reims", "caen"],
 }
 
@@ -43,9 +55,24 @@ def class_server(tmp_path_factory):
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / "class-e2e.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "deploy" / "serve_class.py"), "--replicas", "2", "--port", str(sc.free_port()),
-         "--address", "127.0.0.1", "--first-replica-port", "0", "--state-dir", str(state_dir)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            str(ROOT / "deploy" / "serve_class.py"),
+            "--replicas",
+            "2",
+            "--port",
+            str(sc.free_port()),
+            "--address",
+            "127.0.0.1",
+            "--first-replica-port",
+            "0",
+            "--state-dir",
+            str(state_dir),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120
     while not (state_dir / "class.json").exists():
@@ -89,8 +116,14 @@ def open_tab(browser, url: str):
     page = ctx.new_page()
     page.set_default_timeout(90_000)
     seen: list[tuple[str, int]] = []  # (path, status) of uploads and media (downloads) through the balancer
-    page.on("response", lambda r: seen.append((re.sub(r"^https?://[^/]+", "", r.url).split("?")[0], r.status))
-            if re.match(r"https?://[^/]+/(_stcore/upload_file|media)/", r.url) else None)
+    page.on(
+        "response",
+        lambda r: (
+            seen.append((re.sub(r"^https?://[^/]+", "", r.url).split("?")[0], r.status))
+            if re.match(r"https?://[^/]+/(_stcore/upload_file|media)/", r.url)
+            else None
+        ),
+    )
     page.goto(url + "/text")
     return page, seen
 
@@ -175,7 +208,10 @@ def test_a_class_of_two_replicas(browser, class_server, tmp_path):
         a.get_by_text(MOVED).wait_for(timeout=60_000)
     except Exception:  # noqa: BLE001 - say what is missing rather than just "timeout"
         shot(a, "class_a_replica_lost_missing", full_page=False)
-        pytest.fail("no lost-replica message in the moved tab: ui.nav.start_page() must call ui.server.replica.note_lost_replica()")
+        pytest.fail(
+            "no lost-replica message in the moved tab: ui.nav.start_page() must call "
+            "ui.server.replica.note_lost_replica()"
+        )
     shot(a, "class_a_replica_lost", full_page=False)
     assert MOVED.search(a.get_by_text(MOVED).first.inner_text()).group(1) == rb
     assert replica_of(a) == rb
@@ -185,7 +221,8 @@ def test_a_class_of_two_replicas(browser, class_server, tmp_path):
     assert replica_of(b) == rb and b.get_by_text(MOVED).count() == 0
     b.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
     shot(b, "class_b_still_training", full_page=False)
-    # the moved tab works on its new replica: train again there (on the bundled names: the upload was on the lost replica)
+    # the moved tab works on its new replica: train again there (on the bundled names: the upload was on the lost
+    # replica)
     a.get_by_role("button", name="Dismiss this message").click()
     a.get_by_text(MOVED).wait_for(state="detached")
     if a.get_by_role("button", name="▶ Start").count() == 0:

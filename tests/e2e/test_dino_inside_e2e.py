@@ -1,5 +1,6 @@
 """Real browser: the Dinosaur lab's temperature view, BPTT and clipping view and formula view on an
-untrained and on a trained model, and "Show an explosion" caught by the guard. Screenshots in test-artifacts/screenshots/
+untrained and on a trained model, and "Show an explosion" caught by the guard. Screenshots in
+test-artifacts/screenshots/
 (dino_inside_*.png)."""
 
 from .conftest import assert_no_exception, shot, wait_idle, wait_metric_above
@@ -41,7 +42,9 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
     wait_idle(page)
     page.get_by_role("button", name="Sample names").click()
     wait_idle(page)
-    step = page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text("Step", exact=True)).get_by_role("slider")
+    step = (
+        page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text("Step", exact=True)).get_by_role("slider")
+    )
     if step.count():  # the inspector's last step: a real input and a real hidden state in the formulas
         step.first.focus()
         page.keyboard.press("End")
@@ -61,7 +64,11 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
     assert_no_exception(page)
 
     # temperature 0: the plain statement
-    temp = page.locator('[data-testid="stSlider"]').filter(has_text="Temperature (0 = always the most likely letter)").get_by_role("slider")
+    temp = (
+        page.locator('[data-testid="stSlider"]')
+        .filter(has_text="Temperature (0 = always the most likely letter)")
+        .get_by_role("slider")
+    )
     temp.focus()
     page.keyboard.press("Home")
     page.get_by_text("T = 0 always picks the most likely token").wait_for()

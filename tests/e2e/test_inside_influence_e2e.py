@@ -20,7 +20,8 @@ def open_tab(page, name: str):
 
 
 def look(page, panel, name: str, at=None) -> None:
-    """A screenshot of the view: from the Look inside heading, or with ``at`` (a locator) at the bottom of the window."""
+    """A screenshot of the view: from the Look inside heading, or with ``at`` (a locator) at the bottom of the
+    window."""
     if at is None:
         page.get_by_role("heading", name="Look inside").scroll_into_view_if_needed()
     else:

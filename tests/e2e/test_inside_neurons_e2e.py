@@ -1,5 +1,6 @@
 """Real browser: Look inside's Neurons and Gates tabs on an untrained and a briefly trained Text model (LSTM 64 on the
-bundled Shakespeare), then on the Music lab's untrained LSTM. Screenshots: inside_neurons_* in test-artifacts/screenshots."""
+bundled Shakespeare), then on the Music lab's untrained LSTM. Screenshots: inside_neurons_* in
+test-artifacts/screenshots."""
 
 import re
 
@@ -132,8 +133,10 @@ def test_neurons_and_gates_on_music_untrained_then_trained(page, app_url):
         """([label, above]) => {
           const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
             .find(e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === label);
-          const n = m ? parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/[^0-9]/g, ''), 10) : 0;
-          const stopped = [...document.querySelectorAll('button')].some(b => b.innerText.trim() === '▶ Start' && !b.disabled);
+          const v = m && m.querySelector('[data-testid="stMetricValue"]');
+          const n = v ? parseInt(v.innerText.replace(/[^0-9]/g, ''), 10) : 0;
+          const stopped = [...document.querySelectorAll('button')]
+            .some(b => b.innerText.trim() === '▶ Start' && !b.disabled);
           return n > above || stopped;
         }""",
         arg=["Steps", MUSIC_STEPS],

@@ -4,14 +4,25 @@ and a copied address never joins two tabs to one lab, whatever order they connec
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from .conftest import (assert_no_exception, metric_int, shot, slider_value, wait_idle, wait_metric_above,
-                       wait_refreshes)
+from .conftest import assert_no_exception, metric_int, shot, slider_value, wait_idle, wait_metric_above, wait_refreshes
 
 NAMES = "Names trained on"
-POKEMON = ["pikachu", "bulbasaur", "charmander", "squirtle", "eevee", "mew", "onix", "zubat", "jigglypuff", "psyduck",
-           "snorlax"]
-START_ENABLED = ("() => !document.evaluate(\"//button[contains(., 'Start')]\", document, null, 9, null)"
-                 ".singleNodeValue.disabled")
+POKEMON = [
+    "pikachu",
+    "bulbasaur",
+    "charmander",
+    "squirtle",
+    "eevee",
+    "mew",
+    "onix",
+    "zubat",
+    "jigglypuff",
+    "psyduck",
+    "snorlax",
+]
+START_ENABLED = (
+    "() => !document.evaluate(\"//button[contains(., 'Start')]\", document, null, 9, null).singleNodeValue.disabled"
+)
 
 
 def param_count(page) -> int:
@@ -20,7 +31,11 @@ def param_count(page) -> int:
 
 
 def names_trained(page) -> int:
-    value = page.locator('[data-testid="stMetric"]').filter(has_text="Names trained on").locator('[data-testid="stMetricValue"]')
+    value = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text="Names trained on")
+        .locator('[data-testid="stMetricValue"]')
+    )
     return int(value.first.inner_text().replace(",", ""))
 
 
@@ -36,7 +51,23 @@ def test_two_sessions_are_isolated(browser, app_url, tmp_path):
 
     # A: its own uploaded name list and the smallest hidden size
     names = tmp_path / "pokemon.txt"
-    names.write_text("\n".join(["pikachu", "bulbasaur", "charmander", "squirtle", "eevee", "mew", "onix", "zubat", "jigglypuff", "psyduck", "snorlax"]))
+    names.write_text(
+        "\n".join(
+            [
+                "pikachu",
+                "bulbasaur",
+                "charmander",
+                "squirtle",
+                "eevee",
+                "mew",
+                "onix",
+                "zubat",
+                "jigglypuff",
+                "psyduck",
+                "snorlax",
+            ]
+        )
+    )
     a.get_by_text("Upload a name list").click()
     a.locator('input[type="file"]').set_input_files(str(names))
     a.get_by_text("11 names, 26 distinct characters").wait_for()
@@ -60,7 +91,9 @@ def test_two_sessions_are_isolated(browser, app_url, tmp_path):
     shot(a, "isolation_a", full_page=False)
     shot(b, "isolation_b", full_page=False)
     a.get_by_role("button", name="■ Stop").click()
-    a.wait_for_function("() => !document.evaluate(\"//button[contains(., 'Start')]\", document, null, 9, null).singleNodeValue.disabled")
+    a.wait_for_function(
+        "() => !document.evaluate(\"//button[contains(., 'Start')]\", document, null, 9, null).singleNodeValue.disabled"
+    )
     wait_idle(a)
     wait_refreshes(b, "Names trained on", 2)  # a slice already under way when Stop was pressed may still land meanwhile
     stopped_a = names_trained(a)

@@ -66,8 +66,13 @@ def test_the_home_page_lists_the_lessons_and_one_click_opens_a_lesson(app_url, p
     page.get_by_text("Ready-made lessons for a class").first.wait_for()
     wait_idle(page, 60_000)
     shot(page, "links_home_lessons")
-    for title in ("Dinosaur names from scratch", "Clipping and exploding gradients", "SimpleRNN vs LSTM vs GRU",
-                  "Temperature and top-k", "Memorising vs learning"):
+    for title in (
+        "Dinosaur names from scratch",
+        "Clipping and exploding gradients",
+        "SimpleRNN vs LSTM vs GRU",
+        "Temperature and top-k",
+        "Memorising vs learning",
+    ):
         assert page.get_by_text(title).count() >= 1, title
     page.get_by_role("link", name="Dinosaur names from scratch").click()
     page.get_by_text("Names trained on").first.wait_for(timeout=60_000)
@@ -89,7 +94,9 @@ def test_a_reload_keeps_the_students_changes_instead_of_applying_the_link_again(
     page.locator(".st-key-dino_n_a").get_by_role("slider").focus()
     for _ in range(4):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => document.querySelector('.st-key-dino_n_a [role=slider]')?.getAttribute('aria-valuetext') !== '20'")
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-dino_n_a [role=slider]')?.getAttribute('aria-valuetext') !== '20'"
+    )
     page.wait_for_timeout(1500)
     wait_idle(page, 60_000)
     changed = slider_text(page, "dino_n_a")

@@ -5,9 +5,9 @@ import time
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from core.server.budget import SERVER_BUDGET_MB, SESSION_SHARE, training_bytes
 from core.models.keras_model import RNNConfig, count_params
 from core.models.timelapse import MAX_BYTES
+from core.server.budget import SERVER_BUDGET_MB, SESSION_SHARE, training_bytes
 
 from .conftest import assert_no_exception, shot, slider_value, start_app, wait_idle
 
@@ -78,10 +78,17 @@ def test_memory_of_large_models_comes_back_when_their_tabs_close(browser):
             p = ctx.new_page()
             p.set_default_timeout(180_000)
             open_text_lab(p, url)
-            set_slider(p, "Hidden units per layer", ["End"] + ["ArrowLeft"] * 24)  # 640: two of them fit the default budget
+            set_slider(
+                p, "Hidden units per layer", ["End"] + ["ArrowLeft"] * 24
+            )  # 640: two of them fit the default budget
             wait_idle(p, timeout=180_000)
             set_slider(p, "Layers", ["ArrowRight"])  # 2
-            hidden = int(p.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider").get_attribute("aria-valuetext"))
+            hidden = int(
+                p.locator('[data-testid="stSlider"]')
+                .filter(has_text="Hidden units per layer")
+                .get_by_role("slider")
+                .get_attribute("aria-valuetext")
+            )
             cfg = RNNConfig(hidden=hidden, layers=2)
             configs.append(cfg)
             assert training_bytes(66, cfg) < SESSION_SHARE * SERVER_BUDGET_MB * MB  # a size the budget allows
@@ -105,10 +112,16 @@ def test_memory_of_large_models_comes_back_when_their_tabs_close(browser):
         with_models = rss_mb(proc.pid)
         for ctx in contexts:
             ctx.close()
-        # what the reload store keeps of each lab (core/server/recovery.py): its float32 weights and at most the time-lapse's
+        # what the reload store keeps of each lab (core/server/recovery.py): its float32 weights and at most the time-
+        # lapse's
         # snapshots (core/models/timelapse.py: float32 copies, at least 2, within MAX_BYTES)
         # + the best validation weights (core.models.trainer.BestKeeper: one float32 copy)
-        kept = sum(count_params(66, c) * 4 * (2 + max(2, min(30, MAX_BYTES // (count_params(66, c) * 4)))) for c in configs) // MB
+        kept = (
+            sum(
+                count_params(66, c) * 4 * (2 + max(2, min(30, MAX_BYTES // (count_params(66, c) * 4)))) for c in configs
+            )
+            // MB
+        )
         limit = base + kept + RESIDUAL_MB
         t0 = time.monotonic()
         now = rss_mb(proc.pid)
@@ -116,8 +129,12 @@ def test_memory_of_large_models_comes_back_when_their_tabs_close(browser):
             time.sleep(2)
             now = rss_mb(proc.pid)
         took = time.monotonic() - t0
-        print(f"\nserver RSS: {base} MB with TensorFlow loaded, {with_models} MB with {' and '.join(labels)} trained (peak {peak}), "
-              f"{now} MB {took:.0f} s after their tabs closed ({kept} MB of it their weights, best weights and time-lapse snapshots, kept for a reload)")
+        print(
+            f"\nserver RSS: {base} MB with TensorFlow loaded, {with_models} MB with {' and '.join(labels)} trained "
+            f"(peak {peak}), "
+            f"{now} MB {took:.0f} s after their tabs closed ({kept} MB of it their weights, best weights and "
+            "time-lapse snapshots, kept for a reload)"
+        )
         assert with_models > base + 300, "the large models should have taken memory to begin with"
         assert now <= limit
         assert_no_exception(p0)

@@ -34,7 +34,9 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
     # the full rerun after Stop redraws the view (it is outside the live fragment) with the trained model
-    page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.trim() === '▶ Start' && !b.disabled)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => b.innerText.trim() === '▶ Start' && !b.disabled)"
+    )
     wait_idle(page)
     temp_view = page.get_by_text("What temperature 1 does to the first value (from silence)")
     temp_view.scroll_into_view_if_needed()

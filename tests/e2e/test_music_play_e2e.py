@@ -105,7 +105,9 @@ def test_course_mode_shows_its_model_and_composes_by_argmax(page, app_url):
     page.get_by_role("heading", name="🎵 Music").wait_for()
     page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)
-    page.get_by_role("radiogroup", name="Model").get_by_text("the course's model (one-hot, 90 values)").click()  # (the race offers it too)
+    page.get_by_role("radiogroup", name="Model").get_by_text(
+        "the course's model (one-hot, 90 values)"
+    ).click()  # (the race offers it too)
     page.get_by_role("heading", name="The course's model").wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)
     assert metric_int(page, "Parameters (counted by Keras)") == 45_530  # n_a = 64, 90 values: the course's count
@@ -118,7 +120,10 @@ def test_course_mode_shows_its_model_and_composes_by_argmax(page, app_url):
     shot(page, "music_course_graph", full_page=False)
     # the tiniest course model (n_a 4, Tx 5, batches of 2): a step, then the course's generation
     _tiniest(page, lambda v: 4 * 4 * (4 + v + 1) + 4 * v + v)
-    assert metric_int(page, "Values (one-hot width)") == 90 and metric_int(page, "Parameters (counted by Keras)") == 4 * 4 * (4 + 90 + 1) + 4 * 90 + 90
+    assert (
+        metric_int(page, "Values (one-hot width)") == 90
+        and metric_int(page, "Parameters (counted by Keras)") == 4 * 4 * (4 + 90 + 1) + 4 * 90 + 90
+    )
     page.get_by_text("2 windows of Tx = 5 values per step").wait_for()
     page.get_by_role("button", name="Step", exact=True).click()
     wait_metric_above(page, "Steps", 0)

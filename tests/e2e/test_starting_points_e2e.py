@@ -9,7 +9,9 @@ LABEL = "⭐ Start from the trained model"
 
 
 def metric_text(page, label: str) -> str:
-    m = page.locator('[data-testid="stMetric"]').filter(has=page.locator('[data-testid="stMetricLabel"]', has_text=label))
+    m = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    )
     return m.first.locator('[data-testid="stMetricValue"]').inner_text()
 
 

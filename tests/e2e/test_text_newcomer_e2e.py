@@ -1,4 +1,4 @@
-"""Issue #3's newcomer: Shakespeare, LSTM 384 (the defaults), Start, and within a minute the validation loss
+"""A newcomer: Shakespeare, LSTM 384 (the defaults), Start, and within a minute the validation loss
 falls and the samples have real words and speaker names: the live samples during the minute, and a longer
 sample from the Generate button right after it.
 
@@ -18,7 +18,9 @@ CHECK = re.compile(r"(\d+)% real words.*?(?:Speaker names from the text: (.+?)\.
 
 
 def metric_value(page, label: str) -> str:
-    m = page.locator('[data-testid="stMetric"]').filter(has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(rf"^{re.escape(label)}$")))
+    m = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(rf"^{re.escape(label)}$"))
+    )
     return m.first.locator('[data-testid="stMetricValue"]').inner_text()
 
 
@@ -27,8 +29,10 @@ def live_sample(page) -> tuple[int, str] | None:
     None before the first sample."""
     got = page.evaluate(
         """() => {
-            const head = [...document.querySelectorAll('[data-testid="stMarkdown"]')].find(e => e.innerText.startsWith('Sample at step'));
-            const check = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].find(e => /real words|No complete words/.test(e.innerText));
+            const head = [...document.querySelectorAll('[data-testid="stMarkdown"]')]
+                .find(e => e.innerText.startsWith('Sample at step'));
+            const check = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+                .find(e => /real words|No complete words/.test(e.innerText));
             return head && check ? [head.innerText, check.innerText] : null;
         }"""
     )
@@ -47,7 +51,8 @@ def test_shakespeare_at_the_defaults_learns_within_a_minute(page, app_url):
     t_start = time.monotonic()
     # the first validation point is the untrained model (about ln 66 ≈ 4.2 nats per character)
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')].some(m => m.innerText.includes('Validation loss') && /\\d/.test(m.innerText))",
+        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')].some(m => "
+        "m.innerText.includes('Validation loss') && /\\d/.test(m.innerText))",
         timeout=60_000,
     )
     start = float(metric_value(page, "Validation loss"))
@@ -59,11 +64,14 @@ def test_shakespeare_at_the_defaults_learns_within_a_minute(page, app_url):
         page.wait_for_timeout(500)
     end = float(metric_value(page, "Validation loss"))
     last_step, last_check = live_sample(page)
-    last_text = page.locator('[data-testid="stCode"]').first.inner_text()  # the live sample is the page's first code block
+    last_text = page.locator(
+        '[data-testid="stCode"]'
+    ).first.inner_text()  # the live sample is the page's first code block
     page.get_by_text("Sample at step").first.scroll_into_view_if_needed()
     shot(page, "text_newcomer", full_page=False)
     (SHOTS / "text_newcomer_samples.txt").write_text(  # what the test read, for a person to check
-        f"validation loss {start} -> {end}\n\n" + "".join(f"step {k}: {v}\n" for k, v in samples.items())
+        f"validation loss {start} -> {end}\n\n"
+        + "".join(f"step {k}: {v}\n" for k, v in samples.items())
         + f"\nlast sample (step {last_step}):\n{last_text}\n{last_check}\n",
         encoding="utf-8",
     )
@@ -77,7 +85,9 @@ def test_shakespeare_at_the_defaults_learns_within_a_minute(page, app_url):
     real = {h: int(m.group(1)) for h, c in samples.items() if (m := CHECK.search(c))}
     assert real[min(real)] < 35, real  # the untrained model's first sample is gibberish ...
     assert max(real[h] for h in sorted(real)[-3:]) >= 50, real  # ... the last ones are mostly real words
-    assert any("speaker line" in c or "Speaker names" in c for c in samples.values()), samples  # the plays' layout: "Name:" lines
+    assert any("speaker line" in c or "Speaker names" in c for c in samples.values()), (
+        samples
+    )  # the plays' layout: "Name:" lines
     # ... and a longer sample from the Generate button, as a student would press next
     wait_idle(page)
     page.get_by_label("Characters to generate").fill("2000")

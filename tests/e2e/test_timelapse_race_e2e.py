@@ -56,8 +56,11 @@ def test_dino_time_lapse_scrubs(page, app_url):
     lapse.scroll_into_view_if_needed()
     shot(page, "timelapse_dino_step0", full_page=False)
     assert trained != untrained
+
     # the samples themselves changed, not only the step line
-    pick = lambda text: [ln for ln in text.splitlines() if "·" in ln and "Step" not in ln and "snapshots" not in ln]  # noqa: E731
+    def pick(text: str) -> list[str]:
+        return [ln for ln in text.splitlines() if "·" in ln and "Step" not in ln and "snapshots" not in ln]
+
     assert pick(trained) != pick(untrained), (pick(trained), pick(untrained))
     assert lapse.get_by_text("Its probability").count() >= 1  # the inspector at that step
     assert_no_exception(page)
@@ -101,7 +104,8 @@ def test_dino_time_lapse_keeps_its_step_while_training(page, app_url):
         page.wait_for_function(
             "([n]) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')].some(e => {"
             " const m = e.innerText.match(/Step 0 of ([\\d,]+)/); return m && parseInt(m[1].replace(/,/g, '')) > n; })",
-            arg=[seen[-1][1]], timeout=30_000,
+            arg=[seen[-1][1]],
+            timeout=30_000,
         )
         seen.append(_step_line(lapse))
         assert slider.get_attribute("aria-valuetext") == "0"

@@ -9,9 +9,9 @@ import json
 import re
 import zipfile
 
-from core.toolkit import baselines as bl
-from core.models.dino import load_names
 from core.labs.dino_lab import DATA
+from core.models.dino import load_names
+from core.toolkit import baselines as bl
 
 from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 
@@ -19,7 +19,8 @@ from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 CHART_TEXTS = """
 () => {
   const chart = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .find(c => [...c.querySelectorAll('.g-ytitle text')].some(t => t.textContent.startsWith('loss (') || t.textContent === 'perplexity'));
+    .find(c => [...c.querySelectorAll('.g-ytitle text')]
+      .some(t => t.textContent.startsWith('loss (') || t.textContent === 'perplexity'));
   if (!chart) return null;
   return {
     annotations: [...chart.querySelectorAll('.annotation-text')].map(t => t.textContent),
@@ -57,7 +58,9 @@ def test_toolkit_on_the_dinosaur_lab(page, app_url, tmp_path):
 
     # the switch: bits per name on the axis and the lines divided by ln 2
     page.get_by_role("radiogroup", name="Loss unit").get_by_text("bits per name", exact=True).click()
-    page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'loss (bits per name)'; }})()")
+    page.wait_for_function(
+        f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'loss (bits per name)'; }})()"
+    )
     texts = chart_texts(page)
     for b in want.lines:
         assert f"{b.name} {b.value / 0.6931471805599453:.2f}" in texts["annotations"], texts
@@ -180,7 +183,10 @@ def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
     wait_idle(page, timeout=90_000)
     page.get_by_role("button", name="Step", exact=True).click()
     wait_idle(page, timeout=60_000)
-    page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.annotations.length >= 3 && !t.annotations.some(a => a.startsWith('No training')); }})()")
+    page.wait_for_function(
+        f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.annotations.length >= 3 && !t.annotations.some(a => "
+        f"a.startsWith('No training')); }})()"
+    )
     page.get_by_text("Dashed lines:").first.scroll_into_view_if_needed()
     shot(page, "toolkit_music_baselines", full_page=False)
     texts = chart_texts(page)
@@ -188,7 +194,9 @@ def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
     got = {t.split(" ")[0] for t in texts["annotations"]}
     assert {"uniform", "unigram", "bigram"} <= got, texts
     page.get_by_text("held-out validation pieces").first.wait_for()
-    page.get_by_role("radiogroup", name="Loss unit").get_by_text("perplexity", exact=True).click()  # per-value losses also read as perplexity
+    page.get_by_role("radiogroup", name="Loss unit").get_by_text(
+        "perplexity", exact=True
+    ).click()  # per-value losses also read as perplexity
     page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'perplexity'; }})()")
     shot(page, "toolkit_music_baselines_perplexity", full_page=False)
 
@@ -209,7 +217,14 @@ def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
     info.value.save_as(path)
     with zipfile.ZipFile(path) as z:
         files = {n: z.read(n) for n in z.namelist()}
-    assert set(files) == {"settings.json", "loss_history.csv", "samples.txt", "charts.html", "README.txt", "composition.mid"}
+    assert set(files) == {
+        "settings.json",
+        "loss_history.csv",
+        "samples.txt",
+        "charts.html",
+        "README.txt",
+        "composition.mid",
+    }
     s = json.loads(files["settings.json"])
     assert s["config"]["type"] == "RNNConfig" and "/music?" in s.get("link", "")
     pm = pretty_midi.PrettyMIDI(io.BytesIO(files["composition.mid"]))
@@ -217,7 +232,10 @@ def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
     assert len(values_line) == 100
     from core.music import music_codec as mc
 
-    want = sorted((round(a, 3), round(b, 3), p) for a, b, p in mc.values_to_notes(values_line, s["page_settings"].get("music_tempo", 120)))
+    want = sorted(
+        (round(a, 3), round(b, 3), p)
+        for a, b, p in mc.values_to_notes(values_line, s["page_settings"].get("music_tempo", 120))
+    )
     got = sorted((round(n.start, 3), round(n.end, 3), n.pitch) for i in pm.instruments for n in i.notes)
     assert got == want
     assert "Composition" in files["charts.html"].decode()
@@ -232,7 +250,8 @@ def test_toolkit_on_the_text_lab(page, app_url):
     page.get_by_role("button", name="Step", exact=True).click()
     wait_idle(page, timeout=60_000)
     page.wait_for_function(
-        f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.annotations.some(a => a.startsWith('trigram')) && !t.annotations.some(a => a.startsWith('No training')); }})()",
+        f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.annotations.some(a => a.startsWith('trigram')) && "
+        f"!t.annotations.some(a => a.startsWith('No training')); }})()",
         timeout=60_000,
     )
     texts = chart_texts(page)
@@ -246,7 +265,9 @@ def test_toolkit_on_the_text_lab(page, app_url):
     assert re.search(r"Memorisation meter: \d+ of 300 characters copied", meter.first.inner_text())
     page.get_by_text("from the training text, line").first.wait_for()
     page.get_by_role("radiogroup", name="Loss unit").get_by_text("bits per character", exact=True).click()
-    page.wait_for_function(f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'loss (bits per character)'; }})()")
+    page.wait_for_function(
+        f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.ytitle === 'loss (bits per character)'; }})()"
+    )
     page.get_by_role("radiogroup", name="Loss unit").evaluate("e => e.scrollIntoView({block: 'start'})")
     shot(page, "toolkit_text_chart_bits", full_page=False)
     meter.first.evaluate("e => e.scrollIntoView({block: 'center'})")

@@ -57,7 +57,9 @@ def test_reload_brings_the_trained_model_back(page, app_url):
     shot(page, "work_kept_after_reload", full_page=False)
     assert metric_int(page, NAMES) == trained
     assert slider_value(page) == hidden
-    assert page.get_by_text("Reloading this tab keeps your work").count() >= 1  # the page says what is kept, and how long
+    assert (
+        page.get_by_text("Reloading this tab keeps your work").count() >= 1
+    )  # the page says what is kept, and how long
     assert_no_exception(page)
 
 

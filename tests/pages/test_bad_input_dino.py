@@ -1,12 +1,17 @@
-"""Issue #5, "Bad input" (Dinosaur lab): every case gets a clear message on the page (never a traceback) and the page
+"""Bad input (Dinosaur lab): every case gets a clear message on the page (never a traceback) and the page
 keeps working.
 
 Cases already covered elsewhere are not repeated here; the mapping is:
-  - Dino name list: empty / binary / only newlines / over the limit ........ test_page_dino.test_bad_uploads_get_clear_messages
-  - Dino name list: UTF-16 and Latin-1 ......................................... test_page_dino.test_utf16_and_latin1_name_lists
-  - Dino name list: blank lines and mixed case ................ test_page_dino.test_uploaded_name_list_with_blank_lines_and_mixed_case_trains
-  - Dino temperature 0 ......................................................... test_page_dino.test_temperature_zero_gives_identical_names
-  - NaN in the trainers (core) ................................................. test_dino.test_nan_stops_and_keeps_last_good_weights
+  - Dino name list: empty / binary / only newlines / over the limit ........
+  test_page_dino.test_bad_uploads_get_clear_messages
+  - Dino name list: UTF-16 and Latin-1 .........................................
+  test_page_dino.test_utf16_and_latin1_name_lists
+  - Dino name list: blank lines and mixed case ................
+  test_page_dino.test_uploaded_name_list_with_blank_lines_and_mixed_case_trains
+  - Dino temperature 0 .........................................................
+  test_page_dino.test_temperature_zero_gives_identical_names
+  - NaN in the trainers (core) .................................................
+  test_dino.test_nan_stops_and_keeps_last_good_weights
 """
 
 from __future__ import annotations
@@ -14,9 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.support.apptest import button, open_page
+from tests.support.apptest import button, messages, ok, open_page
 from tests.support.inputs import MARKDOWN_NAME, literal_text, markup_in
-from tests.support.apptest import messages, ok
 
 
 # ---------------------------------------------------------------------------------------------- name-list uploads
@@ -44,7 +48,6 @@ def test_dino_lab_one_repeated_character():
     at.run()
     ok(at)
     assert t.step > 0 and len(at.session_state["dino"].sampled) == 10
-
 
 
 # ---------------------------------------------------------------------------------------------- sliders: Dinosaur lab

@@ -28,8 +28,18 @@ def test_non_finite_and_huge_numbers_in_every_link_parameter_fall_back_with_a_me
     assert all(f"`{p.name}=" in said for p in numbers), said
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "..\\..\\secret", "/etc/hosts", "dino-from-scratch/../x",
-                                  "x" * 120_000, "<script>alert(1)</script>", "`code`"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "..\\..\\secret",
+        "/etc/hosts",
+        "dino-from-scratch/../x",
+        "x" * 120_000,
+        "<script>alert(1)</script>",
+        "`code`",
+    ],
+)
 def test_a_hostile_lesson_name_opens_no_file_and_the_message_stays_short(name):
     lesson, problem = lessons.find(name)
     assert lesson is None
@@ -47,10 +57,13 @@ NOTES = b"".join(
 )
 
 
-@pytest.mark.parametrize("case, data", [
-    ("SMPTE timing (25 fps, 40 ticks a frame)", _smf(b"\xe7\x28", NOTES)),
-    ("a time signature with a zero numerator", _smf(b"\x00\x60", b"\x00\xff\x58\x04\x00\x02\x18\x08" + NOTES)),
-])
+@pytest.mark.parametrize(
+    "case, data",
+    [
+        ("SMPTE timing (25 fps, 40 ticks a frame)", _smf(b"\xe7\x28", NOTES)),
+        ("a time signature with a zero numerator", _smf(b"\x00\x60", b"\x00\xff\x58\x04\x00\x02\x18\x08" + NOTES)),
+    ],
+)
 def test_unusual_midi_timing_is_read_or_refused_with_a_reason(case, data):
     pieces, problems = md.load_uploads([("odd.mid", data)])
     assert pieces or problems, case

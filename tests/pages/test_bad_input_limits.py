@@ -1,8 +1,9 @@
-"""Issue #5, "Bad input" (upload limits, every lab): every case gets a clear message on the page (never a traceback)
+"""Bad input (upload limits, every lab): every case gets a clear message on the page (never a traceback)
 and the page keeps working. The other cases are in tests/test_bad_input_{dino,text,music,models}.py.
 
 Cases already covered elsewhere are not repeated here; the mapping is:
-  - decode_text refusals (empty, newlines, binary, limit, Latin-1) ............. test_history_textio.test_decode_refusals_have_reasons
+  - decode_text refusals (empty, newlines, binary, limit, Latin-1) .............
+  test_history_textio.test_decode_refusals_have_reasons
   - 200 MB upload in a real browser (Streamlit's own refusal) ................... tests/e2e/test_bad_input_e2e.py
   - an address copied to another browser, or open in two tabs, in real browsers . tests/e2e/test_isolation_e2e.py
 The address's sid (expired, copied from another browser, made up) is here, at the end.
@@ -13,14 +14,12 @@ from __future__ import annotations
 import tomllib
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from core.music import midi_io
 from core.text.textio import MB, UploadError, decode_text
-from streamlit.testing.v1 import AppTest
-
-from tests.support.apptest import open_page
-from tests.support.apptest import MUSIC_UPLOAD, TEXT_UPLOAD, messages, ok
 from tests.support import ROOT
+from tests.support.apptest import MUSIC_UPLOAD, TEXT_UPLOAD, messages, ok, open_page
 
 
 # ---------------------------------------------------------------------------------------------- upload limits
@@ -67,7 +66,8 @@ class _Huge:
 
 
 def test_200_mb_text_is_refused_by_size_before_decoding():
-    """Text upload, a 200 MB file (core): decode_text refuses it by its size alone, without decoding or allocating it."""
+    """Text upload, a 200 MB file (core): decode_text refuses it by its size alone, without decoding or allocating
+    it."""
     with pytest.raises(UploadError, match=r"200\.0 MB; the limit here is 10\.0 MB"):
         decode_text(_Huge(), max_bytes=10 * MB, what="text file")
 
@@ -105,8 +105,13 @@ def test_a_sid_from_another_browser_gives_the_settings_not_the_work():
     from ui.server.recover import store
 
     tok, theirs = store().new_token(), object()
-    store().register(tok, "another-browsers-session", {"dino": theirs},
-                     {"dino_n_a": 7, "dino_source": "Upload a name list"}, browser="another browser's key")
+    store().register(
+        tok,
+        "another-browsers-session",
+        {"dino": theirs},
+        {"dino_n_a": 7, "dino_source": "Upload a name list"},
+        browser="another browser's key",
+    )
     at = _open_with_sid(tok)
     assert "This link was opened in another browser" in messages(at)
     at.switch_page("pages/dinosaurs.py")

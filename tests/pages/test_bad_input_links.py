@@ -14,11 +14,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.toolkit import links as cl
 from core.echo import FEW
-from tests.support.inputs import markup_in
-from tests.support.apptest import ok
+from core.toolkit import links as cl
 from tests.support import ROOT
+from tests.support.apptest import ok
+from tests.support.inputs import markup_in
 from ui.server import runner
 
 

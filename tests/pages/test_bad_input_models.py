@@ -1,8 +1,9 @@
-"""Issue #5, "Bad input" (Text lab: model uploads): every case gets a clear message on the page (never a traceback)
+"""Bad input (Text lab: model uploads): every case gets a clear message on the page (never a traceback)
 and the page keeps working.
 
 Cases already covered elsewhere are not repeated here; the mapping is:
-  - Text model upload: not a zip, zip without model.keras, junk model.keras ..... test_page_text.test_bad_model_uploads_are_refused_and_a_good_one_loads
+  - Text model upload: not a zip, zip without model.keras, junk model.keras .....
+  test_page_text.test_bad_model_uploads_are_refused_and_a_good_one_loads
   - every layer option value refused at upload, by name .....
       test_model_zip.test_layer_options_the_playground_cannot_run_are_refused_naming_the_option
   - every accepted option in core (train, sampler, influence, neurons, export, wake) .....
@@ -18,9 +19,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support.apptest import button, open_page, tiny_text
+from tests.support.apptest import button, messages, ok, open_page, tiny_text, upload_text
 from tests.support.inputs import MARKDOWN_NAME, keras_zip, literal_text, make_text, markup_in, tiny_text_trainer, zip_of
-from tests.support.apptest import messages, ok, upload_text
 
 
 # ---------------------------------------------------------------------------------------------- model uploads
@@ -62,22 +62,50 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
     V = len(chars)
     inp = lambda: keras.Input(shape=(None,), dtype="int32")  # noqa: E731
 
-    lam = keras.Sequential([inp(), keras.layers.Embedding(V, 8), keras.layers.LSTM(16, return_sequences=True), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(V)])
+    lam = keras.Sequential(
+        [
+            inp(),
+            keras.layers.Embedding(V, 8),
+            keras.layers.LSTM(16, return_sequences=True),
+            keras.layers.Lambda(lambda x: x * 2),
+            keras.layers.Dense(V),
+        ]
+    )
 
     @keras.saving.register_keras_serializable(package="bad_input_test")
     class Twice(keras.layers.Layer):
         def call(self, x):
             return x * 2
 
-    custom = keras.Sequential([inp(), keras.layers.Embedding(V, 8), keras.layers.LSTM(16, return_sequences=True), Twice(), keras.layers.Dense(V)])
+    custom = keras.Sequential(
+        [
+            inp(),
+            keras.layers.Embedding(V, 8),
+            keras.layers.LSTM(16, return_sequences=True),
+            Twice(),
+            keras.layers.Dense(V),
+        ]
+    )
     custom_zip = keras_zip(custom, chars, tmp_path, "custom")
     keras.saving.get_custom_objects().pop("bad_input_test>Twice")  # the page's process doesn't know this class
 
     no_rnn = keras.Sequential([inp(), keras.layers.Embedding(V, 8), keras.layers.Dense(V)])
-    no_bias = keras.Sequential([inp(), keras.layers.Embedding(V, 8),
-                                keras.layers.LSTM(16, return_sequences=True, use_bias=False), keras.layers.Dense(V)])
-    unrolled = keras.Sequential([keras.Input(shape=(16,), dtype="int32"), keras.layers.Embedding(V, 8),
-                                 keras.layers.LSTM(16, return_sequences=True, unroll=True), keras.layers.Dense(V)])
+    no_bias = keras.Sequential(
+        [
+            inp(),
+            keras.layers.Embedding(V, 8),
+            keras.layers.LSTM(16, return_sequences=True, use_bias=False),
+            keras.layers.Dense(V),
+        ]
+    )
+    unrolled = keras.Sequential(
+        [
+            keras.Input(shape=(16,), dtype="int32"),
+            keras.layers.Embedding(V, 8),
+            keras.layers.LSTM(16, return_sequences=True, unroll=True),
+            keras.layers.Dense(V),
+        ]
+    )
     small, small_corpus = tiny_text_trainer(make_text(), hidden=8)
     bare = tmp_path / "bare.keras"
     current.save(bare)
@@ -86,7 +114,11 @@ def test_model_upload_refusals_are_clear_and_keep_the_current_model(text_lab_wit
         ("PDF renamed .zip", b"%PDF-1.4\n" + bytes(range(256)) * 4, "not a zip file"),
         ("no recurrent layer", keras_zip(no_rnn, chars, tmp_path, "norrn"), "recurrent layers"),
         ("hidden 8", export_model_zip(small, small_corpus.chars), "outside this page's settings"),
-        ("vocab of another size", zip_of({"model.keras": bare.read_bytes(), "vocab.json": vocab_to_json(chars[:-1])}), "don't belong together"),
+        (
+            "vocab of another size",
+            zip_of({"model.keras": bare.read_bytes(), "vocab.json": vocab_to_json(chars[:-1])}),
+            "don't belong together",
+        ),
         ("LSTM without biases", keras_zip(no_bias, chars, tmp_path, "nobias"), "LSTM layer has use_bias=False"),
         ("unrolled LSTM over 16 steps", keras_zip(unrolled, chars, tmp_path, "unroll"), "LSTM layer has unroll=True"),
         ("Lambda layer", keras_zip(lam, chars, tmp_path, "lam"), "Lambda layer"),
@@ -134,8 +166,15 @@ def test_lambda_and_custom_layers_refused_by_safe_mode_core(tmp_path):
     from core.text.text_data import CorpusError
 
     chars = list("abcdef")
-    lam = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(6, 4), keras.layers.GRU(16, return_sequences=True),
-                            keras.layers.Lambda(lambda x: x + 1), keras.layers.Dense(6)])
+    lam = keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            keras.layers.Embedding(6, 4),
+            keras.layers.GRU(16, return_sequences=True),
+            keras.layers.Lambda(lambda x: x + 1),
+            keras.layers.Dense(6),
+        ]
+    )
     with pytest.raises(CorpusError, match="Lambda layer .*safe mode") as info:
         import_model_zip(keras_zip(lam, chars, tmp_path))
     assert "safe_mode=False" not in str(info.value)  # no advice to switch the protection off
@@ -154,7 +193,7 @@ def test_lambda_and_custom_layers_refused_by_safe_mode_core(tmp_path):
     ],
 )
 def test_model_zip_metadata_is_validated_on_the_page(field, value, said):
-    """Issue #16 case 4: whatever vocab.json's metadata says, the model loads (or is refused) with a message that
+    """whatever vocab.json's metadata says, the model loads (or is refused) with a message that
     names the field, the page keeps working, and training continues from the loaded model."""
     import json
 
@@ -265,8 +304,12 @@ def test_a_failure_while_training_says_so_in_a_sentence_and_a_new_run_clears_it(
     at.run()
     ok(at)
     assert lab.trainer.step > 0 and not at.error, messages(at)
+
+
 # ---------------------------------------------------------------------------------------- user strings shown literally
-def test_a_model_zip_holding_a_file_named_like_markdown_is_refused_with_the_name_shown_literally(text_lab_with_tiny_model):
+def test_a_model_zip_holding_a_file_named_like_markdown_is_refused_with_the_name_shown_literally(
+    text_lab_with_tiny_model,
+):
     """Text model upload whose model.keras holds a file called like Markdown (a link, an image): refused, and the
     name in the message is shown as typed, never as a link or an image."""
     from core.files.model_zip import vocab_to_json

@@ -1,9 +1,10 @@
-"""Issue #5, "Bad input" (Music lab: MIDI uploads and sliders): every case gets a clear message on the page (never a
+"""Bad input (Music lab: MIDI uploads and sliders): every case gets a clear message on the page (never a
 traceback) and the page keeps working.
 
 Cases already covered elsewhere are not repeated here; the mapping is:
-  - MIDI not MIDI / truncated / no notes / drums only / mixed batch (core) ...... test_music_codec.test_bad_files_get_clear_messages,
-                                                                                 test_music_data.test_uploads_mixing_good_and_bad_files
+  - MIDI not MIDI / truncated / no notes / drums only / mixed batch (core) ......
+  test_music_codec.test_bad_files_get_clear_messages,
+    test_music_data.test_uploads_mixing_good_and_bad_files
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ import pytest
 from core.music import midi_io
 from core.music import music_codec as mc
 from core.music import music_data as md
-from tests.support.apptest import button, open_page, tiny_music
+from tests.support.apptest import MUSIC_UPLOAD, button, messages, ok, open_page, tiny_music
 from tests.support.inputs import MARKDOWN_NAME, drums_only, literal_text, markup_in, orchestral_10_minutes, tune
-from tests.support.apptest import MUSIC_UPLOAD, messages, ok
 
 
 # ---------------------------------------------------------------------------------------------- MIDI uploads
@@ -49,7 +49,11 @@ def test_music_lab_batch_mixing_good_and_bad_midi_files():
         ("no_notes.mid", midi_io.midi_bytes(pretty_midi.PrettyMIDI()), "no notes"),
         ("drums.mid", drums_only(), "only has drums"),
     ]
-    files = [("good.mid", good, "audio/midi")] + [(n, d, "audio/midi") for n, d, _ in bad] + [("orchestra.mid", orchestral_10_minutes(), "audio/midi")]
+    files = (
+        [("good.mid", good, "audio/midi")]
+        + [(n, d, "audio/midi") for n, d, _ in bad]
+        + [("orchestra.mid", orchestral_10_minutes(), "audio/midi")]
+    )
     at.file_uploader(key="music_upload").set_value(files)
     at.run()
     ok(at)
@@ -97,7 +101,6 @@ def test_music_snippet_length_longer_than_a_tiny_uploaded_corpus():
     assert at.session_state["music"].trainer.step > 0
 
 
-
 # ---------------------------------------------------------------------------------------------- sliders: Music lab
 @pytest.mark.skipif(len(md.bundled_styles()) < 1, reason="no bundled corpus in data/midi")
 def test_music_nan_and_compose_extremes():
@@ -133,7 +136,7 @@ def test_music_nan_and_compose_extremes():
 
 @pytest.mark.parametrize("name", ["chord_100_once.mid", "one_repeated_note.mid"])
 def test_music_upload_of_a_single_value_gets_a_message(name):
-    """Issue #16 case 3: a piece that is one value (a single 100-note chord; one pitch repeated 64 times) used to
+    """a piece that is one value (a single 100-note chord; one pitch repeated 64 times) used to
     crash the page on upload or at Start; now the page says why it can't be learned from and keeps working."""
     from tests.support.inputs import chord_100_once, one_repeated_note
 

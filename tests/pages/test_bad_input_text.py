@@ -1,10 +1,13 @@
-"""Issue #5, "Bad input" (Text lab: text uploads and sliders): every case gets a clear message on the page (never a
+"""Bad input (Text lab: text uploads and sliders): every case gets a clear message on the page (never a
 traceback) and the page keeps working. Model uploads are in tests/pages/test_bad_input_models.py.
 
 Cases already covered elsewhere are not repeated here; the mapping is:
-  - Text upload: binary / Latin-1 / too short .................................. test_page_text.test_bad_text_uploads_are_refused_with_reasons
-  - Text hidden 16 (minimum), temperature 0, top-k within the vocabulary ........ test_page_text.test_train_live_sample_and_inspect
-  - NaN in the trainers (core) ................................................. test_keras_trainer.test_nan_loss_stops_and_restores_last_good_weights
+  - Text upload: binary / Latin-1 / too short ..................................
+  test_page_text.test_bad_text_uploads_are_refused_with_reasons
+  - Text hidden 16 (minimum), temperature 0, top-k within the vocabulary ........
+  test_page_text.test_train_live_sample_and_inspect
+  - NaN in the trainers (core) .................................................
+  test_keras_trainer.test_nan_loss_stops_and_restores_last_good_weights
 """
 
 from __future__ import annotations
@@ -15,9 +18,8 @@ import numpy as np
 import pytest
 
 from core.text.textio import MB
-from tests.support.apptest import button, open_page, tiny_text
-from tests.support.inputs import MARKDOWN_NAME, literal_text, markup_in, make_text
-from tests.support.apptest import messages, ok, upload_text
+from tests.support.apptest import button, messages, ok, open_page, tiny_text, upload_text
+from tests.support.inputs import MARKDOWN_NAME, literal_text, make_text, markup_in
 
 
 # ---------------------------------------------------------------------------------------------- text uploads
@@ -48,7 +50,6 @@ def test_text_lab_bad_uploads_get_a_message_and_the_page_keeps_working(case, dat
     assert not at.error, messages(at)
     assert any(m.label == "Vocabulary" for m in at.metric)
     assert at.session_state["text"].run.corpus_name == "good.txt"
-
 
 
 # ---------------------------------------------------------------------------------------------- sliders: Text lab

@@ -1,5 +1,6 @@
 """AppTest of the Dinosaur views (the BPTT and clipping view, clip controls, the explosion button and the guard,
-the formula view at the inspector's step, the temperature view) and of the temperature view in the Text and Music labs."""
+the formula view at the inspector's step, the temperature view) and of the temperature view in the Text and Music
+labs."""
 
 import numpy as np
 import pytest
@@ -7,11 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from core.models import numpy_rnn as nr
 from core.models.trainer import StopKind
-from tests.support.apptest import button, open_page, tiny_text
-from tests.support.apptest import messages, ok
+from tests.support.apptest import button, messages, ok, open_page, tiny_text
 
 PAGE = "pages/dinosaurs.py"
-
 
 
 def df(at, columns):
@@ -43,7 +42,9 @@ def test_bptt_view_shows_the_last_trained_name_and_its_clip_counts():
     assert list(table["gradient"]) == list(nr.GRAD_NAMES)
     for _, row in table.iterrows():
         g = row["gradient"]
-        assert row["entries clipped"] == trace.clipped[g] and row["‖g‖ before clip"] == pytest.approx(trace.grad_norm[g])
+        assert row["entries clipped"] == trace.clipped[g] and row["‖g‖ before clip"] == pytest.approx(
+            trace.grad_norm[g]
+        )
     # a typed name, and one the model can't read
     at.radio(key="dino_bptt_which").set_value("A name I type")
     at.run()
@@ -99,7 +100,11 @@ def test_show_an_explosion_is_caught_by_the_guard_and_the_course_settings_come_b
     at.button(key="dino_course_settings").click()
     at.run()
     ok(at)
-    assert at.select_slider(key="dino_lr").value == 0.01 and at.checkbox(key="dino_clip_on").value and at.number_input(key="dino_clip").value == 5.0
+    assert (
+        at.select_slider(key="dino_lr").value == 0.01
+        and at.checkbox(key="dino_clip_on").value
+        and at.number_input(key="dino_clip").value == 5.0
+    )
     assert t.config.clip_value == 5.0 and t.learning_rate == 0.01 and at.session_state["dino"].trainer is t
     button(at, "Step").click()
     at.run()
@@ -153,7 +158,9 @@ def test_dino_temperature_view_and_the_inspector_labels():
     labels = [m.label for m in at.metric]
     assert "Its probability (sampled)" in labels and "Its probability (T=1)" in labels
     assert any(c.value.startswith("Top candidates, model (T=1)") for c in at.caption)
-    assert any(c.value.startswith("Top candidates, sampled from") and "one candidate only" in c.value for c in at.caption)
+    assert any(
+        c.value.startswith("Top candidates, sampled from") and "one candidate only" in c.value for c in at.caption
+    )
     at.slider(key="dino_temp").set_value(2.0)
     at.run()
     assert any("T > 1 flattens" in c.value for c in at.caption)
@@ -175,14 +182,17 @@ def test_text_page_temperature_view_and_explanations():
     lab = at.session_state["text"]
     n = lab.trainer.param_count()
     assert any("SimpleRNN, LSTM, GRU" in m.value for m in at.markdown)
-    assert any(f"{n:,} parameters" in m.value and f"total: {n:,}" in m.value and "LSTM layer 1: $4" in m.value for m in at.markdown), messages(at)
+    assert any(
+        f"{n:,} parameters" in m.value and f"total: {n:,}" in m.value and "LSTM layer 1: $4" in m.value
+        for m in at.markdown
+    ), messages(at)
 
 
 def _music_script():
     import streamlit as st
 
-    from core.music import music_codec as mc
     from core.labs.music_lab import LSTM, MusicLab, make_config
+    from core.music import music_codec as mc
     from ui import temperature_view
 
     lab = st.session_state.get("music_test_lab")
@@ -196,7 +206,8 @@ def _music_script():
 
 
 def test_music_temperature_view():
-    """The Music lab's call (ui/labs/music_views.py puts it beside its slider): the view shows the distribution compose() draws
+    """The Music lab's call (ui/labs/music_views.py puts it beside its slider): the view shows the distribution
+    compose() draws
     its first value from."""
     from core.music import music_data as md
 
@@ -220,7 +231,9 @@ def test_dino_explanations_are_on_the_page():
     ok(at)
     md = "\n".join(m.value for m in at.markdown)
     assert "The hidden state is carried from one name to the next" in md
-    assert "Where the smoothed loss starts" in md and "7 \\ln 27$ = 23.07" in md and "more than the starting value" in md
+    assert (
+        "Where the smoothed loss starts" in md and "7 \\ln 27$ = 23.07" in md and "more than the starting value" in md
+    )
     assert "Backpropagation through time." in md and "±5 before the update" in md
     assert any(e.label == "Why the smoothed loss starts at 23.07 and rises first" for e in at.expander)
     at.checkbox(key="dino_clip_on").uncheck()

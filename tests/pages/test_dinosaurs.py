@@ -14,7 +14,11 @@ def test_home_page_links_to_labs():
     assert not at.exception
     assert at.title[0].value == "RNN Playground"
     labels = [link.proto.label for link in at.get("page_link")]
-    assert any("Dinosaur names" in label for label in labels) and any("Text" in label for label in labels) and any("Music" in label for label in labels), labels
+    assert (
+        any("Dinosaur names" in label for label in labels)
+        and any("Text" in label for label in labels)
+        and any("Music" in label for label in labels)
+    ), labels
 
 
 def test_train_sample_and_inspect():

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from core.inside import influence as inf
-from core.music import music_data as md
 from core.labs.music_lab import COURSE
-from tests.support.apptest import button, open_page, tiny_music
-from tests.support.apptest import make_tiny, upload_text
+from core.music import music_data as md
+from tests.support.apptest import button, make_tiny, open_page, tiny_music, upload_text
 from tests.support.inputs import make_text
 
 
@@ -158,14 +157,20 @@ def test_music_influence_roll_and_distance(kind):
     at.button(key="music_generate_btn").click()
     at.run()
     assert not at.exception
-    rolls = [f for f in figures(at) if "What the prediction of value" in (f["layout"].get("title") or {}).get("text", "")]
+    rolls = [
+        f for f in figures(at) if "What the prediction of value" in (f["layout"].get("title") or {}).get("text", "")
+    ]
     assert len(rolls) == 1
     seq = inf.music_composed(lab)
     res, _ = inf.explain(lab.trainer.token_model(), seq, len(seq) - 1)
     earlier = next(d for d in rolls[0]["data"] if d["name"] == "earlier values")
     colours = np.asarray(earlier["marker"]["color"])
     values = seq.labels[1:]
-    expect = [res.share[k + 1] for k, v in enumerate(values[:-1]) for _ in (v.split("_")[0][1:].split(".") if not v.startswith("R") else [0])]
+    expect = [
+        res.share[k + 1]
+        for k, v in enumerate(values[:-1])
+        for _ in (v.split("_")[0][1:].split(".") if not v.startswith("R") else [0])
+    ]
     assert np.allclose(colours, expect, atol=1e-6)
     at.button(key="music_inside_measure").click()
     at.run()

@@ -16,7 +16,10 @@ PAGES = {"dino": "pages/dinosaurs.py", "text": "pages/text.py", "music": "pages/
 KINDS = ("slider", "select_slider", "number_input", "radio", "selectbox", "toggle", "checkbox", "text_input")
 
 # Non-default values for every parameter (tiny models so that the Keras pages build fast).
-DINO = "corpus=dinos&hidden=16&seed=4&lr=0.03&clip=0&clip_value=2.5&iterations=1000&unit=bits&sample_every=250&temperature=0.65&n=5&sample_seed=3"
+DINO = (
+    "corpus=dinos&hidden=16&seed=4&lr=0.03&clip=0&clip_value=2.5&iterations=1000&unit=bits&sample_every=250"
+    "&temperature=0.65&n=5&sample_seed=3"
+)
 TEXT = (
     "corpus=dinos&cell=gru&hidden=32&layers=2&embedding=16&dropout=0.1&seed=7&window=16&batch=4&lr=0.003&unit=bits"
     "&schedule=plateau&stop_best=1"
@@ -64,7 +67,9 @@ def setup_link(at: AppTest, lab: str) -> dict[str, str]:
     return cl.parse_query_string(query)
 
 
-@pytest.mark.parametrize("lab,query", SETUPS, ids=["dino", "text", "music-lstm", "music-course-piece", "music-course-motif"])
+@pytest.mark.parametrize(
+    "lab,query", SETUPS, ids=["dino", "text", "music-lstm", "music-course-piece", "music-course-motif"]
+)
 def test_every_parameter_round_trips_through_the_address(lab, query):
     spec = cl.spec(lab)
     q = cl.parse_query_string(query)
@@ -83,7 +88,9 @@ def test_every_parameter_round_trips_through_the_address(lab, query):
         assert spec.by_name()[name].decode(link[name]) == expected[spec.by_name()[name].key], name
     assert set(link) <= {p.name for p in spec.params}
     again = open_with(lab, link)  # the regenerated link gives the same setup
-    assert {k: v for k, v in drawn(again).items() if k in spec.by_key()} == {k: v for k, v in widgets.items() if k in spec.by_key()}
+    assert {k: v for k, v in drawn(again).items() if k in spec.by_key()} == {
+        k: v for k, v in widgets.items() if k in spec.by_key()
+    }
 
 
 def test_a_link_applies_once_then_the_user_changes_the_widgets():
@@ -100,7 +107,17 @@ def test_a_link_applies_once_then_the_user_changes_the_widgets():
 
 
 def test_invalid_values_fall_back_with_a_message_naming_each():
-    at = open_with("text", {"hidden": "5000", "cell": "transformer", "temperature": "hot", "window": "16", "colour": "red", "hide": "models"})
+    at = open_with(
+        "text",
+        {
+            "hidden": "5000",
+            "cell": "transformer",
+            "temperature": "hot",
+            "window": "16",
+            "colour": "red",
+            "hide": "models",
+        },
+    )
     assert not at.exception
     message = " ".join(w.value for w in at.warning)
     for name in ("hidden=5000", "cell=transformer", "temperature=hot", "colour", "models"):
@@ -113,7 +130,9 @@ def test_invalid_values_fall_back_with_a_message_naming_each():
 def groups_drawn(at: AppTest, lab: str) -> dict[str, set[str]]:
     """group -> the hideable keys of that group drawn on the page (plus the inspector and the toolkit's link)."""
     widgets = drawn(at)
-    out = {g: {p.key for p in cl.spec(lab).params if p.group == g and p.hideable and p.key in widgets} for g in cl.GROUPS}
+    out = {
+        g: {p.key for p in cl.spec(lab).params if p.group == g and p.hideable and p.key in widgets} for g in cl.GROUPS
+    }
     if any(s.value == "Inspector" for s in at.subheader):
         out["inspector"].add("Inspector")
     if any(e.label.startswith("🔗 Link to this setup") for e in at.sidebar.expander):
@@ -121,13 +140,23 @@ def groups_drawn(at: AppTest, lab: str) -> dict[str, set[str]]:
     return out
 
 
-@pytest.mark.parametrize("lab,hide", [
-    ("dino", "upload,sampling,toolkit"), ("dino", "architecture,training,inspector"),
-    ("text", "upload,sampling,inspector"), ("text", "architecture,training,toolkit"),
-    ("music", "upload,architecture"), ("music", "training,toolkit"),
-])
+@pytest.mark.parametrize(
+    "lab,hide",
+    [
+        ("dino", "upload,sampling,toolkit"),
+        ("dino", "architecture,training,inspector"),
+        ("text", "upload,sampling,inspector"),
+        ("text", "architecture,training,toolkit"),
+        ("music", "upload,architecture"),
+        ("music", "training,toolkit"),
+    ],
+)
 def test_hide_hides_exactly_the_listed_groups(lab, hide):
-    base = {"dino": "hidden=8", "text": "corpus=dinos&hidden=16&embedding=8&window=16&batch=4", "music": "hidden=8&window=10&batch=4"}[lab]
+    base = {
+        "dino": "hidden=8",
+        "text": "corpus=dinos&hidden=16&embedding=8&window=16&batch=4",
+        "music": "hidden=8&window=10&batch=4",
+    }[lab]
 
     def page(extra: str) -> AppTest:
         at = open_with(lab, cl.parse_query_string(base + extra))
@@ -152,7 +181,10 @@ def test_hide_hides_exactly_the_listed_groups(lab, hide):
 def test_a_hidden_setting_keeps_the_links_value():
     at = open_with("dino", {"hidden": "12", "lr": "0.3", "hide": "architecture,training"})
     assert "dino_n_a" not in drawn(at)
-    assert at.session_state["dino"].trainer.config.n_a == 12 and at.session_state["dino"].trainer.config.learning_rate == 0.3
+    assert (
+        at.session_state["dino"].trainer.config.n_a == 12
+        and at.session_state["dino"].trainer.config.learning_rate == 0.3
+    )
 
 
 @pytest.mark.parametrize("lesson", [les.name for les in cl.load_lessons()])
@@ -168,7 +200,11 @@ def test_each_lesson_opens_with_its_guide_and_applies_its_preset(lesson):
     for g in parsed.hide or ():
         assert not {p.key for p in cl.spec(les.lab).params if p.group == g and p.hideable} & set(widgets), g
     assert len(at.sidebar.get("download_button")) == len(les.downloads)
-    link = cl.parse_query_string(at.sidebar.code[0].value.partition("?")[2]) if "toolkit" not in (parsed.hide or ()) else {}
+    link = (
+        cl.parse_query_string(at.sidebar.code[0].value.partition("?")[2])
+        if "toolkit" not in (parsed.hide or ())
+        else {}
+    )
     assert not link or link["lesson"] == lesson
     button(at, "Close the lesson").click()
     at.run()
@@ -225,8 +261,17 @@ def test_a_hidden_group_draws_nothing_and_gives_each_widget_its_value():
     assert not at.exception, at.exception
     assert len(at.slider) == 1 and at.slider[0].key == "other_g"  # only the shown group's widget
     values = json.loads(at.json[0].value)
-    assert values == {"held": 0.4, "spec": 10, "slider": 4, "select_slider": 2, "selectbox": "q", "radio": "r",
-                      "toggle": True, "text": "hi", "shown": 2}
+    assert values == {
+        "held": 0.4,
+        "spec": 10,
+        "slider": 4,
+        "select_slider": 2,
+        "selectbox": "q",
+        "radio": "r",
+        "toggle": True,
+        "text": "hi",
+        "shown": 2,
+    }
     assert not at.subheader and not at.expander
 
 

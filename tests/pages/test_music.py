@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from core.music import music_data as md
 from core.labs.music_lab import COURSE, LSTM, MOTIF, PIECE
+from core.music import music_data as md
 from tests.support.apptest import button, open_page, tiny_music
 from tests.support.inputs import literal_text
 from ui.labs import music_views
@@ -92,7 +92,9 @@ def test_train_compose_listen_download_score_and_inspect(recorded):
     assert res is not None, [e.value for e in list(at.error) + list(at.warning)]
     assert res.prime == lab.piece_bars(0, 0, 2) and res.bars == 2 and res.step == stopped_at
     assert res.prime_label == f"bars 1–2 of {lab.corpus.pieces[0].name}"
-    assert 16 < sum(int(v.split("_d")[1]) for v in res.trained_values) <= 2 * 16 + 16  # two bars (the last value may ring on)
+    assert (
+        16 < sum(int(v.split("_d")[1]) for v in res.trained_values) <= 2 * 16 + 16
+    )  # two bars (the last value may ring on)
     assert len(at.get("plotly_chart")) >= 5  # corpus roll, loss, composed roll, untrained roll, inspector
     assert len(at.get("audio")) >= 4
     assert any(m.label == "Picked" for m in at.metric)
@@ -101,7 +103,9 @@ def test_train_compose_listen_download_score_and_inspect(recorded):
     # the scorecard replaced the key/rhythm table: trained, untrained and the held-out pieces
     table = scorecard(at)
     assert list(table[""]) == [f"trained model (step {stopped_at:,})", "untrained model", "held-out validation pieces"]
-    assert {"pitch-class distance", "in key", "interval distance", "duration distance", "longest copy"} <= set(table.columns)
+    assert {"pitch-class distance", "in key", "interval distance", "duration distance", "longest copy"} <= set(
+        table.columns
+    )
     assert "Did it learn music? The scorecard" in texts(at) and "key and rhythm" not in texts(at)
     assert "Distances run from 0" in texts(at) and "Training pieces: key" in texts(at)
     # composing again updates it
@@ -180,7 +184,9 @@ def test_course_mode_counts_45530_draws_its_graph_and_composes_by_argmax():
     # back to the lab's LSTM: a new run, no course panel
     at.radio(key="music_model").set_value(LSTM)
     at.run()
-    assert lab.kind == LSTM and not [f for f in figures(at) if "Unrolled" in (f["layout"].get("title") or {}).get("text", "")]
+    assert lab.kind == LSTM and not [
+        f for f in figures(at) if "Unrolled" in (f["layout"].get("title") or {}).get("text", "")
+    ]
 
 
 def test_motif_call_and_response_with_bad_and_unknown_motifs(recorded):
@@ -222,7 +228,9 @@ def test_motif_call_and_response_with_bad_and_unknown_motifs(recorded):
     roll = next(f for f in figures(at) if any(t.get("name") == "your motif" for t in f["data"]))
     colors = {t["name"]: t["line"]["color"] for t in roll["data"]}
     assert colors == {"your motif": music_views.MOTIF_COLOR, "the model's answer": music_views.GEN_COLOR}
-    assert min(x for x in roll["data"][1]["x"] if x is not None) == pytest.approx(2.0 * 120 / at.slider(key="music_tempo").value)
+    assert min(x for x in roll["data"][1]["x"] if x is not None) == pytest.approx(
+        2.0 * 120 / at.slider(key="music_tempo").value
+    )
     assert recorded["midi"][-1][0] == res.prime + res.trained_values
     # the playback instrument: the players and the .mid follow it
     at.selectbox(key="music_instrument").set_value("Violin")

@@ -25,7 +25,13 @@ def test_text_page_neurons_and_gates():
     assert any("untrained" in c.value for c in neurons.caption)
     assert any("<span title=" in m.value for m in neurons.markdown)  # the coloured text
     tracks = set(neurons.dataframe[0].value["tracks"])
-    assert tracks and tracks <= {"inside quotes", "inside brackets", "position in the line", "speaker line", "inside a word"}
+    assert tracks and tracks <= {
+        "inside quotes",
+        "inside brackets",
+        "position in the line",
+        "speaker line",
+        "inside a word",
+    }
     gates = tab(at, "Gates")
     assert set(gates.dataframe[0].value["gate"]) == {"input", "forget", "output"}  # the page's default cell is an LSTM
     at.session_state["text"].trainer.train_steps(2)
@@ -45,7 +51,13 @@ def test_music_page_neurons_and_gates():
     assert not at.exception, at.exception
     neurons = tab(at, "Neurons")
     assert any(c.key == "music_neuron_roll" for c in neurons.get("plotly_chart"))
-    assert set(neurons.dataframe[0].value["tracks"]) <= {"position in the bar", "on the downbeat", "pitch height", "note length", "rest"}
+    assert set(neurons.dataframe[0].value["tracks"]) <= {
+        "position in the bar",
+        "on the downbeat",
+        "pitch height",
+        "note length",
+        "rest",
+    }
     gates = tab(at, "Gates")
     assert set(gates.dataframe[0].value["gate"]) == {"input", "forget", "output"}
     assert "held-out piece" in texts(gates)

@@ -36,7 +36,9 @@ def test_dino_uploaded_names_survive_too():
     at = open_page("pages/dinosaurs.py")
     at.radio(key="dino_source").set_value("Upload a name list")
     at.run()
-    at.file_uploader(key="dino_upload").set_value(("n.txt", "\n".join(f"name{c}" for c in "abcdefghijkl").encode(), "text/plain"))
+    at.file_uploader(key="dino_upload").set_value(
+        ("n.txt", "\n".join(f"name{c}" for c in "abcdefghijkl").encode(), "text/plain")
+    )
     at.run()
     at.slider(key="dino_n_a").set_value(8)
     at.run()
@@ -100,7 +102,9 @@ def test_one_lab_trains_at_a_time_per_session():
     assert any("Paused: training started in another lab" in w.value for w in at.warning)
 
 
-@pytest.mark.parametrize("page, lab_key, slider", [("pages/dinosaurs.py", "dino", "dino_n_a"), ("pages/music.py", "music", "music_hidden")])
+@pytest.mark.parametrize(
+    "page, lab_key, slider", [("pages/dinosaurs.py", "dino", "dino_n_a"), ("pages/music.py", "music", "music_hidden")]
+)
 def test_start_in_the_same_run_as_a_new_hidden_size_trains_the_new_model(page, lab_key, slider):
     """Start pressed within a moment of moving the hidden-size slider reaches the server in the same run as the
     slider's new value: the new run must train (the restart used to stop it, silently)."""

@@ -7,7 +7,6 @@ import base64
 import json
 
 import numpy as np
-
 import pytest
 
 from core.files import starting_points as sp
@@ -43,7 +42,9 @@ def load_and_continue(at, lab_key: str, min_chart_points: int) -> None:
     assert lab.run_number == before_runs + 1 and t.step > 0
     assert any(sp.MARK in i.value for i in at.info), [i.value for i in at.info]  # the page says what was loaded
     xs = chart_steps(at)
-    assert len(xs) >= min_chart_points and min(xs) < t.step / 2 and max(xs) >= 0.99 * t.step  # the history, from its start
+    assert (
+        len(xs) >= min_chart_points and min(xs) < t.step / 2 and max(xs) >= 0.99 * t.step
+    )  # the history, from its start
     loaded = t.step
     at.run()
     assert lab.trainer is t  # the settings now follow the model: no new run on the next rerun
@@ -86,7 +87,6 @@ def test_no_button_for_an_upload_or_other_codec_settings():
 
 
 def test_hide_toolkit_hides_the_button():
-
 
     at = app(120)
     at.query_params["hide"] = "toolkit"

@@ -5,18 +5,13 @@ import zipfile
 
 import numpy as np
 
-from core.models.keras_trainer import SequenceTrainer
 from core.files.model_zip import vocab_to_json
+from core.models.keras_trainer import SequenceTrainer
 from tests.support.apptest import button, make_tiny, open_page, upload_text
-from tests.support.inputs import literal_text
-from tests.support.inputs import make_text
+from tests.support.inputs import literal_text, make_text
 
 PAGE = "pages/text.py"
 UPLOAD = "Upload a .txt"
-
-
-
-
 
 
 def t_corpus(at):

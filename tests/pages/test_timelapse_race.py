@@ -40,7 +40,11 @@ def test_dino_time_lapse_scrubs_without_touching_the_live_model():
         line = f"**Step {k:,}**" + (" (the live model)" if stop == LIVE else f" of {live_step:,}")
         assert any(m.value.startswith(line) for m in at.markdown)
         names = lab.short_sample(lab.model_at(k), 0).items  # what the view draws at step k (seed 0)
-        shown = next(m.value for m in at.markdown if all(n in m.value for n in names if n) and " · " in m.value and not m.value.startswith("**Step"))
+        shown = next(
+            m.value
+            for m in at.markdown
+            if all(n in m.value for n in names if n) and " · " in m.value and not m.value.startswith("**Step")
+        )
         seen[k] = shown
         assert any(m.label == "Picked" for m in at.metric)  # the inspector at that step
     assert seen[steps[0]] != seen[live_step]  # the untrained model's names differ from the trained one's
@@ -151,7 +155,11 @@ def test_text_time_lapse_and_race_of_three_cells():
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     race_fig = [f for f in figures if any(str(tr.get("name", "")).startswith("GRU 16 ·") for tr in f["data"])]
     assert len(race_fig) == 1  # one chart, a line per configuration
-    assert sorted(tr["name"] for tr in race_fig[0]["data"]) == ["GRU 16 · validation", "LSTM 16 · validation", "SimpleRNN 16 · validation"]
+    assert sorted(tr["name"] for tr in race_fig[0]["data"]) == [
+        "GRU 16 · validation",
+        "LSTM 16 · validation",
+        "SimpleRNN 16 · validation",
+    ]
     assert all(r.sample is not None and r.sample.items[0] for r in race.racers)
     assert sum(1 for c in at.code if c.value in {r.sample.items[0] for r in race.racers}) == 3
 

@@ -1,4 +1,5 @@
-"""AppTest, training controls on the pages: the rate and accuracy shown, the memorising message in a student's words and the
+"""AppTest, training controls on the pages: the rate and accuracy shown, the memorising message in a student's words and
+the
 one click back to the best weights, on the Text and the Music page (tiny models; the validation losses after the
 first are scripted so that validation rises clearly above its best)."""
 
@@ -6,8 +7,7 @@ import numpy as np
 import pytest
 
 from core.music import music_data as md
-from tests.support.apptest import button, open_page, tiny_music, tiny_text
-from tests.support.apptest import upload_text
+from tests.support.apptest import button, open_page, tiny_music, tiny_text, upload_text
 from tests.support.inputs import make_text
 
 
@@ -71,7 +71,9 @@ def test_text_page_shows_rate_accuracy_memorising_and_restores():
     run = at.session_state["text"].run_number
     at.selectbox(key="text_schedule").set_value("constant")
     at.run()
-    assert at.session_state["text"].run_number == run and at.session_state["text"].trainer.config.lr_schedule == "constant"
+    assert (
+        at.session_state["text"].run_number == run and at.session_state["text"].trainer.config.lr_schedule == "constant"
+    )
 
 
 @pytest.mark.skipif(len(md.bundled_styles()) < 1, reason="no bundled corpus in data/midi")

@@ -16,8 +16,22 @@ from core.music.midi_io import midi_bytes
 from core.text.text_data import TextCorpus
 
 # dinosaur names for the numpy lab's tests
-NAMES = ["aardonyx", "abelisaurus", "achelousaurus", "achillobator", "acrocanthosaurus", "aegyptosaurus", "afrovenator",
-         "agilisaurus", "alamosaurus", "albertaceratops", "allosaurus", "alvarezsaurus", "amargasaurus", "ammosaurus"]
+NAMES = [
+    "aardonyx",
+    "abelisaurus",
+    "achelousaurus",
+    "achillobator",
+    "acrocanthosaurus",
+    "aegyptosaurus",
+    "afrovenator",
+    "agilisaurus",
+    "alamosaurus",
+    "albertaceratops",
+    "allosaurus",
+    "alvarezsaurus",
+    "amargasaurus",
+    "ammosaurus",
+]
 
 
 MARKDOWN_NAME = "[click me](https://example.com) ![img](http://127.0.0.1:9/p.png) **bold** $x$ <b>b</b>"  # + ".txt"
@@ -45,7 +59,9 @@ def make_text(n_lines=200, seed=0) -> str:
     """A play-like text: speaker lines and eight random words each (seeded)."""
     rng = np.random.default_rng(seed)
     words = ["the", "king", "queen", "speaks", "and", "so", "we", "go", "to", "war", "love"]
-    return "\n".join(f"{['ROMEO', 'JULIET', 'NURSE'][i % 3]}:\n" + " ".join(rng.choice(words, 8)) + ".\n" for i in range(n_lines))
+    return "\n".join(
+        f"{['ROMEO', 'JULIET', 'NURSE'][i % 3]}:\n" + " ".join(rng.choice(words, 8)) + ".\n" for i in range(n_lines)
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -73,7 +89,9 @@ def orchestral_10_minutes() -> bytes:
     pm = pretty_midi.PrettyMIDI(initial_tempo=120)
     for k, program in enumerate([0, 40, 41, 42, 43, 56, 57, 58, 60, 68, 71, 73, 46, 48, 52]):
         inst = pretty_midi.Instrument(program=program)
-        inst.notes.extend(pretty_midi.Note(70, 36 + 3 * k + (i * 7 + k) % 24, i * 0.25, i * 0.25 + 0.24) for i in range(2400))
+        inst.notes.extend(
+            pretty_midi.Note(70, 36 + 3 * k + (i * 7 + k) % 24, i * 0.25, i * 0.25 + 0.24) for i in range(2400)
+        )
         pm.instruments.append(inst)
     kit = pretty_midi.Instrument(program=0, is_drum=True)
     kit.notes.extend(pretty_midi.Note(90, 36 + i % 4, i * 0.125, i * 0.125 + 0.05) for i in range(4800))
@@ -152,15 +170,35 @@ def accepted_option_model(variant: str, vocab: int, *, hidden: int, embed: int):
     init = {"kernel_initializer": "he_normal", "recurrent_initializer": "glorot_uniform", "bias_initializer": "ones"}
     tokens = keras.Input(shape=(None,), dtype="int32")
     layers = {
-        ACCEPTED_OPTIONS[0]: [keras.Input(shape=(None,)), L.Embedding(vocab, embed), L.SimpleRNN(hidden, **seq, **init),
-                              L.Dense(vocab)],
-        ACCEPTED_OPTIONS[1]: [tokens, L.Embedding(vocab, embed), L.LSTM(hidden, **seq, unit_forget_bias=False, seed=3),
-                              L.Dropout(0.3, seed=1), L.Dense(vocab)],
-        ACCEPTED_OPTIONS[2]: [tokens, L.Embedding(vocab, embed), L.Dropout(0.0), L.GRU(hidden, **seq), L.Dropout(0.2),
-                              L.GRU(hidden, **seq, zero_output_for_mask=True), L.Dropout(0.2),
-                              L.Dense(vocab, kernel_initializer="zeros")],
-        ACCEPTED_OPTIONS[3]: [keras.Input(shape=(16,), dtype="int32"), L.Embedding(vocab, embed), L.LSTM(hidden, **seq),
-                              L.Dense(vocab)],
+        ACCEPTED_OPTIONS[0]: [
+            keras.Input(shape=(None,)),
+            L.Embedding(vocab, embed),
+            L.SimpleRNN(hidden, **seq, **init),
+            L.Dense(vocab),
+        ],
+        ACCEPTED_OPTIONS[1]: [
+            tokens,
+            L.Embedding(vocab, embed),
+            L.LSTM(hidden, **seq, unit_forget_bias=False, seed=3),
+            L.Dropout(0.3, seed=1),
+            L.Dense(vocab),
+        ],
+        ACCEPTED_OPTIONS[2]: [
+            tokens,
+            L.Embedding(vocab, embed),
+            L.Dropout(0.0),
+            L.GRU(hidden, **seq),
+            L.Dropout(0.2),
+            L.GRU(hidden, **seq, zero_output_for_mask=True),
+            L.Dropout(0.2),
+            L.Dense(vocab, kernel_initializer="zeros"),
+        ],
+        ACCEPTED_OPTIONS[3]: [
+            keras.Input(shape=(16,), dtype="int32"),
+            L.Embedding(vocab, embed),
+            L.LSTM(hidden, **seq),
+            L.Dense(vocab),
+        ],
         ACCEPTED_OPTIONS[4]: [L.Embedding(vocab, embed), L.GRU(hidden, **seq), L.Dense(vocab, activation="linear")],
     }[variant]
     model = keras.Sequential(layers)

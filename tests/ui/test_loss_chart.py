@@ -39,7 +39,9 @@ def test_dino_chart_has_baselines_and_bits_switch():
     at.run()
     s2 = spec(at)
     assert s2["layout"]["yaxis"]["title"]["text"] == "loss (bits per name)"
-    assert sorted(sh["y0"] for sh in s2["layout"]["shapes"]) == pytest.approx(sorted(b.value / np.log(2) for b in want.lines))
+    assert sorted(sh["y0"] for sh in s2["layout"]["shapes"]) == pytest.approx(
+        sorted(b.value / np.log(2) for b in want.lines)
+    )
     assert s2["data"][0]["y"] == pytest.approx(np.array(raw) / np.log(2))
 
 
@@ -61,10 +63,16 @@ def test_transforms_and_marks():
 def test_close_baseline_labels_are_separated():
     from core import charts
 
-    fig = charts.loss_figure([charts.Series("a", [0, 1], [6, 2])], ref_lines=[charts.RefLine("u", 5.2), charts.RefLine("uni", 4.04), charts.RefLine("bi", 3.97)])
+    fig = charts.loss_figure(
+        [charts.Series("a", [0, 1], [6, 2])],
+        ref_lines=[charts.RefLine("u", 5.2), charts.RefLine("uni", 4.04), charts.RefLine("bi", 3.97)],
+    )
     loss_chart.separate_labels(fig)
     anchors = {a.text: a.yanchor for a in fig.layout.annotations}
     assert anchors == {"u": "bottom", "uni": "bottom", "bi": "top"}  # bi's label goes under its line
     empty = charts.loss_figure([], ref_lines=[charts.RefLine("u", 5.2), charts.RefLine("bi", 3.0)])
     loss_chart.separate_labels(empty)
-    assert {a.text: a.yanchor for a in empty.layout.annotations if a.text in ("u", "bi")} == {"u": "top", "bi": "bottom"}
+    assert {a.text: a.yanchor for a in empty.layout.annotations if a.text in ("u", "bi")} == {
+        "u": "top",
+        "bi": "bottom",
+    }

@@ -1,4 +1,5 @@
-"""ui.inside.neuron_view's Neurons and Gates tabs in AppTest, on tiny models of each lab (untrained, briefly trained) and on
+"""ui.inside.neuron_view's Neurons and Gates tabs in AppTest, on tiny models of each lab (untrained, briefly trained)
+and on
 bad input: empty text, unknown characters, a SimpleRNN's gates, the course RNN's gates, no model yet."""
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ def script(kind: str, cell: str = "lstm", train: int = 0, layers: int = 1, no_mo
 
     if "lab" not in st.session_state:
         if kind == "text":
-            from core.models.keras_model import RNNConfig
             from core.labs.text_lab import TextLab, bundled_corpus
+            from core.models.keras_model import RNNConfig
 
             lab = TextLab()
             if not no_model:
@@ -25,15 +26,15 @@ def script(kind: str, cell: str = "lstm", train: int = 0, layers: int = 1, no_mo
                 cfg = RNNConfig(cell=cell, hidden=12, layers=layers, embed_dim=8, seq_len=16, batch_size=4)
                 lab.configure_text("bundled:shakespeare.txt", "Shakespeare", corpus, cfg)
         elif kind == "music":
-            from core.music import music_codec as mc
             from core.labs.music_lab import MusicLab, make_config
+            from core.music import music_codec as mc
 
             lab = MusicLab()
             lab.use_bundled("bach_chorales", mc.CodecOptions())
             lab.configure_current(make_config(cell, hidden=8, seq_len=10, batch=4, lr=1e-2, seed=0))
         else:
-            from core.models.dino import DinoConfig
             from core.labs.dino_lab import DinoLab, bundled_names
+            from core.models.dino import DinoConfig
 
             lab = DinoLab()
             lab.configure("bundled", bundled_names(), DinoConfig(n_a=10))
@@ -56,7 +57,12 @@ def run(kind: str, **kw) -> AppTest:
 
 
 def make_text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info] + [e.value for e in at.error]
+    parts = (
+        [m.value for m in at.markdown]
+        + [c.value for c in at.caption]
+        + [i.value for i in at.info]
+        + [e.value for e in at.error]
+    )
     return "\n".join(str(p) for p in parts)
 
 
@@ -68,7 +74,13 @@ def test_text_lab_untrained_and_trained(cell):
     assert "<span title=" in out  # the coloured text
     assert len(at.dataframe) == 3  # best per feature, top units, gate summary
     per = at.dataframe[0].value
-    assert set(per["tracks"]) <= {"inside quotes", "inside brackets", "position in the line", "speaker line", "inside a word"}
+    assert set(per["tracks"]) <= {
+        "inside quotes",
+        "inside brackets",
+        "position in the line",
+        "speaker line",
+        "inside a word",
+    }
     assert "speaker line" in set(per["tracks"])  # the default text starts after a blank line, at a speaker's name
     gate_rows = at.dataframe[2].value
     expected = {"lstm": {"input", "forget", "output"}, "gru": {"update", "reset"}}[cell]
@@ -151,7 +163,9 @@ def test_dino_lab():
     assert "position in the name" in set(at.dataframe[0].value["tracks"])
     assert all(u.startswith("a unit ") for u in at.dataframe[1].value["unit"])  # the course's a⟨t⟩
     at.radio(key="dino_neuron_mode").set_value("one I choose").run()
-    assert not at.exception and not [r for r in at.radio if r.key == "dino_neuron_state"]  # a⟨t⟩ only: no state to choose
+    assert not at.exception and not [
+        r for r in at.radio if r.key == "dino_neuron_state"
+    ]  # a⟨t⟩ only: no state to choose
     at.number_input(key="dino_neuron_unit").set_value(9).run()
     assert not at.exception and "This unit against each feature" in make_text(at)
     at.text_area(key="dino_neuron_names").set_value("rex\nt-rex!").run()
@@ -165,13 +179,15 @@ def test_dino_lab():
 
 
 def test_traces_live_on_the_lab_and_go_when_it_sleeps():
-    """Issue #17: a closed tab's session outlives it by ~2 minutes, so the views' traces and weight copy are kept on
+    """a closed tab's session outlives it by ~2 minutes, so the views' traces and weight copy are kept on
     the lab, which the reload store's sweep puts to sleep at once; nothing big stays in the session."""
     at = run("text", cell="lstm")
     lab = at.session_state["lab"]
     assert {"net", "_text_neuron_trace", "_text_gate_trace"} <= set(lab.views)
     net = lab.views["net"][1]
-    assert lab.views["_text_neuron_trace"][1] is net and lab.views["_text_gate_trace"][1] is net  # one weight copy for both
+    assert (
+        lab.views["_text_neuron_trace"][1] is net and lab.views["_text_gate_trace"][1] is net
+    )  # one weight copy for both
     assert "_text_neuron_trace" not in at.session_state and "_text_gate_trace" not in at.session_state
     lab.hibernate()
     assert lab.views == {}

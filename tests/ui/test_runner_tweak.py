@@ -10,8 +10,8 @@ import tomllib
 
 import pytest
 
-from tests.support.apptest import open_page
 from tests.support import ROOT
+from tests.support.apptest import open_page
 
 
 def test_the_app_installs_the_replacement(monkeypatch):

@@ -6,7 +6,8 @@
 - ``backprop``: backpropagation through time for one name: ||da<t>|| at every step, what each step added to each
   gradient, and how many entries clipping cut (numpy_rnn.BPTTTrace).
 - ``formula``: the course's two equations with the live numbers at the inspector's step (numpy_rnn.FormulaStep).
-- ``explanations``, ``loss_note``: the training loop's explanations (equations, carried state; the smoothed loss's start).
+- ``explanations``, ``loss_note``: the training loop's explanations (equations, carried state; the smoothed loss's
+start).
 
 Simplified on purpose: only the first components of each vector are shown (the tables say how many there are).
 """
@@ -17,14 +18,14 @@ import numpy as np
 import streamlit as st
 
 from core import charts
-from core.models import numpy_rnn as nr
-from core.labs.dino_lab import COURSE, EXPLOSION, DinoLab
 from core.echo import literal
+from core.labs.dino_lab import COURSE, EXPLOSION, DinoLab
 from core.labs.lab import Note
+from core.models import numpy_rnn as nr
 from ui import explain
-from ui.toolkit import links
 from ui.inspector import step_key
 from ui.persist import remember
+from ui.toolkit import links
 
 CLIP_KEYS = ("dino_clip_on", "dino_clip")  # widget keys the page keeps across visits
 COURSE_CLIP = COURSE["clip_value"]
@@ -36,20 +37,38 @@ SHOWN_OUTPUTS = 5  # top entries of y-hat shown
 def clip_controls(lr: float) -> float | None:
     """Clipping on/off and its value; returns DinoConfig.clip_value (None: off). Warns about extreme settings."""
     g = links.group("training")  # hidden with the other training settings by a link's hide=
-    on = g.checkbox("Clip gradients (element-wise)", True, key="dino_clip_on", help="The course clips every gradient entry to ±5 before the update.")
+    on = g.checkbox(
+        "Clip gradients (element-wise)",
+        True,
+        key="dino_clip_on",
+        help="The course clips every gradient entry to ±5 before the update.",
+    )
     value = g.number_input(
-        "Clip value", min_value=0.001, max_value=1e6, value=float(COURSE_CLIP), step=1.0, format="%g", key="dino_clip", disabled=not on,
+        "Clip value",
+        min_value=0.001,
+        max_value=1e6,
+        value=float(COURSE_CLIP),
+        step=1.0,
+        format="%g",
+        key="dino_clip",
+        disabled=not on,
         help="Changing clipping or the learning rate keeps the model: training continues with the new setting.",
     )
     value = float(value)
     if not links.shown("training"):
         return value if on else None
     if on and value < 0.05:
-        st.warning(f"Clipping at ±{value:g} cuts almost every gradient entry: each update is tiny and the model learns very slowly.")
+        st.warning(
+            f"Clipping at ±{value:g} cuts almost every gradient entry: each update is tiny and the model learns very "
+            "slowly."
+        )
     elif on and value >= 1000:
         st.caption(f"Clipping at ±{value:g} almost never cuts anything here: it is as good as off.")
     if lr >= 1.0:
-        st.warning(f"A learning rate of {lr:g} is far above the course's 0.01: expect the loss to explode (the guard will stop training).")
+        st.warning(
+            f"A learning rate of {lr:g} is far above the course's 0.01: expect the loss to explode (the guard will "
+            "stop training)."
+        )
     return value if on else None
 
 
@@ -73,11 +92,20 @@ def explosion_buttons(lab: DinoLab) -> None:
         return
     c1, c2 = st.columns(2)
     c1.button(
-        "💥 Show an explosion", key="dino_explode", on_click=_explode, args=(lab,), disabled=lab.running or lab.trainer.done, width="stretch",
+        "💥 Show an explosion",
+        key="dino_explode",
+        on_click=_explode,
+        args=(lab,),
+        disabled=lab.running or lab.trainer.done,
+        width="stretch",
         help=f"Clipping off and learning rate {EXPLOSION['learning_rate']:g}, then train until the guard stops it.",
     )
     c2.button(
-        "↺ Course's settings", key="dino_course_settings", on_click=_course, args=(lab,), width="stretch",
+        "↺ Course's settings",
+        key="dino_course_settings",
+        on_click=_course,
+        args=(lab,),
+        width="stretch",
         help=f"Clip at ±{COURSE_CLIP:g}, learning rate {COURSE['learning_rate']:g}.",
     )
 
@@ -96,21 +124,29 @@ def clip_table(trace: nr.BPTTTrace) -> list[dict]:
     """One row per gradient: its size, norm before and after clipping, largest entry, entries clipped."""
     rows = []
     for g in nr.GRAD_NAMES:
-        rows.append({
-            "gradient": g,
-            "entries": trace.entries[g],
-            "‖g‖ before clip": trace.grad_norm[g],
-            "largest |entry|": trace.grad_max[g],
-            "‖g‖ after clip": trace.clipped_norm[g],
-            "entries clipped": trace.clipped[g],
-        })
+        rows.append(
+            {
+                "gradient": g,
+                "entries": trace.entries[g],
+                "‖g‖ before clip": trace.grad_norm[g],
+                "largest |entry|": trace.grad_max[g],
+                "‖g‖ after clip": trace.clipped_norm[g],
+                "entries clipped": trace.clipped[g],
+            }
+        )
     return rows
 
 
 def _pick_trace(lab: DinoLab):
     """(trace, description) for the name the student chose, or (None, message)."""
     t = lab.trainer
-    which = st.radio("Name", ["The last name trained on", "A name I type"], horizontal=True, key="dino_bptt_which", label_visibility="collapsed")
+    which = st.radio(
+        "Name",
+        ["The last name trained on", "A name I type"],
+        horizontal=True,
+        key="dino_bptt_which",
+        label_visibility="collapsed",
+    )
     if which == "A name I type":
         typed = st.text_input("Name to follow back through time", "tyrannosaurus", key="dino_bptt_name", max_chars=60)
         try:
@@ -122,7 +158,11 @@ def _pick_trace(lab: DinoLab):
         return None, "Train a few names (press Step) and the last one's backward pass appears here."
     name = t.decode(i for i in t.last_trace.inputs[1:])
     if t.last_trace_exploded:
-        return t.last_trace, f"name {t.last_trace_at:,} “{name}”: **the one that exploded** (the guard stopped training here; its update was not applied)"
+        return (
+            t.last_trace,
+            f"name {t.last_trace_at:,} “{name}”: **the one that exploded** (the guard stopped training here; its "
+            "update was not applied)",
+        )
     return t.last_trace, f"name {t.last_trace_at:,} “{name}”, with the weights and the carried a⟨0⟩ it was trained with"
 
 
@@ -139,30 +179,46 @@ def backprop(lab: DinoLab) -> None:
         st.caption(f"Backward pass of {what}; loss {trace.loss:,.2f} nats, {clip}.")
         if not trace.finite:
             st.warning("Some of these numbers overflowed (inf or NaN): the gradients were too large for 64-bit floats.")
-        fig = charts.bptt_figure(trace.da_norm, trace.da_future_norm, trace.step_norms, _step_labels(trace, lab.trainer.decode))
+        fig = charts.bptt_figure(
+            trace.da_norm, trace.da_future_norm, trace.step_norms, _step_labels(trace, lab.trainer.decode)
+        )
         st.plotly_chart(fig, key="dino_bptt_fig", config={"displayModeBar": False})
         st.caption(
-            "Bars: how large the gradient reaching a⟨t⟩ is (dark: all of it; light: the part that came back from step t+1). "
-            "Lines: what step t added to each gradient; dWax's part equals db's (x⟨t⟩ is one-hot) except at t = 1, where x⟨1⟩ = 0."
+            "Bars: how large the gradient reaching a⟨t⟩ is (dark: all of it; light: the part that came back from "
+            "step t+1). "
+            "Lines: what step t added to each gradient; dWax's part equals db's (x⟨t⟩ is one-hot) except at t = 1, "
+            "where x⟨1⟩ = 0."
         )
         st.dataframe(
-            clip_table(trace), hide_index=True, key="dino_clip_table",
-            column_config={c: st.column_config.NumberColumn(format="%.4g") for c in ("‖g‖ before clip", "largest |entry|", "‖g‖ after clip")},
+            clip_table(trace),
+            hide_index=True,
+            key="dino_clip_table",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.4g")
+                for c in ("‖g‖ before clip", "largest |entry|", "‖g‖ after clip")
+            },
         )
         total = trace.total_clipped
         if trace.clip_value is None:
             st.caption("Clipping is off: the update used these gradients as they are.")
         else:
             st.caption(
-                f"{total:,} of {sum(trace.entries.values()):,} gradient entries were beyond ±{trace.clip_value:g} and were set to "
-                f"±{trace.clip_value:g} before the update." if total else f"No entry reached ±{trace.clip_value:g}: clipping changed nothing on this name."
+                f"{total:,} of {sum(trace.entries.values()):,} gradient entries were beyond ±{trace.clip_value:g} "
+                "and were set to "
+                f"±{trace.clip_value:g} before the update."
+                if total
+                else f"No entry reached ±{trace.clip_value:g}: clipping changed nothing on this name."
             )
         t = lab.trainer
         if len(t.grad_log) > 1:
-            st.plotly_chart(charts.grad_history_figure(t.grad_log), key="dino_grad_history", config={"displayModeBar": False})
+            st.plotly_chart(
+                charts.grad_history_figure(t.grad_log), key="dino_grad_history", config={"displayModeBar": False}
+            )
             st.caption(
-                "Over training: the size of all gradients together, before and after clipping, for the last name of every chunk of "
-                "training (each with the clip set at the time); a cross marks a name where the guard caught an explosion."
+                "Over training: the size of all gradients together, before and after clipping, for the last name of "
+                "every chunk of "
+                "training (each with the clip set at the time); a cross marks a name where the guard caught an "
+                "explosion."
             )
 
     st.divider()
@@ -174,7 +230,18 @@ def backprop(lab: DinoLab) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- formula
-_TEX = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\hat{}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%", "~": r"\sim{}"}
+_TEX = {
+    "\\": r"\backslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "_": r"\_",
+    "^": r"\hat{}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "~": r"\sim{}",
+}
 
 
 def _tex_label(label: str) -> str:
@@ -190,16 +257,30 @@ def _vec(v: np.ndarray, k: int) -> str:
     return r"\begin{bmatrix}" + r" \\ ".join(entries) + r"\end{bmatrix}"
 
 
-def formula_tables(f: nr.FormulaStep, labels, k_units: int = SHOWN_UNITS, k_out: int = SHOWN_OUTPUTS) -> tuple[list[dict], list[dict]]:
+def formula_tables(
+    f: nr.FormulaStep, labels, k_units: int = SHOWN_UNITS, k_out: int = SHOWN_OUTPUTS
+) -> tuple[list[dict], list[dict]]:
     """The hidden-state table (first k units) and the output table (top k entries of y-hat)."""
     hidden = [
-        {"unit": i + 1, "Wax x⟨t⟩": float(f.Wax_x[i, 0]), "Waa a⟨t−1⟩": float(f.Waa_a[i, 0]), "b": float(f.b[i, 0]),
-         "sum": float(f.z[i, 0]), "a⟨t⟩ = tanh(sum)": float(f.a[i, 0])}
+        {
+            "unit": i + 1,
+            "Wax x⟨t⟩": float(f.Wax_x[i, 0]),
+            "Waa a⟨t−1⟩": float(f.Waa_a[i, 0]),
+            "b": float(f.b[i, 0]),
+            "sum": float(f.z[i, 0]),
+            "a⟨t⟩ = tanh(sum)": float(f.a[i, 0]),
+        }
         for i in range(min(k_units, f.a.shape[0]))
     ]
     top = np.argsort(-f.y_hat.ravel(), kind="stable")[:k_out]
     out = [
-        {"letter": labels[i], "Wya a⟨t⟩": float(f.Wya_a[i, 0]), "by": float(f.by[i, 0]), "sum": float(f.logits[i, 0]), "ŷ⟨t⟩ = softmax": float(f.y_hat[i, 0])}
+        {
+            "letter": labels[i],
+            "Wya a⟨t⟩": float(f.Wya_a[i, 0]),
+            "by": float(f.by[i, 0]),
+            "sum": float(f.logits[i, 0]),
+            "ŷ⟨t⟩ = softmax": float(f.y_hat[i, 0]),
+        }
         for i in top
     ]
     return hidden, out
@@ -218,33 +299,58 @@ def formula(lab: DinoLab, choice: int) -> None:
     st.subheader("The formulas at this step")
     x = "the zero vector (the first step)" if f.input_index is None else f"the one-hot of `{labels[f.input_index]}`"
     st.caption(
-        f"Step {step} of the inspector (the course's t = {step + 1}): x⟨t⟩ is {x}, a⟨t−1⟩ the hidden state after the letters before. "
-        f"Weights as they were when the names were sampled (iteration {lab.sampled_step:,}); the first {min(3, n_a)} of {n_a} components."
+        f"Step {step} of the inspector (the course's t = {step + 1}): x⟨t⟩ is {x}, a⟨t−1⟩ the hidden state after the "
+        "letters before. "
+        f"Weights as they were when the names were sampled (iteration {lab.sampled_step:,}); the first {min(3, n_a)} "
+        f"of {n_a} components."
     )
     k = 3
     st.latex(
-        r"a^{\langle t \rangle} = \tanh(W_{ax} x^{\langle t \rangle} + W_{aa} a^{\langle t-1 \rangle} + b) = \tanh\left("
-        + _vec(f.Wax_x, k) + " + " + _vec(f.Waa_a, k) + " + " + _vec(f.b, k) + r"\right) = " + _vec(f.a, k)
+        r"a^{\langle t \rangle} = \tanh(W_{ax} x^{\langle t \rangle} + W_{aa} a^{\langle t-1 \rangle} + b) = "
+        r"\tanh\left("
+        + _vec(f.Wax_x, k)
+        + " + "
+        + _vec(f.Waa_a, k)
+        + " + "
+        + _vec(f.b, k)
+        + r"\right) = "
+        + _vec(f.a, k)
     )
     top = np.argsort(-f.y_hat.ravel(), kind="stable")[:k]
     names = ", ".join(_tex_label(labels[i]) for i in top)
     st.latex(
         r"\hat y^{\langle t \rangle} = \mathrm{softmax}(W_{ya} a^{\langle t \rangle} + b_y):\quad \text{top } "
-        + names + r" = " + r"\begin{bmatrix}" + r" \\ ".join(f"{f.y_hat[i, 0]:.3f}" for i in top) + r"\end{bmatrix}"
+        + names
+        + r" = "
+        + r"\begin{bmatrix}"
+        + r" \\ ".join(f"{f.y_hat[i, 0]:.3f}" for i in top)
+        + r"\end{bmatrix}"
     )
     hidden, out = formula_tables(f, labels)
     c1, c2 = st.columns([3, 2])
-    c1.dataframe(hidden, hide_index=True, key="dino_formula_hidden", column_config={c: st.column_config.NumberColumn(format="%.4f") for c in list(hidden[0])[1:]})
-    c2.dataframe(out, hide_index=True, key="dino_formula_out", column_config={c: st.column_config.NumberColumn(format="%.4f") for c in list(out[0])[1:]})
+    c1.dataframe(
+        hidden,
+        hide_index=True,
+        key="dino_formula_hidden",
+        column_config={c: st.column_config.NumberColumn(format="%.4f") for c in list(hidden[0])[1:]},
+    )
+    c2.dataframe(
+        out,
+        hide_index=True,
+        key="dino_formula_out",
+        column_config={c: st.column_config.NumberColumn(format="%.4f") for c in list(out[0])[1:]},
+    )
     st.caption(
-        f"Left: the first {len(hidden)} of {n_a} hidden units. Right: the {len(out)} most likely letters; ŷ⟨t⟩ is the model's own "
+        f"Left: the first {len(hidden)} of {n_a} hidden units. Right: the {len(out)} most likely letters; ŷ⟨t⟩ is "
+        "the model's own "
         "distribution (T = 1), the light bars of the inspector."
     )
 
 
 # ---------------------------------------------------------------------------------------------- explanations
 def explanations(lab: DinoLab) -> None:
-    """The training loop explained (the "What is happening" expander): the course's equations and clipping, the carried state."""
+    """The training loop explained (the "What is happening" expander): the course's equations and clipping, the carried
+    state."""
     clip = lab.trainer.config.clip_value
     explain.show("dino_training", clip=r"\infty" if clip is None else f"{clip:g}")
     if clip is None:

@@ -24,7 +24,8 @@ CACHE_SIZE = 16  # influence results kept per lab and session
 TYPED, GENERATED = "A text I type or paste", "The generated text"
 SHADE = (179, 0, 0)  # the darkest shade (rgb) for the largest influence
 GUIDE = (
-    "Reading guide: the darker an earlier {unit}, the more the model's log-probability of the outlined {unit} changes when "
+    "Reading guide: the darker an earlier {unit}, the more the model's log-probability of the outlined {unit} "
+    "changes when "
     "that input is nudged (the gradient's norm, relative to the largest here)."
 )
 
@@ -36,7 +37,8 @@ def _store(lab, name: str) -> dict:
 
 
 def _model(lab, step: int | None) -> tuple[Any, int, str | None]:
-    """The model to explain: the weights at ``step`` when the lab kept them (core.labs.lab.Lab.model_at, the time-lapse's
+    """The model to explain: the weights at ``step`` when the lab kept them (core.labs.lab.Lab.model_at, the
+    time-lapse's
     snapshots), else the current ones -> (TokenModel, its step, a note when the sequence came from another step)."""
     t = lab.trainer
     if step is not None and step != t.step:
@@ -46,7 +48,11 @@ def _model(lab, step: int | None) -> tuple[Any, int, str | None]:
                 return model_at(step), step, None
             except (KeyError, ValueError, AttributeError):
                 pass
-        return _current(lab), t.step, f"It was generated at step {step:,}; the influence is measured on the model now (step {t.step:,})."
+        return (
+            _current(lab),
+            t.step,
+            f"It was generated at step {step:,}; the influence is measured on the model now (step {t.step:,}).",
+        )
     return _current(lab), t.step, None
 
 
@@ -91,7 +97,11 @@ def shaded_html(labels, shares, chosen: int, start: int, after: int = 40) -> str
         parts.append(f"<span title='{title}' style='{style};padding:1px 0;border-radius:2px'>{text}</span>")
         if labels[k] == "⏎":
             parts.append("<br>")
-    return "<div style='font-family:monospace;font-size:1.05rem;line-height:1.9;white-space:normal;word-break:break-all'>" + "".join(parts) + "</div>"
+    return (
+        "<div style='font-family:monospace;font-size:1.05rem;line-height:1.9;white-space:normal;word-break:break-all'>"
+        + "".join(parts)
+        + "</div>"
+    )
 
 
 def _position(lab, seq: inf.Explained, key: str, label: str) -> int:
@@ -124,14 +134,21 @@ def _show_text(lab, seq: inf.Explained, key: str, unit: str, note: str | None = 
 def _cut_note(start: int) -> str | None:
     if start == 0:
         return None
-    return f"The position is more than {inf.MAX_CONTEXT} tokens in: only the last {inf.MAX_CONTEXT} are fed (from a fresh state), so its probability can differ a little."
+    return (
+        f"The position is more than {inf.MAX_CONTEXT} tokens in: only the last {inf.MAX_CONTEXT} are fed (from a "
+        "fresh state), so its probability can differ a little."
+    )
 
 
 # ---------------------------------------------------------------------------------------------- influence
 def _typed(lab, k: str) -> None:
     """A text the student types, read with the model's vocabulary."""
-    typed = st.text_area("Text to analyse (the model reads it one character at a time)", key=f"{k}_typed", height=100,
-                         placeholder="ROMEO:\nBut soft, what light through yonder window breaks?")
+    typed = st.text_area(
+        "Text to analyse (the model reads it one character at a time)",
+        key=f"{k}_typed",
+        height=100,
+        placeholder="ROMEO:\nBut soft, what light through yonder window breaks?",
+    )
     try:
         seq, note = inf.text_typed(lab, typed)
     except inf.InfluenceError as exc:
@@ -146,8 +163,20 @@ def _typed(lab, k: str) -> None:
 def _show_roll(lab, seq: inf.Explained, k: str) -> None:
     """A composition on a piano roll, its earlier values shaded; the silent start is position 0."""
     n = len(seq) - 1  # values: sequence position k is value k − 1 (position 0 is the silent start)
-    v = n - 1 if n < 2 else int(st.slider("Value to explain (0 = the first value)", 0, n - 1, n - 1,
-                                          key=f"{k}_value_{n}", help="Which value's prediction to explain"))
+    v = (
+        n - 1
+        if n < 2
+        else int(
+            st.slider(
+                "Value to explain (0 = the first value)",
+                0,
+                n - 1,
+                n - 1,
+                key=f"{k}_value_{n}",
+                help="Which value's prediction to explain",
+            )
+        )
+    )
     j = v + 1
     model, model_step, stale = _model(lab, seq.step)
     res, start = _influence(lab, model, model_step, seq, j)
@@ -180,8 +209,12 @@ def _explain(lab) -> None:
         return
     if lab.explain_picker:  # several sequences: the student picks one
         batch = abs(hash(tuple(n for n, _ in seqs))) % 10**8  # a new batch gets a new picker (its labels change)
-        i = st.selectbox(lab.explain_picker, range(len(seqs)), format_func=lambda m: f"{m + 1}. {seqs[m][0]}",
-                         key=f"{k}_name_{batch}")
+        i = st.selectbox(
+            lab.explain_picker,
+            range(len(seqs)),
+            format_func=lambda m: f"{m + 1}. {seqs[m][0]}",
+            key=f"{k}_name_{batch}",
+        )
         seq, key = seqs[i][1], f"{k}_{i}"
     else:
         seq, key = seqs[-1][1], f"{k}_gen"
@@ -206,7 +239,8 @@ def render_distance(lab) -> None:
     """The How far back tab: measure the current model on a button press; every run's latest curve is overlaid."""
     curves = _store(lab, "curves")  # run label -> (step, DistanceCurve, what it was measured on)
     st.caption(
-        "The mean influence of a token on a prediction, against how far back it is (log–log). A line that falls steeply "
+        "The mean influence of a token on a prediction, against how far back it is (log–log). A line that falls "
+        "steeply "
         "forgets fast (vanishing gradients); a flatter one still uses tokens far back. Measure runs of the same size, "
         "e.g. SimpleRNN vs LSTM vs GRU, to compare them."
     )
@@ -225,12 +259,17 @@ def render_distance(lab) -> None:
         curves.clear()
     lines = [(f"{name} · step {step:,}", c.distances, c.mean) for name, (step, c, _) in curves.items()]
     current = f"{label} · step {curves[label][0]:,}" if label in curves else None
-    st.plotly_chart(charts.distance_figure(lines, current=current), key=f"{lab.key}_inside_distance", config={"displayModeBar": False})
+    st.plotly_chart(
+        charts.distance_figure(lines, current=current),
+        key=f"{lab.key}_inside_distance",
+        config={"displayModeBar": False},
+    )
     if label in curves:
         step, c, what = curves[label]
         far = c.mean[-1] / c.mean[0] if c.mean[0] > 0 else float("nan")
         st.caption(
-            f"This run at step {step:,}: measured on {what} in {c.seconds:.2f} s. The token {c.distances[-1]} back moves the "
+            f"This run at step {step:,}: measured on {what} in {c.seconds:.2f} s. The token {c.distances[-1]} back "
+            "moves the "
             f"prediction {far:.2g}× as much as the one just before it."
         )
     elif curves:

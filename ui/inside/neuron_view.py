@@ -35,10 +35,11 @@ ss = st.session_state
 
 STRONGEST, CHOOSE = "the strongest", "one I choose"  # which unit the Neurons tab colours by
 STATE_SHORT = {"h": "h (hidden)", "c": "c (cell)"}
-STATE_HELP = "h: the hidden state, what the layer outputs at each step. c: an LSTM's cell state, its memory (h = o · tanh(c))."
+STATE_HELP = (
+    "h: the hidden state, what the layer outputs at each step. c: an LSTM's cell state, its memory (h = o · tanh(c))."
+)
 GUIDE = (
-    "Red: the unit is positive after reading that {what}; blue: negative; white: near 0 ({scale}). "
-    "Hover for the value."
+    "Red: the unit is positive after reading that {what}; blue: negative; white: near 0 ({scale}). Hover for the value."
 )
 
 
@@ -63,10 +64,15 @@ def _text_input(lab, src: TypedText) -> Input | None:
         ss[f"{lab.key}_neuron_for"] = source
         ss[key] = nu.text_excerpt(src.text, src.held_from, TEXT_CHARS) if src.text is not None else ""
     text = st.text_area(
-        f"Text to analyse (at most {MAX_TEXT:,} characters; by default a stretch of the held-out last 10% of the text)", key=key, height=110
+        f"Text to analyse (at most {MAX_TEXT:,} characters; by default a stretch of the held-out last 10% of the text)",
+        key=key,
+        height=110,
     )
     if not text:
-        st.info("Type or paste a text above: the model reads it and every unit's activation is shown character by character.")
+        st.info(
+            "Type or paste a text above: the model reads it and every unit's activation is shown character by "
+            "character."
+        )
         return None
     if len(text) > MAX_TEXT:
         st.warning(f"The text has {len(text):,} characters; the first {MAX_TEXT:,} are analysed.")
@@ -80,8 +86,14 @@ def _text_input(lab, src: TypedText) -> Input | None:
             + ". Remove them to analyse the text."
         )
         return None
-    return Input(((*(stoi[c] for c in text),),), tuple(text), tuple(nu.text_features(text)),
-                 f"{len(text):,} characters", "character", " ↵ marks a newline.")
+    return Input(
+        ((*(stoi[c] for c in text),),),
+        tuple(text),
+        tuple(nu.text_features(text)),
+        f"{len(text):,} characters",
+        "character",
+        " ↵ marks a newline.",
+    )
 
 
 def _music_input(lab, src: Pieces) -> Input | None:
@@ -105,8 +117,15 @@ def _music_input(lab, src: Pieces) -> Input | None:
         return None
     cut = f" (its first {MUSIC_VALUES})" if len(pieces[label]) > MUSIC_VALUES else ""
     legend = " Each bar is a value (a chord colours all its notes); rests sit on the bottom row."
-    return Input((tuple(ids),), values, tuple(nu.music_features(values)), f"{len(values):,} values{cut} of {label}",
-                 "value", legend, values=values)
+    return Input(
+        (tuple(ids),),
+        values,
+        tuple(nu.music_features(values)),
+        f"{len(values):,} values{cut} of {label}",
+        "value",
+        legend,
+        values=values,
+    )
 
 
 def _names_input(lab, src: TypedNames) -> Input | None:
@@ -118,7 +137,11 @@ def _names_input(lab, src: TypedNames) -> Input | None:
         ss[f"{lab.key}_neuron_for"] = source
         stride = max(1, len(src.names) // DINO_NAMES)
         ss[key] = "\n".join(src.names[::stride][:DINO_NAMES])
-    text = st.text_area(f"Names to analyse, one per line (at most {MAX_NAMES}; each starts from a⟨0⟩ = 0, as sampling does)", key=key, height=110)
+    text = st.text_area(
+        f"Names to analyse, one per line (at most {MAX_NAMES}; each starts from a⟨0⟩ = 0, as sampling does)",
+        key=key,
+        height=110,
+    )
     names = clean_names(text)
     if not names:
         st.info("Type a few names above, one per line: the model reads each one and a⟨t⟩ is shown letter by letter.")
@@ -129,12 +152,22 @@ def _names_input(lab, src: TypedNames) -> Input | None:
     ix = src.char_to_ix
     unknown = sorted({ch for n in names for ch in n} - set(ix) - {"\n"})
     if unknown:
-        st.error("The model's vocabulary has no " + " ".join(f"`{char_label(c)}`" for c in unknown) + ". Remove them to analyse the names.")
+        st.error(
+            "The model's vocabulary has no "
+            + " ".join(f"`{char_label(c)}`" for c in unknown)
+            + ". Remove them to analyse the names."
+        )
         return None
     seqs = tuple((None, *(ix[ch] for ch in n)) for n in names)  # X = [None] + the name, as in the course
     pieces = tuple(p for n in names for p in ("▸", *n))
-    return Input(seqs, pieces, tuple(nu.name_features(names)), f"{len(names)} names", "letter",
-                 " ▸ is the zero input x⟨1⟩ that starts every name.")
+    return Input(
+        seqs,
+        pieces,
+        tuple(nu.name_features(names)),
+        f"{len(names)} names",
+        "letter",
+        " ▸ is the zero input x⟨1⟩ that starts every name.",
+    )
 
 
 def _input(lab) -> Input | None:
@@ -188,7 +221,11 @@ def _traced(lab, slot: str, sequences: tuple, refresh_key: str) -> tuple[nu.Net,
 def _step_note(lab, step: int) -> str:
     if step == 0:
         return "The model is **untrained** (step 0): its units answer through random weights. Train it and look again."
-    live = " Training is running: press ↻ Refresh to read the newest weights." if lab.running and lab.trainer.step != step else ""
+    live = (
+        " Training is running: press ↻ Refresh to read the newest weights."
+        if lab.running and lab.trainer.step != step
+        else ""
+    )
     return f"The model at step {step:,}.{live}"
 
 
@@ -197,20 +234,30 @@ def _finite(trace: nu.Trace) -> bool:
     return all(np.isfinite(a).all() for _, _, a in trace.states())
 
 
-NOT_FINITE = "The model's activations include NaN or infinite values (training diverged?): start a new run or lower the learning rate."
+NOT_FINITE = (
+    "The model's activations include NaN or infinite values (training diverged?): start a new run or lower "
+    "the learning rate."
+)
 
 
 # ---------------------------------------------------------------------------------------------- Neurons
 def _label(f: nu.UnitFinding, layers: int, state_name: str) -> str:
-    """"h unit 7" ("h layer 2 unit 7" with several layers); the hidden state as the lab names it (the course: a)."""
+    """ "h unit 7" ("h layer 2 unit 7" with several layers); the hidden state as the lab names it (the course: a)."""
     text = f.label(layers)
     return state_name + text[1:] if f.state == "h" else text
 
 
 def _finding_rows(findings, layers: int, features, state_name: str) -> list[dict[str, Any]]:
     about = {f.name: f.about for f in features}
-    return [{"unit": _label(f, layers, state_name), "tracks": f.feature, "correlation r": round(f.r, 3),
-             "the feature": about[f.feature]} for f in findings]
+    return [
+        {
+            "unit": _label(f, layers, state_name),
+            "tracks": f.feature,
+            "correlation r": round(f.r, 3),
+            "the feature": about[f.feature],
+        }
+        for f in findings
+    ]
 
 
 def _on_jump(k: str, findings: dict) -> None:
@@ -243,46 +290,72 @@ def neurons_tab(lab) -> None:
     ranking = nu.find_units(trace, inp.features, top=TOP)
     layers = len(trace.h)
     c0, c1 = st.columns([4, 1])
-    c0.caption(f"{_step_note(lab, step)} {net.source[0].upper()}{net.source[1:]}, {net.units} units × {layers} layer{'s' if layers > 1 else ''}; {inp.what}.")
+    c0.caption(
+        f"{_step_note(lab, step)} {net.source[0].upper()}{net.source[1:]}, {net.units} units × {layers} "
+        f"layer{'s' if layers > 1 else ''}; {inp.what}."
+    )
     c1.button("↻ Refresh", key=f"{k}_refresh", help="Read the current weights again")
 
     # Which unit: the strongest one, or one the student chooses. The choosing widgets keep fixed labels and ranges
     # (a widget whose label or range changes is a new widget to the browser, which may then send back a stale value),
     # and only callbacks set them.
-    choices = {f"{_label(f, layers, lab.state_name)}: {f.feature} (r = {f.r:+.2f})": f
-               for f in (*ranking.per_feature, *ranking.top)}
+    choices = {
+        f"{_label(f, layers, lab.state_name)}: {f.feature} (r = {f.r:+.2f})": f
+        for f in (*ranking.per_feature, *ranking.top)
+    }
     p0, p1, p2, p3, p4 = st.columns([1.5, 2.2, 1.3, 0.9, 0.9])
-    mode = p0.radio("Unit shown", [STRONGEST, CHOOSE], key=f"{k}_mode", help="The strongest unit follows the ranking below as the model learns.")
+    mode = p0.radio(
+        "Unit shown",
+        [STRONGEST, CHOOSE],
+        key=f"{k}_mode",
+        help="The strongest unit follows the ranking below as the model learns.",
+    )
     if choices:
         p1.selectbox(
-            "Show an interesting unit (ranked below)", list(choices), index=None, placeholder="pick a unit and the feature it follows…",
-            key=f"{k}_jump", on_change=_on_jump, args=(k, choices),
+            "Show an interesting unit (ranked below)",
+            list(choices),
+            index=None,
+            placeholder="pick a unit and the feature it follows…",
+            key=f"{k}_jump",
+            on_change=_on_jump,
+            args=(k, choices),
         )
     if mode == CHOOSE or not ranking.top:
         state = "h"
         if trace.c:
-            state = p2.radio("State", ["h", "c"], key=f"{k}_state", format_func=STATE_SHORT.get, horizontal=True, help=STATE_HELP)
+            state = p2.radio(
+                "State", ["h", "c"], key=f"{k}_state", format_func=STATE_SHORT.get, horizontal=True, help=STATE_HELP
+            )
         layer = 0
         if layers > 1:
             if ss.get(f"{k}_layer", 0) >= layers:  # the model has fewer layers than when it was chosen
                 ss[f"{k}_layer"] = 0
             layer = p3.selectbox("Layer", list(range(layers)), key=f"{k}_layer", format_func=lambda i: f"layer {i + 1}")
-        unit = int(p4.number_input("Unit", 0, nu.MAX_UNITS - 1, key=f"{k}_unit", help="0 is the first unit of the layer"))
+        unit = int(
+            p4.number_input("Unit", 0, nu.MAX_UNITS - 1, key=f"{k}_unit", help="0 is the first unit of the layer")
+        )
         if unit >= net.units:
             st.caption(f"This layer has {net.units} units (0–{net.units - 1}): showing unit {net.units - 1}.")
             unit = net.units - 1
     else:
         top = ranking.top[0]
         state, layer, unit = top.state, top.layer, top.unit
-        p1.caption(f"Showing **{_label(top, layers, lab.state_name)}**, the strongest: it follows *{top.feature}* "
-                   f"(r = {top.r:+.2f}).")
+        p1.caption(
+            f"Showing **{_label(top, layers, lab.state_name)}**, the strongest: it follows *{top.feature}* "
+            f"(r = {top.r:+.2f})."
+        )
 
     acts = trace.state(state, layer)[:, unit]  # (T,) this unit after each step
     vmax = nu.scale_of(acts)
     scale = f"the scale is ±{vmax:.2g}, this unit's largest |value| here" + (
-        f" ({lab.state_name} is always between −1 and +1)" if state == "h" else "")
+        f" ({lab.state_name} is always between −1 and +1)" if state == "h" else ""
+    )
     rs = {f.name: float(nu.correlations(acts[:, None], f)[0]) for f in inp.features if f.varies()}
-    versus = (" This unit against each feature: " + " · ".join(f"{name} r = {r:+.2f}" for name, r in rs.items()) + ".") if rs else ""
+    versus = (
+        (" This unit against each feature: " + " · ".join(f"{name} r = {r:+.2f}" for name, r in rs.items()) + ".")
+        if rs
+        else ""
+    )
     if not inp.values:  # one line of coloured text per sequence
         start = 0
         lines = []
@@ -296,18 +369,29 @@ def neurons_tab(lab) -> None:
 
         parsed = [parse_value(v) for v in inp.values]
         fig = charts.neuron_piano_roll_figure(
-            nu.value_onsets(inp.values), [d for _, d in parsed], [p for p, _ in parsed], [describe_value(v) for v in inp.values], acts, vmax,
+            nu.value_onsets(inp.values),
+            [d for _, d in parsed],
+            [p for p, _ in parsed],
+            [describe_value(v) for v in inp.values],
+            acts,
+            vmax,
             title=f"{'h' if state == 'h' else 'c'} unit {unit}" + (f", layer {layer + 1}" if layers > 1 else ""),
         )
         st.plotly_chart(fig, key=f"{k}_roll", config={"displayModeBar": False})
     st.caption(GUIDE.format(what=inp.unit, scale=scale) + inp.legend + versus)
 
-    st.markdown("**Find interesting units**: the units whose activation follows a simple feature of the input most closely (Pearson r, sign = direction).")
+    st.markdown(
+        "**Find interesting units**: the units whose activation follows a simple feature of the input most closely "
+        "(Pearson r, sign = direction)."
+    )
     if ranking.top:
         t1, t2 = st.columns(2)
         t1.caption("The best unit for each feature")
-        t1.dataframe(pd.DataFrame(_finding_rows(ranking.per_feature, layers, inp.features, lab.state_name)),
-                     hide_index=True, width="stretch")
+        t1.dataframe(
+            pd.DataFrame(_finding_rows(ranking.per_feature, layers, inp.features, lab.state_name)),
+            hide_index=True,
+            width="stretch",
+        )
         t2.caption("The strongest units, each with the feature it follows best")
         top_rows = pd.DataFrame(_finding_rows(ranking.top, layers, inp.features, lab.state_name))
         t2.dataframe(top_rows.drop(columns="the feature"), hide_index=True, width="stretch", height=210)
@@ -353,9 +437,13 @@ def gates_tab(lab) -> None:
         st.warning(NOT_FINITE)
         return
     c0, c1 = st.columns([4, 1])
-    c0.caption(f"{_step_note(lab, step)} {net.source[0].upper()}{net.source[1:]}, {net.units} units; counted over {what}.")
+    c0.caption(
+        f"{_step_note(lab, step)} {net.source[0].upper()}{net.source[1:]}, {net.units} units; counted over {what}."
+    )
     c1.button("↻ Refresh", key=f"{lab.key}_gates_refresh", help="Read the current weights again")
-    fig = charts.gate_saturation_figure([(s.gate, s.layer, s.closed, s.open) for s in shares], closed=nu.CLOSED, open_=nu.OPEN)
+    fig = charts.gate_saturation_figure(
+        [(s.gate, s.layer, s.closed, s.open) for s in shares], closed=nu.CLOSED, open_=nu.OPEN
+    )
     st.plotly_chart(fig, key=f"{lab.key}_gates_fig", config={"displayModeBar": False})
     st.caption(
         "One point per unit: how often its gate was nearly closed (x, below 0.1) and nearly open (y, above 0.9). "
@@ -365,11 +453,20 @@ def gates_tab(lab) -> None:
     )
     rows = []
     for s in shares:
-        rows.append({
-            "gate": s.gate, "layer": s.layer + 1, "closed, mean share": f"{s.closed.mean():.0%}", "open, mean share": f"{s.open.mean():.0%}",
-            "units open > half the time": int((s.open > 0.5).sum()), "units shut > half the time": int((s.closed > 0.5).sum()),
-            "units never saturated": int(((s.open == 0) & (s.closed == 0)).sum()),
-        })
+        rows.append(
+            {
+                "gate": s.gate,
+                "layer": s.layer + 1,
+                "closed, mean share": f"{s.closed.mean():.0%}",
+                "open, mean share": f"{s.open.mean():.0%}",
+                "units open > half the time": int((s.open > 0.5).sum()),
+                "units shut > half the time": int((s.closed > 0.5).sum()),
+                "units never saturated": int(((s.open == 0) & (s.closed == 0)).sum()),
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if cell == "gru":
-        st.caption("GRU: the update gate z keeps the old state when open (h = z·h_prev + (1−z)·candidate); the reset gate r lets the candidate see it.")
+        st.caption(
+            "GRU: the update gate z keeps the old state when open (h = z·h_prev + (1−z)·candidate); the reset gate r "
+            "lets the candidate see it."
+        )

@@ -6,17 +6,28 @@ from __future__ import annotations
 import streamlit as st
 
 from core import charts
+from core.echo import literal
+from core.labs.music_lab import (
+    COURSE,
+    MODEL_LABELS,
+    MOTIF,
+    PIECE,
+    SILENCE,
+    MusicLab,
+    copy_note,
+    midi_file,
+    notes_after,
+    score_table,
+)
 from core.music import midi_io, motif
 from core.music import music_audio as ma
 from core.music import music_codec as mc
 from core.music import music_score as ms
-from core.echo import literal
-from core.labs.music_lab import COURSE, MODEL_LABELS, MOTIF, PIECE, SILENCE, MusicLab, copy_note, midi_file, notes_after, score_table
 from ui import explain, temperature_view
-from ui.toolkit import links, memorise_view
-from ui.labs import training_views
 from ui.inspector import render_inspector
+from ui.labs import training_views
 from ui.persist import remember
+from ui.toolkit import links, memorise_view
 
 PIECE_COLOR, MOTIF_COLOR, GEN_COLOR, UNTRAINED_COLOR = "#9e9e9e", "#ff7f0e", "#08519c", "#d62728"
 START_LABELS = {SILENCE: "From silence", PIECE: "Bars of a corpus piece", MOTIF: "Continue my motif"}
@@ -80,8 +91,14 @@ def course_panel(lab: MusicLab) -> None:
     c3.metric("Tx (steps unrolled)", f"{f['Tx']}")
     c4.metric("Parameters (counted by Keras)", f"{f['params']:,}")
     mode = links.group("architecture").radio(
-        "Draw the model", ["training", "inference"], horizontal=True, key="music_graph_mode",
-        format_func={"training": "training (Tx steps, the true next value goes in)", "inference": "composing (the most likely value is fed back)"}.get,
+        "Draw the model",
+        ["training", "inference"],
+        horizontal=True,
+        key="music_graph_mode",
+        format_func={
+            "training": "training (Tx steps, the true next value goes in)",
+            "inference": "composing (the most likely value is fed back)",
+        }.get,
     )
     fig = charts.unrolled_graph_figure(f["n_a"], f["n_values"], min(4, f["Tx"]), Tx=f["Tx"], mode=mode)
     st.plotly_chart(fig, key="music_unrolled_graph", config={"displayModeBar": False})
@@ -94,11 +111,15 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
     """The opening the Start choice gives: (values, where they came from, ready to compose)."""
     if start == PIECE:
         p1, p2, p3 = st.columns([2, 1, 1])
-        k = links.group("sampling", p1).selectbox("Piece", range(len(corpus)), format_func=lambda j: corpus.pieces[j].name, key="music_prime_piece")
+        k = links.group("sampling", p1).selectbox(
+            "Piece", range(len(corpus)), format_func=lambda j: corpus.pieces[j].name, key="music_prime_piece"
+        )
         total = lab.piece_length_bars(k)
         if st.session_state.get("music_prime_from", 1) > total:  # another piece may be shorter
             remember("music_prime_from", total)
-        first = int(links.group("sampling", p2).number_input(f"From bar (of {total})", 1, 10_000, 1, key="music_prime_from"))
+        first = int(
+            links.group("sampling", p2).number_input(f"From bar (of {total})", 1, 10_000, 1, key="music_prime_from")
+        )
         n = int(links.group("sampling", p3).slider("Bars fed in", 1, MAX_PRIME_BARS, 2, key="music_prime_bars"))
         prime = lab.piece_bars(k, first - 1, n)
         if not prime:
@@ -106,9 +127,15 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
             return (), "", False
         last = first + n - 1
         st.caption(f"Fed in first: {motif.decode(prime)}")
-        return prime, f"bar{'s' if n > 1 else ''} {first}{'' if n == 1 else f'–{last}'} of {corpus.pieces[k].name}", True
+        return (
+            prime,
+            f"bar{'s' if n > 1 else ''} {first}{'' if n == 1 else f'–{last}'} of {corpus.pieces[k].name}",
+            True,
+        )
     if start == MOTIF:
-        text = links.group("sampling").text_input("Your motif (the model answers it)", key="music_motif", placeholder=motif.EXAMPLE, help=motif.HELP)
+        text = links.group("sampling").text_input(
+            "Your motif (the model answers it)", key="music_motif", placeholder=motif.EXAMPLE, help=motif.HELP
+        )
         st.caption(motif.HELP)
         with st.expander("The note syntax"):
             explain.show("music_motif", n_labels=len(lab.labels))
@@ -120,7 +147,12 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
             st.error(literal(check.error, 400))
         elif check.unknown:
             st.warning(literal(check.message, 400))
-            st.button("Use the nearest values", key="music_motif_fix", on_click=remember, args=("music_motif", check.fixed_text))
+            st.button(
+                "Use the nearest values",
+                key="music_motif_fix",
+                on_click=remember,
+                args=("music_motif", check.fixed_text),
+            )
         else:
             n = motif.n_bars(check.values)
             st.caption(f"{len(check.values)} values, {n:g} bar{'' if n == 1 else 's'}: {motif.decode(check.values)}")
@@ -133,7 +165,9 @@ def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
     """The Compose controls; composes on the button. Returns the playback (tempo, General MIDI program)."""
     st.subheader("Compose")
     sampling = links.group("sampling")
-    start = sampling.radio("Start", list(START_LABELS), format_func=START_LABELS.get, horizontal=True, key="music_start")
+    start = sampling.radio(
+        "Start", list(START_LABELS), format_func=START_LABELS.get, horizontal=True, key="music_start"
+    )
     prime, prime_label, ready = _opening(lab, corpus, start)
     g1, g2, g3 = st.columns([2, 2, 1])
     n_values = bars = None
@@ -141,11 +175,18 @@ def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
         n_values = int(links.group("sampling", g1).slider("Values to generate", 10, 400, 100, key="music_n"))
     else:
         bars = int(links.group("sampling", g1).slider("Bars the model adds", 1, 16, 4, key="music_bars"))
-    argmax = lab.kind == COURSE and links.group("sampling", g2).radio("Generation", [ARGMAX, SAMPLE], key="music_gen") == ARGMAX
+    argmax = (
+        lab.kind == COURSE
+        and links.group("sampling", g2).radio("Generation", [ARGMAX, SAMPLE], key="music_gen") == ARGMAX
+    )
     temperature = 0.0
     if not argmax:
-        temperature = links.group("sampling", g2).slider("Temperature (0 = always the most likely value)", 0.0, 2.0, 1.0, 0.05, key="music_temp")
-    gen_seed = links.group("sampling", g3).number_input("Sampling seed", 0, 2**31 - 1, 0, key="music_gen_seed", disabled=argmax)
+        temperature = links.group("sampling", g2).slider(
+            "Temperature (0 = always the most likely value)", 0.0, 2.0, 1.0, 0.05, key="music_temp"
+        )
+    gen_seed = links.group("sampling", g3).number_input(
+        "Sampling seed", 0, 2**31 - 1, 0, key="music_gen_seed", disabled=argmax
+    )
     if links.shown("sampling"):
         temperature_view.for_music(lab, prime, 0.0 if argmax else float(temperature))  # before/after p^(1/T)
     if argmax:
@@ -154,13 +195,27 @@ def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
             "often repeats one value for a while; sampling varies it."
         )
     h1, h2 = st.columns(2)
-    tempo = links.group("sampling", h1).slider("Playback tempo (quarter notes per minute)", 40, 240, int(corpus.tempo), key="music_tempo")
-    instrument = links.group("sampling", h2).selectbox("Playback instrument (General MIDI)", list(INSTRUMENTS), key="music_instrument", help="Used by the players and the .mid download.")
+    tempo = links.group("sampling", h1).slider(
+        "Playback tempo (quarter notes per minute)", 40, 240, int(corpus.tempo), key="music_tempo"
+    )
+    instrument = links.group("sampling", h2).selectbox(
+        "Playback instrument (General MIDI)",
+        list(INSTRUMENTS),
+        key="music_instrument",
+        help="Used by the players and the .mid download.",
+    )
     if st.button("🎼 Compose", key="music_generate_btn", type="primary", disabled=not ready):
         with st.spinner("Composing…"):
             lab.compose(
-                tempo=float(tempo), seed=int(gen_seed), temperature=float(temperature), argmax=bool(argmax), n_values=n_values, bars=bars,
-                prime=prime, start=start, prime_label=prime_label,
+                tempo=float(tempo),
+                seed=int(gen_seed),
+                temperature=float(temperature),
+                argmax=bool(argmax),
+                n_values=n_values,
+                bars=bars,
+                prime=prime,
+                start=start,
+                prime_label=prime_label,
             )
     return float(tempo), INSTRUMENTS[instrument]
 
@@ -187,24 +242,39 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     """The last composition: piano roll, player, .mid, scorecard, the untrained model's attempt, the inspector."""
     res = lab.result
     if res is None:
-        st.caption("Press **Compose** to let the model write music (an untrained model writes random values from the vocabulary).")
+        st.caption(
+            "Press **Compose** to let the model write music (an untrained model writes random values from the "
+            "vocabulary)."
+        )
         return
     prime_v, gen_v, untrained_v = res.prime, res.trained_values, res.untrained_values
     how = "the most likely value every step" if res.argmax else f"sampled at temperature {res.temperature:g}"
     what = f"{len(gen_v)} values" + (f" ({res.bars} bar{'s' if res.bars > 1 else ''})" if res.bars else "")
-    opening_name, opening_color = ("your motif", MOTIF_COLOR) if res.start == MOTIF else ("from the corpus", PIECE_COLOR)
+    opening_name, opening_color = (
+        ("your motif", MOTIF_COLOR) if res.start == MOTIF else ("from the corpus", PIECE_COLOR)
+    )
     colour = "orange" if res.start == MOTIF else "grey"
     after = f", answering {literal(res.prime_label)} ({colour})." if prime_v else ", starting from silence."
-    st.markdown(f"**{what} composed by {MODEL_LABELS[res.model]} after {res.step:,} training step{'' if res.step == 1 else 's'}**, {how}{after}")
+    st.markdown(
+        f"**{what} composed by {MODEL_LABELS[res.model]} after {res.step:,} training "
+        f"step{'' if res.step == 1 else 's'}**, {how}{after}"
+    )
     if res.weights:
         st.caption(f"Composed with {res.weights}.")
     opening, composed = notes_after(prime_v, gen_v, tempo)
-    parts = [(opening_name, opening, opening_color), ("the model's answer" if prime_v else "composed", composed, GEN_COLOR)]
+    parts = [
+        (opening_name, opening, opening_color),
+        ("the model's answer" if prime_v else "composed", composed, GEN_COLOR),
+    ]
     st.plotly_chart(charts.piano_roll_parts_figure(parts), key="music_result_roll", config={"displayModeBar": False})
     a1, a2 = st.columns([3, 1])
     play_values(prime_v + gen_v, tempo, program, where=a1)
     a2.download_button(
-        "⬇ Download .mid", midi_file(prime_v + gen_v, tempo, program), file_name="composed.mid", mime="audio/midi", key="music_midi_dl"
+        "⬇ Download .mid",
+        midi_file(prime_v + gen_v, tempo, program),
+        file_name="composed.mid",
+        mime="audio/midi",
+        key="music_midi_dl",
     )
     with st.expander("The values as text"):
         st.code(motif.decode(gen_v), language=None, wrap_lines=True)
@@ -214,16 +284,25 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     with st.expander("Listen to the untrained model's attempt"):
         opening, attempt = notes_after(prime_v, untrained_v, tempo)
         st.plotly_chart(
-            charts.piano_roll_parts_figure([(opening_name, opening, opening_color), ("untrained", attempt, UNTRAINED_COLOR)], height=260),
-            key="music_untrained_roll", config={"displayModeBar": False},
+            charts.piano_roll_parts_figure(
+                [(opening_name, opening, opening_color), ("untrained", attempt, UNTRAINED_COLOR)], height=260
+            ),
+            key="music_untrained_roll",
+            config={"displayModeBar": False},
         )
         play_values(prime_v + untrained_v, tempo, program, why=False)
     if not links.shown("inspector"):
         return
     st.subheader("Inspector")
-    step0 = "Step 0 is predicted after the opening." if prime_v else "Step 0 is predicted from silence (a zero input), so it is usually the least certain."
+    step0 = (
+        "Step 0 is predicted after the opening."
+        if prime_v
+        else "Step 0 is predicted from silence (a zero input), so it is usually the least certain."
+    )
     pick = "the most likely one is fed back in" if res.argmax else "one is drawn and fed back in"
     render_inspector(
-        res.trained, res.labels, key="music_inspector",
+        res.trained,
+        res.labels,
+        key="music_inspector",
         context=f"At each step the model gives a probability to every value in its vocabulary; {pick}. {step0}",
     )

@@ -9,13 +9,13 @@ import numpy as np
 import streamlit as st
 
 from core.echo import literal
+from core.labs.text_lab import LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, MAX_MODEL_UPLOAD, TextLab, widget_values
 from core.text.lexicon import describe_check
 from core.text.text_data import CorpusError, TextCorpus, char_label
-from core.labs.text_lab import LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, MAX_MODEL_UPLOAD, TextLab, widget_values
 from core.text.textio import MB
 from ui import loss_chart, persist
-from ui.toolkit import memorise_view
 from ui.labs import training_views
+from ui.toolkit import memorise_view
 
 
 def show_corpus(name: str, corpus: TextCorpus) -> None:
@@ -34,14 +34,19 @@ def show_corpus(name: str, corpus: TextCorpus) -> None:
 
 
 def cell_changed() -> None:
-    """The Cell box's on_change: the dropout moves to the new cell's default (core.models.keras_model.CELL_DROPOUT) unless
+    """The Cell box's on_change: the dropout moves to the new cell's default (core.models.keras_model.CELL_DROPOUT)
+    unless
     the student had chosen another value than the old cell's default. The page notes each run's cell in
     ``_text_cell_was`` (this callback runs before the page, with the new cell already in the box's key)."""
     from core.models.keras_model import CELL_DROPOUT
 
     ss = st.session_state
     was, now = ss.get("_text_cell_was"), ss.get("text_cell")
-    if was in CELL_DROPOUT and now in CELL_DROPOUT and abs(float(ss.get("text_dropout", CELL_DROPOUT[was])) - CELL_DROPOUT[was]) < 1e-9:
+    if (
+        was in CELL_DROPOUT
+        and now in CELL_DROPOUT
+        and abs(float(ss.get("text_dropout", CELL_DROPOUT[was])) - CELL_DROPOUT[was]) < 1e-9
+    ):
         persist.remember("text_dropout", CELL_DROPOUT[now])
 
 
@@ -60,15 +65,29 @@ def training(lab: TextLab) -> None:
     c[0].metric("Step", f"{t.step:,}")
     c[1].metric("Characters/s", f"{t.last_rate:,.0f}" if t.last_rate else "–")
     c[2].metric("Training time", f"{int(t.elapsed_s) // 60}:{int(t.elapsed_s) % 60:02d}")
-    c[3].metric("Train loss (nats/char)", "–" if train_loss is None else f"{train_loss:.3f}", help="Running average of the last ~10 steps")
-    c[4].metric("Validation loss", "–" if val_loss is None else f"{val_loss:.3f}", help="Nats per character on the last 10% of the text (never trained on)")
-    ppl = "" if val_loss is None else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
+    c[3].metric(
+        "Train loss (nats/char)",
+        "–" if train_loss is None else f"{train_loss:.3f}",
+        help="Running average of the last ~10 steps",
+    )
+    c[4].metric(
+        "Validation loss",
+        "–" if val_loss is None else f"{val_loss:.3f}",
+        help="Nats per character on the last 10% of the text (never trained on)",
+    )
+    ppl = (
+        ""
+        if val_loss is None
+        else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
+    )
     st.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
     loss_chart.render(lab, "text")
     training_views.status(lab, "text", "character")
     if lab.live_sample is not None:
         s = lab.live_sample
-        st.markdown(f"**Sample at step {s.step:,}** (temperature {LIVE_SAMPLE_TEMPERATURE:g}, {LIVE_SAMPLE_CHARS} characters)")
+        st.markdown(
+            f"**Sample at step {s.step:,}** (temperature {LIVE_SAMPLE_TEMPERATURE:g}, {LIVE_SAMPLE_CHARS} characters)"
+        )
         st.code(s.text, language=None, wrap_lines=True)
         st.caption(describe_check(s.check, run.corpus.lexicon))
         memorise_view.text(lab, s.text, "text_live")
@@ -101,17 +120,30 @@ def model_files(lab: TextLab, trainer) -> None:
     with d1:
         st.markdown("**Download** this run's model: a .zip with `model.keras` (Keras native format) and `vocab.json`.")
         if trainer.param_count() * 12 > MAX_MODEL_UPLOAD:  # weights + Adam's two moments, float32
-            st.caption(f"This model is large (about {trainer.param_count() * 12 / MB:.0f} MB with its optimizer state): it can be downloaded but is over this page's upload limit.")
+            st.caption(
+                f"This model is large (about {trainer.param_count() * 12 / MB:.0f} MB with its optimizer state): it "
+                "can be downloaded but is over this page's upload limit."
+            )
+        c = trainer.config
         st.download_button(
-            "⬇ Download model (.zip)", data=lab.export_zip, mime="application/zip", key="text_download", on_click="ignore",
-            file_name=f"text-{trainer.config.cell}-{trainer.config.hidden}x{trainer.config.layers}-step{trainer.step}.zip",
+            "⬇ Download model (.zip)",
+            data=lab.export_zip,
+            mime="application/zip",
+            key="text_download",
+            on_click="ignore",
+            file_name=f"text-{c.cell}-{c.hidden}x{c.layers}-step{trainer.step}.zip",
         )
     with d2:
         st.markdown(
             f"**Upload** a .zip saved here to continue training or to sample (at most {MAX_MODEL_UPLOAD // MB} MB). "
             "It is loaded with Keras safe mode: custom code and Lambda layers are refused, and nothing is unpickled."
         )
-        st.file_uploader(f"Model zip (at most {MAX_MODEL_UPLOAD // MB} MB)", type=["zip"], key="text_model_upload", label_visibility="collapsed")
+        st.file_uploader(
+            f"Model zip (at most {MAX_MODEL_UPLOAD // MB} MB)",
+            type=["zip"],
+            key="text_model_upload",
+            label_visibility="collapsed",
+        )
         st.button("Load this model", key="text_model_load_btn", on_click=_load_uploaded_model, args=(lab,))
         err = st.session_state.pop("text_model_error", None)
         if err:

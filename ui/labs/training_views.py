@@ -2,7 +2,8 @@
 
 The learning-rate schedule picker and "stop at the best validation" toggle (settings), and, inside the live
 area, the current rate, the next-token accuracy, the memorising message with its one-click way back to the best
-weights (the trainer's ``events`` are drawn as marks by ui/loss_chart.py). The logic is in core (core.models.lr_schedule, core.models.trainer's
+weights (the trainer's ``events`` are drawn as marks by ui/loss_chart.py). The logic is in core
+(core.models.lr_schedule, core.models.trainer's
 BestKeeper, the labs' ``memorising`` / ``restore_best``); this module only draws.
 """
 
@@ -14,7 +15,8 @@ from core.models.lr_schedule import LABELS, SCHEDULES, describe
 from ui.toolkit import links
 
 ACCURACY_NOTE = (
-    "Accuracy only asks whether the single most likely {unit} is the right one; the loss also counts how much probability "
+    "Accuracy only asks whether the single most likely {unit} is the right one; the loss also counts how much "
+    "probability "
     "the right {unit} got (it improves even when the top guess does not change, and it is what training minimises), "
     "so the loss is the better measure."
 )
@@ -24,7 +26,10 @@ def schedule_select(key: str, cell: str = "lstm") -> str:
     """The learning-rate schedule picker; a change is a retune of the running model, not a new run."""
     w = links.group("training")  # hidden by a lesson link's hide=training: the default (or the link's) value
     kind = w.selectbox(
-        "Learning-rate schedule", SCHEDULES, format_func=LABELS.get, key=key,
+        "Learning-rate schedule",
+        SCHEDULES,
+        format_func=LABELS.get,
+        key=key,
         help="How the learning rate above changes while training. Changing it keeps the current model.",
     )
     w.caption(describe(kind, cell))
@@ -33,11 +38,16 @@ def schedule_select(key: str, cell: str = "lstm") -> str:
 
 def stop_at_best_toggle(lab, key: str, default: bool) -> None:
     """The "stop at the best validation" toggle; sets ``lab.stop_at_best`` (applied to the run on configure)."""
-    lab.stop_at_best = bool(links.group("training").toggle(
-        "Stop at the best validation", default, key=key,
-        help="When the loss on the held-out part has risen clearly above its best (the model is memorising its training "
-             "data), training stops by itself and the weights of the best validation come back.",
-    ))
+    lab.stop_at_best = bool(
+        links.group("training").toggle(
+            "Stop at the best validation",
+            default,
+            key=key,
+            help="When the loss on the held-out part has risen clearly above its best (the model is memorising its "
+            "training "
+            "data), training stops by itself and the weights of the best validation come back.",
+        )
+    )
 
 
 def status(lab, key: str, unit: str) -> None:
@@ -46,21 +56,35 @@ def status(lab, key: str, unit: str) -> None:
     t = lab.trainer
     acc = t.history.last_acc()
     c1, c2, c3 = st.columns(3)
-    c1.metric("Learning rate now", f"{t.lr_now():.2g}", help="The rate Adam uses at the next step (the schedule's current value).")
+    c1.metric(
+        "Learning rate now",
+        f"{t.lr_now():.2g}",
+        help="The rate Adam uses at the next step (the schedule's current value).",
+    )
     c2.metric(
-        "Next-token accuracy", "–" if acc is None else f"{100 * acc:.1f}%",
-        help=f"How often the most likely {unit} is the right one, on the held-out part. " + ACCURACY_NOTE.format(unit=unit),
+        "Next-token accuracy",
+        "–" if acc is None else f"{100 * acc:.1f}%",
+        help=f"How often the most likely {unit} is the right one, on the held-out part. "
+        + ACCURACY_NOTE.format(unit=unit),
     )
     b = t.keeper.best
-    c3.metric("Best validation", "–" if b is None else f"{b.val:.3f}", help=f"The lowest validation loss so far (nats per {unit}) and its step.",
-              delta=None if b is None else f"at step {b.step:,}", delta_color="off", delta_arrow="off")
+    c3.metric(
+        "Best validation",
+        "–" if b is None else f"{b.val:.3f}",
+        help=f"The lowest validation loss so far (nats per {unit}) and its step.",
+        delta=None if b is None else f"at step {b.step:,}",
+        delta_color="off",
+        delta_arrow="off",
+    )
     if acc is not None:
         st.caption(ACCURACY_NOTE.format(unit=unit))
     message = lab.memorising()
     if message:
         st.warning("🧠 " + message)
         if st.button(
-            f"↩ Go back to the best weights (step {b.step:,})", key=f"{key}_restore_best", type="primary",
+            f"↩ Go back to the best weights (step {b.step:,})",
+            key=f"{key}_restore_best",
+            type="primary",
             help="Puts back the weights of the lowest validation loss and pauses training; the chart marks it.",
         ):
             lab.restore_best()

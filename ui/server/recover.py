@@ -36,10 +36,10 @@ import streamlit as st
 from streamlit.web.server.starlette.starlette_app_utils import decode_xsrf_token_string
 from streamlit.web.server.starlette.starlette_server_config import XSRF_COOKIE_NAME
 
-from core.toolkit import links
 from core.labs.lab import Lab
 from core.server.memory import release_memory
 from core.server.recovery import EXPIRED, IN_USE, MAX_BYTES, OTHER_BROWSER, TTL_S, Claim, RecoveryStore
+from core.toolkit import links
 
 SWEEP_EVERY_S = 5.0  # how often tabs that left are looked for
 _TOKEN = "_recovery_token"
@@ -114,8 +114,9 @@ def _session_id() -> str:
 
 @functools.cache
 def _warn_no_key() -> None:
-    LOGGER.warning("No %s cookie (server.enableXsrfProtection off?): reloaded tabs can't get their work back",
-                   XSRF_COOKIE_NAME)
+    LOGGER.warning(
+        "No %s cookie (server.enableXsrfProtection off?): reloaded tabs can't get their work back", XSRF_COOKIE_NAME
+    )
 
 
 def browser_key(cookie: str | None) -> str:
@@ -129,7 +130,8 @@ def browser_key(cookie: str | None) -> str:
 
 
 def link_settings(widgets: dict) -> dict:
-    """The settings "Link to this setup" would carry (core.toolkit.links; an upload as the corpus is not one): what another
+    """The settings "Link to this setup" would carry (core.toolkit.links; an upload as the corpus is not one): what
+    another
     browser gets from a copied address."""
     params = (p for lab in links.LABS for p in links.spec(lab).params)
     return {p.key: widgets[p.key] for p in params if p.key in widgets and p.encode(widgets[p.key]) is not None}

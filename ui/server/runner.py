@@ -46,7 +46,8 @@ def read_long_queries() -> bool:
     """Streamlit 1.67 reads no parameter at all from an address over its limits (1,000 parameters, 512 Ki
     characters: ``streamlit.runtime.app_session.sanitize_query_string``), so a page could not say that a link was
     too long. Replace it with one that keeps the first parameters within the same limits and adds how many were left
-    out (``core.toolkit.links.bounded_query``); ui.toolkit.links then says so. Returns False when this Streamlit has no such
+    out (``core.toolkit.links.bounded_query``); ui.toolkit.links then says so. Returns False when this Streamlit has no
+    such
     function."""
     from streamlit.runtime import app_session
     from streamlit.runtime.state import query_params

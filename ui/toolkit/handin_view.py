@@ -1,4 +1,5 @@
-"""The hand-in button: one download of the lab's current run, one snapshot (core.toolkit.handin.capture: every file from one
+"""The hand-in button: one download of the lab's current run, one snapshot (core.toolkit.handin.capture: every file from
+one
 step, and the file named by it).
 
 While the lab is stopped, the page run takes the snapshot and the zip is made from it when the student clicks (a
@@ -57,7 +58,8 @@ def render(lab, key: str) -> None:
     st.subheader("Hand in this run")
     extra = "".join(f" and `{name}`" for name in lab.handin_files)
     st.caption(
-        "One .zip: `settings.json` (with the link to this setup), `loss_history.csv`, `samples.txt`" + extra
+        "One .zip: `settings.json` (with the link to this setup), `loss_history.csv`, `samples.txt`"
+        + extra
         + " and `charts.html` (the charts, viewable offline)."
     )
     if lab.running:
@@ -68,8 +70,12 @@ def render(lab, key: str) -> None:
     if snap is None:
         return
     st.download_button(
-        "⬇ Download the hand-in (.zip)", data=snap.zip, file_name=snap.file_name, mime="application/zip",
-        key=f"{key}_handin", on_click="ignore",
+        "⬇ Download the hand-in (.zip)",
+        data=snap.zip,
+        file_name=snap.file_name,
+        mime="application/zip",
+        key=f"{key}_handin",
+        on_click="ignore",
     )
     st.caption(f"The hand-in is this run at step {snap.step:,}.")
 
@@ -109,8 +115,12 @@ def _while_training(lab, key: str) -> None:
     else:
         _, snap, data = ready
         st.download_button(
-            "⬇ Download the hand-in (.zip)", data=data, file_name=snap.file_name, mime="application/zip",
-            key=f"{key}_handin", on_click="ignore",
+            "⬇ Download the hand-in (.zip)",
+            data=data,
+            file_name=snap.file_name,
+            mime="application/zip",
+            key=f"{key}_handin",
+            on_click="ignore",
         )
         st.caption(
             f"Training goes on: this hand-in is the run as it was at step {snap.step:,} (everything in it is from "

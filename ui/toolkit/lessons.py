@@ -12,8 +12,8 @@ import streamlit as st
 
 from core.toolkit import lessons as catalogue
 from core.toolkit import links as cl
-from ui.toolkit import links
 from ui import persist
+from ui.toolkit import links
 
 log = logging.getLogger(__name__)
 LAB_PAGES = {"dino": "pages/dinosaurs.py", "text": "pages/text.py", "music": "pages/music.py"}  # app.py's pages
@@ -37,12 +37,23 @@ def panel(lab: str) -> None:
         st.caption(f"{lesson.summary} · about {lesson.minutes} minutes")
         st.markdown(lesson.body)
         for i, d in enumerate(lesson.downloads):
-            st.download_button(f"⬇ {d.split('/')[-1]}", (cl.MIDI_DIR / d).read_bytes(), file_name=d.split("/")[-1],
-                               mime="audio/midi", key=f"lesson_download_{i}", on_click="ignore")
+            st.download_button(
+                f"⬇ {d.split('/')[-1]}",
+                (cl.MIDI_DIR / d).read_bytes(),
+                file_name=d.split("/")[-1],
+                mime="audio/midi",
+                key=f"lesson_download_{i}",
+                on_click="ignore",
+            )
         with st.expander("The lesson's preset"):
             st.markdown("\n".join(f"- `{k}` = `{v}`" for k, v in lesson.params.items()))
-            st.button("Put the preset back", key="lesson_preset_again", on_click=links.apply_preset, args=(lesson,),
-                      help="Sets the lesson's settings again (your trained model restarts if its shape changes).")
+            st.button(
+                "Put the preset back",
+                key="lesson_preset_again",
+                on_click=links.apply_preset,
+                args=(lesson,),
+                help="Sets the lesson's settings again (your trained model restarts if its shape changes).",
+            )
         st.button("Close the lesson", key="lesson_close", on_click=_close)
         st.divider()
 
@@ -59,7 +70,9 @@ def home_list() -> None:
     for lesson in good:
         with st.container(border=True):
             st.page_link(
-                LAB_PAGES[lesson.lab], label=f"{LAB_ICONS[lesson.lab]} {lesson.title}", query_params={"lesson": lesson.name}
+                LAB_PAGES[lesson.lab],
+                label=f"{LAB_ICONS[lesson.lab]} {lesson.title}",
+                query_params={"lesson": lesson.name},
             )
             st.markdown(f"{lesson.summary} *About {lesson.minutes} minutes.*")
             st.code(links.full_url(f"{links.base_path()}{cl.PAGES[lesson.lab]}?{lesson.query()}"), language=None)
@@ -76,4 +89,6 @@ def open_from_home() -> None:
     if lesson is None:
         st.warning(problem)
         return
-    st.switch_page(LAB_PAGES[lesson.lab], query_params={k: st.query_params[k] for k in st.query_params.keys() if k != "sid"})
+    st.switch_page(
+        LAB_PAGES[lesson.lab], query_params={k: st.query_params[k] for k in st.query_params.keys() if k != "sid"}
+    )

@@ -1,4 +1,5 @@
-"""The page side of core.toolkit.links: a link (or a lesson) sets a lab's widgets once, hide= hides control groups, and the
+"""The page side of core.toolkit.links: a link (or a lesson) sets a lab's widgets once, hide= hides control groups, and
+the
 sidebar offers "Link to this setup".
 
 ``apply(lab)`` runs in ``ui.nav.lab_page`` after the kept settings are carried over and before any widget is drawn.
@@ -19,9 +20,9 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from core.toolkit import links as cl
 from core.echo import first_few
 from core.toolkit import lessons
+from core.toolkit import links as cl
 from ui import persist
 
 SEEN = "_links_seen"  # page -> the query (without sid) last seen on it
@@ -87,7 +88,18 @@ class Hidden:
         return False
 
 
-_WIDGETS = ("slider", "select_slider", "number_input", "selectbox", "radio", "toggle", "checkbox", "text_input", "segmented_control", "pills")
+_WIDGETS = (
+    "slider",
+    "select_slider",
+    "number_input",
+    "selectbox",
+    "radio",
+    "toggle",
+    "checkbox",
+    "text_input",
+    "segmented_control",
+    "pills",
+)
 
 
 def _call_default(kind: str, args: tuple, kwargs: dict) -> Any:

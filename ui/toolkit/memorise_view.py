@@ -1,4 +1,5 @@
-"""The memorisation meter beside each lab's samples (core.toolkit.memorise): how much of a sample is copied, and from where.
+"""The memorisation meter beside each lab's samples (core.toolkit.memorise): how much of a sample is copied, and from
+where.
 
 One call per place: ``names(lab, names, key)`` under the Dinosaur lab's sampled names, ``text(lab, sample, key)``
 under a Text lab sample, ``music(lab, key)`` beside the Music lab's composition. The index of the training data
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.toolkit import memorise as mz
+from core.echo import literal
 from core.music import motif
 from core.music import music_score as ms
-from core.echo import literal
+from core.toolkit import memorise as mz
 
 EXPLAIN = (
     "A model that learned the patterns writes new {what} from short common pieces; one that memorised its training "
@@ -35,7 +36,10 @@ def _session_cached(key: str, corpus_key, build):
 
 
 def _meter(c: mz.Copy, what: str) -> None:
-    st.progress(min(1.0, c.share), text=f"📋 Memorisation meter: {c.length} of {c.sample_length} {c.unit} copied ({c.share:.0%})")
+    st.progress(
+        min(1.0, c.share),
+        text=f"📋 Memorisation meter: {c.length} of {c.sample_length} {c.unit} copied ({c.share:.0%})",
+    )
     if c.length:
         st.caption(f"{c.describe()} The stretch: “{literal(c.stretch, 200)}”. " + EXPLAIN.format(what=what))
     else:
@@ -51,11 +55,13 @@ def names(lab, sampled: list[str], key: str) -> None:
     rows = []
     for n in sampled:
         c = mz.char_copy(index, n)
-        rows.append({
-            "name": n or "(empty)",
-            "longest copied stretch": f"{c.stretch} ({c.length} of {c.sample_length})" if c.length else "–",
-            "from the name": "" if not c.length else f"{c.source[1:-1]} (letter {c.offset + 1})",
-        })
+        rows.append(
+            {
+                "name": n or "(empty)",
+                "longest copied stretch": f"{c.stretch} ({c.length} of {c.sample_length})" if c.length else "–",
+                "from the name": "" if not c.length else f"{c.source[1:-1]} (letter {c.offset + 1})",
+            }
+        )
     st.markdown("**📋 Memorisation meter**: the longest stretch of each name found in one name of the training list")
     st.dataframe(rows, hide_index=True, key=f"{key}_memo_table")
     st.caption(EXPLAIN.format(what="names"))
@@ -74,7 +80,10 @@ def text(lab, sample: str, key: str) -> None:
         index = _session_cached("text", (lab.corpus_id, id(corpus)), lambda: mz.text_index(corpus.text[:n_train]))
     _meter(mz.char_copy(index, sample), "text")
     if index.searched_of and index.searched_of > len(index.text):
-        st.caption(f"The meter searches the first {len(index.text):,} of the {index.searched_of:,} training characters (a bound on its memory).")
+        st.caption(
+            f"The meter searches the first {len(index.text):,} of the {index.searched_of:,} training characters (a "
+            "bound on its memory)."
+        )
 
 
 def built_text_index(lab) -> mz.CharIndex | None:
@@ -101,9 +110,13 @@ def music(lab, key: str) -> None:
     else:  # no scorecard (no notes in the pieces): an index of the values alone
         c = lab.corpus
         piece_names = [c.pieces[i].name for i in c.train_idx]
-        copies = _session_cached(key, repr(lab.corpus_key), lambda: ms.CopyIndex([c.pieces[i].values for i in c.train_idx]))
+        copies = _session_cached(
+            key, repr(lab.corpus_key), lambda: ms.CopyIndex([c.pieces[i].values for i in c.train_idx])
+        )
     c = mz.music_copy(copies, piece_names, res.trained_values)
-    st.progress(min(1.0, c.share), text=f"📋 Memorisation meter: {c.length} of {c.sample_length} values copied ({c.share:.0%})")
+    st.progress(
+        min(1.0, c.share), text=f"📋 Memorisation meter: {c.length} of {c.sample_length} values copied ({c.share:.0%})"
+    )
     if c.length:
         st.caption(f"{c.describe()} The stretch: {motif.decode(c.stretch.split())}. " + EXPLAIN.format(what="music"))
     else:

@@ -1,4 +1,5 @@
-"""The architecture race section of every lab page (core.toolkit.race): pick two or three configurations, press Start race,
+"""The architecture race section of every lab page (core.toolkit.race): pick two or three configurations, press Start
+race,
 watch them train in turns of equal time on one chart, and compare their samples at the end.
 
 The race is a lab of its own in the session (``st.session_state[lab.key + "_race"]``), driven by the same live
@@ -12,11 +13,11 @@ import streamlit as st
 
 from core import charts
 from core.labs.lab import Note
-from core.toolkit.race import DEFAULT_SECONDS, MAX_RACERS, Race, lab_corpus, race_configs, race_verdict, unavailable
 from core.models.timelapse import SAMPLE_TEMPO
 from core.models.trainer import StopKind
-from ui.toolkit import links
+from core.toolkit.race import DEFAULT_SECONDS, MAX_RACERS, Race, lab_corpus, race_configs, race_verdict, unavailable
 from ui import live
+from ui.toolkit import links
 
 SECONDS = (5, 120)  # the race-length slider's range (seconds of training per configuration)
 
@@ -54,7 +55,9 @@ def _show_sample(lab, race: Race, r, where) -> None:
         where.caption("Its sample appears when the race ends.")
         return
     if s.kind == "names":
-        where.markdown(" · ".join(f"**{n}**" if n and lab.trainer.is_new(n) else f"{n or '(empty)'} ✓" for n in s.items))
+        where.markdown(
+            " · ".join(f"**{n}**" if n and lab.trainer.is_new(n) else f"{n or '(empty)'} ✓" for n in s.items)
+        )
         where.caption(s.note)
     elif s.kind == "text":
         where.code(s.items[0], language=None, wrap_lines=True)
@@ -64,7 +67,8 @@ def _show_sample(lab, race: Race, r, where) -> None:
         from core.music import music_codec as mc
 
         where.plotly_chart(
-            charts.piano_roll_figure(mc.values_to_notes(s.items, SAMPLE_TEMPO), height=220), key=f"{race.key}_roll_{r.label}",
+            charts.piano_roll_figure(mc.values_to_notes(s.items, SAMPLE_TEMPO), height=220),
+            key=f"{race.key}_roll_{r.label}",
             config={"displayModeBar": False},
         )
 
@@ -77,13 +81,17 @@ def _render_race(lab, race: Race) -> None:
     for col, r in zip(cols, race.racers):
         value = next((v for rr, v in last if rr is r), None)
         col.metric(
-            r.label, "–" if value is None else f"{value:.3f}",
+            r.label,
+            "–" if value is None else f"{value:.3f}",
             help=f"{race.metric_name()} after {r.spent_s:.1f} s of training",
         )
         warm = "" if r.warmup_s is None or r.warmup_s < 0.05 else f" (+{r.warmup_s:.1f} s first step, not counted)"
         col.caption(f"{r.steps:,} steps in {r.spent_s:.1f} s{warm}" + (f" · out: {r.stop.message}" if r.out else ""))
     fig = charts.loss_figure(
-        race.loss_series(), x_title="training time of each configuration (s)", y_title=f"{lab.chart_y}, {race.metric_name()}", height=340
+        race.loss_series(),
+        x_title="training time of each configuration (s)",
+        y_title=f"{lab.chart_y}, {race.metric_name()}",
+        height=340,
     )
     st.plotly_chart(fig, key=f"{race.key}_chart", config={"displayModeBar": False})
     st.caption(
@@ -111,7 +119,9 @@ def render(lab) -> None:
             f"They share everything else: {lab.race_shared()}. Your own run and its chart stay as they are."
         )
         c1, c2 = st.columns([3, 2])
-        choices = c1.multiselect(what, options, default, format_func=fmt, key=f"{lab.key}_race_cfg", max_selections=MAX_RACERS)
+        choices = c1.multiselect(
+            what, options, default, format_func=fmt, key=f"{lab.key}_race_cfg", max_selections=MAX_RACERS
+        )
         seconds = c2.slider("Seconds of training each", *SECONDS, int(DEFAULT_SECONDS), key=f"{lab.key}_race_secs")
         ok = 2 <= len(choices) <= MAX_RACERS
         if not ok:
@@ -122,18 +132,40 @@ def render(lab) -> None:
             ok = False
         b1, b2, b3 = st.columns(3)
         running = race is not None and race.running
-        if b1.button("🏁 Start race", key=f"{lab.key}_race_start", type="primary", disabled=not ok or running, width="stretch"):
+        if b1.button(
+            "🏁 Start race", key=f"{lab.key}_race_start", type="primary", disabled=not ok or running, width="stretch"
+        ):
             _start(lab, list(choices), float(seconds))
             if f"{lab.key}_race_refused" not in ss:
                 st.rerun()  # the page redraws with the race running and every other lab paused
         can_go_on = race is not None and not running and not race.finished and bool(race.racers)
-        b2.button("▶ Continue race", key=f"{lab.key}_race_go", on_click=live.start, args=(race,), disabled=not can_go_on, width="stretch")
-        b3.button("■ Stop race", key=f"{lab.key}_race_stop", on_click=_stop, args=(race,), disabled=not running, width="stretch")
+        b2.button(
+            "▶ Continue race",
+            key=f"{lab.key}_race_go",
+            on_click=live.start,
+            args=(race,),
+            disabled=not can_go_on,
+            width="stretch",
+        )
+        b3.button(
+            "■ Stop race",
+            key=f"{lab.key}_race_stop",
+            on_click=_stop,
+            args=(race,),
+            disabled=not running,
+            width="stretch",
+        )
         refused = ss.get(f"{lab.key}_race_refused")
         if refused:
             st.error(refused)
         if race is None:
             return
         if race.note is not None:
-            (st.success if race.note.kind == StopKind.FINISHED else st.warning if race.note.kind == StopKind.PAUSED else st.error)(race.note.text)
+            (
+                st.success
+                if race.note.kind == StopKind.FINISHED
+                else st.warning
+                if race.note.kind == StopKind.PAUSED
+                else st.error
+            )(race.note.text)
         live.live_area(race, lambda: _render_race(lab, race))

@@ -50,8 +50,14 @@ def button(lab, *, disabled: bool = False) -> None:
     if sp is None or not shown("toolkit"):  # a teacher's link can hide it (hide=toolkit), e.g. "from scratch" lessons
         return
     st.button(
-        LABEL, key=f"{lab.key}__starting_point", on_click=_load, args=(lab, sp.name), disabled=disabled, width="stretch",
-        help=f"Load {sp.title}, trained beforehand on this corpus (assets/models/{sp.filename}), with its loss history. "
+        LABEL,
+        key=f"{lab.key}__starting_point",
+        on_click=_load,
+        args=(lab, sp.name),
+        disabled=disabled,
+        width="stretch",
+        help=f"Load {sp.title}, trained beforehand on this corpus (assets/models/{sp.filename}), with its loss "
+        "history. "
         "Your current run stays on the chart; Start continues training from the trained model.",
     )
     err = st.session_state.pop(_error_key(lab), None)

@@ -1,4 +1,5 @@
-"""The time-lapse section of every lab page: a slider over the run's kept snapshots (core.models.timelapse) that shows the
+"""The time-lapse section of every lab page: a slider over the run's kept snapshots (core.models.timelapse) that shows
+the
 samples and the inspector of the model at step k, and what the snapshots cost in memory.
 
 The live model is never changed: the view samples from ``lab.model_at(step)`` (a read-only copy of the weights at
@@ -17,8 +18,8 @@ import streamlit as st
 from core import charts
 from core.echo import literal
 from core.models.timelapse import SAMPLE_TEMPO, LabSample
-from ui.toolkit import links
 from ui.inspector import render_inspector
+from ui.toolkit import links
 
 SEED = 0  # every step is sampled with the same seed, so what changes is the weights
 INSPECT_SPAN = 120  # generated tokens the inspector shows at once
@@ -67,17 +68,28 @@ def _show_sample(lab, s: LabSample, step: int) -> None:
         st.markdown(" · ".join(shown))
         st.caption(s.note + " New names are **bold**, names of the list are marked ✓.")
         i = st.selectbox(  # keyed by step: the names differ at every step
-            "Name to inspect", range(len(s.items)), format_func=lambda i: f"{i + 1}. {s.items[i] or '(empty)'}", key=_key(lab, f"pick_{step}")
+            "Name to inspect",
+            range(len(s.items)),
+            format_func=lambda i: f"{i + 1}. {s.items[i] or '(empty)'}",
+            key=_key(lab, f"pick_{step}"),
         )
-        render_inspector(s.records[i], s.labels, key=key, context=f"Generating “{literal(s.items[i])}” with the weights of step {step:,}.")
+        render_inspector(
+            s.records[i],
+            s.labels,
+            key=key,
+            context=f"Generating “{literal(s.items[i])}” with the weights of step {step:,}.",
+        )
     elif s.kind == "text":
         st.code(s.items[0], language=None, wrap_lines=True)
         if s.note:
             st.caption(s.note)
         recs = s.records[0]
         render_inspector(
-            recs[:INSPECT_SPAN], s.labels, key=key,
-            context=f"The first {min(INSPECT_SPAN, len(recs))} characters of this sample, with the weights of step {step:,}.",
+            recs[:INSPECT_SPAN],
+            s.labels,
+            key=key,
+            context=f"The first {min(INSPECT_SPAN, len(recs))} characters of this sample, with the weights of step "
+            f"{step:,}.",
         )
     else:
         from core.music import music_codec as mc
@@ -85,11 +97,19 @@ def _show_sample(lab, s: LabSample, step: int) -> None:
 
         notes = mc.values_to_notes(s.items, SAMPLE_TEMPO)
         st.plotly_chart(
-            charts.piano_roll_figure(notes, title=f"{len(s.items)} values composed from silence at step {step:,}", height=240),
-            key=_key(lab, "roll"), config={"displayModeBar": False},
+            charts.piano_roll_figure(
+                notes, title=f"{len(s.items)} values composed from silence at step {step:,}", height=240
+            ),
+            key=_key(lab, "roll"),
+            config={"displayModeBar": False},
         )
         music_views.play_values(s.items, SAMPLE_TEMPO, why=False)
-        render_inspector(s.records[0], s.labels, key=key, context=f"Each value of this composition, with the weights of step {step:,}.")
+        render_inspector(
+            s.records[0],
+            s.labels,
+            key=key,
+            context=f"Each value of this composition, with the weights of step {step:,}.",
+        )
 
 
 def render(lab) -> None:
@@ -127,7 +147,10 @@ def _section(lab) -> None:
     if st.session_state.get(k) != stop:
         st.session_state[k] = stop
     want = st.select_slider(
-        "Training step to look at", stops, key=k, format_func=lambda s: f"{s:,}" if s != LIVE else LIVE,
+        "Training step to look at",
+        stops,
+        key=k,
+        format_func=lambda s: f"{s:,}" if s != LIVE else LIVE,
         help="Scrub back through training: the stops are the kept copies of the weights, and “live” is the model "
         "as it trains. The step you pick stays picked while training goes on; training is not affected.",
     )
@@ -135,7 +158,8 @@ def _section(lab) -> None:
     step = live_step if live else want
     loss = t.history.last_smooth() if live else lapse.at(step).loss
     st.markdown(
-        f"**Step {step:,}**" + (" (the live model)" if live else f" of {live_step:,}")
+        f"**Step {step:,}**"
+        + (" (the live model)" if live else f" of {live_step:,}")
         + ("" if loss is None else f" · running training loss then {loss:.3f}")
         + f" · samples drawn with seed {SEED} at every step, so only the weights differ"
     )

@@ -1,6 +1,7 @@
-"""Model zips (core.files.model_zip): vocab.json, metadata checks, the inner archive and its config checked before Keras.
+"""Model zips (core.files.model_zip): vocab.json, metadata checks, the inner archive and its config checked before
+Keras.
 
-Issue #16 cases 4 (metadata trusted), 6 (zip bombs inside model.keras) and 7 (declared huge layers built before
+Cases 4 (metadata trusted), 6 (zip bombs inside model.keras) and 7 (declared huge layers built before
 they were refused). The memory cases run the upload in a fresh interpreter and compare its resident memory (and
 its peak) before and after, so nothing else in the test process blurs the figure.
 """
@@ -21,7 +22,15 @@ import numpy as np
 import pytest
 
 from core.files import model_zip as mz
-from core.files.model_zip import ModelZipError, check_model_config, import_model_zip, read_meta, validate_meta, vocab_from_json, vocab_to_json
+from core.files.model_zip import (
+    ModelZipError,
+    check_model_config,
+    import_model_zip,
+    read_meta,
+    validate_meta,
+    vocab_from_json,
+    vocab_to_json,
+)
 from core.text.text_data import CorpusError
 from tests.support import ROOT
 from tests.support.inputs import ACCEPTED_OPTIONS, accepted_option_model, text_corpus
@@ -64,8 +73,34 @@ def raw_zip(entries: list[tuple[str, int, bytes, int, int]]) -> bytes:
     for name, method, payload, crc, size in entries:
         offset = out.tell()
         n = name.encode()
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc, len(payload), size, len(n), 0) + n + payload)
-        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0x21, crc, len(payload), size, len(n), 0, 0, 0, 0, 0, offset) + n)
+        out.write(
+            struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc, len(payload), size, len(n), 0)
+            + n
+            + payload
+        )
+        central.write(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                method,
+                0,
+                0x21,
+                crc,
+                len(payload),
+                size,
+                len(n),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + n
+        )
     cd = central.getvalue()
     start = out.tell()
     out.write(cd + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(cd), start, 0))
@@ -82,7 +117,9 @@ def tiny():
     from core.models.keras_model import RNNConfig
     from core.models.keras_trainer import SequenceTrainer
 
-    t = SequenceTrainer(CORPUS.vocab_size, RNNConfig(cell="lstm", hidden=8, embed_dim=4, seq_len=16, batch_size=4), CORPUS.sample_batch)
+    t = SequenceTrainer(
+        CORPUS.vocab_size, RNNConfig(cell="lstm", hidden=8, embed_dim=4, seq_len=16, batch_size=4), CORPUS.sample_batch
+    )
     t.train_steps(1)
     data = mz.export_model_zip(t, CORPUS.chars, t.summary())
     keras_bytes = members(data)["model.keras"]
@@ -107,12 +144,19 @@ def with_units(cfg: dict, units: int) -> dict:
     return cfg
 
 
-# ---------------------------------------------------------------------------------------------- vocab.json and the outer zip
+# ---------------------------------------------------------------------------------------------- vocab.json and the
+# outer zip
 def test_vocab_json_round_trip_and_validation():
     chars = CORPUS.chars
     back, meta = vocab_from_json(vocab_to_json(chars, {"step": 3}))
     assert back == chars and meta == {"step": 3}
-    for bad in ["not json", json.dumps({"chars": "abc"}), json.dumps({"chars": ["ab", "c"]}), json.dumps({"chars": ["a", "a"]}), "[" * 100_000]:
+    for bad in [
+        "not json",
+        json.dumps({"chars": "abc"}),
+        json.dumps({"chars": ["ab", "c"]}),
+        json.dumps({"chars": ["a", "a"]}),
+        "[" * 100_000,
+    ]:
         with pytest.raises(CorpusError):
             vocab_from_json(bad)
 
@@ -128,7 +172,10 @@ def test_vocab_json_round_trip_and_validation():
         (zip_of({"model.keras": b"not a keras file", "vocab.json": vocab_to_json(["a", "b"])}), "could not load"),
         (zip_of({"model.keras": b"x", "vocab.json": vocab_to_json(["a", "b"]), "../evil.txt": b"x"}), "unsafe name"),
         (zip_of({"model.keras": b"x", "vocab.json": vocab_to_json(["a", "b"]), "/etc/evil": b"x"}), "unsafe name"),
-        (zip_of({"model.keras": b"x", "vocab.json": vocab_to_json(["a", "b"]), **{f"f{i}": b"" for i in range(20)}}), "at most 16"),
+        (
+            zip_of({"model.keras": b"x", "vocab.json": vocab_to_json(["a", "b"]), **{f"f{i}": b"" for i in range(20)}}),
+            "at most 16",
+        ),
         (zip_of({"model.keras": b"x", "vocab.json": "x" * (mz.MAX_VOCAB_JSON_BYTES + 1)}), "vocab.json declares"),
     ],
 )
@@ -161,7 +208,10 @@ def test_weights_cap_holds_real_models(tmp_path):
     from core.models.keras_model import RNNConfig, count_params
     from core.models.keras_trainer import SequenceTrainer
 
-    for cfg in (RNNConfig(cell="gru", hidden=16, layers=2, embed_dim=8, dropout=0.2), RNNConfig(cell="lstm", hidden=128, layers=2, embed_dim=64)):
+    for cfg in (
+        RNNConfig(cell="gru", hidden=16, layers=2, embed_dim=8, dropout=0.2),
+        RNNConfig(cell="lstm", hidden=128, layers=2, embed_dim=64),
+    ):
         t = SequenceTrainer(CORPUS.vocab_size, cfg, CORPUS.sample_batch)
         t.train_steps(1)
         t.save(tmp_path / "m.keras")
@@ -184,11 +234,28 @@ def test_weights_cap_holds_real_models(tmp_path):
         ({"step": 2.5}, {}, "step 2.5 was not a valid step count"),
         ({"step": True}, {}, "step true was not a valid step count"),
         ({"tokens_seen": "1e5"}, {}, 'tokens_seen "1e5" was not a valid token count'),
-        ({"config": {"seed": 2**40}}, {"config": {}}, "seed 1,099,511,627,776 was not a valid seed (a whole number from 0 to 2,147,483,647); using the default 0."),
-        ({"config": {"learning_rate": math.inf}}, {"config": {}}, "learning_rate Infinity was not a valid learning rate"),
+        (
+            {"config": {"seed": 2**40}},
+            {"config": {}},
+            "seed 1,099,511,627,776 was not a valid seed (a whole number from 0 to 2,147,483,647); using the default "
+            "0.",
+        ),
+        (
+            {"config": {"learning_rate": math.inf}},
+            {"config": {}},
+            "learning_rate Infinity was not a valid learning rate",
+        ),
         ({"config": {"learning_rate": 0}}, {"config": {}}, "learning_rate 0 was not a valid learning rate"),
-        ({"config": {"seq_len": 100_000}}, {"config": {"seq_len": 256}}, "seq_len 100,000 was not a valid sequence length (16 to 256); using 256."),
-        ({"config": {"batch_size": 1}}, {"config": {"batch_size": 4}}, "batch_size 1 was not a valid batch size (4 to 128); using 4."),
+        (
+            {"config": {"seq_len": 100_000}},
+            {"config": {"seq_len": 256}},
+            "seq_len 100,000 was not a valid sequence length (16 to 256); using 256.",
+        ),
+        (
+            {"config": {"batch_size": 1}},
+            {"config": {"batch_size": 4}},
+            "batch_size 1 was not a valid batch size (4 to 128); using 4.",
+        ),
         ({"config": {"hidden": 20_000}}, {"config": {}}, "hidden 20,000 was not a valid hidden size"),
         ({"config": {"cell": "transformer"}}, {"config": {}}, 'cell "transformer" was not one of simplernn, lstm, gru'),
         ({"config": {"dropout": math.nan}}, {"config": {}}, "dropout NaN was not a valid dropout rate"),
@@ -204,9 +271,25 @@ def test_each_bad_metadata_field_is_dropped_or_clamped_with_a_message(meta, kept
 
 
 def test_good_metadata_is_kept_as_is_and_unknown_fields_are_dropped():
-    meta = {"step": 120, "tokens_seen": 7680, "elapsed_s": 3.25, "corpus": "Shakespeare (bundled)", "app": "RNN Playground text lab",
-            "config": {"cell": "gru", "hidden": 64, "layers": 2, "embed_dim": 32, "seq_len": 50, "batch_size": 64, "learning_rate": 0.01,
-                       "dropout": 0.1, "seed": 7}, "surprise": {"x": 1}}
+    meta = {
+        "step": 120,
+        "tokens_seen": 7680,
+        "elapsed_s": 3.25,
+        "corpus": "Shakespeare (bundled)",
+        "app": "RNN Playground text lab",
+        "config": {
+            "cell": "gru",
+            "hidden": 64,
+            "layers": 2,
+            "embed_dim": 32,
+            "seq_len": 50,
+            "batch_size": 64,
+            "learning_rate": 0.01,
+            "dropout": 0.1,
+            "seed": 7,
+        },
+        "surprise": {"x": 1},
+    }
     out, notes = validate_meta(meta)
     assert notes == [] and out == {k: v for k, v in meta.items() if k != "surprise"}
     assert validate_meta("nonsense") == ({}, ['The metadata in vocab.json is a "nonsense", not an object; ignored it.'])
@@ -214,7 +297,9 @@ def test_good_metadata_is_kept_as_is_and_unknown_fields_are_dropped():
 
 def test_nan_and_infinity_written_in_vocab_json_are_read_and_refused():
     """Python's json reads the bare words NaN and Infinity; the metadata check treats them as invalid."""
-    text = vocab_to_json(CORPUS.chars, {"step": 3}).replace('"step": 3', '"step": 3, "elapsed_s": NaN, "tokens_seen": Infinity')
+    text = vocab_to_json(CORPUS.chars, {"step": 3}).replace(
+        '"step": 3', '"step": 3, "elapsed_s": NaN, "tokens_seen": Infinity'
+    )
     data = zip_of({"model.keras": b"x", "vocab.json": text})
     meta = read_meta(data)
     assert math.isnan(meta["elapsed_s"]) and meta["tokens_seen"] == math.inf
@@ -226,20 +311,45 @@ def test_nan_and_infinity_written_in_vocab_json_are_read_and_refused():
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda c: with_units(c, 4096), "LSTM layer rnn_0 with units = 4,096; this lab's limit is 1 to 1,024 (hidden size)"),
+        (
+            lambda c: with_units(c, 4096),
+            "LSTM layer rnn_0 with units = 4,096; this lab's limit is 1 to 1,024 (hidden size)",
+        ),
         (lambda c: with_units(c, 20_000), "units = 20,000; this lab's limit is 1 to 1,024 (hidden size)"),
         (lambda c: with_units(c, "8"), 'units = "8", not a whole number'),
-        (lambda c: _layer(c, "Embedding", output_dim=100_000), "output_dim = 100,000; this lab's limit is 1 to 256 (embedding size)"),
-        (lambda c: _layer(c, "Embedding", input_dim=50_000), "input_dim = 50,000; this lab's limit is 2 to 1,000 (vocabulary size)"),
+        (
+            lambda c: _layer(c, "Embedding", output_dim=100_000),
+            "output_dim = 100,000; this lab's limit is 1 to 256 (embedding size)",
+        ),
+        (
+            lambda c: _layer(c, "Embedding", input_dim=50_000),
+            "input_dim = 50,000; this lab's limit is 2 to 1,000 (vocabulary size)",
+        ),
         (lambda c: _layer(c, "Dense", units=500), "The Dense layer predicts 500 tokens but the Embedding reads"),
         (lambda c: _repeat_rnn(c, 4), "The model has 4 recurrent layers; 1 to 3 are supported"),
         (lambda c: _repeat_rnn(c, 0), "The model has 0 recurrent layers"),
         (lambda c: _repeat_rnn(c, 50), "declares 52 layers; this lab's models have at most 9"),
         (lambda c: _dense_built_for(c, 10**7), "is built for inputs of shape"),
         (lambda c: dict(c, class_name="Functional"), "holds a Functional model, not a Sequential one"),
-        (lambda c: _insert(c, {"module": "keras.layers", "class_name": "Lambda", "config": {"name": "l"}, "registered_name": None}), "Lambda layer"),
-        (lambda c: _insert(c, {"module": None, "class_name": "Twice", "config": {"name": "t"}, "registered_name": "x>Twice"}), "custom layers or code (Twice)"),
-        (lambda c: _insert(c, {"module": "keras.layers", "class_name": "Attention", "config": {"name": "a"}, "registered_name": None}), "Unsupported layer 'Attention'"),
+        (
+            lambda c: _insert(
+                c, {"module": "keras.layers", "class_name": "Lambda", "config": {"name": "l"}, "registered_name": None}
+            ),
+            "Lambda layer",
+        ),
+        (
+            lambda c: _insert(
+                c, {"module": None, "class_name": "Twice", "config": {"name": "t"}, "registered_name": "x>Twice"}
+            ),
+            "custom layers or code (Twice)",
+        ),
+        (
+            lambda c: _insert(
+                c,
+                {"module": "keras.layers", "class_name": "Attention", "config": {"name": "a"}, "registered_name": None},
+            ),
+            "Unsupported layer 'Attention'",
+        ),
         (lambda c: _optimizer_lr(c, math.inf), "learning rate Infinity"),
     ],
 )
@@ -288,7 +398,8 @@ def _optimizer_lr(cfg: dict, lr: float) -> dict:
     return cfg
 
 
-# ---------------------------------------------------------------------------------------------- the inner archive (case 6)
+# ---------------------------------------------------------------------------------------------- the inner archive (case
+# 6)
 def test_inner_archive_members_are_checked(tiny, tmp_path):
     inner, _, _ = tiny
     cases = [
@@ -303,7 +414,9 @@ def test_inner_archive_members_are_checked(tiny, tmp_path):
             import_model_zip(model_zip_with(files))
         assert message in str(info.value), (message, str(info.value))
     for name in ("../config.json", "/config.json"):
-        keras_bytes = raw_zip([stored(name, inner["config.json"]), stored("model.weights.h5", inner["model.weights.h5"])])
+        keras_bytes = raw_zip(
+            [stored(name, inner["config.json"]), stored("model.weights.h5", inner["model.weights.h5"])]
+        )
         with pytest.raises(ModelZipError, match="unsafe name"):
             import_model_zip(model_zip_with(keras_bytes))
 
@@ -348,7 +461,13 @@ print(json.dumps(dict(message=message, growth=rss() - before, peak_growth=peak()
 def upload_in_fresh_process(data: bytes, tmp_path) -> dict:
     path = tmp_path / "upload.zip"
     path.write_bytes(data)
-    out = subprocess.run([sys.executable, "-c", UPLOAD_IN_FRESH_PROCESS, str(path), str(PAGE_LIMIT)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", UPLOAD_IN_FRESH_PROCESS, str(path), str(PAGE_LIMIT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -356,22 +475,49 @@ def upload_in_fresh_process(data: bytes, tmp_path) -> dict:
 @pytest.mark.parametrize(
     "case, build, message",
     [
-        ("config.json expands to 1 GiB", lambda i, c: bomb_keras(i, "config.json", lie=False), "config.json declares 1,073,741,824 bytes once unpacked"),
-        ("config.json expands to 1 GiB, header says 4 KB", lambda i, c: bomb_keras(i, "config.json", lie=True), "not a valid Keras archive (a damaged zip)"),
-        ("weights expand to 1 GiB", lambda i, c: bomb_keras(i, "model.weights.h5", lie=False), "model.weights.h5 declares 1,073,741,824 bytes once unpacked"),
-        ("weights expand to 1 GiB, header says 29 KB", lambda i, c: bomb_keras(i, "model.weights.h5", lie=True), "not a valid Keras archive (a damaged zip)"),
-        ("LSTM 4,096", lambda i, c: zip_of({**i, "config.json": json.dumps(with_units(c, 4096)).encode()}), "units = 4,096; this lab's limit is 1 to 1,024"),
-        ("LSTM 20,000", lambda i, c: zip_of({**i, "config.json": json.dumps(with_units(c, 20_000)).encode()}), "units = 20,000; this lab's limit is 1 to 1,024"),
+        (
+            "config.json expands to 1 GiB",
+            lambda i, c: bomb_keras(i, "config.json", lie=False),
+            "config.json declares 1,073,741,824 bytes once unpacked",
+        ),
+        (
+            "config.json expands to 1 GiB, header says 4 KB",
+            lambda i, c: bomb_keras(i, "config.json", lie=True),
+            "not a valid Keras archive (a damaged zip)",
+        ),
+        (
+            "weights expand to 1 GiB",
+            lambda i, c: bomb_keras(i, "model.weights.h5", lie=False),
+            "model.weights.h5 declares 1,073,741,824 bytes once unpacked",
+        ),
+        (
+            "weights expand to 1 GiB, header says 29 KB",
+            lambda i, c: bomb_keras(i, "model.weights.h5", lie=True),
+            "not a valid Keras archive (a damaged zip)",
+        ),
+        (
+            "LSTM 4,096",
+            lambda i, c: zip_of({**i, "config.json": json.dumps(with_units(c, 4096)).encode()}),
+            "units = 4,096; this lab's limit is 1 to 1,024",
+        ),
+        (
+            "LSTM 20,000",
+            lambda i, c: zip_of({**i, "config.json": json.dumps(with_units(c, 20_000)).encode()}),
+            "units = 20,000; this lab's limit is 1 to 1,024",
+        ),
     ],
 )
 def test_crafted_uploads_are_refused_before_keras_without_using_memory(tiny, tmp_path, case, build, message):
-    """Issue #16 cases 6 and 7: each crafted upload is refused with its reason, before Keras or TensorFlow is even
+    """each crafted upload is refused with its reason, before Keras or TensorFlow is even
     imported, and the process's memory (now and at its peak) grows by less than 50 MB."""
     inner, cfg, _ = tiny
     data = model_zip_with(build(inner, cfg))
     assert len(data) < 2 * 2**20  # the upload itself is small
     r = upload_in_fresh_process(data, tmp_path)
-    print(f"{case}: refused in {r['seconds'] * 1000:.0f} ms, RSS {r['growth'] / 2**20:+.1f} MB, peak {r['peak_growth'] / 2**20:+.1f} MB")
+    print(
+        f"{case}: refused in {r['seconds'] * 1000:.0f} ms, RSS {r['growth'] / 2**20:+.1f} MB, peak "
+        f"{r['peak_growth'] / 2**20:+.1f} MB"
+    )
     assert r["message"] is not None and message in r["message"], r["message"]
     assert not r["keras"]
     assert r["growth"] < 50 * 2**20 and r["peak_growth"] < 50 * 2**20, r
@@ -392,7 +538,12 @@ def test_model_zip_does_not_import_tensorflow():
 
 
 def test_numbers_are_shown_for_students():
-    assert mz._shown(-5) == "−5" and mz._shown(math.inf) == "Infinity" and mz._shown("abc") == '"abc"' and mz._shown(np.float64(0.5)) == "0.5"
+    assert (
+        mz._shown(-5) == "−5"
+        and mz._shown(math.inf) == "Infinity"
+        and mz._shown("abc") == '"abc"'
+        and mz._shown(np.float64(0.5)) == "0.5"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- layer options
@@ -434,16 +585,20 @@ _HALF = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "mix
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda c: _option(c, "LSTM", use_bias=False),
-         "This model's LSTM layer has use_bias=False; the playground only trains LSTM layers with biases"),
+        (
+            lambda c: _option(c, "LSTM", use_bias=False),
+            "This model's LSTM layer has use_bias=False; the playground only trains LSTM layers with biases",
+        ),
         (lambda c: _option(c, "LSTM", unroll=True), "LSTM layer has unroll=True"),
         (lambda c: _option(c, "LSTM", go_backwards=True), "LSTM layer has go_backwards=True"),
         (lambda c: _option(c, "LSTM", stateful=True), "LSTM layer has stateful=True"),
         (lambda c: _option(c, "LSTM", return_sequences=False), "LSTM layer has return_sequences=False"),
         (lambda c: _option(c, "LSTM", return_state=True), "LSTM layer has return_state=True"),
         (lambda c: _option(c, "LSTM", activation="relu"), "LSTM layer has activation='relu'"),
-        (lambda c: _option(c, "LSTM", recurrent_activation="hard_sigmoid"),
-         "LSTM layer has recurrent_activation='hard_sigmoid'"),
+        (
+            lambda c: _option(c, "LSTM", recurrent_activation="hard_sigmoid"),
+            "LSTM layer has recurrent_activation='hard_sigmoid'",
+        ),
         (lambda c: _option(c, "LSTM", dropout=0.2), "LSTM layer has dropout=0.2"),
         (lambda c: _option(c, "LSTM", recurrent_dropout=0.3), "LSTM layer has recurrent_dropout=0.3"),
         (lambda c: _option(c, "LSTM", kernel_regularizer=_L2), "LSTM layer has kernel_regularizer=L2"),
@@ -452,8 +607,10 @@ _HALF = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "mix
         (lambda c: _option(c, "LSTM", lora_rank=4), "LSTM layer has an option lora_rank"),
         (lambda c: _without(c, "LSTM", "return_sequences"), "LSTM layer has return_sequences=False"),  # Keras's default
         (lambda c: _option(c, "Embedding", mask_zero=True), "Embedding layer has mask_zero=True"),
-        (lambda c: _option(c, "Embedding", embeddings_constraint={"class_name": "NonNeg", "config": {}}),
-         "Embedding layer has embeddings_constraint=NonNeg"),
+        (
+            lambda c: _option(c, "Embedding", embeddings_constraint={"class_name": "NonNeg", "config": {}}),
+            "Embedding layer has embeddings_constraint=NonNeg",
+        ),
         (lambda c: _option(c, "Dense", use_bias=False), "Dense layer has use_bias=False"),
         (lambda c: _option(c, "Dense", activation="softmax"), "Dense layer has activation='softmax'"),
         (lambda c: _option(c, "InputLayer", ragged=True), "InputLayer layer has ragged=True"),

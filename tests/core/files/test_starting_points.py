@@ -78,16 +78,19 @@ def test_readme_states_command_time_machine_and_losses():
     assert f"{facts('dinosaurs')['loss_per_name']:.2f}" in readme
 
 
-# ---------------------------------------------------------------------------------------------- loading and vocabularies
+# ---------------------------------------------------------------------------------------------- loading and
+# vocabularies
 def test_dinosaur_model_loads_with_the_bundled_names(dino_lab):
-    from core.models.dino import DinoTrainer
     from core.labs.dino_lab import bundled_names
+    from core.models.dino import DinoTrainer
 
     t = dino_lab.trainer
     assert t.chars == DinoTrainer(bundled_names()).chars
     assert t.step == mz.read_meta(sp.read("dinosaurs"), model_member=mz.NUMPY_MEMBER)["step"] > 0
     h = t.history.train
-    assert len(h) > 100 and t.step - h.stride < h.steps[-1] <= t.step  # the history shows where it came from (decimated)
+    assert (
+        len(h) > 100 and t.step - h.stride < h.steps[-1] <= t.step
+    )  # the history shows where it came from (decimated)
     assert (t.step, sp.MARK) in t.events
     assert t.sample_batches and t.sample_batches[-1][0] == t.step  # the loaded model's names are shown at once
     assert t.config.iterations > t.step and not t.done  # room to continue
@@ -113,12 +116,15 @@ def test_music_models_load_with_the_bundled_values(music_labs):
         assert len(t.history.val) > 1 and lab.untrained is not None
 
 
-# ---------------------------------------------------------------------------------------------- losses match the metadata
+# ---------------------------------------------------------------------------------------------- losses match the
+# metadata
 def test_dinosaur_loss_matches_metadata(dino_lab):
     from core.labs.dino_lab import bundled_names
 
     t = dino_lab.trainer
-    assert sp.dino_mean_loss(t.parameters, bundled_names(), t.chars) == pytest.approx(facts("dinosaurs")["loss_per_name"], abs=0.01)
+    assert sp.dino_mean_loss(t.parameters, bundled_names(), t.chars) == pytest.approx(
+        facts("dinosaurs")["loss_per_name"], abs=0.01
+    )
 
 
 def test_text_validation_loss_matches_metadata_and_is_good(text_lab):
@@ -132,10 +138,11 @@ def test_music_validation_loss_matches_metadata(music_labs):
         assert sp.full_validation(lab.trainer) == pytest.approx(facts(name)["val_loss"], abs=0.01), name
 
 
-# ---------------------------------------------------------------------------------------------- good results on the first click
+# ---------------------------------------------------------------------------------------------- good results on the
+# first click
 def test_dinosaur_samples_mostly_end_like_real_genera(dino_lab):
-    from core.models.dino import DinoTrainer
     from core.labs.dino_lab import bundled_names
+    from core.models.dino import DinoTrainer
 
     endings = sp.genus_endings(bundled_names())
     assert {"urus", "tops", "ptor", "odon"} <= endings
@@ -144,7 +151,9 @@ def test_dinosaur_samples_mostly_end_like_real_genera(dino_lab):
     assert np.mean(shares) > 0.5, shares  # "mostly"
     assert shares[0] == pytest.approx(facts("dinosaurs")["genus_share"])
     fresh = DinoTrainer(bundled_names())
-    assert sp.genus_share(sp.dino_samples(fresh.parameters, fresh.char_to_ix, n=200), endings) < 0.1  # the untrained model
+    assert (
+        sp.genus_share(sp.dino_samples(fresh.parameters, fresh.char_to_ix, n=200), endings) < 0.1
+    )  # the untrained model
 
 
 def test_genus_share_counts_endings():
@@ -214,7 +223,8 @@ def test_for_lab_picks_the_bundled_corpus():
     assert m.starting_point() is None
 
 
-# ---------------------------------------------------------------------------------------------- changed files are refused
+# ---------------------------------------------------------------------------------------------- changed files are
+# refused
 @pytest.fixture()
 def models_copy(tmp_path):
     shutil.copytree(sp.MODELS_DIR, tmp_path / "models")
@@ -305,7 +315,9 @@ def test_a_lambda_layer_is_refused(models_copy):
         keras_bytes = z.read("model.keras")
     with zipfile.ZipFile(io.BytesIO(keras_bytes)) as k:
         config = json.loads(k.read("config.json"))
-    config["config"]["layers"].insert(2, {"class_name": "Lambda", "config": {"name": "x", "function": "print"}, "module": "keras.layers"})
+    config["config"]["layers"].insert(
+        2, {"class_name": "Lambda", "config": {"name": "x", "function": "print"}, "module": "keras.layers"}
+    )
     keras_new = rezip(keras_bytes, {"config.json": json.dumps(config).encode()})
     resign(models_copy, "bach", rezip(data, {"model.keras": keras_new}))
     lab = MusicLab()
@@ -335,12 +347,15 @@ def test_history_round_trip_keeps_decimation_and_tolerates_extra_series():
     assert back.train.steps == h.train.steps
 
 
-@pytest.mark.parametrize("change, match", [
-    (lambda o: o["train"]["steps"].__setitem__(0, -1), "whole numbers"),
-    (lambda o: o["train"].pop("smooth"), "smooth"),
-    (lambda o: o["val"].__setitem__("val", [1.0] * 5), "as long as"),
-    (lambda o: o.__setitem__("format", "x"), "not a training history"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda o: o["train"]["steps"].__setitem__(0, -1), "whole numbers"),
+        (lambda o: o["train"].pop("smooth"), "smooth"),
+        (lambda o: o["val"].__setitem__("val", [1.0] * 5), "as long as"),
+        (lambda o: o.__setitem__("format", "x"), "not a training history"),
+    ],
+)
 def test_bad_history_is_refused_with_a_message(change, match):
     from core.models.trainer import History
 

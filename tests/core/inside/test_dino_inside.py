@@ -7,10 +7,10 @@ import copy
 import numpy as np
 import pytest
 
-from core.models import numpy_rnn as nr
 from core.inside import param_formula
-from core.models.dino import EXPLODE_RATIO, DinoConfig, DinoTrainer
 from core.labs.dino_lab import COURSE, EXPLOSION, DinoLab, bundled_names
+from core.models import numpy_rnn as nr
+from core.models.dino import EXPLODE_RATIO, DinoConfig, DinoTrainer
 from core.models.keras_model import CELLS, RNNConfig, count_params
 from core.models.sampling import adjust_distribution, first_step_probs, generate, reweight
 from core.models.trainer import StopKind
@@ -21,7 +21,8 @@ NAMES = ["aardonyx", "abelisaurus", "brachiosaurus", "tyrannosaurus", "velocirap
 # ---------------------------------------------------------------------------------------------- a brute-force reference
 def reference_losses(X, Y, a0, per_step_params, nudge=None):
     """Per-step losses of the course's forward pass written out again, with optional per-step copies of the weights
-    (per_step_params[t] is the dict step t uses) and a nudge added to a<t> right after it is computed ({t: (n_a, 1)})."""
+    (per_step_params[t] is the dict step t uses) and a nudge added to a<t> right after it is computed ({t: (n_a,
+    1)})."""
     a = a0
     losses = []
     for t in range(len(X)):
@@ -60,7 +61,7 @@ def test_da_norms_match_finite_differences():
             e[i, 0] = eps
             lp, lm = reference_losses(X, Y, a0, steps, {t: e}), reference_losses(X, Y, a0, steps, {t: -e})
             grad_all[i] = (lp.sum() - lm.sum()) / (2 * eps)
-            grad_future[i] = (lp[t + 1:].sum() - lm[t + 1:].sum()) / (2 * eps)  # only the later steps' losses
+            grad_future[i] = (lp[t + 1 :].sum() - lm[t + 1 :].sum()) / (2 * eps)  # only the later steps' losses
         assert trace.da_norm[t] == pytest.approx(np.linalg.norm(grad_all), rel=1e-6)
         assert trace.da_future_norm[t] == pytest.approx(np.linalg.norm(grad_future), rel=1e-6, abs=1e-12)
     assert trace.da_future_norm[-1] == 0
@@ -192,10 +193,15 @@ def test_lab_show_explosion_is_a_retune_caught_by_the_guard():
     assert same is trainer and trainer.config.clip_value == 2.0 and trainer.learning_rate == 0.003
 
 
-@pytest.mark.parametrize("cfg,needle", [
-    (DinoConfig(clip_value=0.0), "clip value"), (DinoConfig(clip_value=float("nan")), "clip value"),
-    (DinoConfig(learning_rate=0.0), "learning rate"), (DinoConfig(learning_rate=float("inf")), "learning rate"),
-])
+@pytest.mark.parametrize(
+    "cfg,needle",
+    [
+        (DinoConfig(clip_value=0.0), "clip value"),
+        (DinoConfig(clip_value=float("nan")), "clip value"),
+        (DinoConfig(learning_rate=0.0), "learning rate"),
+        (DinoConfig(learning_rate=float("inf")), "learning rate"),
+    ],
+)
 def test_bad_settings_give_a_message(cfg, needle):
     assert needle in cfg.problem()
     t = DinoTrainer(NAMES, DinoConfig(n_a=4))
@@ -320,8 +326,8 @@ def test_gradient_log_keeps_one_point_per_call_with_the_explosion_marked():
     assert [row[0] for row in t.grad_log] == [10, 20, 30, 40]
     it, before, after, clipped, exploded = t.grad_log[-1]
     tr = t.last_trace
-    assert before == pytest.approx(np.sqrt(sum(v ** 2 for v in tr.grad_norm.values())))
-    assert after == pytest.approx(np.sqrt(sum(v ** 2 for v in tr.clipped_norm.values()))) and after <= before + 1e-12
+    assert before == pytest.approx(np.sqrt(sum(v**2 for v in tr.grad_norm.values())))
+    assert after == pytest.approx(np.sqrt(sum(v**2 for v in tr.clipped_norm.values()))) and after <= before + 1e-12
     assert clipped == tr.total_clipped and not exploded
     t.learning_rate, t.config = 1.0, DinoConfig(n_a=16, learning_rate=1.0, clip_value=None)
     for _ in range(5):

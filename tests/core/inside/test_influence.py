@@ -13,7 +13,8 @@ V, D, H = 7, 5, 6  # vocabulary, embedding size, hidden units of the tiny models
 
 
 def random_keras_like(cell: str, layers: int = 1, seed: int = 0, scale: float = 0.6) -> NumpyRNN:
-    """A NumpyRNN (the Keras models' numpy twin) with random weights and biases, large enough to bend the tanh/sigmoids."""
+    """A NumpyRNN (the Keras models' numpy twin) with random weights and biases, large enough to bend the
+    tanh/sigmoids."""
     rng = np.random.default_rng(seed)
     g = {"simplernn": 1, "lstm": 4, "gru": 3}[cell]
     weights, d_in = [], D
@@ -26,8 +27,13 @@ def random_keras_like(cell: str, layers: int = 1, seed: int = 0, scale: float = 
 
 def random_course(seed: int = 0, n_a: int = 5) -> CourseNumpyModel:
     rng = np.random.default_rng(seed)
-    return CourseNumpyModel(rng.normal(0, 0.6, (V, 4 * n_a)), rng.normal(0, 0.6, (n_a, 4 * n_a)), rng.normal(0, 0.6, 4 * n_a),
-                            rng.normal(0, 0.6, (n_a, V)), rng.normal(0, 0.6, V))
+    return CourseNumpyModel(
+        rng.normal(0, 0.6, (V, 4 * n_a)),
+        rng.normal(0, 0.6, (n_a, 4 * n_a)),
+        rng.normal(0, 0.6, 4 * n_a),
+        rng.normal(0, 0.6, (n_a, V)),
+        rng.normal(0, 0.6, V),
+    )
 
 
 def random_dino(seed: int = 0, n_a: int = 6) -> nr.Parameters:
@@ -61,7 +67,9 @@ INPUTS = [None, 3, 1, 4, 1, 5, 2]
 TARGET = 6
 
 
-@pytest.mark.parametrize("cell,layers", [("simplernn", 1), ("lstm", 1), ("gru", 1), ("simplernn", 2), ("lstm", 2), ("gru", 3)])
+@pytest.mark.parametrize(
+    "cell,layers", [("simplernn", 1), ("lstm", 1), ("gru", 1), ("simplernn", 2), ("lstm", 2), ("gru", 3)]
+)
 def test_keras_cells_gradient_matches_finite_differences(cell, layers):
     model = random_keras_like(cell, layers)
     net = inf.as_net(model).astype(np.float64)
@@ -210,8 +218,14 @@ def test_window_count_follows_the_budget():
     small = inf.as_net(random_keras_like("lstm"))
     assert inf.window_count(small, 100) == inf.MAX_WINDOWS
     rng = np.random.default_rng(0)
-    big = inf.Net("lstm", rng.normal(size=(60, 64)).astype(np.float32), ((np.zeros((64, 4096), np.float32), np.zeros((1024, 4096), np.float32), np.zeros(4096, np.float32)),),
-                  np.zeros((1024, 60), np.float32), np.zeros(60, np.float32), "")
+    big = inf.Net(
+        "lstm",
+        rng.normal(size=(60, 64)).astype(np.float32),
+        ((np.zeros((64, 4096), np.float32), np.zeros((1024, 4096), np.float32), np.zeros(4096, np.float32)),),
+        np.zeros((1024, 60), np.float32),
+        np.zeros(60, np.float32),
+        "",
+    )
     assert inf.window_count(big, 100) == inf.MIN_WINDOWS
 
 

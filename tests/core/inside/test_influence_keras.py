@@ -1,4 +1,5 @@
-"""core.inside.influence against real Keras models: the gradient w.r.t. the Embedding layer's output, taken by TensorFlow's
+"""core.inside.influence against real Keras models: the gradient w.r.t. the Embedding layer's output, taken by
+TensorFlow's
 GradientTape through the Keras layers, equals the numpy one (tiny SimpleRNN / LSTM / GRU, trained a few steps)."""
 
 import numpy as np

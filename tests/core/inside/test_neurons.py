@@ -16,7 +16,9 @@ from core.models.numpy_rnn import NumpyCharRNN, initialize_parameters
 G = {"simplernn": 1, "lstm": 4, "gru": 3}
 
 
-def random_numpy_rnn(cell: str, layers: int = 2, n: int = 5, vocab: int = 7, embed: int = 3, seed: int = 0, scale: float = 0.8) -> NumpyRNN:
+def random_numpy_rnn(
+    cell: str, layers: int = 2, n: int = 5, vocab: int = 7, embed: int = 3, seed: int = 0, scale: float = 0.8
+) -> NumpyRNN:
     """A NumpyRNN with random weights large enough that gates really saturate sometimes."""
     rng = np.random.default_rng(seed)
     g = G[cell]
@@ -39,14 +41,19 @@ def sig(x: float) -> float:
 def scalar_forward(net: nu.Net, tokens):
     """The same equations with Python floats, one unit at a time: per layer lists of h, c and gate rows."""
     T, n = len(tokens), net.units
-    xs = [[0.0] * net.first.shape[1] if t is None else [float(v) for v in net.first[t]] for t in tokens]  # x W of layer 1
+    xs = [
+        [0.0] * net.first.shape[1] if t is None else [float(v) for v in net.first[t]] for t in tokens
+    ]  # x W of layer 1
     out = {"h": [], "c": [], "gates": {}}
     for li, layer in enumerate(net.layers):
         U = [[float(v) for v in row] for row in layer.recurrent]
         if li > 0:
             K = layer.kernel
             below = out["h"][-1]
-            xs = [[sum(below[t][i] * float(K[i, j]) for i in range(K.shape[0])) for j in range(K.shape[1])] for t in range(T)]
+            xs = [
+                [sum(below[t][i] * float(K[i, j]) for i in range(K.shape[0])) for j in range(K.shape[1])]
+                for t in range(T)
+            ]
         h, c = [0.0] * n, [0.0] * n
         H, C, gate_rows = [], [], {}
         for t in range(T):
@@ -120,7 +127,13 @@ def test_forward_matches_the_samplers_own_steps(cell):
 def test_course_model_and_dinosaur_rnn():
     rng = np.random.default_rng(2)
     n, V = 4, 9
-    course = CourseNumpyModel(rng.normal(0, 1, (V, 4 * n)), rng.normal(0, 1, (n, 4 * n)), rng.normal(0, 1, 4 * n), rng.normal(0, 1, (n, V)), np.zeros(V))
+    course = CourseNumpyModel(
+        rng.normal(0, 1, (V, 4 * n)),
+        rng.normal(0, 1, (n, 4 * n)),
+        rng.normal(0, 1, 4 * n),
+        rng.normal(0, 1, (n, V)),
+        np.zeros(V),
+    )
     tokens = [None, 3, 8, 0, 4]
     tr = nu.forward(nu.net_of(course), tokens)
     state = course.initial_state()
@@ -145,7 +158,8 @@ def test_course_model_and_dinosaur_rnn():
 
 @pytest.mark.parametrize("cell", ["simplernn", "lstm", "gru"])
 def test_activations_match_keras_layer_outputs(cell):
-    """h of every layer equals the Keras layer's output; an LSTM's c equals the state Keras returns after each prefix."""
+    """h of every layer equals the Keras layer's output; an LSTM's c equals the state Keras returns after each
+    prefix."""
     from core.models.keras_model import RNNConfig, build_model, keras_module, rnn_layers
 
     keras = keras_module()
@@ -311,7 +325,11 @@ def test_coloured_text_html_escapes_and_colours():
     assert "&lt;" in out and "<a" not in out.replace("<span", "").replace("<br", "").replace("<div", "")
     assert "rgba(214, 39, 40, 1.000)" in out and "rgba(31, 119, 180, 0.500)" in out and "↵</span><br>" in out
     assert nu.colour(float("nan"), 1.0) == "rgba(214, 39, 40, 0.000)"
-    assert nu.scale_of(np.array([0.5, -3.0])) == 3.0 and nu.scale_of(np.zeros(4)) == 1.0 and nu.scale_of(np.array([0.01])) == 0.01
+    assert (
+        nu.scale_of(np.array([0.5, -3.0])) == 3.0
+        and nu.scale_of(np.zeros(4)) == 1.0
+        and nu.scale_of(np.array([0.01])) == 0.01
+    )
 
 
 def test_text_excerpt_starts_after_a_blank_line():

@@ -5,17 +5,30 @@ rows and the .mid of an opening and its answer."""
 import numpy as np
 import pytest
 
+from core.labs.music_lab import (
+    COURSE,
+    LSTM,
+    MusicLab,
+    copy_note,
+    make_config,
+    midi_file,
+    model_kind,
+    notes_after,
+    score_table,
+    seq_len_of,
+    within_bars,
+)
 from core.models import course_model as cm
-from core.music import midi_io
-from core.music import motif
+from core.models.keras_model import RNNConfig
+from core.models.trainer import History
+from core.music import midi_io, motif
 from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
-from core.models.keras_model import RNNConfig
-from core.labs.music_lab import COURSE, LSTM, MusicLab, copy_note, make_config, midi_file, model_kind, notes_after, score_table, seq_len_of, within_bars
-from core.models.trainer import History
 
-pytestmark = pytest.mark.skipif("bach_chorales" not in md.bundled_styles(), reason="no bundled Bach chorales in data/midi")
+pytestmark = pytest.mark.skipif(
+    "bach_chorales" not in md.bundled_styles(), reason="no bundled Bach chorales in data/midi"
+)
 
 OPTIONS = mc.CodecOptions(max_chord=1)  # the page's default: melodies
 TINY = dict(hidden=8, seq_len=10, batch=4, lr=0.003, seed=0)
@@ -72,7 +85,9 @@ def test_course_run_trains_through_the_lab_and_draws_its_chart(course_lab):
     assert stop is None and t.step > before
     assert len(t.history.val) >= 1  # the starting point of the validation curve (capped windows of Tx values)
     names = [s.name for s in lab.loss_series()]
-    assert any(n.startswith("train · #") or n.startswith("train, running average") for n in names) and any(n.startswith("validation") for n in names)
+    assert any(n.startswith("train · #") or n.startswith("train, running average") for n in names) and any(
+        n.startswith("validation") for n in names
+    )
 
 
 def test_course_retune_keeps_the_run_and_new_sizes_restart(course_lab):
@@ -102,7 +117,9 @@ def test_course_facts_are_the_courses_numbers():
     f = lab.course_facts()
     assert (f["n_a"], f["n_values"], f["Tx"]) == (64, 90, 30)
     assert f["params"] == f["formula"] == f["course_params"] == 45_530 and (f["lstm"], f["dense"]) == (39_680, 5_850)
-    assert (f["lr0"], f["decay"], f["beta_1"], f["beta_2"], f["batch"]) == (0.01, 0.01, 0.9, 0.999, 32) and f["lr_now"] == 0.01
+    assert (f["lr0"], f["decay"], f["beta_1"], f["beta_2"], f["batch"]) == (0.01, 0.01, 0.9, 0.999, 32) and f[
+        "lr_now"
+    ] == 0.01
 
 
 def test_argmax_composition_is_deterministic_and_scored(course_lab):
@@ -111,7 +128,9 @@ def test_argmax_composition_is_deterministic_and_scored(course_lab):
     b = lab.compose(tempo=100, seed=2, argmax=True, n_values=30)
     assert a.trained_values == b.trained_values and a.untrained_values == b.untrained_values  # the seed doesn't matter
     assert all(r.picked == int(np.argmax(r.probs)) for r in a.trained) and a.argmax and a.temperature == 0.0
-    assert set(a.trained_values) <= set(lab.course_vocab.itos) and a.model == COURSE and a.labels == lab.course_vocab.itos
+    assert (
+        set(a.trained_values) <= set(lab.course_vocab.itos) and a.model == COURSE and a.labels == lab.course_vocab.itos
+    )
     # the same argmax as the course's Keras inference model (from silence)
     assert [r.picked for r in a.trained] == lab.trainer.generate_argmax(30)
     s1 = lab.compose(tempo=100, seed=1, temperature=1.0, n_values=30)
@@ -178,7 +197,9 @@ def test_course_mode_checks_motifs_against_the_90_values(course_lab):
 def test_motif_continues_for_bars_and_the_midi_starts_with_it():
     lab = lab_with(LSTM)
     m = lab.check_motif("C4q E4q G4h")
-    res = lab.compose(tempo=120, seed=3, temperature=1.0, bars=2, prime=m.values, start="motif", prime_label="your motif")
+    res = lab.compose(
+        tempo=120, seed=3, temperature=1.0, bars=2, prime=m.values, start="motif", prime_label="your motif"
+    )
     assert res.prime == m.values and res.bars == 2 and res.start == "motif"
     steps = [mc.value_duration(v) for v in res.trained_values]
     assert sum(steps[:-1]) < 2 * 16 <= sum(steps) or sum(steps) == 2 * 16  # exactly the values that start in 2 bars
@@ -207,7 +228,9 @@ def test_within_bars_keeps_the_values_that_start_inside():
     from core.models.sampling import StepRecord
 
     labels = ["N60_d8", "N62_d4", "R_d16"]
-    recs = [StepRecord(probs=np.ones(3) / 3, adjusted=np.ones(3) / 3, picked=i, p_picked=1 / 3) for i in (0, 1, 1, 2, 0)]
+    recs = [
+        StepRecord(probs=np.ones(3) / 3, adjusted=np.ones(3) / 3, picked=i, p_picked=1 / 3) for i in (0, 1, 1, 2, 0)
+    ]
     assert [r.picked for r in within_bars(recs, labels, 1)] == [0, 1, 1]  # 8 + 4 + 4 = 16 steps: one bar
     assert [r.picked for r in within_bars(recs, labels, 2)] == [0, 1, 1, 2]  # the rest starts at 16, ends at 32
 
@@ -218,8 +241,14 @@ def test_score_table_and_copy_note_read_the_scores():
     table = score_table(rows)
     assert [r[""] for r in table] == ["trained", "rests"]
     assert table[0]["longest copy"] == "4" and table[0]["in key"] == "100%" and table[0]["range (semitones)"] == "11"
-    assert table[1]["in key"] == "–" and table[1]["pitch-class distance"] == "–"  # no notes: nothing to measure, no error
-    assert copy_note(rows) == "The trained model's longest copy: 4 values in a row from a (its values 1–4), from value 1 of the composition."
+    assert (
+        table[1]["in key"] == "–" and table[1]["pitch-class distance"] == "–"
+    )  # no notes: nothing to measure, no error
+    assert (
+        copy_note(rows)
+        == "The trained model's longest copy: 4 values in a row from a (its values 1–4), from value 1 of the "
+        "composition."
+    )
     assert copy_note(rows[1:]) is None
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from core.models import course_model as cm
-from core.music import music_codec as mc
-from core.music import music_data as md
 from core.models.sampling import generate
 from core.models.trainer import StopKind, TrainReport
+from core.music import music_codec as mc
+from core.music import music_data as md
 
 SMALL = cm.CourseConfig(n_a=8, Tx=6, batch_size=4, seed=1)
 NV = 12
@@ -63,7 +63,9 @@ def test_optimizer_is_the_courses_adam_with_decay(trained):
     assert float(opt.beta_1) == 0.9 and float(opt.beta_2) == 0.999
     assert float(opt.learning_rate) == pytest.approx(0.01 / (1 + 0.01 * t.step), rel=1e-6)  # Keras 2's decay=0.01
     assert t.learning_rate() == pytest.approx(float(opt.learning_rate), rel=1e-6)
-    assert cm.CourseConfig().learning_rate_at(0) == 0.01 and cm.CourseConfig().learning_rate_at(100) == pytest.approx(0.005)
+    assert cm.CourseConfig().learning_rate_at(0) == 0.01 and cm.CourseConfig().learning_rate_at(100) == pytest.approx(
+        0.005
+    )
 
 
 # ---------------------------------------------------------------------------------------------- training
@@ -114,7 +116,9 @@ def test_hibernate_frees_keras_and_wakes_with_the_same_weights():
     assert kept >= 4 * cm.course_param_count(SMALL.n_a, NV)  # float32 weights, plus Adam's moments
     assert t.param_count() == cm.course_param_count(SMALL.n_a, NV) and t.asleep  # counted without waking
     assert t.hibernate() == kept  # twice is harmless
-    np.testing.assert_allclose(t.token_model().next_token_probs(t.token_model().initial_state(), 2)[0], probs, atol=1e-6)
+    np.testing.assert_allclose(
+        t.token_model().next_token_probs(t.token_model().initial_state(), 2)[0], probs, atol=1e-6
+    )
     assert not t.asleep
     for a, b in zip(t.model.get_weights(), before):
         np.testing.assert_array_equal(a, b)
@@ -144,7 +148,9 @@ def test_evaluate_without_validation_data():
     assert cm.CourseTrainer(NV, SMALL, cyclic_batches, lambda: []).evaluate() is None
 
 
-@pytest.mark.parametrize("bad", [dict(n_a=0), dict(Tx=0), dict(batch_size=0), dict(learning_rate=0), dict(decay=-1), dict(beta_1=1.0)])
+@pytest.mark.parametrize(
+    "bad", [dict(n_a=0), dict(Tx=0), dict(batch_size=0), dict(learning_rate=0), dict(decay=-1), dict(beta_1=1.0)]
+)
 def test_bad_config_is_refused(bad):
     from dataclasses import replace
 
@@ -157,7 +163,9 @@ def test_numpy_model_matches_the_training_model(trained):
     t, _, _ = trained
     x, _ = cyclic_batches(np.random.default_rng(5), 1, SMALL.Tx)
     x[0, 2] = 7  # off the cycle too
-    outs = t.model([np.eye(NV, dtype=np.float32)[x], np.zeros((1, SMALL.n_a), np.float32), np.zeros((1, SMALL.n_a), np.float32)])
+    outs = t.model(
+        [np.eye(NV, dtype=np.float32)[x], np.zeros((1, SMALL.n_a), np.float32), np.zeros((1, SMALL.n_a), np.float32)]
+    )
     keras_p = np.stack([np.asarray(o)[0] for o in outs])  # (Tx, NV)
     nm = t.numpy_model()
     state = nm.initial_state()
@@ -171,7 +179,9 @@ def test_numpy_model_matches_the_inference_model_and_argmax_is_deterministic(tra
     t, _, _ = trained
     Ty = 10
     model = t.inference_model(Ty)
-    outs = model([np.zeros((1, 1, NV), np.float32), np.zeros((1, SMALL.n_a), np.float32), np.zeros((1, SMALL.n_a), np.float32)])
+    outs = model(
+        [np.zeros((1, 1, NV), np.float32), np.zeros((1, SMALL.n_a), np.float32), np.zeros((1, SMALL.n_a), np.float32)]
+    )
     keras_p = [np.asarray(o)[0] for o in outs]
     keras_ids = t.generate_argmax(Ty)
     assert keras_ids == [int(np.argmax(p)) for p in keras_p]
@@ -231,11 +241,17 @@ def test_cap_on_a_bundled_corpus_and_capped_batches():
     assert len(itos) == 90 and itos == list(corpus.vocab.itos[:90])  # the same order as the full vocabulary
     assert set(mapping) == set(corpus.vocab.itos) and max(mapping.values()) == 89
     lookup = cm.id_lookup(corpus.vocab.itos, mapping)
-    assert lookup.shape == (len(corpus.vocab),) and lookup[:89].tolist() == list(range(89)) and set(lookup[89:].tolist()) == {89}
+    assert (
+        lookup.shape == (len(corpus.vocab),)
+        and lookup[:89].tolist() == list(range(89))
+        and set(lookup[89:].tolist()) == {89}
+    )
     sample = cm.capped_sampler(corpus.sample_batch, lookup)
     x, y = sample(np.random.default_rng(0), 8, 30)
     x_full, y_full = corpus.sample_batch(np.random.default_rng(0), 8, 30)
-    assert x.shape == (8, 30) and x.max() <= 89 and np.array_equal(x, lookup[x_full]) and np.array_equal(y, lookup[y_full])
+    assert (
+        x.shape == (8, 30) and x.max() <= 89 and np.array_equal(x, lookup[x_full]) and np.array_equal(y, lookup[y_full])
+    )
     val = cm.capped_val_batches(lambda: corpus.val_batches(16, 30), lookup)()
     assert val and all(v[0].max() <= 89 for v in val)
     for i in x[0]:
@@ -256,7 +272,9 @@ def test_unrolled_graph_shows_the_live_sizes():
     fig = unrolled_graph_figure(s["n_a"], s["n_values"], 4, Tx=s["Tx"])
     texts = _texts(fig)
     joined = " ".join(texts)
-    assert sum("LSTM</b> W_lstm" in x for x in texts) == 4 and sum("Dense</b> W_y" in x for x in texts) == 4  # one per step, same names
+    assert (
+        sum("LSTM</b> W_lstm" in x for x in texts) == 4 and sum("Dense</b> W_y" in x for x in texts) == 4
+    )  # one per step, same names
     assert sum("n_a = 64" in x for x in texts) == 4 and sum("one-hot (90)" in x for x in texts) == 4
     assert "45,530" in fig.layout.title.text and "39,680" in joined and "5,850" in joined and "up to t = 30" in joined
     assert f"{t.param_count():,}" in fig.layout.title.text
@@ -265,7 +283,9 @@ def test_unrolled_graph_shows_the_live_sizes():
 
     small = unrolled_graph_figure(8, 12, 3, mode="inference")
     texts = _texts(small)
-    assert sum("n_a = 8" in x for x in texts) == 3 and "780 parameters" in small.layout.title.text  # 4*(8*20+8) + 8*12+12
+    assert (
+        sum("n_a = 8" in x for x in texts) == 3 and "780 parameters" in small.layout.title.text
+    )  # 4*(8*20+8) + 8*12+12
     assert cm.course_param_count(8, 12) == 780
     assert sum("argmax" in x for x in texts) == 2 and any("x⟨1⟩ = 0" in x for x in texts)
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from core.models.trainer import StopKind
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
+from core.models.trainer import StopKind
 from tests.support import ROOT
 
 NAMES = ["aardonyx", "abelisaurus", "brachiosaurus", "tyrannosaurus", "velociraptor", "stegosaurus", "triceratops"]

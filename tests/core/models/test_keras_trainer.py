@@ -1,4 +1,5 @@
-"""SequenceTrainer + NumpyRNN: fast path vs Keras, training, NaN roll-back, save/load, sampling behaviour (tiny models)."""
+"""SequenceTrainer + NumpyRNN: fast path vs Keras, training, NaN roll-back, save/load, sampling behaviour (tiny
+models)."""
 
 import subprocess
 import sys
@@ -6,12 +7,12 @@ import sys
 import numpy as np
 import pytest
 
+from core.files.model_zip import export_model_zip, import_model_zip
 from core.models.keras_model import CELLS, ModelFormatError, RNNConfig, build_model, config_from_model, count_params
 from core.models.keras_trainer import SequenceTrainer
 from core.models.numpy_cells import NumpyRNN
-from core.models.trainer import StopKind
 from core.models.sampling import generate
-from core.files.model_zip import export_model_zip, import_model_zip
+from core.models.trainer import StopKind
 from tests.support import ROOT
 from tests.support.inputs import text_corpus
 
@@ -99,7 +100,11 @@ def test_nan_loss_stops_and_restores_last_good_weights():
     kernel = t.model.layers[-1].kernel
     kernel.assign(np.full(kernel.shape, np.nan, np.float32))  # a blow-up between calls
     report = t.train_steps(5)
-    assert report.stop.kind is StopKind.DIVERGED and "NaN" in report.stop.message and "learning rate" in report.stop.message
+    assert (
+        report.stop.kind is StopKind.DIVERGED
+        and "NaN" in report.stop.message
+        and "learning rate" in report.stop.message
+    )
     assert report.losses == []
     for w, g in zip(t.model.get_weights(), good):
         assert np.array_equal(w, g)
@@ -127,12 +132,18 @@ def test_exploding_loss_stops_and_restores_the_best_weights():
     best = [w.copy() for w in t.model.get_weights()]
     assert t.step == 61 and t._best is not None and t._best[1] == 61
     report = t.train_steps(7)
-    assert report.stop.kind is StopKind.DIVERGED and "exploded" in report.stop.message and "learning rate" in report.stop.message
+    assert (
+        report.stop.kind is StopKind.DIVERGED
+        and "exploded" in report.stop.message
+        and "learning rate" in report.stop.message
+    )
     assert "step 61" in report.stop.message
     assert t.step == 61  # rolled back to the best point
     for w, b in zip(t.model.get_weights(), best):
         assert np.array_equal(w, b)
-    assert report.losses[-1] - t._best[3] > keras_trainer.EXPLODE_NATS  # the last reported loss is the one that gave it away
+    assert (
+        report.losses[-1] - t._best[3] > keras_trainer.EXPLODE_NATS
+    )  # the last reported loss is the one that gave it away
     t._train_fn = real_step
     assert t.train_steps(2).stop is None and t.step == 63  # training can continue (at a lower rate, say)
 
@@ -159,10 +170,20 @@ def test_temperature_zero_is_argmax_and_top_k_stays_in_top_k():
     t.train_steps(5)
     model = t.token_model()
     prime = CORPUS.encode("ROMEO:\n")
-    recs = generate(model, 200, temperature=0.0, rng=np.random.default_rng(0), prime=prime[1:], first_input=int(prime[0]))
+    recs = generate(
+        model, 200, temperature=0.0, rng=np.random.default_rng(0), prime=prime[1:], first_input=int(prime[0])
+    )
     assert all(r.picked == int(np.argmax(r.probs)) for r in recs)
     for k in (1, 3):
-        recs = generate(model, 300, temperature=1.5, top_k=k, rng=np.random.default_rng(k), prime=prime[1:], first_input=int(prime[0]))
+        recs = generate(
+            model,
+            300,
+            temperature=1.5,
+            top_k=k,
+            rng=np.random.default_rng(k),
+            prime=prime[1:],
+            first_input=int(prime[0]),
+        )
         for r in recs:
             assert r.picked in np.argsort(-r.probs, kind="stable")[:k]
             assert np.count_nonzero(r.adjusted) <= k
@@ -181,7 +202,10 @@ def test_save_load_round_trip(tmp_path):
     assert back.step == 3
     tokens = list(CORPUS.encode("JULIET:\nwe go"))
     assert np.max(np.abs(back.keras_next_token_probs(tokens) - t.keras_next_token_probs(tokens))) < 1e-7
-    assert np.max(np.abs(numpy_probs_after(back.token_model(), tokens) - numpy_probs_after(t.token_model(), tokens))) < 1e-7
+    assert (
+        np.max(np.abs(numpy_probs_after(back.token_model(), tokens) - numpy_probs_after(t.token_model(), tokens)))
+        < 1e-7
+    )
     # continuing training: same next step as the original (Adam state was saved too)
     t.train_steps(1)
     lb = back.train_steps(1).losses
@@ -201,20 +225,35 @@ def test_model_zip_round_trip():
 def test_lambda_layers_and_foreign_models_are_refused(tmp_path):
     import keras
 
-    lam = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(V, 4), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(V)])
+    lam = keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            keras.layers.Embedding(V, 4),
+            keras.layers.Lambda(lambda x: x * 2),
+            keras.layers.Dense(V),
+        ]
+    )
     lam.save(tmp_path / "lam.keras")
     with pytest.raises(Exception):
         SequenceTrainer.load(tmp_path / "lam.keras", CORPUS.sample_batch)
-    dense_only = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(V, 4), keras.layers.Dense(V)])
+    dense_only = keras.Sequential(
+        [keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(V, 4), keras.layers.Dense(V)]
+    )
     with pytest.raises(ModelFormatError, match="recurrent layers"):
         config_from_model(dense_only)
 
 
 def test_importing_core_modules_does_not_import_tensorflow():
-    probe = "import sys; import core.models.keras_model, core.models.keras_trainer, core.models.numpy_cells, core.text.text_data, core.models.sampling, core.charts, core.labs.lab, core.labs.text_lab, core.labs.music_lab, core.labs.dino_lab; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    probe = (
+        "import sys; import core.models.keras_model, core.models.keras_trainer, core.models.numpy_cells, "
+        "core.text.text_data, core.models.sampling, core.charts, core.labs.lab, core.labs.text_lab, "
+        "core.labs.music_lab, core.labs.dino_lab; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "False False"  # (pyfluidsynth may say where it found its library first)
+    assert (
+        out.stdout.strip().splitlines()[-1] == "False False"
+    )  # (pyfluidsynth may say where it found its library first)
 
 
 def test_hibernate_frees_the_keras_objects_and_wakes_with_the_same_weights():

@@ -1,8 +1,9 @@
-"""Issue #12 item 8: the same settings with the same seed give the same first 100 steps of loss (same machine).
+"""the same settings with the same seed give the same first 100 steps of loss (same machine).
 
 Two fresh Text labs, built as a link builds them (the page's config -> ``TextLab.configure_text``), train 100 steps
 each; their losses agree within float tolerance. Weights, dropout and the batch order are all seeded from the
-config's seed (core.models.keras_model, core.models.keras_trainer), and TensorFlow's CPU kernels are deterministic for a fixed
+config's seed (core.models.keras_model, core.models.keras_trainer), and TensorFlow's CPU kernels are deterministic for a
+fixed
 thread count, so no process-wide op determinism is switched on (bench/reproducible.py measures both).
 A different seed must give different losses, so the test can fail.
 """
@@ -10,8 +11,8 @@ A different seed must give different losses, so the test can fail.
 import numpy as np
 import pytest
 
-from core.models.keras_model import RNNConfig
 from core.labs.text_lab import TextLab
+from core.models.keras_model import RNNConfig
 from tests.support.inputs import text_corpus
 
 CORPUS = text_corpus()

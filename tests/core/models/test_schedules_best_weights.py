@@ -1,13 +1,13 @@
-"""Issue #14: learning-rate schedules, the best validation weights (kept, restored, stop-at-best), next-token
+"""learning-rate schedules, the best validation weights (kept, restored, stop-at-best), next-token
 accuracy, spread validation and its noise (tiny models; validation losses scripted where a test needs a shape)."""
 
 import numpy as np
 import pytest
 
+from core.labs.text_lab import TextLab, bundled_corpus, new_trainer
 from core.models import lr_schedule as lrs
 from core.models.keras_model import RNNConfig
 from core.models.keras_trainer import SequenceTrainer
-from core.labs.text_lab import TextLab, bundled_corpus, new_trainer
 from core.models.trainer import MEMORISE_EVALS, MEMORISE_NATS, BestKeeper, StopKind, token_stats
 from tests.support.inputs import text_corpus
 
@@ -50,7 +50,9 @@ def same(a, b) -> bool:
 # ---------------------------------------------------------------------------------------------- the schedule
 def test_decay_warms_up_then_halves_every_half_life_down_to_the_floor():
     s = lrs.LRSchedule(lrs.DECAY, warmup=10, half_life=100, floor=0.1)
-    assert s.factor(0) == pytest.approx(0.1) and s.factor(5) == pytest.approx(0.55) and s.factor(10) == pytest.approx(1.0)
+    assert (
+        s.factor(0) == pytest.approx(0.1) and s.factor(5) == pytest.approx(0.55) and s.factor(10) == pytest.approx(1.0)
+    )
     assert s.factor(110) == pytest.approx(0.5) and s.factor(210) == pytest.approx(0.25)
     assert s.factor(10_000) == pytest.approx(0.1)  # the floor
     factors = [s.factor(k) for k in range(10, 2000)]
@@ -73,7 +75,9 @@ def test_constant_and_plateau_factors():
 def test_each_cell_gets_its_measured_decay_and_every_schedule_is_described():
     gru, lstm = lrs.schedule_for(lrs.DECAY, "gru"), lrs.schedule_for(lrs.DECAY, "lstm")
     assert gru == lrs.CELL_DECAY["gru"] and lstm == lrs.CELL_DECAY["lstm"] and gru.half_life != lstm.half_life
-    assert f"{gru.half_life:,} steps" in lrs.describe(lrs.DECAY, "gru") and f"{lstm.half_life:,} steps" in lrs.describe(lrs.DECAY, "lstm")
+    assert f"{gru.half_life:,} steps" in lrs.describe(lrs.DECAY, "gru") and f"{lstm.half_life:,} steps" in lrs.describe(
+        lrs.DECAY, "lstm"
+    )
     for kind in lrs.SCHEDULES:
         assert lrs.describe(kind, "lstm")
 
@@ -187,19 +191,23 @@ def test_stop_at_best_stops_training_at_the_best_weights():
 
 
 def test_music_stop_at_best_composes_within_005_nats_of_the_best_validation():
-    """Issue #14's Music check on a unit scale: ~20 pieces of a bundled style, a model that overfits fast, stop at
+    """The Music check on a unit scale: ~20 pieces of a bundled style, a model that overfits fast, stop at
     the best validation on: the weights used for composing are within 0.05 nats of the best validation seen."""
+    from core.labs.music_lab import LSTM, MusicLab, make_config
     from core.music import music_codec as mc
     from core.music import music_data as md
-    from core.labs.music_lab import LSTM, MusicLab, make_config
 
     pieces, _ = md.load_bundled("irish_folk", mc.CodecOptions())
     lab = MusicLab()
     lab._set_corpus(("test", 20), md.MusicCorpus(pieces[:20]), [])
     assert lab.stop_at_best
     lab.max_steps = 3000
-    lab.schedule = type(lab.schedule)(slice_s=0.3, tick_s=0.1, chunk_s=0.1, max_chunk=20, eval_every_s=0.0)  # validate every slice
-    t = lab.configure_current(make_config(LSTM, hidden=128, seq_len=16, batch=16, lr=0.03, seed=0, lr_schedule="constant"))
+    lab.schedule = type(lab.schedule)(
+        slice_s=0.3, tick_s=0.1, chunk_s=0.1, max_chunk=20, eval_every_s=0.0
+    )  # validate every slice
+    t = lab.configure_current(
+        make_config(LSTM, hidden=128, seq_len=16, batch=16, lr=0.03, seed=0, lr_schedule="constant")
+    )
     stop = None
     for _ in range(400):
         stop = lab.run_slice()
@@ -251,7 +259,9 @@ def test_spread_validation_measures_one_batch_per_call_and_matches_the_full_pass
 
 def test_text_lab_validates_on_256_windows_one_batch_at_a_time():
     lab = TextLab()
-    t = lab.configure_text("c", "corpus", bundled_corpus("shakespeare.txt"), RNNConfig(hidden=16, embed_dim=8, seq_len=16, batch_size=4))
+    t = lab.configure_text(
+        "c", "corpus", bundled_corpus("shakespeare.txt"), RNNConfig(hidden=16, embed_dim=8, seq_len=16, batch_size=4)
+    )
     batches = t.val_batches()
     assert sum(len(x) for x, _ in batches) == 256 and t.eval_parts == 1
 
@@ -275,8 +285,8 @@ def test_validation_noise_shrinks_with_more_windows():
 
 
 def test_the_course_model_keeps_restores_and_stops_at_its_best_weights():
-    from core.music import music_codec as mc
     from core.labs.music_lab import COURSE, MusicLab, make_config
+    from core.music import music_codec as mc
 
     lab = MusicLab()
     lab.use_bundled("bach_chorales", mc.CodecOptions(max_chord=1))

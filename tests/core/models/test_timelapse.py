@@ -1,12 +1,13 @@
-"""Time-lapse (core.models.timelapse, core.labs.lab): spacing and bound, model_at equals the weights at that step (brute force:
+"""Time-lapse (core.models.timelapse, core.labs.lab): spacing and bound, model_at equals the weights at that step (brute
+force:
 a second trainer trained to step k with the same seed), the live model untouched, hibernate's accounting."""
 
 import numpy as np
 import pytest
 
-from core.models.dino import DinoConfig, DinoTrainer
 from core.labs.dino_lab import DinoLab
 from core.labs.lab import Schedule
+from core.models.dino import DinoConfig, DinoTrainer
 from core.models.timelapse import MAX_SNAPSHOTS, TimeLapse, sample_names
 from core.models.trainer import History
 from tests.support.inputs import NAMES, text_corpus
@@ -75,7 +76,10 @@ def test_a_large_model_keeps_fewer_snapshots_within_the_byte_cap():
         t.advance(lapse.steps_to_due(t.step) or 1)
     assert lapse.capacity() == 10 and lapse.bound_bytes() == 10 * 32
     assert np.all(np.diff(lapse.steps) == lapse.every) and len(lapse) >= 5
-    assert "At most 10 snapshots (fewer than 30: a lab keeps at most 0 MB of them) × 4 parameters × 8 bytes" in lapse.describe_bound(4)
+    assert (
+        "At most 10 snapshots (fewer than 30: a lab keeps at most 0 MB of them) × 4 parameters × 8 bytes"
+        in lapse.describe_bound(4)
+    )
     huge, t = TimeLapse(max_bytes=1), FakeTrainer()  # never fewer than 2: the first and a later one
     for _ in range(100):
         huge.observe(t)
@@ -173,13 +177,15 @@ def test_a_new_run_starts_a_new_time_lapse():
 
 
 def test_text_lab_snapshots_match_a_second_keras_trainer():
-    from core.models.keras_model import RNNConfig
     from core.labs.text_lab import TextLab, new_trainer
+    from core.models.keras_model import RNNConfig
 
     corpus = text_corpus()
     cfg = RNNConfig(cell="gru", hidden=16, embed_dim=8, seq_len=16, batch_size=4, learning_rate=1e-2, seed=2)
     lab = TextLab()
-    lab.schedule = Schedule(slice_s=0.2, tick_s=0.3, chunk_s=0.05, max_chunk=8, first_chunk=1, eval_every_s=None, sample_every_s=None)
+    lab.schedule = Schedule(
+        slice_s=0.2, tick_s=0.3, chunk_s=0.05, max_chunk=8, first_chunk=1, eval_every_s=None, sample_every_s=None
+    )
     lab.configure_text("t", "test", corpus, cfg)
     while lab.trainer.step < 12:
         assert lab.run_slice() is None
@@ -215,7 +221,9 @@ def test_the_live_step_shows_the_live_weights_even_after_they_were_replaced():
     assert s in lab.timelapse.steps
     lab.trainer.parameters = {k: v + 1.0 for k, v in lab.trainer.parameters.items()}  # e.g. the best weights put back
     np.testing.assert_array_equal(lab.model_at(s).parameters["by"], lab.trainer.parameters["by"])
-    np.testing.assert_allclose(lab.timelapse.at(s).model.parameters["by"], lab.trainer.parameters["by"] - 1.0, atol=1e-12)
+    np.testing.assert_allclose(
+        lab.timelapse.at(s).model.parameters["by"], lab.trainer.parameters["by"] - 1.0, atol=1e-12
+    )
 
 
 def test_the_recovery_store_counts_a_closed_tabs_snapshots():

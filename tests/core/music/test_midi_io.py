@@ -1,4 +1,5 @@
-"""Reading MIDI files (core.music.midi_io): bad files, limits, the pre-scan that drops unused controller events, time."""
+"""Reading MIDI files (core.music.midi_io): bad files, limits, the pre-scan that drops unused controller events,
+time."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import pretty_midi
 import pytest
 
 from core.music import midi_io as mi
-from core.music.midi_io import MidiError, check_midi, estimate_tempo, load_midi_bytes, midi_bytes, quantized_notes, strip_controls
+from core.music.midi_io import (
+    MidiError,
+    check_midi,
+    estimate_tempo,
+    load_midi_bytes,
+    midi_bytes,
+    quantized_notes,
+    strip_controls,
+)
 
 
 def make_pm(notes, tempo=120.0, drum=False, program=0):
@@ -47,10 +56,21 @@ def everything_file() -> bytes:
     """Two tracks with notes, tempo changes, a program change, a lyric, sysex, pitch bends, control changes,
     poly aftertouch and channel pressure between the notes (mido writes running status where it can)."""
     f = mido.MidiFile(type=1, ticks_per_beat=480)
-    conductor = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500_000, time=0), mido.MetaMessage("time_signature", numerator=3, denominator=4, time=0),
-                                mido.MetaMessage("set_tempo", tempo=750_000, time=960), mido.MetaMessage("end_of_track", time=0)])
-    piano = mido.MidiTrack([mido.Message("program_change", program=41, channel=2, time=0), mido.MetaMessage("lyrics", text="la", time=0),
-                            mido.Message("sysex", data=[1, 2, 3], time=5)])
+    conductor = mido.MidiTrack(
+        [
+            mido.MetaMessage("set_tempo", tempo=500_000, time=0),
+            mido.MetaMessage("time_signature", numerator=3, denominator=4, time=0),
+            mido.MetaMessage("set_tempo", tempo=750_000, time=960),
+            mido.MetaMessage("end_of_track", time=0),
+        ]
+    )
+    piano = mido.MidiTrack(
+        [
+            mido.Message("program_change", program=41, channel=2, time=0),
+            mido.MetaMessage("lyrics", text="la", time=0),
+            mido.Message("sysex", data=[1, 2, 3], time=5),
+        ]
+    )
     for k in range(30):
         p = 60 + k % 7
         piano.append(mido.Message("note_on", note=p, velocity=90, channel=2, time=7))
@@ -75,8 +95,12 @@ def summary(pm: pretty_midi.PrettyMIDI):
     """What the codec and playback read: notes per instrument (with program and channel kind), tempi, meter."""
     times, tempi = pm.get_tempo_changes()
     return (
-        [(i.program, i.is_drum, [(round(n.start, 6), round(n.end, 6), n.pitch, n.velocity) for n in i.notes]) for i in pm.instruments],
-        [round(t, 6) for t in times], [round(t, 6) for t in tempi],
+        [
+            (i.program, i.is_drum, [(round(n.start, 6), round(n.end, 6), n.pitch, n.velocity) for n in i.notes])
+            for i in pm.instruments
+        ],
+        [round(t, 6) for t in times],
+        [round(t, 6) for t in tempi],
         [(ts.numerator, ts.denominator, round(ts.time, 6)) for ts in pm.time_signature_changes],
         [(ly.text, round(ly.time, 6)) for ly in pm.lyrics],
     )
@@ -139,12 +163,16 @@ def test_stripping_keeps_notes_tempi_programs_and_timing():
     assert n == 30 * 23 and len(stripped) < len(data)
     before, after = parsed(data), parsed(stripped)
     assert summary(after) == summary(before)
-    assert after.instruments[0].program == 41 and not after.instruments[0].pitch_bends and not after.instruments[0].control_changes
+    assert (
+        after.instruments[0].program == 41
+        and not after.instruments[0].pitch_bends
+        and not after.instruments[0].control_changes
+    )
     assert [m.type for m in mido.MidiFile(file=io.BytesIO(stripped)).tracks[1] if m.type == "sysex"] == ["sysex"]
 
 
 def test_a_million_pitch_bends_load_with_their_notes():
-    """Issue #16 case 9: a 3.3 MB file of 1.1 million pitch bends. Parsed in full by mido it takes seconds
+    """a 3.3 MB file of 1.1 million pitch bends. Parsed in full by mido it takes seconds
     (measured by the print below on a smaller file, scaled); the pre-scan drops the bends and it loads."""
     data = bend_storm()
     assert len(data) > 3_000_000
@@ -168,5 +196,9 @@ def test_quantized_notes_and_tempo():
     pm = make_pm([(0.0, 0.24, 60), (0.26, 0.49, 62), (0.5, 0.51, 64)], tempo=90)
     assert estimate_tempo(pm) == pytest.approx(90)
     per = 60 / 90 / 4  # seconds per sixteenth at 90 bpm
-    assert quantized_notes(pm, 4) == [(0, round(0.24 / per), 60), (round(0.26 / per), round(0.49 / per), 62), (round(0.5 / per), round(0.5 / per) + 1, 64)]
+    assert quantized_notes(pm, 4) == [
+        (0, round(0.24 / per), 60),
+        (round(0.26 / per), round(0.49 / per), 62),
+        (round(0.5 / per), round(0.5 / per) + 1, 64),
+    ]
     assert estimate_tempo(make_pm([(0, 1, 60)], tempo=400)) == 240.0

@@ -15,13 +15,33 @@ def test_the_issue_example():
 @pytest.mark.parametrize(
     "text, value",
     [
-        ("C4w", "N60_d16"), ("C4h", "N60_d8"), ("C4q", "N60_d4"), ("C4e", "N60_d2"), ("C4s", "N60_d1"),
-        ("C4h.", "N60_d12"), ("C4q.", "N60_d6"), ("C4e.", "N60_d3"), ("C4:5", "N60_d5"), ("C4:16", "N60_d16"),
+        ("C4w", "N60_d16"),
+        ("C4h", "N60_d8"),
+        ("C4q", "N60_d4"),
+        ("C4e", "N60_d2"),
+        ("C4s", "N60_d1"),
+        ("C4h.", "N60_d12"),
+        ("C4q.", "N60_d6"),
+        ("C4e.", "N60_d3"),
+        ("C4:5", "N60_d5"),
+        ("C4:16", "N60_d16"),
         ("C4", "N60_d4"),  # no duration: a quarter
-        ("A4q", "N69_d4"), ("F#5e", "N78_d2"), ("Bb3s", "N58_d1"), ("bb3s", "N58_d1"), ("b3Q", "N59_d4"),
-        ("C-1q", "N0_d4"), ("G9q", "N127_d4"), ("Cb4q", "N59_d4"), ("B#3q", "N60_d4"),
-        ("Rq", "R_d4"), ("rh.", "R_d12"), ("R", "R_d4"), ("R:7", "R_d7"),
-        ("[C4 E4 G4]q", "C60.64.67_d4"), ("[G4,C4,E4]h", "C60.64.67_d8"), ("[C4 C4]e", "N60_d2"),
+        ("A4q", "N69_d4"),
+        ("F#5e", "N78_d2"),
+        ("Bb3s", "N58_d1"),
+        ("bb3s", "N58_d1"),
+        ("b3Q", "N59_d4"),
+        ("C-1q", "N0_d4"),
+        ("G9q", "N127_d4"),
+        ("Cb4q", "N59_d4"),
+        ("B#3q", "N60_d4"),
+        ("Rq", "R_d4"),
+        ("rh.", "R_d12"),
+        ("R", "R_d4"),
+        ("R:7", "R_d7"),
+        ("[C4 E4 G4]q", "C60.64.67_d4"),
+        ("[G4,C4,E4]h", "C60.64.67_d8"),
+        ("[C4 C4]e", "N60_d2"),
     ],
 )
 def test_tokens(text, value):
@@ -81,7 +101,10 @@ def test_limits():
 
 # ---------------------------------------------------------------------------------------------- round trips
 def test_decode_writes_the_syntax():
-    assert motif.decode(["N61_d6", "C60.64_d8", "R_d4", "N60_d5", "N0_d1", "N127_d16", "R_d12", "N62_d3"]) == "C#4q. [C4 E4]h Rq C4:5 C-1s G9w Rh. D4e."
+    assert (
+        motif.decode(["N61_d6", "C60.64_d8", "R_d4", "N60_d5", "N0_d1", "N127_d16", "R_d12", "N62_d3"])
+        == "C#4q. [C4 E4]h Rq C4:5 C-1s G9w Rh. D4e."
+    )
     assert motif.decode([]) == ""
 
 
@@ -120,7 +143,9 @@ def test_nearest_in_vocab():
     assert motif.nearest_in_vocab("C60.64.67_d8", VOCAB, 1) == ["C60.64.67_d4"]
     assert motif.nearest_in_vocab("C60.65_d4", VOCAB, 1) == ["C60.64_d4"]
     assert motif.nearest_in_vocab("N60_d4", VOCAB, 1) == ["N60_d4"]  # a known value is its own nearest
-    assert motif.nearest_in_vocab("N61_d4", VOCAB, 0) == [] and len(motif.nearest_in_vocab("N61_d4", VOCAB, 100)) == len(VOCAB)
+    assert motif.nearest_in_vocab("N61_d4", VOCAB, 0) == [] and len(
+        motif.nearest_in_vocab("N61_d4", VOCAB, 100)
+    ) == len(VOCAB)
 
 
 def test_value_distance_known_values():

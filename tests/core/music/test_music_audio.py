@@ -1,4 +1,5 @@
-"""core.music.music_audio: FluidSynth instrument sound, the sine fallback (library hidden), silence, program override."""
+"""core.music.music_audio: FluidSynth instrument sound, the sine fallback (library hidden), silence, program
+override."""
 
 import importlib.abc
 import sys
@@ -11,7 +12,9 @@ from core.music import music_audio as ma
 from core.music import music_codec as mc
 
 C4 = pretty_midi.note_number_to_hz(60)  # 261.6 Hz
-needs_fluidsynth = pytest.mark.skipif(ma.fluidsynth_problem() is not None, reason=f"FluidSynth unavailable here: {ma.fluidsynth_problem()}")
+needs_fluidsynth = pytest.mark.skipif(
+    ma.fluidsynth_problem() is not None, reason=f"FluidSynth unavailable here: {ma.fluidsynth_problem()}"
+)
 
 
 def c4_quarter() -> pretty_midi.PrettyMIDI:
@@ -22,7 +25,12 @@ def c4_quarter() -> pretty_midi.PrettyMIDI:
 def test_harmonic_amplitudes_on_a_known_mixture():
     sr, f0 = 8000, 200.0  # 1 s at 8 kHz: every harmonic falls exactly on an FFT bin
     t = np.arange(sr) / sr
-    x = 1.0 * np.sin(2 * np.pi * f0 * t) + 0.5 * np.sin(2 * np.pi * 2 * f0 * t) + 0.1 * np.sin(2 * np.pi * 3 * f0 * t) + 0.01 * np.sin(2 * np.pi * 4 * f0 * t)
+    x = (
+        1.0 * np.sin(2 * np.pi * f0 * t)
+        + 0.5 * np.sin(2 * np.pi * 2 * f0 * t)
+        + 0.1 * np.sin(2 * np.pi * 3 * f0 * t)
+        + 0.01 * np.sin(2 * np.pi * 4 * f0 * t)
+    )
     amps = ma.harmonic_amplitudes(x, sr, f0, n_harmonics=6)
     np.testing.assert_allclose(amps[:4], [1.0, 0.5, 0.1, 0.01], atol=2e-3)
     assert amps[4] < 1e-3 and amps[5] < 1e-3
@@ -70,7 +78,11 @@ def test_instrument_table_is_general_midi():
     assert len(set(labels)) == len(labels) and len(set(programs)) == len(programs)
     assert all(0 <= p <= 127 for p in programs)
     assert {"Piano", "Strings", "Organ", "Guitar", "Flute", "Choir"} <= set(labels)
-    assert dict(ma.INSTRUMENTS)["Piano"] == 0 and ma.instrument_label(0) == "Piano" and ma.instrument_label(100) == "GM program 100"
+    assert (
+        dict(ma.INSTRUMENTS)["Piano"] == 0
+        and ma.instrument_label(0) == "Piano"
+        and ma.instrument_label(100) == "GM program 100"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- fallback
@@ -103,6 +115,7 @@ def test_sine_fallback_when_the_system_library_is_missing(monkeypatch):
 @needs_fluidsynth
 def test_sine_fallback_when_fluidsynth_fails(monkeypatch, caplog):
     """The reason says what happened in plain words; the exception itself goes to the server's log."""
+
     def broken(self, *a, **k):
         raise RuntimeError("no SoundFont")
 

@@ -8,8 +8,8 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from core.music import music_codec as mc
 from core.music import midi_io
+from core.music import music_codec as mc
 from core.music.midi_io import MidiError, load_midi_bytes, midi_bytes
 from core.music.music_codec import CodecOptions, Vocabulary
 from tests.support import ROOT
@@ -135,7 +135,12 @@ def test_vocabulary_counts_encode_decode_and_json_round_trip():
     assert v.stoi["R_d4"] == v.index("R_d4") and "R_d4" in v and "N99_d1" not in v
     again = Vocabulary.from_json(v.to_json())
     assert again == v and again.index("C60.64_d2") == v.index("C60.64_d2")
-    for bad in ["not json", "[]", '{"format": "x"}', '{"format": "rnn-playground-music-vocab", "version": 1, "itos": ["Q"], "counts": [1]}']:
+    for bad in [
+        "not json",
+        "[]",
+        '{"format": "x"}',
+        '{"format": "rnn-playground-music-vocab", "version": 1, "itos": ["Q"], "counts": [1]}',
+    ]:
         with pytest.raises(ValueError):
             Vocabulary.from_json(bad)
     with pytest.raises(ValueError):
@@ -144,11 +149,17 @@ def test_vocabulary_counts_encode_decode_and_json_round_trip():
 
 # ---------------------------------------------------------------------------------------------- audio
 def test_codec_does_not_import_tensorflow():
-    """MIDI reading, the music codec and corpus never load TensorFlow or Keras (checked in a fresh interpreter: other tests in this
+    """MIDI reading, the music codec and corpus never load TensorFlow or Keras (checked in a fresh interpreter: other
+    tests in this
     process may have imported them already)."""
     import subprocess
 
-    code = "import sys, core.music.midi_io, core.music.music_codec, core.music.music_data; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    code = (
+        "import sys, core.music.midi_io, core.music.music_codec, core.music.music_data; print(sorted(m for m in "
+        "('tensorflow', 'keras') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout  # (pyfluidsynth may say where it found its library first)
+    assert out.stdout.strip().splitlines()[-1] == "[]", (
+        out.stdout
+    )  # (pyfluidsynth may say where it found its library first)

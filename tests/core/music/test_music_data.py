@@ -65,7 +65,9 @@ def test_corpus_split_batches_and_validation():
 
 
 def test_short_pieces_are_skipped_and_too_short_corpus_says_so():
-    pieces, _ = md.load_uploads([("long.mid", tune(0, n=80)), ("short.mid", tune(1, n=5))], CodecOptions(transpose=False))
+    pieces, _ = md.load_uploads(
+        [("long.mid", tune(0, n=80)), ("short.mid", tune(1, n=5))], CodecOptions(transpose=False)
+    )
     corpus = md.MusicCorpus(pieces)
     for _ in range(5):
         x, _ = corpus.sample_batch(np.random.default_rng(_), 3, 30)  # only the long piece fits
@@ -94,7 +96,13 @@ def test_uploads_mixing_good_and_bad_files():
     assert [p.name for p in pieces] == ["good1.mid", "good2.mid"]
     assert len(problems) == 5
     joined = "\n".join(problems)
-    for name, words in [("notes.txt", "not a MIDI"), ("broken.mid", "truncated"), ("empty.mid", "no notes"), ("drums.mid", "drums"), ("huge.mid", "MB")]:
+    for name, words in [
+        ("notes.txt", "not a MIDI"),
+        ("broken.mid", "truncated"),
+        ("empty.mid", "no notes"),
+        ("drums.mid", "drums"),
+        ("huge.mid", "MB"),
+    ]:
         assert any(p.startswith(name) and words in p for p in problems), (name, joined)
     # transposition puts the D-major tune into C major: both tunes share the same pitch classes
     pcs = {mc.parse_value(v)[0][0] % 12 for p in pieces for v in p.values}
@@ -115,11 +123,16 @@ def test_one_value_corpora_are_refused_with_a_message(options):
     with pytest.raises(MusicCorpusError) as info:
         md.MusicCorpus([chord])
     kind = "chord of 4 notes" if options.max_chord == 4 else "note"
-    assert str(info.value) == (f"The whole corpus is a single value, one {kind} ({chord.values[0]}): the model would have nothing to "
-                               "choose between. Upload music with at least 2 different values.")
+    assert str(info.value) == (
+        f"The whole corpus is a single value, one {kind} ({chord.values[0]}): the model would have nothing to "
+        "choose between. Upload music with at least 2 different values."
+    )
     (same,), _ = md.load_uploads([("one_repeated_note.mid", one_repeated_note())], options)
     assert set(same.values) == {same.values[0]} and len(same.values) == 64
-    with pytest.raises(MusicCorpusError, match=rf"All 64 values are the same note \({same.values[0]}\): the model would have nothing to choose"):
+    with pytest.raises(
+        MusicCorpusError,
+        match=rf"All 64 values are the same note \({same.values[0]}\): the model would have nothing to choose",
+    ):
         md.MusicCorpus([same])
     with pytest.raises(MusicCorpusError, match="All 65 values are the same note"):
         md.MusicCorpus([same, md.Piece("x.mid", (same.values[0],))])  # one value across several pieces too

@@ -31,7 +31,13 @@ def test_features_count_what_they_say():
     f = ms.features(["N60_d4", "R_d2", "N64_d2", "C55.62_d8", "N83_d1", "R_d16"])
     assert f.n_values == 6 and f.n_notes == 5 and f.steps == 33
     assert f.lowest == 55 and f.highest == 83
-    assert f.pitch_classes[0] == 1 and f.pitch_classes[4] == 1 and f.pitch_classes[7] == 1 and f.pitch_classes[2] == 1 and f.pitch_classes[11] == 1
+    assert (
+        f.pitch_classes[0] == 1
+        and f.pitch_classes[4] == 1
+        and f.pitch_classes[7] == 1
+        and f.pitch_classes[2] == 1
+        and f.pitch_classes[11] == 1
+    )
     iv = {i - ms.MAX_INTERVAL: int(c) for i, c in enumerate(f.intervals) if c}
     assert iv == {4: 1, -2: 1, 12: 1}  # 60->64 across the rest, 64->62 (the chord's top), 62->83 = +21 clipped to +12
     assert {d + 1: int(c) for d, c in enumerate(f.durations) if c} == {4: 1, 2: 1, 8: 1, 1: 1}  # rests not counted
@@ -60,7 +66,9 @@ def test_key_share_and_transposition():
     r = ref(C_TUNE)
     assert r.key == (0, "major") and r.key_name == "C major"
     assert ms.score(C_TUNE, r).in_key == 1.0
-    up_a_tritone = [mc.value_token([p + 6 for p in mc.parse_value(v)[0]], mc.value_duration(v)) for v in C_TUNE]  # F# major
+    up_a_tritone = [
+        mc.value_token([p + 6 for p in mc.parse_value(v)[0]], mc.value_duration(v)) for v in C_TUNE
+    ]  # F# major
     s = ms.score(up_a_tritone, r)
     # C E G E C G F E D C -> F# A# C# A# F# C# B A# G# F#: only B (from F) is in C major, 1 note of 10
     assert s.in_key == pytest.approx(0.1)
@@ -82,7 +90,12 @@ def test_range_density_and_durations_known_answers():
 
 def test_rests_only_gives_nan_not_an_error():
     s = ms.score(["R_d4", "R_d8"], ref(C_SCALE))
-    assert math.isnan(s.pitch_class_distance) and math.isnan(s.in_key) and math.isnan(s.pitch_range) and math.isnan(s.duration_distance)
+    assert (
+        math.isnan(s.pitch_class_distance)
+        and math.isnan(s.in_key)
+        and math.isnan(s.pitch_range)
+        and math.isnan(s.duration_distance)
+    )
     assert s.notes_per_bar == 0.0 and s.longest_copy == 0
     with pytest.raises(ValueError):
         ref(["R_d4"])  # a reference needs notes
@@ -120,7 +133,10 @@ def test_suffix_automaton_matches_brute_force():
     rng = np.random.default_rng(0)
     alphabet = [f"N{60 + i}_d4" for i in range(4)]  # a small alphabet makes long repeats likely
     for trial in range(150):
-        pieces = [[alphabet[i] for i in rng.integers(0, len(alphabet), size=int(rng.integers(0, 25)))] for _ in range(int(rng.integers(1, 5)))]
+        pieces = [
+            [alphabet[i] for i in rng.integers(0, len(alphabet), size=int(rng.integers(0, 25)))]
+            for _ in range(int(rng.integers(1, 5)))
+        ]
         query = [alphabet[i] for i in rng.integers(0, len(alphabet), size=int(rng.integers(0, 30)))]
         idx = ms.CopyIndex(pieces)
         n, k, start, at = idx.longest_match(query)
@@ -133,7 +149,9 @@ def test_suffix_automaton_matches_brute_force():
 # ---------------------------------------------------------------------------------------------- rows
 def test_scorecard_rows_and_mean():
     r = ref(C_SCALE, C_TUNE)
-    rows = ms.scorecard([("trained", C_SCALE[:4]), ("untrained", ["N61_d3", "N66_d5"])], r, validation=[C_TUNE, C_SCALE, []])
+    rows = ms.scorecard(
+        [("trained", C_SCALE[:4]), ("untrained", ["N61_d3", "N66_d5"])], r, validation=[C_TUNE, C_SCALE, []]
+    )
     assert [label for label, _ in rows] == ["trained", "untrained", "held-out validation pieces"]
     val = rows[2][1]
     assert val.n_pieces == 2 and val.n_values == 4  # empty piece skipped, each cut to the longest composition (4)
@@ -156,7 +174,9 @@ def test_validation_pieces_score_closer_than_random_values(style):
     n = 100
     val = ms.score_pieces([corpus.pieces[i].values for i in corpus.val_idx], r, n)
     rng = np.random.default_rng(0)
-    untrained = ms.mean_score([ms.score(corpus.vocab.decode(rng.integers(0, len(corpus.vocab), size=n)), r) for _ in range(10)])
+    untrained = ms.mean_score(
+        [ms.score(corpus.vocab.decode(rng.integers(0, len(corpus.vocab), size=n)), r) for _ in range(10)]
+    )
     for measure in ("pitch_class_distance", "interval_distance", "duration_distance"):
         assert getattr(val, measure) < getattr(untrained, measure), measure
     assert val.in_key > untrained.in_key

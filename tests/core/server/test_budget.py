@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from core.server import budget
 from core.models.keras_model import RNNConfig
-from tests.support.apptest import open_page, tiny_text
+from core.server import budget
 from tests.support import ROOT
+from tests.support.apptest import open_page, tiny_text
 
 MB = 2**20
 V = 65  # the bundled Shakespeare's vocabulary
@@ -24,7 +24,9 @@ def test_a_model_over_the_session_share_is_refused_with_the_largest_that_fits():
     s = v.suggestion
     assert s is not None and s.layers == 3 and s.hidden < 1024 and s.embed_dim == 256
     assert budget.training_bytes(V, s) <= v.allowed  # the suggestion fits...
-    assert budget.training_bytes(V, replace(s, hidden=s.hidden + budget.HIDDEN_STEP)) > v.allowed  # ...and is the largest
+    assert (
+        budget.training_bytes(V, replace(s, hidden=s.hidden + budget.HIDDEN_STEP)) > v.allowed
+    )  # ...and is the largest
     assert s.label().split(" · ")[0] in v.message
 
 
@@ -67,13 +69,17 @@ del warm; release_memory()
 base = rss_bytes()
 cfg = RNNConfig(cell="gru", hidden=512, layers=2, embed_dim=64)
 t = new_trainer(c, cfg); t.train_steps(3); t.evaluate()
-print(json.dumps(dict(held=rss_bytes() - base, peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base, vocab=c.vocab_size)))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
+print(json.dumps(dict(held=rss_bytes() - base, peak=peak, vocab=c.vocab_size)))
 """
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     r = json.loads(out.stdout.strip().splitlines()[-1])
     est = budget.training_bytes(r["vocab"], RNNConfig(cell="gru", hidden=512, layers=2, embed_dim=64))
-    print(f"GRU 512x2: held {r['held'] / MB:.0f} MB after training (peak {r['peak'] / MB:.0f} MB), estimate {est / MB:.0f} MB")
+    print(
+        f"GRU 512x2: held {r['held'] / MB:.0f} MB after training (peak {r['peak'] / MB:.0f} MB), estimate "
+        f"{est / MB:.0f} MB"
+    )
     assert 0 < r["held"] <= est
 
 

@@ -1,11 +1,11 @@
-"""TextCorpus: vocabulary, encode/decode, split, batches, the live sample (model zips: tests/core/files/test_model_zip.py)."""
+"""TextCorpus: vocabulary, encode/decode, split, batches, the live sample (model zips:
+tests/core/files/test_model_zip.py)."""
 
 import numpy as np
 import pytest
 
 from core.text.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 from tests.support.inputs import make_text, text_corpus
-
 
 TEXT = make_text()
 

@@ -8,9 +8,9 @@ from math import log
 import numpy as np
 import pytest
 
-from core.toolkit import baselines as bl
 from core.music.music_data import MusicCorpus, Piece
 from core.text.text_data import TextCorpus
+from core.toolkit import baselines as bl
 
 
 def values(lines):

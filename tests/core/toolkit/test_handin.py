@@ -12,9 +12,9 @@ import zipfile
 import pretty_midi
 import pytest
 
+from core.music import music_codec as mc
 from core.toolkit import handin
 from core.toolkit import memorise as mz
-from core.music import music_codec as mc
 from tests.support.apptest import button, open_page, tiny_music, tiny_text
 
 
@@ -207,9 +207,9 @@ def _wait_past(lab, step: int) -> None:
 def test_a_handin_taken_while_training_is_one_step():
     """A trainer thread trains a Dinosaur lab; hand-ins taken meanwhile are each one step, named by it, also when the
     zip is built later (a click after training moved on)."""
-    from core.models.dino import DinoConfig
     from core.labs.dino_lab import DinoLab
     from core.labs.lab import Schedule
+    from core.models.dino import DinoConfig
 
     lab = DinoLab()
     lab.schedule = Schedule(slice_s=0.05, tick_s=1.0, chunk_s=0.01, max_chunk=40, first_chunk=5, eval_every_s=None)
@@ -228,10 +228,10 @@ def test_a_handin_taken_while_training_is_one_step():
 
 
 def test_a_text_handin_taken_while_training_is_one_step():
-    from core.models.keras_model import RNNConfig
     from core.labs.lab import Schedule
-    from core.text.text_data import TextCorpus
     from core.labs.text_lab import TextLab
+    from core.models.keras_model import RNNConfig
+    from core.text.text_data import TextCorpus
     from tests.support.inputs import make_text
 
     corpus = TextCorpus(make_text())

@@ -72,7 +72,9 @@ def test_an_invalid_value_falls_back_to_the_default_with_a_message_naming_the_pa
 @pytest.mark.parametrize("lab", cl.LABS)
 def test_a_whole_setup_round_trips_and_defaults_are_valid(lab):
     spec = cl.spec(lab)
-    assert len({p.name for p in spec.params}) == len(spec.params) and len({p.key for p in spec.params}) == len(spec.params)
+    assert len({p.name for p in spec.params}) == len(spec.params) and len({p.key for p in spec.params}) == len(
+        spec.params
+    )
     assert all(p.key.startswith(lab + "_") and p.group in cl.GROUPS for p in spec.params)
     assert not {p.name for p in spec.params} & set(cl.RESERVED + cl.STREAMLIT_OWN)
     for p in spec.params:  # a default is a value the parameter accepts

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.toolkit import memorise as mz
 from core.music.music_score import CopyIndex
+from core.toolkit import memorise as mz
 
 
 def brute_force(sources, query) -> tuple[int, set]:
@@ -16,7 +16,12 @@ def brute_force(sources, query) -> tuple[int, set]:
     for i in range(len(query)):
         for j in range(i + 1, len(query) + 1):
             part = list(query[i:j])
-            hits = {(k, p, i) for k, s in enumerate(sources) for p in range(len(s) - len(part) + 1) if list(s[p : p + len(part)]) == part}
+            hits = {
+                (k, p, i)
+                for k, s in enumerate(sources)
+                for p in range(len(s) - len(part) + 1)
+                if list(s[p : p + len(part)]) == part
+            }
             if not hits:
                 break
             if j - i > best:

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from core import charts
-from core.models.dino import DinoConfig
 from core.labs.dino_lab import DinoLab
 from core.labs.lab import Schedule
-from core.toolkit.race import EVAL_POINTS, Race, lab_corpus, race_configs, race_verdict
+from core.models.dino import DinoConfig
 from core.models.trainer import StopKind
+from core.toolkit.race import EVAL_POINTS, Race, lab_corpus, race_configs, race_verdict
 from tests.support.inputs import NAMES, text_corpus
 
 
@@ -35,7 +35,9 @@ def test_dino_race_equal_turns_every_racer_trains_one_chart_and_samples():
     lab_step, lab_runs = lab.trainer.step, list(lab.runs)
     race = Race(lab, seconds=2.0)
     configs = race_configs(lab, [5, 20, 60])
-    assert [c.n_a for c in configs] == [5, 20, 60] and all(c.seed == 1 and c.learning_rate == lab.trainer.config.learning_rate for c in configs)
+    assert [c.n_a for c in configs] == [5, 20, 60] and all(
+        c.seed == 1 and c.learning_rate == lab.trainer.config.learning_rate for c in configs
+    )
     race.build(lab_corpus(lab), configs)
     mid = None
     for _ in range(10_000):
@@ -95,9 +97,9 @@ def test_hibernate_counts_every_racer():
 
 
 def test_budget_counts_the_total(monkeypatch):
-    from core.server import budget
-    from core.models.keras_model import RNNConfig
     from core.labs.text_lab import TextLab
+    from core.models.keras_model import RNNConfig
+    from core.server import budget
 
     corpus = text_corpus()
     lab = TextLab()
@@ -113,13 +115,17 @@ def test_budget_counts_the_total(monkeypatch):
 
 
 def test_text_race_of_three_cells():
-    from core.models.keras_model import RNNConfig
     from core.labs.text_lab import TextLab
+    from core.models.keras_model import RNNConfig
 
     corpus = text_corpus()
     lab = TextLab()
-    lab.schedule = Schedule(slice_s=0.1, tick_s=0.3, chunk_s=0.05, max_chunk=10, first_chunk=1, eval_every_s=5.0, sample_every_s=None)
-    lab.configure_text("t", "test", corpus, RNNConfig(cell="lstm", hidden=16, embed_dim=8, seq_len=16, batch_size=4, seed=0))
+    lab.schedule = Schedule(
+        slice_s=0.1, tick_s=0.3, chunk_s=0.05, max_chunk=10, first_chunk=1, eval_every_s=5.0, sample_every_s=None
+    )
+    lab.configure_text(
+        "t", "test", corpus, RNNConfig(cell="lstm", hidden=16, embed_dim=8, seq_len=16, batch_size=4, seed=0)
+    )
     race = Race(lab, seconds=2.0)
     configs = race_configs(lab, ["simplernn", "lstm", "gru"])
     assert race_verdict(lab, corpus, configs).ok
@@ -139,8 +145,8 @@ def test_text_race_of_three_cells():
 
 
 def test_no_race_without_something_to_train_on():
-    from core.toolkit.race import unavailable
     from core.labs.text_lab import TextLab, TextRun
+    from core.toolkit.race import unavailable
 
     lab = dino_lab()
     assert unavailable(lab) is None
