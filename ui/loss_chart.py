@@ -17,13 +17,12 @@ from core.toolkit import baselines as bl
 from ui import persist
 from ui.toolkit import links
 
-UNITS = {"dino": "name", "text": "character", "music": "value"}  # what one loss value is per, by lab key
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
 LN2 = float(np.log(2.0))
 
 
 def unit_of(lab) -> str:
-    return UNITS.get(lab.key, "token")
+    return lab.unit
 
 
 def unit_options(lab) -> list[str]:

@@ -332,10 +332,8 @@ def _validate_config_meta(
                 f"dropout {_shown(v)} was not a valid dropout rate (0 to {MAX_DROPOUT:g}); {model_own} dropout."
             )
     if "lr_schedule" in src:  # the learning-rate schedule (core.models.lr_schedule), when this version has one
-        try:
-            from core.models.lr_schedule import SCHEDULES
-        except ImportError:
-            SCHEDULES = ()
+        from core.models.lr_schedule import SCHEDULES
+
         if src["lr_schedule"] in SCHEDULES:
             out["lr_schedule"] = src["lr_schedule"]
         elif SCHEDULES:

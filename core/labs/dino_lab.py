@@ -99,6 +99,7 @@ class DinoLab(Lab):
     key = "dino"
     # 0.5 s of training per refresh, one refresh a second; a name takes ~0.5 ms at the defaults
     schedule = Schedule(slice_s=0.5, tick_s=1.0, chunk_s=0.1, max_chunk=500, first_chunk=25, eval_every_s=None)
+    unit = "name"
     chart_x = "iteration (names)"
     chart_y = "loss (nats per name)"
     raw_name = "raw loss per name"

@@ -183,6 +183,7 @@ class Lab:
 
     key = "lab"  # the session-state key of this lab, and the prefix of its widgets
     schedule = Schedule()
+    unit = "token"  # what one loss value is per (a name, a character, a value)
     chart_y = "loss (nats per token)"  # the loss chart's axis titles
     chart_x = "step"
     raw_name = "train"  # legend names of the raw and smoothed training loss
@@ -251,6 +252,25 @@ class Lab:
     def composition(self) -> Any:
         """The last composition (the Music lab's), or None."""
         return None
+
+    # -- best weights (the Keras labs' trainers keep them: core.models.trainer.BestKeeper) ---------------------------
+    def memorising(self) -> str | None:
+        """What the page says when validation has risen clearly above its best (None while it has not)."""
+        from core.models.trainer import memorising_message
+
+        keeper = getattr(self.trainer, "keeper", None)
+        return memorising_message(keeper, self.unit) if keeper is not None and keeper.memorising else None
+
+    def restore_best(self) -> None:
+        """The one click back to the best weights: training pauses and the note says what happened."""
+        b = self.trainer.restore_best()
+        self.stop(
+            Note(
+                StopKind.FINISHED,
+                f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per {self.unit}. "
+                "Training is paused; press Start to train on from them.",
+            )
+        )
 
     def starting_point(self) -> Any:
         """The bundled trained model (core.files.starting_points.StartingPoint) for the corpus this lab trains on now,

@@ -232,6 +232,7 @@ class MusicLab(Lab):
     # best validation" can only keep what it saw; a pass over at most 8 batches of 64 snippets costs ~15 ms per batch
     # for the LSTM 64 on 2 cores
     schedule = Schedule(slice_s=0.4, tick_s=0.5, chunk_s=0.15, max_chunk=20, first_chunk=1, eval_every_s=1.0)
+    unit = "value"
     chart_x = "step (one batch of snippets)"
     chart_y = "loss (nats per value)"
 
@@ -402,27 +403,6 @@ class MusicLab(Lab):
             stop.kind,
             f"{stop.message} The validation loss was lowest at step {b.step:,} ({b.val:.3f} vs {val:.3f} now): "
             "those weights are back in place (stop at the best validation is on).",
-        )
-
-    def memorising(self) -> str | None:
-        """What the page says when validation has risen clearly above its best (None while it has not)."""
-        from core.models.trainer import memorising_message
-
-        keeper = getattr(self.trainer, "keeper", None)
-        return memorising_message(keeper, "value") if keeper is not None and keeper.memorising else None
-
-    def restore_best(self) -> None:
-        """The one click back to the best weights: training pauses and the note says what happened."""
-        from core.labs.lab import Note
-        from core.models.trainer import StopKind
-
-        b = self.trainer.restore_best()
-        self.stop(
-            Note(
-                StopKind.FINISHED,
-                f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per value. "
-                "Training is paused; press Start to train on from them.",
-            )
         )
 
     def can_train(self) -> str | None:

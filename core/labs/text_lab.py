@@ -190,6 +190,7 @@ class TextLab(Lab):
     middle_schedule = replace(start_schedule, slice_s=1.5)  # then until it has trained STEADY_S seconds
     START_S = 10.0
     STEADY_S = 60.0
+    unit = "character"
     chart_y = "loss (nats per character)"
 
     def __init__(self) -> None:
@@ -243,27 +244,6 @@ class TextLab(Lab):
         return super().run_slice()
 
     # -- best weights ------------------------------------------------------------------------------------------
-    def memorising(self) -> str | None:
-        """What the page says when validation has risen clearly above its best (None while it has not)."""
-        from core.models.trainer import memorising_message
-
-        keeper = getattr(self.trainer, "keeper", None)
-        return memorising_message(keeper, "character") if keeper is not None and keeper.memorising else None
-
-    def restore_best(self) -> None:
-        """The one click back to the best weights: training pauses and the note says what happened."""
-        from core.labs.lab import Note
-        from core.models.trainer import StopKind
-
-        b = self.trainer.restore_best()
-        self.stop(
-            Note(
-                StopKind.FINISHED,
-                f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per character. "
-                "Training is paused; press Start to train on from them.",
-            )
-        )
-
     def steps_per_minute(self, vocab_size: int, config: RNNConfig) -> tuple[float, bool]:
         """(training steps a minute for ``config`` here, whether measured on this very model)."""
         t = self.trainer

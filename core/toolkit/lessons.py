@@ -38,6 +38,11 @@ def catalogue(folder: Path = cl.LESSONS_DIR) -> tuple[tuple[cl.Lesson, ...], tup
     return result
 
 
+def forget() -> None:
+    """Read the lesson files again on the next call (for a test that changes how they read)."""
+    _cache.clear()
+
+
 def find(name: str, folder: Path = cl.LESSONS_DIR) -> tuple[cl.Lesson | None, str]:
     """(the lesson, "") or (None, a message naming it)."""
     lessons = catalogue(folder)[0]

@@ -16,14 +16,13 @@ from streamlit.testing.v1 import AppTest
 
 from core.echo import FEW
 from core.toolkit import links as cl
-from tests.support import ROOT
-from tests.support.apptest import ok
+from tests.support.apptest import app, ok
 from tests.support.inputs import markup_in
 from ui.server import runner
 
 
 def _open(page: str, query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at = app(240)
     at.query_params.update(query)
     at.run()
     at.switch_page(page)
@@ -101,7 +100,7 @@ def test_a_link_with_thousands_of_unknown_names_gets_a_short_warning(page):
 def test_a_lesson_file_the_server_cannot_read_is_named_without_the_exception(monkeypatch, caplog):
     """A lesson file that can't be read (permissions, not UTF-8): the home page names the lesson in plain words;
     the exception, with its file path, goes to the server's log."""
-    from ui.toolkit import lessons
+    from core.toolkit import lessons
 
     real = cl.load_lesson
     broken = cl.lesson_names()[0]
@@ -112,10 +111,10 @@ def test_a_lesson_file_the_server_cannot_read_is_named_without_the_exception(mon
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(cl, "load_lesson", load)
-    lessons._lessons.clear()
+    lessons.forget()
     try:
-        with caplog.at_level("ERROR", logger="ui.toolkit.lessons"):
-            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+        with caplog.at_level("ERROR", logger="core.toolkit.lessons"):
+            at = app(240)
             at.run()
         ok(at)
         said = [w.value for w in at.warning]
@@ -123,4 +122,4 @@ def test_a_lesson_file_the_server_cannot_read_is_named_without_the_exception(mon
         assert not any("Permission denied" in w or str(cl.LESSONS_DIR) in w for w in said), said
         assert "Permission denied" in caplog.text
     finally:
-        lessons._lessons.clear()
+        lessons.forget()

@@ -50,7 +50,9 @@ def test_transforms_and_marks():
     assert loss_chart.transform_for("bits per character")(v) == pytest.approx([1, 2])
     assert loss_chart.transform_for("perplexity")(v) == pytest.approx([2, 4])
     assert loss_chart.transform_for("nats per value")(v) == pytest.approx(v)
-    lab = SimpleNamespace(key="text", trainer=SimpleNamespace(events=[(10, "lr 0.005"), (40, "restored best")]))
+    lab = SimpleNamespace(
+        key="text", unit="character", trainer=SimpleNamespace(events=[(10, "lr 0.005"), (40, "restored best")])
+    )
     marks = loss_chart.event_marks(lab)
     assert [(m.x, m.text) for m in marks] == [(10.0, "lr 0.005"), (40.0, "restored best")]
     assert loss_chart.event_marks(SimpleNamespace(key="dino", trainer=object())) == []  # the Dinosaur trainer has none

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.inside import influence_view, neuron_view
+from ui.toolkit import links
 
 
 def tabs(lab) -> list[tuple[str, object]]:
@@ -23,13 +24,8 @@ def tabs(lab) -> list[tuple[str, object]]:
 
 
 def _shown() -> bool:
-    """False when the address's hide= lists the "inside" group (ui.toolkit.links, when it is there)."""
-    try:
-        from ui.toolkit import links
-    except ImportError:
-        return True
-    shown = getattr(links, "shown", None)
-    return shown("inside") if shown is not None else True
+    """False when the address's hide= lists the "inside" group (ui.toolkit.links)."""
+    return links.shown("inside")
 
 
 def render(lab) -> None:

@@ -17,18 +17,14 @@ import streamlit as st
 
 from core.toolkit import handin
 from ui import loss_chart
-from ui.toolkit import memorise_view
+from ui.toolkit import links, memorise_view
 
 log = logging.getLogger(__name__)
 
 
 def _link_and_settings(lab) -> tuple[str | None, dict[str, Any] | None]:
-    """The setup's link (ui.toolkit.links, when this installation has it) and the page's settings widgets, read now:
+    """The setup's link (ui.toolkit.links) and the page's settings widgets, read now:
     the download's callable runs outside the page's script, where the session can't be read."""
-    try:
-        from ui.toolkit import links
-    except ImportError:
-        return None, None
     link = page = None
     try:
         link = links.full_url(links.setup_url(lab))
@@ -42,11 +38,7 @@ def _link_and_settings(lab) -> tuple[str | None, dict[str, Any] | None]:
 
 
 def _shown() -> bool:
-    """False when the address hides the "toolkit" group (ui.toolkit.links, when this installation has it)."""
-    try:
-        from ui.toolkit import links
-    except ImportError:
-        return True
+    """False when the address hides the "toolkit" group (ui.toolkit.links)."""
     return links.shown("toolkit")
 
 
