@@ -60,8 +60,10 @@ def test_text_lab_starts_from_the_trained_model(page, app_url):
     assert val <= 1.6  # Shakespeare at 1.6 nats per character or better, on the first click
     page.get_by_text(f"Sample at step {loaded:,}").wait_for()
     page.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
+    traces = page.locator('[data-testid="stPlotlyChart"]').first.locator(".scatterlayer .trace")
+    traces.nth(2).wait_for(timeout=60_000)  # plotly draws the chart a moment after the page has settled
     shot(page, "starting_point_text_loaded", full_page=False)
-    assert page.locator('[data-testid="stPlotlyChart"]').first.locator(".scatterlayer .trace").count() >= 3
+    assert traces.count() >= 3
     assert_no_exception(page)
 
     page.get_by_role("button", name="▶ Start").click()

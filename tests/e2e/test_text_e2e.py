@@ -23,9 +23,11 @@ def test_text_lab_trains_samples_and_inspects(page, app_url):
     page.get_by_text("Sample at step").wait_for(timeout=60_000)
     wait_refreshes(page, "Step", 3)  # several ticks: the chart redraws
     page.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
-    shot(page, "text_training")
     # the loss chart has this run's raw and smoothed training loss and its validation loss (not the placeholder)
-    assert page.locator('[data-testid="stPlotlyChart"]').first.locator(".scatterlayer .trace").count() >= 3
+    traces = page.locator('[data-testid="stPlotlyChart"]').first.locator(".scatterlayer .trace")
+    traces.nth(2).wait_for(timeout=60_000)  # plotly draws the chart a moment after the page has settled
+    shot(page, "text_training")
+    assert traces.count() >= 3
     assert page.get_by_text("No training yet").count() == 0
     assert_no_exception(page)
     page.get_by_role("button", name="■ Stop").click()

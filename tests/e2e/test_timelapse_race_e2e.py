@@ -143,6 +143,7 @@ def test_text_race_of_three_cells(page, app_url):
     race = _expander(page, "Architecture race")
     chart = race.locator('[data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()
+    chart.locator(".scatterlayer .trace").nth(2).wait_for(timeout=60_000)  # drawn a moment after the page settles
     shot(page, "race_text_chart", full_page=False)
     assert chart.locator(".scatterlayer .trace").count() == 3  # one chart, a line per cell
     legend = chart.locator(".legendtext").evaluate_all("els => els.map(e => e.textContent)")
