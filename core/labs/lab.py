@@ -253,6 +253,17 @@ class Lab:
         """The last composition (the Music lab's), or None."""
         return None
 
+    # -- get the code (core.files.get_code) ---------------------------------------------------------------------
+    def get_code(self, *, trained: bool) -> Any:
+        """This lab's training code for its current settings (a core.files.get_code.program.Program): a standalone
+        script and notebook that start from scratch, or, with ``trained``, from the weights ``code_weights()``
+        gives."""
+        raise NotImplementedError
+
+    def code_weights(self) -> tuple[str, bytes] | None:
+        """(file name, bytes) of the trained weights the exported code can continue from; None before training."""
+        return None
+
     # -- best weights (the Keras labs' trainers keep them: core.models.trainer.BestKeeper) ---------------------------
     def memorising(self) -> str | None:
         """What the page says when validation has risen clearly above its best (None while it has not)."""
