@@ -212,12 +212,10 @@ def _met(m):
     return "–" if m is None else ("**met**" if m else "**not met**")
 
 
-def markdown(r: dict) -> str:
+def _front(r: dict) -> list[str]:
+    """The title, how the figures were made and, outside the full run, that they are for orientation."""
     meta = r.get("meta", {})
     mode = meta.get("mode", "?")
-    mach = meta.get("machine", {})
-    ver = meta.get("versions", {})
-    s = meta.get("settings", {})
     L = []
     L.append("# Benchmarks")
     L.append("")
@@ -239,6 +237,17 @@ def markdown(r: dict) -> str:
         "`bench/results/latest.json`."
     )
     L.append("")
+    return L
+
+
+def _machine(r: dict) -> list[str]:
+    """## Machine: CPU, memory, load, versions and the mode's settings."""
+    meta = r.get("meta", {})
+    mode = meta.get("mode", "?")
+    mach = meta.get("machine", {})
+    ver = meta.get("versions", {})
+    s = meta.get("settings", {})
+    L = []
     L.append("## Machine")
     L.append("")
     L.append("| | |")
@@ -260,7 +269,12 @@ def markdown(r: dict) -> str:
         f"| Mode | {mode}: {s.get('repeats')} repeats per figure; {'; '.join(s.get('notes') or []) or 'full budgets'} |"
     )
     L.append("")
+    return L
 
+
+def _targets_table(r: dict) -> list[str]:
+    """## Targets: each target, its measured value and whether it was met."""
+    L = []
     L.append("## Targets")
     L.append("")
     L.append("| # | What | Target | Measured | |")
@@ -275,8 +289,12 @@ def markdown(r: dict) -> str:
         note = f" ({t['note']})" if t.get("note") else ""
         L.append(f"| {t['id']} | {t['what']} | {t['target']} | {shown} | {_met(t['met'])}{note} |")
     L.append("")
+    return L
 
-    # 1 ---------------------------------------------------------------------------------------
+
+def _throughput(r: dict) -> list[str]:
+    """## 1: Text training characters per second, the competitors and the in-browser runs."""
+    L = []
     tp = r.get("text_train_chars_per_s") or {}
     L.append("## 1. Text training throughput (bundled Shakespeare)")
     L.append("")
@@ -378,8 +396,12 @@ def markdown(r: dict) -> str:
         if drv:
             L.append(f"The project is driven as the Text lab drives it: {drv}. Settings of every run are in the JSON.")
             L.append("")
+    return L
 
-    # 2 ---------------------------------------------------------------------------------------
+
+def _sampling(r: dict) -> list[str]:
+    """## 2: sampling milliseconds per character and agreement with the Keras model."""
+    L = []
     sp = r.get("sampling_ms_per_char") or {}
     L.append("## 2. Sampling latency per character")
     L.append("")
@@ -441,8 +463,12 @@ def markdown(r: dict) -> str:
                 f"{d.get('chars', '–')} | {_fmt(d.get('max_prob_mean'))} |"
             )
         L.append("")
+    return L
 
-    # 3 ---------------------------------------------------------------------------------------
+
+def _quality(r: dict) -> list[str]:
+    """## 3: validation loss against training time, validation noise, nanoGPT for scale."""
+    L = []
     q = r.get("val_nats_per_char") or {}
     L.append("## 3. Quality against training time")
     L.append("")
@@ -523,8 +549,12 @@ def markdown(r: dict) -> str:
             "nats per character on tiny Shakespeare with the same 90/10 split."
         )
         L.append("")
+    return L
 
-    # 3b --------------------------------------------------------------------------------------
+
+def _music_best(r: dict) -> list[str]:
+    """## 3b: the Music lab's best weights on a small corpus (when measured)."""
+    L = []
     mb = r.get("music_best_weights") or {}
     if mb:
         L.append("## 3b. Music: the best weights on a small corpus")
@@ -552,6 +582,12 @@ def markdown(r: dict) -> str:
                         f"{e['composing_val']:.3f} | {e['composing_minus_best']:+.3f} |"
                     )
             L.append("")
+    return L
+
+
+def _reproducible(r: dict) -> list[str]:
+    """## 3c: two fresh trainers with one seed (when measured)."""
+    L = []
     rp = r.get("reproducible") or {}
     if rp:
         L.append("## 3c. Reproducible runs")
@@ -569,8 +605,12 @@ def markdown(r: dict) -> str:
                 f"({rp['steps_per_s_op_determinism']:.2f} vs {rp['steps_per_s_default']:.2f} steps/s)."
             )
         L.append("")
+    return L
 
-    # 4 ---------------------------------------------------------------------------------------
+
+def _dino(r: dict) -> list[str]:
+    """## 4: the numpy Dinosaur RNN against the bigram."""
+    L = []
     d = r.get("numpy_rnn") or {}
     L.append("## 4. The numpy Dinosaur RNN")
     L.append("")
@@ -604,8 +644,12 @@ def markdown(r: dict) -> str:
                 + "."
             )
             L.append("")
+    return L
 
-    # 5 ---------------------------------------------------------------------------------------
+
+def _app_start(r: dict) -> list[str]:
+    """## 5: app start, cold process per probe."""
+    L = []
     a = r.get("app_start") or {}
     L.append("## 5. App start")
     L.append("")
@@ -637,8 +681,12 @@ def markdown(r: dict) -> str:
                 f"({tl.get('reruns')} rerun(s), {tl.get('steps_at_first_point')} step(s) in the first slice) |"
             )
         L.append("")
+    return L
 
-    # notes ------------------------------------------------------------------------------------
+
+def _notes(r: dict) -> list[str]:
+    """The notes from bench/limits.md and how to reproduce the run."""
+    L = []
     if LIMITS_MD.exists():
         L.append(LIMITS_MD.read_text(encoding="utf-8").rstrip())
         L.append("")
@@ -654,4 +702,24 @@ def markdown(r: dict) -> str:
         "`python -m bench --report-only bench/results/full.json` rewrites this file from a saved run."
     )
     L.append("")
-    return "\n".join(L)
+    return L
+
+
+SECTIONS = (
+    _front,
+    _machine,
+    _targets_table,
+    _throughput,
+    _sampling,
+    _quality,
+    _music_best,
+    _reproducible,
+    _dino,
+    _app_start,
+    _notes,
+)  # the report's parts, in order: each takes the results dict and returns its markdown lines
+
+
+def markdown(r: dict) -> str:
+    """docs/benchmarks.md from the results dict: its sections (SECTIONS) one after another."""
+    return "\n".join(line for section in SECTIONS for line in section(r))
