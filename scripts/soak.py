@@ -20,10 +20,11 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import CHROMIUM_ARGS, LABS, ROOT, prepend_run, read_counter, rss_kb  # noqa: E402
-
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script: deploy/
 from deploy.app_server import AppServer  # noqa: E402
+from deploy.load import CHROMIUM_ARGS, LABS, prepend_run, read_counter, rss_kb  # noqa: E402
 
 CHART_POINTS_JS = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];

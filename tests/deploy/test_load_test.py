@@ -1,18 +1,13 @@
-"""scripts/load_test.py's pure parts: how a protocol student reads the Text lab's memory-budget refusal and acts on
-it, when the server's memory has settled, when a session counts as lost, and the memory run's report.
-(The runs themselves are benchmarks: scripts/load_test.py --memory, figures in docs/load-test.md.)"""
+"""The load test's pure parts (deploy/load, run by scripts/load_test.py): how a protocol student reads the Text
+lab's memory-budget refusal and acts on it, when the server's memory has settled, when a session counts as lost, and
+the memory run's report. (The runs themselves are benchmarks: scripts/load_test.py --memory, figures in
+docs/load-test.md.)"""
 
 from __future__ import annotations
 
-import sys
-
-from tests.support import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
-import load_test as lt  # noqa: E402
-
-from core.models.keras_model import RNNConfig, count_params  # noqa: E402
-from core.server.budget import check  # noqa: E402
+from core.models.keras_model import RNNConfig, count_params
+from core.server.budget import check
+from deploy import load as lt
 
 
 def test_the_pages_refusal_is_read_as_the_page_writes_it():
