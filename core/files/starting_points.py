@@ -36,7 +36,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from core.files import model_zip as mz
-from core.files.model_zip import ModelZipError, _real
+from core.files.model_zip import ModelZipError
+from core.files.model_zip.values import _real
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "assets" / "models"  # the bundled model zips and manifest.json

@@ -31,6 +31,8 @@ from core.files.model_zip import (
     vocab_from_json,
     vocab_to_json,
 )
+from core.files.model_zip.keras_zip import _load_failure_reason
+from core.files.model_zip.values import _shown
 from core.text.text_data import CorpusError
 from tests.support import ROOT
 from tests.support.inputs import ACCEPTED_OPTIONS, accepted_option_model, text_corpus
@@ -539,10 +541,10 @@ def test_model_zip_does_not_import_tensorflow():
 
 def test_numbers_are_shown_for_students():
     assert (
-        mz._shown(-5) == "−5"
-        and mz._shown(math.inf) == "Infinity"
-        and mz._shown("abc") == '"abc"'
-        and mz._shown(np.float64(0.5)) == "0.5"
+        _shown(-5) == "−5"
+        and _shown(math.inf) == "Infinity"
+        and _shown("abc") == '"abc"'
+        and _shown(np.float64(0.5)) == "0.5"
     )
 
 
@@ -704,7 +706,7 @@ def test_keras_and_zip_errors_reach_the_student_without_their_exception_text(cap
     """What Keras or zipfile says goes to the server log; the student reads a sentence without paths or class names."""
     exc = ValueError("Could not deserialize /tmp/rnn-import-x1y2/model.keras: \x1b[31mshape mismatch\x1b[0m")
     with caplog.at_level("WARNING", logger="core.files.model_zip"):
-        said = mz._load_failure_reason(exc)
+        said = _load_failure_reason(exc)
     assert "/tmp" not in said and "ValueError" not in said and "\x1b" not in said and "mismatch" not in said
     assert "model.keras" in said and "shape mismatch" in caplog.text
     good = zip_of({"model.keras": b"x" * 64, "vocab.json": vocab_to_json(list("abc")).encode()})
