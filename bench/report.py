@@ -705,7 +705,7 @@ def _notes(r: dict) -> list[str]:
     return L
 
 
-SECTIONS = (
+PARTS = (
     _front,
     _machine,
     _targets_table,
@@ -721,5 +721,5 @@ SECTIONS = (
 
 
 def markdown(r: dict) -> str:
-    """docs/benchmarks.md from the results dict: its sections (SECTIONS) one after another."""
-    return "\n".join(line for section in SECTIONS for line in section(r))
+    """docs/benchmarks.md from the results dict: its parts (PARTS) one after another."""
+    return "\n".join(line for part in PARTS for line in part(r))

@@ -1,1 +1,2 @@
-"""Serving the app: one `streamlit run app.py` (app_server) and a class of them behind HAProxy (serve_class)."""
+"""Serving the app: one `streamlit run app.py` (app_server), a class of them behind HAProxy (serve_class), and the
+classroom load test that measures such a class (load)."""
