@@ -5,13 +5,19 @@ Each lab's exporter builds a ``Program`` from the lab's current settings: a titl
 ``parameters``, so a test or papermill can set a tiny step count); the rest is the same for every setting except
 where a setting changes the code itself (no dead branches for settings the student did not choose).
 
-The script is the blocks in order, each explanation as ``#`` comments; the notebook has one markdown cell and one
-code cell per block. Both import only what the blocks import (numpy, keras, pretty_midi), never this project.
+The script is the blocks in order, each explanation as ``#`` comments, with the import lines a block starts with
+moved to the top of the file (as Python's style asks; the notebook keeps them in their cell); the notebook has one
+markdown cell and one code cell per block. Both import only what the blocks import (numpy, keras, pretty_midi), never
+this project. ``data`` holds the files the program reads besides trained weights (a copy of the corpus), and
+``zip(weights)`` puts the script, the notebook, those files and the weights in one archive with a README.
 """
 
 from __future__ import annotations
 
+import ast
+import io
 import textwrap
+import zipfile
 from dataclasses import dataclass
 
 import nbformat
@@ -35,14 +41,20 @@ class Program:
     intro: str  # a paragraph: what the program does and how to run it (markdown)
     blocks: tuple[Block, ...]  # blocks[0] holds the settings (the notebook's parameter cell)
     stem: str  # file name stem, e.g. "dinosaur_rnn" gives dinosaur_rnn.py and dinosaur_rnn.ipynb
+    data: tuple[tuple[str, bytes], ...] = ()  # (file name, bytes) the program reads, e.g. the copy of the corpus
+    run: str = ""  # how to run it, one paragraph (markdown): the zip's README
 
     def script(self) -> str:
-        """The program as one runnable .py file."""
+        """The program as one runnable .py file (the blocks' leading imports gathered at the top)."""
         head = '"""' + self.title + "\n\n" + _wrap(self.intro, "") + '\n"""\n'
-        parts = [head]
+        imports, parts = [], []
         for block in self.blocks:
-            parts.append(_wrap(block.text, "# ") + "\n" + block.code.strip("\n") + "\n")
-        return "\n\n".join(parts)
+            lifted, code = _leading_imports(block.code.strip("\n"))
+            if lifted:
+                imports.append(lifted)
+            parts.append(_wrap(block.text.replace("**", ""), "# ") + ("\n" + code if code else "") + "\n")
+        top = head + ("\n" + "\n\n".join(imports) + "\n" if imports else "")  # one blank line after the imports
+        return top + "\n" + "\n\n".join(parts)
 
     def notebook(self) -> str:
         """The program as a .ipynb document (nbformat 4): a markdown cell and a code cell per block."""
@@ -62,6 +74,40 @@ class Program:
     def files(self) -> dict[str, bytes]:
         """{file name: bytes} of the script and the notebook."""
         return {f"{self.stem}.py": self.script().encode(), f"{self.stem}.ipynb": self.notebook().encode()}
+
+    def zip(self, weights: tuple[str, bytes] | None = None) -> bytes:
+        """One .zip: the script, the notebook, ``data`` and ``weights`` ((file name, bytes), when the program loads
+        them), with a README.txt that says what each file is and how to run it."""
+        files = {**self.files(), **dict(self.data), **dict([weights] if weights else [])}
+        readme = [self.title, "", _wrap(self.run or self.intro, ""), ""]
+        readme += [f"{name}  {_ROLE.get(name.rsplit('.', 1)[-1], 'read by the program')}" for name in files]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, content in files.items():
+                z.writestr(name, content)
+            z.writestr("README.txt", "\n".join(readme) + "\n")
+        return buf.getvalue()
+
+
+_ROLE = {  # what a file of the zip is, by its extension (README.txt)
+    "py": "the program: python <name>.py",
+    "ipynb": "the same program as a notebook: open it in Jupyter or Colab",
+    "npz": "the trained weights (numpy arrays; the program loads them)",
+    "txt": "the data: a copy of what the app trained on",
+}
+
+
+def _leading_imports(code: str) -> tuple[str, str]:
+    """(the import statements ``code`` starts with, the rest of it), each without surrounding blank lines."""
+    body = ast.parse(code).body
+    n = 0
+    while n < len(body) and isinstance(body[n], (ast.Import, ast.ImportFrom)):
+        n += 1
+    if n == 0:
+        return "", code
+    lines = code.split("\n")
+    end = body[n - 1].end_lineno
+    return "\n".join(lines[:end]).strip("\n"), "\n".join(lines[end:]).strip("\n")
 
 
 def _wrap(text: str, prefix: str) -> str:
