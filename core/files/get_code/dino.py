@@ -503,7 +503,7 @@ def _final() -> Block:
 rng = np.random.default_rng(sample_seed)
 for _ in range(how_many):
     name = get_name(sample(parameters, char_to_ix, temperature, rng))
-    print(name or "(empty)", "   in the list" if name in known else "   new")"""
+    print(name or "(empty)", "-", "in the list" if name in known else "new")"""
     text = (
         "**New names.** Sampled from the trained model at your temperature and sampling seed, as the app's "
         "*Sample names* button does; each is marked new or in the list."
