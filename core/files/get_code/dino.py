@@ -130,9 +130,9 @@ def _stem(trained: bool) -> str:
 
 # ---------------------------------------------------------------------------------------------- the blocks
 def _settings(config: DinoConfig, sampling: Sampling, corpus_name: str, trained_at: int | None) -> Block:
-    lines = [f"corpus_path = \"{corpus_name}\"  # the names to learn from, one a line (a copy of the app's list)"]
+    lines = [f'corpus_path = "{corpus_name}"  # the names to learn from, one a line (a copy of the app\'s list)']
     if trained_at is not None:
-        lines.append(f"weights_path = \"{WEIGHTS_NAME}\"  # your model from the app, at iteration {trained_at:,}")
+        lines.append(f'weights_path = "{WEIGHTS_NAME}"  # your model from the app, at iteration {trained_at:,}')
     if trained_at is None:  # a trained model's hidden size is the weights' own
         lines.append(f"n_a = {config.n_a}  # hidden units: the size of the memory a<t>")
     lines.append(f"learning_rate = {config.learning_rate!r}  # the step size of gradient descent")
