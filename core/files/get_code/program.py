@@ -75,10 +75,14 @@ class Program:
         """{file name: bytes} of the script and the notebook."""
         return {f"{self.stem}.py": self.script().encode(), f"{self.stem}.ipynb": self.notebook().encode()}
 
+    def contents(self, weights: tuple[str, bytes] | None = None) -> dict[str, bytes]:
+        """{file name: bytes} of everything the program needs: the script, the notebook, ``data`` and ``weights``
+        ((file name, bytes), when the program loads them)."""
+        return {**self.files(), **dict(self.data), **dict([weights] if weights else [])}
+
     def zip(self, weights: tuple[str, bytes] | None = None) -> bytes:
-        """One .zip: the script, the notebook, ``data`` and ``weights`` ((file name, bytes), when the program loads
-        them), with a README.txt that says what each file is and how to run it."""
-        files = {**self.files(), **dict(self.data), **dict([weights] if weights else [])}
+        """One .zip of ``contents(weights)`` with a README.txt that says what each file is and how to run it."""
+        files = self.contents(weights)
         readme = [self.title, "", _wrap(self.run or self.intro, ""), ""]
         readme += [f"{name}  {_ROLE.get(name.rsplit('.', 1)[-1], 'read by the program')}" for name in files]
         buf = io.BytesIO()
