@@ -59,7 +59,7 @@ def render(lab, key: str) -> None:
         key=f"{key}_code_zip",
         on_click="ignore",
     )
-    needs = ", ".join(f"`{name}`" for name in [*dict(program.data), *([weights[0]] if weights else [])])
+    needs = " and ".join(f"`{name}`" for name in [*dict(program.data), *([weights[0]] if weights else [])])
     st.caption(
         program.run
         + (f" The script and the notebook alone need {needs} beside them: the .zip has them." if needs else "")
