@@ -154,10 +154,14 @@ def _settings(config: DinoConfig, sampling: Sampling, corpus_name: str, trained_
         f"how_many = {sampling.how_many}  # the final samples: how many names",
         f"sample_seed = {sampling.seed}  # the final samples: their seed",
     ]
-    what = "the model you trained" if trained_at is not None else "the model"
+    same = (
+        "your model trains on exactly as it would have in the app"
+        if trained_at is not None
+        else "the model learns exactly as it did in the app"
+    )
     text = (
         "**Settings.** These are the settings you chose in the app. Change any of them and run the program again; "
-        f"with the same settings, {what} learns exactly as it did in the app (the same losses, the same names)."
+        f"with the same settings, {same} (the same losses, the same names)."
     )
     return Block(text, "\n".join(lines))
 
