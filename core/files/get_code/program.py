@@ -81,7 +81,8 @@ class Program:
         """One .zip of ``contents(weights)`` with a README.txt that says what each file is and how to run it."""
         files = self.contents(weights)
         readme = [self.title, "", _wrap(self.run or self.intro, ""), ""]
-        readme += [f"{name}  {_ROLE.get(name.rsplit('.', 1)[-1], 'read by the program')}" for name in files]
+        width = max(len(name) for name in files)
+        readme += [f"{name:<{width}}  {_ROLE.get(name.rsplit('.', 1)[-1], 'read by the program')}" for name in files]
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for name, content in files.items():
@@ -99,7 +100,7 @@ def _cell(kind: str, source: str, cell_id: str, tags: list[str] | None = None) -
 
 
 _ROLE = {  # what a file of the zip is, by its extension (README.txt)
-    "py": "the program: python <name>.py",
+    "py": "the program, to run with python",
     "ipynb": "the same program as a notebook: open it in Jupyter or Colab",
     "npz": "the trained weights (numpy arrays; the program loads them)",
     "txt": "the data: a copy of what the app trained on",
