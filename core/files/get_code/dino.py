@@ -508,8 +508,10 @@ rng = np.random.default_rng(sample_seed)
 for _ in range(how_many):
     name = get_name(sample(parameters, char_to_ix, temperature, rng))
     print(name or "(empty)", "-", "in the list" if name in known else "new")"""
+    d = Sampling()
     text = (
-        "**New names.** Sampled from the trained model at your temperature and sampling seed, as the app's "
-        "*Sample names* button does; each is marked new or in the list."
+        "**New names.** Sampled from the trained model as the app's *Sample names* button does, with the count, "
+        f"temperature and sampling seed of your last *Sample names* in the app ({d.how_many}, {d.temperature:g} "
+        f"and {d.seed} if you had not pressed it); each is marked new or in the list."
     )
     return Block(text, code)
