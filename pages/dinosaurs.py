@@ -13,7 +13,7 @@ from ui.inside import dino_views
 from ui.inside import tabs as inside_tabs
 from ui.inspector import render_inspector
 from ui.nav import lab_page
-from ui.toolkit import handin_view, links, memorise_view, race_view, timelapse_view
+from ui.toolkit import get_code_view, handin_view, links, memorise_view, race_view, timelapse_view
 
 lab = lab_page(
     DinoLab,
@@ -199,3 +199,4 @@ st.divider()
 timelapse_view.render(lab)
 race_view.render(lab)
 handin_view.render(lab, "dino")  # the hand-in zip (ui/toolkit/handin_view.py)
+get_code_view.render(lab, "dino")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)

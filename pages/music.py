@@ -21,7 +21,7 @@ from ui import explain, live, loss_chart
 from ui.inside import tabs as inside_tabs
 from ui.labs import music_views
 from ui.nav import lab_page
-from ui.toolkit import handin_view, links, race_view, timelapse_view
+from ui.toolkit import get_code_view, handin_view, links, race_view, timelapse_view
 
 lab = lab_page(
     MusicLab,
@@ -289,3 +289,4 @@ st.divider()
 timelapse_view.render(lab)
 race_view.render(lab)
 handin_view.render(lab, "music")  # the hand-in zip (ui/toolkit/handin_view.py)
+get_code_view.render(lab, "music")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)

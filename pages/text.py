@@ -33,7 +33,7 @@ from ui.inside import tabs as inside_tabs
 from ui.inspector import render_inspector
 from ui.labs import text_views
 from ui.nav import lab_page
-from ui.toolkit import handin_view, links, memorise_view, race_view, timelapse_view
+from ui.toolkit import get_code_view, handin_view, links, memorise_view, race_view, timelapse_view
 
 lab = lab_page(
     TextLab,
@@ -316,3 +316,4 @@ st.divider()
 timelapse_view.render(lab)
 race_view.render(lab)
 handin_view.render(lab, "text")  # the hand-in zip (ui/toolkit/handin_view.py)
+get_code_view.render(lab, "text")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)

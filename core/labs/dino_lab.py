@@ -18,6 +18,8 @@ import numpy as np
 
 from core.files import model_zip as mz
 from core.files import starting_points as sps
+from core.files.get_code import dino as code
+from core.files.get_code.program import Program
 from core.labs.lab import (
     ZERO_INPUT,
     HeldOut,
@@ -111,6 +113,7 @@ class DinoLab(Lab):
         self.sampled: list | None = None  # [(name, records)] from the last "Sample names"
         self.sampled_parameters: dict | None = None  # a copy of the weights the samples were drawn with (formula view)
         self.sampled_step = 0  # the iteration the samples were drawn at
+        self.sampling = code.Sampling()  # the last "Sample names" settings (the exported program samples with them)
 
     def read_upload(self, file_id: str, name: str, data: bytes, latin1: bool) -> UploadCache[list[str]]:
         return self.upload.get((file_id, latin1), name, lambda: read_name_list(data, latin1), (UploadError,))
@@ -141,6 +144,7 @@ class DinoLab(Lab):
         return self.trainer.train_steps(0).stop  # the trainer words its own budget
 
     def sample(self, how_many: int, temperature: float, seed: int) -> list:
+        self.sampling = code.Sampling(int(how_many), float(temperature), int(seed))
         self.sampled = self.trainer.sample_names(int(how_many), float(temperature), np.random.default_rng(int(seed)))
         self.sampled_parameters = copy.deepcopy(
             self.trainer.parameters
@@ -274,6 +278,26 @@ class DinoLab(Lab):
             lines.append("Samples shown during training:")
             lines += [f"  iteration {it:,}: " + ", ".join(batch) for it, batch in t.sample_batches]
         return lines
+
+    # -- get the code (core.files.get_code) ---------------------------------------------------------------------
+    has_code = True
+
+    def get_code(self, *, trained: bool) -> Program:
+        """The course's program for the current run's settings, the names it trains on and the last "Sample names"
+        settings; with ``trained``, it continues from ``code_weights()`` (ValueError before the first step)."""
+        t = self.trainer
+        if t is None:
+            raise ValueError("There is no run yet.")
+        if trained and t.step == 0:
+            raise ValueError("The model has not trained yet: there are no trained weights to continue from.")
+        corpus = code.BUNDLED_NAME if self.corpus_id == "bundled" else code.UPLOADED_NAME
+        return code.program(
+            t.config, t.names, self.sampling, corpus_name=corpus, trained_at=int(t.step) if trained else None
+        )
+
+    def code_weights(self) -> tuple[str, bytes] | None:
+        t = self.trainer
+        return None if t is None or t.step == 0 else (code.WEIGHTS_NAME, code.weights_npz(t))
 
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:

@@ -254,6 +254,8 @@ class Lab:
         return None
 
     # -- get the code (core.files.get_code) ---------------------------------------------------------------------
+    has_code = False  # whether get_code() writes this lab's program (the page shows "Get the code" only then)
+
     def get_code(self, *, trained: bool) -> Any:
         """This lab's training code for its current settings (a core.files.get_code.program.Program): a standalone
         script and notebook that start from scratch, or, with ``trained``, from the weights ``code_weights()``

@@ -66,12 +66,14 @@ class DinoConfig:
 
 
 def clean_names(text: str) -> list[str]:
-    """One name per line: lower-case, stripped, blank lines and control characters dropped."""
+    """One name per line: lower-case, control characters dropped, stripped (after dropping them, and again after
+    the cut at MAX_NAME_LENGTH), blank lines skipped. Cleaning the cleaned names one per line changes nothing (the
+    exported program reads its copy of the list back with strip and lower: core.files.get_code.dino)."""
     names = []
     for line in text.splitlines():
-        name = "".join(ch for ch in line.strip().lower() if ch >= " " and ch.isprintable())
+        name = "".join(ch for ch in line.lower() if ch >= " " and ch.isprintable()).strip()[:MAX_NAME_LENGTH].rstrip()
         if name:
-            names.append(name[:MAX_NAME_LENGTH])
+            names.append(name)
     return names
 
 

@@ -17,10 +17,12 @@ lab again, and ``HandIn.file_name`` names it by its step. ``bundle(lab, ...)`` d
   page's .mid download;
 - ``charts.html``: the loss chart (with its baselines, in nats) and, for music, the composition's piano roll,
   as one self-contained HTML file: plotly's JavaScript is embedded, nothing is fetched from the network;
+- ``code/`` (a lab that writes its code: ``lab.has_code``): the run's training code from scratch with its settings
+  and seed, as a script and a notebook, with the copy of the data it reads (core.files.get_code);
 - ``README.txt``: what each file is.
 
-Simplified on purpose: the run's weights are not included (the Text lab's model zip has them); earlier runs'
-curves are left out.
+Simplified on purpose: the run's weights are not included (the Text lab's model zip has them, and "Get the code"
+gives a program that continues from them); earlier runs' curves are left out.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from core.toolkit import memorise as mz
 
 FILES = ("settings.json", "loss_history.csv", "samples.txt", "charts.html", "README.txt")  # always present
 MIDI_NAME = "composition.mid"  # the Music lab's composition, once there is one
+CODE_DIR = "code"  # the run's training code (core.files.get_code), for a lab that writes it
 LAB_NAMES = {"dino": "Dinosaur names", "text": "Text", "music": "Music"}
 
 
@@ -206,13 +209,21 @@ def composition_midi(lab) -> bytes | None:
     return midi_file(res.prime + res.trained_values, res.tempo)
 
 
+def code_files(lab) -> list[tuple[str, bytes]]:
+    """(name under code/, bytes) of the run's training code from scratch: the script, the notebook and the data they
+    read; none for a lab that does not write its code."""
+    if not lab.has_code:
+        return []
+    return [(f"{CODE_DIR}/{name}", data) for name, data in lab.get_code(trained=False).contents().items()]
+
+
 README = """Hand-in from the RNN Playground ({lab} lab), {run}, step {step:,}.
 
 settings.json     the run's settings (model, training, corpus) and the link that re-creates this setup
 loss_history.csv  step, train (raw loss of the step), smoothed, validation; losses in nats per {unit}
 samples.txt       the samples of this run
 {midi}charts.html       the charts; open in a browser (works offline: plotly's JavaScript is inside)
-"""
+{code}"""
 
 
 @dataclass(frozen=True)
@@ -274,6 +285,8 @@ def capture(
         ]
         if midi is not None:
             files.append((MIDI_NAME, midi))
+        code = code_files(lab)
+        files += code
         files.append(
             (
                 "README.txt",
@@ -284,6 +297,10 @@ def capture(
                     unit=unit,
                     midi=f"{MIDI_NAME}   the composition (opening and composed values) as a MIDI file\n"
                     if midi is not None
+                    else "",
+                    code=f"{CODE_DIR}/             the training code from scratch with this run's settings and "
+                    "seed, as a script and a notebook, with the data it reads\n"
+                    if code
                     else "",
                 ),
             )

@@ -49,6 +49,7 @@ def render(lab, key: str) -> None:
     st.divider()
     st.subheader("Hand in this run")
     extra = "".join(f" and `{name}`" for name in lab.handin_files)
+    extra += " and `code/` (the training code from scratch, with this run's settings)" if lab.has_code else ""
     st.caption(
         "One .zip: `settings.json` (with the link to this setup), `loss_history.csv`, `samples.txt`"
         + extra

@@ -57,7 +57,9 @@ def test_dino_handin():
     assert any(b.proto.label.startswith("⬇ Download the hand-in") for b in at.get("download_button"))
     lab = at.session_state["dino"]
     files = unzip(handin.bundle(lab, link="/dinosaurs?n_a=8", page_settings={"dino_n_a": 8}))
-    assert set(files) == set(handin.FILES)  # no .mid for names
+    code = {f"code/{n}" for n in ("dinosaur_rnn.py", "dinosaur_rnn.ipynb", "dinos.txt")}
+    assert set(files) == set(handin.FILES) | code  # no .mid for names; the run's code from scratch
+    assert "n_a = 8  #" in files["code/dinosaur_rnn.py"].decode() and "code/" in files["README.txt"].decode()
     s = json.loads(files["settings.json"])
     assert s["config"]["n_a"] == 8 and s["config"]["type"] == "DinoConfig" and s["step"] == lab.trainer.step
     assert s["link"] == "/dinosaurs?n_a=8" and s["page_settings"] == {"dino_n_a": 8}
@@ -116,7 +118,7 @@ def test_music_handin_has_the_composition_as_midi():
     lab = at.session_state["music"]
     res = lab.result
     files = unzip(handin.bundle(lab))
-    assert set(files) == set(handin.FILES) | {handin.MIDI_NAME}
+    assert set(files) == set(handin.FILES) | {handin.MIDI_NAME} | {n for n, _ in handin.code_files(lab)}
     s = json.loads(files["settings.json"])
     assert s["config"]["hidden"] == 8 and s["config"]["seq_len"] == 10 and "link" not in s
     check_csv(files["loss_history.csv"].decode(), lab.trainer.history)
@@ -144,7 +146,7 @@ def test_text_handin_has_validation_and_the_generated_text():
     lab = at.session_state["text"]
     index = mz.text_index(lab.run.corpus.text[: len(lab.run.corpus.train_ids)])
     files = unzip(handin.bundle(lab, link="/text?cell=lstm", text_index=index))
-    assert set(files) == set(handin.FILES)
+    assert set(files) == set(handin.FILES) | {n for n, _ in handin.code_files(lab)}
     s = json.loads(files["settings.json"])
     assert s["config"]["hidden"] == 16 and s["config"]["type"] == "RNNConfig" and s["corpus_name"] == "Shakespeare"
     assert len(lab.trainer.history.val) >= 1  # the starting point of the validation curve
