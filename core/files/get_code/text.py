@@ -33,6 +33,8 @@ from core.models.lr_schedule import CONSTANT, DECAY, PLATEAU, schedule_for
 from core.text.text_data import VAL_FRACTION
 
 CORPUS_NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"  # kept in a file name
+MAX_NAME = 60  # characters kept of an upload's file name
+LINE = 120  # the longest line the programs write (the project's ruff setting)
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,35 @@ class TextSettings:
 
 def safe_file_name(name: str, default: str = "text.txt") -> str:
     """A file name made of plain characters (an upload's name may hold anything), ending in .txt."""
-    stem = "".join(c if c in CORPUS_NAME_CHARS else "_" for c in name.rsplit("/", 1)[-1]).strip("._")
+    stem = "".join(c if c in CORPUS_NAME_CHARS else "_" for c in name.rsplit("/", 1)[-1]).strip("._")[:MAX_NAME]
     if not stem:
         return default
     return stem if stem.lower().endswith(".txt") else stem + ".txt"
+
+
+def setting(name: str, value, comment: str) -> str:
+    """``NAME = value  # comment`` as Python source; a long text or list is split over lines (its comment above) so
+    that no line is longer than LINE."""
+    line = f"{name} = {value!r}  # {comment}"
+    if len(line) <= LINE:
+        return line
+    if isinstance(value, str):
+        parts, part = [], ""
+        for ch in value:  # pieces whose source fits on a line
+            if len(repr(part + ch)) > LINE - 8:
+                parts.append(part)
+                part = ""
+            part += ch
+        body = "\n".join(f"    {p!r}" for p in [*parts, part])
+        return f"# {comment}\n{name} = (\n{body}\n)"
+    rows, row = [], []
+    for item in value:  # items on lines that fit
+        if row and len(", ".join(repr(x) for x in [*row, item])) > LINE - 8:
+            rows.append(row)
+            row = []
+        row.append(item)
+    body = "\n".join("    " + ", ".join(repr(x) for x in r) + "," for r in [*rows, row] if r)
+    return f"# {comment}\n{name} = [\n{body}\n]"
 
 
 def program(s: TextSettings) -> Program:
@@ -73,10 +100,10 @@ def program(s: TextSettings) -> Program:
         _settings(s),
         _read_text(s),
         _batches(s),
-        _model(s) if not trained else _load(s),
-        _schedule(s),
-        _train_step(),
-        _train(s),
+        model_block(s.config, "character", "chars") if not trained else _load(s),
+        schedule_block(s.config),
+        train_step_block("character"),
+        train_block(s.config),
         _generate(s),
         _save(),
     ]
@@ -107,8 +134,8 @@ def _settings(s: TextSettings) -> Block:
         "import numpy as np",
         "import tensorflow as tf",
         "",
-        f"CORPUS = {s.corpus_file!r}  # the text to train on (UTF-8), in this folder",
-        f"WEIGHTS = {s.weights!r}  # the model zip downloaded from the app (model.keras + vocab.json)"
+        setting("CORPUS", s.corpus_file, "the text to train on (UTF-8), in this folder"),
+        setting("WEIGHTS", s.weights, "the model zip downloaded from the app (model.keras + vocab.json)")
         if trained
         else None,
     ]
@@ -130,7 +157,7 @@ def _settings(s: TextSettings) -> Block:
         f"EVAL_EVERY = {int(s.eval_every)}  # steps between validation passes",
         f"VAL_WINDOWS, VAL_LEN, VAL_BATCH = {s.val_windows}, {s.val_len}, {s.val_batch}  # the app's validation "
         "windows",
-        f"PRIME = {s.prime!r}  # generation starts after this text (empty: after a newline)",
+        setting("PRIME", s.prime, "generation starts after this text (empty: after a newline)"),
         f"LENGTH = {int(s.length)}  # characters to generate",
         f"TEMPERATURE = {float(s.temperature)!r}  # below 1: safer choices; above 1: more surprising ones; 0: the "
         "most likely",
@@ -198,12 +225,14 @@ def sample_batch():
 val_len = max(1, min(VAL_LEN, len(val_ids) - 1))
 n_windows = min(VAL_WINDOWS, max(1, (len(val_ids) - 1) // val_len))
 starts = np.linspace(0, len(val_ids) - val_len - 1, n_windows).astype(np.int64) if n_windows > 1 else [0]
-val_windows = np.stack([val_ids[i : i + val_len + 1] for i in starts])  # (n_windows, val_len + 1)"""
+val_windows = np.stack([val_ids[i : i + val_len + 1] for i in starts])  # (n_windows, val_len + 1)
+val_batches = [(w[:, :-1], w[:, 1:]) for w in np.split(val_windows, range(VAL_BATCH, len(val_windows), VAL_BATCH))]"""
     return Block(text, code)
 
 
-def _model(s: TextSettings) -> Block:
-    c = s.config
+def model_block(c: RNNConfig, token: str, vocab: str) -> Block:
+    """The model of core.models.keras_model.build_model over ``token``s (the list ``vocab`` names), and its
+    optimizer."""
     cell = CELL_NAMES[c.cell]
     dropout = (
         '\n    layers.append(keras.layers.Dropout(DROPOUT, seed=s + 12 + 3 * i, name=f"dropout_{i}"))'
@@ -211,9 +240,9 @@ def _model(s: TextSettings) -> Block:
         else ""
     )
     text = (
-        f"The model: each character's index picks a learned vector (Embedding), {cell} layers read the window one "
-        "character at a time, and a Dense layer turns each position's hidden state into one score (logit) per "
-        "character of the vocabulary. Every initializer has its own seed, derived from SEED, as in the app"
+        f"The model: each {token}'s index picks a learned vector (Embedding), {cell} layers read the window one "
+        f"{token} at a time, and a Dense layer turns each position's hidden state into one score (logit) per "
+        f"{token} of the vocabulary. Every initializer has its own seed, derived from SEED, as in the app"
         + (", and so has each Dropout layer." if c.dropout > 0 else ".")
         + f" Adam updates the weights; `clipnorm={CLIPNORM:g}` shrinks each weight's gradient to at most that "
         "norm, which keeps a recurrent network's rare huge gradients from wrecking it."
@@ -222,9 +251,9 @@ def _model(s: TextSettings) -> Block:
 init = keras.initializers
 s = SEED * 1000  # one seed per initializer, all derived from SEED
 layers = [
-    keras.Input(shape=(None,), dtype="int32", name="tokens"),  # (batch, T) character indices
+    keras.Input(shape=(None,), dtype="int32", name="tokens"),  # (batch, T) {token} indices
     keras.layers.Embedding(
-        len(chars), EMBED, embeddings_initializer=init.RandomUniform(-0.05, 0.05, seed=s + 1), name="embedding"
+        len({vocab}), EMBED, embeddings_initializer=init.RandomUniform(-0.05, 0.05, seed=s + 1), name="embedding"
     ),  # (batch, T, EMBED)
 ]
 for i in range(LAYERS):
@@ -238,7 +267,7 @@ for i in range(LAYERS):
         )
     )  # (batch, T, HIDDEN){dropout}
 layers.append(
-    keras.layers.Dense(len(chars), kernel_initializer=init.GlorotUniform(seed=s + 2), name="logits")
+    keras.layers.Dense(len({vocab}), kernel_initializer=init.GlorotUniform(seed=s + 2), name="logits")
 )  # (batch, T, vocabulary)
 model = keras.Sequential(layers, name="{c.cell}_lm")
 optimizer = keras.optimizers.Adam(learning_rate=LEARNING_RATE, clipnorm={CLIPNORM!r})
@@ -262,8 +291,8 @@ model.summary()"""
     return Block(text, code)
 
 
-def _schedule(s: TextSettings) -> Block:
-    c = s.config
+def schedule_block(c: RNNConfig) -> Block:
+    """The learning rate of each step: the schedule ``c`` chose (core.models.lr_schedule), only that one."""
     sch = schedule_for(c.lr_schedule, c.cell)
     if c.lr_schedule == CONSTANT:
         text = "The learning rate stays at LEARNING_RATE for every step (the schedule you chose: constant)."
@@ -316,14 +345,15 @@ def follow_validation(val):
     return Block(text, code)
 
 
-def _train_step() -> Block:
+def train_step_block(token: str) -> Block:
+    """The training step and the validation loss (of a model over ``token``s: "character", "value")."""
     text = (
-        "One training step: the loss is the mean cross-entropy of the next character over every position of the "
+        f"One training step: the loss is the mean cross-entropy of the next {token} over every position of the "
         "batch (in nats), its gradient comes from backpropagation through time (GradientTape), and Adam applies "
         "it. `tf.function` compiles the step into a graph once; then every step runs fast. The validation loss is "
         "the same cross-entropy on the validation windows, without dropout."
     )
-    code = """\
+    code = f"""\
 spec = tf.TensorSpec([None, None], tf.int32)
 
 
@@ -338,23 +368,24 @@ def train_step(x, y):
 
 
 def validation_loss():
-    \"\"\"Mean cross-entropy (nats per character) over the validation windows.\"\"\"
-    total = 0.0
-    for i in range(0, len(val_windows), VAL_BATCH):
-        w = val_windows[i : i + VAL_BATCH]
-        logits = model(w[:, :-1], training=False)
-        total += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=w[:, 1:], logits=logits)))
-    return total / (val_windows.shape[0] * (val_windows.shape[1] - 1))"""
+    \"\"\"Mean cross-entropy (nats per {token}) over the validation batches.\"\"\"
+    total, count = 0.0, 0
+    for x, y in val_batches:
+        logits = model(x, training=False)
+        total += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)))
+        count += y.size
+    return total / count"""
     return Block(text, code)
 
 
-def _train(s: TextSettings) -> Block:
-    plateau = s.config.lr_schedule == PLATEAU
+def train_block(c: RNNConfig) -> Block:
+    """The training loop: the step's rate, a batch, a step; the validation loss every EVAL_EVERY steps."""
+    plateau = c.lr_schedule == PLATEAU
     follow = "\n        follow_validation(val)" if plateau else ""
     text = (
         "Train: set the step's learning rate, draw a batch, take a step. Every step prints its loss; every "
         "EVAL_EVERY steps the validation loss says whether the model learns the language or memorises the "
-        "training text."
+        "training data."
     )
     code = f"""\
 for step in range(START, START + STEPS):
@@ -362,7 +393,7 @@ for step in range(START, START + STEPS):
     x, y = sample_batch()
     loss = float(train_step(x, y))
     print(f"step {{step + 1}} loss {{loss:.7f}}")
-    if (step + 1) % EVAL_EVERY == 0:
+    if (step + 1) % EVAL_EVERY == 0 and val_batches:
         val = validation_loss()
         print(f"step {{step + 1}} validation {{val:.4f}} (learning rate {{learning_rate(step):.3g}})"){follow}"""
     return Block(text, code)

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,13 +21,12 @@ from core.files.get_code.text import TextSettings, program, safe_file_name
 from core.labs.text_lab import DEFAULTS, VAL_BATCH, VAL_BATCHES, VAL_SEQ, TextLab, new_trainer
 from core.models.keras_model import RNNConfig
 from core.models.sampling import first_step_probs
+from tests.support.exported import losses, ruff_clean, run, settings_of
 from tests.support.inputs import make_text, text_corpus
 
 STEPS = 24  # training steps each run compares
 LOSS_TOL = 1e-4
 PROB_TOL = 1e-5
-RUFF = Path(sys.executable).parent / "ruff"
-REPO = Path(__file__).resolve().parents[3]
 
 TINY_DEFAULTS = replace(DEFAULTS, hidden=16, embed_dim=8, seq_len=16, batch_size=4)  # the app's defaults, smaller
 CHANGED = RNNConfig(
@@ -44,43 +40,13 @@ def settings(config: RNNConfig, **kw) -> TextSettings:
     return TextSettings(config, "play.txt", **(base | kw))
 
 
-def run(script: str, folder: Path) -> str:
-    """Run ``script`` as a student would (python program.py in its folder); its standard output."""
-    (folder / "text_rnn.py").write_text(script, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "text_rnn.py"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""},
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
-def losses(out: str) -> dict[int, float]:
-    return {int(m[1]): float(m[2]) for m in re.finditer(r"^step (\d+) loss (\S+)$", out, re.M)}
-
-
-def ruff_clean(script: str, folder: Path) -> None:
-    path = folder / "exported.py"
-    path.write_text(script, encoding="utf-8")
-    done = subprocess.run(
-        [str(RUFF), "check", "--no-cache", "--config", str(REPO / "pyproject.toml"), str(path)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.mark.parametrize("config", [TINY_DEFAULTS, CHANGED], ids=["defaults", "gru-2-layers-seed-7-plateau"])
 def test_the_program_trains_as_the_lab_does(config, tmp_path):
     text = make_text()
     (tmp_path / "play.txt").write_text(text, encoding="utf-8")
     script = program(settings(config, eval_every=10)).script()
     ruff_clean(script, tmp_path)
-    out = run(script, tmp_path)
+    out = run(script, tmp_path, "text_rnn.py")
     got = losses(out)
     assert sorted(got) == list(range(1, STEPS + 1))
     app = new_trainer(text_corpus(), config).train_steps(STEPS).losses
@@ -115,13 +81,14 @@ def test_a_trained_model_gives_the_apps_probabilities_and_trains_on(tmp_path):
         (tmp_path / file).write_bytes(content)
 
     prog = program(replace(lab.code_settings(trained=True, steps=5), eval_every=5))
-    assert "PRIME = 'ROMEO:\\nthe '" in prog.script() and "TOP_K = 3 " in prog.script()
+    said = settings_of(prog)
+    assert said["PRIME"] == "ROMEO:\nthe " and said["TOP_K"] == 3 and said["TEMPERATURE"] == 0.5
     ruff_clean(lab.get_code(trained=True).script(), tmp_path)
     probe = Block("probe", 'print("PROBS", json.dumps(next_char_probs([stoi[ch] for ch in PRIME]).tolist()))')
     k = next(i for i, b in enumerate(prog.blocks) if "load_model" in b.code)
     at = next(i for i, b in enumerate(prog.blocks) if "def next_char_probs" in b.code)
     blocks = (*prog.blocks[: k + 1], prog.blocks[at], probe, *prog.blocks[k + 1 :])
-    out = run(Program(prog.title, prog.intro, blocks, prog.stem).script(), tmp_path)
+    out = run(Program(prog.title, prog.intro, blocks, prog.stem).script(), tmp_path, "text_rnn.py")
 
     ids = [corpus.stoi[c] for c in "ROMEO:\nthe "]
     app = first_step_probs(lab.trainer.token_model(), prime=ids[1:], first_input=ids[0])
@@ -133,6 +100,15 @@ def test_a_trained_model_gives_the_apps_probabilities_and_trains_on(tmp_path):
 
     saved, chars, meta = import_model_zip((tmp_path / "text_model.zip").read_bytes())  # the lab loads what it saved
     assert chars == corpus.chars and meta["step"] == 17 and saved.config.same_architecture(TINY_DEFAULTS)
+
+
+def test_long_texts_are_written_on_lines_ruff_accepts(tmp_path):
+    prime = 'He said: "O Romeo,\tRomeo!"\n' * 20 + "\\x00 ' \u00e9"
+    name = "a" * 200 + ".txt"
+    prog = program(replace(settings(TINY_DEFAULTS, prime=prime), corpus_file=safe_file_name(name)))
+    ruff_clean(prog.script(), tmp_path)
+    said = settings_of(prog)
+    assert said["PRIME"] == prime and said["CORPUS"] == "a" * 60 + ".txt"
 
 
 def test_file_names_of_uploads_are_made_plain():
