@@ -471,16 +471,23 @@ def _compose(s: MusicSettings) -> Block:
             "renormalised) instead. The opening, if any, is read first."
         )
         code = """\
-def next_value_probs(context):
-    \"\"\"The probability of every value after silence (x0 = 0) and the values ``context`` (capped indices).\"\"\"
-    x = np.zeros((1, 1, N_VALUES), np.float32)  # x0: silence
-    a = c = np.zeros((1, N_A), np.float32)
-    for v in [None, *context]:
-        if v is not None:
-            x = np.eye(N_VALUES, dtype=np.float32)[[v]][:, None, :]  # (1, 1, N_VALUES) one-hot
-        a, _, c = LSTM_cell(x, initial_state=[a, c])
-    return np.asarray(densor(a))[0].astype(np.float64)"""
+def read(v, a, c):
+    \"\"\"One step of the inference model: value v (None: silence, x0 = 0) and the state a, c (1, N_A) in; the next
+    value's probabilities (N_VALUES,) and the new state out.\"\"\"
+    x = np.zeros((1, 1, N_VALUES), np.float32) if v is None else np.eye(N_VALUES, dtype=np.float32)[[v]][:, None, :]
+    a, _, c = LSTM_cell(x, initial_state=[a, c])  # the shared cell, one step
+    return np.asarray(densor(a))[0].astype(np.float64), a, c
+
+
+def after(context):
+    \"\"\"The probabilities and the state after silence and the values ``context`` (capped indices).\"\"\"
+    p, a, c = read(None, np.zeros((1, N_A), np.float32), np.zeros((1, N_A), np.float32))
+    for v in context:
+        p, a, c = read(v, a, c)
+    return p, a, c"""
         opening = "[int(capped[stoi.get(v, len(capped) - 1)]) for v in OPENING]"
+        feed = "p, a, c = read(i, a, c)  # the model reads the value it wrote"
+        start = "p, a, c = after(context)"
     else:
         text = (
             "Compose: the model starts from silence (a zero vector where a value's embedding would be), reads the "
@@ -488,25 +495,33 @@ def next_value_probs(context):
             "renormalised; at temperature 0 the most likely); it is added and the model reads on."
         )
         code = """\
-def next_value_probs(context):
-    \"\"\"The probability of every value after silence and the values ``context`` (indices), float64.\"\"\"
+@tf.function(input_signature=[tf.TensorSpec([None], tf.int32)], reduce_retracing=True)
+def logits_after(context):
+    \"\"\"The logits of the value after silence and the values ``context`` (indices), compiled once.\"\"\"
     embedding = model.get_layer("embedding")
-    x = embedding(np.array([context], np.int32))  # (1, T, EMBED)
+    x = embedding(context[None, :])  # (1, T, EMBED)
     x = tf.concat([tf.zeros((1, 1, embedding.output_dim)), x], axis=1)  # silence first: a zero vector
     for layer in model.layers[1:]:  # the LSTM layers and the Dense logits
         x = layer(x, training=False)
-    logits = np.asarray(x)[0, -1].astype(np.float64)
+    return x[0, -1]
+
+
+def probs_after(context):
+    \"\"\"The probability of every value after silence and the values ``context`` (indices), float64.\"\"\"
+    logits = np.asarray(logits_after(np.array(context, np.int32))).astype(np.float64)
     p = np.exp(logits - logits.max())
     return p / p.sum()"""
         opening = "[stoi[v] for v in OPENING]"
+        feed = "p = probs_after(context)  # the model reads everything again, the new value last"
+        start = "p = probs_after(context)"
     code += f"""
 
 
 context = {opening}
 sampler = np.random.default_rng(SAMPLE_SEED)
 composed = []
+{start}
 for _ in range(VALUES):
-    p = next_value_probs(context)
     if TEMPERATURE == 0:
         i = int(np.argmax(p))  # the most likely value
     else:
@@ -514,6 +529,7 @@ for _ in range(VALUES):
         i = int(sampler.choice(len(p), p=w / w.sum()))
     composed.append(vocab[i])
     context.append(i)
+    {feed}
 print(" ".join(composed))
 values_to_midi(OPENING + composed, TEMPO).write("composition.mid")
 print("Wrote composition.mid")"""

@@ -109,8 +109,9 @@ def test_a_trained_model_gives_the_apps_probabilities_and_trains_on(kind, tmp_pa
     said = settings_of(prog)
     assert said["OPENING"] == list(opening) and said["SAMPLE_SEED"] == 3 and said["TEMPERATURE"] == 0.7
     ruff_clean(prog.script(), tmp_path)
-    probe = Block("probe", 'print("PROBS", json.dumps(next_value_probs(context).tolist()))')
-    at = next(i for i, b in enumerate(prog.blocks) if "def next_value_probs" in b.code)
+    probs = "probs_after(context)" if kind == LSTM else "after(context)[0]"
+    probe = Block("probe", f'print("PROBS", json.dumps({probs}.tolist()))')
+    at = next(i for i, b in enumerate(prog.blocks) if "def after" in b.code or "def probs_after" in b.code)
     compose = prog.blocks[at].code.split("\nsampler = ")[0]  # the functions and the opening's context
     blocks = list(prog.blocks)
     loaded = "load_model" if kind == LSTM else "LSTM_cell.set_weights"  # the block that puts the app's weights in
