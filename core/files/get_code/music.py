@@ -79,8 +79,10 @@ def program(s: MusicSettings) -> Program:
         f"This program {how}: {what} on the MIDI files of the folder `{MIDI_FOLDER}`, with the settings you chose in "
         "RNN Playground's Music lab, then composes and writes `composition.mid`. It needs Python 3 with numpy, "
         "TensorFlow (which brings Keras) and pretty_midi: `pip install numpy tensorflow pretty_midi`. Keep the "
-        f"folder `{MIDI_FOLDER}`" + (f" and `{s.weights}`" if trained else "") + " beside the program and run it. "
-        "With the same seed, its first training losses are the app's."
+        f"folder `{MIDI_FOLDER}`"
+        + (f" and `{s.weights}`" if trained else "")
+        + " beside the program and run it."
+        + ("" if trained else " With the same seed, its first training losses are the app's.")
     )
     title = "Music lab: " + ("the course's jazz model" if course else "an LSTM over musical values") + " in Keras"
     return Program(

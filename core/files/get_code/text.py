@@ -113,8 +113,8 @@ def program(s: TextSettings) -> Program:
         "you chose in RNN Playground's Text lab. It needs Python 3 with numpy and TensorFlow (which brings Keras): "
         "`pip install numpy tensorflow`. Keep the text file"
         + (f" and `{s.weights}`" if trained else "")
-        + " in the same folder as the program and run it. With the same seed, its first training losses are the "
-        "app's."
+        + " in the same folder as the program and run it."
+        + ("" if trained else " With the same seed, its first training losses are the app's.")
     )
     title = "Text lab: a character-level " + cell + " in Keras" + (" (continued)" if trained else "")
     return Program(title=title, intro=intro, blocks=tuple(blocks), stem="text_rnn")
