@@ -115,3 +115,14 @@ def test_file_names_of_uploads_are_made_plain():
     assert safe_file_name("Hamlet (1603).TXT") == "Hamlet__1603_.TXT"
     assert safe_file_name("../../etc/passwd") == "passwd.txt"
     assert safe_file_name("...") == "text.txt"
+
+
+def test_without_a_text_there_is_no_code_and_a_reason():
+    from core.labs.music_lab import MusicLab
+
+    with pytest.raises(ValueError, match="no text to train on"):
+        TextLab().get_code(trained=False)
+    with pytest.raises(ValueError, match="Choose a corpus"):
+        MusicLab().get_code(trained=False)
+    assert TextLab().code_weights() is None and TextLab().code_files() == {} and MusicLab().code_files() == {}
+    assert TextLab.has_code and MusicLab.has_code
