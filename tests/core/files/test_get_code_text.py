@@ -86,8 +86,8 @@ def test_a_trained_model_gives_the_apps_probabilities_and_trains_on(tmp_path):
     ruff_clean(lab.get_code(trained=True).script(), tmp_path)
     probe = Block("probe", 'print("PROBS", json.dumps(next_char_probs([stoi[ch] for ch in PRIME]).tolist()))')
     k = next(i for i, b in enumerate(prog.blocks) if "load_model" in b.code)
-    at = next(i for i, b in enumerate(prog.blocks) if "def next_char_probs" in b.code)
-    blocks = (*prog.blocks[: k + 1], prog.blocks[at], probe, *prog.blocks[k + 1 :])
+    uses = [b for b in prog.blocks if "def predict" in b.code or "def next_char_probs" in b.code]
+    blocks = (*prog.blocks[: k + 1], *uses, probe, *prog.blocks[k + 1 :])  # the probe before any training
     out = run(Program(prog.title, prog.intro, blocks, prog.stem).script(), tmp_path, "text_rnn.py")
 
     ids = [corpus.stoi[c] for c in "ROMEO:\nthe "]
