@@ -572,7 +572,8 @@ class MusicLab(Lab):
         if self.trainer is None or self.corpus is None:
             raise ValueError("Choose a corpus and start a run to get its code.")
         res = self.result
-        compose = {"tempo": float(self.corpus.tempo)}
+        # before any composition: the course's model composes as the course does (the most likely value)
+        compose = {"tempo": float(self.corpus.tempo), "temperature": 0.0 if self.kind == COURSE else 1.0}
         if res is not None:
             compose = dict(
                 values=len(res.trained),

@@ -15,8 +15,9 @@ The program does what the lab does, in one readable file:
     * the course's jazz model (core.models.course_model): one-hot values over the capped vocabulary of 90, one shared
       LSTM cell and Dense layer unrolled over Tx steps, Adam with the course's decay, trained as CourseTrainer does;
 - composes from silence (or after the opening the student used): sampled with a temperature, or, at temperature 0,
-  the most likely value every step (the course's generation, run by its inference model for the course's model),
-  and writes composition.mid with pretty_midi.
+  the most likely value every step (the course's generation: for the course's model the shared cell and Dense layer
+  run one step at a time, each value fed back as a one-hot, as its ``music_inference_model`` does), and writes
+  composition.mid with pretty_midi.
 
 With ``weights`` set it continues from the zip ``MusicLab.code_weights`` gives.
 
@@ -467,9 +468,9 @@ for step in range(START, START + STEPS):
 def _compose(s: MusicSettings) -> Block:
     if is_course(s):
         text = (
-            "Compose. At temperature 0 this is the course's `music_inference_model`: from x0 = a0 = c0 = 0 the "
-            "same LSTM cell and Dense layer run one step at a time, and each step's most likely value is fed back "
-            "as a one-hot. At another temperature a value is drawn from the probabilities (p to the power 1/T, "
+            "Compose. At temperature 0 this does what the course's `music_inference_model` does: from x0 = a0 = c0 "
+            "= 0 the same LSTM cell and Dense layer run one step at a time, and each step's most likely value is fed "
+            "back as a one-hot. At another temperature a value is drawn from the probabilities (p to the power 1/T, "
             "renormalised) instead. The opening, if any, is read first."
         )
         code = """\

@@ -108,10 +108,11 @@ def program(s: TextSettings) -> Program:
         _save(),
     ]
     how = "continues training the model you trained in the app" if trained else "trains a new model"
+    article = "an" if cell == "LSTM" else "a"
     intro = (
-        f"This program {how}: a {cell} language model over the characters of `{s.corpus_file}`, with the settings "
-        "you chose in RNN Playground's Text lab. It needs Python 3 with numpy and TensorFlow (which brings Keras): "
-        "`pip install numpy tensorflow`. Keep the text file"
+        f"This program {how}: {article} {cell} language model over the characters of `{s.corpus_file}`, with "
+        "the settings you chose in RNN Playground's Text lab. It needs Python 3 with numpy and TensorFlow (which "
+        "brings Keras): `pip install numpy tensorflow`. Keep the text file"
         + (f" and `{s.weights}`" if trained else "")
         + " in the same folder as the program and run it."
         + ("" if trained else " With the same seed, its first training losses are the app's.")
