@@ -25,7 +25,7 @@ the playback instrument is a rendering choice, not part of the composition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -135,6 +135,7 @@ class Composition:
     model: str  # LSTM or COURSE
     scores: list | None  # [(row label, core.music.music_score.MusicScore)]; None when the corpus can't be scored
     weights: str = ""  # which weights composed it (the trainer's weights_note: best or latest)
+    seed: int = 0  # the sampling seed
 
     @property
     def trained_values(self) -> tuple[str, ...]:
@@ -541,8 +542,84 @@ class MusicLab(Lab):
             self.kind,
             scores,
             self.trainer.weights_note(),
+            int(seed),
         )
         return self.result
+
+    # -- get the code (core.files.get_code) ---------------------------------------------------------------------
+    has_code = True
+    CODE_WEIGHTS = "music_model.zip"  # what the exported program continues from
+
+    def code_files(self) -> dict[str, bytes]:
+        """The MIDI files the exported program reads (core.files.get_code.music.MIDI_FOLDER), named so that their
+        name order is the corpus's order; empty without a corpus."""
+        from core.files.get_code.music import MIDI_FOLDER
+        from core.files.get_code.text import CORPUS_NAME_CHARS
+
+        c = self.corpus
+        if c is None:
+            return {}
+        if self.corpus_key[0] == "bundled":  # read in name order, as the lab reads them
+            return {f"{MIDI_FOLDER}/{p.name}": p.data for p in c.pieces}
+        plain = lambda name: "".join(ch if ch in CORPUS_NAME_CHARS else "_" for ch in name)  # noqa: E731
+        return {f"{MIDI_FOLDER}/{i:03d}_{plain(p.name)}": p.data for i, p in enumerate(c.pieces)}  # upload order
+
+    def code_settings(self, *, trained: bool, steps: int | None = None):
+        """core.files.get_code.music.MusicSettings for the current run, its last composition and ``steps`` (the
+        step limit by default)."""
+        from core.files.get_code.music import MusicSettings
+
+        if self.trainer is None or self.corpus is None:
+            raise ValueError("Choose a corpus and start a run to get its code.")
+        res = self.result
+        # before any composition: the course's model composes as the course does (the most likely value)
+        compose = {"tempo": float(self.corpus.tempo), "temperature": 0.0 if self.kind == COURSE else 1.0}
+        if res is not None:
+            compose = dict(
+                values=len(res.trained),
+                temperature=float(res.temperature),
+                sample_seed=int(res.seed),
+                opening=tuple(res.prime),
+                tempo=float(res.tempo),
+            )
+        return MusicSettings(
+            config=self.trainer.config,
+            codec=self.corpus_key[2],
+            val_batch=VAL_BATCH,
+            steps=int(self.max_steps if steps is None else steps),
+            weights=self.CODE_WEIGHTS if trained else None,
+            **compose,
+        )
+
+    def get_code(self, *, trained: bool):
+        from core.files.get_code.music import program
+
+        return replace(program(self.code_settings(trained=trained)), data=tuple(self.code_files().items()))
+
+    def code_weights(self) -> tuple[str, bytes] | None:
+        """The run's model as the zip the exported program continues from: model.keras and the values (vocab.json)
+        for this lab's LSTM; the course model's weights and Adam's state (weights.npz) and its capped values."""
+        import io
+        import json
+        import zipfile
+
+        t = self.trainer
+        if t is None or t.step == 0:
+            return None
+        if self.kind == LSTM:
+            from core.files.model_zip import export_model_zip
+
+            return self.CODE_WEIGHTS, export_model_zip(t, list(self.corpus.vocab.itos), t.summary(), tokens=True)
+        k, u, b = t.layers.LSTM_cell.get_weights()
+        w, bd = t.layers.densor.get_weights()
+        adam = {f"adam_{i}": np.asarray(v.numpy()) for i, v in enumerate(t.optimizer.variables)}
+        arrays = io.BytesIO()
+        np.savez(arrays, kernel=k, recurrent=u, bias=b, dense_w=w, dense_b=bd, **adam)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("weights.npz", arrays.getvalue())
+            zf.writestr("vocab.json", json.dumps({"tokens": list(self.course_vocab.itos), "meta": {"step": t.step}}))
+        return self.CODE_WEIGHTS, buf.getvalue()
 
     # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
     def held_out_key(self) -> Any:

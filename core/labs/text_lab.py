@@ -138,6 +138,9 @@ class Generated:
     step: int  # the model's step
     settings: str  # "temperature 0.8, top-k 5"
     weights: str = ""  # which weights generated it (core.models.keras_trainer.SequenceTrainer.weights_note)
+    temperature: float = LIVE_SAMPLE_TEMPERATURE  # the sampling temperature
+    top_k: int = 0  # sampled among the k most likely characters (0: all)
+    seed: int = 0  # the sampling seed
 
 
 def progress_sample(
@@ -332,6 +335,9 @@ class TextLab(Lab):
             step=self.trainer.step,
             settings=f"temperature {temperature:g}" + (f", top-k {int(top_k)}" if top_k else ""),
             weights=self.trainer.weights_note(),
+            temperature=float(temperature),
+            top_k=int(top_k),
+            seed=int(seed),
         )
         return self.sampled
 
@@ -399,6 +405,64 @@ class TextLab(Lab):
 
     def summary(self) -> dict[str, Any]:
         return dict(asdict(self.trainer.config), step=self.trainer.step)
+
+    # -- get the code (core.files.get_code) ---------------------------------------------------------------------
+    has_code = True
+    CODE_WEIGHTS = "text_model.zip"  # the model zip the exported program continues from (the lab's download)
+
+    def code_corpus_file(self) -> str:
+        """The name the exported program reads the run's text from: the bundled file's, or the upload's made safe."""
+        from core.files.get_code.text import safe_file_name
+
+        cid = self.corpus_id or ""
+        if cid.startswith("bundled:"):
+            return cid.split(":", 1)[1]
+        return safe_file_name(self.run.corpus_name)
+
+    def code_files(self) -> dict[str, bytes]:
+        """The files the exported program reads besides the weights: the run's text (UTF-8) under
+        ``code_corpus_file()``; empty when the run has no text (a loaded model that can only sample)."""
+        if self.run is None or self.run.corpus is None:
+            return {}
+        return {self.code_corpus_file(): self.run.corpus.text.encode("utf-8")}
+
+    def code_settings(self, *, trained: bool, steps: int = 2000):
+        """core.files.get_code.text.TextSettings for the current run, its last Generate and ``steps``."""
+        from core.files.get_code.text import TextSettings
+
+        if self.run is None or self.run.corpus is None:
+            raise ValueError(
+                "There is no text to train on: pick a text (or load a model whose vocabulary covers the chosen text) "
+                "to get its code."
+            )
+        g = self.sampled
+        gen = {}
+        if g is not None:
+            gen = dict(
+                prime=g.prime, length=len(g.records), temperature=g.temperature, top_k=g.top_k, sample_seed=g.seed
+            )
+        return TextSettings(
+            config=self.trainer.config,
+            corpus_file=self.code_corpus_file(),
+            val_windows=VAL_BATCHES * VAL_BATCH,
+            val_len=VAL_SEQ,
+            val_batch=VAL_BATCH,
+            steps=int(steps),
+            weights=self.CODE_WEIGHTS if trained else None,
+            newline="\n" in self.run.chars,
+            **gen,
+        )
+
+    def get_code(self, *, trained: bool):
+        from core.files.get_code.text import program
+
+        return replace(program(self.code_settings(trained=trained)), data=tuple(self.code_files().items()))
+
+    def code_weights(self) -> tuple[str, bytes] | None:
+        """The run's model zip (what "Download the model" gives): model.keras with Adam's state and vocab.json."""
+        if self.trainer is None or self.run is None or self.trainer.step == 0:
+            return None
+        return self.CODE_WEIGHTS, self.export_zip()
 
     # -- baselines (core.toolkit.baselines) ---------------------------------------------------------------------
     def held_out_key(self) -> Any:

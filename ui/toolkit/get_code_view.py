@@ -34,9 +34,13 @@ def render(lab, key: str) -> None:
             "Start the code", list(labels), format_func=labels.get, horizontal=True, key=f"{key}_code_from"
         )
         trained = choice == TRAINED
-    with lab.lock:  # one step's weights and settings
-        program = lab.get_code(trained=trained)
-        weights = lab.code_weights() if trained else None
+    try:
+        with lab.lock:  # one step's weights and settings
+            program = lab.get_code(trained=trained)
+            weights = lab.code_weights() if trained else None
+    except ValueError as exc:  # a sentence for the student: e.g. a loaded model with no text to train on
+        st.info(str(exc))
+        return
     files = program.files()
     py, nb = f"{program.stem}.py", f"{program.stem}.ipynb"
     c1, c2, c3 = st.columns(3)
@@ -59,7 +63,9 @@ def render(lab, key: str) -> None:
         key=f"{key}_code_zip",
         on_click="ignore",
     )
-    needs = " and ".join(f"`{name}`" for name in [*dict(program.data), *([weights[0]] if weights else [])])
+    # the files beside the program: a folder once (the Music lab's MIDI files), not every file in it
+    names = [*dict(program.data), *([weights[0]] if weights else [])]
+    needs = " and ".join(f"`{n}`" for n in dict.fromkeys(n.split("/")[0] + "/" if "/" in n else n for n in names))
     st.caption(
         program.run
         + (f" The script and the notebook alone need {needs} beside them: the .zip has them." if needs else "")
