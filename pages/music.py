@@ -190,12 +190,12 @@ def render_training() -> None:
 corpus = corpus_picker()
 if corpus is None:
     st.stop()
-show_corpus(corpus)
 
 st.divider()
 left, right = st.columns([1, 2], gap="large")
 with left:
-    st.subheader("Model")
+    st.subheader("Model", anchor=False)
+    controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     arch, train = links.group("architecture"), links.group("training")  # hide= (ui/toolkit/links.py)
     kind = arch.radio(
         "Model",
@@ -262,7 +262,8 @@ with left:
     too_short = lab.can_train()
     if too_short:
         st.error(too_short)
-    live.controls(lab, disabled=bool(too_short))
+    with controls_slot:
+        live.controls(lab, disabled=bool(too_short))
     st.caption(f"{len(lab.labels):,} values in the vocabulary · {trainer.param_count():,} parameters")
     with st.expander("What is happening", expanded=False):
         if course:
@@ -273,6 +274,9 @@ with left:
 with right:
     st.subheader("Training")
     live.live_area(lab, render_training)
+
+st.divider()
+show_corpus(corpus)  # after the controls: its table and players would be many Tab presses before Start
 
 if course:
     st.divider()
