@@ -133,6 +133,8 @@ def _round(v):
     if v is None or isinstance(v, str):
         return v
     v = float(v)
+    if not np.isfinite(v):
+        return v  # a log axis leaves out what it can't show; the table says "not a number"
     return int(v) if v == int(v) and abs(v) < 1e12 else round(v, 4)
 
 

@@ -103,6 +103,13 @@ def test_figure_table_reads_a_loss_figure_back_thinned():
     assert [r for r in table.rows if r[0] == "b"] == [("b", 0, 2), ("b", 5, 1)]
 
 
+def test_figure_table_keeps_gaps_of_a_log_axis_as_not_a_number():
+    fig = charts.bptt_figure([1.0, 0.0], [0.5, 0.0], {}, ["a", "b"])
+    table = ct.figure_table(fig)
+    assert table.rows[0] == ("‖da⟨t⟩‖ (all of it)", "a", 1)
+    assert np.isnan(table.rows[1][2])
+
+
 def test_figure_table_of_a_piano_roll_has_one_row_per_note():
     fig = charts.piano_roll_figure([(0.0, 0.5, 60), (0.5, 1.0, 62)])
     table = ct.figure_table(fig)
