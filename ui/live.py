@@ -5,7 +5,9 @@ running, runs one bounded slice (``lab.run_slice()``) and redraws from the lab's
 browser's timer asks for the next run while a slice is still going and Streamlit coalesces those requests,
 so while training the refreshes follow each other with only a short settling pause. Start / Stop / Step are
 button callbacks that only flip the lab's state (Step runs one slice). A slice that reports a reason to stop
-(finished, diverged, failed) turns training off and shows the reason, coloured by its kind.
+(finished, diverged, failed) turns training off and shows the reason, coloured by its kind. The live area starts
+with a polite live region (``status_region``) that a screen reader reads: the step and losses every few seconds,
+a stop's reason at once (docs/accessibility.md).
 
 The lab lives in ``st.session_state`` under ``lab.key``, so every browser session is isolated. A session
 trains one lab at a time: starting one pauses the others (a per-session cap on CPU use), and a lab's
