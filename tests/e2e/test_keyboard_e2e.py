@@ -3,6 +3,7 @@ Enter starts training and the loss chart gets a point; Tab reaches Stop, then th
 button, and Enter uses it; in the Music lab Tab reaches the composition's player and Space plays it."""
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import assert_no_exception, shot, wait_idle
 
@@ -38,7 +39,8 @@ def test_keyboard_only_start_train_and_sample(page, app_url, path, action):
     presses = _tab_to(page, _button("▶ Start"), 30)
     assert presses <= MAX_TABS, f"{presses} Tab presses to Start"
     page.keyboard.press("Enter")
-    page.locator('[data-testid="stPlotlyChart"] .scatterlayer .trace').first.wait_for(timeout=90_000)
+    page.get_by_role("figure", name="Loss chart").locator(".scatterlayer .trace").first.wait_for(timeout=90_000)
+    expect(page.get_by_role("button", name="■ Stop")).to_be_enabled()  # training runs: Stop is the next Tab stop
     _tab_to(page, _button("■ Stop"), 5)
     page.keyboard.press("Enter")
     wait_idle(page, timeout=60_000)
