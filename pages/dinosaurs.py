@@ -105,7 +105,8 @@ corpus_id, names = picked
 
 left, right = st.columns([5, 8], gap="large")
 with left:
-    st.subheader("Settings")
+    st.subheader("Settings", anchor=False)
+    controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     n_a = links.group("architecture").slider(
         "Hidden size (n_a)", 1, MAX_HIDDEN, 50, key="dino_n_a", help="Changing it starts a new model."
     )
@@ -137,7 +138,8 @@ with left:
     note = lab.take_restart_note()
     if note:
         st.info(literal(note, 600))  # it may name an uploaded file
-    live.controls(lab, disabled=trainer.done)
+    with controls_slot:
+        live.controls(lab, disabled=trainer.done)
     dino_views.explosion_buttons(lab)
     if trainer.done:
         st.caption("The iteration budget is used up: raise it to keep training, or change the seed to start over.")

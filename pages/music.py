@@ -10,14 +10,13 @@ import html
 import numpy as np
 import streamlit as st
 
-from core import charts
 from core.echo import first_few, literal
 from core.labs.lab import BudgetExceeded
 from core.labs.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
 from core.music import midi_io
 from core.music import music_codec as mc
 from core.music import music_data as md
-from ui import explain, live, loss_chart
+from ui import chart_text, explain, live, loss_chart
 from ui.inside import tabs as inside_tabs
 from ui.labs import music_views
 from ui.nav import lab_page
@@ -155,19 +154,19 @@ def show_corpus(corpus: md.MusicCorpus) -> None:
         )
         piece = corpus.pieces[i]
         notes = mc.values_to_notes(piece.values, piece.tempo)
-        st.plotly_chart(
-            charts.piano_roll_figure(
-                notes, title=f"{html.escape(piece.name)}: {len(piece.values)} values (as the model sees it)", height=260
-            ),
+        chart_text.piano_roll(
+            notes,
             key="music_piece_roll",
-            config={"displayModeBar": False},
+            name="Piano roll of the corpus piece",
+            title=f"{html.escape(piece.name)}: {len(piece.values)} values (as the model sees it)",
+            height=260,
         )
         a1, a2 = st.columns(2)
         if piece.data:
             a1.caption("The original file")
-            music_views.play_file(piece.data, where=a1, why=False)
+            music_views.play_file(piece.data, where=a1, why=False, alt=f"{piece.name}, the original file")
         a2.caption("As values (what the model learns)")
-        music_views.play_values(piece.values, piece.tempo, where=a2)
+        music_views.play_values(piece.values, piece.tempo, where=a2, alt=f"{piece.name}, as values")
 
 
 # ---------------------------------------------------------------------------------------------- training
@@ -191,12 +190,12 @@ def render_training() -> None:
 corpus = corpus_picker()
 if corpus is None:
     st.stop()
-show_corpus(corpus)
 
 st.divider()
 left, right = st.columns([1, 2], gap="large")
 with left:
-    st.subheader("Model")
+    st.subheader("Model", anchor=False)
+    controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     arch, train = links.group("architecture"), links.group("training")  # hide= (ui/toolkit/links.py)
     kind = arch.radio(
         "Model",
@@ -263,7 +262,8 @@ with left:
     too_short = lab.can_train()
     if too_short:
         st.error(too_short)
-    live.controls(lab, disabled=bool(too_short))
+    with controls_slot:
+        live.controls(lab, disabled=bool(too_short))
     st.caption(f"{len(lab.labels):,} values in the vocabulary · {trainer.param_count():,} parameters")
     with st.expander("What is happening", expanded=False):
         if course:
@@ -274,6 +274,9 @@ with left:
 with right:
     st.subheader("Training")
     live.live_area(lab, render_training)
+
+st.divider()
+show_corpus(corpus)  # after the controls: its table and players would be many Tab presses before Start
 
 if course:
     st.divider()

@@ -138,7 +138,8 @@ text_views.show_corpus(corpus_name, corpus)
 left, right = st.columns([1, 2], gap="large")
 with left:
     arch, train = links.group("architecture"), links.group("training")  # hide= (ui/toolkit/links.py)
-    st.subheader("Model")
+    st.subheader("Model", anchor=False)
+    controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     cell = arch.selectbox(
         "Cell",
         CELLS,
@@ -219,7 +220,8 @@ with left:
     note = lab.take_restart_note()
     if note:
         st.info(literal(note, 600))  # it may name an uploaded file
-    live.controls(lab, disabled=lab.run.corpus is None)
+    with controls_slot:
+        live.controls(lab, disabled=lab.run.corpus is None)
     if lab.run.corpus is None:
         st.warning(
             "This uploaded model can't train on the chosen text (its vocabulary lacks some characters). You can "

@@ -17,8 +17,10 @@ from typing import Sequence
 
 import streamlit as st
 
+from core import chart_text as ct
 from core import charts
 from core.models.sampling import StepRecord, top_candidates
+from ui import chart_text
 
 
 def step_key(key: str) -> str:
@@ -55,10 +57,11 @@ def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, ke
         )
         c4.metric("Entropy (sampled)", f"{max(r.entropy, 0.0):.2f} nats", help="Of the distribution sampled from")
         c5.metric("Entropy (T=1)", f"{max(r.entropy_model, 0.0):.2f} nats", help="Of the model's own distribution")
-        st.plotly_chart(
+        chart_text.show(
             charts.step_distribution_figure(r.probs, r.adjusted, labels, r.picked),
             key=f"{key}__bars",
-            config={"displayModeBar": False},
+            name="Inspector: one step's probabilities",
+            summary=ct.distribution_summary(r.probs, r.adjusted, labels, r.picked),
         )
         k = min(5, len(labels))
         model_top = top_candidates(r.probs, labels, k=k)
@@ -74,7 +77,10 @@ def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, ke
             )
         )
     with tab_span:
-        st.plotly_chart(
-            charts.distribution_heatmap(records, labels), key=f"{key}__heat", config={"displayModeBar": False}
+        chart_text.show(
+            charts.distribution_heatmap(records, labels),
+            key=f"{key}__heat",
+            name="Inspector heatmap",
+            summary=ct.heatmap_summary(records, labels),
         )
         st.caption("Columns are the generated steps (step:picked); red squares mark what was picked.")

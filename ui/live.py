@@ -5,7 +5,9 @@ running, runs one bounded slice (``lab.run_slice()``) and redraws from the lab's
 browser's timer asks for the next run while a slice is still going and Streamlit coalesces those requests,
 so while training the refreshes follow each other with only a short settling pause. Start / Stop / Step are
 button callbacks that only flip the lab's state (Step runs one slice). A slice that reports a reason to stop
-(finished, diverged, failed) turns training off and shows the reason, coloured by its kind.
+(finished, diverged, failed) turns training off and shows the reason, coloured by its kind. The live area starts
+with a polite live region (``status_region``) that a screen reader reads: the step and losses every few seconds,
+a stop's reason at once (docs/accessibility.md).
 
 The lab lives in ``st.session_state`` under ``lab.key``, so every browser session is isolated. A session
 trains one lab at a time: starting one pauses the others (a per-session cap on CPU use), and a lab's
@@ -14,12 +16,14 @@ fragment only runs while its page is shown.
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 from typing import Callable, TypeVar
 
 import streamlit as st
 
+from core import chart_text as ct
 from core.labs.lab import Lab, Note
 from core.models.trainer import Stop, StopKind
 from core.text.text_data import CorpusError
@@ -44,6 +48,9 @@ _SHOW = {
     StopKind.PAUSED: st.warning,
     StopKind.FAILED: st.error,
 }
+
+# visually hidden but read by screen readers (the usual "sr-only" rules)
+SR_ONLY = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0,0,0,0);border:0"
 
 L = TypeVar("L", bound=Lab)
 log = logging.getLogger(__name__)
@@ -135,8 +142,33 @@ def refused(verdict, widgets: dict[str, str], *, current) -> None:
     )
 
 
+def progress_line(lab: Lab) -> str:
+    """What the lab's live status line says now: the step and losses while training (changed at most every
+    core.chart_text.ANNOUNCE_S seconds), a stop's reason at once, else what it said last."""
+    progress = st.session_state.setdefault(f"_{lab.key}_progress", ct.Progress())
+    t = lab.trainer
+    if lab.running and t is not None:
+        h = t.history
+        text = ct.progress_text(t.step, h.last_smooth(), h.last_val(), lab.unit, lab.chart_x.split(" ")[0])
+        return progress.update(text, time.monotonic())
+    if lab.note is not None:
+        return progress.update(lab.note.text, time.monotonic(), at_once=True)
+    return progress.text
+
+
+def status_region(lab: Lab) -> None:
+    """The lab's polite live region (role="status"): one line a screen reader reads out when it changes, kept in
+    place from one refresh to the next so that only a changed text is announced. Visually hidden: the metrics and
+    the chart show the same numbers."""
+    st.markdown(
+        f'<div role="status" aria-live="polite" class="rnnp-status" style="{SR_ONLY}">'
+        f"{html.escape(progress_line(lab))}</div>",
+        unsafe_allow_html=True,
+    )
+
+
 def live_area(lab: Lab, render: Callable[[], None]) -> None:
-    """The auto-refreshing part of a lab: one slice per tick while running, then ``render()``."""
+    """The auto-refreshing part of a lab: one slice per tick while running, then the status line and ``render()``."""
 
     @st.fragment(run_every=lab.schedule.tick_s if lab.running else None)
     def _tick() -> None:
@@ -145,9 +177,11 @@ def live_area(lab: Lab, render: Callable[[], None]) -> None:
             if stop:
                 lab.stop(Note(stop.kind, stop.message))
                 st.rerun()  # a full rerun turns the timer off and shows the message by the buttons
+            status_region(lab)
             render()
             time.sleep(SETTLE_S)  # let the browser take in this refresh before the next one starts
         else:
+            status_region(lab)
             render()
 
     _tick()

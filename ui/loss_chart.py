@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core import chart_text as ct
 from core import charts
 from core.toolkit import baselines as bl
-from ui import persist
+from ui import chart_text, persist
 from ui.toolkit import links
 
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
@@ -95,17 +96,24 @@ def render(lab, key: str) -> None:
     )
     f = transform_for(choice)
     base = lab_baselines(lab, key)
+    series = lab.loss_series(f) if lab.trainer is not None else []
+    refs = ref_lines(base, f)
     fig = charts.loss_figure(
-        lab.loss_series(f) if lab.trainer is not None else [],
+        series,
         x_title=lab.chart_x,
         y_title="perplexity" if choice == "perplexity" else f"loss ({choice})",
         height=380,
-        ref_lines=ref_lines(base, f),
+        ref_lines=refs,
         marks=event_marks(lab),
     )
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
     separate_labels(fig)
-    st.plotly_chart(fig, key=f"{key}_loss_chart", config={"displayModeBar": False})
+    chart_text.show(
+        fig,
+        key=f"{key}_loss_chart",
+        name="Loss chart",
+        summary=ct.loss_summary(series, refs, choice, lab.chart_x.split(" ")[0]),
+    )
     notes = []
     if base is not None and base.lines:
         notes.append(base.describe())

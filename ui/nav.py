@@ -34,7 +34,7 @@ def lab_page(cls, title: str, caption: str, keep: tuple[str, ...]):
     start_page()
     persist.keep(*keep)
     links.apply(cls.key)  # a link or lesson in the address sets the widgets once (ui/toolkit/links.py)
-    st.title(title)
+    st.title(title, anchor=False)  # no "link to heading" stop on the way to Start
     st.caption(caption)
     links.show_messages(cls.key)
     lessons.panel(cls.key)

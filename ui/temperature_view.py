@@ -14,8 +14,10 @@ from typing import Sequence
 import numpy as np
 import streamlit as st
 
+from core import chart_text as ct
 from core import charts
 from core.models.sampling import first_step_probs, reweight
+from ui import chart_text
 
 TOP = 12  # tokens drawn
 
@@ -28,10 +30,11 @@ def render(
     top = rw.top(min(TOP, len(labels)))
     T = float(temperature)
     st.markdown(f"**What temperature {T:g} does to {what}**")
-    st.plotly_chart(
+    chart_text.show(
         charts.temperature_figure(rw.before, rw.after, labels, top, T),
         key=f"{key}__fig",
-        config={"displayModeBar": False},
+        name="Temperature chart",
+        summary=ct.temperature_summary(rw.before, rw.after, labels, top, T),
     )
     best = labels[top[0]]
     rest_before, rest_after = rw.rest(len(top))

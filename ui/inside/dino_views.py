@@ -17,12 +17,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core import chart_text as ct
 from core import charts
 from core.echo import literal
 from core.labs.dino_lab import COURSE, EXPLOSION, DinoLab
 from core.labs.lab import Note
 from core.models import numpy_rnn as nr
-from ui import explain
+from ui import chart_text, explain
 from ui.inspector import step_key
 from ui.persist import remember
 from ui.toolkit import links
@@ -179,10 +180,11 @@ def backprop(lab: DinoLab) -> None:
         st.caption(f"Backward pass of {what}; loss {trace.loss:,.2f} nats, {clip}.")
         if not trace.finite:
             st.warning("Some of these numbers overflowed (inf or NaN): the gradients were too large for 64-bit floats.")
-        fig = charts.bptt_figure(
-            trace.da_norm, trace.da_future_norm, trace.step_norms, _step_labels(trace, lab.trainer.decode)
+        labels = _step_labels(trace, lab.trainer.decode)
+        fig = charts.bptt_figure(trace.da_norm, trace.da_future_norm, trace.step_norms, labels)
+        chart_text.show(
+            fig, key="dino_bptt_fig", name="Backward pass chart", summary=ct.bptt_summary(trace.da_norm, labels)
         )
-        st.plotly_chart(fig, key="dino_bptt_fig", config={"displayModeBar": False})
         st.caption(
             "Bars: how large the gradient reaching a⟨t⟩ is (dark: all of it; light: the part that came back from "
             "step t+1). "
@@ -211,8 +213,11 @@ def backprop(lab: DinoLab) -> None:
             )
         t = lab.trainer
         if len(t.grad_log) > 1:
-            st.plotly_chart(
-                charts.grad_history_figure(t.grad_log), key="dino_grad_history", config={"displayModeBar": False}
+            chart_text.show(
+                charts.grad_history_figure(t.grad_log),
+                key="dino_grad_history",
+                name="Gradient size over training",
+                summary=ct.grad_history_summary(t.grad_log),
             )
             st.caption(
                 "Over training: the size of all gradients together, before and after clipping, for the last name of "

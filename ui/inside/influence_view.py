@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from core import chart_text as ct
 from core import charts
 from core.inside import influence as inf
+from ui import chart_text
 
 CACHE_SIZE = 16  # influence results kept per lab and session
 TYPED, GENERATED = "A text I type or paste", "The generated text"
@@ -124,7 +126,12 @@ def _show_text(lab, seq: inf.Explained, key: str, unit: str, note: str | None = 
     j = _position(lab, seq, f"{key}_pos", f"Position of the {unit} to explain")
     model, model_step, stale = _model(lab, seq.step)
     res, start = _influence(lab, model, model_step, seq, j)
+    earlier = list(seq.labels[start:j])
+    st.caption(
+        chart_text.summary_line("Influence", ct.influence_summary(earlier, res.share, seq.labels[j], unit + "s"))
+    )
     st.markdown(shaded_html(seq.labels, res.share, j, start), unsafe_allow_html=True)
+    chart_text.table_of(ct.influence_table(earlier, res.share))
     st.caption(GUIDE.format(unit=unit) + " " + _summary(seq, res, start, j, unit))
     for n in (note, stale, _cut_note(start)):
         if n:
@@ -188,7 +195,13 @@ def _show_roll(lab, seq: inf.Explained, k: str) -> None:
             shares[i - 1] = s[i - start]
     start_share = float(s[0]) if start == 0 else None
     fig = charts.influence_roll_figure(values, shares, j - 1, tempo=seq.tempo, start_share=start_share)
-    st.plotly_chart(fig, key=f"{k}_roll", config={"displayModeBar": False})
+    chart_text.show(
+        fig,
+        key=f"{k}_roll",
+        name="Influence piano roll",
+        summary=ct.influence_summary(values[: j - 1], shares[: j - 1], values[j - 1], "values"),
+        table=ct.influence_table(values[: j - 1], shares[: j - 1]),
+    )
     st.caption(GUIDE.format(unit=lab.token_name) + " " + _summary(seq, res, start, j, lab.token_name))
     for note in (stale, _cut_note(start)):
         if note:
@@ -259,10 +272,11 @@ def render_distance(lab) -> None:
         curves.clear()
     lines = [(f"{name} · step {step:,}", c.distances, c.mean) for name, (step, c, _) in curves.items()]
     current = f"{label} · step {curves[label][0]:,}" if label in curves else None
-    st.plotly_chart(
+    chart_text.show(
         charts.distance_figure(lines, current=current),
         key=f"{lab.key}_inside_distance",
-        config={"displayModeBar": False},
+        name="How far back chart",
+        summary=ct.distance_summary(lines),
     )
     if label in curves:
         step, c, what = curves[label]

@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import chart_text as ct
 from core import charts
 from core.inside import neurons as nu
 from core.labs.lab import NothingToRead, Pieces, TypedNames, TypedText
 from core.text.text_data import char_label
+from ui import chart_text
 
 TEXT_CHARS = 500  # characters of held-out text the Text lab analyses by default
 MAX_TEXT = 1000  # longest text the Neurons tab reads (more is cut, with a message)
@@ -356,7 +358,10 @@ def neurons_tab(lab) -> None:
         if rs
         else ""
     )
+    unit_name = f"{'h' if state == 'h' else 'c'} unit {unit}" + (f", layer {layer + 1}" if layers > 1 else "")
     if not inp.values:  # one line of coloured text per sequence
+        shown = [repr(p)[1:-1] for p in inp.pieces]
+        st.caption(chart_text.summary_line("Neuron", ct.activation_summary(shown, acts, unit_name)))
         start = 0
         lines = []
         for seq in inp.sequences:
@@ -364,20 +369,28 @@ def neurons_tab(lab) -> None:
             lines.append(nu.coloured_text_html(inp.pieces[start : start + n], acts[start : start + n], vmax))
             start += n
         st.markdown("".join(lines), unsafe_allow_html=True)
+        chart_text.table_of(ct.activation_table(shown, acts))
     else:
         from core.music.music_codec import describe_value, parse_value
 
         parsed = [parse_value(v) for v in inp.values]
+        described = [describe_value(v) for v in inp.values]
         fig = charts.neuron_piano_roll_figure(
             nu.value_onsets(inp.values),
             [d for _, d in parsed],
             [p for p, _ in parsed],
-            [describe_value(v) for v in inp.values],
+            described,
             acts,
             vmax,
-            title=f"{'h' if state == 'h' else 'c'} unit {unit}" + (f", layer {layer + 1}" if layers > 1 else ""),
+            title=unit_name,
         )
-        st.plotly_chart(fig, key=f"{k}_roll", config={"displayModeBar": False})
+        chart_text.show(
+            fig,
+            key=f"{k}_roll",
+            name="Neuron piano roll",
+            summary=ct.activation_summary(described, acts, unit_name),
+            table=ct.activation_table(described, acts),
+        )
     st.caption(GUIDE.format(what=inp.unit, scale=scale) + inp.legend + versus)
 
     st.markdown(
@@ -441,10 +454,15 @@ def gates_tab(lab) -> None:
         f"{_step_note(lab, step)} {net.source[0].upper()}{net.source[1:]}, {net.units} units; counted over {what}."
     )
     c1.button("↻ Refresh", key=f"{lab.key}_gates_refresh", help="Read the current weights again")
-    fig = charts.gate_saturation_figure(
-        [(s.gate, s.layer, s.closed, s.open) for s in shares], closed=nu.CLOSED, open_=nu.OPEN
+    points = [(s.gate, s.layer, s.closed, s.open) for s in shares]
+    fig = charts.gate_saturation_figure(points, closed=nu.CLOSED, open_=nu.OPEN)
+    chart_text.show(
+        fig,
+        key=f"{lab.key}_gates_fig",
+        name="Gate saturation chart",
+        summary=ct.gate_summary(points),
+        table=ct.gate_table(points),
     )
-    st.plotly_chart(fig, key=f"{lab.key}_gates_fig", config={"displayModeBar": False})
     st.caption(
         "One point per unit: how often its gate was nearly closed (x, below 0.1) and nearly open (y, above 0.9). "
         "Near the origin: the gate works in between; top-left: almost always open; bottom-right: almost always shut; "

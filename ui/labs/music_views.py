@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import chart_text as ct
 from core import charts
 from core.echo import literal
 from core.labs.music_lab import (
@@ -23,7 +24,7 @@ from core.music import midi_io, motif
 from core.music import music_audio as ma
 from core.music import music_codec as mc
 from core.music import music_score as ms
-from ui import explain, temperature_view
+from ui import chart_text, explain, temperature_view
 from ui.inspector import render_inspector
 from ui.labs import training_views
 from ui.persist import remember
@@ -48,19 +49,22 @@ def _file_clip(data: bytes, problem: str | None) -> ma.AudioClip:
     return ma.render(midi_io.load_midi_bytes(data))  # the file's own instruments
 
 
-def _player(where, clip: ma.AudioClip, why: bool) -> None:
-    where.audio(clip.samples, sample_rate=clip.sample_rate)  # Streamlit writes the WAV
+def _player(where, clip: ma.AudioClip, why: bool, alt: str) -> None:
+    seconds = len(clip.samples) / clip.sample_rate if clip.sample_rate else 0.0
+    # Streamlit writes the WAV; alt names the player for screen readers (what plays and how long)
+    where.audio(clip.samples, sample_rate=clip.sample_rate, alt=f"{alt}, {seconds:.0f} s")
     if why and clip.engine == "sine":
         where.caption(f"🔈 {clip.reason}")
 
 
-def play_values(values, tempo: float, program: int | None = None, *, where=st, why: bool = True) -> None:
-    """An audio player of values through FluidSynth (or sine waves, with the reason when ``why``)."""
-    _player(where, _values_clip(tuple(values), float(tempo), program, ma.fluidsynth_problem()), why)
+def play_values(values, tempo: float, program: int | None = None, *, alt: str, where=st, why: bool = True) -> None:
+    """An audio player of values through FluidSynth (or sine waves, with the reason when ``why``); ``alt`` says what
+    plays (its length in seconds is added)."""
+    _player(where, _values_clip(tuple(values), float(tempo), program, ma.fluidsynth_problem()), why, alt)
 
 
-def play_file(data: bytes, *, where=st, why: bool = True) -> None:
-    _player(where, _file_clip(data, ma.fluidsynth_problem()), why)
+def play_file(data: bytes, *, alt: str, where=st, why: bool = True) -> None:
+    _player(where, _file_clip(data, ma.fluidsynth_problem()), why, alt)
 
 
 # ---------------------------------------------------------------------------------------------- training
@@ -101,7 +105,9 @@ def course_panel(lab: MusicLab) -> None:
         }.get,
     )
     fig = charts.unrolled_graph_figure(f["n_a"], f["n_values"], min(4, f["Tx"]), Tx=f["Tx"], mode=mode)
-    st.plotly_chart(fig, key="music_unrolled_graph", config={"displayModeBar": False})
+    chart_text.show(
+        fig, key="music_unrolled_graph", name="The course's model, unrolled", summary=ct.diagram_summary(fig)
+    )
     check = "the same as Keras counts ✓" if f["params"] == f["formula"] else f"Keras counts {f['params']:,} ✗"
     explain.show("music_course", **f, check=check)
 
@@ -266,9 +272,14 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
         (opening_name, opening, opening_color),
         ("the model's answer" if prime_v else "composed", composed, GEN_COLOR),
     ]
-    st.plotly_chart(charts.piano_roll_parts_figure(parts), key="music_result_roll", config={"displayModeBar": False})
+    chart_text.show(
+        charts.piano_roll_parts_figure(parts),
+        key="music_result_roll",
+        name="Piano roll of the composition",
+        summary=ct.piano_roll_summary(parts),
+    )
     a1, a2 = st.columns([3, 1])
-    play_values(prime_v + gen_v, tempo, program, where=a1)
+    play_values(prime_v + gen_v, tempo, program, where=a1, alt=f"Composition, {what}, step {res.step:,}")
     a2.download_button(
         "⬇ Download .mid",
         midi_file(prime_v + gen_v, tempo, program),
@@ -283,14 +294,14 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     memorise_view.music(lab, "music")
     with st.expander("Listen to the untrained model's attempt"):
         opening, attempt = notes_after(prime_v, untrained_v, tempo)
-        st.plotly_chart(
-            charts.piano_roll_parts_figure(
-                [(opening_name, opening, opening_color), ("untrained", attempt, UNTRAINED_COLOR)], height=260
-            ),
+        untrained = [(opening_name, opening, opening_color), ("untrained", attempt, UNTRAINED_COLOR)]
+        chart_text.show(
+            charts.piano_roll_parts_figure(untrained, height=260),
             key="music_untrained_roll",
-            config={"displayModeBar": False},
+            name="Piano roll of the untrained model's attempt",
+            summary=ct.piano_roll_summary(untrained),
         )
-        play_values(prime_v + untrained_v, tempo, program, why=False)
+        play_values(prime_v + untrained_v, tempo, program, why=False, alt="The untrained model's attempt")
     if not links.shown("inspector"):
         return
     st.subheader("Inspector")

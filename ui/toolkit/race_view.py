@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import chart_text as ct
 from core import charts
 from core.labs.lab import Note
 from core.models.timelapse import SAMPLE_TEMPO
 from core.models.trainer import StopKind
 from core.toolkit.race import DEFAULT_SECONDS, MAX_RACERS, Race, lab_corpus, race_configs, race_verdict, unavailable
-from ui import live
+from ui import chart_text, live
 from ui.toolkit import links
 
 SECONDS = (5, 120)  # the race-length slider's range (seconds of training per configuration)
@@ -66,10 +67,12 @@ def _show_sample(lab, race: Race, r, where) -> None:
     else:
         from core.music import music_codec as mc
 
-        where.plotly_chart(
-            charts.piano_roll_figure(mc.values_to_notes(s.items, SAMPLE_TEMPO), height=220),
+        chart_text.piano_roll(
+            mc.values_to_notes(s.items, SAMPLE_TEMPO),
             key=f"{race.key}_roll_{r.label}",
-            config={"displayModeBar": False},
+            name=f"Piano roll of {r.label}'s sample",
+            height=220,
+            where=where,
         )
 
 
@@ -87,13 +90,19 @@ def _render_race(lab, race: Race) -> None:
         )
         warm = "" if r.warmup_s is None or r.warmup_s < 0.05 else f" (+{r.warmup_s:.1f} s first step, not counted)"
         col.caption(f"{r.steps:,} steps in {r.spent_s:.1f} s{warm}" + (f" · out: {r.stop.message}" if r.out else ""))
+    series = race.loss_series()
     fig = charts.loss_figure(
-        race.loss_series(),
+        series,
         x_title="training time of each configuration (s)",
         y_title=f"{lab.chart_y}, {race.metric_name()}",
         height=340,
     )
-    st.plotly_chart(fig, key=f"{race.key}_chart", config={"displayModeBar": False})
+    chart_text.show(
+        fig,
+        key=f"{race.key}_chart",
+        name="Race chart",
+        summary=ct.loss_summary(series, (), f"nats per {lab.unit} ({race.metric_name()})", "second"),
+    )
     st.caption(
         f"Each configuration trains for {race.seconds:g} s in turns of {race.turn_s:g} s; their clocks are now at most "
         f"{race.spread_s():.2f} s apart (a turn ends after the chunk of steps that reaches it)."

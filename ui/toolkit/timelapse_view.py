@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import charts
 from core.echo import literal
 from core.models.timelapse import SAMPLE_TEMPO, LabSample
+from ui import chart_text
 from ui.inspector import render_inspector
 from ui.toolkit import links
 
@@ -96,14 +96,16 @@ def _show_sample(lab, s: LabSample, step: int) -> None:
         from ui.labs import music_views
 
         notes = mc.values_to_notes(s.items, SAMPLE_TEMPO)
-        st.plotly_chart(
-            charts.piano_roll_figure(
-                notes, title=f"{len(s.items)} values composed from silence at step {step:,}", height=240
-            ),
+        chart_text.piano_roll(
+            notes,
             key=_key(lab, "roll"),
-            config={"displayModeBar": False},
+            name="Piano roll of the time-lapse composition",
+            title=f"{len(s.items)} values composed from silence at step {step:,}",
+            height=240,
         )
-        music_views.play_values(s.items, SAMPLE_TEMPO, why=False)
+        music_views.play_values(
+            s.items, SAMPLE_TEMPO, why=False, alt=f"Composition from silence with the weights of step {step:,}"
+        )
         render_inspector(
             s.records[0],
             s.labels,
