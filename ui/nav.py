@@ -24,8 +24,8 @@ from ui.server.replica import note_lost_replica
 
 def lab_page(cls, title: str, caption: str):
     """The top of a lab's page: ``start_page()``, its kept settings (every widget of the lab's settings,
-    core.labs.settings), the address's link or lesson (ui.toolkit.links), its title and caption, the lesson's guide and "Link to this setup" in the sidebar; returns this session's lab
-    object (core.labs.lab.Lab subclass ``cls``)."""
+    core.labs.settings), the address's link or lesson (ui.toolkit.links), its title and caption, the lesson's guide
+    and "Link to this setup" in the sidebar; returns this session's lab object (core.labs.lab.Lab subclass ``cls``)."""
     from ui import persist
     from ui.live import session_lab
     from ui.toolkit import lessons, links

@@ -38,8 +38,8 @@ def arguments(p: Param, **overrides: Any) -> dict[str, Any]:
             kw["format_func"] = lambda v: format(v, p.fmt)
     elif p.widget in ("checkbox", "toggle"):
         kw["value"] = bool(p.default)
-    elif p.widget == "text_input":
-        kw["value"] = p.default
+    elif p.widget == "text_input" and p.default:
+        kw["value"] = p.default  # (Streamlit's own default is empty)
     kw.update(overrides)
     options = kw.get("options")
     if p.widget == "select_slider":

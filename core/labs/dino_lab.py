@@ -106,7 +106,15 @@ def dino_settings() -> LabSpec:
         PAGES["dino"],
         "Dinosaur names",
         (
-            choice("corpus", "dino_source", BUNDLED, "upload", [("dinos", BUNDLED)], label="Names to learn from", widget="radio"),
+            choice(
+                "corpus",
+                "dino_source",
+                BUNDLED,
+                "upload",
+                [("dinos", BUNDLED)],
+                label="Names to learn from",
+                widget="radio",
+            ),
             ints("hidden", "dino_n_a", 50, "architecture", 1, MAX_HIDDEN, label="Hidden size (n_a)", help=RESTARTS),
             seed("dino_seed", RESTARTS),
             choice(
@@ -149,7 +157,7 @@ def dino_settings() -> LabSpec:
                 fmt="g",
                 help="Changing clipping or the learning rate keeps the model: training continues with the new setting.",
             ),
-            units("dino", "name", False),
+            units("dino", DinoLab.unit),
             choice(
                 "sample_every",
                 "dino_sample_every",

@@ -35,7 +35,21 @@ import numpy as np
 
 from core.files import starting_points as sps
 from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule
-from core.labs.settings import PAGES, LabSpec, choice, flag, floats, ints, same, sample_seed, schedule, seed, stop_best, text, units
+from core.labs.settings import (
+    PAGES,
+    LabSpec,
+    choice,
+    flag,
+    floats,
+    ints,
+    same,
+    sample_seed,
+    schedule,
+    seed,
+    stop_best,
+    text,
+    units,
+)
 from core.models import course_model as cm
 from core.models.keras_model import RNNConfig
 from core.models.sampling import StepRecord, TokenModel, generate
@@ -170,7 +184,7 @@ def music_settings() -> LabSpec:
             ),
             schedule("music_schedule"),
             stop_best("music_stop_best", True),
-            units("music", "value", True),
+            units("music", MusicLab.unit),
             choice(
                 "start",
                 "music_start",

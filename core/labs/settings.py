@@ -195,7 +195,9 @@ def ints(name, key, default, group, lo, hi, step=None, *, label, widget="slider"
 
 
 def floats(name, key, default, group, lo, hi, step=None, *, label, widget="slider", help="", **more) -> Param:
-    return Param(name, key, "float", default, group, lo=lo, hi=hi, step=step, label=label, widget=widget, help=help, **more)
+    return Param(
+        name, key, "float", default, group, lo=lo, hi=hi, step=step, label=label, widget=widget, help=help, **more
+    )
 
 
 def choice(name, key, default, group, options, *, label, widget="select_slider", help="", names=(), fmt="") -> Param:
@@ -230,11 +232,14 @@ def sample_seed(key: str, name: str = "sample_seed") -> Param:
     return ints(name, key, 0, "sampling", 0, MAX_SEED, label="Sampling seed", widget="number_input")
 
 
-def units(lab: str, unit: str, perplexity: bool) -> Param:
-    """The loss chart's unit switch (ui/loss_chart.py: key ``<lab>_y``)."""
-    options = [("nats", f"nats per {unit}"), ("bits", f"bits per {unit}")] + (
-        [("perplexity", "perplexity")] if perplexity else []
-    )
+def unit_choices(unit: str) -> list[str]:
+    """The loss chart's units: nats and bits per ``unit``, and perplexity when the loss is per token (not per name)."""
+    return [f"nats per {unit}", f"bits per {unit}"] + ([] if unit == "name" else ["perplexity"])
+
+
+def units(lab: str, unit: str) -> Param:
+    """The loss chart's unit switch (ui/loss_chart.py: key ``<lab>_y``); its slug is the choice's first word."""
+    options = [(c.split()[0], c) for c in unit_choices(unit)]
     return choice("unit", f"{lab}_y", options[0][1], "training", options, label="Loss unit", widget="radio")
 
 
@@ -256,7 +261,7 @@ def schedule(key: str) -> Param:
 
 
 def stop_best(key: str, default: bool) -> Param:
-    """"Stop at the best validation" of the Keras labs."""
+    """ "Stop at the best validation" of the Keras labs."""
     return flag(
         "stop_best",
         key,

@@ -28,7 +28,20 @@ from core.labs.lab import (
     TypedText,
     UploadCache,
 )
-from core.labs.settings import PAGES, LabSpec, choice, floats, ints, same, sample_seed, schedule, seed, stop_best, text, units
+from core.labs.settings import (
+    PAGES,
+    LabSpec,
+    choice,
+    floats,
+    ints,
+    same,
+    sample_seed,
+    schedule,
+    seed,
+    stop_best,
+    text,
+    units,
+)
 from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
 from core.models.sampling import TokenModel, generate
 from core.models.timelapse import SAMPLE_CHARS, SAMPLE_TEMPERATURE, LabSample
@@ -133,7 +146,14 @@ def text_settings() -> LabSpec:
                 widget="radio",
             ),
             choice(
-                "cell", "text_cell", d.cell, "architecture", same(CELLS), label="Cell", widget="selectbox", names=CELL_NAMES
+                "cell",
+                "text_cell",
+                d.cell,
+                "architecture",
+                same(CELLS),
+                label="Cell",
+                widget="selectbox",
+                names=CELL_NAMES,
             ),
             ints("hidden", "text_hidden", d.hidden, "architecture", *HIDDEN_RANGE, 16, label="Hidden units per layer"),
             ints("layers", "text_layers", d.layers, "architecture", 1, 3, label="Layers"),
@@ -160,12 +180,21 @@ def text_settings() -> LabSpec:
                 help="Between layers and before the output, in training only.",
             ),
             seed("text_seed", "Seeds the weights and the batch order."),
-            choice("window", "text_seq", d.seq_len, "training", SEQ_OPTIONS, label="Sequence length (characters per window)"),
-            choice("batch", "text_batch", d.batch_size, "training", BATCH_OPTIONS, label="Batch size (windows per step)"),
+            choice(
+                "window",
+                "text_seq",
+                d.seq_len,
+                "training",
+                SEQ_OPTIONS,
+                label="Sequence length (characters per window)",
+            ),
+            choice(
+                "batch", "text_batch", d.batch_size, "training", BATCH_OPTIONS, label="Batch size (windows per step)"
+            ),
             choice("lr", "text_lr", d.learning_rate, "training", LR_OPTIONS, label="Learning rate (Adam)", fmt="g"),
             schedule("text_schedule"),
             stop_best("text_stop_best", False),
-            units("text", "character", True),
+            units("text", TextLab.unit),
             text(
                 "prime",
                 "text_prime",
@@ -175,10 +204,25 @@ def text_settings() -> LabSpec:
                 "characters)",
             ),
             ints(
-                "length", "text_len", 500, "sampling", 0, 2000, label="Characters to generate", widget="number_input", nudge=50
+                "length",
+                "text_len",
+                500,
+                "sampling",
+                0,
+                2000,
+                label="Characters to generate",
+                widget="number_input",
+                nudge=50,
             ),
             floats(
-                "temperature", "text_temp", 0.8, "sampling", 0.0, 2.0, 0.05, label="Temperature (0 = always the most likely)"
+                "temperature",
+                "text_temp",
+                0.8,
+                "sampling",
+                0.0,
+                2.0,
+                0.05,
+                label="Temperature (0 = always the most likely)",
             ),
             ints(
                 "top_k",
