@@ -910,7 +910,8 @@ class MusicLab(Lab):
             )
         data = sps.read(name, models_dir)
         raw = mz.read_meta(data, tokens=True)
-        meta, notes = mz.validate_meta(raw, seq_len_range=(5, 100), batch_range=(2, 128))
+        spec = self.settings()
+        meta, notes = mz.validate_meta(raw, seq_len_range=spec["window"].span(), batch_range=spec["batch"].span())
         corpus = self.corpus
         trainer, tokens, _ = mz.import_model_zip(data, config_override=meta.get("config", {}), tokens=True)
         if list(tokens) != list(corpus.vocab.itos):

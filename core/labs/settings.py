@@ -66,6 +66,12 @@ class Param:
         """A choice's widget values, in order."""
         return [v for _, v in self.options]
 
+    def span(self) -> tuple[Any, Any]:
+        """The smallest and largest value the widget can hold: a number's range, a numeric choice's extremes."""
+        if self.kind == "choice":
+            return min(self.values()), max(self.values())
+        return self.lo, self.hi
+
     def allowed(self) -> str:
         """What the parameter accepts, for messages."""
         if self.kind == "choice":

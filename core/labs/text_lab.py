@@ -483,7 +483,10 @@ class TextLab(Lab):
         reason when it can't be used; then nothing changes. ``current`` is the picker's (corpus id, name, corpus)."""
         from core.files.model_zip import import_model_zip, read_meta, validate_meta
 
-        meta, notes = validate_meta(read_meta(data))
+        spec = self.settings()  # the page's window and batch ranges
+        meta, notes = validate_meta(
+            read_meta(data), seq_len_range=spec["window"].span(), batch_range=spec["batch"].span()
+        )
         override = meta.get("config", {})
 
         def fits(cfg: RNNConfig, n_chars: int) -> None:  # before Keras builds anything
