@@ -42,7 +42,7 @@ from core.labs.settings import (
     text,
     units,
 )
-from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
+from core.models.keras_model import CELL_NAMES, CELLS, MAX_HIDDEN, MAX_LAYERS, RNNConfig
 from core.models.sampling import TokenModel, generate
 from core.models.timelapse import SAMPLE_CHARS, SAMPLE_TEMPERATURE, LabSample
 from core.server import budget
@@ -70,7 +70,7 @@ VAL_PARTS = (
 MAX_PRIME = 500  # characters of priming text the sampler reads; longer text is cut (with a message)
 DEFAULTS = RNNConfig()  # what a student gets: one source for the page, the tests and the benchmarks
 # The page's settings ranges; an uploaded model must fit them.
-HIDDEN_RANGE = (16, 1024)
+HIDDEN_RANGE = (16, MAX_HIDDEN)
 MAX_EMBED = 256
 MAX_DROPOUT = 0.5
 SEQ_OPTIONS = [16, 25, 32, 50, 64, 100, 128, 200, 256]
@@ -156,7 +156,7 @@ def text_settings() -> LabSpec:
                 names=CELL_NAMES,
             ),
             ints("hidden", "text_hidden", d.hidden, "architecture", *HIDDEN_RANGE, 16, label="Hidden units per layer"),
-            ints("layers", "text_layers", d.layers, "architecture", 1, 3, label="Layers"),
+            ints("layers", "text_layers", d.layers, "architecture", 1, MAX_LAYERS, label="Layers"),
             ints(
                 "embedding",
                 "text_embed",
