@@ -6,9 +6,9 @@ import streamlit as st
 
 from core.echo import literal
 from core.labs.dino_lab import MAX_UPLOAD, DinoLab, bundled_names
-from core.models.dino import MAX_HIDDEN, DinoConfig
+from core.models.dino import DinoConfig
 from core.text.textio import MB
-from ui import live, loss_chart, temperature_view
+from ui import live, loss_chart, settings, temperature_view
 from ui.inside import dino_views
 from ui.inside import tabs as inside_tabs
 from ui.inspector import render_inspector
@@ -19,20 +19,8 @@ lab = lab_page(
     DinoLab,
     "🦕 Dinosaur names",
     "A character-level RNN from scratch in numpy, trained one name at a time with clipped SGD.",
-    keep=(
-        "dino_source",
-        "dino_latin1",
-        "dino_n_a",
-        "dino_lr",
-        "dino_iters",
-        "dino_seed",
-        "dino_sample_every",
-        "dino_temp",
-        "dino_how_many",
-        "dino_sample_seed",
-        *dino_views.CLIP_KEYS,
-    ),
 )
+S = DinoLab.settings()
 ss = st.session_state
 
 
@@ -43,10 +31,8 @@ def bundled() -> list[str]:
 
 def corpus_picker() -> tuple[str, list[str]] | None:
     """Returns (corpus id, names) or None when the chosen corpus can't be used (a message is shown)."""
-    source = links.group("upload").radio(
-        "Names to learn from", ["Bundled dinosaur names", "Upload a name list"], horizontal=True, key="dino_source"
-    )
-    if source == "Bundled dinosaur names":
+    source = settings.widget(S["corpus"], options=[*S["corpus"].values(), "Upload a name list"], horizontal=True)
+    if source in S["corpus"].values():
         return "bundled", bundled()
     up = st.file_uploader(
         f"A .txt file, one name per line (UTF-8, up to {MAX_UPLOAD // MB} MB)", type=["txt"], key="dino_upload"
@@ -107,24 +93,11 @@ left, right = st.columns([5, 8], gap="large")
 with left:
     st.subheader("Settings", anchor=False)
     controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
-    n_a = links.group("architecture").slider(
-        "Hidden size (n_a)", 1, MAX_HIDDEN, 50, key="dino_n_a", help="Changing it starts a new model."
-    )
-    lr = links.group("training").select_slider(
-        "Learning rate",
-        options=[0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
-        value=0.01,
-        key="dino_lr",
-    )
-    iterations = links.group("training").number_input(
-        "Iterations (names to train on)", 100, 500_000, 30_000, step=1000, key="dino_iters"
-    )
-    seed = links.group("architecture").number_input(
-        "Seed", 0, 2**31 - 1, 0, key="dino_seed", help="Changing it starts a new model."
-    )
-    sample_every = links.group("training").select_slider(
-        "Show samples every", [100, 250, 500, 1000, 2000, 5000], 1000, key="dino_sample_every"
-    )
+    n_a = settings.widget(S["hidden"])
+    lr = settings.widget(S["lr"])
+    iterations = settings.widget(S["iterations"])
+    seed = settings.widget(S["seed"])
+    sample_every = settings.widget(S["sample_every"])
     clip = dino_views.clip_controls(float(lr))  # None: clipping off
     config = DinoConfig(
         n_a=int(n_a),
@@ -159,9 +132,9 @@ if links.shown("inside"):
 st.divider()
 st.subheader("Sample new names")
 s1, s2, s3 = links.group("sampling").columns([2, 1, 1])
-temperature = s1.slider("Temperature (0 = always the most likely letter)", 0.0, 3.0, 1.0, 0.05, key="dino_temp")
-how_many = s2.number_input("How many names", 1, 100, 10, key="dino_how_many")
-sample_seed = s3.number_input("Sampling seed", 0, 2**31 - 1, 0, key="dino_sample_seed")
+temperature = settings.widget(S["temperature"], s1)
+how_many = settings.widget(S["n"], s2)
+sample_seed = settings.widget(S["sample_seed"], s3)
 temperature_view.for_dino(lab, float(temperature))
 if st.button("Sample names", key="dino_sample_btn"):
     lab.sample(int(how_many), float(temperature), int(sample_seed))

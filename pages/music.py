@@ -12,11 +12,11 @@ import streamlit as st
 
 from core.echo import first_few, literal
 from core.labs.lab import BudgetExceeded
-from core.labs.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
+from core.labs.music_lab import COURSE, EMBED_DIM, MusicLab, make_config, style_label
 from core.music import midi_io
 from core.music import music_codec as mc
 from core.music import music_data as md
-from ui import chart_text, explain, live, loss_chart
+from ui import chart_text, explain, live, loss_chart, settings
 from ui.inside import tabs as inside_tabs
 from ui.labs import music_views
 from ui.nav import lab_page
@@ -27,69 +27,21 @@ lab = lab_page(
     "🎵 Music",
     "Music becomes a sequence of values (a note, a chord or a rest, with its length). An LSTM learns from random "
     "snippets of values, then composes one value at a time, feeding each one back in as its next input.",
-    keep=(
-        "music_source",
-        "music_max_chord",
-        "music_transpose",
-        "music_hidden",
-        "music_seq_len",
-        "music_batch",
-        "music_lr",
-        "music_seed",
-        "music_max_steps",
-        "music_n",
-        "music_temp",
-        "music_tempo",
-        "music_gen_seed",
-        "music_start",
-        "music_model",
-        "music_gen",
-        "music_bars",
-        "music_instrument",
-        "music_motif",
-        "music_prime_piece",
-        "music_prime_from",
-        "music_prime_bars",
-        "music_graph_mode",
-        "music_schedule",
-        "music_stop_best",
-    ),
 )
-
-
+S = MusicLab.settings()
 UPLOAD_LABEL = "Upload MIDI files"
-
-
-def style_label(style: str) -> str:
-    return style.replace("_", " ").capitalize()
 
 
 # ---------------------------------------------------------------------------------------------- corpus
 def corpus_picker() -> md.MusicCorpus | None:
     """The corpus to learn from, or None when there is nothing usable yet (a message is shown)."""
     labels = {style_label(s): s for s in md.bundled_styles()}
-    source = links.group("upload").radio(
-        "Music to learn from", [*labels, UPLOAD_LABEL], horizontal=True, key="music_source"
-    )
+    source = settings.widget(S["corpus"], options=[*labels, UPLOAD_LABEL], horizontal=True)
     with links.group("architecture").expander("How music becomes values (codec settings)"):
         explain.show("music_codec")
         c1, c2 = links.group("architecture").columns(2)
-        max_chord = c1.slider(
-            "Notes kept per chord (the highest)",
-            1,
-            4,
-            1,
-            key="music_max_chord",
-            help="1 keeps only the top note at each onset (a melody). More notes per chord means many more distinct "
-            "values to learn.",
-        )
-        transpose = c2.toggle(
-            "Transpose every piece to C major / A minor",
-            True,
-            key="music_transpose",
-            help="A simple key estimate (Krumhansl-Kessler profiles); pieces in different keys then share one "
-            "vocabulary.",
-        )
+        max_chord = settings.widget(S["max_chord"], c1)
+        transpose = settings.widget(S["transpose"], c2)
     options = mc.CodecOptions(max_chord=int(max_chord), transpose=bool(transpose))
     if source != UPLOAD_LABEL:
         with st.spinner("Reading the MIDI files…"):
@@ -196,50 +148,18 @@ left, right = st.columns([1, 2], gap="large")
 with left:
     st.subheader("Model", anchor=False)
     controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
-    arch, train = links.group("architecture"), links.group("training")  # hide= (ui/toolkit/links.py)
-    kind = arch.radio(
-        "Model",
-        [LSTM, COURSE],
-        format_func=MODEL_LABELS.get,
-        key="music_model",
-        help="The course's jazz model reads one-hot values and shares one LSTM cell and one Dense layer across its "
-        "Tx steps. Switching starts a new run.",
-    )
+    kind = settings.widget(S["model"])
     course = kind == COURSE
-    hidden = arch.slider(
-        "LSTM hidden size", 4, 512, 64, key="music_hidden", help="n_a in the course. Changing it starts a new model."
-    )
-    seq_len = train.slider(
-        "Snippet length (values)",
-        5,
-        100,
-        30,
-        key="music_seq_len",
-        help="Each training example is this many consecutive values (Tx in the course).",
-    )
-    batch = train.select_slider("Batch size (snippets per step)", [2, 4, 8, 16, 32, 64, 128], 32, key="music_batch")
+    hidden = settings.widget(S["hidden"])
+    seq_len = settings.widget(S["window"])
+    batch = settings.widget(S["batch"])
     lr = 0.01
     if course:
         st.caption("Optimizer: the course's Adam (learning rate 0.01 with decay 0.01; see the course's model below).")
     else:
-        lr = train.select_slider("Learning rate (Adam)", [0.0003, 0.001, 0.003, 0.01, 0.03], 0.003, key="music_lr")
-    seed = arch.number_input(
-        "Seed",
-        0,
-        2**31 - 1,
-        0,
-        key="music_seed",
-        help="Seeds the weights and the snippet order. Changing it starts a new model.",
-    )
-    lab.max_steps = train.number_input(
-        "Stop after (steps)",
-        10,
-        100_000,
-        2000,
-        step=100,
-        key="music_max_steps",
-        help="About a minute of training on the defaults.",
-    )
+        lr = settings.widget(S["lr"])
+    seed = settings.widget(S["seed"])
+    lab.max_steps = settings.widget(S["max_steps"])
     lr_schedule = music_views.schedule_controls(lab, course)  # schedule (this lab's LSTM) and stop-at-best
     config = make_config(
         kind,
@@ -254,7 +174,7 @@ with left:
         with st.spinner("Building the model (the first time loads TensorFlow)…"):
             trainer = lab.configure_current(config)
     except BudgetExceeded as exc:
-        live.refused(exc.verdict, {"hidden": "music_hidden"}, current=lab.trainer)
+        live.refused(exc.verdict, {"hidden": S["hidden"].key}, current=lab.trainer)
         trainer = lab.trainer
     note = lab.take_restart_note()
     if note:

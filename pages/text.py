@@ -8,27 +8,13 @@ import streamlit as st
 
 from core.echo import first_few, literal
 from core.labs.lab import BudgetExceeded
-from core.labs.text_lab import (
-    BATCH_OPTIONS,
-    BUNDLED,
-    DATA,
-    DEFAULTS,
-    HIDDEN_RANGE,
-    LR_OPTIONS,
-    MAX_DROPOUT,
-    MAX_EMBED,
-    MAX_PRIME,
-    MAX_UPLOAD,
-    SEQ_OPTIONS,
-    TextLab,
-    bundled_corpus,
-)
-from core.models.keras_model import CELL_NAMES, CELLS, CLIPNORM, RNNConfig, count_params
+from core.labs.text_lab import BUNDLED, DATA, MAX_UPLOAD, TextLab, bundled_corpus
+from core.models.keras_model import CLIPNORM, RNNConfig, count_params
 from core.server.budget import training_bytes
 from core.text.lexicon import describe_check
 from core.text.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 from core.text.textio import MB
-from ui import explain, live, temperature_view
+from ui import explain, live, settings, temperature_view
 from ui.inside import tabs as inside_tabs
 from ui.inspector import render_inspector
 from ui.labs import text_views
@@ -40,30 +26,8 @@ lab = lab_page(
     "📜 Text",
     "A character-level language model in Keras: embedding → SimpleRNN / LSTM / GRU → softmax over the next character, "
     "trained many-to-many (every position predicts the next character) with Adam and gradient clipping.",
-    keep=(
-        "text_source",
-        "text_encoding",
-        "text_cell",
-        "text_hidden",
-        "text_layers",
-        "text_embed",
-        "text_dropout",
-        "text_seed",
-        "text_seq",
-        "text_batch",
-        "text_lr",
-        "text_y",
-        "text_prime",
-        "text_len",
-        "text_temp",
-        "text_topk",
-        "text_sample_seed",
-        "text_schedule",
-        "text_stop_best",
-    ),
 )
-
-
+S = TextLab.settings()
 UPLOAD = "Upload a .txt"
 INSPECT_SPAN = 120  # characters the inspector shows at once
 log = logging.getLogger(__name__)
@@ -79,7 +43,7 @@ def shared_corpus(filename: str) -> TextCorpus:
 
 def corpus_picker() -> tuple[str, str, TextCorpus] | None:
     """Returns (corpus id, display name, corpus) or None when the chosen corpus can't be used (a message is shown)."""
-    source = links.group("upload").radio("Text to learn from", [*BUNDLED, UPLOAD], horizontal=True, key="text_source")
+    source = settings.widget(S["corpus"], options=[*BUNDLED, UPLOAD], horizontal=True)
     if source in BUNDLED:
         if not (DATA / BUNDLED[source]).exists():
             st.warning(f"`data/{BUNDLED[source]}` is not in this installation. Pick another corpus or upload a text.")
@@ -122,9 +86,8 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
 
 
 def render_training() -> None:
-    text_views.training(
-        lab
-    )  # metrics, the loss chart, the rate, accuracy and best weights, the live sample (ui/labs/text_views.py)
+    """Metrics, the loss chart, the rate, accuracy and best weights, the live sample (ui/labs/text_views.py)."""
+    text_views.training(lab)
 
 
 # ---------------------------------------------------------------------------------------------- page
@@ -137,57 +100,28 @@ text_views.show_corpus(corpus_name, corpus)
 
 left, right = st.columns([1, 2], gap="large")
 with left:
-    arch, train = links.group("architecture"), links.group("training")  # hide= (ui/toolkit/links.py)
+    arch = links.group("architecture")  # hide= (ui/toolkit/links.py)
     st.subheader("Model", anchor=False)
     controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
-    cell = arch.selectbox(
-        "Cell",
-        CELLS,
-        index=CELLS.index(DEFAULTS.cell),
-        format_func=CELL_NAMES.get,
-        key="text_cell",
-        on_change=text_views.cell_changed,
-    )
+    cell = settings.widget(S["cell"], on_change=text_views.cell_changed)
     ss["_text_cell_was"] = cell  # the dropout follows the cell's default (text_views.cell_changed)
-    hidden = arch.slider("Hidden units per layer", *HIDDEN_RANGE, DEFAULTS.hidden, 16, key="text_hidden")
-    layers = arch.slider("Layers", 1, 3, DEFAULTS.layers, key="text_layers")
+    hidden = settings.widget(S["hidden"])
+    layers = settings.widget(S["layers"])
     with arch.expander("More architecture"):
-        embed = arch.slider(
-            "Embedding size",
-            8,
-            MAX_EMBED,
-            DEFAULTS.embed_dim,
-            8,
-            key="text_embed",
-            help="Each character becomes a learned vector this long.",
-        )
-        dropout = arch.slider(
-            "Dropout",
-            0.0,
-            MAX_DROPOUT,
-            DEFAULTS.dropout,
-            0.05,
-            key="text_dropout",
-            help="Between layers and before the output, in training only.",
-        )
-        seed = arch.number_input(
-            "Seed", 0, 2**31 - 1, 0, key="text_seed", help="Seeds the weights and the batch order."
-        )
+        embed = settings.widget(S["embedding"])
+        dropout = settings.widget(S["dropout"])
+        seed = settings.widget(S["seed"])
     st.caption(
         "Changing the cell, size, layers, embedding, dropout, seed or the text starts a **new run**; the settings "
         "below apply to the current run."
     )
     st.subheader("Training")
-    seq_len = train.select_slider(
-        "Sequence length (characters per window)", SEQ_OPTIONS, DEFAULTS.seq_len, key="text_seq"
-    )
+    seq_len = settings.widget(S["window"])
     if seq_len > corpus.max_seq_len:
         st.warning(f"This text only allows windows of {corpus.max_seq_len} characters; using {corpus.max_seq_len}.")
         seq_len = corpus.max_seq_len
-    batch = train.select_slider("Batch size (windows per step)", BATCH_OPTIONS, DEFAULTS.batch_size, key="text_batch")
-    lr = train.select_slider(
-        "Learning rate (Adam)", LR_OPTIONS, DEFAULTS.learning_rate, key="text_lr", format_func=lambda v: f"{v:g}"
-    )
+    batch = settings.widget(S["batch"])
+    lr = settings.widget(S["lr"])
     lr_schedule = text_views.schedule_controls(lab, cell)  # schedule and stop-at-best
     config = RNNConfig(
         cell=cell,
@@ -215,7 +149,7 @@ with left:
                 corpus_id, corpus_name, corpus, config, force_new=ss.pop("text_force_new", False)
             )
     except BudgetExceeded as exc:
-        live.refused(exc.verdict, {"hidden": "text_hidden", "layers": "text_layers"}, current=lab.trainer)
+        live.refused(exc.verdict, {"hidden": S["hidden"].key, "layers": S["layers"].key}, current=lab.trainer)
         trainer = lab.trainer
     note = lab.take_restart_note()
     if note:
@@ -249,21 +183,15 @@ with right:
 # ---------------------------------------------------------------------------------------------- sampling
 st.divider()
 st.subheader("Generate text")
-prime_typed = links.group("sampling").text_input(
-    f"Priming text (the model reads it first; empty = start after a newline; at most {MAX_PRIME} characters)",
-    "",
-    key="text_prime",
-)
+prime_typed = settings.widget(S["prime"])
 prime, cut = lab.clamp_prime(prime_typed)
 if cut:
     st.warning(cut)
 s1, s2, s3, s4 = links.group("sampling").columns(4)
-length = s1.number_input("Characters to generate", 0, 2000, 500, 50, key="text_len")
-temperature = s2.slider("Temperature (0 = always the most likely)", 0.0, 2.0, 0.8, 0.05, key="text_temp")
-top_k = s3.number_input(
-    "Top-k (0 = off)", 0, 10_000, 0, key="text_topk", help="Sample only among the k most likely characters."
-)
-sample_seed = s4.number_input("Sampling seed", 0, 2**31 - 1, 0, key="text_sample_seed")
+length = settings.widget(S["length"], s1)
+temperature = settings.widget(S["temperature"], s2)
+top_k = settings.widget(S["top_k"], s3)
+sample_seed = settings.widget(S["sample_seed"], s4)
 temperature_view.for_text(lab, prime, float(temperature), int(top_k))
 unknown = lab.unknown_prime_chars(prime)
 if unknown:

@@ -14,9 +14,9 @@ import streamlit as st
 
 from core import chart_text as ct
 from core import charts
+from core.labs.settings import unit_choices
 from core.toolkit import baselines as bl
-from ui import chart_text, persist
-from ui.toolkit import links
+from ui import chart_text, persist, settings
 
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
 LN2 = float(np.log(2.0))
@@ -27,9 +27,8 @@ def unit_of(lab) -> str:
 
 
 def unit_options(lab) -> list[str]:
-    """The switch's choices: nats and bits per unit, and perplexity when the loss is per token (not per name)."""
-    u = unit_of(lab)
-    return [f"nats per {u}", f"bits per {u}"] + ([] if u == "name" else ["perplexity"])
+    """The switch's choices (core.labs.settings.unit_choices)."""
+    return unit_choices(unit_of(lab))
 
 
 def transform_for(choice: str):
@@ -86,14 +85,11 @@ def separate_labels(fig, min_gap: float = 0.06) -> None:
 
 def render(lab, key: str) -> None:
     """The loss chart of ``lab`` with its unit switch and caption (widget keys start with ``key``)."""
-    options = unit_options(lab)
-    ukey = f"{key}_y"
-    persist.keep(ukey)
-    if st.session_state.get(ukey) not in options:
-        st.session_state.pop(ukey, None)  # e.g. a kept choice this lab doesn't offer
-    choice = links.group("training").radio(
-        "Loss unit", options, horizontal=True, key=ukey, label_visibility="collapsed"
-    )
+    unit = lab.settings()["unit"]  # the switch's key, label and group
+    persist.keep(unit.key)
+    if st.session_state.get(unit.key) not in unit.values():
+        st.session_state.pop(unit.key, None)  # e.g. a kept choice this lab doesn't offer
+    choice = settings.widget(unit, horizontal=True, label_visibility="collapsed")
     f = transform_for(choice)
     base = lab_baselines(lab, key)
     series = lab.loss_series(f) if lab.trainer is not None else []

@@ -22,17 +22,16 @@ from ui.server.recover import recover
 from ui.server.replica import note_lost_replica
 
 
-def lab_page(cls, title: str, caption: str, keep: tuple[str, ...]):
-    """The top of a lab's page: ``start_page()``, its kept settings, the address's link or lesson (ui.toolkit.links),
-    its
-    title and caption, the lesson's guide and "Link to this setup" in the sidebar; returns this session's lab
-    object (core.labs.lab.Lab subclass ``cls``)."""
+def lab_page(cls, title: str, caption: str):
+    """The top of a lab's page: ``start_page()``, its kept settings (every widget of the lab's settings,
+    core.labs.settings), the address's link or lesson (ui.toolkit.links), its title and caption, the lesson's guide
+    and "Link to this setup" in the sidebar; returns this session's lab object (core.labs.lab.Lab subclass ``cls``)."""
     from ui import persist
     from ui.live import session_lab
     from ui.toolkit import lessons, links
 
     start_page()
-    persist.keep(*keep)
+    persist.keep(*cls.settings().keep())
     links.apply(cls.key)  # a link or lesson in the address sets the widgets once (ui/toolkit/links.py)
     st.title(title, anchor=False)  # no "link to heading" stop on the way to Start
     st.caption(caption)

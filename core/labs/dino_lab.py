@@ -10,6 +10,7 @@ trainer's guard stops it (a few names); "the course's settings" (``COURSE``) put
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -29,9 +30,9 @@ from core.labs.lab import (
     Schedule,
     TypedNames,
     UploadCache,
-    closest,
 )
-from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
+from core.labs.settings import PAGES, LabSpec, choice, flag, floats, ints, sample_seed, seed, units
+from core.models.dino import MAX_HIDDEN, DinoConfig, DinoTrainer, clean_names, load_names
 from core.models.sampling import TokenModel
 from core.models.timelapse import SAMPLE_NAMES, LabSample, sample_names
 from core.models.trainer import Stop, StopKind
@@ -43,8 +44,6 @@ MAX_UPLOAD = 5 * MB  # name lists are small; this keeps one name per step fast
 MIN_NAMES = 10  # shorter lists are refused
 EXPLOSION = dict(learning_rate=1.0, clip_value=None)  # "Show an explosion": no clipping, a high learning rate
 COURSE = dict(learning_rate=0.01, clip_value=5.0)  # the course's settings
-LR_OPTIONS = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]  # the page's learning rates
-SAMPLE_EVERY_OPTIONS = [100, 250, 500, 1000, 2000, 5000]  # the page's sampling intervals
 HOLD_EVERY = 10  # the baselines hold every 10th name out (the course trains on all of them)
 RACE_SIZES = [5, 10, 25, 50, 100, 200]  # hidden sizes a race offers
 EXPLOSION_MAX_SLICES = 10  # "Show an explosion" trains at most this many slices waiting for the guard
@@ -97,8 +96,98 @@ def held_out_names(names: Sequence[str], char_to_ix: dict[str, int]) -> HeldOut:
     )
 
 
+BUNDLED = "Bundled dinosaur names"  # the corpus choice of the bundled list (the other choice is an upload)
+RESTARTS = "Changing it starts a new model."
+
+
+@functools.cache
+def dino_settings() -> LabSpec:
+    """The Dinosaur page's settings."""
+    return LabSpec(
+        "dino",
+        PAGES["dino"],
+        "Dinosaur names",
+        (
+            choice(
+                "corpus",
+                "dino_source",
+                BUNDLED,
+                "upload",
+                [("dinos", BUNDLED)],
+                label="Names to learn from",
+                widget="radio",
+            ),
+            ints("hidden", "dino_n_a", 50, "architecture", 1, MAX_HIDDEN, label="Hidden size (n_a)", help=RESTARTS),
+            seed("dino_seed", RESTARTS),
+            choice(
+                "lr",
+                "dino_lr",
+                COURSE["learning_rate"],
+                "training",
+                [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+                label="Learning rate",
+            ),
+            ints(
+                "iterations",
+                "dino_iters",
+                30_000,
+                "training",
+                100,
+                500_000,
+                label="Iterations (names to train on)",
+                widget="number_input",
+                nudge=1000,
+            ),
+            flag(
+                "clip",
+                "dino_clip_on",
+                True,
+                "training",
+                label="Clip gradients (element-wise)",
+                help="The course clips every gradient entry to ±5 before the update.",
+            ),
+            floats(
+                "clip_value",
+                "dino_clip",
+                COURSE["clip_value"],
+                "training",
+                0.001,
+                1e6,
+                label="Clip value",
+                widget="number_input",
+                nudge=1.0,
+                fmt="g",
+                help="Changing clipping or the learning rate keeps the model: training continues with the new setting.",
+            ),
+            units("dino", DinoLab.unit),
+            choice(
+                "sample_every",
+                "dino_sample_every",
+                1000,
+                "training",
+                [100, 250, 500, 1000, 2000, 5000],
+                label="Show samples every",
+            ),
+            floats(
+                "temperature",
+                "dino_temp",
+                1.0,
+                "sampling",
+                0.0,
+                3.0,
+                0.05,
+                label="Temperature (0 = always the most likely letter)",
+            ),
+            ints("n", "dino_how_many", 10, "sampling", 1, 100, label="How many names", widget="number_input"),
+            sample_seed("dino_sample_seed"),
+        ),
+        kept=("dino_latin1",),  # "Read it as Latin-1" for an upload
+    )
+
+
 class DinoLab(Lab):
     key = "dino"
+    settings = staticmethod(dino_settings)
     # 0.5 s of training per refresh, one refresh a second; a name takes ~0.5 ms at the defaults
     schedule = Schedule(slice_s=0.5, tick_s=1.0, chunk_s=0.1, max_chunk=500, first_chunk=25, eval_every_s=None)
     unit = "name"
@@ -305,13 +394,13 @@ class DinoLab(Lab):
 
     def widget_values_for(self, config: DinoConfig) -> dict[str, Any]:
         c = config
-        return {
-            "dino_n_a": int(c.n_a),
-            "dino_seed": int(c.seed),
-            "dino_lr": closest(LR_OPTIONS, c.learning_rate),
-            "dino_iters": int(c.iterations),
-            "dino_sample_every": closest(SAMPLE_EVERY_OPTIONS, c.sample_every),
-        }
+        return self.settings().widget_values(
+            hidden=int(c.n_a),
+            seed=int(c.seed),
+            lr=c.learning_rate,
+            iterations=int(c.iterations),
+            sample_every=c.sample_every,
+        )
 
     def load_starting_point(self, name: str = "dinosaurs", models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
         """The bundled numpy model ``name`` as the new run (checked like an uploaded model file), with its history;

@@ -35,6 +35,7 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 import numpy as np
 
 from core import charts
+from core.labs.settings import LabSpec
 from core.models.timelapse import TimeLapse
 from core.models.trainer import Stop, StopKind, Trainer
 from core.server.memory import release_memory, rss_bytes
@@ -147,11 +148,6 @@ def changes(*items: tuple[str, object, object]) -> list[str]:
     return [f"{what} {old} → {new}" for what, old, new in items if old != new]
 
 
-def closest(options: Sequence[Any], value: Any) -> Any:
-    """The option nearest to ``value`` (a loaded model's setting -> a slider position)."""
-    return min(options, key=lambda o: abs(o - value))
-
-
 R = TypeVar("R")
 Meter = Callable[[str, Any], "str | None"]  # (kind of sample, sample) -> the memorisation meter's words
 
@@ -188,6 +184,12 @@ class Lab:
     chart_x = "step"
     raw_name = "train"  # legend names of the raw and smoothed training loss
     smooth_name = "train, running average"
+
+    @staticmethod
+    def settings() -> LabSpec:
+        """The lab's settings (core.labs.settings): what its page draws and what links, hide= and the kept
+        settings read."""
+        raise NotImplementedError
 
     def __init__(self) -> None:
         self.trainer: Trainer | None = None  # the current run's trainer

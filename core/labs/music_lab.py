@@ -25,6 +25,8 @@ the playback instrument is a rendering choice, not part of the composition.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -32,7 +34,22 @@ from typing import Any, Sequence
 import numpy as np
 
 from core.files import starting_points as sps
-from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, closest
+from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule
+from core.labs.settings import (
+    PAGES,
+    LabSpec,
+    choice,
+    flag,
+    floats,
+    ints,
+    same,
+    sample_seed,
+    schedule,
+    seed,
+    stop_best,
+    text,
+    units,
+)
 from core.models import course_model as cm
 from core.models.keras_model import RNNConfig
 from core.models.sampling import StepRecord, TokenModel, generate
@@ -48,8 +65,175 @@ MODEL_LABELS = {LSTM: "this lab's LSTM (embedding)", COURSE: "the course's model
 STEPS_PER_BAR = motif.STEPS_PER_BAR  # a 4/4 bar of sixteenth-note steps
 VAL_BATCH = 64  # windows per validation batch
 LR_OPTIONS = [0.0003, 0.001, 0.003, 0.01, 0.03]  # the page's learning rates
+BATCH_OPTIONS = [2, 4, 8, 16, 32, 64, 128]  # the page's batch sizes
+MAX_PRIME_BARS = 8  # bars of a corpus piece fed in at most
 RACE_LSTM_LR = 0.003  # a race's LSTM when the current run is the course's model (the page's default rate)
 SILENCE, PIECE, MOTIF = "silence", "piece", "motif"  # how a composition starts
+START_LABELS = {SILENCE: "From silence", PIECE: "Bars of a corpus piece", MOTIF: "Continue my motif"}
+ARGMAX, SAMPLE = "The most likely value, fed back (the course's way)", "Sampling with temperature"  # generation
+GRAPH_LABELS = {
+    "training": "training (Tx steps, the true next value goes in)",
+    "inference": "composing (the most likely value is fed back)",
+}  # the course panel's drawing of the model
+
+
+def style_label(style: str) -> str:
+    """A bundled music style's label on the page ("bach_chorales" -> "Bach chorales")."""
+    return style.replace("_", " ").capitalize()
+
+
+@functools.cache
+def music_settings() -> LabSpec:
+    """The Music page's settings (the bundled styles are the folders of data/midi when first asked)."""
+    from core.music.music_audio import INSTRUMENTS
+
+    styles = md.bundled_styles()
+    instruments = [(re.sub(r"\W+", "_", label.lower()), label) for label, _ in INSTRUMENTS]
+    new_model = "Changing it starts a new model."
+    return LabSpec(
+        "music",
+        PAGES["music"],
+        "Music",
+        (
+            choice(
+                "corpus",
+                "music_source",
+                style_label(styles[0]) if styles else None,
+                "upload",
+                [(s, style_label(s)) for s in styles],
+                label="Music to learn from",
+                widget="radio",
+            ),
+            ints(
+                "max_chord",
+                "music_max_chord",
+                1,
+                "architecture",
+                1,
+                4,
+                label="Notes kept per chord (the highest)",
+                help="1 keeps only the top note at each onset (a melody). More notes per chord means many more "
+                "distinct values to learn.",
+            ),
+            flag(
+                "transpose",
+                "music_transpose",
+                True,
+                "architecture",
+                label="Transpose every piece to C major / A minor",
+                widget="toggle",
+                help="A simple key estimate (Krumhansl-Kessler profiles); pieces in different keys then share one "
+                "vocabulary.",
+            ),
+            choice(
+                "model",
+                "music_model",
+                LSTM,
+                "architecture",
+                same([LSTM, COURSE]),
+                label="Model",
+                widget="radio",
+                names=MODEL_LABELS,
+                help="The course's jazz model reads one-hot values and shares one LSTM cell and one Dense layer across "
+                "its Tx steps. Switching starts a new run.",
+            ),
+            ints(
+                "hidden",
+                "music_hidden",
+                64,
+                "architecture",
+                4,
+                512,
+                label="LSTM hidden size",
+                help=f"n_a in the course. {new_model}",
+            ),
+            seed("music_seed", f"Seeds the weights and the snippet order. {new_model}"),
+            choice(
+                "graph",
+                "music_graph_mode",
+                "training",
+                "architecture",
+                same(list(GRAPH_LABELS)),
+                label="Draw the model",
+                widget="radio",
+                names=GRAPH_LABELS,
+            ),
+            ints(
+                "window",
+                "music_seq_len",
+                30,
+                "training",
+                5,
+                100,
+                label="Snippet length (values)",
+                help="Each training example is this many consecutive values (Tx in the course).",
+            ),
+            choice("batch", "music_batch", 32, "training", BATCH_OPTIONS, label="Batch size (snippets per step)"),
+            choice("lr", "music_lr", 0.003, "training", LR_OPTIONS, label="Learning rate (Adam)"),
+            ints(
+                "max_steps",
+                "music_max_steps",
+                2000,
+                "training",
+                10,
+                100_000,
+                label="Stop after (steps)",
+                widget="number_input",
+                nudge=100,
+                help="About a minute of training on the defaults.",
+            ),
+            schedule("music_schedule"),
+            stop_best("music_stop_best", True),
+            units("music", MusicLab.unit),
+            choice(
+                "start",
+                "music_start",
+                SILENCE,
+                "sampling",
+                same(list(START_LABELS)),
+                label="Start",
+                widget="radio",
+                names=START_LABELS,
+            ),
+            ints("n", "music_n", 100, "sampling", 10, 400, label="Values to generate"),
+            ints("bars", "music_bars", 4, "sampling", 1, 16, label="Bars the model adds"),
+            choice(
+                "generation",
+                "music_gen",
+                ARGMAX,
+                "sampling",
+                [("argmax", ARGMAX), ("sample", SAMPLE)],
+                label="Generation",
+                widget="radio",
+            ),
+            floats(
+                "temperature",
+                "music_temp",
+                1.0,
+                "sampling",
+                0.0,
+                2.0,
+                0.05,
+                label="Temperature (0 = always the most likely value)",
+            ),
+            sample_seed("music_gen_seed", "gen_seed"),
+            ints("tempo", "music_tempo", None, "sampling", 40, 240, label="Playback tempo (quarter notes per minute)"),
+            choice(
+                "instrument",
+                "music_instrument",
+                INSTRUMENTS[0][0],
+                "sampling",
+                instruments,
+                label="Playback instrument (General MIDI)",
+                widget="selectbox",
+                help="Used by the players and the .mid download.",
+            ),
+            text("motif", "music_motif", "sampling", 500, label="Your motif (the model answers it)", help=motif.HELP),
+            ints("piece", "music_prime_piece", 0, "sampling", 0, 9_999, label="Piece", widget="selectbox"),
+            ints("from_bar", "music_prime_from", 1, "sampling", 1, 10_000, label="From bar", widget="number_input"),
+            ints("prime_bars", "music_prime_bars", 2, "sampling", 1, MAX_PRIME_BARS, label="Bars fed in"),
+        ),
+    )
 
 
 def model_kind(config: Any) -> str:
@@ -229,6 +413,7 @@ def held_out_pieces(corpus: md.MusicCorpus, lookup: np.ndarray | None = None) ->
 
 class MusicLab(Lab):
     key = "music"
+    settings = staticmethod(music_settings)
     # validation every second (was 2 s): a tiny upload can pass its best in a few hundred fast steps, and "stop at the
     # best validation" can only keep what it saw; a pass over at most 8 batches of 64 snippets costs ~15 ms per batch
     # for the LSTM 64 on 2 cores
@@ -778,15 +963,15 @@ class MusicLab(Lab):
     def widget_values_for(self, config: RNNConfig) -> dict[str, Any]:
         """The bundled starting points are LSTMs."""
         c = config
-        return {
-            "music_model": LSTM,
-            "music_hidden": int(c.hidden),
-            "music_seq_len": int(c.seq_len),
-            "music_batch": int(c.batch_size),
-            "music_lr": closest(LR_OPTIONS, c.learning_rate),
-            "music_seed": int(c.seed),
-            "music_max_steps": int(self.max_steps),
-        }
+        return self.settings().widget_values(
+            model=LSTM,
+            hidden=c.hidden,
+            window=c.seq_len,
+            batch=c.batch_size,
+            lr=c.learning_rate,
+            seed=c.seed,
+            max_steps=self.max_steps,
+        )
 
     def load_starting_point(self, name: str, models_dir: Path = sps.MODELS_DIR) -> sps.Loaded:
         """The bundled Keras model ``name`` (a token vocabulary) for the lab's current bundled corpus, with its history
@@ -802,7 +987,8 @@ class MusicLab(Lab):
             )
         data = sps.read(name, models_dir)
         raw = mz.read_meta(data, tokens=True)
-        meta, notes = mz.validate_meta(raw, seq_len_range=(5, 100), batch_range=(2, 128))
+        spec = self.settings()
+        meta, notes = mz.validate_meta(raw, seq_len_range=spec["window"].span(), batch_range=spec["batch"].span())
         corpus = self.corpus
         trainer, tokens, _ = mz.import_model_zip(data, config_override=meta.get("config", {}), tokens=True)
         if list(tokens) != list(corpus.vocab.itos):

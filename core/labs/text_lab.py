@@ -8,6 +8,7 @@ some characters of the chosen text can only sample (``run.corpus`` is None).
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -27,7 +28,21 @@ from core.labs.lab import (
     TypedText,
     UploadCache,
 )
-from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
+from core.labs.settings import (
+    PAGES,
+    LabSpec,
+    choice,
+    floats,
+    ints,
+    same,
+    sample_seed,
+    schedule,
+    seed,
+    stop_best,
+    text,
+    units,
+)
+from core.models.keras_model import CELL_NAMES, CELLS, MAX_HIDDEN, MAX_LAYERS, RNNConfig
 from core.models.sampling import TokenModel, generate
 from core.models.timelapse import SAMPLE_CHARS, SAMPLE_TEMPERATURE, LabSample
 from core.server import budget
@@ -55,7 +70,7 @@ VAL_PARTS = (
 MAX_PRIME = 500  # characters of priming text the sampler reads; longer text is cut (with a message)
 DEFAULTS = RNNConfig()  # what a student gets: one source for the page, the tests and the benchmarks
 # The page's settings ranges; an uploaded model must fit them.
-HIDDEN_RANGE = (16, 1024)
+HIDDEN_RANGE = (16, MAX_HIDDEN)
 MAX_EMBED = 256
 MAX_DROPOUT = 0.5
 SEQ_OPTIONS = [16, 25, 32, 50, 64, 100, 128, 200, 256]
@@ -89,24 +104,142 @@ def new_trainer(corpus: TextCorpus, config: RNNConfig):
     return t
 
 
-def nearest(options: list, value):
-    """The option closest to ``value`` on a log scale (a loaded model's setting -> a slider position)."""
-    return min(options, key=lambda o: abs(np.log(o) - np.log(value)))
-
-
 def widget_values(cfg: RNNConfig) -> dict[str, Any]:
     """The Text page's settings widgets (by key) for a model's config: a loaded model sets them to its own."""
-    return {
-        "text_cell": cfg.cell,
-        "text_hidden": int(cfg.hidden),
-        "text_layers": int(cfg.layers),
-        "text_embed": int(cfg.embed_dim),
-        "text_dropout": float(cfg.dropout),
-        "text_seed": int(cfg.seed),
-        "text_seq": nearest(SEQ_OPTIONS, cfg.seq_len),
-        "text_batch": nearest(BATCH_OPTIONS, cfg.batch_size),
-        "text_lr": nearest(LR_OPTIONS, cfg.learning_rate),
-    }
+    return text_settings().widget_values(
+        cell=cfg.cell,
+        hidden=cfg.hidden,
+        layers=cfg.layers,
+        embedding=cfg.embed_dim,
+        dropout=cfg.dropout,
+        seed=cfg.seed,
+        window=cfg.seq_len,
+        batch=cfg.batch_size,
+        lr=cfg.learning_rate,
+    )
+
+
+def cell_dropout(values: dict[str, Any]) -> None:
+    """A link that names a cell and no dropout gets that cell's dropout, as the page's Cell box does."""
+    from core.models.keras_model import CELL_DROPOUT
+
+    if values.get("text_cell") is not None and "text_dropout" not in values:
+        values["text_dropout"] = CELL_DROPOUT[values["text_cell"]]
+
+
+@functools.cache
+def text_settings() -> LabSpec:
+    """The Text page's settings."""
+    d = DEFAULTS
+    return LabSpec(
+        "text",
+        PAGES["text"],
+        "Text",
+        (
+            choice(
+                "corpus",
+                "text_source",
+                next(iter(BUNDLED)),
+                "upload",
+                [(Path(f).stem, label) for label, f in BUNDLED.items()],
+                label="Text to learn from",
+                widget="radio",
+            ),
+            choice(
+                "cell",
+                "text_cell",
+                d.cell,
+                "architecture",
+                same(CELLS),
+                label="Cell",
+                widget="selectbox",
+                names=CELL_NAMES,
+            ),
+            ints("hidden", "text_hidden", d.hidden, "architecture", *HIDDEN_RANGE, 16, label="Hidden units per layer"),
+            ints("layers", "text_layers", d.layers, "architecture", 1, MAX_LAYERS, label="Layers"),
+            ints(
+                "embedding",
+                "text_embed",
+                d.embed_dim,
+                "architecture",
+                8,
+                MAX_EMBED,
+                8,
+                label="Embedding size",
+                help="Each character becomes a learned vector this long.",
+            ),
+            floats(
+                "dropout",
+                "text_dropout",
+                d.dropout,
+                "architecture",
+                0.0,
+                MAX_DROPOUT,
+                0.05,
+                label="Dropout",
+                help="Between layers and before the output, in training only.",
+            ),
+            seed("text_seed", "Seeds the weights and the batch order."),
+            choice(
+                "window",
+                "text_seq",
+                d.seq_len,
+                "training",
+                SEQ_OPTIONS,
+                label="Sequence length (characters per window)",
+            ),
+            choice(
+                "batch", "text_batch", d.batch_size, "training", BATCH_OPTIONS, label="Batch size (windows per step)"
+            ),
+            choice("lr", "text_lr", d.learning_rate, "training", LR_OPTIONS, label="Learning rate (Adam)", fmt="g"),
+            schedule("text_schedule"),
+            stop_best("text_stop_best", False),
+            units("text", TextLab.unit),
+            text(
+                "prime",
+                "text_prime",
+                "sampling",
+                MAX_PRIME,
+                label=f"Priming text (the model reads it first; empty = start after a newline; at most {MAX_PRIME} "
+                "characters)",
+            ),
+            ints(
+                "length",
+                "text_len",
+                500,
+                "sampling",
+                0,
+                2000,
+                label="Characters to generate",
+                widget="number_input",
+                nudge=50,
+            ),
+            floats(
+                "temperature",
+                "text_temp",
+                0.8,
+                "sampling",
+                0.0,
+                2.0,
+                0.05,
+                label="Temperature (0 = always the most likely)",
+            ),
+            ints(
+                "top_k",
+                "text_topk",
+                0,
+                "sampling",
+                0,
+                10_000,
+                label="Top-k (0 = off)",
+                widget="number_input",
+                help="Sample only among the k most likely characters.",
+            ),
+            sample_seed("text_sample_seed"),
+        ),
+        kept=("text_encoding",),  # an upload's encoding
+        implied=cell_dropout,
+    )
 
 
 @dataclass
@@ -174,6 +307,7 @@ def held_out_text(corpus: TextCorpus) -> HeldOut:
 
 class TextLab(Lab):
     key = "text"
+    settings = staticmethod(text_settings)
     # Training time per refresh grows with the run: 0.5 s for its first 10 s of training (the first loss point and the
     # first refreshes come quickly), 1.5 s until it has trained a minute, then 4 s. The fragment timer is shorter than
     # a slice, so slices run back to back. Each refresh costs CPU outside training that the two cores' training then
@@ -355,7 +489,10 @@ class TextLab(Lab):
         reason when it can't be used; then nothing changes. ``current`` is the picker's (corpus id, name, corpus)."""
         from core.files.model_zip import import_model_zip, read_meta, validate_meta
 
-        meta, notes = validate_meta(read_meta(data))
+        spec = self.settings()  # the page's window and batch ranges
+        meta, notes = validate_meta(
+            read_meta(data), seq_len_range=spec["window"].span(), batch_range=spec["batch"].span()
+        )
         override = meta.get("config", {})
 
         def fits(cfg: RNNConfig, n_chars: int) -> None:  # before Keras builds anything

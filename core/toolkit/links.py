@@ -1,22 +1,15 @@
 """Links that set up a lab: every settings widget of a lab page <-> a query parameter in the address.
 
-A lab's ``LabSpec`` lists its parameters: the name in the address, the widget key it sets, its type, the allowed
-range or options and the widget's default. The codec is one pair per parameter, ``Param.decode(text) -> value``
-and ``Param.encode(value) -> text``, with ``decode(encode(v)) == v`` for every value the widget can hold:
-
-    int     "64"                      whole numbers in [lo, hi] (and on the slider's step grid, counted from lo)
-    float   "0.85"                    numbers in [lo, hi] on the step grid (within 1e-9)
-    choice  "lstm" / "0.003"          a slug for each option; numeric options are written with :g
-    bool    "1" / "0"                 also read: true/false, yes/no, on/off
-    text    "To be, or"               any text up to ``max_len`` characters
+The parameters are the lab's settings (core.labs.settings: ``Lab.settings()``, a ``LabSpec`` of ``Param``s with the
+codec between a widget value and its text in an address); this module reads them from the lab and knows no lab's
+settings itself.
 
 ``parse_query(spec, query)`` turns an address's parameters into widget values; a bad value gives the widget's
 default and a message naming the parameter (``Problem``), never an exception. ``encode_values(spec, values)``
 is the other way: the current widget values -> query parameters (``setup_query``).
 
-``hideable=False`` marks a widget drawn by a module that doesn't take hide= yet (its group can't hide it). Three names
-are shared by
-every lab: ``hide`` (control groups, ``GROUPS``), ``lesson`` (a file in lessons/) and ``sid`` (ui/server/recover.py).
+Three names are shared by every lab: ``hide`` (control groups, ``GROUPS``), ``lesson`` (a file in lessons/) and
+``sid`` (ui/server/recover.py).
 
 Lessons are Markdown files with a small front matter (``key: value`` lines between ``---``): title, lab, summary,
 minutes, params (a query string: the preset, applied like a link) and hide. ``parse_lesson`` reads one.
@@ -29,8 +22,6 @@ playback tempo, the piece to prime from) is checked against a fixed outer range;
 
 from __future__ import annotations
 
-import functools
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,339 +29,25 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from core.echo import joined
+from core.labs.settings import GROUPS, LABS, PAGES, LabSpec, Param, lab_settings
+
+__all__ = ["GROUPS", "PAGES", "LabSpec", "Param"]  # the settings' types, read here by the features and tests of links
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS_DIR = ROOT / "lessons"
-MIDI_DIR = (
-    ROOT / "data" / "midi"
-)  # the Music lab's bundled styles (folders of .mid files, as core.music.music_data reads them)
+MIDI_DIR = ROOT / "data" / "midi"  # the Music lab's bundled styles (a lesson's hand-outs are files in them)
 
-GROUPS = ("upload", "architecture", "training", "sampling", "inspector", "inside", "toolkit")  # what hide= can hide
 RESERVED = ("hide", "lesson", "sid")  # parameters every page shares (sid: ui/server/recover.py's token)
 STREAMLIT_OWN = ("embed", "embed_options")  # Streamlit keeps these for itself: st.query_params never shows them
 LEFT_OUT = "_left_out"  # how many parameters the server left out of an address too long to read (bounded_query)
-MAX_SEED = 2**31 - 1
-TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-@dataclass(frozen=True)
-class Param:
-    """One setting: its name in the address and the widget it sets."""
-
-    name: str  # name in the address, e.g. "hidden"
-    key: str  # the widget's session-state key, e.g. "text_hidden"
-    kind: str  # "int" | "float" | "choice" | "bool" | "text"
-    default: Any  # the widget's default value (None: the page picks it, e.g. from the corpus)
-    group: str  # the control group hide= uses for it (one of GROUPS)
-    lo: float | None = None  # smallest allowed (int, float)
-    hi: float | None = None  # largest allowed (int, float)
-    step: float | None = None  # grid counted from lo (slider step); None: any value in range
-    options: tuple[tuple[str, Any], ...] = ()  # choice: (slug in the address, widget value)
-    max_len: int = 500  # text: longest accepted
-    help: str = ""  # one line for the docs and messages
-    hideable: bool = (
-        True  # False: drawn by a module that doesn't take hide= yet (ui/loss_chart.py, ui/labs/music_views.py)
-    )
-
-    def allowed(self) -> str:
-        """What the parameter accepts, for messages."""
-        if self.kind == "choice":
-            return "one of " + ", ".join(s for s, _ in self.options)
-        if self.kind == "bool":
-            return "1 or 0"
-        if self.kind == "text":
-            return f"text of at most {self.max_len} characters"
-        grid = f" in steps of {self.step:g}" if self.step else ""
-        if self.kind == "int":
-            return f"a whole number from {int(self.lo)} to {int(self.hi)}{grid}"
-        return f"a number from {self.lo:g} to {self.hi:g}{grid}"
-
-    def decode(self, text: str) -> Any:
-        """The widget value a parameter's text stands for; ValueError (with a reason) when it isn't allowed."""
-        t = text.strip()
-        if self.kind == "text":
-            if len(text) > self.max_len:
-                raise ValueError(f"is {len(text)} characters long; at most {self.max_len} are allowed")
-            return text
-        if self.kind == "bool":
-            if t.lower() in TRUE:
-                return True
-            if t.lower() in FALSE:
-                return False
-            raise ValueError("must be 1 or 0")
-        if self.kind == "choice":
-            for slug, value in self.options:
-                if t.lower() == slug.lower():
-                    return value
-            for slug, value in self.options:  # numeric options also match by value: lr=1e-2 is lr=0.01
-                if (
-                    isinstance(value, float)
-                    and _number(t) is not None
-                    and math.isclose(_number(t), value, rel_tol=1e-9)
-                ):
-                    return value
-            raise ValueError(f"must be {self.allowed()}")
-        x = _number(t)
-        if x is None:
-            raise ValueError(f"is not a number (it must be {self.allowed()})")
-        if self.kind == "int":
-            if x != int(x):
-                raise ValueError(f"must be a whole number ({self.allowed()})")
-            x = int(x)
-        if not self.lo <= x <= self.hi:
-            raise ValueError(f"is out of range (it must be {self.allowed()})")
-        if self.step:
-            k = (x - self.lo) / self.step
-            if abs(k - round(k)) > 1e-6:
-                raise ValueError(f"must be {self.allowed()}")
-            if self.kind == "float":
-                x = round(self.lo + round(k) * self.step, 10)  # the grid value itself: 0.8 stays 0.8
-        return float(x) if self.kind == "float" else x
-
-    def encode(self, value: Any) -> str | None:
-        """The parameter's text for a widget value (None when the value can't be in a link, e.g. an upload)."""
-        if self.kind == "choice":
-            for slug, v in self.options:
-                if v == value:
-                    return slug
-            return None
-        if self.kind == "bool":
-            return "1" if value else "0"
-        if self.kind == "text":
-            return str(value)
-        if self.kind == "int":
-            return str(int(value))
-        short = f"{float(value):g}"
-        return short if float(short) == float(value) else repr(float(value))  # 0.05 stays short; 1234567.5 exact
-
-
-def _number(text: str) -> float | None:
-    try:
-        x = float(text)
-    except ValueError:
-        return None
-    return x if math.isfinite(x) else None
-
-
-@dataclass(frozen=True)
-class LabSpec:
-    lab: str  # the lab's key (core.labs.lab.Lab.key): "dino", "text", "music"
-    page: str  # its url path: "dinosaurs", "text", "music"
-    title: str  # for messages and the home page
-    params: tuple[Param, ...]  # in the order the link lists them
-
-    def by_name(self) -> dict[str, Param]:
-        return {p.name: p for p in self.params}
-
-    def by_key(self) -> dict[str, Param]:
-        return {p.key: p for p in self.params}
-
-    def keys(self, group: str | None = None) -> list[str]:
-        return [p.key for p in self.params if group is None or p.group == group]
-
-
-def _ints(name, key, default, group, lo, hi, step=None, help="", hideable=True):
-    return Param(name, key, "int", default, group, lo=lo, hi=hi, step=step, help=help, hideable=hideable)
-
-
-def _floats(name, key, default, group, lo, hi, step, help="", hideable=True):
-    return Param(name, key, "float", default, group, lo=lo, hi=hi, step=step, help=help, hideable=hideable)
-
-
-def _choice(name, key, default, group, options, help="", hideable=True):
-    """``options``: (slug, value) pairs, or plain numbers (their slug is :g)."""
-    pairs = tuple(o if isinstance(o, tuple) else (f"{o:g}", o) for o in options)
-    return Param(name, key, "choice", default, group, options=pairs, help=help, hideable=hideable)
-
-
-def _units(lab: str, unit: str, perplexity: bool) -> Param:
-    """The loss chart's unit switch (ui/loss_chart.py: key ``<lab>_y``)."""
-    options = [("nats", f"nats per {unit}"), ("bits", f"bits per {unit}")] + (
-        [("perplexity", "perplexity")] if perplexity else []
-    )
-    return _choice("unit", f"{lab}_y", options[0][1], "training", options, help="the loss chart's unit")
-
-
-# The Dinosaur page's inline option lists (pages/dinosaurs.py): the AppTest round trip checks they still match.
-DINO_LR_OPTIONS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-DINO_SAMPLE_EVERY = (100, 250, 500, 1000, 2000, 5000)
-MUSIC_BATCH = (2, 4, 8, 16, 32, 64, 128)
-MUSIC_LR = (0.0003, 0.001, 0.003, 0.01, 0.03)
-MUSIC_ARGMAX = "The most likely value, fed back (the course's way)"  # ui/labs/music_views.py's ARGMAX / SAMPLE labels
-MUSIC_SAMPLE = "Sampling with temperature"
-
-
-def style_label(style: str) -> str:
-    """A bundled music style's label on the page ("bach_chorales" -> "Bach chorales")."""
-    return style.replace("_", " ").capitalize()
-
-
-def music_styles(root: Path = MIDI_DIR) -> list[str]:
-    """Folders of data/midi that hold a .mid file (the rule of core.music.music_data.bundled_styles, without
-    pretty_midi)."""
-    return sorted(d.name for d in root.iterdir() if d.is_dir() and any(d.glob("*.mid"))) if root.is_dir() else []
-
-
-@functools.lru_cache(maxsize=None)
 def spec(lab: str) -> LabSpec:
-    """The link parameters of a lab ("dino", "text", "music"). Immutable, built once per process."""
-    if lab == "dino":
-        return LabSpec(
-            "dino",
-            "dinosaurs",
-            "Dinosaur names",
-            (
-                _choice(
-                    "corpus", "dino_source", "Bundled dinosaur names", "upload", [("dinos", "Bundled dinosaur names")]
-                ),
-                _ints("hidden", "dino_n_a", 50, "architecture", 1, 512, help="hidden size n_a"),
-                _ints("seed", "dino_seed", 0, "architecture", 0, MAX_SEED),
-                _choice("lr", "dino_lr", 0.01, "training", DINO_LR_OPTIONS),
-                _ints("iterations", "dino_iters", 30_000, "training", 100, 500_000),
-                Param(
-                    "clip", "dino_clip_on", "bool", True, "training", help="clip gradients element-wise"
-                ),  # ui/inside/dino_views.py
-                Param("clip_value", "dino_clip", "float", 5.0, "training", lo=0.001, hi=1e6),
-                _units("dino", "name", False),
-                _choice("sample_every", "dino_sample_every", 1000, "training", DINO_SAMPLE_EVERY),
-                _floats("temperature", "dino_temp", 1.0, "sampling", 0.0, 3.0, 0.05),
-                _ints("n", "dino_how_many", 10, "sampling", 1, 100, help="names to sample"),
-                _ints("sample_seed", "dino_sample_seed", 0, "sampling", 0, MAX_SEED),
-            ),
-        )
-    if lab == "text":
-        from core.labs.text_lab import (
-            BATCH_OPTIONS,
-            BUNDLED,
-            HIDDEN_RANGE,
-            LR_OPTIONS,
-            MAX_DROPOUT,
-            MAX_EMBED,
-            MAX_PRIME,
-            SEQ_OPTIONS,
-        )
-        from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
-        from core.models.lr_schedule import SCHEDULES
-
-        d = RNNConfig()
-        corpora = [(Path(f).stem, label) for label, f in BUNDLED.items()]
-        return LabSpec(
-            "text",
-            "text",
-            "Text",
-            (
-                _choice("corpus", "text_source", next(iter(BUNDLED)), "upload", corpora),
-                _choice(
-                    "cell",
-                    "text_cell",
-                    d.cell,
-                    "architecture",
-                    [(c, c) for c in CELLS],
-                    help="/".join(CELL_NAMES.values()),
-                ),
-                _ints("hidden", "text_hidden", d.hidden, "architecture", HIDDEN_RANGE[0], HIDDEN_RANGE[1], 16),
-                _ints("layers", "text_layers", d.layers, "architecture", 1, 3),
-                _ints("embedding", "text_embed", d.embed_dim, "architecture", 8, MAX_EMBED, 8),
-                _floats("dropout", "text_dropout", d.dropout, "architecture", 0.0, MAX_DROPOUT, 0.05),
-                _ints("seed", "text_seed", d.seed, "architecture", 0, MAX_SEED),
-                _choice("window", "text_seq", d.seq_len, "training", SEQ_OPTIONS),
-                _choice("batch", "text_batch", d.batch_size, "training", BATCH_OPTIONS),
-                _choice("lr", "text_lr", d.learning_rate, "training", LR_OPTIONS),
-                _choice(
-                    "schedule",
-                    "text_schedule",
-                    SCHEDULES[0],
-                    "training",
-                    [(k, k) for k in SCHEDULES],
-                    help="learning-rate schedule",
-                ),
-                Param("stop_best", "text_stop_best", "bool", False, "training", help="stop at the best validation"),
-                _units("text", "character", True),
-                Param("prime", "text_prime", "text", "", "sampling", max_len=MAX_PRIME),
-                _ints("length", "text_len", 500, "sampling", 0, 2000),
-                _floats("temperature", "text_temp", 0.8, "sampling", 0.0, 2.0, 0.05),
-                _ints("top_k", "text_topk", 0, "sampling", 0, 10_000),
-                _ints("sample_seed", "text_sample_seed", 0, "sampling", 0, MAX_SEED),
-            ),
-        )
-    if lab == "music":
-        from core.models.lr_schedule import SCHEDULES
-        from core.music.music_audio import INSTRUMENTS  # pretty_midi: only on the Music page
-
-        styles = music_styles()
-        instruments = [(re.sub(r"\W+", "_", label.lower()), label) for label, _ in INSTRUMENTS]
-        return LabSpec(
-            "music",
-            "music",
-            "Music",
-            (
-                _choice(
-                    "corpus",
-                    "music_source",
-                    style_label(styles[0]) if styles else None,
-                    "upload",
-                    [(s, style_label(s)) for s in styles],
-                ),
-                _ints("max_chord", "music_max_chord", 1, "architecture", 1, 4, help="notes kept per chord"),
-                Param("transpose", "music_transpose", "bool", True, "architecture"),
-                _choice("model", "music_model", "lstm", "architecture", [("lstm", "lstm"), ("course", "course")]),
-                _ints("hidden", "music_hidden", 64, "architecture", 4, 512),
-                _ints("seed", "music_seed", 0, "architecture", 0, MAX_SEED),
-                _choice(
-                    "graph",
-                    "music_graph_mode",
-                    "training",
-                    "architecture",
-                    [("training", "training"), ("inference", "inference")],
-                ),
-                _ints("window", "music_seq_len", 30, "training", 5, 100, help="snippet length"),
-                _choice("batch", "music_batch", 32, "training", MUSIC_BATCH),
-                _choice("lr", "music_lr", 0.003, "training", MUSIC_LR),
-                _ints("max_steps", "music_max_steps", 2000, "training", 10, 100_000),
-                _choice(
-                    "schedule",
-                    "music_schedule",
-                    SCHEDULES[0],
-                    "training",
-                    [(k, k) for k in SCHEDULES],
-                    help="learning-rate schedule (this lab's LSTM)",
-                ),
-                Param("stop_best", "music_stop_best", "bool", True, "training", help="stop at the best validation"),
-                _units("music", "value", True),
-                # the Compose controls (ui/labs/music_views.py) are hidden once that module takes hide=
-                _choice(
-                    "start",
-                    "music_start",
-                    "silence",
-                    "sampling",
-                    [("silence", "silence"), ("piece", "piece"), ("motif", "motif")],
-                ),
-                _ints("n", "music_n", 100, "sampling", 10, 400, help="values to generate"),
-                _ints("bars", "music_bars", 4, "sampling", 1, 16),
-                _choice(
-                    "generation",
-                    "music_gen",
-                    MUSIC_ARGMAX,
-                    "sampling",
-                    [("argmax", MUSIC_ARGMAX), ("sample", MUSIC_SAMPLE)],
-                ),
-                _floats("temperature", "music_temp", 1.0, "sampling", 0.0, 2.0, 0.05),
-                _ints("gen_seed", "music_gen_seed", 0, "sampling", 0, MAX_SEED),
-                _ints("tempo", "music_tempo", None, "sampling", 40, 240, help="playback tempo (default: the corpus's)"),
-                _choice("instrument", "music_instrument", INSTRUMENTS[0][0], "sampling", instruments),
-                Param("motif", "music_motif", "text", "", "sampling", max_len=500),
-                _ints(
-                    "piece", "music_prime_piece", 0, "sampling", 0, 9_999, help="corpus piece to prime from (its index)"
-                ),
-                _ints("from_bar", "music_prime_from", 1, "sampling", 1, 10_000),
-                _ints("prime_bars", "music_prime_bars", 2, "sampling", 1, 8),
-            ),
-        )
-    raise KeyError(f"no lab called {lab!r}")
+    """The link parameters of a lab ("dino", "text", "music"): its settings."""
+    return lab_settings(lab)
 
 
-LABS = ("dino", "text", "music")
-PAGES = {"dino": "dinosaurs", "text": "text", "music": "music"}  # lab -> url path (app.py's st.Page url_path)
+LABS = tuple(LABS)
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -461,12 +138,8 @@ def parse_query(lab_spec: LabSpec, query: Mapping[str, str], *, ignore: Iterable
         n = int(left_out) if left_out.isdigit() and len(left_out) <= 9 else None
         some = "Some parameters were" if n is None else f"{n:,} more parameter{' was' if n == 1 else 's were'}"
         problems.append(f"{some} ignored: the address was too long to read them all.")
-    if values.get("text_cell") is not None and "text_dropout" not in values:  # a link that names a cell and no dropout
-        from core.models.keras_model import CELL_DROPOUT
-
-        values["text_dropout"] = CELL_DROPOUT[
-            values["text_cell"]
-        ]  # gets that cell's default, as the page's Cell box does
+    if lab_spec.implied is not None:  # what the values imply (the Text lab: a named cell's dropout)
+        lab_spec.implied(values)
     return Parsed(values, tuple(problems), hide, lesson)
 
 

@@ -23,12 +23,12 @@ from core.echo import literal
 from core.labs.dino_lab import COURSE, EXPLOSION, DinoLab
 from core.labs.lab import Note
 from core.models import numpy_rnn as nr
-from ui import chart_text, explain
+from ui import chart_text, explain, settings
 from ui.inspector import step_key
 from ui.persist import remember
 from ui.toolkit import links
 
-CLIP_KEYS = ("dino_clip_on", "dino_clip")  # widget keys the page keeps across visits
+S = DinoLab.settings()  # the page's settings (the clip widgets are drawn here)
 COURSE_CLIP = COURSE["clip_value"]
 SHOWN_UNITS = 6  # hidden units shown in the formula table
 SHOWN_OUTPUTS = 5  # top entries of y-hat shown
@@ -37,25 +37,8 @@ SHOWN_OUTPUTS = 5  # top entries of y-hat shown
 # ---------------------------------------------------------------------------------------------- settings
 def clip_controls(lr: float) -> float | None:
     """Clipping on/off and its value; returns DinoConfig.clip_value (None: off). Warns about extreme settings."""
-    g = links.group("training")  # hidden with the other training settings by a link's hide=
-    on = g.checkbox(
-        "Clip gradients (element-wise)",
-        True,
-        key="dino_clip_on",
-        help="The course clips every gradient entry to ±5 before the update.",
-    )
-    value = g.number_input(
-        "Clip value",
-        min_value=0.001,
-        max_value=1e6,
-        value=float(COURSE_CLIP),
-        step=1.0,
-        format="%g",
-        key="dino_clip",
-        disabled=not on,
-        help="Changing clipping or the learning rate keeps the model: training continues with the new setting.",
-    )
-    value = float(value)
+    on = settings.widget(S["clip"])  # hidden with the other training settings by a link's hide=
+    value = float(settings.widget(S["clip_value"], disabled=not on))
     if not links.shown("training"):
         return value if on else None
     if on and value < 0.05:
@@ -74,16 +57,16 @@ def clip_controls(lr: float) -> float | None:
 
 
 def _explode(lab: DinoLab) -> None:
-    remember("dino_lr", EXPLOSION["learning_rate"])
-    remember("dino_clip_on", False)
+    remember(S["lr"].key, EXPLOSION["learning_rate"])
+    remember(S["clip"].key, False)
     stop = lab.show_explosion()
     lab.stop(Note(stop.kind, stop.message))
 
 
 def _course(lab: DinoLab) -> None:
-    remember("dino_lr", COURSE["learning_rate"])
-    remember("dino_clip_on", True)
-    remember("dino_clip", float(COURSE_CLIP))
+    remember(S["lr"].key, COURSE["learning_rate"])
+    remember(S["clip"].key, True)
+    remember(S["clip_value"].key, float(COURSE_CLIP))
     lab.note = None
 
 

@@ -9,6 +9,7 @@ from core import chart_text as ct
 from core import charts
 from core.echo import literal
 from core.labs.music_lab import (
+    ARGMAX,
     COURSE,
     MODEL_LABELS,
     MOTIF,
@@ -24,17 +25,15 @@ from core.music import midi_io, motif
 from core.music import music_audio as ma
 from core.music import music_codec as mc
 from core.music import music_score as ms
-from ui import chart_text, explain, temperature_view
+from ui import chart_text, explain, settings, temperature_view
 from ui.inspector import render_inspector
 from ui.labs import training_views
 from ui.persist import remember
 from ui.toolkit import links, memorise_view
 
 PIECE_COLOR, MOTIF_COLOR, GEN_COLOR, UNTRAINED_COLOR = "#9e9e9e", "#ff7f0e", "#08519c", "#d62728"
-START_LABELS = {SILENCE: "From silence", PIECE: "Bars of a corpus piece", MOTIF: "Continue my motif"}
-ARGMAX, SAMPLE = "The most likely value, fed back (the course's way)", "Sampling with temperature"
 INSTRUMENTS = dict(ma.INSTRUMENTS)  # label -> General MIDI program
-MAX_PRIME_BARS = 8  # bars of a corpus piece fed in at most
+S = MusicLab.settings()
 
 
 # ---------------------------------------------------------------------------------------------- audio
@@ -73,8 +72,8 @@ def schedule_controls(lab: MusicLab, course: bool) -> str:
     best validation" (on by default: uploaded corpora can be tiny). Returns the schedule."""
     kind = "decay"
     if not course:
-        kind = training_views.schedule_select("music_schedule", "lstm")
-    training_views.stop_at_best_toggle(lab, "music_stop_best", True)
+        kind = training_views.schedule_select(S["schedule"], "lstm")
+    training_views.stop_at_best_toggle(lab, S["stop_best"])
     return kind
 
 
@@ -94,16 +93,7 @@ def course_panel(lab: MusicLab) -> None:
     c2.metric("n_a (LSTM units)", f"{f['n_a']}")
     c3.metric("Tx (steps unrolled)", f"{f['Tx']}")
     c4.metric("Parameters (counted by Keras)", f"{f['params']:,}")
-    mode = links.group("architecture").radio(
-        "Draw the model",
-        ["training", "inference"],
-        horizontal=True,
-        key="music_graph_mode",
-        format_func={
-            "training": "training (Tx steps, the true next value goes in)",
-            "inference": "composing (the most likely value is fed back)",
-        }.get,
-    )
+    mode = settings.widget(S["graph"], horizontal=True)
     fig = charts.unrolled_graph_figure(f["n_a"], f["n_values"], min(4, f["Tx"]), Tx=f["Tx"], mode=mode)
     chart_text.show(
         fig, key="music_unrolled_graph", name="The course's model, unrolled", summary=ct.diagram_summary(fig)
@@ -117,16 +107,12 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
     """The opening the Start choice gives: (values, where they came from, ready to compose)."""
     if start == PIECE:
         p1, p2, p3 = st.columns([2, 1, 1])
-        k = links.group("sampling", p1).selectbox(
-            "Piece", range(len(corpus)), format_func=lambda j: corpus.pieces[j].name, key="music_prime_piece"
-        )
+        k = settings.widget(S["piece"], p1, options=range(len(corpus)), format_func=lambda j: corpus.pieces[j].name)
         total = lab.piece_length_bars(k)
-        if st.session_state.get("music_prime_from", 1) > total:  # another piece may be shorter
-            remember("music_prime_from", total)
-        first = int(
-            links.group("sampling", p2).number_input(f"From bar (of {total})", 1, 10_000, 1, key="music_prime_from")
-        )
-        n = int(links.group("sampling", p3).slider("Bars fed in", 1, MAX_PRIME_BARS, 2, key="music_prime_bars"))
+        if st.session_state.get(S["from_bar"].key, 1) > total:  # another piece may be shorter
+            remember(S["from_bar"].key, total)
+        first = int(settings.widget(S["from_bar"], p2, label=f"{S['from_bar'].label} (of {total})"))
+        n = int(settings.widget(S["prime_bars"], p3))
         prime = lab.piece_bars(k, first - 1, n)
         if not prime:
             st.error(f"The piece has {total} bars; pick a bar from 1 to {total}.")
@@ -139,9 +125,7 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
             True,
         )
     if start == MOTIF:
-        text = links.group("sampling").text_input(
-            "Your motif (the model answers it)", key="music_motif", placeholder=motif.EXAMPLE, help=motif.HELP
-        )
+        text = settings.widget(S["motif"], placeholder=motif.EXAMPLE)
         st.caption(motif.HELP)
         with st.expander("The note syntax"):
             explain.show("music_motif", n_labels=len(lab.labels))
@@ -157,7 +141,7 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
                 "Use the nearest values",
                 key="music_motif_fix",
                 on_click=remember,
-                args=("music_motif", check.fixed_text),
+                args=(S["motif"].key, check.fixed_text),
             )
         else:
             n = motif.n_bars(check.values)
@@ -170,29 +154,19 @@ def _opening(lab: MusicLab, corpus, start: str) -> tuple[tuple[str, ...], str, b
 def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
     """The Compose controls; composes on the button. Returns the playback (tempo, General MIDI program)."""
     st.subheader("Compose")
-    sampling = links.group("sampling")
-    start = sampling.radio(
-        "Start", list(START_LABELS), format_func=START_LABELS.get, horizontal=True, key="music_start"
-    )
+    start = settings.widget(S["start"], horizontal=True)
     prime, prime_label, ready = _opening(lab, corpus, start)
     g1, g2, g3 = st.columns([2, 2, 1])
     n_values = bars = None
     if start == SILENCE:
-        n_values = int(links.group("sampling", g1).slider("Values to generate", 10, 400, 100, key="music_n"))
+        n_values = int(settings.widget(S["n"], g1))
     else:
-        bars = int(links.group("sampling", g1).slider("Bars the model adds", 1, 16, 4, key="music_bars"))
-    argmax = (
-        lab.kind == COURSE
-        and links.group("sampling", g2).radio("Generation", [ARGMAX, SAMPLE], key="music_gen") == ARGMAX
-    )
+        bars = int(settings.widget(S["bars"], g1))
+    argmax = lab.kind == COURSE and settings.widget(S["generation"], g2) == ARGMAX
     temperature = 0.0
     if not argmax:
-        temperature = links.group("sampling", g2).slider(
-            "Temperature (0 = always the most likely value)", 0.0, 2.0, 1.0, 0.05, key="music_temp"
-        )
-    gen_seed = links.group("sampling", g3).number_input(
-        "Sampling seed", 0, 2**31 - 1, 0, key="music_gen_seed", disabled=argmax
-    )
+        temperature = settings.widget(S["temperature"], g2)
+    gen_seed = settings.widget(S["gen_seed"], g3, disabled=argmax)
     if links.shown("sampling"):
         temperature_view.for_music(lab, prime, 0.0 if argmax else float(temperature))  # before/after p^(1/T)
     if argmax:
@@ -201,15 +175,8 @@ def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
             "often repeats one value for a while; sampling varies it."
         )
     h1, h2 = st.columns(2)
-    tempo = links.group("sampling", h1).slider(
-        "Playback tempo (quarter notes per minute)", 40, 240, int(corpus.tempo), key="music_tempo"
-    )
-    instrument = links.group("sampling", h2).selectbox(
-        "Playback instrument (General MIDI)",
-        list(INSTRUMENTS),
-        key="music_instrument",
-        help="Used by the players and the .mid download.",
-    )
+    tempo = settings.widget(S["tempo"], h1, value=int(corpus.tempo))
+    instrument = settings.widget(S["instrument"], h2)
     if st.button("🎼 Compose", key="music_generate_btn", type="primary", disabled=not ready):
         with st.spinner("Composing…"):
             lab.compose(

@@ -17,6 +17,8 @@ from ui import loss_chart, persist
 from ui.labs import training_views
 from ui.toolkit import memorise_view
 
+S = TextLab.settings()
+
 
 def show_corpus(name: str, corpus: TextCorpus) -> None:
     """The text's size, vocabulary and split, before training."""
@@ -40,20 +42,20 @@ def cell_changed() -> None:
     ``_text_cell_was`` (this callback runs before the page, with the new cell already in the box's key)."""
     from core.models.keras_model import CELL_DROPOUT
 
-    ss = st.session_state
-    was, now = ss.get("_text_cell_was"), ss.get("text_cell")
+    ss, dropout = st.session_state, S["dropout"].key
+    was, now = ss.get("_text_cell_was"), ss.get(S["cell"].key)
     if (
         was in CELL_DROPOUT
         and now in CELL_DROPOUT
-        and abs(float(ss.get("text_dropout", CELL_DROPOUT[was])) - CELL_DROPOUT[was]) < 1e-9
+        and abs(float(ss.get(dropout, CELL_DROPOUT[was])) - CELL_DROPOUT[was]) < 1e-9
     ):
-        persist.remember("text_dropout", CELL_DROPOUT[now])
+        persist.remember(dropout, CELL_DROPOUT[now])
 
 
 def schedule_controls(lab: TextLab, cell: str) -> str:
     """The learning-rate schedule and "stop at the best validation" (off by default here); returns the schedule."""
-    kind = training_views.schedule_select("text_schedule", cell)
-    training_views.stop_at_best_toggle(lab, "text_stop_best", False)
+    kind = training_views.schedule_select(S["schedule"], cell)
+    training_views.stop_at_best_toggle(lab, S["stop_best"])
     return kind
 
 

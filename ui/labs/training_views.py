@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.models.lr_schedule import LABELS, SCHEDULES, describe
+from core.labs.settings import Param
+from core.models.lr_schedule import describe
+from ui import settings
 from ui.toolkit import links
 
 ACCURACY_NOTE = (
@@ -22,32 +24,17 @@ ACCURACY_NOTE = (
 )
 
 
-def schedule_select(key: str, cell: str = "lstm") -> str:
-    """The learning-rate schedule picker; a change is a retune of the running model, not a new run."""
-    w = links.group("training")  # hidden by a lesson link's hide=training: the default (or the link's) value
-    kind = w.selectbox(
-        "Learning-rate schedule",
-        SCHEDULES,
-        format_func=LABELS.get,
-        key=key,
-        help="How the learning rate above changes while training. Changing it keeps the current model.",
-    )
-    w.caption(describe(kind, cell))
+def schedule_select(p: Param, cell: str = "lstm") -> str:
+    """The learning-rate schedule picker (setting ``p``); a change is a retune of the running model, not a new run."""
+    kind = settings.widget(p)  # hidden by a lesson link's hide=training: the default (or the link's) value
+    links.group(p.group).caption(describe(kind, cell))
     return kind
 
 
-def stop_at_best_toggle(lab, key: str, default: bool) -> None:
-    """The "stop at the best validation" toggle; sets ``lab.stop_at_best`` (applied to the run on configure)."""
-    lab.stop_at_best = bool(
-        links.group("training").toggle(
-            "Stop at the best validation",
-            default,
-            key=key,
-            help="When the loss on the held-out part has risen clearly above its best (the model is memorising its "
-            "training "
-            "data), training stops by itself and the weights of the best validation come back.",
-        )
-    )
+def stop_at_best_toggle(lab, p: Param) -> None:
+    """The "stop at the best validation" toggle (setting ``p``); sets ``lab.stop_at_best`` (applied to the run on
+    configure)."""
+    lab.stop_at_best = bool(settings.widget(p))
 
 
 def status(lab, key: str, unit: str) -> None:

@@ -16,7 +16,7 @@ from ui import persist
 from ui.toolkit import links
 
 log = logging.getLogger(__name__)
-LAB_PAGES = {"dino": "pages/dinosaurs.py", "text": "pages/text.py", "music": "pages/music.py"}  # app.py's pages
+LAB_PAGES = {lab: f"pages/{page}.py" for lab, page in cl.PAGES.items()}  # app.py's pages
 LAB_ICONS = {"dino": "🦕", "text": "📜", "music": "🎵"}
 
 
