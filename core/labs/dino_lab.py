@@ -47,6 +47,8 @@ COURSE = dict(learning_rate=0.01, clip_value=5.0)  # the course's settings
 HOLD_EVERY = 10  # the baselines hold every 10th name out (the course trains on all of them)
 RACE_SIZES = [5, 10, 25, 50, 100, 200]  # hidden sizes a race offers
 EXPLOSION_MAX_SLICES = 10  # "Show an explosion" trains at most this many slices waiting for the guard
+# a model zip's config field -> the setting whose range it is checked against (the widgets' own)
+ZIP_RANGES = {"n_a": "hidden", "iterations": "iterations", "learning_rate": "lr", "clip_value": "clip_value"}
 
 
 def bundled_names() -> list[str]:
@@ -407,7 +409,9 @@ class DinoLab(Lab):
         ModelZipError with the reason when it can't be used, and then nothing changes."""
         sp = sps.CATALOG[name]
         params, a_prev, chars, raw_meta, history = mz.import_numpy_zip(sps.read(name, models_dir))
-        meta, notes = mz.validate_numpy_meta(raw_meta)
+        spec = self.settings()  # the ranges its widgets hold
+        ranges = {k: spec[name].span() for k, name in ZIP_RANGES.items()}
+        meta, notes = mz.validate_numpy_meta(raw_meta, ranges)
         cfg = meta.get("config", {})
         n_a = params["Waa"].shape[0]
         step = int(meta.get("step", 0))

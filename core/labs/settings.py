@@ -26,8 +26,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from core.models.trainer import MAX_SEED  # noqa: F401 - the seed widgets' range, read here by the pages
+
 GROUPS = ("upload", "architecture", "training", "sampling", "inspector", "inside", "toolkit")  # what hide= can hide
-MAX_SEED = 2**31 - 1  # the largest seed any seed widget takes (numpy's and TensorFlow's seeds fit in 32 bits)
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 WIDGETS = ("slider", "select_slider", "number_input", "selectbox", "radio", "checkbox", "toggle", "text_input")
 

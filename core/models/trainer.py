@@ -107,6 +107,7 @@ def token_stats(eval_fn, batches) -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------------------------------------- best weights
+MAX_SEED = 2**31 - 1  # the largest seed a run takes (numpy's and TensorFlow's seeds fit in 32 bits)
 MEMORISE_NATS = 0.1  # validation this far above its best ...
 MEMORISE_EVALS = 3  # ... at this many evaluations in a row: the model is memorising its training data
 

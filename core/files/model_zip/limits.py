@@ -5,6 +5,7 @@ weights and Adam state) and the ranges of the metadata in vocab.json."""
 from __future__ import annotations
 
 from core.models.keras_model import MAX_HIDDEN, MAX_LAYERS, RNNConfig, count_params
+from core.models.trainer import MAX_SEED  # noqa: F401 - the seeds' range, checked in the metadata
 from core.text.text_data import MAX_VOCAB
 
 # --- caps on an upload (the outer zip)
@@ -44,7 +45,6 @@ STREAM_CHUNK = 1024 * 1024  # bytes decompressed at a time while checking a memb
 MAX_STEP = 10**9  # optimizer steps
 MAX_TOKENS = 10**15  # training tokens seen
 MAX_ELAPSED_S = 10**9  # seconds of training (~31 years)
-MAX_SEED = 2**31 - 1  # the seed widgets' range
 MAX_LEARNING_RATE = 10.0  # the largest rate on the Text lab's slider
 SEQ_LEN_RANGE = (16, 256)  # the Text lab's window lengths (core.labs.text_lab.SEQ_OPTIONS)
 BATCH_RANGE = (4, 128)  # the Text lab's batch sizes (core.labs.text_lab.BATCH_OPTIONS)

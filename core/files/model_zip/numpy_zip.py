@@ -155,10 +155,19 @@ def import_numpy_zip(data: bytes, *, max_bytes: int = MAX_MODEL_ZIP_BYTES, max_h
     return params, a_prev, chars, meta, history
 
 
-def validate_numpy_meta(meta: Any) -> tuple[dict, list[str]]:
+def validate_numpy_meta(meta: Any, ranges: dict[str, tuple[float, float]] | None = None) -> tuple[dict, list[str]]:
     """A numpy model's metadata -> (usable fields, one note per field dropped or clamped), like ``validate_meta``:
     step, smooth_loss (finite, >= 0) and under "config" n_a, seed, iterations, sample_every, learning_rate and
-    clip_value (finite, > 0). Corpus and app texts as in ``validate_meta``."""
+    clip_value (finite, > 0). ``ranges``: the lab's own (lo, hi) of n_a, iterations, learning_rate and clip_value
+    (its settings spec: what its widgets can hold); by default the caps in core.files.model_zip.limits. Corpus and
+    app texts as in ``validate_meta``."""
+    r = {
+        "n_a": (1, MAX_NUMPY_HIDDEN),
+        "iterations": (100, MAX_DINO_ITERATIONS),
+        "learning_rate": (0, MAX_LEARNING_RATE * 10),
+        "clip_value": (0, MAX_LEARNING_RATE * 10),
+        **(ranges or {}),
+    }
     out, notes = validate_meta(
         {k: v for k, v in (meta or {}).items() if k in ("step", "corpus", "app")} if isinstance(meta, dict) else meta
     )
@@ -177,11 +186,9 @@ def validate_numpy_meta(meta: Any) -> tuple[dict, list[str]]:
     if isinstance(src, dict):
         cfg: dict[str, Any] = {}
         cnotes: list[str] = []
-        _check_int(cfg, cnotes, src, "n_a", "hidden size", 1, MAX_NUMPY_HIDDEN, "using the weights' own", clamp=False)
+        _check_int(cfg, cnotes, src, "n_a", "hidden size", *r["n_a"], "using the weights' own", clamp=False)
         _check_int(cfg, cnotes, src, "seed", "seed", 0, MAX_SEED, "using 0", clamp=False)
-        _check_int(
-            cfg, cnotes, src, "iterations", "iteration budget", 100, MAX_DINO_ITERATIONS, "using the page's", clamp=True
-        )
+        _check_int(cfg, cnotes, src, "iterations", "iteration budget", *r["iterations"], "using the page's", clamp=True)
         _check_int(
             cfg,
             cnotes,
@@ -189,19 +196,19 @@ def validate_numpy_meta(meta: Any) -> tuple[dict, list[str]]:
             "sample_every",
             "sampling interval",
             1,
-            MAX_DINO_ITERATIONS,
+            r["iterations"][1],
             "using the page's",
             clamp=True,
         )
         for key in ("learning_rate", "clip_value"):
             if key in src:
                 f = _real(src[key])
-                if f is not None and 0 < f <= MAX_LEARNING_RATE * 10:
+                lo, hi = r[key]
+                if f is not None and 0 < f and lo <= f <= hi:
                     cfg[key] = f
                 else:
                     cnotes.append(
-                        f"{key} {_shown(src[key])} was not valid (above 0, at most {MAX_LEARNING_RATE * 10:g}); "
-                        "using the page's."
+                        f"{key} {_shown(src[key])} was not valid (above 0, from {lo:g} to {hi:g}); using the page's."
                     )
         out["config"] = cfg
         notes.extend(f"vocab.json: {n}" for n in cnotes)

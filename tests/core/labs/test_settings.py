@@ -112,3 +112,17 @@ def test_a_changed_range_in_the_spec_changes_the_page_widget(monkeypatch):
     said = " ".join(w.value for w in at.warning)
     assert "hidden=100" in said and "from 1 to 64" in said  # the link is checked against the same range
     assert slider.value == 50  # the default
+
+
+def test_the_dinosaur_zip_checks_read_the_spec():
+    """A Dinosaur model file's settings are checked against the ranges the page's widgets hold."""
+    from core.files import model_zip as mz
+    from core.labs.dino_lab import ZIP_RANGES, DinoLab
+
+    spec = DinoLab.settings()
+    ranges = {field: spec[name].span() for field, name in ZIP_RANGES.items()}
+    meta = {"config": {"clip_value": 500.0, "learning_rate": 20.0, "n_a": spec["hidden"].hi + 1}}
+    out, notes = mz.validate_numpy_meta(meta, ranges)
+    assert out["config"]["clip_value"] == 500.0  # the clip box takes it, so the file may hold it
+    assert "learning_rate" not in out["config"] and any("learning_rate" in n for n in notes)  # above the slider
+    assert "n_a" not in out["config"]  # larger than the hidden-size slider
