@@ -159,7 +159,7 @@ def _(les):
         start = 7 * np.log(t.vocab_size)
         assert round(start, 2) == 23.07
         peak = int(np.argmax(smooth))
-        assert smooth[peak] > start + 3 and steps[peak] > 1000, (seed, steps[peak], smooth[peak])  # rises first
+        assert smooth[peak] > start + 3 and steps[peak] > 300, (seed, steps[peak], smooth[peak])  # rises first
         assert smooth[-1] < smooth[peak] - 3, (seed, smooth[-1])  # then falls
 
 
