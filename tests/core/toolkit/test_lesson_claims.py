@@ -259,7 +259,9 @@ def _speaker_lines(text: str, speaker: str) -> int:
 @claim("text-temperature", "prime-in-corpus")
 def _(les):
     prime, text = preset(les)["text_prime"], _shakespeare()
-    assert prime == "Brutus:" and set(prime) <= set(text) and _speaker_lines(text, prime) > 100
+    from core.text.text_data import TextCorpus
+
+    assert prime == "Brutus:" and set(prime) <= set(TextCorpus(text).chars) and _speaker_lines(text, prime) > 100
     assert "romeo" not in text.lower()  # Romeo and Juliet is not in the bundled text
 
 
@@ -313,3 +315,22 @@ def _(les):
     folder = cl.MIDI_DIR / "irish_folk"
     big = MusicCorpus(_values(les, [(p.name, p.read_bytes()) for p in sorted(folder.glob("*.mid"))]))
     assert small.val_idx == [] and len(big) == 200 and len(big.val_idx) == 20, (len(big), len(big.val_idx))
+
+
+@claim("text-temperature", "topk-one-greedy")
+def _(les):
+    from core.models.sampling import adjust_distribution
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        p = rng.dirichlet(np.ones(65))
+        for t in (0.5, 0.8, 1.0, 1.2, 1.5):
+            np.testing.assert_array_equal(adjust_distribution(p, t, top_k=1), adjust_distribution(p, 0.0))
+
+
+@claim("text-temperature", "temperature-one-is-model")
+def _(les):
+    from core.models.sampling import adjust_distribution
+
+    p = np.random.default_rng(1).dirichlet(np.ones(65))
+    np.testing.assert_allclose(adjust_distribution(p, 1.0, top_k=0), p / p.sum())
