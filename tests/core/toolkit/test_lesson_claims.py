@@ -334,3 +334,70 @@ def _(les):
 
     p = np.random.default_rng(1).dirichlet(np.ones(65))
     np.testing.assert_allclose(adjust_distribution(p, 1.0, top_k=0), p / p.sum())
+
+
+def _preset_pieces(les: cl.Lesson) -> list:
+    from core.music.music_codec import CodecOptions
+    from core.music.music_data import load_bundled
+
+    v = preset(les)
+    style = next(
+        slug for slug, label in cl.spec("music").by_key()["music_source"].options if label == v["music_source"]
+    )
+    pieces, _ = load_bundled(style, CodecOptions(max_chord=v["music_max_chord"], transpose=v["music_transpose"]))
+    return list(pieces)
+
+
+@claim("music-course-jazz", "params-45530")
+def _(les):
+    from core.models import course_model as cm
+
+    v = preset(les)
+    assert v["music_model"] == "course" and v["music_hidden"] == 64
+    assert cm.course_param_count(64, 90) == 4 * (64 * (90 + 64) + 64) + 64 * 90 + 90 == 45_530
+
+
+@claim("music-course-jazz", "capped-to-90")
+def _(les):
+    from core.models import course_model as cm
+
+    values = [p.values for p in _preset_pieces(les)]
+    assert len({x for vs in values for x in vs}) > 90
+    itos, mapping = cm.cap_vocabulary(values, cm.N_VALUES)
+    assert len(itos) == 90 and len(set(mapping.values())) == 90
+
+
+@claim("music-course-jazz", "tx-shares-weights")
+def _(les):
+    from core.models import course_model as cm
+
+    v = preset(les)
+    assert v["music_seq_len"] == 30
+    counts = set()
+    for tx in (30, 60):
+        layers = cm.course_layers(90, v["music_hidden"], seed=0)
+        counts.add(cm.djmodel(tx, layers).count_params())
+    assert counts == {cm.course_param_count(v["music_hidden"], 90)}
+
+
+@claim("text-gru-tutorial", "lesson-gru-count")
+def _(les):
+    v = preset(les)
+    assert (v["text_cell"], v["text_hidden"], v["text_embed"]) == ("gru", 256, 256)
+    assert param_formula.recurrent_params("gru", 256, 256) == 3 * (256 * 256 + 256 * 256 + 2 * 256) == 394_752
+
+
+@claim("text-gru-tutorial", "tutorial-gru-count")
+def _(les):
+    assert param_formula.recurrent_params("gru", 1024, preset(les)["text_embed"]) == 3_938_304
+
+
+@claim("text-gru-tutorial", "gru-prime-in-corpus")
+def _(les):
+    CHECKS["text-temperature"]["prime-in-corpus"](les)
+
+
+@claim("text-gru-tutorial", "gru-temperature-one")
+def _(les):
+    assert preset(les)["text_temp"] == 1.0 and preset(les)["text_topk"] == 0
+    CHECKS["text-temperature"]["temperature-one-is-model"](les)
