@@ -16,8 +16,9 @@ COUNTER = {"dino": "Names trained on", "text": "Step", "music": "Steps"}  # each
 
 def _upload_handouts(page, les: cl.Lesson) -> None:
     """Step 1 of a lesson with hand-outs: choose "Upload MIDI files" and drop them in."""
-    page.get_by_text("Upload MIDI files").first.click()
+    page.locator(".st-key-music_source").get_by_text("Upload MIDI files", exact=True).click()  # not the guide's words
     wait_idle(page, 60_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached", timeout=60_000)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         [str(cl.MIDI_DIR / d) for d in les.downloads]
     )
