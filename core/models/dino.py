@@ -250,7 +250,7 @@ class DinoTrainer:
             f"row averages more than {EXPLODE_RATIO:g} times a blind guess's.)"
         )
         fix = (
-            "Turn gradient clipping on or pick a smaller learning rate."
+            "Turn gradient clipping on with a small clip value, or pick a smaller learning rate."
             if self.config.clip_value is None
             else "Pick a smaller learning rate or a smaller clip value."
         )
