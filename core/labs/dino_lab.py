@@ -4,7 +4,7 @@ A new run starts when the hidden size, the seed or the name list changes; the le
 and its value), the iteration budget and the sampling interval apply to the running model (a retune).
 
 "Show an explosion" switches clipping off and the learning rate up (``EXPLOSION``) and trains until the
-trainer's guard stops it (a few names); "the course's settings" (``COURSE``) puts clip 5 and rate 0.01 back.
+trainer's guard stops it (about a hundred names); "the course's settings" (``COURSE``) puts clip 5 and rate 0.01 back.
 """
 
 from __future__ import annotations

@@ -9,12 +9,13 @@ implements the shared trainer interface (core.models.trainer), where a step is o
 As in the course, the hidden state is carried from one name to the next: the last a<t> of a name is the a<0>
 of the next one (``a_prev``), so only the very first name starts from zeros. Sampling always starts from zeros.
 
-The guard (not in the course): a name whose loss is NaN or infinite, or more than ``EXPLODE_RATIO`` times
-what a uniform guess would lose on it, stops training with ``StopKind.DIVERGED`` and puts back the last
-weights known to be sane: those at the start of a ``train_steps`` call whose first name's loss was not an
-explosion (one copy per call, not per name). The numpy RNN rarely reaches NaN: its softmax is shifted and its loss
-floored,
-so an exploding model shows up as an enormous loss first.
+The guard (not in the course) stops a run that a student would call exploded: a loss that is NaN or infinite,
+or a loss per letter that, averaged over the last ``EXPLODE_WINDOW`` names, is more than ``EXPLODE_RATIO`` times
+what a blind uniform guess would lose (one bad name is not an explosion; a run that stays far worse than guessing
+is). It stops with ``StopKind.DIVERGED`` and puts back the last weights known to be sane: those at the start of a
+``train_steps`` call whose first name lost at most ``SANE_RATIO`` times a uniform guess (one copy per call, not
+per name). The numpy RNN rarely reaches NaN: its softmax is shifted and its loss floored, so an exploding model
+shows up as an enormous loss first.
 
 For the page's look inside, the last name of every ``train_steps`` call, and the name at which training
 exploded, keep their backward pass (``last_trace``: numpy_rnn.BPTTTrace), computed with the weights that name
@@ -27,6 +28,7 @@ Simplified on purpose: names are lower-cased and stripped; any character that so
 from __future__ import annotations
 
 import copy
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +40,9 @@ from core.text.text_data import char_label
 MAX_HIDDEN = 512  # the page's hidden-size ceiling (one name per step stays fast below this)
 MAX_NAME_LENGTH = 60  # longer lines are cut when names are loaded
 GRAD_LOG = 2000  # traced names whose gradient norms are kept for the chart (one per train_steps call)
-EXPLODE_RATIO = 5.0  # a name's loss above this many times a uniform guess's loss counts as an explosion
+EXPLODE_WINDOW = 100  # names the guard averages the loss over
+EXPLODE_RATIO = 2.0  # exploded: the loss over the last EXPLODE_WINDOW names averages above this many blind guesses
+SANE_RATIO = 1.5  # weights whose first name loses at most this many blind guesses become the guard's fallback
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class DinoTrainer:
         self.last_trace_at = 0  # the iteration (1-based) that name was trained at
         self.last_trace_exploded = False  # whether that name is the one the guard stopped at
         self.explosions = 0  # how many times the guard stopped this run
+        self.recent = deque(maxlen=EXPLODE_WINDOW)  # loss / a uniform guess's loss of the latest names (the guard)
         # (iteration, ||gradient|| before clipping, after, entries clipped, exploded) of every traced name, bounded
         self.grad_log: list[tuple[int, float, float, int, bool]] = []
 
@@ -132,6 +137,7 @@ class DinoTrainer:
         if history is not None:
             self.history = history
         self._good, self._good_step = copy.deepcopy(parameters), self.step
+        self.recent.clear()
         batch = self.sample_names(self.config.samples_per_batch, 1.0, self.sample_rng)
         self.sample_batches = [(self.step, [n for n, _ in batch])]
 
@@ -180,12 +186,12 @@ class DinoTrainer:
                 if self._exploded(loss, len(Y)):
                     return self._diverged(report, X, Y, loss, trace)
                 self._keep_trace(trace, self.step + 1)
-            if i == 0 and candidate is not None:  # these weights just gave a sane loss: fall back to them from now on
+            if i == 0 and candidate is not None and self.recent[-1] <= SANE_RATIO:  # sane weights: the new fallback
                 self._good, self._good_step = candidate, start
             with np.errstate(all="ignore"):
                 nr.update_parameters(P, gradients, lr)
             if not self._finite():
-                return self._diverged(report, X, Y, loss)
+                return self._diverged(report, X, Y, float("nan"))
             self.a_prev = a_last  # carried to the next name, as in the course
             self.step += 1
             self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
@@ -204,7 +210,15 @@ class DinoTrainer:
         return n_steps * float(np.log(self.vocab_size))
 
     def _exploded(self, loss: float, n_steps: int) -> bool:
-        return not np.isfinite(loss) or loss > EXPLODE_RATIO * max(self.uniform_loss(n_steps), 1e-9)
+        """Count this name's loss in the guard's window; True when the run has exploded (see the module doc)."""
+        if not np.isfinite(loss):
+            return True
+        self.recent.append(loss / max(self.uniform_loss(n_steps), 1e-9))
+        return len(self.recent) == EXPLODE_WINDOW and self.window_ratio() > EXPLODE_RATIO
+
+    def window_ratio(self) -> float:
+        """The loss of the latest names (at most EXPLODE_WINDOW) over what a uniform guess loses on them, averaged."""
+        return float(np.mean(self.recent)) if self.recent else 0.0
 
     def _keep_trace(self, trace: nr.BPTTTrace, iteration: int, exploded: bool = False) -> None:
         self.last_trace = trace
@@ -228,20 +242,24 @@ class DinoTrainer:
         where = f"name {self.step + 1:,} (“{name}”)"
         if np.isfinite(loss):
             what = (
-                f"The loss exploded at {where}: {loss:,.0f} nats, {loss / self.uniform_loss(len(Y)):,.0f} times what "
-                "a blind "
-                "uniform guess would lose on it."
+                f"The loss exploded at {where}: over the last {EXPLODE_WINDOW} names the model lost "
+                f"{self.window_ratio():,.1f} times what a blind uniform guess would."
             )
         else:
-            what = f"The numbers overflowed at {where}: the loss became {loss}."
+            what = f"The numbers overflowed at {where}: the loss or the weights stopped being numbers."
+        rule = (
+            f"(The guard stops a run when a loss is not a number, or when the loss over {EXPLODE_WINDOW} names in a "
+            f"row averages more than {EXPLODE_RATIO:g} times a blind guess's.)"
+        )
         fix = (
-            "Turn gradient clipping on or pick a smaller learning rate."
+            "Turn gradient clipping on with a small clip value, or pick a smaller learning rate."
             if self.config.clip_value is None
-            else "Pick a smaller learning rate."
+            else "Pick a smaller learning rate or a smaller clip value."
         )
         kept = self._good_step
         back = "the weights it had after name {:,}".format(kept) if kept else "the weights this run started from"
-        report.stop = Stop(StopKind.DIVERGED, f"{what} The guard stopped training and put back {back}. {fix}")
+        report.stop = Stop(StopKind.DIVERGED, f"{what} The guard stopped training and put back {back}. {fix} {rule}")
+        self.recent.clear()  # the weights put back start a fresh window
         return report
 
     def name_example(self, name: str) -> tuple[list, list]:

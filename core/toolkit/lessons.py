@@ -1,6 +1,7 @@
 """The bundled lessons (lessons/*.md) as a catalogue: every lesson that reads, a message for each that doesn't, and
 finding one by name. The files are parsed by core.toolkit.links (a lesson is a link preset with a guide); they are
-read again when a file in the folder changes."""
+read again when a file in the folder changes. What a lesson says the app will show is listed as claims (``- [id] text``
+items, ``Lesson.claims``), each checked by tests/core/toolkit/test_lesson_claims.py (lessons/README.md)."""
 
 from __future__ import annotations
 

@@ -191,6 +191,15 @@ def parse_query_string(text: str) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------- lessons
 LESSON_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
 DOWNLOAD = re.compile(r"^[a-z0-9_]+/[A-Za-z0-9_.-]+\.mid$")  # a lesson's hand-out: style/file.mid, no paths above
+CLAIM = re.compile(r"^(\s*[-*] )\[([a-z0-9][a-z0-9-]{0,40})\] ")  # "- [id] text": a checked claim (lessons/README.md)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One thing a lesson says the app will show, checked by tests/core/toolkit/test_lesson_claims.py."""
+
+    id: str  # unique in its lesson, e.g. "clip-on-trains"; the file writes it as "- [id] text"
+    text: str  # the sentence students read (without the id)
 
 
 @dataclass(frozen=True)
@@ -204,6 +213,7 @@ class Lesson:
     body: str  # Markdown: steps and questions
     downloads: tuple[str, ...] = ()  # bundled MIDI files the lesson hands out ("style/file.mid" under data/midi)
     order: int = 99  # place in the home page's list
+    claims: tuple[Claim, ...] = ()  # what the steps and questions say the app shows, each checked by a test
 
     def query(self) -> str:
         """The lesson's link query (its preset is in the file; the link names only the lesson)."""
@@ -248,8 +258,24 @@ def parse_lesson(name: str, text: str) -> Lesson:
         minutes, order = int(meta.get("minutes", "20")), int(meta.get("order", "99"))
     except ValueError:
         raise LessonError(f"lesson {name}: minutes and order must be whole numbers") from None
-    body = "\n".join(lines[end + 1 :]).strip()
-    return Lesson(name, meta["title"], meta["lab"], meta["summary"], minutes, params, body, downloads, order)
+    body, claims = _claims("\n".join(lines[end + 1 :]).strip())
+    seen = [c.id for c in claims]
+    twice = sorted({i for i in seen if seen.count(i) > 1})
+    if twice:
+        raise LessonError(f"lesson {name}: claim ids must be unique, and {', '.join(twice)} appears more than once")
+    return Lesson(name, meta["title"], meta["lab"], meta["summary"], minutes, params, body, downloads, order, claims)
+
+
+def _claims(body: str) -> tuple[str, tuple[Claim, ...]]:
+    """(the body as students read it, the claims): a list item "- [id] text" is a claim, shown as "- text"."""
+    shown, claims = [], []
+    for line in body.splitlines():
+        m = CLAIM.match(line)
+        if m:
+            line = m.group(1) + line[m.end() :]
+            claims.append(Claim(m.group(2), line[len(m.group(1)) :].strip()))
+        shown.append(line)
+    return "\n".join(shown), tuple(claims)
 
 
 def lesson_names(folder: Path = LESSONS_DIR) -> list[str]:

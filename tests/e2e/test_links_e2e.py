@@ -25,10 +25,10 @@ def test_a_lesson_link_with_hidden_controls_shows_the_guide_the_preset_and_only_
     sidebar.get_by_text("Clipping and exploding gradients").first.wait_for()
     assert sidebar.get_by_text("Questions to ask").count() >= 1
     assert sidebar.get_by_text("Close the lesson").count() == 1
-    # the preset: learning rate 1, samples every 500, 20,000 iterations (training controls are allowed)
-    assert slider_text(page, "dino_lr") == "1.0"
+    # the preset: learning rate 0.1, samples every 500, 3,000 iterations (training controls are allowed)
+    assert slider_text(page, "dino_lr") == "0.1"
     assert slider_text(page, "dino_sample_every") == "500"
-    assert page.locator(".st-key-dino_iters input").input_value() == "20000"
+    assert page.locator(".st-key-dino_iters input").input_value() == "3000"
     # only the allowed controls: no corpus choice, no hidden size or seed, no sampling settings
     for key in ("dino_source", "dino_n_a", "dino_seed", "dino_temp", "dino_how_many", "dino_sample_seed"):
         assert key_count(page, key) == 0, key

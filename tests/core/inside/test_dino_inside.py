@@ -10,7 +10,7 @@ import pytest
 from core.inside import param_formula
 from core.labs.dino_lab import COURSE, EXPLOSION, DinoLab, bundled_names
 from core.models import numpy_rnn as nr
-from core.models.dino import EXPLODE_RATIO, DinoConfig, DinoTrainer
+from core.models.dino import EXPLODE_RATIO, EXPLODE_WINDOW, SANE_RATIO, DinoConfig, DinoTrainer
 from core.models.keras_model import CELLS, RNNConfig, count_params
 from core.models.sampling import adjust_distribution, first_step_probs, generate, reweight
 from core.models.trainer import StopKind
@@ -155,9 +155,9 @@ def test_no_clipping_lets_large_gradients_through():
 
 def test_explosion_guard_stops_with_diverged_and_restores_the_weights():
     t = DinoTrainer(bundled_names(), DinoConfig(n_a=50, **EXPLOSION))
-    t.train_steps(20)  # lr 1 without clipping: the guard usually fires within a few names
+    t.train_steps(EXPLODE_WINDOW + 20)  # lr 1 without clipping: the first full window of names is far above guessing
     if t.explosions == 0:
-        pytest.fail("lr 1 without clipping did not explode within 20 names")
+        pytest.fail(f"lr 1 without clipping did not explode within {EXPLODE_WINDOW + 20} names")
     t = DinoTrainer(bundled_names(), DinoConfig(n_a=50, **COURSE))
     t.train_steps(200)
     kept = copy.deepcopy(t.parameters)
@@ -167,11 +167,27 @@ def test_explosion_guard_stops_with_diverged_and_restores_the_weights():
     assert report.stop is not None and report.stop.kind is StopKind.DIVERGED
     msg = report.stop.message
     assert "exploded" in msg and "clipping" in msg and "learning rate" in msg and "put back" in msg, msg
-    assert t.step < step + 200
+    assert f"over {EXPLODE_WINDOW} names in a row averages more than {EXPLODE_RATIO:g} times" in msg, msg  # the rule
+    assert step + 1 < t.step + 1 < step + 200  # not at the first bad name: the average over the window passed the ratio
     for k in kept:  # the explosion came in this call, so the weights from its start are back
         np.testing.assert_array_equal(t.parameters[k], kept[k])
     assert t.last_trace_exploded and t.last_trace_at == t.step + 1
-    assert t.last_trace.loss > EXPLODE_RATIO * t.uniform_loss(len(t.last_trace.targets))
+    assert t.window_ratio() == 0.0  # the weights put back start a fresh window
+
+
+def test_one_bad_name_is_not_an_explosion_but_a_bad_stretch_is():
+    t = DinoTrainer(bundled_names(), DinoConfig(n_a=8, iterations=10_000))
+    X, Y = t.example(0)
+    uniform = t.uniform_loss(len(Y))
+    assert not t._exploded(50 * uniform, len(Y))  # one name 50 times worse than guessing: not a stop
+    for _ in range(EXPLODE_WINDOW - 1):
+        assert not t._exploded(0.5 * uniform, len(Y))
+    assert t.window_ratio() == pytest.approx((50 + 0.5 * (EXPLODE_WINDOW - 1)) / EXPLODE_WINDOW)
+    stops = [t._exploded(3 * uniform, len(Y)) for _ in range(EXPLODE_WINDOW)]  # a stretch 3 times worse than guessing
+    first = stops.index(True)
+    assert not any(stops[:first]) and t.window_ratio() > EXPLODE_RATIO
+    assert 0 < first < EXPLODE_WINDOW  # it takes a stretch: the stop comes once the average passes the ratio
+    assert t._exploded(float("nan"), len(Y)) and t._exploded(float("inf"), len(Y))
 
 
 def test_guard_stays_quiet_at_the_course_settings():
@@ -315,7 +331,7 @@ def test_the_weights_put_back_are_ones_whose_loss_was_sane():
     t.learning_rate = 0.01
     X, Y = t.example(t.step)
     loss, _ = nr.rnn_forward(X, Y, t.a_prev, t.parameters)
-    assert loss < EXPLODE_RATIO * t.uniform_loss(len(Y))
+    assert loss < SANE_RATIO * t.uniform_loss(len(Y))
     assert t.train_steps(200).stop is None
 
 
