@@ -77,4 +77,4 @@ def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, ke
         st.plotly_chart(
             charts.distribution_heatmap(records, labels), key=f"{key}__heat", config={"displayModeBar": False}
         )
-        st.caption("Columns are the generated steps (step:picked); red squares mark what was picked.")
+        st.caption("Columns are the generated steps (step:picked); open squares mark what was picked.")

@@ -39,6 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from core import charts, palette
 from core.labs.dino_lab import held_out_names
 from core.labs.dino_lab import split_names as dino_split  # noqa: F401 (which names the Dinosaur lab holds out)
 from core.labs.lab import HeldOut
@@ -47,12 +48,15 @@ from core.labs.text_lab import held_out_text
 
 ADD_K = 1.0  # add-k smoothing constant (1 = Laplace's add-one)
 NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
-COLORS = {
-    "uniform": "#7f7f7f",
-    "unigram": "#8c564b",
-    "bigram": "#8a6d00",
-    "trigram": "#0e6e7a",
-}  # dark: labels sit on the lines
+COLORS = palette.BASELINES  # dark: labels sit on the lines
+
+
+def ref_line(name: str, y: float) -> charts.RefLine:
+    """The chart line of baseline ``name`` at ``y`` (in the chart's unit), labelled with its value; each baseline has
+    its own colour and dash style."""
+    return charts.RefLine(
+        f"{name} {y:.2f}", y, COLORS.get(name, palette.MUTED), palette.BASELINE_DASHES.get(name, "dash")
+    )
 
 
 @dataclass(frozen=True)
