@@ -36,7 +36,7 @@ SERIES = (
     "#007a5e",  # bluish green, darkened (5.3:1)
     "#a8517f",  # reddish purple, darkened (5.1:1)
     "#9c6500",  # orange, darkened (4.9:1)
-    "#2b6f9e",  # sky blue, darkened (5.6:1)
+    "#2b6f9e",  # sky blue, darkened (5.4:1)
     "#3f3f3f",  # black, softened (10.5:1)
 )
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")  # a second channel beside colour
