@@ -3,10 +3,12 @@
 ``apply()`` runs on every page (through ``ui.nav.start_page``) and adds, once per page:
 
 - CSS, from core/palette.py's colours: captions and other faded text at 4.5:1 or more (Streamlit draws them at
-  60% opacity: 3.9:1 on white in its default theme), a visible focus ring (3 px, 6.6:1 on white) on every element that
-  has keyboard focus, page links, tabs and the table toolbar included (Streamlit's own ring on them is 1.1:1 or
-  none), and, when the browser asks for reduced motion (``@media (prefers-reduced-motion: reduce)``) or the setting
-  is on, no CSS animation or transition (the running indicator, skeletons, expanders).
+  60% opacity: 3.9:1 on white in its default theme); a visible focus ring (3 px, 6.6:1 on white) on every element
+  that has keyboard focus, page links, tabs and the table toolbar included (Streamlit's own ring on them is 1.1:1
+  or none); elements waiting for a redraw left unfaded (Streamlit fades them, and a faded caption falls below
+  4.5:1; while a lab trains, its live area is waiting most of the time); and, when the browser asks for reduced
+  motion (``@media (prefers-reduced-motion: reduce)``) or the setting is on, no CSS animation or transition (the
+  running indicator, skeletons, expanders).
 - a small script: formula areas that scroll sideways (KaTeX displays) become focusable (``tabindex=0``, named
   "formula") so the keyboard can scroll them; and the browser's reduced-motion preference is written to a cookie,
   which the server reads when the next session starts (a reload or a new tab) to set the setting's default.
@@ -47,8 +49,12 @@ CSS = f"""
 [data-testid="stWidgetLabel"] [data-testid="stMarkdownContainer"] small,
 [data-testid="stSliderTickBarMin"],
 [data-testid="stSliderTickBarMax"],
-small {{
+small,
+[data-testid="stMetricDelta"] {{
   color: {pal.MUTED} !important;
+  opacity: 1 !important;
+}}
+[data-stale="true"] {{
   opacity: 1 !important;
 }}
 *:focus-visible,

@@ -80,8 +80,8 @@ class Baselines:
     def describe(self) -> str:
         """One paragraph for under the chart."""
         return (
-            f"Dashed and dotted lines (one style each): cross-entropy of simple counting models on {self.held_out}, with counts from "
-            f"{self.counted_on}; "
+            "Dashed and dotted lines (one style each): cross-entropy of simple counting models on "
+            f"{self.held_out}, with counts from {self.counted_on}; "
             f"{self.smoothing}. Below a line, the network predicts better than that counting model."
         )
 

@@ -253,7 +253,7 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     opening_name, opening_color = (
         ("your motif", MOTIF_COLOR) if res.start == MOTIF else ("from the corpus", PIECE_COLOR)
     )
-    after = f", answering {literal(res.prime_label)} ({opening_name})." if prime_v else ", starting from silence."
+    after = f", answering {literal(res.prime_label)}." if prime_v else ", starting from silence."
     st.markdown(
         f"**{what} composed by {MODEL_LABELS[res.model]} after {res.step:,} training "
         f"step{'' if res.step == 1 else 's'}**, {how}{after}"
