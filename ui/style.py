@@ -7,8 +7,9 @@
   that has keyboard focus, page links, tabs and the table toolbar included (Streamlit's own ring on them is 1.1:1
   or none); elements waiting for a redraw left unfaded (Streamlit fades them, and a faded caption falls below
   4.5:1; while a lab trains, its live area is waiting most of the time); and, when the browser asks for reduced
-  motion (``@media (prefers-reduced-motion: reduce)``) or the setting is on, no CSS animation or transition (the
-  running indicator, skeletons, expanders).
+  motion (``@media (prefers-reduced-motion: reduce)``) or the setting is on, no CSS animation or transition (skeletons,
+  expanders, tabs) and a still hourglass for Streamlit's running indicator (a timer swaps its icon 5 times a
+  second).
 - a small script: formula areas that scroll sideways (KaTeX displays) become focusable (``tabindex=0``, named
   "formula") so the keyboard can scroll them; and the browser's reduced-motion preference is written to a cookie,
   which the server reads when the next session starts (a reload or a new tab) to set the setting's default.
@@ -40,7 +41,14 @@ _STILL = """
   transition-delay: 0s !important;
   scroll-behavior: auto !important;
 }
-"""  # every CSS animation and transition ends at once
+[data-testid="stStatusWidgetRunningIcon"] > * {
+  display: none !important;
+}
+[data-testid="stStatusWidgetRunningIcon"]::after {
+  content: "⏳";
+}
+"""  # every CSS animation and transition ends at once; the running indicator, whose icon a timer swaps five times a
+# second, shows a still hourglass instead
 
 CSS = f"""
 <style>

@@ -12,6 +12,8 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from core import palette
+
 from .conftest import SHOTS, assert_no_exception, wait_idle, wait_refreshes
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.0 and 2.1, levels A and AA
@@ -46,6 +48,21 @@ def check(page, name: str) -> None:
     assert not violations, f"{name}: {sum(len(v['nodes']) for v in violations)} nodes\n{describe(violations)}"
 
 
+def assert_focus_ring(page) -> None:
+    """The element with keyboard focus has the palette's 3 px ring, at 3:1 or more on the background behind it."""
+    ring = page.evaluate(
+        """() => { const e = document.activeElement, s = getComputedStyle(e);
+          let b = e, bg = 'rgba(0, 0, 0, 0)';
+          while (b && (bg = getComputedStyle(b).backgroundColor) === 'rgba(0, 0, 0, 0)') b = b.parentElement;
+          return [s.outlineStyle, s.outlineWidth, s.outlineColor, bg]; }"""
+    )
+    style_, width, colour, behind = ring
+    assert style_ == "solid" and float(width.rstrip("px")) >= 3, ring
+    assert colour == "rgb({}, {}, {})".format(*palette.rgb(palette.FOCUS)), ring
+    rgb = [int(v) for v in re.findall(r"\d+", behind)[:3]] if behind.startswith("rgb(") else [255, 255, 255]
+    assert palette.contrast(palette.FOCUS, palette.hex_of(*rgb)) >= 3, ring
+
+
 def check_tabs(page, prefix: str) -> int:
     """Open every tab on the page (the inspector's, Look inside's) and scan each; returns how many."""
     names = [t.inner_text().strip() for t in page.get_by_role("tab").all()]
@@ -63,6 +80,9 @@ def test_home_and_a_lesson_link(small_page, app_url):
     wait_idle(page)
     page.get_by_role("heading").first.wait_for()
     check(page, "home")
+    page.keyboard.press("Tab")  # the sidebar's first page link: a ring the keyboard user can see
+    page.wait_for_function("() => document.activeElement.matches('[data-testid=\"stSidebarNavLink\"]')")
+    assert_focus_ring(page)
     page.goto(app_url + "/dinosaurs?lesson=dino-from-scratch")
     page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
     wait_idle(page, timeout=90_000)
@@ -86,6 +106,9 @@ def test_dinosaur_lab(small_page, app_url):
     page.get_by_role("heading", name="The formulas at this step").wait_for()
     check(page, "dino_sampled")
     assert check_tabs(page, "dino") >= 4
+    page.get_by_role("tab").first.click()
+    page.keyboard.press("ArrowRight")  # the keyboard moves between tabs: the focused tab shows the ring
+    assert_focus_ring(page)
 
 
 def test_text_lab(small_page, app_url):
@@ -140,17 +163,15 @@ def test_reduced_motion_stops_animation_and_sets_the_toggle(browser, app_url):
         page.goto(app_url + "/dinosaurs")
         page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
         wait_idle(page)
-        duration = page.evaluate(
-            "() => getComputedStyle(document.querySelector('[data-testid=\"stSidebarNav\"] a')).transitionDuration"
-        )
+        # an expander's summary animates its arrow (0.2 s, 0.15 s) when motion is not reduced
+        duration = page.evaluate("() => getComputedStyle(document.querySelector('summary')).transitionDuration")
         assert all(float(d.rstrip("s")) < 0.01 for d in duration.split(",")), duration
         page.wait_for_function("() => document.cookie.includes('rnnp_reduce_motion=1')")
-        toggle = page.get_by_role("checkbox", name="Reduce motion")
-        assert not toggle.is_checked()  # the first session could not know yet
+        assert not page.get_by_role("switch", name="Reduce motion").is_checked()  # the first session can't know yet
         page.reload()
         page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
         wait_idle(page)
-        assert page.get_by_role("checkbox", name="Reduce motion").is_checked()
+        assert page.get_by_role("switch", name="Reduce motion").is_checked()
         check(page, "reduced_motion")
     finally:
         context.close()
