@@ -7,9 +7,9 @@
   that has keyboard focus, page links, tabs and the table toolbar included (Streamlit's own ring on them is 1.1:1
   or none); elements waiting for a redraw left unfaded (Streamlit fades them, and a faded caption falls below
   4.5:1; while a lab trains, its live area is waiting most of the time); and, when the browser asks for reduced
-  motion (``@media (prefers-reduced-motion: reduce)``) or the setting is on, no CSS animation or transition (skeletons,
-  expanders, tabs) and a still hourglass for Streamlit's running indicator (a timer swaps its icon 5 times a
-  second).
+  motion (``@media (prefers-reduced-motion: reduce)``) or the setting is on, no CSS animation or transition
+  (skeletons, expanders, tabs; spinners keep turning) and a still hourglass for Streamlit's running indicator (a
+  timer swaps its icon 5 times a second).
 - a small script: formula areas that scroll sideways (KaTeX displays) become focusable (``tabindex=0``, named
   "formula") so the keyboard can scroll them; and the browser's reduced-motion preference is written to a cookie,
   which the server reads when the next session starts (a reload or a new tab) to set the setting's default.
@@ -34,7 +34,7 @@ COOKIE = "rnnp_reduce_motion"  # "1" when the browser prefers reduced motion (wr
 REDUCED_REDRAW_S = 5.0  # with reduced motion, a training chart redraws about this often (seconds)
 
 _STILL = """
-*, *::before, *::after {
+*:not([data-testid="stSpinnerIcon"]), *::before, *::after {
   animation-duration: 0.001ms !important;
   animation-iteration-count: 1 !important;
   transition-duration: 0.001ms !important;
@@ -47,8 +47,9 @@ _STILL = """
 [data-testid="stStatusWidgetRunningIcon"]::after {
   content: "⏳";
 }
-"""  # every CSS animation and transition ends at once; the running indicator, whose icon a timer swaps five times a
-# second, shows a still hourglass instead
+"""  # every CSS animation and transition ends at once, but spinners (work under way: Streamlit slows them itself
+# under reduced motion, as a stopped one looks like a hung page); the running indicator, whose icon a timer swaps
+# five times a second, shows a still hourglass instead
 
 CSS = f"""
 <style>

@@ -80,8 +80,10 @@ def test_home_and_a_lesson_link(small_page, app_url):
     wait_idle(page)
     page.get_by_role("heading").first.wait_for()
     check(page, "home")
-    page.keyboard.press("Tab")  # the sidebar's first page link: a ring the keyboard user can see
-    page.wait_for_function("() => document.activeElement.matches('[data-testid=\"stSidebarNavLink\"]')")
+    for _ in range(6):  # to the sidebar's first page link: a ring the keyboard user can see
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('[data-testid=\"stSidebarNavLink\"]')"):
+            break
     assert_focus_ring(page)
     page.goto(app_url + "/dinosaurs?lesson=dino-from-scratch")
     page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
@@ -109,6 +111,16 @@ def test_dinosaur_lab(small_page, app_url):
     page.get_by_role("tab").first.click()
     page.keyboard.press("ArrowRight")  # the keyboard moves between tabs: the focused tab shows the ring
     assert_focus_ring(page)
+    # a tablet held upright: the formulas at this step are wider than their column and scroll, by keyboard too
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.get_by_role("heading", name="The formulas at this step").scroll_into_view_if_needed()
+    page.wait_for_function(
+        """() => { const wide = [...document.querySelectorAll('.katex-display')]
+                     .filter(e => e.scrollWidth > e.clientWidth + 1);
+                   return wide.length > 0 && wide.every(e => e.getAttribute('tabindex') === '0'); }""",
+        timeout=20_000,
+    )
+    check(page, "dino_formulas_narrow")
 
 
 def test_text_lab(small_page, app_url):
@@ -164,8 +176,11 @@ def test_reduced_motion_stops_animation_and_sets_the_toggle(browser, app_url):
         page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
         wait_idle(page)
         # an expander's summary animates its arrow (0.2 s, 0.15 s) when motion is not reduced
-        duration = page.evaluate("() => getComputedStyle(document.querySelector('summary')).transitionDuration")
-        assert all(float(d.rstrip("s")) < 0.01 for d in duration.split(",")), duration
+        page.wait_for_function(
+            """() => { const s = document.querySelector('summary');
+              return s && getComputedStyle(s).transitionDuration.split(',').every(d => parseFloat(d) < 0.01); }""",
+            timeout=20_000,
+        )
         page.wait_for_function("() => document.cookie.includes('rnnp_reduce_motion=1')")
         assert not page.get_by_role("switch", name="Reduce motion").is_checked()  # the first session can't know yet
         page.reload()
