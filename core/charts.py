@@ -533,7 +533,7 @@ def gate_saturation_figure(
 
     shares: (gate name, layer 0-based, per unit the share of steps the gate was < ``closed``, per unit the share
     > ``open_``). x = nearly closed (left-saturated), y = nearly open (right-saturated); no point can lie above
-    the dashed line x + y = 1. Layers are coloured.
+    the dashed line x + y = 1. Each layer has its own colour and marker symbol.
     """
     from plotly.subplots import make_subplots
 
