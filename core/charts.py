@@ -316,7 +316,7 @@ def piano_roll_parts_figure(
 # ==============================================================================================
 # Course model: the unrolled graph of core.models.course_model.
 # ==============================================================================================
-_CELL_COLOR, _DENSE_COLOR, _X_COLOR, _Y_COLOR = "#c6dbef", "#fdd0a2", "#e5e5e5", "#c7e9c0"  # box fills (text on them)
+_CELL_COLOR, _DENSE_COLOR, _X_COLOR, _Y_COLOR = (pal.BOXES[k] for k in ("cell", "dense", "x", "y"))  # text on them
 
 
 def unrolled_graph_figure(
@@ -415,8 +415,8 @@ def unrolled_graph_figure(
         text=(
             f"<span style='color:{pal.DARK}'>Every <b>LSTM</b> box is the same LSTM cell: W_lstm, {lstm_params:,} "
             "parameters.</span>  "
-            f"<span style='color:#a63603'>Every <b>Dense</b> box is the same Dense layer: W_y, {dense_params:,} "
-            "parameters.</span>"
+            f"<span style='color:{pal.DENSE_TEXT}'>Every <b>Dense</b> box is the same Dense layer: W_y, "
+            f"{dense_params:,} parameters.</span>"
         ),
     )
     steps_text = f"all {Tx} steps" if Tx is not None else "every step"

@@ -48,6 +48,8 @@ NEGATIVE, POSITIVE = SERIES[0], SERIES[1]  # a neuron below and above 0
 PICKED = SERIES[1]  # the picked token in the inspector's heatmap
 LIGHT, DARK = "#8fbde0", "#08519c"  # paired bars: before / after (the model at T = 1, what was sampled from)
 INFLUENCE = "#a50f15"  # the darkest influence shade (the largest share)
+BOXES = {"cell": "#c6dbef", "dense": "#fdd0a2", "x": "#e5e5e5", "y": "#c7e9c0"}  # the unrolled graph's box fills
+DENSE_TEXT = "#a63603"  # the unrolled graph's note on its Dense boxes (6.7:1 on white)
 BASELINES = {
     "uniform": "#5e5e5e",
     "unigram": "#8c564b",

@@ -43,6 +43,12 @@ def test_graphics_reach_3_to_1_on_white(colour):
     assert palette.contrast(colour, palette.WHITE) >= GRAPHIC_MIN
 
 
+@pytest.mark.parametrize("fill", sorted(palette.BOXES.values()))
+def test_text_on_the_unrolled_graphs_boxes(fill):
+    assert palette.contrast(palette.TEXT, fill) >= TEXT_MIN
+    assert palette.contrast(palette.DENSE_TEXT, palette.WHITE) >= TEXT_MIN
+
+
 @pytest.mark.parametrize("name", sorted(palette.BASELINES))
 def test_baseline_labels_are_text_colours(name):
     """A baseline's label is written in its line's colour."""
