@@ -5,11 +5,13 @@ download the .mid (it parses and starts with the motif's notes)."""
 import re
 from pathlib import Path
 
+from core import palette
 from core.labs.music_lab import EMBED_DIM
+from ui.labs.music_views import GEN_COLOR, MOTIF_COLOR
 
 from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_metric_above
 
-MOTIF_RGB, ANSWER_RGB = "rgb(255, 127, 14)", "rgb(8, 81, 156)"  # ui.labs.music_views.MOTIF_COLOR, GEN_COLOR
+MOTIF_RGB, ANSWER_RGB = ("rgb({}, {}, {})".format(*palette.rgb(c)) for c in (MOTIF_COLOR, GEN_COLOR))
 
 
 def _slider(page, label: str):
