@@ -15,7 +15,33 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+from core import palette as pal
+
+PALETTE = pal.SERIES  # series colours by position (core/palette.py: colour-blind safe, 3:1 on white)
+
+
+def styled(fig: go.Figure) -> go.Figure:
+    """The app's chart look, set on the figure itself so it holds whatever theme draws it: text at 4.5:1 or more,
+    axis lines at 3:1, faint grid lines, and no animated transitions (a redraw replaces the chart at once)."""
+    fig.update_layout(
+        font=dict(color=pal.TEXT),
+        paper_bgcolor=pal.WHITE,
+        plot_bgcolor=pal.WHITE,
+        transition=dict(duration=0),
+        legend=dict(font=dict(color=pal.TEXT)),
+        hoverlabel=dict(font=dict(color=pal.TEXT), bgcolor=pal.WHITE, bordercolor=pal.AXIS),
+    )
+    axes = dict(
+        color=pal.TEXT,
+        tickfont=dict(color=pal.TEXT),
+        title_font=dict(color=pal.TEXT),
+        gridcolor=pal.GRID,
+        linecolor=pal.AXIS,
+        zerolinecolor=pal.GRID,
+    )
+    fig.update_xaxes(**axes)
+    fig.update_yaxes(**axes)
+    return fig
 
 
 @dataclass(frozen=True)
@@ -29,6 +55,7 @@ class Series:
     width: float = 2.0  # line width
     opacity: float = 1.0  # faint raw curves under bold smoothed ones
     color: str | None = None  # None: taken from the palette by position
+    symbol: str | None = None  # a marker symbol drawn on the line (a second channel beside colour); None: no markers
     extra: dict = field(default_factory=dict)  # extra go.Scatter kwargs
 
 
@@ -53,7 +80,8 @@ class RefLine:
 
     name: str  # label shown at the line's right end
     y: float  # its value, in the chart's unit
-    color: str = "#7f7f7f"  # line colour
+    color: str = pal.MUTED  # line and label colour (4.5:1 on white: the label is text)
+    dash: str = "dash"  # line style
 
 
 @dataclass(frozen=True)
@@ -62,7 +90,7 @@ class Mark:
 
     x: float  # step / iteration where it happened
     text: str  # short label shown at the top of the line
-    color: str = "#7f7f7f"  # line colour
+    color: str = pal.MUTED  # line and label colour (4.5:1 on white: the label is text)
 
 
 def loss_figure(
@@ -89,10 +117,11 @@ def loss_figure(
             go.Scatter(
                 x=xs,
                 y=ys,
-                mode="lines",
+                mode="lines+markers" if s.symbol else "lines",
                 name=html.escape(s.name),  # run labels hold upload names; plotly draws tags (<a href>, <b>) in legends
                 opacity=s.opacity,
                 line=dict(dash=s.dash, width=s.width, color=s.color or PALETTE[i % len(PALETTE)]),
+                **({"marker": dict(symbol=s.symbol, size=7, maxdisplayed=12)} if s.symbol else {}),
                 **s.extra,
             )
         )
@@ -100,7 +129,7 @@ def loss_figure(
         if np.isfinite(r.y):
             fig.add_hline(
                 y=r.y,
-                line=dict(dash="dash", width=1, color=r.color),
+                line=dict(dash=r.dash, width=1.5, color=r.color),
                 annotation_text=r.name,
                 annotation_position="top right",
                 annotation_font_color=r.color,
@@ -125,7 +154,7 @@ def loss_figure(
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
         uirevision="keep",  # keep zoom while the chart refreshes
     )
-    return fig
+    return styled(fig)
 
 
 def step_distribution_figure(
@@ -148,11 +177,15 @@ def step_distribution_figure(
         top = set(np.argsort(-probs, kind="stable")[:max_bars].tolist()) | {int(picked)}
         idx = np.array(sorted(top, key=lambda i: -probs[i]))
     names = [labels[i] for i in idx]
-    outline = ["#000000" if i == picked else "rgba(0,0,0,0)" for i in idx]
+    outline = [pal.TEXT if i == picked else pal.AXIS for i in idx]  # every bar edged at 3:1, the pick in bold
+    widths = [2.5 if i == picked else 0.75 for i in idx]
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
-            x=names, y=probs[idx], name="model (T=1)", marker=dict(color="#9ecae1", line=dict(color=outline, width=2))
+            x=names,
+            y=probs[idx],
+            name="model (T=1)",
+            marker=dict(color=pal.LIGHT, line=dict(color=outline, width=widths)),
         )
     )
     fig.add_trace(
@@ -160,7 +193,7 @@ def step_distribution_figure(
             x=names,
             y=adjusted[idx],
             name="sampled from",
-            marker=dict(color="#08519c", line=dict(color=outline, width=2)),
+            marker=dict(color=pal.DARK, line=dict(color=outline, width=widths)),
         )
     )
     fig.update_layout(
@@ -171,7 +204,7 @@ def step_distribution_figure(
         xaxis=dict(type="category", tickangle=0 if len(idx) <= 30 else -60),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
-    return fig
+    return styled(fig)
 
 
 def distribution_heatmap(
@@ -185,7 +218,7 @@ def distribution_heatmap(
     if not records:
         fig = go.Figure()
         fig.add_annotation(text="Nothing generated yet", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
-        return fig
+        return styled(fig)
     M = np.stack([getattr(r, which) for r in records], axis=1)  # (vocab, steps)
     picked = [r.picked for r in records]
     rows = np.arange(M.shape[0])
@@ -213,7 +246,7 @@ def distribution_heatmap(
             x=cols,
             y=[labels[p] for p in picked],
             mode="markers",
-            marker=dict(symbol="square-open", size=12, color="#d62728", line=dict(width=2)),
+            marker=dict(symbol="square-open", size=12, color=pal.PICKED, line=dict(width=2.5)),
             name="picked",
             hoverinfo="skip",
         )
@@ -225,12 +258,12 @@ def distribution_heatmap(
         yaxis=dict(type="category", autorange="reversed"),
         showlegend=False,
     )
-    return fig
+    return styled(fig)
 
 
 def piano_roll_figure(notes: Sequence[tuple[float, float, int]], *, title: str = "", height: int = 320) -> go.Figure:
     """Piano roll from (start_seconds, end_seconds, pitch) triples: pitch against time, one colour."""
-    return piano_roll_parts_figure([("notes", notes, "#08519c")], title=title, height=height)
+    return piano_roll_parts_figure([("notes", notes, pal.DARK)], title=title, height=height)
 
 
 def piano_roll_parts_figure(
@@ -238,12 +271,13 @@ def piano_roll_parts_figure(
 ) -> go.Figure:
     """Piano roll with several named, coloured parts (e.g. the priming opening and what the model composed).
 
-    parts: (legend name, (start_seconds, end_seconds, pitch) triples, colour); empty parts are skipped.
+    parts: (legend name, (start_seconds, end_seconds, pitch) triples, colour); empty parts are skipped. Each part
+    also has its own dash style (solid, dashed, …), so the parts differ without their colours.
     """
     from pretty_midi import note_number_to_name  # pretty_midi is already a dependency of the music codec
 
     fig = go.Figure()
-    for name, notes, color in parts:
+    for i, (name, notes, color) in enumerate(parts):
         if len(notes) == 0:
             continue
         xs: list = []
@@ -259,7 +293,7 @@ def piano_roll_parts_figure(
                 x=xs,
                 y=ys,
                 mode="lines",
-                line=dict(width=6, color=color),
+                line=dict(width=6, color=color, dash=pal.DASHES[i % len(pal.DASHES)]),
                 name=name,
                 text=text,
                 hovertemplate="%{text}<br>%{x:.2f} s<extra>" + name + "</extra>",
@@ -276,13 +310,13 @@ def piano_roll_parts_figure(
         showlegend=len(fig.data) > 1,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
-    return fig
+    return styled(fig)
 
 
 # ==============================================================================================
 # Course model: the unrolled graph of core.models.course_model.
 # ==============================================================================================
-_CELL_COLOR, _DENSE_COLOR, _X_COLOR, _Y_COLOR = "#c6dbef", "#fdd0a2", "#e5e5e5", "#c7e9c0"
+_CELL_COLOR, _DENSE_COLOR, _X_COLOR, _Y_COLOR = (pal.BOXES[k] for k in ("cell", "dense", "x", "y"))  # text on them
 
 
 def unrolled_graph_figure(
@@ -317,13 +351,13 @@ def unrolled_graph_figure(
             x1=cx + W,
             y0=cy - h,
             y1=cy + h,
-            line=dict(color="#555", width=1),
+            line=dict(color=pal.AXIS, width=1),
             fillcolor=color,
             layer="below",
         )
         fig.add_annotation(x=cx, y=cy, text=text, showarrow=False, font=dict(size=10))
 
-    def arrow(x0: float, y0: float, x1: float, y1: float, color: str = "#444") -> None:
+    def arrow(x0: float, y0: float, x1: float, y1: float, color: str = pal.TEXT) -> None:
         fig.add_annotation(
             x=x1,
             y=y1,
@@ -341,7 +375,7 @@ def unrolled_graph_figure(
             arrowcolor=color,
         )
 
-    def label(x: float, y: float, text: str, color: str = "#444", **kw) -> None:
+    def label(x: float, y: float, text: str, color: str = pal.TEXT, **kw) -> None:
         fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=10, color=color), **kw)
 
     n_cols = Tx_shown
@@ -360,8 +394,8 @@ def unrolled_graph_figure(
             arrow(cx + W, ys["cell"], cx + DX - W, ys["cell"])
             label(cx + W + 0.04, ys["cell"], f"a⟨{t}⟩<br>c⟨{t}⟩", xanchor="left", yshift=16)
         if mode == "inference" and k + 1 < n_cols:
-            arrow(cx + W, ys["y"] - H["y"] * 0.5, cx + DX - W, ys["x"] + H["x"] * 0.5, color="#d62728")
-            label(cx + W + 0.05, ys["y"] - H["y"] - 0.12, "argmax → one-hot", color="#d62728", xanchor="left")
+            arrow(cx + W, ys["y"] - H["y"] * 0.5, cx + DX - W, ys["x"] + H["x"] * 0.5, color=pal.VALIDATION)
+            label(cx + W + 0.05, ys["y"] - H["y"] - 0.12, "argmax → one-hot", color=pal.VALIDATION, xanchor="left")
     # a⟨0⟩, c⟨0⟩ come in from the left
     arrow(-DX + W + 0.2, ys["cell"], -W, ys["cell"])
     label(-DX / 2 + 0.1, ys["cell"], f"a⟨0⟩ = 0<br>c⟨0⟩ = 0<br>({n_a} each)", yshift=24)
@@ -379,10 +413,10 @@ def unrolled_graph_figure(
         align="center",
         font=dict(size=11),
         text=(
-            f"<span style='color:#08519c'>Every blue box is the same LSTM cell: W_lstm, {lstm_params:,} "
+            f"<span style='color:{pal.DARK}'>Every <b>LSTM</b> box is the same LSTM cell: W_lstm, {lstm_params:,} "
             "parameters.</span>  "
-            f"<span style='color:#a63603'>Every orange box is the same Dense layer: W_y, {dense_params:,} "
-            "parameters.</span>"
+            f"<span style='color:{pal.DENSE_TEXT}'>Every <b>Dense</b> box is the same Dense layer: W_y, "
+            f"{dense_params:,} parameters.</span>"
         ),
     )
     steps_text = f"all {Tx} steps" if Tx is not None else "every step"
@@ -399,15 +433,16 @@ def unrolled_graph_figure(
         plot_bgcolor="white",
         showlegend=False,
     )
-    return fig
+    return styled(fig)
 
 
 # ==============================================================================================
 # Neuron and gate views ("Look inside"): a piano roll coloured by one unit, the gate saturation plot.
 # core/inside/neurons.py computes the numbers.
 # ==============================================================================================
-NEURON_SCALE = [[0.0, "#1f77b4"], [0.5, "#f7f7f7"], [1.0, "#d62728"]]  # blue (negative) - white (0) - red (positive)
-GATE_COLORS = ("#1f77b4", "#d62728", "#2ca02c")  # one per layer
+NEURON_SCALE = pal.NEURON_SCALE  # blue (negative) - white (0) - vermillion (positive), as the coloured letters
+GATE_COLORS = pal.SERIES[:3]  # one per layer, with a marker symbol of its own (pal.SYMBOLS)
+NEGATIVE_PATTERN = "/"  # bars of a negative activation are hatched: the sign without colour
 
 
 def neuron_piano_roll_figure(
@@ -452,7 +487,8 @@ def neuron_piano_roll_figure(
                 colorscale=NEURON_SCALE,
                 cmin=-vmax,
                 cmax=vmax,
-                line=dict(width=0.5, color="#555"),
+                pattern=dict(shape=[NEGATIVE_PATTERN if c < 0 else "" for c in cs], fgcolor=pal.TEXT, size=6),
+                line=dict(width=0.5, color=pal.AXIS),
                 colorbar=dict(title="activation", thickness=12),
             ),
             hovertemplate="%{text}<extra></extra>",
@@ -461,7 +497,7 @@ def neuron_piano_roll_figure(
     end = (max((o + d for o, d in zip(onsets, durations)), default=0)) / 4.0
     bar_beats = steps_per_bar / 4.0
     for k in range(int(end // bar_beats) + 1):
-        fig.add_vline(x=k * bar_beats, line=dict(color="#999", width=1, dash="dot"))
+        fig.add_vline(x=k * bar_beats, line=dict(color=pal.AXIS, width=1, dash="dot"))
     fig.update_layout(
         title=title or None,
         height=height,
@@ -481,9 +517,9 @@ def neuron_piano_roll_figure(
             showarrow=False,
             xanchor="left",
             yshift=12,
-            font=dict(size=10, color="#555"),
+            font=dict(size=10, color=pal.MUTED),
         )
-    return fig
+    return styled(fig)
 
 
 def gate_saturation_figure(
@@ -497,7 +533,7 @@ def gate_saturation_figure(
 
     shares: (gate name, layer 0-based, per unit the share of steps the gate was < ``closed``, per unit the share
     > ``open_``). x = nearly closed (left-saturated), y = nearly open (right-saturated); no point can lie above
-    the dashed line x + y = 1. Layers are coloured.
+    the dashed line x + y = 1. Each layer has its own colour and marker symbol.
     """
     from plotly.subplots import make_subplots
 
@@ -513,7 +549,7 @@ def gate_saturation_figure(
                 x=[0, 1],
                 y=[1, 0],
                 mode="lines",
-                line=dict(color="#bbb", dash="dash", width=1),
+                line=dict(color=pal.AXIS, dash="dash", width=1),
                 hoverinfo="skip",
                 showlegend=False,
             ),
@@ -534,9 +570,10 @@ def gate_saturation_figure(
                     showlegend=gi == 0 and len(layers) > 1,
                     marker=dict(
                         size=7,
+                        symbol=pal.SYMBOLS[layer % len(pal.SYMBOLS)],
                         color=GATE_COLORS[layer % len(GATE_COLORS)],
-                        opacity=0.65,
-                        line=dict(width=0.5, color="white"),
+                        opacity=0.75,
+                        line=dict(width=0.5, color=pal.WHITE),
                     ),
                     customdata=np.arange(lo.size),
                     hovertemplate=f"{gate} gate, layer {layer + 1}, unit %{{customdata}}<br>"
@@ -556,18 +593,13 @@ def gate_saturation_figure(
         plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1),
     )
-    return fig
+    return styled(fig)
 
 
 # ==============================================================================================
 # Look inside: influence (core/inside/influence.py computes the numbers).
 # ==============================================================================================
-INFLUENCE_SCALE = [
-    [0.0, "#f2f2f2"],
-    [0.25, "#fdd49e"],
-    [0.6, "#fc8d59"],
-    [1.0, "#b30000"],
-]  # share of the largest gradient norm
+INFLUENCE_SCALE = pal.INFLUENCE_SCALE  # share of the largest gradient norm, as the shaded letters
 
 
 def influence_roll_figure(
@@ -630,7 +662,7 @@ def influence_roll_figure(
                     cmin=0,
                     cmax=1,
                     colorscale=INFLUENCE_SCALE,
-                    line=dict(width=0.5, color="#999"),
+                    line=dict(width=0.5, color=pal.AXIS),
                     colorbar=dict(title="influence", tickformat=".0%", len=0.8),
                 ),
                 hovertemplate="%{text}<extra></extra>",
@@ -647,7 +679,7 @@ def influence_roll_figure(
             name="the predicted value",
             text=c[4],
             textposition="none",
-            marker=dict(color="rgba(8,81,156,0.35)", line=dict(width=2.5, color="#08519c")),
+            marker=dict(color="rgba(8,81,156,0.35)", line=dict(width=2.5, color=pal.DARK)),
             hovertemplate="%{text}<extra></extra>",
         )
     )
@@ -663,7 +695,7 @@ def influence_roll_figure(
                 name="later values (no influence)",
                 text=a[4],
                 textposition="none",
-                marker=dict(color="rgba(200,200,200,0.25)", line=dict(width=0.5, color="#ccc")),
+                marker=dict(color="rgba(200,200,200,0.25)", line=dict(width=0.5, color=pal.AXIS)),
                 hovertemplate="%{text}<extra></extra>",
             )
         )
@@ -686,7 +718,7 @@ def influence_roll_figure(
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
         plot_bgcolor="white",
     )
-    return fig
+    return styled(fig)
 
 
 def distance_figure(
@@ -706,8 +738,12 @@ def distance_figure(
                 y=ys,
                 mode="lines+markers",
                 name=name,
-                marker=dict(size=4),
-                line=dict(width=3 if name == current else 1.5, color=PALETTE[i % len(PALETTE)]),
+                marker=dict(size=6, symbol=pal.SYMBOLS[i % len(pal.SYMBOLS)]),
+                line=dict(
+                    width=3 if name == current else 1.5,
+                    color=PALETTE[i % len(PALETTE)],
+                    dash=pal.DASHES[i % len(pal.DASHES)],
+                ),
                 hovertemplate="distance %{x}<br>mean gradient norm %{y:.3g}<extra>" + name + "</extra>",
             )
         )
@@ -726,7 +762,7 @@ def distance_figure(
         yaxis=dict(type="log", title="mean ‖∂ log p / ∂ input‖", exponentformat="power"),
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
     )
-    return fig
+    return styled(fig)
 
 
 # --- Dinosaur lab: backpropagation through time and clipping; the temperature view ---
@@ -748,8 +784,8 @@ def bptt_figure(
 
     x = list(step_labels)
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=show(da_norm), name="‖da⟨t⟩‖ (all of it)", marker_color="#08519c"))
-    fig.add_trace(go.Bar(x=x, y=show(da_future), name="‖da_next‖ (from step t+1)", marker_color="#9ecae1"))
+    fig.add_trace(go.Bar(x=x, y=show(da_norm), name="‖da⟨t⟩‖ (all of it)", marker_color=pal.DARK))
+    fig.add_trace(go.Bar(x=x, y=show(da_future), name="‖da_next‖ (from step t+1)", marker_color=pal.LIGHT))
     for i, (name, v) in enumerate(step_norms.items()):
         fig.add_trace(
             go.Scatter(
@@ -757,7 +793,7 @@ def bptt_figure(
                 y=show(v),
                 mode="lines+markers",
                 name=f"step's part of {name}",
-                marker=dict(size=5),
+                marker=dict(size=6, symbol=pal.SYMBOLS[(i + 1) % len(pal.SYMBOLS)]),
                 line=dict(width=1.5, color=PALETTE[(i + 1) % len(PALETTE)], dash="dot"),
             )
         )
@@ -769,7 +805,7 @@ def bptt_figure(
         yaxis=dict(type="log", title="gradient norm", exponentformat="power"),
         legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0),
     )
-    return fig
+    return styled(fig)
 
 
 def temperature_figure(
@@ -784,11 +820,9 @@ def temperature_figure(
     """The same step's distribution at T = 1 and after temperature T (p^(1/T) renormalised), for the ``top`` tokens."""
     names = [labels[i] for i in top]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=names, y=np.asarray(before, float)[list(top)], name="model, T = 1", marker_color="#9ecae1"))
+    fig.add_trace(go.Bar(x=names, y=np.asarray(before, float)[list(top)], name="model, T = 1", marker_color=pal.LIGHT))
     fig.add_trace(
-        go.Bar(
-            x=names, y=np.asarray(after, float)[list(top)], name=f"after T = {temperature:g}", marker_color="#08519c"
-        )
+        go.Bar(x=names, y=np.asarray(after, float)[list(top)], name=f"after T = {temperature:g}", marker_color=pal.DARK)
     )
     fig.update_layout(
         barmode="group",
@@ -798,7 +832,7 @@ def temperature_figure(
         xaxis=dict(type="category"),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
-    return fig
+    return styled(fig)
 
 
 def grad_history_figure(log: Sequence[tuple[int, float, float, int, bool]], *, height: int = 260) -> go.Figure:
@@ -817,13 +851,15 @@ def grad_history_figure(log: Sequence[tuple[int, float, float, int, bool]], *, h
                 y=fin(before),
                 mode="lines",
                 name="before clipping",
-                line=dict(color="#9ecae1", width=5),
+                line=dict(color=pal.LIGHT, width=5),
                 customdata=clipped,
                 hovertemplate="name %{x}<br>‖g‖ %{y:.3g}<br>%{customdata} entries clipped<extra></extra>",
             )
         )
         fig.add_trace(
-            go.Scatter(x=it, y=fin(after), mode="lines", name="after clipping", line=dict(color="#08519c", width=2))
+            go.Scatter(
+                x=it, y=fin(after), mode="lines", name="after clipping", line=dict(color=pal.DARK, width=2, dash="dash")
+            )
         )
         boom = [i for i, e in enumerate(exploded) if e]
         if boom:
@@ -845,4 +881,4 @@ def grad_history_figure(log: Sequence[tuple[int, float, float, int, bool]], *, h
         yaxis=dict(type="log", title="‖all gradients‖", exponentformat="power"),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
-    return fig
+    return styled(fig)

@@ -83,4 +83,4 @@ def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, ke
             name="Inspector heatmap",
             summary=ct.heatmap_summary(records, labels),
         )
-        st.caption("Columns are the generated steps (step:picked); red squares mark what was picked.")
+        st.caption("Columns are the generated steps (step:picked); open squares mark what was picked.")

@@ -27,6 +27,7 @@ from core import chart_text as ct
 from core.labs.lab import Lab, Note
 from core.models.trainer import Stop, StopKind
 from core.text.text_data import CorpusError
+from ui import style
 from ui.toolkit import starting_view
 
 # A short pause at the end of each training refresh. The browser's timer asks for the next refresh while a
@@ -168,12 +169,17 @@ def status_region(lab: Lab) -> None:
 
 
 def live_area(lab: Lab, render: Callable[[], None]) -> None:
-    """The auto-refreshing part of a lab: one slice per tick while running, then the status line and ``render()``."""
+    """The auto-refreshing part of a lab: one slice per tick while running, then the status line and ``render()``;
+    with reduced motion (ui/style.py) slices run back to back for about ``style.REDUCED_REDRAW_S`` before each
+    ``render()``."""
 
     @st.fragment(run_every=lab.schedule.tick_s if lab.running else None)
     def _tick() -> None:
         if lab.running:
+            start = time.monotonic()
             stop = _safe_slice(lab)
+            while stop is None and style.reduce_motion() and time.monotonic() - start < style.REDUCED_REDRAW_S:
+                stop = _safe_slice(lab)  # reduced motion: train on, redraw less often (ui/style.py)
             if stop:
                 lab.stop(Note(stop.kind, stop.message))
                 st.rerun()  # a full rerun turns the timer off and shows the message by the buttons

@@ -58,7 +58,7 @@ def ref_lines(b: bl.Baselines | None, transform) -> list[charts.RefLine]:
     out = []
     for line in b.lines:
         y = float(transform(np.array([line.value]))[0])
-        out.append(charts.RefLine(f"{line.name} {y:.2f}", y, bl.COLORS.get(line.name, "#7f7f7f")))
+        out.append(bl.ref_line(line.name, y))
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import style
 from ui.persist import carry_over
 from ui.server.recover import recover
 from ui.server.replica import note_lost_replica
@@ -47,6 +48,7 @@ def start_page() -> None:
     note_lost_replica()  # behind the class server: a tab whose replica stopped is told so (ui/server/replica.py)
     carry_over()  # first: recover() then registers this run's settings (not the run before's) for a reload
     recover()
+    style.apply()  # after carry_over (it keeps a setting): contrast, focus and motion beyond the theme (ui/style.py)
 
 
 def ensure_app_navigation() -> None:

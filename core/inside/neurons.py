@@ -37,6 +37,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from core import palette
 from core.models.numpy_cells import NumpyRNN, gru_step, lstm_step, simple_rnn_step
 from core.text.lexicon import SPEAKER
 
@@ -465,12 +466,25 @@ def gate_shares(traces: Trace | Sequence[Trace], closed: float = CLOSED, open_: 
 
 
 # ---------------------------------------------------------------------------------------------- showing a unit
+MARKED = 0.25  # |v| / vmax from which a letter's sign is also shown by its underline (solid +, dotted −)
+
+
 def colour(v: float, vmax: float) -> str:
-    """Diverging colour for v in [-vmax, vmax]: blue (negative), white (0), red (positive), as rgba CSS."""
-    x = 0.0 if vmax <= 0 or not np.isfinite(v) else float(np.clip(v / vmax, -1.0, 1.0))
-    if x >= 0:
-        return f"rgba(214, 39, 40, {x:.3f})"
-    return f"rgba(31, 119, 180, {-x:.3f})"
+    """Diverging colour for v in [-vmax, vmax] as an opaque '#rrggbb' (core.palette.diverging): blue (negative),
+    white (0), vermillion (positive)."""
+    return palette.diverging(0.0 if vmax <= 0 or not np.isfinite(v) else v / vmax)
+
+
+def letter_style(v: float, vmax: float) -> str:
+    """The CSS of one letter coloured by v: its background (``colour``), black or white letters, whichever
+    contrasts more, and from |v| >= MARKED * vmax an underline, solid above 0 and dotted below (the sign without
+    colour)."""
+    bg = colour(v, vmax)
+    style = f"background:{bg};color:{palette.text_on(bg)}"
+    x = 0.0 if vmax <= 0 or not np.isfinite(v) else v / vmax
+    if abs(x) >= MARKED:
+        style += f";text-decoration:underline {'solid' if x > 0 else 'dotted'} 2px"
+    return style
 
 
 def scale_of(acts: np.ndarray) -> float:
@@ -482,7 +496,7 @@ def scale_of(acts: np.ndarray) -> float:
 
 
 def coloured_text_html(pieces: Sequence[str], values: Sequence[float], vmax: float) -> str:
-    """Text coloured by one unit: one span per step, background from ``colour``, the value on hover.
+    """Text coloured by one unit: one span per step styled by ``letter_style``, the value on hover.
 
     pieces: what to show for each step (a character; "\\n" shows as ↵ and breaks the line); values: (T,).
     """
@@ -492,7 +506,7 @@ def coloured_text_html(pieces: Sequence[str], values: Sequence[float], vmax: flo
         tip = f"{v:+.3f}"
         spans.append(
             f'<span title="{html.escape(repr(p)[1:-1])}: {tip}" '
-            f'style="background:{colour(v, vmax)}">{html.escape(shown)}</span>' + ("<br>" if p == "\n" else "")
+            f'style="{letter_style(v, vmax)}">{html.escape(shown)}</span>' + ("<br>" if p == "\n" else "")
         )
     return (
         '<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.6; font-size: 0.95rem">'

@@ -34,7 +34,7 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import numpy as np
 
-from core import charts
+from core import charts, palette
 from core.labs.settings import LabSpec
 from core.models.timelapse import TimeLapse
 from core.models.trainer import Stop, StopKind, Trainer
@@ -590,7 +590,8 @@ class Lab:
     # -- chart -----------------------------------------------------------------------------------------------
     def loss_series(self, transform: Callable[[np.ndarray], np.ndarray] = lambda v: v) -> list[charts.Series]:
         """The loss chart's lines: this run's raw and smoothed training loss and its validation loss, then the
-        earlier runs (validation where they have it, else smoothed training loss), dotted."""
+        earlier runs (validation where they have it, else smoothed training loss), dotted with markers: training
+        solid, validation dashed, so the lines differ without their colours (core/palette.py)."""
         t = self.trainer
         if t is None:
             return []
@@ -604,30 +605,39 @@ class Lab:
                 f(h.train.values["loss"]),
                 width=1,
                 opacity=0.3,
-                color=charts.PALETTE[0],
+                color=palette.TRAIN,
             ),
             charts.Series(
                 f"{self.smooth_name} · {label}",
                 h.train.steps,
                 f(h.train.values["smooth"]),
                 width=2.5,
-                color=charts.PALETTE[0],
+                color=palette.TRAIN,
             ),
         ]
         if len(h.val):
             series.append(
                 charts.Series(
-                    f"validation · {label}", h.val.steps, f(h.val.values["val"]), width=3, color=charts.PALETTE[1]
+                    f"validation · {label}",
+                    h.val.steps,
+                    f(h.val.values["val"]),
+                    dash="dash",
+                    width=3,
+                    color=palette.VALIDATION,
                 )
             )
         for i, r in enumerate(reversed(self.runs)):
-            color = charts.PALETTE[2 + i % (len(charts.PALETTE) - 2)]
+            color, symbol = palette.EARLIER[i % len(palette.EARLIER)], palette.SYMBOLS[i % len(palette.SYMBOLS)]
             if r.val:
                 series.append(
-                    charts.Series(f"val · {r.label}", r.val_steps, f(r.val), dash="dot", width=2, color=color)
+                    charts.Series(
+                        f"val · {r.label}", r.val_steps, f(r.val), dash="dot", width=2, color=color, symbol=symbol
+                    )
                 )
             else:
                 series.append(
-                    charts.Series(f"train · {r.label}", r.steps, f(r.smooth), dash="dot", width=1.5, color=color)
+                    charts.Series(
+                        f"train · {r.label}", r.steps, f(r.smooth), dash="dot", width=1.5, color=color, symbol=symbol
+                    )
                 )
         return series

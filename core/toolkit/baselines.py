@@ -39,6 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from core import charts, palette
 from core.labs.dino_lab import held_out_names
 from core.labs.dino_lab import split_names as dino_split  # noqa: F401 (which names the Dinosaur lab holds out)
 from core.labs.lab import HeldOut
@@ -47,12 +48,15 @@ from core.labs.text_lab import held_out_text
 
 ADD_K = 1.0  # add-k smoothing constant (1 = Laplace's add-one)
 NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
-COLORS = {
-    "uniform": "#7f7f7f",
-    "unigram": "#8c564b",
-    "bigram": "#8a6d00",
-    "trigram": "#0e6e7a",
-}  # dark: labels sit on the lines
+COLORS = palette.BASELINES  # dark: labels sit on the lines
+
+
+def ref_line(name: str, y: float) -> charts.RefLine:
+    """The chart line of baseline ``name`` at ``y`` (in the chart's unit), labelled with its value; each baseline has
+    its own colour and dash style."""
+    return charts.RefLine(
+        f"{name} {y:.2f}", y, COLORS.get(name, palette.MUTED), palette.BASELINE_DASHES.get(name, "dash")
+    )
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,8 @@ class Baselines:
     def describe(self) -> str:
         """One paragraph for under the chart."""
         return (
-            f"Dashed lines: cross-entropy of simple counting models on {self.held_out}, with counts from "
-            f"{self.counted_on}; "
+            "Dashed and dotted lines (one style each): cross-entropy of simple counting models on "
+            f"{self.held_out}, with counts from {self.counted_on}; "
             f"{self.smoothing}. Below a line, the network predicts better than that counting model."
         )
 

@@ -40,7 +40,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from core import charts
+from core import charts, palette
 from core.toolkit import baselines as bl
 from core.toolkit import memorise as mz
 
@@ -89,7 +89,7 @@ def charts_html(figures: Sequence[tuple[str, go.Figure, str]], title: str) -> st
         parts.append(f"<h2>{_escape(heading)}</h2>")
         parts.append(fig.to_html(full_html=False, include_plotlyjs=i == 0, config={"displayModeBar": True}))
         if note:
-            parts.append(f'<p style="max-width: 60em; color: #555">{_escape(note)}</p>')
+            parts.append(f'<p style="max-width: 60em; color: {palette.MUTED}">{_escape(note)}</p>')
     body = "\n".join(parts) if parts else "<p>No charts yet.</p>"
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>' + _escape(title) + "</title></head>\n"
@@ -115,7 +115,7 @@ def _loss_figure(series, refs, marks, x_title: str, y_title: str) -> go.Figure:
 def _loss_parts(lab, base) -> tuple[tuple, str]:
     """What the loss chart is drawn from, copied (the live run goes on appending to its lists); and its note."""
     lines = base.lines if base else ()
-    refs = [charts.RefLine(f"{b.name} {b.value:.2f}", b.value, bl.COLORS.get(b.name, "#7f7f7f")) for b in lines]
+    refs = [bl.ref_line(b.name, b.value) for b in lines]
     marks = [charts.Mark(float(s), str(t)) for s, t in (getattr(lab.trainer, "events", None) or [])]
     series = [dataclasses.replace(s, x=list(s.x), y=list(s.y)) for s in lab.loss_series()]
     note = base.describe() if base is not None and base.lines else ""
@@ -183,7 +183,7 @@ def _composition_figure(prime, values, tempo) -> go.Figure:
     from core.labs.music_lab import notes_after
 
     opening, composed = notes_after(prime, values, tempo)
-    fig = charts.piano_roll_parts_figure([("opening", opening, "#9e9e9e"), ("composed", composed, "#08519c")])
+    fig = charts.piano_roll_parts_figure([("opening", opening, palette.MUTED), ("composed", composed, palette.DARK)])
     fig.update_layout(margin={"l": 70, "r": 30, "t": 40, "b": 60})
     return fig
 

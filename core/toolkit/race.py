@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from core import charts
+from core import charts, palette
 from core.labs.lab import Lab, Schedule
 from core.models.timelapse import LabSample
 from core.models.trainer import Stop, StopKind
@@ -330,14 +330,14 @@ class Race(Lab):
 
     def loss_series(self, transform=lambda v: v) -> list[charts.Series]:
         """One line per configuration against its own training time: validation where the lab has it, else the
-        smoothed training loss."""
+        smoothed training loss; each its own colour and dash style."""
         series = []
         for i, r in enumerate(self.racers):
-            color = charts.PALETTE[i % len(charts.PALETTE)]
+            color, dash = charts.PALETTE[i % len(charts.PALETTE)], palette.DASHES[i % len(palette.DASHES)]
             x, y = (r.val_times, r.val) if self.has_validation and r.val else (r.times, r.smooth)
             what = "validation" if self.has_validation and r.val else "train"
             y = transform(np.asarray(y, dtype=float))
-            series.append(charts.Series(f"{r.label} · {what}", list(x), list(y), width=2.5, color=color))
+            series.append(charts.Series(f"{r.label} · {what}", list(x), list(y), dash=dash, width=2.5, color=color))
         return series
 
     @property

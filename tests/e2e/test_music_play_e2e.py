@@ -5,11 +5,13 @@ download the .mid (it parses and starts with the motif's notes)."""
 import re
 from pathlib import Path
 
+from core import palette
 from core.labs.music_lab import EMBED_DIM
+from ui.labs.music_views import GEN_COLOR, MOTIF_COLOR
 
 from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_metric_above
 
-MOTIF_RGB, ANSWER_RGB = "rgb(255, 127, 14)", "rgb(8, 81, 156)"  # ui.labs.music_views.MOTIF_COLOR, GEN_COLOR
+MOTIF_RGB, ANSWER_RGB = ("rgb({}, {}, {})".format(*palette.rgb(c)) for c in (MOTIF_COLOR, GEN_COLOR))
 
 
 def _slider(page, label: str):
@@ -75,7 +77,7 @@ def test_motif_is_answered_played_and_downloaded(page, app_url):
     bars.press("ArrowRight")  # 2 bars
     wait_idle(page)
     page.get_by_role("button", name="🎼 Compose").click()
-    page.get_by_text("answering your motif (orange)").wait_for(timeout=60_000)
+    page.get_by_text("answering your motif.").wait_for(timeout=60_000)
     wait_idle(page)
     roll = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="the model's answer").first
     roll.locator(".scatterlayer .trace").nth(1).wait_for()
@@ -113,7 +115,7 @@ def test_course_mode_shows_its_model_and_composes_by_argmax(page, app_url):
     assert metric_int(page, "Parameters (counted by Keras)") == 45_530  # n_a = 64, 90 values: the course's count
     page.get_by_text("= 39,680 (LSTM) + 5,850 (Dense) = 45,530: the same as Keras counts ✓").wait_for()
     page.get_by_text("The 89 most common values keep their own index").wait_for()
-    graph = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Every blue box is the same LSTM cell")
+    graph = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="box is the same LSTM cell")
     graph.locator(".shapelayer path").first.wait_for()  # the boxes are drawn
     assert graph.locator(".shapelayer path").count() == 16  # x, LSTM cell, Dense, ŷ at 4 steps
     graph.scroll_into_view_if_needed()

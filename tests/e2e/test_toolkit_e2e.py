@@ -188,7 +188,7 @@ def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
         f"(() => {{ const t = ({CHART_TEXTS})(); return t && t.annotations.length >= 3 && !t.annotations.some(a => "
         f"a.startsWith('No training')); }})()"
     )
-    page.get_by_text("Dashed lines:").first.scroll_into_view_if_needed()
+    page.get_by_text("Dashed and dotted lines").first.scroll_into_view_if_needed()
     shot(page, "toolkit_music_baselines", full_page=False)
     texts = chart_texts(page)
     assert texts["ytitle"] == "loss (nats per value)"

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from core import palette
 from core.inside import influence as inf
 from core.labs.music_lab import COURSE
 from core.music import music_data as md
@@ -25,11 +26,16 @@ def figures(at) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
-def shares_in(html: str) -> list[float]:
-    """The alpha of every shaded span, in order."""
+def shades_in(html: str) -> list[str]:
+    """The background of every shaded (earlier) span, in order."""
     import re
 
-    return [float(a) for a in re.findall(r"rgba\(179,0,0,([0-9.]+)\)", html)]
+    return re.findall(r"style='background:(#[0-9a-f]{6});color:", html)
+
+
+def shades_of(shares) -> list[str]:
+    """The backgrounds the page gives these influence shares (core.palette.shade)."""
+    return [palette.shade(float(x)) for x in shares]
 
 
 def distance_fig(at) -> dict:
@@ -52,7 +58,7 @@ def test_dino_influence_and_distance():
     assert len(shaded) == 1
     name, seq = inf.dino_names(lab)[0]
     res, start = inf.explain(lab.trainer.token_model(), seq, len(seq) - 1)  # the default: the last letter (⏎)
-    assert np.allclose(shares_in(shaded[0]), res.share, atol=1e-3)
+    assert shades_in(shaded[0]) == shades_of(res.share)
     assert "Reading guide" in texts(at) and "⟨start⟩" in shaded[0]
     # another name, an earlier letter
     next(b for b in at.selectbox if b.key.startswith("dino_inside_name_")).set_value(1)
@@ -61,7 +67,7 @@ def test_dino_influence_and_distance():
     if len(seq1) > 2:
         at.slider(key=f"dino_inside_1_pos_{len(seq1)}").set_value(1)
         at.run()
-        assert len(shares_in(htmls(at)[0])) == 1  # only the start comes before the first letter
+        assert len(shades_in(htmls(at)[0])) == 1  # only the start comes before the first letter
     # How far back: measured on the names, kept per run
     at.button(key="dino_inside_measure").click()
     at.run()
@@ -98,10 +104,10 @@ def test_text_influence_typed_generated_and_distance():
     assert len(shaded) == 1 and not at.exception
     seq, _ = inf.text_typed(lab, "ROMEO:\nthe king")
     res, _ = inf.explain(lab.trainer.token_model(), seq, len(seq) - 1)
-    assert np.allclose(shares_in(shaded[0]), res.share, atol=1e-3) and len(res.norms) == len("ROMEO:\nthe kin")
+    assert shades_in(shaded[0]) == shades_of(res.share) and len(res.norms) == len("ROMEO:\nthe kin")
     at.slider(key=f"text_inside_typed_pos_{len(seq)}").set_value(3)
     at.run()
-    assert len(shares_in(htmls(at)[0])) == 3
+    assert len(shades_in(htmls(at)[0])) == 3
     # the generated text, after a training step
     button(at, "Step").click()
     at.run()
@@ -113,7 +119,7 @@ def test_text_influence_typed_generated_and_distance():
     gen = inf.text_generated(lab)
     assert len(gen) == 31  # the newline it starts after + 30 characters
     res, _ = inf.explain(lab.trainer.token_model(), gen, 30)
-    assert np.allclose(shares_in(htmls(at)[0]), res.share, atol=1e-3)
+    assert shades_in(htmls(at)[0]) == shades_of(res.share)
     # training goes on: the view explains the text with the weights that generated it (kept by the time-lapse), or says
     # that it measures the model now
     button(at, "Step").click()
@@ -125,7 +131,7 @@ def test_text_influence_typed_generated_and_distance():
         then = None
     if then is not None:
         res, _ = inf.explain(then, gen, 30)
-        assert np.allclose(shares_in(htmls(at)[0]), res.share, atol=1e-3)
+        assert shades_in(htmls(at)[0]) == shades_of(res.share)
     else:
         assert f"It was generated at step {gen.step:,}" in texts(at)
     at.button(key="text_inside_measure").click()

@@ -18,13 +18,12 @@ import numpy as np
 import streamlit as st
 
 from core import chart_text as ct
-from core import charts
+from core import charts, palette
 from core.inside import influence as inf
 from ui import chart_text
 
 CACHE_SIZE = 16  # influence results kept per lab and session
 TYPED, GENERATED = "A text I type or paste", "The generated text"
-SHADE = (179, 0, 0)  # the darkest shade (rgb) for the largest influence
 GUIDE = (
     "Reading guide: the darker an earlier {unit}, the more the model's log-probability of the outlined {unit} "
     "changes when "
@@ -81,20 +80,19 @@ def _influence(lab, model, model_step: int, seq: inf.Explained, j: int) -> tuple
 def shaded_html(labels, shares, chosen: int, start: int, after: int = 40) -> str:
     """Tokens start … chosen (+ ``after`` faint ones) as HTML: earlier tokens shaded by their share, the chosen one
     outlined; newlines break the line after their ⏎ mark. Every label is escaped."""
-    r, g, b = SHADE
     parts = []
     for k in range(start, min(len(labels), chosen + 1 + after)):
         text = html.escape(labels[k]).replace("␣", "&nbsp;")
         if k < chosen:
             s = float(shares[k - start])
-            fg = "#fff" if s > 0.6 else "#000"
-            style = f"background:rgba({r},{g},{b},{s:.3f});color:{fg}"
+            bg = palette.shade(s)
+            style = f"background:{bg};color:{palette.text_on(bg)}"
             title = f"{s:.0%} of the largest · {chosen - k} back"
         elif k == chosen:
-            style = "outline:2px solid #08519c;background:#deebf7;font-weight:bold"
+            style = f"outline:2px solid {palette.DARK};background:#deebf7;color:{palette.TEXT};font-weight:bold"
             title = "the predicted token"
         else:
-            style = "color:#bbb"
+            style = f"color:{palette.MUTED};font-style:italic"
             title = "later (no influence)"
         parts.append(f"<span title='{title}' style='{style};padding:1px 0;border-radius:2px'>{text}</span>")
         if labels[k] == "⏎":

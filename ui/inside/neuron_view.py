@@ -41,7 +41,11 @@ STATE_HELP = (
     "h: the hidden state, what the layer outputs at each step. c: an LSTM's cell state, its memory (h = o · tanh(c))."
 )
 GUIDE = (
-    "Red: the unit is positive after reading that {what}; blue: negative; white: near 0 ({scale}). Hover for the value."
+    "Vermillion: the unit is positive after reading that {what}; blue: negative; white: near 0 ({scale}). "
+    "Hover for the value."
+)
+LETTER_SIGNS = (
+    f" From {nu.MARKED:.0%} of the scale on, letters are also underlined: solid when positive, dotted when negative."
 )
 
 
@@ -94,7 +98,7 @@ def _text_input(lab, src: TypedText) -> Input | None:
         tuple(nu.text_features(text)),
         f"{len(text):,} characters",
         "character",
-        " ↵ marks a newline.",
+        " ↵ marks a newline." + LETTER_SIGNS,
     )
 
 
@@ -118,7 +122,7 @@ def _music_input(lab, src: Pieces) -> Input | None:
         st.error(f"The model can't read this piece: {exc}")
         return None
     cut = f" (its first {MUSIC_VALUES})" if len(pieces[label]) > MUSIC_VALUES else ""
-    legend = " Each bar is a value (a chord colours all its notes); rests sit on the bottom row."
+    legend = " Each bar is a value (a chord colours all its notes), hatched when negative; rests sit on the bottom row."
     return Input(
         (tuple(ids),),
         values,
@@ -168,7 +172,7 @@ def _names_input(lab, src: TypedNames) -> Input | None:
         tuple(nu.name_features(names)),
         f"{len(names)} names",
         "letter",
-        " ▸ is the zero input x⟨1⟩ that starts every name.",
+        " ▸ is the zero input x⟨1⟩ that starts every name." + LETTER_SIGNS,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import chart_text as ct
-from core import charts
+from core import charts, palette
 from core.echo import literal
 from core.labs.music_lab import (
     ARGMAX,
@@ -31,7 +31,7 @@ from ui.labs import training_views
 from ui.persist import remember
 from ui.toolkit import links, memorise_view
 
-PIECE_COLOR, MOTIF_COLOR, GEN_COLOR, UNTRAINED_COLOR = "#9e9e9e", "#ff7f0e", "#08519c", "#d62728"
+PIECE_COLOR, MOTIF_COLOR, GEN_COLOR, UNTRAINED_COLOR = palette.MUTED, palette.SERIES[4], palette.DARK, palette.SERIES[1]
 INSTRUMENTS = dict(ma.INSTRUMENTS)  # label -> General MIDI program
 S = MusicLab.settings()
 
@@ -226,8 +226,7 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     opening_name, opening_color = (
         ("your motif", MOTIF_COLOR) if res.start == MOTIF else ("from the corpus", PIECE_COLOR)
     )
-    colour = "orange" if res.start == MOTIF else "grey"
-    after = f", answering {literal(res.prime_label)} ({colour})." if prime_v else ", starting from silence."
+    after = f", answering {literal(res.prime_label)}." if prime_v else ", starting from silence."
     st.markdown(
         f"**{what} composed by {MODEL_LABELS[res.model]} after {res.step:,} training "
         f"step{'' if res.step == 1 else 's'}**, {how}{after}"

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from core import palette
 from core.inside import neurons as nu
 from core.models.course_model import CourseNumpyModel
 from core.models.numpy_cells import NumpyRNN
@@ -323,8 +324,10 @@ def test_no_gates_for_simple_rnn():
 def test_coloured_text_html_escapes_and_colours():
     out = nu.coloured_text_html(list("<a\n"), [1.0, -0.5, 0.0], 1.0)
     assert "&lt;" in out and "<a" not in out.replace("<span", "").replace("<br", "").replace("<div", "")
-    assert "rgba(214, 39, 40, 1.000)" in out and "rgba(31, 119, 180, 0.500)" in out and "↵</span><br>" in out
-    assert nu.colour(float("nan"), 1.0) == "rgba(214, 39, 40, 0.000)"
+    assert f"background:{palette.POSITIVE}" in out and f"background:{palette.mix(palette.NEGATIVE, 0.5)}" in out
+    assert "↵</span><br>" in out
+    assert "underline solid" in out and "underline dotted" in out  # the sign, also without colour
+    assert nu.colour(float("nan"), 1.0) == palette.WHITE
     assert (
         nu.scale_of(np.array([0.5, -3.0])) == 3.0
         and nu.scale_of(np.zeros(4)) == 1.0
