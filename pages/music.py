@@ -176,14 +176,13 @@ def render_training() -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Steps", f"{t.step:,}")
     smooth, last_val = t.history.last_smooth(), t.history.last_val()
-    c2.metric("Train loss (running average)", "–" if smooth is None else f"{smooth:.2f}")
-    c3.metric("Validation loss", "–" if last_val is None else f"{last_val:.2f}")
+    unit = loss_chart.choice_of(lab, "music")
+    c2.metric(f"Train loss (running average, {unit})", loss_chart.loss_text(lab, "music", smooth))
+    c3.metric(f"Validation loss ({unit})", loss_chart.loss_text(lab, "music", last_val))
     c4.metric("Time trained", f"{t.elapsed_s:.0f} s")
     loss_chart.render(lab, "music")
-    st.caption(
-        f"A model that guesses uniformly among the {t.vocab_size} values has loss ln({t.vocab_size}) = "
-        f"{np.log(t.vocab_size):.2f}."
-    )
+    uniform = loss_chart.loss_phrase(lab, "music", float(np.log(t.vocab_size)))
+    st.caption(f"A model that guesses uniformly among the {t.vocab_size} values has a loss of {uniform}.")
     music_views.training_status(lab)  # rate, accuracy, best weights and the memorising message
 
 

@@ -65,19 +65,20 @@ def training(lab: TextLab) -> None:
     c[0].metric("Step", f"{t.step:,}")
     c[1].metric("Characters/s", f"{t.last_rate:,.0f}" if t.last_rate else "–")
     c[2].metric("Training time", f"{int(t.elapsed_s) // 60}:{int(t.elapsed_s) % 60:02d}")
+    unit = loss_chart.choice_of(lab, "text")
     c[3].metric(
-        "Train loss (nats/char)",
-        "–" if train_loss is None else f"{train_loss:.3f}",
+        f"Train loss ({unit})",
+        loss_chart.loss_text(lab, "text", train_loss, 3),
         help="Running average of the last ~10 steps",
     )
     c[4].metric(
-        "Validation loss",
-        "–" if val_loss is None else f"{val_loss:.3f}",
-        help="Nats per character on the last 10% of the text (never trained on)",
+        f"Validation loss ({unit})",
+        loss_chart.loss_text(lab, "text", val_loss, 3),
+        help="On the last 10% of the text (never trained on)",
     )
     ppl = (
         ""
-        if val_loss is None
+        if val_loss is None or unit == "perplexity"
         else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
     )
     st.caption(f"{t.tokens_seen:,} characters seen.{ppl}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.models.lr_schedule import LABELS, SCHEDULES, describe
+from ui import loss_chart
 from ui.toolkit import links
 
 ACCURACY_NOTE = (
@@ -69,9 +70,9 @@ def status(lab, key: str, unit: str) -> None:
     )
     b = t.keeper.best
     c3.metric(
-        "Best validation",
-        "–" if b is None else f"{b.val:.3f}",
-        help=f"The lowest validation loss so far (nats per {unit}) and its step.",
+        f"Best validation ({loss_chart.choice_of(lab, key)})",
+        loss_chart.loss_text(lab, key, None if b is None else b.val, 3),
+        help="The lowest validation loss so far, in the loss chart's unit, and its step.",
         delta=None if b is None else f"at step {b.step:,}",
         delta_color="off",
         delta_arrow="off",
