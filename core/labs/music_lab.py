@@ -650,6 +650,10 @@ class MusicLab(Lab):
     def race_shared(self) -> str:
         return "the current hidden size, snippet length, batch size and seed"
 
+    def loss_targets(self, extras: dict | None = None) -> tuple:
+        """The values a model's loss is over: the course's capped ones (rarer values merged) or the corpus's."""
+        return self.value_labels(extras)
+
     # -- what the time-lapse, the race and the hand-in show of this lab ----------------------------------------------
     def value_labels(self, extras: dict | None = None) -> tuple[str, ...]:
         """The vocabulary of a model of this lab: the course's capped one when the run (or racer) is the course's."""

@@ -76,6 +76,9 @@ def _show_sample(lab, race: Race, r, where) -> None:
 def _render_race(lab, race: Race) -> None:
     if not race.racers:
         return
+    mismatch = race.mismatch()
+    if mismatch:
+        st.warning(mismatch)
     cols = st.columns(len(race.racers))
     last = race.ranking()
     for col, r in zip(cols, race.racers):
