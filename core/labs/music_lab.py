@@ -135,6 +135,7 @@ class Composition:
     model: str  # LSTM or COURSE
     scores: list | None  # [(row label, core.music.music_score.MusicScore)]; None when the corpus can't be scored
     weights: str = ""  # which weights composed it (the trainer's weights_note: best or latest)
+    rules: str = ""  # what the composition was kept from picking, in words ("": nothing)
 
     @property
     def trained_values(self) -> tuple[str, ...]:
@@ -515,9 +516,10 @@ class MusicLab(Lab):
         ids = self.prime_ids(prime)
         n = int(n_values) if bars is None else int(bars) * STEPS_PER_BAR  # at most one value per sixteenth
         temp = 0.0 if argmax else float(temperature)
+        rules = self.composing_rules()
         recs = {}
         for name, model in (("trained", self.trainer.token_model()), ("untrained", self.untrained)):
-            r = generate(model, n, temperature=temp, rng=np.random.default_rng(int(seed)), prime=ids)
+            r = generate(model, n, temperature=temp, rng=np.random.default_rng(int(seed)), prime=ids, **rules)
             recs[name] = r if bars is None else within_bars(r, labels, bars)
         trained_v = tuple(labels[r.picked] for r in recs["trained"])
         untrained_v = tuple(labels[r.picked] for r in recs["untrained"])
@@ -541,6 +543,7 @@ class MusicLab(Lab):
             self.kind,
             scores,
             self.trainer.weights_note(),
+            cm.composing_note(self.course_vocab.mapping, self.course_vocab.itos) if rules else "",
         )
         return self.result
 
@@ -655,6 +658,12 @@ class MusicLab(Lab):
         return self.value_labels(extras)
 
     # -- what the time-lapse, the race and the hand-in show of this lab ----------------------------------------------
+    def composing_rules(self, extras: dict | None = None) -> dict:
+        """What a composition of the current model (or of a racer built with ``extras``) may not pick: the course's
+        rules (core.models.course_model.composing_rules) for the course's model, none for the LSTM."""
+        vocab = self.course_vocab if extras is None else extras.get("course_vocab")
+        return {} if vocab is None else cm.composing_rules(vocab.mapping)
+
     def value_labels(self, extras: dict | None = None) -> tuple[str, ...]:
         """The vocabulary of a model of this lab: the course's capped one when the run (or racer) is the course's."""
         vocab = self.course_vocab if extras is None else extras.get("course_vocab")
@@ -664,7 +673,9 @@ class MusicLab(Lab):
         self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None
     ) -> LabSample:
         labels = self.value_labels(extras)
-        recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=np.random.default_rng(int(seed)))
+        rules = self.composing_rules(extras)
+        rng = np.random.default_rng(int(seed))
+        recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=rng, **rules)
         return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), labels)
 
     handin_files = ("composition.mid",)

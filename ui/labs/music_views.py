@@ -261,6 +261,8 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     )
     if res.weights:
         st.caption(f"Composed with {res.weights}.")
+    if res.rules:
+        st.caption(res.rules)
     opening, composed = notes_after(prime_v, gen_v, tempo)
     parts = [
         (opening_name, opening, opening_color),

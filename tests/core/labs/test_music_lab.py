@@ -2,6 +2,8 @@
 the capped vocabulary, retuning, composing (argmax, sampling, bars after an opening), motif checks, the scorecard
 rows and the .mid of an opening and its answer."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -20,6 +22,7 @@ from core.labs.music_lab import (
 )
 from core.models import course_model as cm
 from core.models.keras_model import RNNConfig
+from core.models.sampling import generate
 from core.models.trainer import History
 from core.music import midi_io, motif
 from core.music import music_codec as mc
@@ -127,18 +130,61 @@ def test_argmax_composition_is_deterministic_and_scored(course_lab):
     a = lab.compose(tempo=100, seed=1, argmax=True, n_values=30)
     b = lab.compose(tempo=100, seed=2, argmax=True, n_values=30)
     assert a.trained_values == b.trained_values and a.untrained_values == b.untrained_values  # the seed doesn't matter
-    assert all(r.picked == int(np.argmax(r.probs)) for r in a.trained) and a.argmax and a.temperature == 0.0
+    assert all(r.picked == int(np.argmax(r.adjusted)) for r in a.trained) and a.argmax and a.temperature == 0.0
     assert (
         set(a.trained_values) <= set(lab.course_vocab.itos) and a.model == COURSE and a.labels == lab.course_vocab.itos
     )
-    # the same argmax as the course's Keras inference model (from silence)
-    assert [r.picked for r in a.trained] == lab.trainer.generate_argmax(30)
+    # without the composing rules, the numpy model's argmax is the course's Keras inference model's (from silence)
+    plain = generate(lab.trainer.token_model(), 30, temperature=0.0, rng=np.random.default_rng(0))
+    assert [r.picked for r in plain] == lab.trainer.generate_argmax(30)
     s1 = lab.compose(tempo=100, seed=1, temperature=1.0, n_values=30)
     s2 = lab.compose(tempo=100, seed=2, temperature=1.0, n_values=30)
     assert s1.trained_values != s2.trained_values and not s1.argmax  # sampling follows the seed
     labels = [label for label, _ in s1.scores]
     assert labels == [f"trained model (step {lab.trainer.step:,})", "untrained model", "held-out validation pieces"]
     assert s1.scores[2][1].n_pieces == len(lab.corpus.val_idx) == 10 and s1.scores[2][1].n_values <= 30
+
+
+def longest_run(values) -> int:
+    best = run = 0
+    for i, v in enumerate(values):
+        run = run + 1 if i and v == values[i - 1] else 1
+        best = max(best, run)
+    return best
+
+
+def test_course_composition_never_plays_the_stand_in_nor_one_value_on_and_on(course_lab):
+    lab = course_lab
+    other = cm.stand_in(lab.course_vocab.mapping)
+    assert other == len(lab.course_vocab.itos) - 1  # Bach's chorales have more than 90 values: the cap folds some
+    # a model whose every step puts nearly all its mass on the stand-in (as a young model composing from silence can)
+    stuck = np.full(len(lab.course_vocab.itos), 1e-4)
+    stuck[other] = 1.0
+    stuck[3] = 0.5
+    stuck /= stuck.sum()
+    model = SimpleNamespace(initial_state=lambda: None, next_token_probs=lambda state, token: (stuck, None))
+    lab_model = lab.trainer.token_model
+    lab.trainer.token_model = lambda: model
+    try:
+        res = lab.compose(tempo=100, argmax=True, n_values=120)
+    finally:
+        lab.trainer.token_model = lab_model
+    picks = [r.picked for r in res.trained]
+    assert other not in picks
+    assert longest_run(picks) <= cm.MAX_REPEAT and len(set(picks)) > 1
+    assert picks[: cm.MAX_REPEAT] == [3] * cm.MAX_REPEAT  # the most likely value allowed, until its run is full
+    assert all(r.picked == int(np.argmax(r.adjusted)) for r in res.trained)
+    assert lab.course_vocab.itos[other] in res.rules and str(cm.MAX_REPEAT) in res.rules
+    sampled = lab.compose(tempo=100, seed=3, temperature=1.0, n_values=120)
+    assert other not in [r.picked for r in sampled.trained + sampled.untrained]
+    assert longest_run(sampled.trained_values) <= cm.MAX_REPEAT
+
+
+def test_lstm_composition_has_no_rules():
+    lab = lab_with(LSTM)
+    lab.trainer.train_steps(2)
+    assert lab.composing_rules() == {}
+    assert lab.compose(tempo=100, argmax=True, n_values=10).rules == ""
 
 
 def test_scorecard_reference_is_built_once_per_corpus():
