@@ -526,8 +526,11 @@ class MusicLab(Lab):
         ref, _ = self.reference()
         scores = None
         if ref is not None:
-            rows = [(f"trained model (step {self.trainer.step:,})", trained_v), ("untrained model", untrained_v)]
-            scores = ms.scorecard(rows, ref, validation=self.validation_pieces())
+            rows = [
+                (f"trained model (step {self.trainer.weights_step():,})", trained_v),
+                ("untrained model", untrained_v),
+            ]
+            scores = ms.scorecard(rows, ref, validation=self.validation_pieces(), chance=labels)
         self.result = Composition(
             self.trainer.step,
             prime,

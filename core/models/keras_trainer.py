@@ -325,6 +325,10 @@ class KerasTrainer(ABC):
         """Which weights the model holds now (core.models.trainer.BestKeeper.weights_note)."""
         return self.keeper.weights_note(self.step)
 
+    def weights_step(self) -> int:
+        """The step whose weights the model holds now (core.models.trainer.BestKeeper.weights_step)."""
+        return self.keeper.weights_step(self.step)
+
 
 class SequenceTrainer(KerasTrainer):
     """A Keras language model over token ids, trained n steps at a time (see the module docstring)."""

@@ -152,6 +152,11 @@ class BestKeeper:
     def memorising(self) -> bool:
         return self.best is not None and self.above >= MEMORISE_EVALS
 
+    def weights_step(self, step: int) -> int:
+        """The step whose weights a model at ``step`` holds: the best's after they were put back, else ``step``."""
+        b = self.best
+        return int(b.step) if b is not None and self.restored_at == step else int(step)
+
     def weights_note(self, step: int) -> str:
         """Which weights a model at ``step`` holds, for the page (generation says which weights it uses)."""
         b = self.best

@@ -102,7 +102,13 @@ def test_train_compose_listen_download_score_and_inspect(recorded):
     assert recorded["midi"][-1] == (res.prime + res.trained_values, float(at.slider(key="music_tempo").value), 0)
     # the scorecard replaced the key/rhythm table: trained, untrained and the held-out pieces
     table = scorecard(at)
-    assert list(table[""]) == [f"trained model (step {stopped_at:,})", "untrained model", "held-out validation pieces"]
+    assert list(table[""]) == [
+        f"trained model (step {stopped_at:,})",
+        "untrained model",
+        "chance (values drawn uniformly at random)",
+        "held-out validation pieces",
+    ]
+    assert "what a uniform random choice scores" in texts(at)
     assert {"pitch-class distance", "in key", "interval distance", "duration distance", "longest copy"} <= set(
         table.columns
     )
@@ -112,7 +118,7 @@ def test_train_compose_listen_download_score_and_inspect(recorded):
     at.number_input(key="music_gen_seed").set_value(5)
     at.button(key="music_generate_btn").click()
     at.run()
-    assert at.session_state["music"].result is not res and scorecard(at).shape[0] == 3
+    assert at.session_state["music"].result is not res and scorecard(at).shape[0] == 4
 
 
 def test_changing_hidden_size_restarts_and_says_so():

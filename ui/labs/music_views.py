@@ -229,10 +229,19 @@ def _scorecard(lab: MusicLab, res) -> None:
         return
     st.dataframe(score_table(res.scores), hide_index=True, key="music_score_table")
     st.caption(f"{ms.READING_GUIDE} {ref.summary()}")
+    labels = [label for label, _ in res.scores]
+    if ms.CHANCE_LABEL in labels:
+        st.caption(
+            f"The chance row is what a uniform random choice scores: the mean of {ms.CHANCE_DRAWS} compositions of "
+            f"the same length, each value drawn uniformly from the model's {len(res.labels)} values. An untrained "
+            "model's probabilities are close to uniform, so when it samples, its row lands near chance, and can "
+            "match the trained row on a measure by luck: a measure shows learning only where the trained row is "
+            "clearly better than chance."
+        )
     note = copy_note(res.scores)
     if note:
         st.caption(note)
-    if len(res.scores) < 3:
+    if ms.VALIDATION_LABEL not in labels:
         st.caption("No validation row: a corpus needs 5 pieces or more to hold some out.")
     with st.expander("What the scorecard measures"):
         explain.show("music_scorecard", key=ref.key_name, range=ref.typical_range, density=ref.typical_density)

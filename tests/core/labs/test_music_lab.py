@@ -141,8 +141,15 @@ def test_argmax_composition_is_deterministic_and_scored(course_lab):
     s2 = lab.compose(tempo=100, seed=2, temperature=1.0, n_values=30)
     assert s1.trained_values != s2.trained_values and not s1.argmax  # sampling follows the seed
     labels = [label for label, _ in s1.scores]
-    assert labels == [f"trained model (step {lab.trainer.step:,})", "untrained model", "held-out validation pieces"]
-    assert s1.scores[2][1].n_pieces == len(lab.corpus.val_idx) == 10 and s1.scores[2][1].n_values <= 30
+    assert labels == [
+        f"trained model (step {lab.trainer.step:,})",
+        "untrained model",
+        ms.CHANCE_LABEL,
+        ms.VALIDATION_LABEL,
+    ]
+    assert s1.scores[3][1].n_pieces == len(lab.corpus.val_idx) == 10 and s1.scores[3][1].n_values <= 30
+    chance = s1.scores[2][1]
+    assert chance.n_pieces == ms.CHANCE_DRAWS and chance.n_values == 30
 
 
 def longest_run(values) -> int:
@@ -180,6 +187,20 @@ def test_course_composition_never_plays_the_stand_in_nor_one_value_on_and_on(cou
     assert longest_run(sampled.trained_values) <= cm.MAX_REPEAT
 
 
+def test_scorecard_row_names_the_step_of_the_weights_used():
+    lab = lab_with(LSTM)
+    t = lab.trainer
+    t.train_steps(2)
+    t.evaluate()
+    best = t.keeper.best.step
+    t.train_steps(3)
+    assert lab.compose(tempo=100, seed=0, n_values=10).scores[0][0] == f"trained model (step {t.step:,})"
+    t.restore_best()
+    res = lab.compose(tempo=100, seed=0, n_values=10)
+    assert t.step != best and res.scores[0][0] == f"trained model (step {best:,})"
+    assert f"from step {best:,}" in res.weights
+
+
 def test_lstm_composition_has_no_rules():
     lab = lab_with(LSTM)
     lab.trainer.train_steps(2)
@@ -209,7 +230,7 @@ def test_validation_pieces_score_closer_than_the_untrained_model(style):
     lab.use_bundled(style, OPTIONS)
     lab.configure_current(make_config(LSTM, **TINY))
     res = lab.compose(tempo=120, seed=0, temperature=1.0, n_values=100)
-    (_, trained), (_, untrained), (_, val) = res.scores
+    (_, trained), (_, untrained), (_, chance), (_, val) = res.scores
     for k in ("pitch_class_distance", "interval_distance", "duration_distance"):
         assert getattr(val, k) < getattr(untrained, k), (k, getattr(val, k), getattr(untrained, k))
 
