@@ -119,7 +119,10 @@ def model_files(lab: TextLab, trainer) -> None:
     st.subheader("Save or load a model")
     d1, d2 = st.columns(2)
     with d1:
-        st.markdown("**Download** this run's model: a .zip with `model.keras` (Keras native format) and `vocab.json`.")
+        st.markdown(
+            "**Download** this run's model: a .zip with `model.keras` (Keras native format), `vocab.json` and "
+            "`history.json` (its loss history, back on the chart when you load it)."
+        )
         if trainer.param_count() * 12 > MAX_MODEL_UPLOAD:  # weights + Adam's two moments, float32
             st.caption(
                 f"This model is large (about {trainer.param_count() * 12 / MB:.0f} MB with its optimizer state): it "
