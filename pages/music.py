@@ -14,7 +14,7 @@ from core import charts
 from core.echo import first_few, literal
 from core.labs.lab import BudgetExceeded
 from core.labs.music_lab import COURSE, EMBED_DIM, LSTM, MODEL_LABELS, MusicLab, make_config
-from core.music import midi_io
+from core.music import midi_io, style_label
 from core.music import music_codec as mc
 from core.music import music_data as md
 from ui import explain, live, loss_chart
@@ -59,10 +59,6 @@ lab = lab_page(
 
 
 UPLOAD_LABEL = "Upload MIDI files"
-
-
-def style_label(style: str) -> str:
-    return style.replace("_", " ").capitalize()
 
 
 # ---------------------------------------------------------------------------------------------- corpus

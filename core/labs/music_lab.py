@@ -37,7 +37,7 @@ from core.models import course_model as cm
 from core.models.keras_model import RNNConfig
 from core.models.sampling import StepRecord, TokenModel, generate
 from core.models.timelapse import SAMPLE_TEMPERATURE, SAMPLE_VALUES, LabSample
-from core.music import midi_io, motif
+from core.music import midi_io, motif, style_label
 from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
@@ -248,6 +248,7 @@ class MusicLab(Lab):
         self.untrained: TokenModel | None = None  # the current run's weights before any training
         self.course_vocab: CourseVocab | None = None  # the capped vocabulary when the run is the course's model
         self.result: Composition | None = None  # the last composition
+        self.run_music = "no music"  # what the current run learns (corpus_name when it started), for its label
         self._reference: tuple[ms.Reference | None, str | None] | None = (
             None  # the scorecard's reference of self.corpus (or why none)
         )
@@ -311,9 +312,19 @@ class MusicLab(Lab):
 
     def run_label(self) -> str:
         c = self.trainer.config
-        if model_kind(c) == COURSE:
-            return f"#{self.run_number} course n_a {c.n_a} · seed {c.seed}"
-        return f"#{self.run_number} LSTM {c.hidden} · seed {c.seed}"
+        model = f"course n_a {c.n_a}" if model_kind(c) == COURSE else f"LSTM {c.hidden}"
+        return f"#{self.run_number} {model} · seed {c.seed} · {self.run_music}"
+
+    def corpus_name(self) -> str:
+        """The music the current corpus holds, in a few words: "Bach chorales, melodies" or "3 uploaded files,
+        chords of up to 4 notes"."""
+        key = self.corpus_key
+        if key is None:
+            return "no music"
+        source, which, options = key
+        what = style_label(which) if source == "bundled" else f"{len(which)} uploaded file{'s' * (len(which) != 1)}"
+        notes = "melodies" if options.max_chord == 1 else f"chords of up to {options.max_chord} notes"
+        return f"{what}, {notes}"
 
     corpus_change = "a different corpus or codec setting"
 
@@ -376,6 +387,7 @@ class MusicLab(Lab):
 
     def on_new_run(self) -> None:
         self.result = None
+        self.run_music = self.corpus_name()  # the corpus may change before the run is archived
 
     def configure_current(self, config: Any):
         """The run for these settings on the corpus the picker chose."""

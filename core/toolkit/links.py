@@ -38,6 +38,7 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from core.echo import joined
+from core.music import style_label
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS_DIR = ROOT / "lessons"
@@ -198,11 +199,6 @@ MUSIC_BATCH = (2, 4, 8, 16, 32, 64, 128)
 MUSIC_LR = (0.0003, 0.001, 0.003, 0.01, 0.03)
 MUSIC_ARGMAX = "The most likely value, fed back (the course's way)"  # ui/labs/music_views.py's ARGMAX / SAMPLE labels
 MUSIC_SAMPLE = "Sampling with temperature"
-
-
-def style_label(style: str) -> str:
-    """A bundled music style's label on the page ("bach_chorales" -> "Bach chorales")."""
-    return style.replace("_", " ").capitalize()
 
 
 def music_styles(root: Path = MIDI_DIR) -> list[str]:

@@ -69,7 +69,7 @@ def test_switching_model_starts_a_new_run_and_says_why():
     note = lab.take_restart_note()
     assert "model this lab's LSTM (embedding) → the course's model (one-hot, 90 values)" in note
     assert "The previous run stays on the chart" in note and lab.runs and lab.runs[-1].label.startswith("#1 LSTM 8")
-    assert lab.run_label() == "#2 course n_a 8 · seed 0"
+    assert lab.run_label() == "#2 course n_a 8 · seed 0 · Bach chorales, melodies"
     # the capped vocabulary: the 89 most common values of the corpus, and one standing for the rest
     cv = lab.course_vocab
     assert len(cv.itos) == 90 and lab.labels == cv.itos and cv.itos[:89] == tuple(lab.corpus.vocab.itos[:89])
@@ -199,6 +199,17 @@ def test_scorecard_row_names_the_step_of_the_weights_used():
     res = lab.compose(tempo=100, seed=0, n_values=10)
     assert t.step != best and res.scores[0][0] == f"trained model (step {best:,})"
     assert f"from step {best:,}" in res.weights
+
+
+def test_earlier_runs_say_which_music_they_learned():
+    lab = lab_with(LSTM)
+    lab.trainer.train_steps(1)
+    if "irish_folk" not in md.bundled_styles():
+        pytest.skip("no bundled Irish folk tunes")
+    lab.use_bundled("irish_folk", mc.CodecOptions(max_chord=2))
+    lab.configure_current(make_config(LSTM, **TINY))
+    assert lab.runs[-1].label == "#1 LSTM 8 · seed 0 · Bach chorales, melodies"
+    assert lab.run_label() == "#2 LSTM 8 · seed 0 · Irish folk, chords of up to 2 notes"
 
 
 def test_lstm_composition_has_no_rules():
