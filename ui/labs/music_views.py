@@ -19,6 +19,7 @@ from core.labs.music_lab import (
     notes_after,
     score_table,
 )
+from core.models import course_model as cm
 from core.music import midi_io, motif
 from core.music import music_audio as ma
 from core.music import music_codec as mc
@@ -191,8 +192,9 @@ def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
         temperature_view.for_music(lab, prime, 0.0 if argmax else float(temperature))  # before/after p^(1/T)
     if argmax:
         g2.caption(
-            "Deterministic: the same weights always write the same values (the seed doesn't matter). From silence it "
-            "often repeats one value for a while; sampling varies it."
+            "Deterministic: the same weights always write the same values (the seed doesn't matter). From silence a "
+            f"young model would repeat one value: no value plays more than {cm.MAX_REPEAT} times in a row (the next "
+            "most likely comes then); sampling varies it more."
         )
     h1, h2 = st.columns(2)
     tempo = links.group("sampling", h1).slider(
