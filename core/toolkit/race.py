@@ -171,6 +171,7 @@ class Race(Lab):
         self.need = (
             0  # bytes the racers need together while training (race_verdict), freed when a next race replaces it
         )
+        self.for_run = ""  # the legend label of the lab's run the racers were built from (set by build)
 
     # -- building ---------------------------------------------------------------------------------------------
     def build(self, corpus: Any, configs: Sequence[Any]) -> None:
@@ -196,6 +197,7 @@ class Race(Lab):
         self.racers, self.corpus = racers, corpus
         self.target_s = 0.0
         self.note = None
+        self.for_run = lab.run_label()
 
     @property
     def turn_s(self) -> float:
@@ -317,6 +319,16 @@ class Race(Lab):
         else:
             lead = f" Lowest {self.metric_name()}: {best[0][0].label} ({best[0][1]:.3f})." if best else ""
         return f"Race finished: {len(done)} configurations trained {self.seconds:g} s each.{lead}"
+
+    def earlier_run(self) -> str | None:
+        """What the page says when the lab has moved on to another run since this race was built (None: it has
+        not): the race's racers, chart and samples belong to the run it was built from."""
+        if not self.racers or self.for_run == self._lab.run_label():
+            return None
+        return (
+            f"This race was built from an earlier run ({self.for_run}), not the run on screen "
+            f"({self._lab.run_label()}): press Start race to race from the current one."
+        )
 
     def mismatch(self) -> str | None:
         """Why the racers' losses can't be ranked (they are over different targets), or None when they can."""

@@ -167,6 +167,18 @@ def test_same_targets_crown_a_winner():
     assert f"Lowest training loss (running average): {best[0].label}" in stop.message
 
 
+def test_a_race_says_when_the_lab_has_moved_on_to_another_run():
+    lab = dino_lab()
+    lab.run_slice()
+    race = Race(lab, seconds=2.0)
+    race.build(lab_corpus(lab), race_configs(lab, [5, 20]))
+    assert race.earlier_run() is None
+    built_from = lab.run_label()
+    lab.configure("test", NAMES, DinoConfig(n_a=12, seed=1, iterations=5000))  # a new run
+    said = race.earlier_run()
+    assert said is not None and built_from in said and lab.run_label() in said
+
+
 def test_music_race_over_different_vocabularies_crowns_no_winner():
     from core.labs.music_lab import COURSE, LSTM, MusicLab, make_config
     from core.music import music_codec as mc
