@@ -252,6 +252,7 @@ with left:
     except BudgetExceeded as exc:
         live.refused(exc.verdict, {"hidden": "music_hidden"}, current=lab.trainer)
         trainer = lab.trainer
+    course = lab.kind == COURSE  # from here on the run on screen (a refused switch keeps the earlier model)
     note = lab.take_restart_note()
     if note:
         st.info(literal(note, 600))  # it may name an uploaded file

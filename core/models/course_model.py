@@ -78,6 +78,10 @@ class CourseConfig:
     decay: float = 0.01  # lr_t = learning_rate / (1 + decay × step): Keras 2's `decay`, as InverseTimeDecay
     seed: int = 0  # weights and window order
 
+    def label(self) -> str:
+        """A short description, like core.models.keras_model.RNNConfig.label (the model first, then " · " parts)."""
+        return f"course n_a {self.n_a} · Tx {self.Tx} · batch {self.batch_size} · seed {self.seed}"
+
     def validate(self) -> None:
         if not 1 <= self.n_a <= 1024:
             raise ValueError("n_a must be 1..1024")
