@@ -319,8 +319,8 @@ class MusicLab(Lab):
         """The music the current corpus holds, in a few words: "Bach chorales, melodies" or "3 uploaded files,
         chords of up to 4 notes"."""
         key = self.corpus_key
-        if key is None:
-            return "no music"
+        if key is None or len(key) != 3 or key[0] not in ("bundled", "upload"):
+            return "no music" if self.corpus is None else f"{len(self.corpus)} pieces"
         source, which, options = key
         what = style_label(which) if source == "bundled" else f"{len(which)} uploaded file{'s' * (len(which) != 1)}"
         notes = "melodies" if options.max_chord == 1 else f"chords of up to {options.max_chord} notes"
