@@ -226,7 +226,7 @@ def newcomer(seconds: float = 60.0, poll_s: float = 0.25) -> dict:
                     changes.append(now)
                     last = step
                 page.wait_for_timeout(poll_s * 1000)
-            val = _metric(page, "Validation loss")
+            val = _metric(page, "Validation loss (nats per character)")
             steps = _int(_metric(page, "Step"))
             elapsed = _metric(page, "Training time")
             head = page.locator(

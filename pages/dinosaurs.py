@@ -66,9 +66,10 @@ def render_training() -> None:
     t = lab.trainer
     c1, c2, c3 = st.columns(3)
     c1.metric("Names trained on", f"{t.step:,}", help=f"The run stops by itself at {t.config.iterations:,}.")
-    c2.metric("Smoothed loss", f"{t.smooth_loss:.2f}")
+    unit = loss_chart.choice_of(lab, "dino")
+    c2.metric(f"Smoothed loss ({unit})", loss_chart.loss_text(lab, "dino", t.smooth_loss))
     last = t.history.train.last("loss")
-    c3.metric("Last name's loss", "–" if last is None else f"{last:.2f}")
+    c3.metric(f"Last name's loss ({unit})", loss_chart.loss_text(lab, "dino", last))
     loss_chart.render(lab, "dino")
     if t.sample_batches:
         it, batch = t.sample_batches[-1]

@@ -12,8 +12,8 @@ import streamlit as st
 
 from core.echo import first_few, literal
 from core.labs.lab import BudgetExceeded
-from core.labs.music_lab import COURSE, EMBED_DIM, MusicLab, make_config, style_label
-from core.music import midi_io
+from core.labs.music_lab import COURSE, EMBED_DIM, MusicLab, make_config
+from core.music import midi_io, style_label
 from core.music import music_codec as mc
 from core.music import music_data as md
 from ui import chart_text, explain, live, loss_chart, settings
@@ -127,14 +127,13 @@ def render_training() -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Steps", f"{t.step:,}")
     smooth, last_val = t.history.last_smooth(), t.history.last_val()
-    c2.metric("Train loss (running average)", "–" if smooth is None else f"{smooth:.2f}")
-    c3.metric("Validation loss", "–" if last_val is None else f"{last_val:.2f}")
+    unit = loss_chart.choice_of(lab, "music")
+    c2.metric(f"Train loss (running average, {unit})", loss_chart.loss_text(lab, "music", smooth))
+    c3.metric(f"Validation loss ({unit})", loss_chart.loss_text(lab, "music", last_val))
     c4.metric("Time trained", f"{t.elapsed_s:.0f} s")
     loss_chart.render(lab, "music")
-    st.caption(
-        f"A model that guesses uniformly among the {t.vocab_size} values has loss ln({t.vocab_size}) = "
-        f"{np.log(t.vocab_size):.2f}."
-    )
+    uniform = loss_chart.loss_phrase(lab, "music", float(np.log(t.vocab_size)))
+    st.caption(f"A model that guesses uniformly among the {t.vocab_size} values has a loss of {uniform}.")
     music_views.training_status(lab)  # rate, accuracy, best weights and the memorising message
 
 
@@ -176,6 +175,7 @@ with left:
     except BudgetExceeded as exc:
         live.refused(exc.verdict, {"hidden": S["hidden"].key}, current=lab.trainer)
         trainer = lab.trainer
+    course = lab.kind == COURSE  # from here on the run on screen (a refused switch keeps the earlier model)
     note = lab.take_restart_note()
     if note:
         st.info(literal(note, 600))  # it may name an uploaded file

@@ -40,6 +40,29 @@ def transform_for(choice: str):
     return lambda v: np.asarray(v, dtype=float)
 
 
+def choice_of(lab, key: str) -> str:
+    """The switch's current choice for the chart ``key`` (its first choice before the switch is drawn): numbers
+    drawn above the switch read it here so they follow it."""
+    options = unit_options(lab)
+    kept = st.session_state.get(f"{key}_y")
+    return kept if kept in options else options[0]
+
+
+def loss_text(lab, key: str, nats: float | None, digits: int = 2) -> str:
+    """A loss in nats, written in the unit the chart ``key`` shows ("–" for None): "1.23", or "3.42" as perplexity."""
+    if nats is None:
+        return "–"
+    return f"{float(transform_for(choice_of(lab, key))(np.array([nats]))[0]):.{digits}f}"
+
+
+def loss_phrase(lab, key: str, nats: float, digits: int = 2) -> str:
+    """A loss with its unit, as the chart ``key`` shows it: "4.50 nats per value", "6.49 bits per value" or
+    "perplexity 90.00"."""
+    choice = choice_of(lab, key)
+    number = loss_text(lab, key, nats, digits)
+    return f"perplexity {number}" if choice == "perplexity" else f"{number} {choice}"
+
+
 def lab_baselines(lab, key: str) -> bl.Baselines | None:
     """The lab's baselines, computed once per corpus in this session."""
     corpus_key = bl.lab_corpus_key(lab)

@@ -363,6 +363,11 @@ class Lab:
         """The settings every racer shares with the current run, in words."""
         raise NotImplementedError
 
+    def loss_targets(self, extras: dict | None = None) -> tuple | None:
+        """What a model's loss is counted over (its vocabulary of targets), for a racer built with ``extras`` (None:
+        the current run). None: every model of this lab predicts the same targets, so any two losses compare."""
+        return None
+
     def widget_values_for(self, config: Any) -> dict[str, Any]:
         """The page's settings widgets (by key) for a loaded model's ``config``: set to them, the page keeps the
         loaded run instead of starting a new one."""

@@ -54,7 +54,7 @@ from core.models import course_model as cm
 from core.models.keras_model import RNNConfig
 from core.models.sampling import StepRecord, TokenModel, generate
 from core.models.timelapse import SAMPLE_TEMPERATURE, SAMPLE_VALUES, LabSample
-from core.music import midi_io, motif
+from core.music import midi_io, motif, style_label
 from core.music import music_codec as mc
 from core.music import music_data as md
 from core.music import music_score as ms
@@ -75,11 +75,6 @@ GRAPH_LABELS = {
     "training": "training (Tx steps, the true next value goes in)",
     "inference": "composing (the most likely value is fed back)",
 }  # the course panel's drawing of the model
-
-
-def style_label(style: str) -> str:
-    """A bundled music style's label on the page ("bach_chorales" -> "Bach chorales")."""
-    return style.replace("_", " ").capitalize()
 
 
 @functools.cache
@@ -320,6 +315,7 @@ class Composition:
     scores: list | None  # [(row label, core.music.music_score.MusicScore)]; None when the corpus can't be scored
     weights: str = ""  # which weights composed it (the trainer's weights_note: best or latest)
     seed: int = 0  # the sampling seed
+    rules: str = ""  # what the composition was kept from picking, in words ("": nothing)
 
     @property
     def trained_values(self) -> tuple[str, ...]:
@@ -433,6 +429,7 @@ class MusicLab(Lab):
         self.untrained: TokenModel | None = None  # the current run's weights before any training
         self.course_vocab: CourseVocab | None = None  # the capped vocabulary when the run is the course's model
         self.result: Composition | None = None  # the last composition
+        self.run_music = "no music"  # what the current run learns (corpus_name when it started), for its label
         self._reference: tuple[ms.Reference | None, str | None] | None = (
             None  # the scorecard's reference of self.corpus (or why none)
         )
@@ -496,9 +493,19 @@ class MusicLab(Lab):
 
     def run_label(self) -> str:
         c = self.trainer.config
-        if model_kind(c) == COURSE:
-            return f"#{self.run_number} course n_a {c.n_a} · seed {c.seed}"
-        return f"#{self.run_number} LSTM {c.hidden} · seed {c.seed}"
+        model = f"course n_a {c.n_a}" if model_kind(c) == COURSE else f"LSTM {c.hidden}"
+        return f"#{self.run_number} {model} · seed {c.seed} · {self.run_music}"
+
+    def corpus_name(self) -> str:
+        """The music the current corpus holds, in a few words: "Bach chorales, melodies" or "3 uploaded files,
+        chords of up to 4 notes"."""
+        key = self.corpus_key
+        if key is None or len(key) != 3 or key[0] not in ("bundled", "upload"):
+            return "no music" if self.corpus is None else f"{len(self.corpus)} pieces"
+        source, which, options = key
+        what = style_label(which) if source == "bundled" else f"{len(which)} uploaded file{'s' * (len(which) != 1)}"
+        notes = "melodies" if options.max_chord == 1 else f"chords of up to {options.max_chord} notes"
+        return f"{what}, {notes}"
 
     corpus_change = "a different corpus or codec setting"
 
@@ -561,6 +568,7 @@ class MusicLab(Lab):
 
     def on_new_run(self) -> None:
         self.result = None
+        self.run_music = self.corpus_name()  # the corpus may change before the run is archived
 
     def configure_current(self, config: Any):
         """The run for these settings on the corpus the picker chose."""
@@ -701,17 +709,21 @@ class MusicLab(Lab):
         ids = self.prime_ids(prime)
         n = int(n_values) if bars is None else int(bars) * STEPS_PER_BAR  # at most one value per sixteenth
         temp = 0.0 if argmax else float(temperature)
+        rules = self.composing_rules()
         recs = {}
         for name, model in (("trained", self.trainer.token_model()), ("untrained", self.untrained)):
-            r = generate(model, n, temperature=temp, rng=np.random.default_rng(int(seed)), prime=ids)
+            r = generate(model, n, temperature=temp, rng=np.random.default_rng(int(seed)), prime=ids, **rules)
             recs[name] = r if bars is None else within_bars(r, labels, bars)
         trained_v = tuple(labels[r.picked] for r in recs["trained"])
         untrained_v = tuple(labels[r.picked] for r in recs["untrained"])
         ref, _ = self.reference()
         scores = None
         if ref is not None:
-            rows = [(f"trained model (step {self.trainer.step:,})", trained_v), ("untrained model", untrained_v)]
-            scores = ms.scorecard(rows, ref, validation=self.validation_pieces())
+            rows = [
+                (f"trained model (step {self.trainer.weights_step():,})", trained_v),
+                ("untrained model", untrained_v),
+            ]
+            scores = ms.scorecard(rows, ref, validation=self.validation_pieces(), chance=labels)
         self.result = Composition(
             self.trainer.step,
             prime,
@@ -728,6 +740,7 @@ class MusicLab(Lab):
             scores,
             self.trainer.weights_note(),
             int(seed),
+            cm.composing_note(self.course_vocab.mapping, self.course_vocab.itos) if rules else "",
         )
         return self.result
 
@@ -912,7 +925,17 @@ class MusicLab(Lab):
     def race_shared(self) -> str:
         return "the current hidden size, snippet length, batch size and seed"
 
+    def loss_targets(self, extras: dict | None = None) -> tuple:
+        """The values a model's loss is over: the course's capped ones (rarer values merged) or the corpus's."""
+        return self.value_labels(extras)
+
     # -- what the time-lapse, the race and the hand-in show of this lab ----------------------------------------------
+    def composing_rules(self, extras: dict | None = None) -> dict:
+        """What a composition of the current model (or of a racer built with ``extras``) may not pick: the course's
+        rules (core.models.course_model.composing_rules) for the course's model, none for the LSTM."""
+        vocab = self.course_vocab if extras is None else extras.get("course_vocab")
+        return {} if vocab is None else cm.composing_rules(vocab.mapping)
+
     def value_labels(self, extras: dict | None = None) -> tuple[str, ...]:
         """The vocabulary of a model of this lab: the course's capped one when the run (or racer) is the course's."""
         vocab = self.course_vocab if extras is None else extras.get("course_vocab")
@@ -922,7 +945,9 @@ class MusicLab(Lab):
         self, model: TokenModel, seed: int, *, extras: dict | None = None, corpus: Any = None
     ) -> LabSample:
         labels = self.value_labels(extras)
-        recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=np.random.default_rng(int(seed)))
+        rules = self.composing_rules(extras)
+        rng = np.random.default_rng(int(seed))
+        recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=rng, **rules)
         return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), labels)
 
     handin_files = ("composition.mid",)

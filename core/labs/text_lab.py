@@ -477,22 +477,24 @@ class TextLab(Lab):
 
     # -- model files -----------------------------------------------------------------------------------------
     def export_zip(self) -> bytes:
-        """The current run as a model zip (model.keras + vocab.json with the run's metadata)."""
+        """The current run as a model zip (model.keras + vocab.json with the run's metadata + history.json, its loss
+        history, so the chart comes back with the model)."""
         from core.files.model_zip import export_model_zip
 
         t = self.trainer
         meta = dict(t.summary(), corpus=self.run.corpus_name, app="RNN Playground text lab")
-        return export_model_zip(t, self.run.chars, meta)
+        return export_model_zip(t, self.run.chars, meta, history=t.history)
 
     def load_zip(self, data: bytes, current: tuple[str, str, TextCorpus] | None) -> tuple[RNNConfig, str]:
         """Load an uploaded model zip as the new run -> (its config, what the page says). CorpusError with the
         reason when it can't be used; then nothing changes. ``current`` is the picker's (corpus id, name, corpus)."""
-        from core.files.model_zip import import_model_zip, read_meta, validate_meta
+        from core.files.model_zip import import_model_zip, read_history, read_meta, validate_meta
 
         spec = self.settings()  # the page's window and batch ranges
         meta, notes = validate_meta(
             read_meta(data), seq_len_range=spec["window"].span(), batch_range=spec["batch"].span()
         )
+        history = read_history(data, max_bytes=MAX_MODEL_UPLOAD)  # None: the zip has none
         override = meta.get("config", {})
 
         def fits(cfg: RNNConfig, n_chars: int) -> None:  # before Keras builds anything
@@ -524,6 +526,8 @@ class TextLab(Lab):
         t.set_progress(
             step=meta.get("step", t.step), tokens_seen=meta.get("tokens_seen", 0), elapsed_s=meta.get("elapsed_s", 0.0)
         )
+        if history is not None:
+            t.history = history
         self.archive_current()
         self.new_run(t, current[0] if current else "none")
         self.run = TextRun(current[1] if current else "?", corpus, list(chars), uploaded=True)
@@ -538,7 +542,12 @@ class TextLab(Lab):
             )
         )
         said = f"Loaded the uploaded model ({cfg.label()}, step {t.step:,}). {where}"
-        return cfg, " ".join([said, *notes])
+        past = (
+            "Its loss history is back on the chart."
+            if history is not None
+            else "The zip holds no loss history (history.json), so the chart starts at this step."
+        )
+        return cfg, " ".join([said, past, *notes])
 
     def summary(self) -> dict[str, Any]:
         return dict(asdict(self.trainer.config), step=self.trainer.step)
@@ -737,7 +746,6 @@ class TextLab(Lab):
 
         sp = sps.CATALOG[name]
         data = sps.read(name, models_dir)
-        history = mz.read_history(data)
         ours = self.run is not None and self.corpus_id == f"bundled:{sp.corpus}" and self.run.corpus is not None
         corpus = self.run.corpus if ours else None
         if corpus is None or list(corpus.chars) != sorted(set(corpus.text)):
@@ -748,8 +756,6 @@ class TextLab(Lab):
             raise mz.ModelZipError(
                 f"The trained model's characters don't match data/{sp.corpus}: rebuild it with scripts/build_models.py."
             )
-        if history is not None:
-            t.history = history
         self.run.uploaded = False
         self.run.corpus_name = f"Shakespeare, {sps.MARK}"
         sps.mark(t, t.step)

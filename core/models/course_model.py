@@ -32,8 +32,11 @@ can show every step; it is tested against the Keras inference model.
 
 The vocabulary is capped to the course's 90 values (``cap_vocabulary``): the 89 most common values of
 the corpus keep their own index and index 89 stands for every other value. Its token is the corpus's
-90th most common value (the most common of the values it stands for), so index 89 is a real value: a
-composition that uses it plays that value.
+90th most common value (the most common of the values it stands for), so index 89 is a real value. A composition
+still never picks it when it stands for several values (``composing_rules``): the model learned "some rarer value"
+there, and playing one of them for every such guess (argmax from silence of a young model can do nothing else) is
+not the course's music. Nor does a composition play one value more than ``MAX_REPEAT`` times in a row: the next
+most likely value comes then, so argmax from silence can't settle on a single value for the whole piece.
 
 What differs from the course's code: the LSTM layer has ``unroll=True`` (see ``course_layers``), and
 every initializer is seeded. What is simplified on purpose: the loss this module reports is the *mean* cross-entropy per
@@ -58,6 +61,7 @@ from core.models.trainer import token_stats
 
 N_VALUES = 90  # the course's vocabulary size
 N_A = 64  # the course's LSTM units
+MAX_REPEAT = 4  # a composition's longest run of one value; after it the next most likely value is picked
 TX = 30  # the course's time steps
 
 
@@ -73,6 +77,10 @@ class CourseConfig:
     beta_2: float = 0.999  # Adam (the course)
     decay: float = 0.01  # lr_t = learning_rate / (1 + decay × step): Keras 2's `decay`, as InverseTimeDecay
     seed: int = 0  # weights and window order
+
+    def label(self) -> str:
+        """A short description, like core.models.keras_model.RNNConfig.label (the model first, then " · " parts)."""
+        return f"course n_a {self.n_a} · Tx {self.Tx} · batch {self.batch_size} · seed {self.seed}"
 
     def validate(self) -> None:
         if not 1 <= self.n_a <= 1024:
@@ -137,6 +145,30 @@ def describe_cap(pieces_values: Sequence[Sequence[str]], itos: Sequence[str], ma
     return (
         f"The {other} most common values keep their own index; index {other} stands for the other {len(folded):,} "
         f"values ({100 * share:.0f}% of the corpus) and plays as {itos[-1]}, the most common of them."
+    )
+
+
+def stand_in(mapping: dict[str, int]) -> int | None:
+    """The index that stands for several folded values (None: nothing was folded, every index is one value)."""
+    other = max(mapping.values())
+    return other if sum(1 for i in mapping.values() if i == other) > 1 else None
+
+
+def composing_rules(mapping: dict[str, int]) -> dict:
+    """``core.models.sampling.generate``'s rules for a composition of the course's model: never the stand-in for
+    several values, and no value more than MAX_REPEAT times in a row."""
+    other = stand_in(mapping)
+    return {"avoid": () if other is None else (other,), "max_repeat": MAX_REPEAT}
+
+
+def composing_note(mapping: dict[str, int], itos: Sequence[str]) -> str:
+    """The composing rules in words, for the page."""
+    other = stand_in(mapping)
+    folded = sum(1 for i in mapping.values() if i == other)
+    skip = "" if other is None else f"never the stand-in for {folded:,} rarer values ({itos[other]}), and "
+    return (
+        f"The course's model composes with {skip}no value more than {MAX_REPEAT} times in a row (the next most "
+        "likely value comes then)."
     )
 
 

@@ -323,7 +323,11 @@ class KerasTrainer(ABC):
 
     def weights_note(self) -> str:
         """Which weights the model holds now (core.models.trainer.BestKeeper.weights_note)."""
-        return self.keeper.weights_note(self.step)
+        return self.keeper.weights_note(self.step, self.unit)
+
+    def weights_step(self) -> int:
+        """The step whose weights the model holds now (core.models.trainer.BestKeeper.weights_step)."""
+        return self.keeper.weights_step(self.step)
 
 
 class SequenceTrainer(KerasTrainer):

@@ -120,6 +120,8 @@ def generate(
     prime: Sequence[int] = (),
     first_input: int | None = None,
     stop_token: int | None = None,
+    avoid: Sequence[int] = (),
+    max_repeat: int | None = None,
 ) -> list[StepRecord]:
     """Generate up to ``max_steps`` tokens and return one record per generated token.
 
@@ -127,6 +129,10 @@ def generate(
         prediction after the last primed token is the first generated step.
     first_input: what to feed at the very first step when there is no prime (None = the zero vector).
     stop_token: generation ends after this token is picked (it is recorded).
+    avoid: tokens never picked (their probability is set to 0 before temperature and top-k).
+    max_repeat: a token picked this many times in a row is not picked next (the next most likely is, with
+        temperature 0). Either rule gives way when it would leave nothing to pick. A record's ``probs`` stay the
+        model's; its ``adjusted`` is what was picked from.
     """
     state = model.initial_state()
     records: list[StepRecord] = []
@@ -139,7 +145,7 @@ def generate(
         token = int(t)
     for _ in range(max_steps):
         probs, state = model.next_token_probs(state, token)
-        adjusted = adjust_distribution(probs, temperature, top_k)
+        adjusted = adjust_distribution(allowed(probs, records, avoid, max_repeat), temperature, top_k)
         idx = pick(adjusted, rng)
         records.append(
             StepRecord(
@@ -150,6 +156,23 @@ def generate(
         if stop_token is not None and idx == stop_token:
             break
     return records
+
+
+def allowed(
+    probs: np.ndarray, records: Sequence[StepRecord], avoid: Sequence[int], max_repeat: int | None
+) -> np.ndarray:
+    """``probs`` with the avoided tokens, and a token that ends a run of ``max_repeat`` picks, set to 0 (unchanged
+    when that would leave nothing)."""
+    if not avoid and max_repeat is None:
+        return probs
+    p = np.array(probs, dtype=np.float64).ravel()
+    out = p.copy()
+    out[list(avoid)] = 0.0
+    if max_repeat is not None and len(records) >= max_repeat:
+        last = {r.picked for r in records[-max_repeat:]}
+        if len(last) == 1:
+            out[last.pop()] = 0.0
+    return out if out.sum() > 0 else p
 
 
 def top_candidates(p: np.ndarray, labels: Sequence[str], k: int = 5) -> list[tuple[str, float]]:

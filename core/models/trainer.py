@@ -153,14 +153,20 @@ class BestKeeper:
     def memorising(self) -> bool:
         return self.best is not None and self.above >= MEMORISE_EVALS
 
-    def weights_note(self, step: int) -> str:
-        """Which weights a model at ``step`` holds, for the page (generation says which weights it uses)."""
+    def weights_step(self, step: int) -> int:
+        """The step whose weights a model at ``step`` holds: the best's after they were put back, else ``step``."""
+        b = self.best
+        return int(b.step) if b is not None and self.restored_at == step else int(step)
+
+    def weights_note(self, step: int, unit: str = "token") -> str:
+        """Which weights a model at ``step`` holds, for the page (generation says which weights it uses); validation
+        losses in nats per ``unit``."""
         b = self.best
         if b is not None and self.restored_at == step:
-            return f"the best weights (from step {b.step:,}, validation {b.val:.3f})"
+            return f"the best weights (from step {b.step:,}, validation {b.val:.3f} nats per {unit})"
         note = f"the latest weights (step {step:,})"
         if b is not None and b.step != step:
-            note += f"; the best validation so far was {b.val:.3f} at step {b.step:,}"
+            note += f"; the best validation so far was {b.val:.3f} nats per {unit} at step {b.step:,}"
         return note
 
     @property

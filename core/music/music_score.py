@@ -52,6 +52,9 @@ from core.music.music_codec import MAX_DURATION, PITCH_CLASS_NAMES, estimate_key
 
 MAX_INTERVAL = 12  # interval histogram bins -12..+12 semitones; larger leaps go to the end bins
 STEPS_PER_BAR = 16  # a 4/4 bar of sixteenth-note steps
+CHANCE_DRAWS = 100  # random compositions averaged in the chance row
+CHANCE_LABEL = "chance (values drawn uniformly at random)"  # the scorecard's chance row
+VALIDATION_LABEL = "held-out validation pieces"  # the scorecard's row of real pieces the model never trained on
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)  # pitch classes above the tonic
 MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)  # natural minor
 READING_GUIDE = (
@@ -350,15 +353,33 @@ def score_pieces(pieces: Sequence[Sequence[str]], reference: Reference, n_values
     return mean_score([score(p, reference) for p in cut])
 
 
+def chance_score(
+    vocabulary: Sequence[str], reference: Reference, n_values: int, draws: int = CHANCE_DRAWS, seed: int = 0
+) -> MusicScore:
+    """What a uniform random choice scores: the mean over ``draws`` compositions of ``n_values`` values, each value
+    drawn uniformly from ``vocabulary`` (seeded, so the row is the same every time)."""
+    if not vocabulary or n_values < 1:
+        raise ValueError("chance needs a vocabulary and a length")
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(vocabulary), size=(int(draws), int(n_values)))  # (draws, n_values) indices
+    return mean_score([score([vocabulary[i] for i in row], reference) for row in picks])
+
+
 def scorecard(
     rows: Sequence[tuple[str, Sequence[str]]],
     reference: Reference,
     validation: Sequence[Sequence[str]] = (),
-    validation_label: str = "held-out validation pieces",
+    validation_label: str = VALIDATION_LABEL,
+    chance: Sequence[str] = (),
 ) -> list[tuple[str, MusicScore]]:
-    """Score several compositions (e.g. ("trained model", values), ("untrained model", values)) and, when
-    ``validation`` pieces are given, add their mean row, cut to the longest composition's length."""
+    """Score several compositions (e.g. ("trained model", values), ("untrained model", values)); with a
+    ``chance`` vocabulary, add the row of values drawn uniformly from it (``chance_score``, as long as the longest
+    composition); when ``validation`` pieces are given, add their mean row, cut to the longest composition's
+    length."""
     out = [(label, score(values, reference)) for label, values in rows]
+    longest = max((len(v) for _, v in rows), default=0)
+    if chance and longest:
+        out.append((CHANCE_LABEL, chance_score(chance, reference, longest)))
     if validation:
         n = max((len(v) for _, v in rows), default=0) or None
         out.append((validation_label, score_pieces(validation, reference, n)))

@@ -16,6 +16,10 @@ The chart plots each racer's loss against its own training time (validation loss
 else the smoothed training loss), one line per configuration; each racer gets a sample at the end
 (the lab's short_sample).
 
+A race crowns the lowest loss only when every racer's loss is over the same targets (the lab's ``loss_targets``):
+the Music lab's course model predicts its capped vocabulary (the rarer values merged into one), and a loss over
+fewer, merged values can be lower for that reason alone, so such a race says why it crowns no winner (``mismatch``).
+
 Simplified on purpose: racers share the lab's corpus and the base settings (learning rate, batch, seed); one
 racer at a time trains (turns, not threads), so their speeds are comparable on a shared machine; a racer that
 diverges drops out with its reason.
@@ -167,6 +171,7 @@ class Race(Lab):
         self.need = (
             0  # bytes the racers need together while training (race_verdict), freed when a next race replaces it
         )
+        self.for_run = ""  # the legend label of the lab's run the racers were built from (set by build)
 
     # -- building ---------------------------------------------------------------------------------------------
     def build(self, corpus: Any, configs: Sequence[Any]) -> None:
@@ -192,6 +197,7 @@ class Race(Lab):
         self.racers, self.corpus = racers, corpus
         self.target_s = 0.0
         self.note = None
+        self.for_run = lab.run_label()
 
     @property
     def turn_s(self) -> float:
@@ -307,8 +313,35 @@ class Race(Lab):
     def result_message(self) -> str:
         done = [r for r in self.racers if not r.out]
         best = self.ranking()
-        lead = f" Lowest {self.metric_name()}: {best[0][0].label} ({best[0][1]:.3f})." if best else ""
+        mismatch = self.mismatch()
+        if mismatch:
+            lead = f" {mismatch}"
+        else:
+            lead = f" Lowest {self.metric_name()}: {best[0][0].label} ({best[0][1]:.3f})." if best else ""
         return f"Race finished: {len(done)} configurations trained {self.seconds:g} s each.{lead}"
+
+    def earlier_run(self) -> str | None:
+        """What the page says when the lab has moved on to another run since this race was built (None: it has
+        not): the race's racers, chart and samples belong to the run it was built from."""
+        if not self.racers or self.for_run == self._lab.run_label():
+            return None
+        return (
+            f"This race was built from an earlier run ({self.for_run}), not the run on screen "
+            f"({self._lab.run_label()}): press Start race to race from the current one."
+        )
+
+    def mismatch(self) -> str | None:
+        """Why the racers' losses can't be ranked (they are over different targets), or None when they can."""
+        targets = [self._lab.loss_targets(r.extras) for r in self.racers]
+        if len(set(targets)) <= 1:
+            return None
+        unit = self._lab.unit
+        over = ", ".join(f"{r.label} over {len(t)} {unit}s" for r, t in zip(self.racers, targets))
+        return (
+            f"No winner: the losses are over different targets ({over}). A loss over fewer targets, some of them "
+            f"merged into one, can be lower for that reason alone, so these numbers don't rank the models: compare "
+            f"the samples instead."
+        )
 
     def metric_name(self) -> str:
         return "validation loss" if self.has_validation else "training loss (running average)"

@@ -55,14 +55,14 @@ def test_shakespeare_at_the_defaults_learns_within_a_minute(page, app_url):
         "m.innerText.includes('Validation loss') && /\\d/.test(m.innerText))",
         timeout=60_000,
     )
-    start = float(metric_value(page, "Validation loss"))
+    start = float(metric_value(page, "Validation loss (nats per character)"))
     samples: dict[int, str] = {}  # step -> check line, every live sample seen in the minute
     while time.monotonic() - t_start < 60:
         seen = live_sample(page)
         if seen:
             samples[seen[0]] = seen[1]
         page.wait_for_timeout(500)
-    end = float(metric_value(page, "Validation loss"))
+    end = float(metric_value(page, "Validation loss (nats per character)"))
     last_step, last_check = live_sample(page)
     last_text = page.locator(
         '[data-testid="stCode"]'

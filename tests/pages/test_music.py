@@ -102,7 +102,13 @@ def test_train_compose_listen_download_score_and_inspect(recorded):
     assert recorded["midi"][-1] == (res.prime + res.trained_values, float(at.slider(key="music_tempo").value), 0)
     # the scorecard replaced the key/rhythm table: trained, untrained and the held-out pieces
     table = scorecard(at)
-    assert list(table[""]) == [f"trained model (step {stopped_at:,})", "untrained model", "held-out validation pieces"]
+    assert list(table[""]) == [
+        f"trained model (step {stopped_at:,})",
+        "untrained model",
+        "chance (values drawn uniformly at random)",
+        "held-out validation pieces",
+    ]
+    assert "what a uniform random choice scores" in texts(at)
     assert {"pitch-class distance", "in key", "interval distance", "duration distance", "longest copy"} <= set(
         table.columns
     )
@@ -112,7 +118,7 @@ def test_train_compose_listen_download_score_and_inspect(recorded):
     at.number_input(key="music_gen_seed").set_value(5)
     at.button(key="music_generate_btn").click()
     at.run()
-    assert at.session_state["music"].result is not res and scorecard(at).shape[0] == 3
+    assert at.session_state["music"].result is not res and scorecard(at).shape[0] == 4
 
 
 def test_changing_hidden_size_restarts_and_says_so():
@@ -252,3 +258,32 @@ def test_upload_choice_asks_for_files():
     assert not at.exception
     assert any("Upload one or more MIDI files" in i.value for i in at.info)
     # AppTest can't drive the file uploader: tests/e2e/test_music_e2e.py uploads good and bad files for real
+
+
+def test_a_refused_switch_keeps_the_notes_of_the_run_on_screen(monkeypatch):
+    """The course's model on screen, a switch to an LSTM the memory budget refuses: the page still describes the
+    course's model (its panel and explanation), not the refused LSTM."""
+    from core.labs.music_lab import MusicLab
+    from core.models.keras_model import RNNConfig
+    from core.server.budget import Verdict
+
+    at = open_page(PAGE)
+    tiny(at)
+    at.radio(key="music_model").set_value(COURSE)
+    at.run()
+    lab = at.session_state["music"]
+    assert lab.kind == COURSE and "The course's model" in [h.value for h in at.subheader]
+
+    def refuse(self, corpus, config, *, vocab_size=None):
+        if isinstance(config, RNNConfig):
+            return Verdict(False, 1, 0, "Too large for this server now.", None)
+        return None
+
+    monkeypatch.setattr(MusicLab, "budget_verdict", refuse)
+    at.radio(key="music_model").set_value(LSTM)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Too large for this server now." in e.value for e in at.error)
+    assert lab.kind == COURSE  # the run on screen is still the course's model
+    assert "The course's model" in [h.value for h in at.subheader]
+    assert any("capped vocabulary" in m.value for m in at.markdown)  # "What is happening" explains the course's

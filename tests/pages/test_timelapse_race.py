@@ -202,6 +202,8 @@ def test_music_time_lapse_and_race_lstm_vs_course_model():
         if not race.running:
             break
     assert race.finished and not at.exception
+    assert any("No winner: the losses are over different targets" in w.value for w in at.warning)
+    assert "Lowest" not in race.note.text
     course = race.racers[1]
     assert course.sample.kind == "music" and set(course.sample.labels) == set(course.extras["course_vocab"].itos)
     assert all(len(r.sample.items) > 0 for r in race.racers)

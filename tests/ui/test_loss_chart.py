@@ -78,3 +78,35 @@ def test_close_baseline_labels_are_separated():
         "u": "top",
         "bi": "bottom",
     }
+
+
+def test_dino_loss_numbers_above_the_chart_follow_the_unit_switch():
+    at = open_page("pages/dinosaurs.py")
+    at.slider(key="dino_n_a").set_value(16)
+    at.run()
+    button(at, "Step").click()
+    at.run()
+    lab = at.session_state["dino"]
+    smooth = lab.trainer.smooth_loss
+    metric = next(m for m in at.metric if m.label.startswith("Smoothed loss"))
+    assert metric.label == "Smoothed loss (nats per name)" and metric.value == f"{smooth:.2f}"
+    at.radio(key="dino_y").set_value("bits per name")
+    at.run()
+    assert not at.exception
+    metric = next(m for m in at.metric if m.label.startswith("Smoothed loss"))
+    assert metric.label == "Smoothed loss (bits per name)"
+    assert metric.value == f"{lab.trainer.smooth_loss / np.log(2):.2f}"
+
+
+def test_loss_text_and_phrase_follow_the_choice():
+    lab = SimpleNamespace(unit="value")
+    with pytest.MonkeyPatch.context() as mp:
+        state = {"music_y": "bits per value"}
+        mp.setattr(loss_chart.st, "session_state", state)
+        assert loss_chart.loss_phrase(lab, "music", np.log(90)) == f"{np.log2(90):.2f} bits per value"
+        state["music_y"] = "perplexity"
+        assert loss_chart.loss_text(lab, "music", np.log(90)) == "90.00"
+        assert loss_chart.loss_phrase(lab, "music", np.log(90)) == "perplexity 90.00"
+        state["music_y"] = "not a choice"
+        assert loss_chart.loss_phrase(lab, "music", 1.0) == "1.00 nats per value"
+        assert loss_chart.loss_text(lab, "music", None) == "–"

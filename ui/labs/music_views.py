@@ -21,6 +21,7 @@ from core.labs.music_lab import (
     notes_after,
     score_table,
 )
+from core.models import course_model as cm
 from core.music import midi_io, motif
 from core.music import music_audio as ma
 from core.music import music_codec as mc
@@ -171,8 +172,9 @@ def compose_area(lab: MusicLab, corpus) -> tuple[float, int]:
         temperature_view.for_music(lab, prime, 0.0 if argmax else float(temperature))  # before/after p^(1/T)
     if argmax:
         g2.caption(
-            "Deterministic: the same weights always write the same values (the seed doesn't matter). From silence it "
-            "often repeats one value for a while; sampling varies it."
+            "Deterministic: the same weights always write the same values (the seed doesn't matter). From silence a "
+            f"young model would repeat one value: no value plays more than {cm.MAX_REPEAT} times in a row (the next "
+            "most likely comes then); sampling varies it more."
         )
     h1, h2 = st.columns(2)
     tempo = settings.widget(S["tempo"], h1, value=int(corpus.tempo))
@@ -202,10 +204,19 @@ def _scorecard(lab: MusicLab, res) -> None:
         return
     st.dataframe(score_table(res.scores), hide_index=True, key="music_score_table")
     st.caption(f"{ms.READING_GUIDE} {ref.summary()}")
+    labels = [label for label, _ in res.scores]
+    if ms.CHANCE_LABEL in labels:
+        st.caption(
+            f"The chance row is what a uniform random choice scores: the mean of {ms.CHANCE_DRAWS} compositions of "
+            f"the same length, each value drawn uniformly from the model's {len(res.labels)} values. An untrained "
+            "model's probabilities are close to uniform, so when it samples, its row lands near chance, and can "
+            "match the trained row on a measure by luck: a measure shows learning only where the trained row is "
+            "clearly better than chance."
+        )
     note = copy_note(res.scores)
     if note:
         st.caption(note)
-    if len(res.scores) < 3:
+    if ms.VALIDATION_LABEL not in labels:
         st.caption("No validation row: a corpus needs 5 pieces or more to hold some out.")
     with st.expander("What the scorecard measures"):
         explain.show("music_scorecard", key=ref.key_name, range=ref.typical_range, density=ref.typical_density)
@@ -233,6 +244,8 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     )
     if res.weights:
         st.caption(f"Composed with {res.weights}.")
+    if res.rules:
+        st.caption(res.rules)
     opening, composed = notes_after(prime_v, gen_v, tempo)
     parts = [
         (opening_name, opening, opening_color),

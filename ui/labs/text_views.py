@@ -67,19 +67,20 @@ def training(lab: TextLab) -> None:
     c[0].metric("Step", f"{t.step:,}")
     c[1].metric("Characters/s", f"{t.last_rate:,.0f}" if t.last_rate else "–")
     c[2].metric("Training time", f"{int(t.elapsed_s) // 60}:{int(t.elapsed_s) % 60:02d}")
+    unit = loss_chart.choice_of(lab, "text")
     c[3].metric(
-        "Train loss (nats/char)",
-        "–" if train_loss is None else f"{train_loss:.3f}",
+        f"Train loss ({unit})",
+        loss_chart.loss_text(lab, "text", train_loss, 3),
         help="Running average of the last ~10 steps",
     )
     c[4].metric(
-        "Validation loss",
-        "–" if val_loss is None else f"{val_loss:.3f}",
-        help="Nats per character on the last 10% of the text (never trained on)",
+        f"Validation loss ({unit})",
+        loss_chart.loss_text(lab, "text", val_loss, 3),
+        help="On the last 10% of the text (never trained on)",
     )
     ppl = (
         ""
-        if val_loss is None
+        if val_loss is None or unit == "perplexity"
         else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
     )
     st.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
@@ -120,7 +121,10 @@ def model_files(lab: TextLab, trainer) -> None:
     st.subheader("Save or load a model")
     d1, d2 = st.columns(2)
     with d1:
-        st.markdown("**Download** this run's model: a .zip with `model.keras` (Keras native format) and `vocab.json`.")
+        st.markdown(
+            "**Download** this run's model: a .zip with `model.keras` (Keras native format), `vocab.json` and "
+            "`history.json` (its loss history, back on the chart when you load it)."
+        )
         if trainer.param_count() * 12 > MAX_MODEL_UPLOAD:  # weights + Adam's two moments, float32
             st.caption(
                 f"This model is large (about {trainer.param_count() * 12 / MB:.0f} MB with its optimizer state): it "

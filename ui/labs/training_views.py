@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.labs.settings import Param
 from core.models.lr_schedule import describe
-from ui import settings
+from ui import loss_chart, settings
 from ui.toolkit import links
 
 ACCURACY_NOTE = (
@@ -56,9 +56,9 @@ def status(lab, key: str, unit: str) -> None:
     )
     b = t.keeper.best
     c3.metric(
-        "Best validation",
-        "–" if b is None else f"{b.val:.3f}",
-        help=f"The lowest validation loss so far (nats per {unit}) and its step.",
+        f"Best validation ({loss_chart.choice_of(lab, key)})",
+        loss_chart.loss_text(lab, key, None if b is None else b.val, 3),
+        help="The lowest validation loss so far, in the loss chart's unit, and its step.",
         delta=None if b is None else f"at step {b.step:,}",
         delta_color="off",
         delta_arrow="off",

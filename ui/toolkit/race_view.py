@@ -79,6 +79,12 @@ def _show_sample(lab, race: Race, r, where) -> None:
 def _render_race(lab, race: Race) -> None:
     if not race.racers:
         return
+    earlier = race.earlier_run()
+    if earlier:
+        st.info(earlier)
+    mismatch = race.mismatch()
+    if mismatch:
+        st.warning(mismatch)
     cols = st.columns(len(race.racers))
     last = race.ranking()
     for col, r in zip(cols, race.racers):

@@ -17,7 +17,7 @@ import streamlit as st
 
 from core.echo import literal
 from core.models.timelapse import SAMPLE_TEMPO, LabSample
-from ui import chart_text
+from ui import chart_text, loss_chart
 from ui.inspector import render_inspector
 from ui.toolkit import links
 
@@ -162,7 +162,7 @@ def _section(lab) -> None:
     st.markdown(
         f"**Step {step:,}**"
         + (" (the live model)" if live else f" of {live_step:,}")
-        + ("" if loss is None else f" · running training loss then {loss:.3f}")
+        + ("" if loss is None else f" · running training loss then {loss_chart.loss_phrase(lab, lab.key, loss, 3)}")
         + f" · samples drawn with seed {SEED} at every step, so only the weights differ"
     )
     _show_sample(lab, lab.short_sample(lab.model_at(step), SEED), step)

@@ -1,5 +1,5 @@
-"""history.json: the loss history that travels with a trained starting point's model, so the chart shows where
-it came from.
+"""history.json: the loss history that travels with a model (a trained starting point, or a model downloaded from
+the Text lab), so the chart shows where it came from.
 
 Layout: {"format": "rnn-playground-history", "version": 1, "train": {"steps": [...], "loss": [...],
 "smooth": [...], "stride": int, "seen": int}, "val": {"steps": [...], "val": [...], "stride": int, "seen": int, and

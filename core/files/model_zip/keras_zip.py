@@ -30,8 +30,9 @@ def export_model_zip(
 ) -> bytes:
     """A zip (built in memory) holding ``model.keras`` and ``vocab.json``; ``trainer`` is a SequenceTrainer.
 
-    history: a core.models.trainer.History to keep as history.json (trained starting points); tokens: the vocabulary is
-    a list of multi-character tokens (the Music lab's values) written under "tokens" instead of "chars"."""
+    history: a core.models.trainer.History to keep as history.json (starting points, the Text lab's downloads);
+    tokens: the vocabulary is a list of multi-character tokens (the Music lab's values) written under "tokens"
+    instead of "chars"."""
     if trainer.vocab_size != len(chars):
         raise ValueError("the vocabulary does not match the model's output size")
     buf = io.BytesIO()

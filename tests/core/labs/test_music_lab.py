@@ -2,6 +2,8 @@
 the capped vocabulary, retuning, composing (argmax, sampling, bars after an opening), motif checks, the scorecard
 rows and the .mid of an opening and its answer."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -20,6 +22,7 @@ from core.labs.music_lab import (
 )
 from core.models import course_model as cm
 from core.models.keras_model import RNNConfig
+from core.models.sampling import generate
 from core.models.trainer import History
 from core.music import midi_io, motif
 from core.music import music_codec as mc
@@ -66,7 +69,7 @@ def test_switching_model_starts_a_new_run_and_says_why():
     note = lab.take_restart_note()
     assert "model this lab's LSTM (embedding) → the course's model (one-hot, 90 values)" in note
     assert "The previous run stays on the chart" in note and lab.runs and lab.runs[-1].label.startswith("#1 LSTM 8")
-    assert lab.run_label() == "#2 course n_a 8 · seed 0"
+    assert lab.run_label() == "#2 course n_a 8 · seed 0 · Bach chorales, melodies"
     # the capped vocabulary: the 89 most common values of the corpus, and one standing for the rest
     cv = lab.course_vocab
     assert len(cv.itos) == 90 and lab.labels == cv.itos and cv.itos[:89] == tuple(lab.corpus.vocab.itos[:89])
@@ -127,18 +130,93 @@ def test_argmax_composition_is_deterministic_and_scored(course_lab):
     a = lab.compose(tempo=100, seed=1, argmax=True, n_values=30)
     b = lab.compose(tempo=100, seed=2, argmax=True, n_values=30)
     assert a.trained_values == b.trained_values and a.untrained_values == b.untrained_values  # the seed doesn't matter
-    assert all(r.picked == int(np.argmax(r.probs)) for r in a.trained) and a.argmax and a.temperature == 0.0
+    assert all(r.picked == int(np.argmax(r.adjusted)) for r in a.trained) and a.argmax and a.temperature == 0.0
     assert (
         set(a.trained_values) <= set(lab.course_vocab.itos) and a.model == COURSE and a.labels == lab.course_vocab.itos
     )
-    # the same argmax as the course's Keras inference model (from silence)
-    assert [r.picked for r in a.trained] == lab.trainer.generate_argmax(30)
+    # without the composing rules, the numpy model's argmax is the course's Keras inference model's (from silence)
+    plain = generate(lab.trainer.token_model(), 30, temperature=0.0, rng=np.random.default_rng(0))
+    assert [r.picked for r in plain] == lab.trainer.generate_argmax(30)
     s1 = lab.compose(tempo=100, seed=1, temperature=1.0, n_values=30)
     s2 = lab.compose(tempo=100, seed=2, temperature=1.0, n_values=30)
     assert s1.trained_values != s2.trained_values and not s1.argmax  # sampling follows the seed
     labels = [label for label, _ in s1.scores]
-    assert labels == [f"trained model (step {lab.trainer.step:,})", "untrained model", "held-out validation pieces"]
-    assert s1.scores[2][1].n_pieces == len(lab.corpus.val_idx) == 10 and s1.scores[2][1].n_values <= 30
+    assert labels == [
+        f"trained model (step {lab.trainer.step:,})",
+        "untrained model",
+        ms.CHANCE_LABEL,
+        ms.VALIDATION_LABEL,
+    ]
+    assert s1.scores[3][1].n_pieces == len(lab.corpus.val_idx) == 10 and s1.scores[3][1].n_values <= 30
+    chance = s1.scores[2][1]
+    assert chance.n_pieces == ms.CHANCE_DRAWS and chance.n_values == 30
+
+
+def longest_run(values) -> int:
+    best = run = 0
+    for i, v in enumerate(values):
+        run = run + 1 if i and v == values[i - 1] else 1
+        best = max(best, run)
+    return best
+
+
+def test_course_composition_never_plays_the_stand_in_nor_one_value_on_and_on(course_lab):
+    lab = course_lab
+    other = cm.stand_in(lab.course_vocab.mapping)
+    assert other == len(lab.course_vocab.itos) - 1  # Bach's chorales have more than 90 values: the cap folds some
+    # a model whose every step puts nearly all its mass on the stand-in (as a young model composing from silence can)
+    stuck = np.full(len(lab.course_vocab.itos), 1e-4)
+    stuck[other] = 1.0
+    stuck[3] = 0.5
+    stuck /= stuck.sum()
+    model = SimpleNamespace(initial_state=lambda: None, next_token_probs=lambda state, token: (stuck, None))
+    lab_model = lab.trainer.token_model
+    lab.trainer.token_model = lambda: model
+    try:
+        res = lab.compose(tempo=100, argmax=True, n_values=120)
+    finally:
+        lab.trainer.token_model = lab_model
+    picks = [r.picked for r in res.trained]
+    assert other not in picks
+    assert longest_run(picks) <= cm.MAX_REPEAT and len(set(picks)) > 1
+    assert picks[: cm.MAX_REPEAT] == [3] * cm.MAX_REPEAT  # the most likely value allowed, until its run is full
+    assert all(r.picked == int(np.argmax(r.adjusted)) for r in res.trained)
+    assert lab.course_vocab.itos[other] in res.rules and str(cm.MAX_REPEAT) in res.rules
+    sampled = lab.compose(tempo=100, seed=3, temperature=1.0, n_values=120)
+    assert other not in [r.picked for r in sampled.trained + sampled.untrained]
+    assert longest_run(sampled.trained_values) <= cm.MAX_REPEAT
+
+
+def test_scorecard_row_names_the_step_of_the_weights_used():
+    lab = lab_with(LSTM)
+    t = lab.trainer
+    t.train_steps(2)
+    t.evaluate()
+    best = t.keeper.best.step
+    t.train_steps(3)
+    assert lab.compose(tempo=100, seed=0, n_values=10).scores[0][0] == f"trained model (step {t.step:,})"
+    t.restore_best()
+    res = lab.compose(tempo=100, seed=0, n_values=10)
+    assert t.step != best and res.scores[0][0] == f"trained model (step {best:,})"
+    assert f"from step {best:,}" in res.weights
+
+
+def test_earlier_runs_say_which_music_they_learned():
+    lab = lab_with(LSTM)
+    lab.trainer.train_steps(1)
+    if "irish_folk" not in md.bundled_styles():
+        pytest.skip("no bundled Irish folk tunes")
+    lab.use_bundled("irish_folk", mc.CodecOptions(max_chord=2))
+    lab.configure_current(make_config(LSTM, **TINY))
+    assert lab.runs[-1].label == "#1 LSTM 8 · seed 0 · Bach chorales, melodies"
+    assert lab.run_label() == "#2 LSTM 8 · seed 0 · Irish folk, chords of up to 2 notes"
+
+
+def test_lstm_composition_has_no_rules():
+    lab = lab_with(LSTM)
+    lab.trainer.train_steps(2)
+    assert lab.composing_rules() == {}
+    assert lab.compose(tempo=100, argmax=True, n_values=10).rules == ""
 
 
 def test_scorecard_reference_is_built_once_per_corpus():
@@ -163,7 +241,7 @@ def test_validation_pieces_score_closer_than_the_untrained_model(style):
     lab.use_bundled(style, OPTIONS)
     lab.configure_current(make_config(LSTM, **TINY))
     res = lab.compose(tempo=120, seed=0, temperature=1.0, n_values=100)
-    (_, trained), (_, untrained), (_, val) = res.scores
+    (_, trained), (_, untrained), (_, chance), (_, val) = res.scores
     for k in ("pitch_class_distance", "interval_distance", "duration_distance"):
         assert getattr(val, k) < getattr(untrained, k), (k, getattr(val, k), getattr(untrained, k))
 

@@ -75,3 +75,22 @@ def test_entropy_and_top_candidates():
     assert entropy([1.0, 0.0]) == 0.0
     assert entropy([0.5, 0.5]) == pytest.approx(np.log(2))
     assert top_candidates(P, ["a", "b", "c", "d"], k=2) == [("a", 0.5), ("b", 0.25)]
+
+
+def test_avoided_tokens_are_never_picked_and_runs_are_capped():
+    model = FixedModel([0.7, 0.2, 0.1])
+    plain = [r.picked for r in generate(model, 12, temperature=0.0, rng=np.random.default_rng(0))]
+    assert plain == [0] * 12
+    recs = generate(model, 12, temperature=0.0, rng=np.random.default_rng(0), avoid=(0,), max_repeat=3)
+    picks = [r.picked for r in recs]
+    assert 0 not in picks and picks[:4] == [1, 1, 1, 2]  # three 1s, then the next most likely allowed value
+    assert all(r.probs[0] == pytest.approx(0.7) for r in recs)  # the records keep the model's own probabilities
+    assert all(r.adjusted[0] == 0.0 for r in recs)
+    sampled = generate(model, 300, temperature=1.0, rng=np.random.default_rng(1), avoid=(0,))
+    assert 0 not in {r.picked for r in sampled}
+
+
+def test_rules_give_way_when_nothing_would_be_left():
+    model = FixedModel([1.0, 0.0])
+    picks = [r.picked for r in generate(model, 5, temperature=0.0, rng=np.random.default_rng(0), max_repeat=2)]
+    assert picks == [0] * 5  # the only possible token, even past the run's cap

@@ -150,8 +150,10 @@ def test_best_weights_are_kept_and_one_click_restores_them():
         script.at(t, v)
         t.train_steps(1)
     assert t.keeper.memorising and t.keeper.best.step == 3
-    assert "latest weights" in t.weights_note() and "2.000 at step 3" in t.weights_note()
+    assert "latest weights" in t.weights_note() and f"2.000 nats per {t.unit} at step 3" in t.weights_note()
+    assert t.weights_step() == t.step
     b = t.restore_best()
+    assert t.weights_step() == 3 != t.step
     assert b.step == 3 and same(weights(t), best)
     assert t.events[-1] == (t.step, "best weights (step 3)")
     assert t.history.last_val() == pytest.approx(2.0) and not t.keeper.memorising

@@ -183,3 +183,18 @@ def test_validation_pieces_score_closer_than_random_values(style):
     assert abs(val.pitch_range - r.typical_range) < abs(untrained.pitch_range - r.typical_range)
     assert abs(val.notes_per_bar - r.typical_density) < abs(untrained.notes_per_bar - r.typical_density)
     assert val.longest_copy > untrained.longest_copy
+
+
+def test_chance_row_is_uniform_random_values_scored():
+    r = ref(C_SCALE, C_TUNE)
+    in_scale, off_scale = ["N60_d4", "N62_d4", "N64_d4"], ["N61_d4"]  # C major: 3 of the 4 values are in key
+    rows = ms.scorecard([("trained", C_SCALE[:4]), ("untrained", off_scale * 5)], r, chance=in_scale + off_scale)
+    assert [label for label, _ in rows] == ["trained", "untrained", ms.CHANCE_LABEL]
+    chance = rows[2][1]
+    assert chance.n_pieces == ms.CHANCE_DRAWS and chance.n_values == 5  # as long as the longest composition
+    assert chance.in_key == pytest.approx(0.75, abs=0.06)  # 3 of 4 values in key, drawn uniformly
+    assert ms.chance_score(in_scale, r, 8).in_key == 1.0 and ms.chance_score(off_scale, r, 8).in_key == 0.0
+    again = ms.scorecard([("trained", C_SCALE[:4])], r, chance=in_scale + off_scale)[1][1]
+    assert again.in_key == ms.chance_score(in_scale + off_scale, r, 4).in_key  # seeded: the same row every time
+    with pytest.raises(ValueError):
+        ms.chance_score([], r, 4)

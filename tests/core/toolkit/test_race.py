@@ -155,3 +155,46 @@ def test_no_race_without_something_to_train_on():
     text.trainer = object()  # a loaded model that can only sample (its vocabulary lacks the text's characters)
     text.run = TextRun("x", None, ["a", "b"], uploaded=True)
     assert "can only sample" in unavailable(text)
+
+
+def test_same_targets_crown_a_winner():
+    lab = dino_lab()
+    race = Race(lab, seconds=2.0)
+    race.build(lab_corpus(lab), race_configs(lab, [5, 20]))
+    stop = run(race)
+    assert race.mismatch() is None
+    best = race.ranking()[0]
+    assert f"Lowest training loss (running average): {best[0].label}" in stop.message
+
+
+def test_a_race_says_when_the_lab_has_moved_on_to_another_run():
+    lab = dino_lab()
+    lab.run_slice()
+    race = Race(lab, seconds=2.0)
+    race.build(lab_corpus(lab), race_configs(lab, [5, 20]))
+    assert race.earlier_run() is None
+    built_from = lab.run_label()
+    lab.configure("test", NAMES, DinoConfig(n_a=12, seed=1, iterations=5000))  # a new run
+    said = race.earlier_run()
+    assert said is not None and built_from in said and lab.run_label() in said
+
+
+def test_music_race_over_different_vocabularies_crowns_no_winner():
+    from core.labs.music_lab import COURSE, LSTM, MusicLab, make_config
+    from core.music import music_codec as mc
+    from core.music import music_data as md
+
+    if "bach_chorales" not in md.bundled_styles():
+        pytest.skip("no bundled Bach chorales in data/midi")
+    lab = MusicLab()
+    lab.schedule = Schedule(slice_s=0.2, tick_s=1.0, chunk_s=0.05, max_chunk=20, first_chunk=1, eval_every_s=1.0)
+    lab.use_bundled("bach_chorales", mc.CodecOptions(max_chord=1))
+    lab.configure_current(make_config(LSTM, hidden=8, seq_len=10, batch=4, lr=0.003, seed=0))
+    race = Race(lab, seconds=2.0)
+    race.build(lab_corpus(lab), race_configs(lab, [LSTM, COURSE]))
+    stop = run(race)
+    sizes = [len(lab.loss_targets(r.extras)) for r in race.racers]
+    assert sizes[0] == len(lab.corpus.vocab) and sizes[1] < sizes[0]
+    assert stop.kind == StopKind.FINISHED
+    assert "Lowest" not in stop.message and "No winner" in stop.message
+    assert f"LSTM 8 over {sizes[0]} values" in stop.message and f"course n_a 8 over {sizes[1]} values" in stop.message
