@@ -168,11 +168,10 @@ def train_shakespeare(seed: int, work: Path | None):
 
 # ---------------------------------------------------------------------------------------------- music
 def train_music(style: str, seed: int):
-    from core.files import starting_points as sp
-    from core.labs.music_lab import LSTM, MusicLab, make_config
+    from core.labs.music_lab import LSTM, MusicLab, make_config, music_options
 
     lab = MusicLab()
-    lab.use_bundled(style, sp.music_options())
+    lab.use_bundled(style, music_options())
     config = make_config(LSTM, hidden=64, seq_len=30, batch=32, lr=0.003, seed=seed)
     lab.configure_current(config)
     t = lab.trainer

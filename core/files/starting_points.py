@@ -73,16 +73,6 @@ CATALOG: dict[str, StartingPoint] = {
 
 # ---------------------------------------------------------------------------------------------- which one, and reading
 # it
-def music_options():
-    """The codec settings the Music page starts with (its settings' defaults: melody only, transposed): the starting
-    points' vocabulary."""
-    from core.labs.settings import lab_settings
-    from core.music.music_codec import CodecOptions
-
-    music = lab_settings(CATALOG["bach"].lab)  # the lab of the MIDI starting points
-    return CodecOptions(max_chord=music["max_chord"].default, transpose=music["transpose"].default)
-
-
 def manifest(models_dir: Path = MODELS_DIR) -> dict[str, dict[str, Any]]:
     try:
         obj = json.loads((models_dir / MANIFEST).read_text(encoding="utf-8"))

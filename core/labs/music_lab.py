@@ -77,6 +77,15 @@ GRAPH_LABELS = {
 }  # the course panel's drawing of the model
 
 
+def music_options():
+    """The codec settings the Music page starts with (its settings' defaults: melody only, transposed): the
+    vocabulary of the bundled MIDI starting points."""
+    from core.music.music_codec import CodecOptions
+
+    music = music_settings()
+    return CodecOptions(max_chord=music["max_chord"].default, transpose=music["transpose"].default)
+
+
 @functools.cache
 def music_settings() -> LabSpec:
     """The Music page's settings (the bundled styles are the folders of data/midi when first asked)."""
@@ -981,7 +990,7 @@ class MusicLab(Lab):
     # -- trained starting points (core.files.starting_points) --------------------------------------------------------
     def starting_point(self) -> sps.StartingPoint | None:
         ck = self.corpus_key
-        if ck is None or ck[0] != "bundled" or ck[2] != sps.music_options():
+        if ck is None or ck[0] != "bundled" or ck[2] != music_options():
             return None
         return next((sp for sp in sps.CATALOG.values() if sp.lab == self.key and sp.corpus == ck[1]), None)
 
@@ -1063,7 +1072,7 @@ class MusicLab(Lab):
             check={f"{row}_{m}": round(v, 4) for row, ms_ in check.items() for m, v in ms_.items()},
             better_than_untrained="yes" if sps.music_better(check) else "no",
         )
-        opts = sps.music_options()
+        opts = music_options()
         meta = dict(
             t.summary(),
             corpus=sp.corpus,

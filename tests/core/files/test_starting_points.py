@@ -14,6 +14,7 @@ import pytest
 from core.files import model_zip as mz
 from core.files import starting_points as sp
 from core.files.model_zip import ModelZipError
+from core.labs.music_lab import music_options
 
 pytestmark = pytest.mark.skipif(not (sp.MODELS_DIR / sp.MANIFEST).exists(), reason="assets/models/ not built")
 
@@ -41,7 +42,7 @@ def music_lab(name):
     from core.labs.music_lab import MusicLab
 
     lab = MusicLab()
-    lab.use_bundled(sp.CATALOG[name].corpus, sp.music_options())
+    lab.use_bundled(sp.CATALOG[name].corpus, music_options())
     lab.load_starting_point(name)
     return lab
 
@@ -200,7 +201,7 @@ def test_music_needs_its_corpus():
     from core.labs.music_lab import MusicLab
 
     lab = MusicLab()
-    lab.use_bundled("irish_folk", sp.music_options())
+    lab.use_bundled("irish_folk", music_options())
     with pytest.raises(ModelZipError, match="bach chorales"):
         lab.load_starting_point("bach")
     assert lab.trainer is None
@@ -217,7 +218,7 @@ def test_for_lab_picks_the_bundled_corpus():
     assert d.starting_point().name == "dinosaurs" and t.starting_point().name == "shakespeare"
     d.corpus_id, t.corpus_id = "upload:x", "bundled:dinos.txt"
     assert d.starting_point() is None and t.starting_point() is None
-    m.corpus_key = ("bundled", "irish_folk", sp.music_options())
+    m.corpus_key = ("bundled", "irish_folk", music_options())
     assert m.starting_point().name == "irish"
     m.corpus_key = ("bundled", "irish_folk", mc.CodecOptions(max_chord=4))
     assert m.starting_point() is None
@@ -321,7 +322,7 @@ def test_a_lambda_layer_is_refused(models_copy):
     keras_new = rezip(keras_bytes, {"config.json": json.dumps(config).encode()})
     resign(models_copy, "bach", rezip(data, {"model.keras": keras_new}))
     lab = MusicLab()
-    lab.use_bundled("bach_chorales", sp.music_options())
+    lab.use_bundled("bach_chorales", music_options())
     with pytest.raises(ModelZipError, match="Lambda"):
         lab.load_starting_point("bach", models_copy)
     assert lab.trainer is None
