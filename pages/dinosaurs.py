@@ -63,6 +63,7 @@ def corpus_picker() -> tuple[str, list[str]] | None:
 
 
 def render_training() -> None:
+    """The counters, the latest sampled names (above the chart: both fit the first screen) and the loss chart."""
     t = lab.trainer
     c1, c2, c3 = st.columns(3)
     c1.metric("Names trained on", f"{t.step:,}", help=f"The run stops by itself at {t.config.iterations:,}.")
@@ -70,36 +71,38 @@ def render_training() -> None:
     c2.metric(f"Smoothed loss ({unit})", loss_chart.loss_text(lab, "dino", t.smooth_loss))
     last = t.history.train.last("loss")
     c3.metric(f"Last name's loss ({unit})", loss_chart.loss_text(lab, "dino", last))
-    loss_chart.render(lab, "dino")
     if t.sample_batches:
         it, batch = t.sample_batches[-1]
         st.markdown(f"**Samples at iteration {it:,}** (new names are **bold**; names already in the list are marked ✓)")
         shown = (f"**{literal(n)}**" if t.is_new(n) else f"{literal(n)} ✓" for n in batch if n)
         st.markdown(" · ".join(shown) or "(empty samples)")
-        if len(t.sample_batches) > 1:
-            with st.expander("Earlier batches"):
-                for it, batch in reversed(t.sample_batches[:-1]):
-                    st.markdown(f"`{it:>6}` " + ", ".join(literal(n) for n in batch))
     else:
         st.caption(f"A fresh batch of sampled names appears every {t.config.sample_every:,} iterations.")
+    loss_chart.render(lab, "dino")
+    if len(t.sample_batches) > 1:
+        with st.expander("Earlier batches of sampled names"):
+            for it, batch in reversed(t.sample_batches[:-1]):
+                st.markdown(f"`{it:>6}` " + ", ".join(literal(n) for n in batch))
 
 
 # ---------------------------------------------------------------------------------------------- page
-picked = corpus_picker()
-if picked is None:
-    st.stop()
-corpus_id, names = picked
-
-left, right = st.columns([5, 8], gap="large")
+# The first screen: the names, Start/Stop, the settings this lab is about, the live chart and samples; the rest is in
+# the tabs below, one click away.
+left, right = st.columns([1, 2], gap="medium")
 with left:
-    st.subheader("Settings", anchor=False)
+    picked = corpus_picker()
+    if picked is None:
+        st.stop()
+    corpus_id, names = picked
     controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     n_a = settings.widget(S["hidden"])
     lr = settings.widget(S["lr"])
-    iterations = settings.widget(S["iterations"])
-    seed = settings.widget(S["seed"])
-    sample_every = settings.widget(S["sample_every"])
-    clip = dino_views.clip_controls(float(lr))  # None: clipping off
+    more = st.expander("More settings")  # the rarer settings and the explosion demo, one click away
+    with more:
+        iterations = settings.widget(S["iterations"])
+        seed = settings.widget(S["seed"])
+        sample_every = settings.widget(S["sample_every"])
+        clip = dino_views.clip_controls(float(lr))  # None: clipping off
     config = DinoConfig(
         n_a=int(n_a),
         learning_rate=float(lr),
@@ -114,65 +117,73 @@ with left:
         st.info(literal(note, 600))  # it may name an uploaded file
     with controls_slot:
         live.controls(lab, disabled=trainer.done)
-    dino_views.explosion_buttons(lab)
+    with more:
+        dino_views.explosion_buttons(lab)
     if trainer.done:
         st.caption("The iteration budget is used up: raise it to keep training, or change the seed to start over.")
     st.caption(
         f"{len(names):,} names · vocabulary of {trainer.vocab_size} characters · {trainer.param_count():,} parameters"
     )
-    with st.expander("What is happening", expanded=True):
-        dino_views.explanations(lab)
 
 with right:
-    st.subheader("Training")
     live.live_area(lab, render_training)
     dino_views.loss_note(lab, names)  # why the smoothed loss starts at 7 ln V and rises
 
-if links.shown("inside"):
-    dino_views.backprop(lab)  # backpropagation through time and clipping
-st.divider()
-st.subheader("Sample new names")
-s1, s2, s3 = links.group("sampling").columns([2, 1, 1])
-temperature = settings.widget(S["temperature"], s1)
-how_many = settings.widget(S["n"], s2)
-sample_seed = settings.widget(S["sample_seed"], s3)
-temperature_view.for_dino(lab, float(temperature))
-if st.button("Sample names", key="dino_sample_btn"):
-    lab.sample(int(how_many), float(temperature), int(sample_seed))
+tab = links.tabs(
+    {
+        "Sample & inspect": True,
+        "Look inside": links.shown("inside"),
+        "Time-lapse & race": links.shown("toolkit"),
+        "Hand-in & code": links.shown("toolkit"),
+        "What is happening": True,
+    }
+)
+with tab["Sample & inspect"]:
+    s1, s2, s3 = links.group("sampling").columns([2, 1, 1])
+    temperature = settings.widget(S["temperature"], s1)
+    how_many = settings.widget(S["n"], s2)
+    sample_seed = settings.widget(S["sample_seed"], s3)
+    temperature_view.for_dino(lab, float(temperature))
+    if st.button("Sample names", key="dino_sample_btn"):
+        lab.sample(int(how_many), float(temperature), int(sample_seed))
 
-sampled = lab.sampled
-if sampled:
-    new = sum(1 for n, _ in sampled if n and trainer.is_new(n))
-    st.markdown(f"{new} of {len(sampled)} names are new (not in the training list).")
-    rows = [
-        {
-            "name": n or "(empty)",
-            "new?": "" if not n else ("new" if trainer.is_new(n) else "in the list"),
-            "length": len(n),
-        }
-        for n, _ in sampled
-    ]
-    st.dataframe(rows, hide_index=True, key="dino_sample_table")
-    memorise_view.names(lab, [n for n, _ in sampled], "dino")
-    if links.shown("inspector"):
-        st.subheader("Inspector")
-        choice = st.selectbox(
-            "Name to inspect",
-            range(len(sampled)),
-            format_func=lambda i: f"{i + 1}. {sampled[i][0] or '(empty)'}",
-            key="dino_inspect_pick",
-        )
-        name, records = sampled[choice]
-        context = f"Generating “{literal(name)}” one character at a time, starting from the zero vector."
-        render_inspector(records, trainer.labels, key="dino_inspector", context=context)
-        dino_views.formula(lab, choice)
-else:
-    st.caption("Press **Sample names** to draw names from the current model (untrained models babble).")
-inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
-
-# ---------------------------------------------------------------------------------------------- time-lapse, race
-st.divider()
-timelapse_view.render(lab)
-race_view.render(lab)
-handin_view.render(lab, "dino")  # the hand-in zip (ui/toolkit/handin_view.py)
-get_code_view.render(lab, "dino")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)
+    sampled = lab.sampled
+    if sampled:
+        new = sum(1 for n, _ in sampled if n and trainer.is_new(n))
+        st.markdown(f"{new} of {len(sampled)} names are new (not in the training list).")
+        rows = [
+            {
+                "name": n or "(empty)",
+                "new?": "" if not n else ("new" if trainer.is_new(n) else "in the list"),
+                "length": len(n),
+            }
+            for n, _ in sampled
+        ]
+        st.dataframe(rows, hide_index=True, key="dino_sample_table")
+        memorise_view.names(lab, [n for n, _ in sampled], "dino")
+        if links.shown("inspector"):
+            st.subheader("Inspector")
+            choice = st.selectbox(
+                "Name to inspect",
+                range(len(sampled)),
+                format_func=lambda i: f"{i + 1}. {sampled[i][0] or '(empty)'}",
+                key="dino_inspect_pick",
+            )
+            name, records = sampled[choice]
+            context = f"Generating “{literal(name)}” one character at a time, starting from the zero vector."
+            render_inspector(records, trainer.labels, key="dino_inspector", context=context)
+            dino_views.formula(lab, choice)
+    else:
+        st.caption("Press **Sample names** to draw names from the current model (untrained models babble).")
+with tab["Look inside"]:
+    if links.shown("inside"):
+        dino_views.backprop(lab)  # backpropagation through time and clipping
+    inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
+with tab["Time-lapse & race"]:
+    timelapse_view.render(lab)
+    race_view.render(lab)
+with tab["Hand-in & code"]:
+    handin_view.render(lab, "dino")  # the hand-in zip (ui/toolkit/handin_view.py)
+    get_code_view.render(lab, "dino")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)
+with tab["What is happening"]:
+    dino_views.explanations(lab)

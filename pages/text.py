@@ -91,38 +91,38 @@ def render_training() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- page
-picked = corpus_picker()
-if picked is None:
-    st.stop()
-corpus_id, corpus_name, corpus = picked
-ss["text_corpus_now"] = picked
-text_views.show_corpus(corpus_name, corpus)
-
-left, right = st.columns([1, 2], gap="large")
+# The first screen: the text, Start/Stop, the cell and its size, the live chart and sample; the rest is in the tabs
+# below, one click away.
+left, right = st.columns([1, 2], gap="medium")
 with left:
-    arch = links.group("architecture")  # hide= (ui/toolkit/links.py)
-    st.subheader("Model", anchor=False)
+    picked = corpus_picker()
+    if picked is None:
+        st.stop()
+    corpus_id, corpus_name, corpus = picked
+    ss["text_corpus_now"] = picked
     controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     cell = settings.widget(S["cell"], on_change=text_views.cell_changed)
     ss["_text_cell_was"] = cell  # the dropout follows the cell's default (text_views.cell_changed)
     hidden = settings.widget(S["hidden"])
-    layers = settings.widget(S["layers"])
-    with arch.expander("More architecture"):
+    rare = links.shown("architecture") or links.shown("training")
+    more = st.expander("More settings") if rare else st.container()  # the rarer settings, one click away
+    with more:
+        layers = settings.widget(S["layers"])
         embed = settings.widget(S["embedding"])
         dropout = settings.widget(S["dropout"])
         seed = settings.widget(S["seed"])
-    st.caption(
-        "Changing the cell, size, layers, embedding, dropout, seed or the text starts a **new run**; the settings "
-        "below apply to the current run."
-    )
-    st.subheader("Training")
-    seq_len = settings.widget(S["window"])
-    if seq_len > corpus.max_seq_len:
-        st.warning(f"This text only allows windows of {corpus.max_seq_len} characters; using {corpus.max_seq_len}.")
-        seq_len = corpus.max_seq_len
-    batch = settings.widget(S["batch"])
-    lr = settings.widget(S["lr"])
-    lr_schedule = text_views.schedule_controls(lab, cell)  # schedule and stop-at-best
+        if rare:
+            st.caption(
+                "Changing the cell, size, layers, embedding, dropout, seed or the text starts a **new run**; the "
+                "settings below apply to the current run."
+            )
+        seq_len = settings.widget(S["window"])
+        if seq_len > corpus.max_seq_len:
+            st.warning(f"This text only allows windows of {corpus.max_seq_len} characters; using {corpus.max_seq_len}.")
+            seq_len = corpus.max_seq_len
+        batch = settings.widget(S["batch"])
+        lr = settings.widget(S["lr"])
+        lr_schedule = text_views.schedule_controls(lab, cell)  # schedule and stop-at-best
     config = RNNConfig(
         cell=cell,
         hidden=int(hidden),
@@ -142,7 +142,6 @@ with left:
         f"needs about {training_bytes(corpus.vocab_size, config) / MB:,.0f} MB while training · "
         f"about **{per_min:,.0f} steps a minute** here ({'measured' if measured else 'estimated'})"
     )
-    explain.text_lab(corpus.vocab_size, config, lab.trainer)  # cells, the parameter formula, nats/perplexity
     try:
         with st.spinner("Building the model (the first time also loads TensorFlow)…"):
             trainer = lab.configure_text(
@@ -173,77 +172,87 @@ with left:
     b2.button(
         "Clear earlier runs", key="text_clear_runs", on_click=lab.clear_runs, disabled=not lab.runs, width="stretch"
     )
-    with st.expander("What is happening"):
-        explain.show("text_training", clipnorm=CLIPNORM)
 
 with right:
-    st.subheader("Training")
     live.live_area(lab, render_training)
 
+tab = links.tabs(
+    {
+        "Generate & inspect": True,
+        "Look inside": links.shown("inside"),
+        "The text": True,
+        "Time-lapse & race": links.shown("toolkit"),
+        "Files & hand-in": links.shown("upload") or links.shown("toolkit"),
+        "What is happening": True,
+    }
+)
 # ---------------------------------------------------------------------------------------------- sampling
-st.divider()
-st.subheader("Generate text")
-prime_typed = settings.widget(S["prime"])
-prime, cut = lab.clamp_prime(prime_typed)
-if cut:
-    st.warning(cut)
-s1, s2, s3, s4 = links.group("sampling").columns(4)
-length = settings.widget(S["length"], s1)
-temperature = settings.widget(S["temperature"], s2)
-top_k = settings.widget(S["top_k"], s3)
-sample_seed = settings.widget(S["sample_seed"], s4)
-temperature_view.for_text(lab, prime, float(temperature), int(top_k))
-unknown = lab.unknown_prime_chars(prime)
-if unknown:
-    shown = first_few([literal(char_label(c)) for c in unknown], 20)
-    st.error(f"The priming text has characters the model has never seen: {' '.join(shown)}. Remove them to generate.")
-if st.button("Generate", key="text_sample_btn", type="primary", disabled=bool(unknown)):
-    with st.spinner(f"Generating {int(length):,} characters…"):
-        lab.generate(prime, int(length), float(temperature), int(top_k), int(sample_seed))
-
-sampled = lab.sampled
-if sampled:
-    st.caption(
-        f"{len(sampled.records)} characters in {sampled.seconds:.2f} s from the model at step {sampled.step:,} "
-        f"({sampled.settings}), with {sampled.weights or 'the latest weights'}. The priming text is shown first."
-    )
-    st.code(sampled.prime + sampled.text, language=None, wrap_lines=True)
-    if lab.run.corpus is not None:
-        st.caption(describe_check(lab.run.corpus.lexicon.check(sampled.text), lab.run.corpus.lexicon))
-        memorise_view.text(lab, sampled.text, "text_gen")
-    if links.shown("inspector"):
-        st.subheader("Inspector")
-        records = sampled.records
-        start = 0
-        if len(records) > INSPECT_SPAN:
-            start = st.slider(
-                f"First generated character to inspect (showing {INSPECT_SPAN} at a time)",
-                0,
-                len(records) - INSPECT_SPAN,
-                0,
-                key="text_inspect_start",
-            )
-        span = records[start : start + INSPECT_SPAN]
-        shown = sampled.text[start : start + INSPECT_SPAN]
-        render_inspector(
-            span,
-            sampled.labels,
-            key="text_inspector",
-            context=f"Characters {start}–{start + len(span) - 1} of the generated text: "
-            f"“{shown[:80]}{'…' if len(shown) > 80 else ''}”",
+with tab["Generate & inspect"]:
+    prime_typed = settings.widget(S["prime"])
+    prime, cut = lab.clamp_prime(prime_typed)
+    if cut:
+        st.warning(cut)
+    s1, s2, s3, s4 = links.group("sampling").columns(4)
+    length = settings.widget(S["length"], s1)
+    temperature = settings.widget(S["temperature"], s2)
+    top_k = settings.widget(S["top_k"], s3)
+    sample_seed = settings.widget(S["sample_seed"], s4)
+    temperature_view.for_text(lab, prime, float(temperature), int(top_k))
+    unknown = lab.unknown_prime_chars(prime)
+    if unknown:
+        shown = first_few([literal(char_label(c)) for c in unknown], 20)
+        st.error(
+            f"The priming text has characters the model has never seen: {' '.join(shown)}. Remove them to generate."
         )
-else:
-    st.caption("Press **Generate** to sample from the current model (an untrained model produces noise).")
-inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
+    if st.button("Generate", key="text_sample_btn", type="primary", disabled=bool(unknown)):
+        with st.spinner(f"Generating {int(length):,} characters…"):
+            lab.generate(prime, int(length), float(temperature), int(top_k), int(sample_seed))
 
-# ---------------------------------------------------------------------------------------------- files
-if links.shown("upload"):  # model files: loading one is an upload
-    st.divider()
-    text_views.model_files(lab, trainer)
-
-# ---------------------------------------------------------------------------------------------- time-lapse, race
-st.divider()
-timelapse_view.render(lab)
-race_view.render(lab)
-handin_view.render(lab, "text")  # the hand-in zip (ui/toolkit/handin_view.py)
-get_code_view.render(lab, "text")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)
+    sampled = lab.sampled
+    if sampled:
+        st.caption(
+            f"{len(sampled.records)} characters in {sampled.seconds:.2f} s from the model at step {sampled.step:,} "
+            f"({sampled.settings}), with {sampled.weights or 'the latest weights'}. The priming text is shown first."
+        )
+        st.code(sampled.prime + sampled.text, language=None, wrap_lines=True)
+        if lab.run.corpus is not None:
+            st.caption(describe_check(lab.run.corpus.lexicon.check(sampled.text), lab.run.corpus.lexicon))
+            memorise_view.text(lab, sampled.text, "text_gen")
+        if links.shown("inspector"):
+            st.subheader("Inspector")
+            records = sampled.records
+            start = 0
+            if len(records) > INSPECT_SPAN:
+                start = st.slider(
+                    f"First generated character to inspect (showing {INSPECT_SPAN} at a time)",
+                    0,
+                    len(records) - INSPECT_SPAN,
+                    0,
+                    key="text_inspect_start",
+                )
+            span = records[start : start + INSPECT_SPAN]
+            shown = sampled.text[start : start + INSPECT_SPAN]
+            render_inspector(
+                span,
+                sampled.labels,
+                key="text_inspector",
+                context=f"Characters {start}–{start + len(span) - 1} of the generated text: "
+                f"“{shown[:80]}{'…' if len(shown) > 80 else ''}”",
+            )
+    else:
+        st.caption("Press **Generate** to sample from the current model (an untrained model produces noise).")
+with tab["Look inside"]:
+    inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
+with tab["The text"]:
+    text_views.show_corpus(corpus_name, corpus)
+with tab["Time-lapse & race"]:
+    timelapse_view.render(lab)
+    race_view.render(lab)
+with tab["Files & hand-in"]:
+    if links.shown("upload"):  # model files: loading one is an upload
+        text_views.model_files(lab, trainer)
+    handin_view.render(lab, "text")  # the hand-in zip (ui/toolkit/handin_view.py)
+    get_code_view.render(lab, "text")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)
+with tab["What is happening"]:
+    explain.show("text_training", clipnorm=CLIPNORM)
+    explain.text_lab(corpus.vocab_size, config, lab.trainer)  # cells, the parameter formula, nats/perplexity

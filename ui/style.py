@@ -76,6 +76,25 @@ small,
 .katex-display:focus-visible {{
   outline-offset: 0 !important;
 }}
+[data-testid="stMainBlockContainer"] {{
+  padding-top: 2.5rem !important;
+}}
+[data-testid="stMetricValue"] {{
+  font-size: 1.75rem !important;
+}}
+[data-testid="stMainBlockContainer"] h1 {{
+  font-size: 1.75rem !important;
+  padding-top: 0 !important;
+}}
+button [data-testid="stMarkdownContainer"],
+button [data-testid="stMarkdownContainer"] p,
+[data-testid="stMetricLabel"],
+[data-testid="stMetricLabel"] * {{
+  white-space: normal !important;
+  overflow: visible !important;
+  text-overflow: clip !important;
+  overflow-wrap: anywhere;
+}}
 @media (prefers-reduced-motion: reduce) {{
 {_STILL}
 }}

@@ -125,6 +125,14 @@ def group(name: str, where: Any = st):
     return where if shown(name) else Hidden()
 
 
+def tabs(titles: dict[str, bool]) -> dict[str, Any]:
+    """``st.tabs`` of the titles whose value is True (shown), in order; a hidden title gets an empty container, since
+    what it holds checks ``shown()`` itself and draws nothing. Returns title -> where to draw."""
+    on = [t for t, show in titles.items() if show]
+    drawn = dict(zip(on, st.tabs(on))) if on else {}
+    return {t: drawn[t] if t in drawn else st.container() for t in titles}
+
+
 # ---------------------------------------------------------------------------------------------- applying a link
 def _apply_values(lab_spec: cl.LabSpec, parsed: cl.Parsed) -> None:
     for key, value in parsed.values.items():
