@@ -138,28 +138,32 @@ def render_training() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- page
-corpus = corpus_picker()
-if corpus is None:
-    st.stop()
-
-st.divider()
-left, right = st.columns([1, 2], gap="large")
+# The first screen: the music, Start/Stop, the model and its size, the live chart; the rest is in the tabs below, one
+# click away.
+left, right = st.columns([1, 2], gap="medium")
 with left:
-    st.subheader("Model", anchor=False)
+    corpus = corpus_picker()
+    if corpus is None:
+        st.stop()
     controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     kind = settings.widget(S["model"])
     course = kind == COURSE
     hidden = settings.widget(S["hidden"])
-    seq_len = settings.widget(S["window"])
-    batch = settings.widget(S["batch"])
-    lr = 0.01
-    if course:
-        st.caption("Optimizer: the course's Adam (learning rate 0.01 with decay 0.01; see the course's model below).")
-    else:
-        lr = settings.widget(S["lr"])
-    seed = settings.widget(S["seed"])
-    lab.max_steps = settings.widget(S["max_steps"])
-    lr_schedule = music_views.schedule_controls(lab, course)  # schedule (this lab's LSTM) and stop-at-best
+    rare = links.shown("architecture") or links.shown("training")
+    more = st.expander("More settings") if rare else st.container()  # the rarer settings, one click away
+    with more:
+        seq_len = settings.widget(S["window"])
+        batch = settings.widget(S["batch"])
+        lr = 0.01
+        if course:
+            st.caption(
+                "Optimizer: the course's Adam (learning rate 0.01 with decay 0.01; see the tab “The course's model”)."
+            )
+        else:
+            lr = settings.widget(S["lr"])
+        seed = settings.widget(S["seed"])
+        lab.max_steps = settings.widget(S["max_steps"])
+        lr_schedule = music_views.schedule_controls(lab, course)  # schedule (this lab's LSTM) and stop-at-best
     config = make_config(
         kind,
         hidden=int(hidden),
@@ -185,31 +189,39 @@ with left:
     with controls_slot:
         live.controls(lab, disabled=bool(too_short))
     st.caption(f"{len(lab.labels):,} values in the vocabulary · {trainer.param_count():,} parameters")
-    with st.expander("What is happening", expanded=False):
-        if course:
-            explain.show("music_course_training", n_values=trainer.vocab_size)
-        else:
-            explain.show("music_training", embed=EMBED_DIM)
 
 with right:
-    st.subheader("Training")
     live.live_area(lab, render_training)
 
-st.divider()
-show_corpus(corpus)  # after the controls: its table and players would be many Tab presses before Start
-
-if course:
-    st.divider()
-    music_views.course_panel(lab)
-
-st.divider()
-tempo, program = music_views.compose_area(lab, corpus)
-music_views.result_area(lab, tempo, program)
-inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
-
-# ---------------------------------------------------------------------------------------------- time-lapse, race
-st.divider()
-timelapse_view.render(lab)
-race_view.render(lab)
-handin_view.render(lab, "music")  # the hand-in zip (ui/toolkit/handin_view.py)
-get_code_view.render(lab, "music")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)
+tab = links.tabs(
+    {
+        "Compose & listen": True,
+        "Look inside": links.shown("inside"),
+        "The music": True,
+        "The course's model": course,
+        "Time-lapse & race": links.shown("toolkit"),
+        "Hand-in & code": links.shown("toolkit"),
+        "What is happening": True,
+    }
+)
+with tab["Compose & listen"]:
+    tempo, program = music_views.compose_area(lab, corpus)
+    music_views.result_area(lab, tempo, program)
+with tab["Look inside"]:
+    inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
+with tab["The music"]:
+    show_corpus(corpus)  # in a tab: its table and players would be many Tab presses before Start
+with tab["The course's model"]:
+    if course:
+        music_views.course_panel(lab)
+with tab["Time-lapse & race"]:
+    timelapse_view.render(lab)
+    race_view.render(lab)
+with tab["Hand-in & code"]:
+    handin_view.render(lab, "music")  # the hand-in zip (ui/toolkit/handin_view.py)
+    get_code_view.render(lab, "music")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)
+with tab["What is happening"]:
+    if course:
+        explain.show("music_course_training", n_values=trainer.vocab_size)
+    else:
+        explain.show("music_training", embed=EMBED_DIM)

@@ -37,6 +37,7 @@ def lab_page(cls, title: str, caption: str):
     st.title(title, anchor=False)  # no "link to heading" stop on the way to Start
     st.caption(caption)
     links.show_messages(cls.key)
+    lessons.banner(cls.key)  # the open lesson's steps in the page too: the sidebar is collapsed on small screens
     lessons.panel(cls.key)
     links.link_control(cls.key)
     return session_lab(cls)

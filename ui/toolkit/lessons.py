@@ -1,7 +1,8 @@
 """Bundled lessons (lessons/*.md, read by core.toolkit.links): the guide panel next to a lab and the home page's list.
 
 A lesson opens with ``?lesson=NAME`` on its lab's page (ui.toolkit.links.apply applies its preset like a link); the
-panel sits in the sidebar, next to the lab, until the student closes it.
+panel sits in the sidebar, next to the lab, until the student closes it, and its steps are also in an expander at the
+top of the page (``banner``), for screens where the sidebar starts collapsed.
 """
 
 from __future__ import annotations
@@ -24,18 +25,39 @@ def _close() -> None:
     persist.remember(links.LESSON, None)
 
 
-def panel(lab: str) -> None:
-    """The open lesson's guide in the sidebar (only on its own lab's page; ``lab``: the lab's key)."""
+def _open_lesson(lab: str):
+    """The lesson open on this lab's page (``lab``: the lab's key), or None."""
     open_ = st.session_state.get(links.LESSON)
     if not open_ or open_[0] != lab:
-        return
+        return None
     lesson, _ = catalogue.find(open_[1])
+    return lesson
+
+
+def _steps(lesson) -> None:
+    """What the lesson is and its numbered steps."""
+    st.caption(f"{lesson.summary} · about {lesson.minutes} minutes")
+    st.markdown(lesson.body)
+
+
+def banner(lab: str) -> None:
+    """The open lesson's steps at the top of its lab's page, in a closed expander: the sidebar is collapsed on tablets
+    and phones, and closed the expander costs one Tab stop on the way to Start."""
+    lesson = _open_lesson(lab)
+    if lesson is None:
+        return
+    with st.expander(f"📘 Lesson: {lesson.title} — the steps"):
+        _steps(lesson)
+
+
+def panel(lab: str) -> None:
+    """The open lesson's guide in the sidebar (only on its own lab's page; ``lab``: the lab's key)."""
+    lesson = _open_lesson(lab)
     if lesson is None:
         return
     with st.sidebar:
         st.markdown(f"### 📘 {lesson.title}")
-        st.caption(f"{lesson.summary} · about {lesson.minutes} minutes")
-        st.markdown(lesson.body)
+        _steps(lesson)
         for i, d in enumerate(lesson.downloads):
             st.download_button(
                 f"⬇ {d.split('/')[-1]}",
