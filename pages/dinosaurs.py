@@ -65,7 +65,7 @@ def corpus_picker() -> tuple[str, list[str]] | None:
 def render_training() -> None:
     """The counters, the latest sampled names (above the chart: both fit the first screen) and the loss chart."""
     t = lab.trainer
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = st.columns([1, 1, 1.3])  # the last label is the longest
     c1.metric("Names trained on", f"{t.step:,}", help=f"The run stops by itself at {t.config.iterations:,}.")
     unit = loss_chart.choice_of(lab, "dino")
     c2.metric(f"Smoothed loss ({unit})", loss_chart.loss_text(lab, "dino", t.smooth_loss))

@@ -121,7 +121,7 @@ def render(lab, key: str) -> None:
         series,
         x_title=lab.chart_x,
         y_title="perplexity" if choice == "perplexity" else f"loss ({choice})",
-        height=300,  # room for Start, the chart and the live sample on a 768-pixel-high screen
+        height=270,  # room for Start, the chart and the Dinosaur lab's samples on a 768-pixel-high screen
         ref_lines=refs,
         marks=event_marks(lab),
     )

@@ -76,8 +76,19 @@ small,
 .katex-display:focus-visible {{
   outline-offset: 0 !important;
 }}
-[data-testid="stMainBlockContainer"] {{
-  padding-top: 2.5rem !important;
+@media (min-width: 640px) {{
+  [data-testid="stMainBlockContainer"] {{
+    padding-top: 2rem !important;
+  }}
+}}
+@media (max-width: 639.98px) {{
+  [data-testid="stHorizontalBlock"]:has([class*="__start"]) {{
+    flex-wrap: nowrap !important;
+  }}
+  [data-testid="stHorizontalBlock"]:has([class*="__start"]) > [data-testid="stColumn"] {{
+    min-width: 0 !important;
+    flex: 1 1 0 !important;
+  }}
 }}
 [data-testid="stMetricValue"] {{
   font-size: 1.75rem !important;

