@@ -9,7 +9,9 @@
   4.5:1; while a lab trains, its live area is waiting most of the time); and, when the browser asks for reduced
   motion (``@media (prefers-reduced-motion: reduce)``) or the setting is on, no CSS animation or transition
   (skeletons, expanders, tabs; spinners keep turning) and a still hourglass for Streamlit's running indicator (a
-  timer swaps its icon 5 times a second).
+  timer swaps its icon 5 times a second); a roomier first screen (less space above the title on a wide screen,
+  smaller titles and metric values; Start, Stop and Step side by side on a phone) and labels that wrap instead of
+  ending in "…" (buttons, metrics), so nothing is cut on a tablet or a phone.
 - a small script: formula areas that scroll sideways (KaTeX displays) become focusable (``tabindex=0``, named
   "formula") so the keyboard can scroll them; and the browser's reduced-motion preference is written to a cookie,
   which the server reads when the next session starts (a reload or a new tab) to set the setting's default.
