@@ -9,7 +9,7 @@
   4.5:1; while a lab trains, its live area is waiting most of the time); and, when the browser asks for reduced
   motion (``@media (prefers-reduced-motion: reduce)``) or the setting is on, no CSS animation or transition
   (skeletons, expanders, tabs; spinners keep turning) and a still hourglass for Streamlit's running indicator (a
-  timer swaps its icon 5 times a second); a roomier first screen (less space above the title on a wide screen,
+  timer swaps its icon 5 times a second); a roomier first screen (less space above the title while the sidebar is open,
   smaller titles and metric values; Start, Stop and Step side by side on a phone) and labels that wrap instead of
   ending in "…" (buttons, metrics), so nothing is cut on a tablet or a phone.
 - a small script: formula areas that scroll sideways (KaTeX displays) become focusable (``tabindex=0``, named
@@ -53,6 +53,9 @@ _STILL = """
 # under reduced motion, as a stopped one looks like a hung page); the running indicator, whose icon a timer swaps
 # five times a second, shows a still hourglass instead
 
+_CONTROLS_ROW = '[data-testid="stHorizontalBlock"]:has([class*="__start"]):not(:has([data-testid="stHorizontalBlock"]))'
+# the row of Start, Stop and Step (ui/live.py: keys "<lab>__start", …): the innermost row that holds Start
+
 CSS = f"""
 <style>
 [data-testid="stCaptionContainer"],
@@ -78,16 +81,14 @@ small,
 .katex-display:focus-visible {{
   outline-offset: 0 !important;
 }}
-@media (min-width: 640px) {{
-  [data-testid="stMainBlockContainer"] {{
-    padding-top: 2rem !important;
-  }}
+[data-testid="stApp"]:has([data-testid="stSidebar"][data-collapsed="false"]) [data-testid="stMainBlockContainer"] {{
+  padding-top: 2rem !important;
 }}
 @media (max-width: 639.98px) {{
-  [data-testid="stHorizontalBlock"]:has([class*="__start"]) {{
+  {_CONTROLS_ROW} {{
     flex-wrap: nowrap !important;
   }}
-  [data-testid="stHorizontalBlock"]:has([class*="__start"]) > [data-testid="stColumn"] {{
+  {_CONTROLS_ROW} > [data-testid="stColumn"] {{
     min-width: 0 !important;
     flex: 1 1 0 !important;
   }}
@@ -106,7 +107,6 @@ button [data-testid="stMarkdownContainer"] p,
   white-space: normal !important;
   overflow: visible !important;
   text-overflow: clip !important;
-  overflow-wrap: anywhere;
 }}
 @media (prefers-reduced-motion: reduce) {{
 {_STILL}
