@@ -133,3 +133,26 @@ def wait_refreshes(page, label: str, n: int, timeout: float = 60_000) -> int:
     for _ in range(n):
         value = wait_metric_above(page, label, value, timeout)
     return value
+
+
+def open_tab(page, name: str):
+    """Click the tab ``name`` and return its panel: a lab page's section tab under the training area ("Look inside",
+    "The text", …) or a tab inside one (Look inside's "Influence", …: its section is opened first)."""
+    wait_idle(page, timeout=60_000)
+    tab = page.get_by_role("tab", name=name, exact=True)
+    if not tab.first.is_visible():
+        page.get_by_role("tab", name="Look inside", exact=True).click()
+        wait_idle(page, timeout=60_000)
+    tab.click()  # click() scrolls to it and retries if a rerun replaced it
+    wait_idle(page, timeout=60_000)
+    panel = page.get_by_role("tabpanel", name=name)
+    panel.wait_for()
+    return panel
+
+
+def open_more_settings(page):
+    """Open the "More settings" expander beside Start (the rarer settings); returns the page."""
+    more = page.locator('[data-testid="stExpander"]').filter(has_text="More settings").first
+    if more.locator("details").get_attribute("open") is None:
+        more.get_by_text("More settings").click()
+    return page

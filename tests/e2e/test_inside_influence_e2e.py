@@ -4,19 +4,9 @@ Screenshots: inside_influence_* in test-artifacts/screenshots."""
 
 import re
 
-from .conftest import assert_no_exception, shot, wait_idle, wait_metric_above
+from .conftest import assert_no_exception, open_tab, shot, wait_idle, wait_metric_above
 
 SHADED = "span[title*='of the largest']"  # one span per earlier token in the coloured text
-
-
-def open_tab(page, name: str):
-    """Click a Look inside tab and return its panel."""
-    wait_idle(page, timeout=60_000)
-    page.get_by_role("tab", name=name, exact=True).click()  # click() scrolls to it and retries if a rerun replaced it
-    wait_idle(page, timeout=60_000)
-    panel = page.get_by_role("tabpanel", name=name)
-    panel.wait_for()
-    return panel
 
 
 def look(page, panel, name: str, at=None) -> None:

@@ -6,21 +6,10 @@ import re
 
 from playwright.sync_api import Error as PlaywrightError
 
-from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_metric_above
+from .conftest import assert_no_exception, metric_int, open_tab, shot, wait_idle, wait_metric_above
 
 TRAIN_STEPS = 150  # a brief training run of the Text model
 MUSIC_STEPS = 150  # and of the Music model
-
-
-def open_tab(page, name: str):
-    """Click a Look inside tab and return its panel."""
-    tab = page.get_by_role("tab", name=name, exact=True)
-    tab.scroll_into_view_if_needed()
-    tab.click()
-    wait_idle(page, timeout=60_000)
-    panel = page.get_by_role("tabpanel", name=name)
-    panel.wait_for()
-    return panel
 
 
 def look(page, panel, name: str) -> None:
@@ -54,7 +43,7 @@ def test_neurons_and_gates_on_text_untrained_then_trained(page, app_url):
     page.get_by_role("link", name="📜 Text").first.click()
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
     wait_idle(page, timeout=90_000)
-    page.get_by_text("Validation (last 10%)").wait_for()
+    open_tab(page, "The text").get_by_text("Validation (last 10%)").wait_for()
     hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider")
     hidden.focus()
     hidden.press("Home")  # 16
@@ -63,7 +52,7 @@ def test_neurons_and_gates_on_text_untrained_then_trained(page, app_url):
         hidden.focus()
         hidden.press("ArrowRight")  # +16 each: 64 units
         wait_idle(page, timeout=90_000)
-    page.get_by_role("heading", name="Look inside").wait_for(timeout=90_000)
+    open_tab(page, "Look inside").get_by_role("heading", name="Look inside").wait_for(timeout=90_000)
     assert_no_exception(page)
 
     check_neurons(page, trained=False)

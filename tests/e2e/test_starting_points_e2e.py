@@ -3,7 +3,7 @@
 
 import re
 
-from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_refreshes
+from .conftest import assert_no_exception, metric_int, open_tab, shot, wait_idle, wait_refreshes
 
 LABEL = "⭐ Start from the trained model"
 
@@ -34,7 +34,7 @@ def test_dinosaur_lab_starts_from_the_trained_model(page, app_url):
     info = page.get_by_text("Loaded the trained starting point").inner_text()
     share = int(re.search(r"(\d+)% of its names end like a real genus", info).group(1))
     assert share > 50  # "mostly ending like real genera", measured on 200 names
-    page.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
+    page.get_by_role("figure", name="Loss chart").scroll_into_view_if_needed()
     shot(page, "starting_point_dino_loaded", full_page=False)
     assert page.locator('[data-testid="stPlotlyChart"] .scatterlayer .trace').count() >= 2
     assert_no_exception(page)
@@ -50,7 +50,7 @@ def test_dinosaur_lab_starts_from_the_trained_model(page, app_url):
 
 def test_text_lab_starts_from_the_trained_model(page, app_url):
     open_lab(page, app_url, "📜 Text")
-    page.get_by_text("Validation (last 10%)").wait_for(timeout=120_000)
+    open_tab(page, "The text").get_by_text("Validation (last 10%)").wait_for(timeout=120_000)
     page.get_by_role("button", name=LABEL).click()
     page.get_by_text("Loaded the trained starting point").wait_for(timeout=120_000)
     wait_idle(page, timeout=120_000)
@@ -59,7 +59,7 @@ def test_text_lab_starts_from_the_trained_model(page, app_url):
     val = float(metric_text(page, "Validation loss"))
     assert val <= 1.6  # Shakespeare at 1.6 nats per character or better, on the first click
     page.get_by_text(f"Sample at step {loaded:,}").wait_for()
-    page.get_by_role("heading", name="Training").first.scroll_into_view_if_needed()
+    page.get_by_role("figure", name="Loss chart").scroll_into_view_if_needed()
     traces = page.locator('[data-testid="stPlotlyChart"]').first.locator(".scatterlayer .trace")
     traces.nth(2).wait_for(timeout=60_000)  # plotly draws the chart a moment after the page has settled
     shot(page, "starting_point_text_loaded", full_page=False)
