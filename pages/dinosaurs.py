@@ -134,7 +134,7 @@ tab = links.tabs(
         "Sample & inspect": True,
         "Look inside": links.shown("inside"),
         "Time-lapse & race": links.shown("toolkit"),
-        "Hand-in & code": links.shown("toolkit"),
+        "Files & hand-in": links.shown("toolkit"),
         "What is happening": True,
     }
 )
@@ -182,7 +182,7 @@ with tab["Look inside"]:
 with tab["Time-lapse & race"]:
     timelapse_view.render(lab)
     race_view.render(lab)
-with tab["Hand-in & code"]:
+with tab["Files & hand-in"]:
     handin_view.render(lab, "dino")  # the hand-in zip (ui/toolkit/handin_view.py)
     get_code_view.render(lab, "dino")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)
 with tab["What is happening"]:

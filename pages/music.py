@@ -200,7 +200,7 @@ tab = links.tabs(
         "The music": True,
         "The course's model": course,
         "Time-lapse & race": links.shown("toolkit"),
-        "Hand-in & code": links.shown("toolkit"),
+        "Files & hand-in": links.shown("toolkit"),
         "What is happening": True,
     }
 )
@@ -217,7 +217,7 @@ with tab["The course's model"]:
 with tab["Time-lapse & race"]:
     timelapse_view.render(lab)
     race_view.render(lab)
-with tab["Hand-in & code"]:
+with tab["Files & hand-in"]:
     handin_view.render(lab, "music")  # the hand-in zip (ui/toolkit/handin_view.py)
     get_code_view.render(lab, "music")  # the script, the notebook and the .zip (ui/toolkit/get_code_view.py)
 with tab["What is happening"]:

@@ -156,3 +156,32 @@ def open_more_settings(page):
     if more.locator("details").get_attribute("open") is None:
         more.get_by_text("More settings").click()
     return page
+
+
+SECTION_TABS = (  # the lab pages' section tabs under the training area, and Look inside's place among them
+    "Sample & inspect",
+    "Generate & inspect",
+    "Compose & listen",
+    "Look inside",
+    "The text",
+    "The music",
+    "The course's model",
+    "Time-lapse & race",
+    "Files & hand-in",
+    "What is happening",
+)
+
+
+def reveal(page, locator, timeout: float = 60_000):
+    """Open the section tab that holds ``locator``'s first match (drawn but hidden in a closed tab) and scroll to it."""
+    target = locator.first
+    target.wait_for(state="attached", timeout=timeout)
+    for name in SECTION_TABS:
+        if target.is_visible():
+            break
+        tab = page.get_by_role("tab", name=name, exact=True)
+        if tab.count():
+            tab.first.click()
+            wait_idle(page, timeout=timeout)
+    target.scroll_into_view_if_needed()
+    return target

@@ -3,11 +3,11 @@ untrained and on a trained model, and "Show an explosion" caught by the guard. S
 test-artifacts/screenshots/
 (dino_inside_*.png)."""
 
-from .conftest import assert_no_exception, shot, wait_idle, wait_metric_above
+from .conftest import assert_no_exception, open_more_settings, reveal, shot, wait_idle, wait_metric_above
 
 
 def scroll_to(page, text: str) -> None:
-    page.get_by_text(text).first.scroll_into_view_if_needed()
+    reveal(page, page.get_by_text(text))
     page.wait_for_timeout(400)
 
 
@@ -17,7 +17,7 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
     wait_idle(page)
     # untrained: the temperature view is there from the start; the BPTT view says what to do
     page.get_by_text("What temperature 1 does to the first letter of a name").wait_for()
-    page.get_by_text("Train a few names (press Step)").wait_for()
+    reveal(page, page.get_by_text("Train a few names (press Step)"))
     page.get_by_role("button", name="Sample names").click()
     page.get_by_role("heading", name="The formulas at this step").wait_for()
     page.locator(".katex").first.wait_for()
@@ -77,6 +77,7 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
     shot(page, "dino_inside_temperature_zero", full_page=False)
 
     # one click: no clipping, learning rate 1, and the guard catches the explosion
+    open_more_settings(page)
     page.get_by_role("button", name="💥 Show an explosion").click()
     page.get_by_text("The loss exploded at name").first.wait_for(timeout=60_000)
     wait_idle(page)
@@ -98,7 +99,7 @@ def test_text_temperature_view_and_explanations(page, app_url):
     assert_no_exception(page)
     scroll_to(page, "What temperature 0.8 does")
     shot(page, "dino_inside_text_temperature_untrained", full_page=False)
-    page.get_by_text("Explained: SimpleRNN vs LSTM vs GRU").click()
+    reveal(page, page.get_by_text("Explained: SimpleRNN vs LSTM vs GRU")).click()
     page.get_by_text("SimpleRNN, LSTM, GRU.").wait_for()
     page.locator(".katex").first.wait_for()
     scroll_to(page, "SimpleRNN, LSTM, GRU.")

@@ -10,7 +10,7 @@ import zipfile
 
 import numpy as np
 
-from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_refreshes
+from .conftest import assert_no_exception, metric_int, open_tab, shot, wait_idle, wait_refreshes
 
 
 def test_get_the_code_of_the_trained_dinosaur_model(page, app_url, tmp_path):
@@ -23,6 +23,7 @@ def test_get_the_code_of_the_trained_dinosaur_model(page, app_url, tmp_path):
     wait_idle(page)
     assert metric_int(page, "Names trained on") > 0
 
+    open_tab(page, "Files & hand-in")
     page.get_by_role("heading", name="Get the code").scroll_into_view_if_needed()
     choice = page.get_by_role("radiogroup", name="Start the code").get_by_text("from my trained model")
     choice.click()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from core.toolkit import links as cl
-from tests.e2e.conftest import assert_no_exception, shot, wait_idle, wait_metric_above
+from tests.e2e.conftest import assert_no_exception, reveal, shot, wait_idle, wait_metric_above
 
 COUNTER = {"dino": "Names trained on", "text": "Step", "music": "Steps"}  # each page's training counter (a metric)
 
@@ -22,7 +22,7 @@ def _upload_handouts(page, les: cl.Lesson) -> None:
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         [str(cl.MIDI_DIR / d) for d in les.downloads]
     )
-    page.get_by_text("Held out for validation").first.wait_for(timeout=90_000)
+    reveal(page, page.get_by_text("Held out for validation"), timeout=90_000)
     wait_idle(page, 90_000)
     held = page.locator('[data-testid="stMetric"]').filter(has_text="Held out for validation").first.inner_text()
     assert "0 pieces" in held, held  # the lesson's question 2: three tunes, none held out

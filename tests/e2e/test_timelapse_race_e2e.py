@@ -6,10 +6,11 @@ from itertools import pairwise
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
+from .conftest import assert_no_exception, open_tab, shot, wait_idle, wait_refreshes
 
 
 def _expander(page, title: str):
+    open_tab(page, "Time-lapse & race")
     return page.locator('[data-testid="stExpander"]').filter(has_text=title)
 
 

@@ -13,7 +13,7 @@ from core.labs.dino_lab import DATA
 from core.models.dino import load_names
 from core.toolkit import baselines as bl
 
-from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
+from .conftest import assert_no_exception, open_tab, shot, wait_idle, wait_refreshes
 
 # the loss chart's texts: plotly draws annotations and axis titles as SVG <text>, which get_by_text can't match
 CHART_TEXTS = """
@@ -78,6 +78,7 @@ def test_toolkit_on_the_dinosaur_lab(page, app_url, tmp_path):
     assert_no_exception(page)
 
     # the hand-in: one zip, every file read back
+    open_tab(page, "Files & hand-in")
     button = page.get_by_role("button", name="⬇ Download the hand-in (.zip)")
     button.scroll_into_view_if_needed()
     with page.expect_download() as info:
@@ -114,6 +115,7 @@ def test_toolkit_on_the_dinosaur_lab(page, app_url, tmp_path):
 
 def _download(page, tmp_path, name: str) -> tuple[str, dict[str, bytes]]:
     """Click the hand-in download; (the file's name, its files)."""
+    open_tab(page, "Files & hand-in")
     button = page.get_by_role("button", name="⬇ Download the hand-in (.zip)")
     button.scroll_into_view_if_needed()
     with page.expect_download() as info:
@@ -146,6 +148,7 @@ _SAID_ABOVE = """
 
 def _take(page, above: int) -> int:
     """Press the snapshot button; the step the page then says the hand-in holds (more than ``above``)."""
+    open_tab(page, "Files & hand-in")
     page.get_by_role("button", name="📸 Take the hand-in at the current step").click()
     page.wait_for_function(_SAID_ABOVE, arg=[above], timeout=60_000)
     caption = page.get_by_text("Training goes on: this hand-in is the run as it was at step").first.inner_text()
@@ -210,6 +213,7 @@ def test_toolkit_on_the_music_lab(page, app_url, tmp_path):
     meter.first.evaluate("e => e.scrollIntoView({block: 'start'})")
     shot(page, "toolkit_music_memorisation", full_page=False)
 
+    open_tab(page, "Files & hand-in")
     button = page.get_by_role("button", name="⬇ Download the hand-in (.zip)")
     button.scroll_into_view_if_needed()
     with page.expect_download() as info:
