@@ -90,11 +90,11 @@ def render_training() -> None:
 # the tabs below, one click away.
 left, right = st.columns([1, 2], gap="medium")
 with left:
+    controls_slot = st.container()  # Start / Stop / Step first: the fewest Tab presses from the top
     picked = corpus_picker()
     if picked is None:
         st.stop()
     corpus_id, names = picked
-    controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     n_a = settings.widget(S["hidden"])
     lr = settings.widget(S["lr"])
     more = st.expander("More settings")  # the rarer settings and the explosion demo, one click away

@@ -142,10 +142,10 @@ def render_training() -> None:
 # click away.
 left, right = st.columns([1, 2], gap="medium")
 with left:
+    controls_slot = st.container()  # Start / Stop / Step first: the fewest Tab presses from the top
     corpus = corpus_picker()
     if corpus is None:
         st.stop()
-    controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     kind = settings.widget(S["model"])
     course = kind == COURSE
     hidden = settings.widget(S["hidden"])

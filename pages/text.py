@@ -95,12 +95,12 @@ def render_training() -> None:
 # below, one click away.
 left, right = st.columns([1, 2], gap="medium")
 with left:
+    controls_slot = st.container()  # Start / Stop / Step first: the fewest Tab presses from the top
     picked = corpus_picker()
     if picked is None:
         st.stop()
     corpus_id, corpus_name, corpus = picked
     ss["text_corpus_now"] = picked
-    controls_slot = st.container()  # Start / Stop / Step above the settings: a few Tab presses from the top
     cell = settings.widget(S["cell"], on_change=text_views.cell_changed)
     ss["_text_cell_was"] = cell  # the dropout follows the cell's default (text_views.cell_changed)
     hidden = settings.widget(S["hidden"])
