@@ -9,7 +9,7 @@ import zipfile
 from core.echo import JOINER
 from tests.support.inputs import MARKDOWN_NAME, tune
 
-from .conftest import assert_no_exception, open_tab, shot, wait_idle
+from .conftest import assert_no_exception, shot, wait_idle
 
 NAMES = "\n".join(
     f"{n}saurus"
@@ -73,7 +73,7 @@ def test_200_mb_text_upload_is_refused_by_streamlit_and_the_page_keeps_working(p
 
     # the page still works: a normal file is read and becomes the corpus
     uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
-    open_tab(page, "The text").get_by_text("Validation (last 10%)").wait_for(timeout=60_000)
+    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached", timeout=60_000)
     wait_idle(page, timeout=90_000)
     page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)
     assert_no_exception(page)

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from .conftest import assert_no_exception, open_tab, shot, wait_idle
+from .conftest import assert_no_exception, shot, wait_idle
 
 
 def tiny_text(seed: int = 0, n_chars: int = 3000) -> str:
@@ -32,7 +32,7 @@ def test_memorising_message_and_restore_on_a_tiny_text(page, app_url, tmp_path):
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
     wait_idle(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(f))
-    open_tab(page, "The text").get_by_text("Validation (last 10%)").wait_for(timeout=60_000)
+    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached", timeout=60_000)
     wait_idle(page, timeout=90_000)
     page.get_by_text("Learning-rate schedule").first.wait_for()
     page.get_by_text("then halves every").first.wait_for()  # what the default schedule does, said under the picker

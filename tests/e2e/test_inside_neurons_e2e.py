@@ -43,7 +43,7 @@ def test_neurons_and_gates_on_text_untrained_then_trained(page, app_url):
     page.get_by_role("link", name="📜 Text").first.click()
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
     wait_idle(page, timeout=90_000)
-    open_tab(page, "The text").get_by_text("Validation (last 10%)").wait_for()
+    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached")  # in the tab "The text"
     hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider")
     hidden.focus()
     hidden.press("Home")  # 16

@@ -3,7 +3,7 @@
 
 import re
 
-from .conftest import assert_no_exception, metric_int, open_tab, shot, wait_idle, wait_refreshes
+from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_refreshes
 
 LABEL = "⭐ Start from the trained model"
 
@@ -50,7 +50,7 @@ def test_dinosaur_lab_starts_from_the_trained_model(page, app_url):
 
 def test_text_lab_starts_from_the_trained_model(page, app_url):
     open_lab(page, app_url, "📜 Text")
-    open_tab(page, "The text").get_by_text("Validation (last 10%)").wait_for(timeout=120_000)
+    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached", timeout=120_000)
     page.get_by_role("button", name=LABEL).click()
     page.get_by_text("Loaded the trained starting point").wait_for(timeout=120_000)
     wait_idle(page, timeout=120_000)

@@ -1,6 +1,6 @@
 """Real browser: the Text lab on the dinosaur names, a tiny LSTM trained for a few seconds, then sample and inspect."""
 
-from .conftest import assert_no_exception, open_tab, shot, wait_idle, wait_refreshes
+from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
 
 
 def test_text_lab_trains_samples_and_inspects(page, app_url):
@@ -11,7 +11,7 @@ def test_text_lab_trains_samples_and_inspects(page, app_url):
     wait_idle(page, timeout=60_000)
     page.get_by_text("Dinosaur names (bundled)").click()
     wait_idle(page, timeout=60_000)
-    open_tab(page, "The text").get_by_text("Validation (last 10%)").wait_for()
+    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached")  # in the tab "The text"
     # a tiny model: hidden 16 (the slider's minimum), so a few seconds of training show a falling curve
     hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider")
     hidden.focus()

@@ -12,7 +12,7 @@ import time
 
 from core.models.keras_model import RNNConfig
 
-from .conftest import SHOTS, assert_no_exception, open_tab, shot, wait_idle
+from .conftest import SHOTS, assert_no_exception, shot, wait_idle
 
 CHECK = re.compile(r"(\d+)% real words.*?(?:Speaker names from the text: (.+?)\.)?$", re.S)
 
@@ -46,7 +46,7 @@ def test_shakespeare_at_the_defaults_learns_within_a_minute(page, app_url):
     page.goto(app_url + "/text")
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
     wait_idle(page, timeout=60_000)
-    open_tab(page, "The text").get_by_text("Validation (last 10%)").wait_for()
+    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached")  # in the tab "The text"
     page.get_by_role("button", name="▶ Start").click()
     t_start = time.monotonic()
     # the first validation point is the untrained model (about ln 66 ≈ 4.2 nats per character)
