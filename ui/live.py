@@ -1,11 +1,21 @@
 """Live training on a Streamlit page without blocking it, for any lab object (core.labs.lab.Lab).
 
-Training never runs in a thread: a fragment re-runs every ``lab.schedule.tick_s`` seconds while the lab is
-running, runs one bounded slice (``lab.run_slice()``) and redraws from the lab's history (``render``). The
-browser's timer asks for the next run while a slice is still going and Streamlit coalesces those requests,
-so while training the refreshes follow each other with only a short settling pause. Start / Stop / Step are
-button callbacks that only flip the lab's state (Step runs one slice). A slice that reports a reason to stop
-(finished, diverged, failed) turns training off and shows the reason, coloured by its kind.
+Two ways to train, chosen by the lab (``lab.schedule.worker``):
+
+- on the session's training thread (core.labs.worker.SessionWorker), started here when the lab runs: the
+  fragment only draws, every ``schedule.draw_s`` seconds, under the lab's lock (between two slices of the
+  thread), so a click never waits for training longer than one short slice. The Keras labs train this way:
+  TensorFlow lets go of the interpreter while it computes. When the page has not drawn the lab for a while
+  (the tab went away), the thread pauses and the next drawing (a reload) starts it again.
+- in the page's refreshes: a fragment re-runs every ``lab.schedule.tick_s`` seconds while the lab is running,
+  runs one bounded slice (``lab.run_slice()``) and redraws from the lab's history (``render``). The browser's
+  timer asks for the next run while a slice is still going and Streamlit coalesces those requests, so the
+  refreshes follow each other with only a short settling pause. AppTest (no browser, no timer) always trains
+  this way, one slice per run.
+
+Start / Stop / Step are button callbacks that only flip the lab's state (Step runs one slice; Stop waits for the
+thread's slice in progress). A slice that reports a reason to stop (finished, diverged, failed) turns training
+off and shows the reason, coloured by its kind.
 
 The lab lives in ``st.session_state`` under ``lab.key``, so every browser session is isolated. A session
 trains one lab at a time: starting one pauses the others (a per-session cap on CPU use), and a lab's
@@ -14,15 +24,14 @@ fragment only runs while its page is shown.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Callable, TypeVar
 
 import streamlit as st
 
 from core.labs.lab import Lab, Note
-from core.models.trainer import Stop, StopKind
-from core.text.text_data import CorpusError
+from core.labs.worker import PAUSED, SessionWorker, safe_slice
+from core.models.trainer import StopKind
 from ui.toolkit import starting_view
 
 # A short pause at the end of each training refresh. The browser's timer asks for the next refresh while a
@@ -31,13 +40,7 @@ from ui.toolkit import starting_view
 # under the chart stayed put while the server had a newer one). 0.05 s was enough in bench/browser.py runs;
 # 0.1 s leaves a margin for a busy machine, and costs ~1/8 of a Text-lab refresh (~0.8 s).
 SETTLE_S = 0.1
-FAILED = (
-    "Training stopped: something went wrong while training this model. Your model and its progress are kept: "
-    "press Step or Start to try again, or start a new run."
-)
-PAUSED = (
-    "Paused: training started in another lab. One lab trains at a time in each session; press Start to continue here."
-)
+_WORKER = "_training_worker"  # the session's core.labs.worker.SessionWorker
 _SHOW = {
     StopKind.FINISHED: st.success,
     StopKind.DIVERGED: st.warning,
@@ -46,7 +49,6 @@ _SHOW = {
 }
 
 L = TypeVar("L", bound=Lab)
-log = logging.getLogger(__name__)
 
 
 def session_lab(cls: type[L]) -> L:
@@ -69,20 +71,8 @@ def start(lab: Lab) -> None:
     lab.start()
 
 
-def _safe_slice(lab: Lab) -> Stop | None:
-    """Run one slice; an exception goes to the server's log and the page says in a sentence that training stopped
-    (never an unexpected exception's text: it can hold the server's file paths and terminal colour codes)."""
-    try:
-        return lab.run_slice()
-    except CorpusError as exc:  # a reason written for students (an uploaded model has no text to train on yet)
-        return Stop(StopKind.FAILED, f"Training stopped: {exc}")
-    except Exception:  # noqa: BLE001 - logged; training stops, nothing is lost
-        log.exception("Training failed in %s", type(lab).__name__)
-        return Stop(StopKind.FAILED, FAILED)
-
-
 def _step(lab: Lab) -> None:
-    stop = _safe_slice(lab)
+    stop = safe_slice(lab)
     if stop:
         lab.stop(Note(stop.kind, stop.message))
 
@@ -135,13 +125,43 @@ def refused(verdict, widgets: dict[str, str], *, current) -> None:
     )
 
 
-def live_area(lab: Lab, render: Callable[[], None]) -> None:
-    """The auto-refreshing part of a lab: one slice per tick while running, then ``render()``."""
+def _browser() -> bool:
+    """Whether a browser shows this page (AppTest runs scripts with a stand-in Runtime, and no timer)."""
+    from streamlit.runtime import Runtime
 
-    @st.fragment(run_every=lab.schedule.tick_s if lab.running else None)
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
+def _threaded(lab: Lab) -> bool:
+    return lab.schedule.worker and _browser()
+
+
+def _worker() -> SessionWorker:
+    w = st.session_state.get(_WORKER)
+    if not isinstance(w, SessionWorker):
+        w = st.session_state[_WORKER] = SessionWorker()
+    return w
+
+
+def live_area(lab: Lab, render: Callable[[], None]) -> None:
+    """The auto-refreshing part of a lab while it runs: a drawing (the thread trains) or one slice and a drawing per
+    tick, then ``render()``."""
+    threaded = _threaded(lab)
+    was_running = lab.running
+    every = (lab.schedule.draw_s if threaded else lab.schedule.tick_s) if was_running else None
+
+    @st.fragment(run_every=every)
     def _tick() -> None:
-        if lab.running:
-            stop = _safe_slice(lab)
+        lab.mark_drawn()
+        if threaded:
+            if lab.running:
+                _worker().train(lab)  # starts the thread unless it runs (again after the tab came back)
+            elif was_running:
+                st.rerun()  # the thread stopped: a full rerun turns the timer off and shows why by the buttons
+            with lab.lock:  # between two slices of the thread: every part of the lab from the same step
+                render()
+        elif lab.running:
+            stop = safe_slice(lab)
             if stop:
                 lab.stop(Note(stop.kind, stop.message))
                 st.rerun()  # a full rerun turns the timer off and shows the message by the buttons

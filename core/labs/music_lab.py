@@ -231,7 +231,9 @@ class MusicLab(Lab):
     # validation every second (was 2 s): a tiny upload can pass its best in a few hundred fast steps, and "stop at the
     # best validation" can only keep what it saw; a pass over at most 8 batches of 64 snippets costs ~15 ms per batch
     # for the LSTM 64 on 2 cores
-    schedule = Schedule(slice_s=0.4, tick_s=0.5, chunk_s=0.15, max_chunk=20, first_chunk=1, eval_every_s=1.0)
+    schedule = Schedule(
+        slice_s=0.4, tick_s=0.5, chunk_s=0.15, max_chunk=20, first_chunk=1, eval_every_s=1.0, worker=True
+    )
     unit = "value"
     chart_x = "step (one batch of snippets)"
     chart_y = "loss (nats per value)"
