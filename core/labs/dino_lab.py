@@ -99,8 +99,22 @@ def held_out_names(names: Sequence[str], char_to_ix: dict[str, int]) -> HeldOut:
 
 class DinoLab(Lab):
     key = "dino"
-    # 0.5 s of training per refresh, one refresh a second; a name takes ~0.5 ms at the defaults
-    schedule = Schedule(slice_s=0.5, tick_s=1.0, chunk_s=0.1, max_chunk=500, first_chunk=25, eval_every_s=None)
+    # A name takes ~0.5 ms at the defaults. In a browser the session's thread trains it (core.labs.worker) in slices of
+    # one chunk (~0.1 s) and the page redraws once a second. numpy holds the interpreter lock, so the thread takes
+    # turns with the page's Python. Measured once on a busy machine (load 7-12 on 2 cores, without a browser): the
+    # thread trained 160-310 names a second against 83 for 0.5 s slices in refreshes a second apart (which train half
+    # the time), and the page's thread waited a median 55-75 ms for the lab's lock. AppTest and a race train 0.5 s
+    # slices in the refreshes.
+    schedule = Schedule(
+        slice_s=0.5,
+        tick_s=1.0,
+        chunk_s=0.1,
+        max_chunk=500,
+        first_chunk=25,
+        eval_every_s=None,
+        worker=True,
+        worker_slice_s=0.05,
+    )
     unit = "name"
     chart_x = "iteration (names)"
     chart_y = "loss (nats per name)"

@@ -35,7 +35,7 @@ from core.models.trainer import Stop, StopKind
 from core.text.text_data import CorpusError
 
 UNSEEN_S = 10.0  # the thread pauses once the page has not drawn its lab for this long (the tab went away)
-PAUSE_S = 0.002  # between two slices: the page's thread gets the lab's lock and the interpreter
+PAUSE_S = 0.003  # between two slices: the page's thread gets the lab's lock and the interpreter
 FAILED = (
     "Training stopped: something went wrong while training this model. Your model and its progress are kept: "
     "press Step or Start to try again, or start a new run."
