@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 def safe_slice(lab: Lab, slice_s: float | None = None) -> Stop | None:
     """Run one slice; an exception goes to the server's log and becomes a one-sentence reason to stop."""
     try:
-        return lab.run_slice(slice_s)
+        return lab.run_slice() if slice_s is None else lab.run_slice(slice_s)  # a race's turns keep their length
     except CorpusError as exc:  # a reason written for students (an uploaded model has no text to train on yet)
         return Stop(StopKind.FAILED, f"Training stopped: {exc}")
     except Exception:  # noqa: BLE001 - logged; training stops, nothing is lost
