@@ -30,6 +30,7 @@ from core.labs.lab import (
     TypedNames,
     UploadCache,
     closest,
+    locked,
 )
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
 from core.models.sampling import TokenModel
@@ -157,6 +158,7 @@ class DinoLab(Lab):
     def finished_stop(self):
         return self.trainer.train_steps(0).stop  # the trainer words its own budget
 
+    @locked
     def sample(self, how_many: int, temperature: float, seed: int) -> list:
         self.sampling = code.Sampling(int(how_many), float(temperature), int(seed))
         self.sampled = self.trainer.sample_names(int(how_many), float(temperature), np.random.default_rng(int(seed)))

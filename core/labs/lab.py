@@ -21,8 +21,8 @@ trains;
 train, stop and report in one way: in the page's own refreshes, or, when ``schedule.worker`` is on, on the
 session's training thread (core.labs.worker) while the page only draws. A slice holds the lab's ``lock``: code on
 another thread (the page's drawing, a download) that reads the lab under it sees it between two slices, every part
-of it from the same step; ``stop()``, ``configure()``, ``new_run()`` and ``hibernate()`` take it too, so they never
-change a run in the middle of a slice. The subclasses
+of it from the same step; ``stop()``, ``configure()``, ``new_run()``, ``hibernate()`` and the samples (``locked``)
+take it too, so they never change or read a run in the middle of a slice. The subclasses
 (core.labs.dino_lab, core.labs.text_lab, core.labs.music_lab) add what is particular to each lab. Simplified on purpose:
 one
 trainer at a time per lab; a run's archive keeps its curves (not its weights).
@@ -30,6 +30,7 @@ trainer at a time per lab; a run's archive keeps its curves (not its weights).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -146,6 +147,18 @@ class Note:
 
     kind: StopKind  # finished (success), diverged / paused (warning), failed (error)
     text: str  # what the student reads
+
+
+def locked(method: Callable) -> Callable:
+    """A lab method run under the lab's ``lock``: between two slices of a training thread, so it reads (samples
+    from) the weights of one step."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 def changes(*items: tuple[str, object, object]) -> list[str]:

@@ -32,7 +32,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from core.files import starting_points as sps
-from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, closest
+from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, closest, locked
 from core.models import course_model as cm
 from core.models.keras_model import RNNConfig
 from core.models.sampling import StepRecord, TokenModel, generate
@@ -492,6 +492,7 @@ class MusicLab(Lab):
         """Whole or started bars of a corpus piece."""
         return max(1, int(np.ceil(motif.n_bars(self.corpus.pieces[int(piece)].values))))
 
+    @locked
     def compose(
         self,
         *,

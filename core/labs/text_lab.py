@@ -26,6 +26,7 @@ from core.labs.lab import (
     Schedule,
     TypedText,
     UploadCache,
+    locked,
 )
 from core.models.keras_model import CELL_NAMES, CELLS, RNNConfig
 from core.models.sampling import TokenModel, generate
@@ -317,6 +318,7 @@ class TextLab(Lab):
     def unknown_prime_chars(self, prime: str) -> list[str]:
         return sorted(set(prime) - set(self.run.chars))
 
+    @locked
     def generate(self, prime: str, length: int, temperature: float, top_k: int, seed: int) -> Generated:
         """Sample ``length`` characters after ``prime`` (empty: start after a newline) from the current weights."""
         chars = self.run.chars
