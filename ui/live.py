@@ -4,14 +4,15 @@ Two ways to train, chosen by the lab (``lab.schedule.worker``):
 
 - on the session's training thread (core.labs.worker.SessionWorker), started here when the lab runs: the
   fragment only draws, every ``schedule.draw_s`` seconds, under the lab's lock (between two slices of the
-  thread), so a click never waits for training longer than one short slice. The Keras labs train this way:
-  TensorFlow lets go of the interpreter while it computes. When the page has not drawn the lab for a while
-  (the tab went away), the thread pauses and the next drawing (a reload) starts it again.
+  thread), so a click never waits for training longer than one short slice. The three labs train this way in a
+  browser (TensorFlow lets go of the interpreter while it computes; numpy does not, see core/labs/dino_lab.py).
+  When the page has not drawn the lab for a while (the tab went away), the thread pauses and the next drawing
+  (a reload) starts it again.
 - in the page's refreshes: a fragment re-runs every ``lab.schedule.tick_s`` seconds while the lab is running,
   runs one bounded slice (``lab.run_slice()``) and redraws from the lab's history (``render``). The browser's
   timer asks for the next run while a slice is still going and Streamlit coalesces those requests, so the
-  refreshes follow each other with only a short settling pause. AppTest (no browser, no timer) always trains
-  this way, one slice per run.
+  refreshes follow each other with only a short settling pause. The architecture race trains this way, and so
+  does every lab under AppTest (no browser, no timer): one slice per run.
 
 Start / Stop / Step are button callbacks that only flip the lab's state (Step runs one slice; Stop waits for the
 thread's slice in progress). A slice that reports a reason to stop (finished, diverged, failed) turns training
