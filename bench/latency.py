@@ -208,15 +208,17 @@ def run(s: Settings) -> dict:
 # -- clicks: how fast the page answers, per lab, in a real browser ------------------------------------------------
 CLICK_LABS = (("dinosaurs", "name"), ("text", "character"), ("music", "value"))  # (page, unit of its loss chart)
 
-_CHART_POINTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].slice(0, 1)
-    .reduce((n, g) => n + (g.data || []).reduce((k, t) => k + ((t.x && t.x.length) || 0), 0), 0)"""
+# points of the loss chart's lines of the current run (their names end with the run's label: "train · #1 …")
+_CHART_POINTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].reduce((n, g) => n + (g.data || [])
+    .filter(t => (t.name || '').includes(' · #')).reduce((k, t) => k + ((t.x && t.x.length) || 0), 0), 0)"""
 _BITS_JS = """(shown) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
     .some(e => e.innerText.includes('Bits = nats')) === shown"""
 
 
 def _switch_unit(page, unit: str, to_bits: bool) -> float:
     """Pick bits (or nats) on the loss chart's unit switch; seconds until its caption says so (or no longer does)."""
-    page.get_by_text(f"{'bits' if to_bits else 'nats'} per {unit}", exact=True).first.click()
+    radio = page.locator('[data-testid="stRadio"]')
+    radio.get_by_text(f"{'bits' if to_bits else 'nats'} per {unit}", exact=True).first.click()
     t0 = now()
     page.wait_for_function(_BITS_JS, arg=to_bits, polling="raf", timeout=60_000)
     return now() - t0
@@ -281,7 +283,10 @@ def clicks(s: Settings) -> dict:
             for lab, unit in CLICK_LABS:
                 page = b.new_context(viewport={"width": 1400, "height": 1000}).new_page()
                 log(f"[clicks] {lab}")
-                out[lab] = _lab_clicks(page, app.url, lab, unit, s.click_repeats)
+                try:
+                    out[lab] = _lab_clicks(page, app.url, lab, unit, s.click_repeats)
+                except Exception as exc:  # noqa: BLE001 - recorded; the other labs are still measured
+                    out[lab] = dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
                 log("  ", {k: v for k, v in out[lab].items() if not k.endswith("_all")})
                 page.context.close()
         finally:

@@ -668,7 +668,9 @@ def _clicks(r: dict) -> list[str]:
     L.append("|---|---|---|---|---|")
     for lab in ("dinosaurs", "text", "music"):
         x = c.get(lab)
-        if x:
+        if x and "error" in x:
+            L.append(f"| {lab} | failed: `{x['error'][:120]}` | | | |")
+        elif x:
             L.append(
                 f"| {lab} | {x['widget_idle_s']:.2f} s | {x['widget_training_s']:.2f} s | "
                 f"{x['start_to_first_point_s']:.2f} s | {x['stop_s']:.2f} s |"
