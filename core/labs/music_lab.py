@@ -34,7 +34,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from core.files import starting_points as sps
-from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule
+from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, locked
 from core.labs.settings import (
     PAGES,
     LabSpec,
@@ -422,7 +422,9 @@ class MusicLab(Lab):
     # validation every second (was 2 s): a tiny upload can pass its best in a few hundred fast steps, and "stop at the
     # best validation" can only keep what it saw; a pass over at most 8 batches of 64 snippets costs ~15 ms per batch
     # for the LSTM 64 on 2 cores
-    schedule = Schedule(slice_s=0.4, tick_s=0.5, chunk_s=0.15, max_chunk=20, first_chunk=1, eval_every_s=1.0)
+    schedule = Schedule(
+        slice_s=0.4, tick_s=0.5, chunk_s=0.15, max_chunk=20, first_chunk=1, eval_every_s=1.0, worker=True
+    )
     unit = "value"
     chart_x = "step (one batch of snippets)"
     chart_y = "loss (nats per value)"
@@ -693,6 +695,7 @@ class MusicLab(Lab):
         """Whole or started bars of a corpus piece."""
         return max(1, int(np.ceil(motif.n_bars(self.corpus.pieces[int(piece)].values))))
 
+    @locked
     def compose(
         self,
         *,
