@@ -111,10 +111,7 @@ with left:
         embed = settings.widget(S["embedding"])
         dropout = settings.widget(S["dropout"])
         seed = settings.widget(S["seed"])
-    st.caption(
-        "Changing the cell, size, layers, embedding, dropout, seed or the text starts a **new run**; the settings "
-        "below apply to the current run."
-    )
+    text_views.new_run_note()  # names only the settings hide= leaves on the page
     st.subheader("Training")
     seq_len = settings.widget(S["window"])
     if seq_len > corpus.max_seq_len:

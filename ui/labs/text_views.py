@@ -15,9 +15,20 @@ from core.text.text_data import CorpusError, TextCorpus, char_label
 from core.text.textio import MB
 from ui import loss_chart, persist
 from ui.labs import training_views
-from ui.toolkit import memorise_view
+from ui.toolkit import links, memorise_view
 
 S = TextLab.settings()
+
+
+# the settings that start a new run (core.labs.text_lab), as the page's note names them
+NEW_RUN = dict(
+    cell="cell", size="hidden", layers="layers", embedding="embedding", dropout="dropout", seed="seed", text="corpus"
+)
+
+
+def new_run_note() -> None:
+    """ "Changing the cell, size … starts a new run", naming only the settings the page shows (hide=)."""
+    links.new_run_note({word: S[name] for word, name in (NEW_RUN | {"text": "corpus"}).items()})
 
 
 def show_corpus(name: str, corpus: TextCorpus) -> None:
