@@ -51,6 +51,7 @@ def corpus_picker() -> md.MusicCorpus | None:
         type=["mid", "midi"],
         accept_multiple_files=True,
         key="music_upload",
+        max_upload_size=midi_io.MAX_FILE_BYTES // 2**20,  # Streamlit's own "… per file" says the same limit
     )
     if not ups:
         kept = lab.kept_upload(options)

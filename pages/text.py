@@ -62,6 +62,7 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
         f"A plain-text .txt file (UTF-8; at most {MAX_UPLOAD // MB} MB; at least {MIN_CHARS:,} characters)",
         type=["txt"],
         key="text_upload",
+        max_upload_size=MAX_UPLOAD // MB,  # Streamlit's own "… per file" says the same limit
     )
     encoding = c2.radio(
         "Encoding",

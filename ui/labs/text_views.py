@@ -160,6 +160,7 @@ def model_files(lab: TextLab, trainer) -> None:
             type=["zip"],
             key="text_model_upload",
             label_visibility="collapsed",
+            max_upload_size=MAX_MODEL_UPLOAD // MB,  # Streamlit's own "… per file" says the same limit
         )
         st.button("Load this model", key="text_model_load_btn", on_click=_load_uploaded_model, args=(lab,))
         err = st.session_state.pop("text_model_error", None)
