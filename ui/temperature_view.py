@@ -17,7 +17,7 @@ import streamlit as st
 from core import chart_text as ct
 from core import charts
 from core.models.sampling import first_step_probs, reweight
-from ui import chart_text
+from ui import chart_text, glossary
 
 TOP = 12  # tokens drawn
 
@@ -43,7 +43,7 @@ def render(
         else ""
     )
     how = ct.temperature_effect(rw, labels, top)
-    st.caption(
+    glossary.caption(
         f"Light bars: the model (T = 1), entropy {rw.entropy_before:.2f} nats. Dark bars: p^(1/T) renormalised"
         f"{' then top-k' if rw.top_k else ''}, what a sample draws from, entropy {rw.entropy_after:.2f} nats. "
         f"{how}{others}"

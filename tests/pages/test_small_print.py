@@ -29,3 +29,21 @@ def test_new_run_note_names_only_what_is_shown(hide, named, not_named):
         assert word in note
     for word in not_named:
         assert word not in note
+
+
+@pytest.mark.parametrize("page", ["pages/dinosaurs.py", "pages/text.py"])
+def test_every_caption_using_a_glossary_word_explains_it_in_its_tooltip(page):
+    from core.glossary import explain, found_in
+    from tests.support.apptest import open_page
+
+    at = open_page(page)
+    seen = set()
+    for c in at.caption:
+        for term in found_in(c.value):
+            if "sid" == term:
+                continue  # the sidebar's note (ui/server/recover.py), checked below
+            seen.add(term)
+            assert explain(term) in c.proto.help, (term, c.value, c.proto.help)
+    assert "nats" in seen, seen  # the loss chart's caption at least
+    note = [c for c in at.sidebar.caption if "sid" in found_in(c.value)]
+    assert note and explain("sid") in note[0].proto.help

@@ -20,7 +20,7 @@ import streamlit as st
 from core import chart_text as ct
 from core import charts, palette
 from core.inside import influence as inf
-from ui import chart_text
+from ui import chart_text, glossary
 
 CACHE_SIZE = 16  # influence results kept per lab and session
 TYPED, GENERATED = "A text I type or paste", "The generated text"
@@ -130,7 +130,7 @@ def _show_text(lab, seq: inf.Explained, key: str, unit: str, note: str | None = 
     )
     st.markdown(shaded_html(seq.labels, res.share, j, start), unsafe_allow_html=True)
     chart_text.table_of(ct.influence_table(earlier, res.share))
-    st.caption(GUIDE.format(unit=unit) + " " + _summary(seq, res, start, j, unit))
+    glossary.caption(GUIDE.format(unit=unit) + " " + _summary(seq, res, start, j, unit))
     for n in (note, stale, _cut_note(start)):
         if n:
             st.caption(n)
@@ -200,7 +200,7 @@ def _show_roll(lab, seq: inf.Explained, k: str) -> None:
         summary=ct.influence_summary(values[: j - 1], shares[: j - 1], values[j - 1], "values"),
         table=ct.influence_table(values[: j - 1], shares[: j - 1]),
     )
-    st.caption(GUIDE.format(unit=lab.token_name) + " " + _summary(seq, res, start, j, lab.token_name))
+    glossary.caption(GUIDE.format(unit=lab.token_name) + " " + _summary(seq, res, start, j, lab.token_name))
     for note in (stale, _cut_note(start)):
         if note:
             st.caption(note)

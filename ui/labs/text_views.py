@@ -13,7 +13,7 @@ from core.labs.text_lab import LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, MAX_M
 from core.text.lexicon import describe_check
 from core.text.text_data import CorpusError, TextCorpus, char_label
 from core.text.textio import MB
-from ui import loss_chart, persist
+from ui import glossary, loss_chart, persist
 from ui.labs import training_views
 from ui.toolkit import links, memorise_view
 
@@ -94,7 +94,7 @@ def training(lab: TextLab) -> None:
         if val_loss is None or unit == "perplexity"
         else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
     )
-    st.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
+    glossary.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
     loss_chart.render(lab, "text")
     training_views.status(lab, "text", "character")
     if lab.live_sample is not None:
