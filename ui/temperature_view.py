@@ -109,4 +109,4 @@ def for_music(lab, prime: Sequence[str], temperature: float) -> None:
         "music_temp_view", (lab.run_number, t.step, tuple(prime)), lambda: first_step_probs(t.token_model(), prime=ids)
     )
     what = "the value after the opening" if prime else "the first value (from silence)"
-    render(probs, list(lab.labels), temperature, key="music_temp_view", what=what)
+    render(probs, list(lab.names), temperature, key="music_temp_view", what=what)
