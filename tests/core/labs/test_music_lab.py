@@ -351,3 +351,14 @@ def test_values_are_written_one_way_on_screen(course_lab):
     assert not any(token.search(label) for label in sample.labels)
     vocab = course_lab.course_vocab
     assert not token.search(cm.composing_note(vocab.mapping, vocab.itos))
+
+
+def test_the_codec_explanation_writes_values_as_the_page_does():
+    """assets/explain/music_codec.md's examples are the motif spelling, each the value the take-home code stores."""
+    from tests.support import ROOT
+
+    text = (ROOT / "assets" / "explain" / "music_codec.md").read_text(encoding="utf-8")
+    for shown, stored in (("C4q", "N60_d4"), ("[C4 E4 G4]e", "C60.64.67_d2"), ("Rq", "R_d4")):
+        assert f"`{shown}`" in text and f"`{stored}`" in text
+        assert motif.encode(shown) == [stored] and motif.value_text(stored) == shown
+    assert text.index("`C4q`") < text.index("`N60_d4`")  # the readable spelling first; the token only for the code
