@@ -1,4 +1,5 @@
-"""Bundled lessons (lessons/*.md, read by core.toolkit.links): the guide panel next to a lab and the home page's list.
+"""Bundled lessons (lessons/*.md, read by core.toolkit.links): the guide panel next to a lab, the home page's list and
+its "Start here" for a student (the first lesson: ``FIRST``).
 
 A lesson opens with ``?lesson=NAME`` on its lab's page (ui.toolkit.links.apply applies its preset like a link); the
 panel sits in the sidebar, next to the lab, until the student closes it.
