@@ -654,6 +654,11 @@ class MusicLab(Lab):
             return self.course_vocab.itos
         return tuple(self.corpus.vocab.itos)
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The current model's vocabulary as the page writes values (core.music.motif: C4q, [C4 E4 G4]h, Rq)."""
+        return tuple(motif.value_text(v) for v in self.labels)
+
     def prime_ids(self, values: Sequence[str]) -> list[int]:
         """Indices of an opening's values in the current model's vocabulary. A corpus value the course's cap
         folded goes in as the stand-in index; a value the model can't read raises ValueError."""
@@ -960,7 +965,8 @@ class MusicLab(Lab):
         rules = self.composing_rules(extras)
         rng = np.random.default_rng(int(seed))
         recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=rng, **rules)
-        return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), labels)
+        names = tuple(motif.value_text(v) for v in labels)  # the inspector's labels, as the page writes values
+        return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), names)
 
     handin_files = ("composition.mid",)
 
