@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.files.get_code.program import Block, Program
-from core.files.get_code.text import model_block, schedule_block, setting, train_block, train_step_block
+from core.files.get_code.text import load_block, model_block, schedule_block, setting, train_block, train_step_block
 from core.models import course_model as cm
 from core.music import music_codec as mc
 from core.music import music_data as md
@@ -71,7 +71,7 @@ def program(s: MusicSettings) -> Program:
         blocks += [_course_vocab(s), _batches(s), _course_model(s), _course_train(s), _compose(s), _save(s)]
     else:
         c = s.config
-        model = _load(s) if trained else model_block(c, "value", "vocab")
+        model = load_block() if trained else model_block(c, "value", "vocab")
         blocks += [_batches(s), model, schedule_block(c), train_step_block("value"), train_block(c)]
         blocks += [_compose(s), _save(s)]
     what = "the course's jazz model (one-hot values, one shared LSTM cell)" if course else "an LSTM over values"
@@ -353,20 +353,6 @@ val_batches = [
 ]  # at most {md.MusicCorpus.val_batches.__defaults__[0]} batches
 if not val_batches:
     print("No held-out piece is long enough for a validation snippet: no validation.")"""
-    return Block(text, code)
-
-
-def _load(s: MusicSettings) -> Block:
-    text = (
-        "The model you trained in the app, loaded from the zip: its layers, its weights and Adam's state (so "
-        "training goes on where the app stopped). Keras loads it in safe mode: it never runs code stored in a file."
-    )
-    code = """\
-with zipfile.ZipFile(WEIGHTS) as zf, tempfile.TemporaryDirectory() as tmp:
-    model = keras.saving.load_model(zf.extract("model.keras", tmp), safe_mode=True)
-optimizer = model.optimizer
-print(f"Loaded {WEIGHTS}: trained {START:,} steps")
-model.summary()"""
     return Block(text, code)
 
 

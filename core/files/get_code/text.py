@@ -100,7 +100,7 @@ def program(s: TextSettings) -> Program:
         _settings(s),
         _read_text(s),
         _batches(s),
-        model_block(s.config, "character", "chars") if not trained else _load(s),
+        model_block(s.config, "character", "chars") if not trained else load_block(),
         schedule_block(s.config),
         train_step_block("character"),
         train_block(s.config),
@@ -283,7 +283,8 @@ model.summary()"""
     return Block(text, code)
 
 
-def _load(s: TextSettings) -> Block:
+def load_block() -> Block:
+    """The trained model loaded from the lab's model zip (WEIGHTS), with Adam's state."""
     text = (
         "The model you trained in the app, loaded from the zip: its layers, its weights and Adam's state (so "
         "training goes on where the app stopped). Keras loads it in safe mode: it never runs code stored in a file."
