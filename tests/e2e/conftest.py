@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from deploy.app_server import AppServer
 
@@ -133,3 +134,15 @@ def wait_refreshes(page, label: str, n: int, timeout: float = 60_000) -> int:
     for _ in range(n):
         value = wait_metric_above(page, label, value, timeout)
     return value
+
+
+def scroll_to(locator, tries: int = 5) -> None:
+    """Scroll ``locator`` into view; a rerun that redraws it meanwhile (its element replaced) is tried again."""
+    for attempt in range(tries):
+        try:
+            locator.scroll_into_view_if_needed()
+            return
+        except PlaywrightError as exc:
+            if "not attached" not in str(exc) or attempt == tries - 1:
+                raise
+            locator.page.wait_for_timeout(500)

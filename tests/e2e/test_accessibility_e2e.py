@@ -15,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from core import palette
 
-from .conftest import SHOTS, assert_no_exception, wait_idle, wait_refreshes
+from .conftest import SHOTS, assert_no_exception, scroll_to, wait_idle, wait_refreshes
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.0 and 2.1, levels A and AA
 OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
@@ -206,13 +206,13 @@ def test_hand_in_and_get_the_code(small_page, app_url):
     wait_idle(page)
     page.get_by_role("button", name="▶ Start").click()
     wait_refreshes(page, "Names trained on", 2, timeout=90_000)
-    page.get_by_role("heading", name="Hand in this run").scroll_into_view_if_needed()
+    scroll_to(page.get_by_role("heading", name="Hand in this run"))
     page.get_by_role("button", name="📸 Take the hand-in at the current step").click()
     page.get_by_role("button", name="⬇ Download the hand-in (.zip)").wait_for(timeout=90_000)
     check(page, "handin_training")
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
-    page.get_by_role("heading", name="Get the code").scroll_into_view_if_needed()
+    scroll_to(page.get_by_role("heading", name="Get the code"))
     for name in ("⬇ Script (.py)", "⬇ Notebook (.ipynb)", "⬇ Everything (.zip)", "⬇ Download the hand-in (.zip)"):
         page.get_by_role("button", name=name).wait_for()
     check(page, "get_code_scratch")
