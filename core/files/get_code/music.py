@@ -32,7 +32,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.files.get_code.program import Block, Program
-from core.files.get_code.text import load_block, model_block, schedule_block, setting, train_block, train_step_block
+from core.files.get_code.text import (
+    load_block,
+    model_block,
+    save_block,
+    schedule_block,
+    setting,
+    train_block,
+    train_step_block,
+)
 from core.models import course_model as cm
 from core.music import music_codec as mc
 from core.music import music_data as md
@@ -546,17 +554,4 @@ with zipfile.ZipFile("music_model.zip", "w", zipfile.ZIP_DEFLATED) as zf:
     zf.writestr("vocab.json", json.dumps({"tokens": vocab, "meta": {"step": START + STEPS}}))
 print("Saved music_model.zip")"""
         return Block(text, code)
-    text = (
-        "Save the model (model.keras with Adam's state) and its vocabulary with the step (vocab.json) in a zip: "
-        "this program, with WEIGHTS set to it, continues training from it."
-    )
-    code = """\
-optimizer.learning_rate.assign(LEARNING_RATE)  # the file keeps the peak rate; the schedule sets each step's again
-with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile("music_model.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-    model.save(Path(tmp) / "model.keras")
-    zf.write(Path(tmp) / "model.keras", "model.keras")
-    meta = {"step": START + STEPS, "config": {"seed": SEED, "seq_len": SEQ_LEN, "batch_size": BATCH}}
-    vocab_json = {"format": "rnn-playground-vocab", "version": 1, "tokens": vocab, "meta": meta}
-    zf.writestr("vocab.json", json.dumps(vocab_json))
-print("Saved music_model.zip")"""
-    return Block(text, code)
+    return save_block("music_model.zip", "tokens", "vocab", "the values", "Music")
