@@ -112,6 +112,7 @@ def test_markdown_file_names_show_as_typed_in_every_lab(page, app_url):
     wait_idle(page)
     page.get_by_text("Upload a name list", exact=True).click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    wait_idle(page, timeout=90_000)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[{"name": name, "mimeType": "text/plain", "buffer": NAMES.encode()}]
     )
@@ -132,6 +133,7 @@ def test_markdown_file_names_show_as_typed_in_every_lab(page, app_url):
     wait_idle(page, timeout=90_000)
     page.get_by_text("Upload a .txt", exact=True).click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    wait_idle(page, timeout=90_000)  # the uploader the file goes to is the one the finished rerun drew
     text = "\n".join(f"ROMEO:\nthe king speaks and so we go to war, line {i}." for i in range(60))
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}]
@@ -148,6 +150,7 @@ def test_markdown_file_names_show_as_typed_in_every_lab(page, app_url):
     wait_idle(page, timeout=90_000)
     page.get_by_text("Upload MIDI files", exact=True).click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    wait_idle(page, timeout=90_000)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[
             {"name": "good.mid", "mimeType": "audio/midi", "buffer": tune(0)},
