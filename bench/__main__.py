@@ -28,6 +28,7 @@ SECTIONS = (
     "music_audio",
     "music_best",
     "reproducible",
+    "clicks",
 )  # numpy first: before TensorFlow is loaded here
 
 
@@ -62,6 +63,10 @@ def _run_section(name: str, s) -> dict:
         from bench import music_best
 
         return music_best.run(s)
+    if name == "clicks":
+        from bench import latency
+
+        return latency.clicks(s)
     if name == "reproducible":
         from bench import reproducible
 
@@ -78,6 +83,7 @@ KEYS = dict(  # section -> top-level JSON key
     music_audio="music_audio_s",
     music_best="music_best_weights",
     reproducible="reproducible",
+    clicks="click_latency_s",
 )
 
 

@@ -1,9 +1,9 @@
-"""Drive the Text lab's session object (core.labs.text_lab.TextLab) the way the page's live fragment does.
+"""Drive the Text lab's session object (core.labs.text_lab.TextLab) the way the page trains it.
 
-``tick()`` is what one refresh of the page runs: ``lab.run_slice()``, i.e. a slice of training in chunks sized
-from the measured time per step, plus the periodic validation pass and live sample (with its real-word
-check) when they are due. The benchmark uses the very object the page uses, with its schedule; nothing is
-copied from the page.
+``tick()`` is one slice of the session's training thread (core.labs.worker; with a schedule that has no worker,
+one refresh of the page's live fragment): ``lab.run_slice(…)``, i.e. training in chunks sized from the measured
+time per step, plus the periodic validation pass and live sample (with its real-word check) when they are due.
+The benchmark uses the very object the page uses, with its schedule; nothing is copied from the page.
 """
 
 from __future__ import annotations
@@ -31,9 +31,16 @@ class AppDriver:
         self.ui_work = ui_work
         self.schedule = self.lab.schedule
 
+    @property
+    def slice_s(self) -> float:
+        """How long one ``tick()`` trains (about)."""
+        s = self.schedule
+        return s.worker_slice_s if s.worker else s.slice_s
+
     def tick(self) -> str | None:
         """One refresh's work; the stop message when training had to stop (weights rolled back), else None."""
-        stop = self.lab.run_slice()
+        s = self.lab.schedule
+        stop = self.lab.run_slice(s.worker_slice_s if s.worker else None)
         return stop.message if stop else None
 
     def describe(self) -> str:
@@ -44,6 +51,13 @@ class AppDriver:
             if self.ui_work
             else "without the page's validation pass and live sample"
         )
+        if s.worker:
+            return (
+                f"core.labs.text_lab.TextLab.run_slice() as the session's training thread runs it: "
+                f"{s.worker_slice_s} s slices of ~{s.chunk_s} s chunks, {ui}; the thread's pause between slices "
+                "(core.labs.worker.PAUSE_S), the page's drawing and the browser are not (see project_in_browser in "
+                "full mode)"
+            )
         return (
             f"core.labs.text_lab.TextLab.run_slice(): {s.slice_s} s slices of ~{s.chunk_s} s chunks, {ui}; the "
             "page's settling "

@@ -65,6 +65,7 @@ class Settings:
     music_max_steps: int = 2000  # the Music lab's step limit (its default)
     repro_steps: int = 100  # steps compared between two fresh trainers
     repro_repeats: int = 2  # probes with / without op determinism
+    click_repeats: int = 10  # clicks timed per lab and state in a real browser (median); 0: none
     notes: list[str] = field(default_factory=list)
 
 
@@ -103,6 +104,7 @@ def settings_for(mode: str) -> Settings:
         return Settings(
             mode="smoke",
             repeats=1,
+            click_repeats=0,
             tp_seconds=0.3,
             corpus_chars=60_000,
             sample_chars=20,

@@ -17,6 +17,11 @@ cheap steps so its distributions are peaked), hidden 128 and 512:
 
 Agreement: the same teacher-forced text is fed to all three; the max abs difference of their probability
 vectors against the Keras model's full-sequence forward pass is reported (target <= 1e-5).
+
+6. Clicks (``clicks``, the section of that name): per lab, in Chromium against ``streamlit run app.py``, how long
+a widget change takes to show (the loss chart's nats/bits switch until its caption changes) while idle and while
+training (median of ``click_repeats``), Start until the chart's first point, and Stop until Start can be pressed
+again. ``python -m bench --only clicks`` runs it alone.
 """
 
 from __future__ import annotations
@@ -197,4 +202,94 @@ def run(s: Settings) -> dict:
         for h in out["project"]
     }
     out["repeats"] = s.repeats
+    return out
+
+
+# -- clicks: how fast the page answers, per lab, in a real browser ------------------------------------------------
+CLICK_LABS = (("dinosaurs", "name"), ("text", "character"), ("music", "value"))  # (page, unit of its loss chart)
+
+# points of the loss chart's lines of the current run (their names end with the run's label: "train · #1 …")
+_CHART_POINTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].reduce((n, g) => n + (g.data || [])
+    .filter(t => (t.name || '').includes(' · #')).reduce((k, t) => k + ((t.x && t.x.length) || 0), 0), 0)"""
+_BITS_JS = """(shown) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+    .some(e => e.innerText.includes('Bits = nats')) === shown"""
+
+
+def _switch_unit(page, unit: str, to_bits: bool) -> float:
+    """Pick bits (or nats) on the loss chart's unit switch; seconds until its caption says so (or no longer does)."""
+    radio = page.locator('[data-testid="stRadio"]')
+    radio.get_by_text(f"{'bits' if to_bits else 'nats'} per {unit}", exact=True).first.click()
+    t0 = now()
+    page.wait_for_function(_BITS_JS, arg=to_bits, polling="raf", timeout=60_000)
+    return now() - t0
+
+
+def _lab_clicks(page, base: str, lab: str, unit: str, repeats: int) -> dict:
+    """One lab with its default settings: the unit switch idle, Start to the chart's first point, the unit switch
+    while training, Stop to the Start button enabled again."""
+    page.goto(f"{base}/{lab}")
+    start = page.get_by_role("button", name="▶ Start")
+    start.wait_for(timeout=180_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000)
+    idle = [_switch_unit(page, unit, i % 2 == 0) for i in range(repeats)]
+    if repeats % 2:
+        _switch_unit(page, unit, False)  # back to nats
+    points = page.evaluate(_CHART_POINTS_JS)
+    start.click()
+    t0 = now()
+    page.wait_for_function(f"(n) => ({_CHART_POINTS_JS})() > n", arg=points, polling="raf", timeout=180_000)
+    first_point = now() - t0
+    training = [_switch_unit(page, unit, i % 2 == 0) for i in range(repeats)]
+    page.get_by_role("button", name="■ Stop").click()
+    t0 = now()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Start')
+             && !b.innerText.includes('trained') && !b.disabled)""",
+        polling="raf",
+        timeout=60_000,
+    )
+    stop = now() - t0
+    return dict(
+        widget_idle_s=median(idle),
+        widget_training_s=median(training),
+        start_to_first_point_s=first_point,
+        stop_s=stop,
+        repeats=repeats,
+        widget_idle_all=[round(x, 3) for x in idle],
+        widget_training_all=[round(x, 3) for x in training],
+    )
+
+
+def clicks(s: Settings) -> dict:
+    """Per lab, in Chromium against ``streamlit run app.py``: a widget change (the loss chart's nats/bits switch)
+    until its caption changes, idle and while training (median of ``s.click_repeats``), Start until the chart's
+    first point, and Stop until Start can be pressed again."""
+    import os
+
+    from bench.browser import ARGS, CHROMIUM, _unavailable
+    from deploy.app_server import AppServer
+
+    out: dict = dict(load_average_before=[round(x, 2) for x in os.getloadavg()])
+    if s.click_repeats <= 0:
+        return dict(out, skipped="no browser run in this mode")
+    why = _unavailable()
+    if why:
+        return dict(out, skipped=why)
+    from playwright.sync_api import sync_playwright
+
+    with AppServer.started() as app, sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            for lab, unit in CLICK_LABS:
+                page = b.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                log(f"[clicks] {lab}")
+                try:
+                    out[lab] = _lab_clicks(page, app.url, lab, unit, s.click_repeats)
+                except Exception as exc:  # noqa: BLE001 - recorded; the other labs are still measured
+                    out[lab] = dict(error=f"{type(exc).__name__}: {str(exc)[:300]}")
+                log("  ", {k: v for k, v in out[lab].items() if not k.endswith("_all")})
+                page.context.close()
+        finally:
+            b.close()
+    out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return out

@@ -647,6 +647,38 @@ def _dino(r: dict) -> list[str]:
     return L
 
 
+def _clicks(r: dict) -> list[str]:
+    """## 6: how fast the page answers a click, per lab, in a real browser."""
+    c = r.get("click_latency_s")
+    if not c:
+        return []
+    L = ["## 6. Clicks while idle and while training", ""]
+    if "error" in c:
+        return L + [f"Failed: `{c['error']}`", ""]
+    if "skipped" in c:
+        return L + [f"Skipped: {c['skipped']}.", ""]
+    L.append(
+        "Chromium against `streamlit run app.py`, each lab with its default settings: the loss chart's nats/bits "
+        "switch until its caption changes (median of the clicks), Press Start until the chart's first point, Stop "
+        f"until Start can be pressed again. Load average before: {c.get('load_average_before')}, after: "
+        f"{c.get('load_average_after')}."
+    )
+    L.append("")
+    L.append("| Lab | widget, idle | widget, training | Start → first point | Stop |")
+    L.append("|---|---|---|---|---|")
+    for lab in ("dinosaurs", "text", "music"):
+        x = c.get(lab)
+        if x and "error" in x:
+            L.append(f"| {lab} | failed: `{x['error'][:120]}` | | | |")
+        elif x:
+            L.append(
+                f"| {lab} | {x['widget_idle_s']:.2f} s | {x['widget_training_s']:.2f} s | "
+                f"{x['start_to_first_point_s']:.2f} s | {x['stop_s']:.2f} s |"
+            )
+    L.append("")
+    return L
+
+
 def _app_start(r: dict) -> list[str]:
     """## 5: app start, cold process per probe."""
     L = []
@@ -716,6 +748,7 @@ PARTS = (
     _reproducible,
     _dino,
     _app_start,
+    _clicks,
     _notes,
 )  # the report's parts, in order: each takes the results dict and returns its markdown lines
 

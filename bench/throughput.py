@@ -30,14 +30,14 @@ from bench.competitors import SEED_BATCH, SEED_HIDDEN, SEED_WINDOW, PlainFit, Se
 
 
 class Project:
-    """The app's trainer, ticked like the Text lab's live fragment (``ui_work=False``: slices only, without the
+    """The app's trainer, ticked as the page trains it (bench.appdriver; ``ui_work=False``: slices only, without the
     page's periodic validation pass and live sample, to show what those cost)."""
 
     def __init__(self, corpus, config, seconds: float, *, ui_work: bool = True):
         self.name = "project" if ui_work else "project_slices_only"
         self.driver = AppDriver(corpus, config, ui_work=ui_work)
         self.trainer = self.driver.t
-        self.ticks = max(1, round(seconds / self.driver.schedule.slice_s))
+        self.ticks = max(1, round(seconds / self.driver.slice_s))
 
     def warm_up(self) -> None:
         self.driver.tick()  # traces the train and eval functions

@@ -206,6 +206,56 @@ def temperature_summary(before, after, labels: Sequence[str], top: Sequence[int]
     )
 
 
+def _from_to(a: float, b: float) -> str | None:
+    """ "from 90.4% to 80.1%", with as many decimals (up to 4) as it takes for the two to read differently; None when
+    they read the same even then."""
+    for d in range(1, 5):
+        x, y = f"{a:.{d}%}", f"{b:.{d}%}"
+        if x != y:
+            return f"from {x} to {y}"
+    return None
+
+
+def temperature_effect(rw, labels: Sequence[str], top: Sequence[int]) -> str:
+    """What temperature does to this distribution, in words, with an example computed from it that shows the claim:
+    ``rw`` is a core.models.sampling.Reweighted. T > 1 lowers the most likely token and raises the least likely one
+    (after temperature alone: top-k may then take the probability back), T < 1 the other way round; when neither
+    change shows at four decimals the sentence says so instead of quoting numbers that contradict it."""
+    T = rw.temperature
+    before, tempered, after = rw.before, rw.by_temperature, rw.after
+    best = int(top[0])
+    if T == 0:
+        return (
+            f"**T = 0 always picks the most likely token** (here `{labels[best]}`), so every sample from the same "
+            "start is the same: the same name, the same text, the same tune."
+        )
+    if T == 1:
+        said = "T = 1 samples from the model's own distribution."
+    else:
+        hotter = T > 1
+        moves = (lambda i: tempered[i] > before[i]) if hotter else (lambda i: 0 < tempered[i] < before[i])
+        shown = [int(i) for i in top[1:] if before[i] > 0 and moves(int(i))]
+        live = np.flatnonzero(before > 0)
+        low = shown[-1] if shown else int(live[np.argmin(before[live])])  # the least likely moves the claimed way
+        head = (
+            f"T > 1 flattens: p^(1/{T:g}) gives the unlikely tokens more"
+            if hotter
+            else f"T < 1 sharpens: p^(1/{T:g}) favours the likely tokens"
+        )
+        top_moved, low_moved = _from_to(before[best], tempered[best]), _from_to(before[low], tempered[low])
+        if low == best or top_moved is None or low_moved is None:
+            said = f"{head} (here the change is too small to show: `{labels[best]}` stays at {before[best]:.1%})."
+        else:
+            up, down = ("falls", "rises") if hotter else ("rises", "falls")
+            said = f"{head} (`{labels[best]}` {up} {top_moved}, `{labels[low]}` {down} {low_moved})."
+    if rw.top_k:
+        said += (
+            f" Top-k {rw.top_k} then keeps only the {rw.top_k} most likely and shares their probability out again "
+            f"(`{labels[best]}` ends at {after[best]:.1%})."
+        )
+    return said
+
+
 # ---------------------------------------------------------------------------------------------- music
 def piano_roll_summary(parts: Sequence[tuple[str, Sequence[tuple[float, float, int]], str]]) -> str:
     """Per part: how many notes, how long, the pitch range and the most common pitch (note names from pretty_midi)."""

@@ -35,7 +35,10 @@ def corpus_picker() -> tuple[str, list[str]] | None:
     if source in S["corpus"].values():
         return "bundled", bundled()
     up = st.file_uploader(
-        f"A .txt file, one name per line (UTF-8, up to {MAX_UPLOAD // MB} MB)", type=["txt"], key="dino_upload"
+        f"A .txt file, one name per line (UTF-8, up to {MAX_UPLOAD // MB} MB)",
+        type=["txt"],
+        key="dino_upload",
+        max_upload_size=MAX_UPLOAD // MB,  # Streamlit's own "… per file" says the same limit
     )
     kept = lab.upload
     if up is None:

@@ -14,6 +14,7 @@ st.markdown(
     "Train small recurrent networks live, watch the loss fall, and look inside every prediction. "
     "Each lab trains in your own browser session: nothing you do here affects anyone else."
 )
+lessons.start_here()  # a student's first step: which lab, which lesson, what to press
 
 LABS = [
     (

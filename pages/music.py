@@ -13,7 +13,7 @@ import streamlit as st
 from core.echo import first_few, literal
 from core.labs.lab import BudgetExceeded
 from core.labs.music_lab import COURSE, EMBED_DIM, MusicLab, make_config
-from core.music import midi_io, style_label
+from core.music import midi_io, motif, style_label
 from core.music import music_codec as mc
 from core.music import music_data as md
 from ui import chart_text, explain, live, loss_chart, settings
@@ -51,6 +51,7 @@ def corpus_picker() -> md.MusicCorpus | None:
         type=["mid", "midi"],
         accept_multiple_files=True,
         key="music_upload",
+        max_upload_size=midi_io.MAX_FILE_BYTES // 2**20,  # Streamlit's own "… per file" says the same limit
     )
     if not ups:
         kept = lab.kept_upload(options)
@@ -84,7 +85,12 @@ def show_corpus(corpus: md.MusicCorpus) -> None:
         st.markdown("**Most common values**")
         total = max(1, sum(v.counts))
         rows = [
-            {"value": t, "meaning": mc.describe_value(t), "count": n, "share": f"{100 * n / total:.1f}%"}
+            {
+                "value": motif.value_text(t),
+                "meaning": mc.describe_value(t),
+                "count": n,
+                "share": f"{100 * n / total:.1f}%",
+            }
             for t, n in v.most_common(12)
         ]
         st.dataframe(rows, hide_index=True, key="music_vocab_table")

@@ -62,6 +62,7 @@ def corpus_picker() -> tuple[str, str, TextCorpus] | None:
         f"A plain-text .txt file (UTF-8; at most {MAX_UPLOAD // MB} MB; at least {MIN_CHARS:,} characters)",
         type=["txt"],
         key="text_upload",
+        max_upload_size=MAX_UPLOAD // MB,  # Streamlit's own "… per file" says the same limit
     )
     encoding = c2.radio(
         "Encoding",
@@ -111,11 +112,7 @@ with left:
         embed = settings.widget(S["embedding"])
         dropout = settings.widget(S["dropout"])
         seed = settings.widget(S["seed"])
-        if rare:
-            st.caption(
-                "Changing the cell, size, layers, embedding, dropout, seed or the text starts a **new run**; the "
-                "settings below apply to the current run."
-            )
+        text_views.new_run_note()  # names only the settings hide= leaves on the page
         seq_len = settings.widget(S["window"])
         if seq_len > corpus.max_seq_len:
             st.warning(f"This text only allows windows of {corpus.max_seq_len} characters; using {corpus.max_seq_len}.")

@@ -20,7 +20,7 @@ import streamlit as st
 from core import chart_text as ct
 from core import charts
 from core.models.sampling import StepRecord, top_candidates
-from ui import chart_text
+from ui import chart_text, glossary
 
 
 def step_key(key: str) -> str:
@@ -55,8 +55,16 @@ def render_inspector(records: Sequence[StepRecord], labels: Sequence[str], *, ke
             f"{p_model:.3f}",
             help="In the model's own distribution, before temperature and top-k",
         )
-        c4.metric("Entropy (sampled)", f"{max(r.entropy, 0.0):.2f} nats", help="Of the distribution sampled from")
-        c5.metric("Entropy (T=1)", f"{max(r.entropy_model, 0.0):.2f} nats", help="Of the model's own distribution")
+        c4.metric(
+            "Entropy (sampled)",
+            f"{r.entropy:.2f} nats",
+            help="Of the distribution sampled from.\n\n" + glossary.help_for("entropy", "nats"),
+        )
+        c5.metric(
+            "Entropy (T=1)",
+            f"{r.entropy_model:.2f} nats",
+            help="Of the model's own distribution.\n\n" + glossary.help_for("entropy", "nats"),
+        )
         chart_text.show(
             charts.step_distribution_figure(r.probs, r.adjusted, labels, r.picked),
             key=f"{key}__bars",

@@ -1,13 +1,22 @@
 """Live training on a Streamlit page without blocking it, for any lab object (core.labs.lab.Lab).
 
-Training never runs in a thread: a fragment re-runs every ``lab.schedule.tick_s`` seconds while the lab is
-running, runs one bounded slice (``lab.run_slice()``) and redraws from the lab's history (``render``). The
-browser's timer asks for the next run while a slice is still going and Streamlit coalesces those requests,
-so while training the refreshes follow each other with only a short settling pause. Start / Stop / Step are
-button callbacks that only flip the lab's state (Step runs one slice). A slice that reports a reason to stop
-(finished, diverged, failed) turns training off and shows the reason, coloured by its kind. The live area starts
-with a polite live region (``status_region``) that a screen reader reads: the step and losses every few seconds,
-a stop's reason at once (docs/accessibility.md).
+Two ways to train, chosen by the lab (``lab.schedule.worker``):
+
+- on the session's training thread (core.labs.worker.SessionWorker), started here when the lab runs: the
+  fragment only draws, every ``schedule.draw_s`` seconds, under the lab's lock (between two slices of the
+  thread), so a click never waits for training longer than one short slice. The three labs train this way in a
+  browser (TensorFlow lets go of the interpreter while it computes; numpy does not, see core/labs/dino_lab.py).
+  When the page has not drawn the lab for a while (the tab went away), the thread pauses and the next drawing
+  (a reload) starts it again.
+- in the page's refreshes: a fragment re-runs every ``lab.schedule.tick_s`` seconds while the lab is running,
+  runs one bounded slice (``lab.run_slice()``) and redraws from the lab's history (``render``). The browser's
+  timer asks for the next run while a slice is still going and Streamlit coalesces those requests, so the
+  refreshes follow each other with only a short settling pause. The architecture race trains this way, and so
+  does every lab under AppTest (no browser, no timer): one slice per run.
+
+Start / Stop / Step are button callbacks that only flip the lab's state (Step runs one slice; Stop waits for the
+thread's slice in progress). A slice that reports a reason to stop (finished, diverged, failed) turns training
+off and shows the reason, coloured by its kind.
 
 The lab lives in ``st.session_state`` under ``lab.key``, so every browser session is isolated. A session
 trains one lab at a time: starting one pauses the others (a per-session cap on CPU use), and a lab's
@@ -17,7 +26,6 @@ fragment only runs while its page is shown.
 from __future__ import annotations
 
 import html
-import logging
 import time
 from typing import Callable, TypeVar
 
@@ -25,8 +33,8 @@ import streamlit as st
 
 from core import chart_text as ct
 from core.labs.lab import Lab, Note
-from core.models.trainer import Stop, StopKind
-from core.text.text_data import CorpusError
+from core.labs.worker import PAUSED, SessionWorker, safe_slice
+from core.models.trainer import StopKind
 from ui import style
 from ui.toolkit import starting_view
 
@@ -36,13 +44,9 @@ from ui.toolkit import starting_view
 # under the chart stayed put while the server had a newer one). 0.05 s was enough in bench/browser.py runs;
 # 0.1 s leaves a margin for a busy machine, and costs ~1/8 of a Text-lab refresh (~0.8 s).
 SETTLE_S = 0.1
-FAILED = (
-    "Training stopped: something went wrong while training this model. Your model and its progress are kept: "
-    "press Step or Start to try again, or start a new run."
-)
-PAUSED = (
-    "Paused: training started in another lab. One lab trains at a time in each session; press Start to continue here."
-)
+_WORKER = "_training_worker"  # the session's core.labs.worker.SessionWorker
+# visually hidden but read by screen readers (the usual "sr-only" rules)
+SR_ONLY = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0,0,0,0);border:0"
 _SHOW = {
     StopKind.FINISHED: st.success,
     StopKind.DIVERGED: st.warning,
@@ -50,11 +54,7 @@ _SHOW = {
     StopKind.FAILED: st.error,
 }
 
-# visually hidden but read by screen readers (the usual "sr-only" rules)
-SR_ONLY = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0,0,0,0);border:0"
-
 L = TypeVar("L", bound=Lab)
-log = logging.getLogger(__name__)
 
 
 def session_lab(cls: type[L]) -> L:
@@ -77,20 +77,8 @@ def start(lab: Lab) -> None:
     lab.start()
 
 
-def _safe_slice(lab: Lab) -> Stop | None:
-    """Run one slice; an exception goes to the server's log and the page says in a sentence that training stopped
-    (never an unexpected exception's text: it can hold the server's file paths and terminal colour codes)."""
-    try:
-        return lab.run_slice()
-    except CorpusError as exc:  # a reason written for students (an uploaded model has no text to train on yet)
-        return Stop(StopKind.FAILED, f"Training stopped: {exc}")
-    except Exception:  # noqa: BLE001 - logged; training stops, nothing is lost
-        log.exception("Training failed in %s", type(lab).__name__)
-        return Stop(StopKind.FAILED, FAILED)
-
-
 def _step(lab: Lab) -> None:
-    stop = _safe_slice(lab)
+    stop = safe_slice(lab)
     if stop:
         lab.stop(Note(stop.kind, stop.message))
 
@@ -168,18 +156,53 @@ def status_region(lab: Lab) -> None:
     )
 
 
-def live_area(lab: Lab, render: Callable[[], None]) -> None:
-    """The auto-refreshing part of a lab: one slice per tick while running, then the status line and ``render()``;
-    with reduced motion (ui/style.py) slices run back to back for about ``style.REDUCED_REDRAW_S`` before each
-    ``render()``."""
+def _browser() -> bool:
+    """Whether a browser shows this page (AppTest runs scripts with a stand-in Runtime, and no timer)."""
+    from streamlit.runtime import Runtime
 
-    @st.fragment(run_every=lab.schedule.tick_s if lab.running else None)
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
+def _threaded(lab: Lab) -> bool:
+    return lab.schedule.worker and _browser()
+
+
+def _worker() -> SessionWorker:
+    w = st.session_state.get(_WORKER)
+    if not isinstance(w, SessionWorker):
+        w = st.session_state[_WORKER] = SessionWorker()
+    return w
+
+
+def live_area(lab: Lab, render: Callable[[], None]) -> None:
+    """The auto-refreshing part of a lab while it runs: a drawing (the thread trains) or one slice and a drawing per
+    tick; each drawing starts with the status line, then ``render()``. With reduced motion (ui/style.py) the page
+    draws about every ``style.REDUCED_REDRAW_S`` seconds (in the refreshes, slices run back to back in between)."""
+    threaded = _threaded(lab)
+    was_running = lab.running
+    calm = style.reduce_motion()
+    every = None
+    if was_running:
+        every = lab.schedule.draw_s if threaded else lab.schedule.tick_s
+        if threaded and calm:
+            every = max(every, style.REDUCED_REDRAW_S)
+
+    @st.fragment(run_every=every)
     def _tick() -> None:
-        if lab.running:
+        lab.mark_drawn()
+        if threaded:
+            if lab.running:
+                _worker().train(lab)  # starts the thread unless it runs (again after the tab came back)
+            elif was_running:
+                st.rerun()  # the thread stopped: a full rerun turns the timer off and shows why by the buttons
+            with lab.lock:  # between two slices of the thread: every part of the lab from the same step
+                status_region(lab)
+                render()
+        elif lab.running:
             start = time.monotonic()
-            stop = _safe_slice(lab)
-            while stop is None and style.reduce_motion() and time.monotonic() - start < style.REDUCED_REDRAW_S:
-                stop = _safe_slice(lab)  # reduced motion: train on, redraw less often (ui/style.py)
+            stop = safe_slice(lab)
+            while stop is None and calm and time.monotonic() - start < style.REDUCED_REDRAW_S:
+                stop = safe_slice(lab)  # reduced motion: train on, redraw less often (ui/style.py)
             if stop:
                 lab.stop(Note(stop.kind, stop.message))
                 st.rerun()  # a full rerun turns the timer off and shows the message by the buttons

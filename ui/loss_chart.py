@@ -16,7 +16,7 @@ from core import chart_text as ct
 from core import charts
 from core.labs.settings import unit_choices
 from core.toolkit import baselines as bl
-from ui import chart_text, persist, settings
+from ui import chart_text, glossary, persist, settings
 
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
 LN2 = float(np.log(2.0))
@@ -139,6 +139,5 @@ def render(lab, key: str) -> None:
     if choice.startswith("bits"):
         notes.append("Bits = nats ÷ ln 2 (1 bit ≈ 0.693 nats): the same losses, counted in yes/no questions.")
     elif choice == "perplexity":
-        notes.append("Perplexity = e^loss: as unsure as a fair choice among that many.")
-    if notes:
-        st.caption(" ".join(notes))
+        notes.append("Perplexity = e^loss (the loss in nats): as unsure as a fair choice among that many.")
+    glossary.caption(" ".join(notes) if notes else f"The loss is in {choice}.")

@@ -108,6 +108,10 @@ button [data-testid="stMarkdownContainer"] p,
   overflow: visible !important;
   text-overflow: clip !important;
 }}
+[data-testid="stSidebar"][data-collapsed="true"],
+[data-testid="stSidebar"][data-collapsed="true"] * {{
+  visibility: hidden !important;
+}}
 @media (prefers-reduced-motion: reduce) {{
 {_STILL}
 }}
@@ -142,9 +146,57 @@ SCRIPT = f"""
   const later = () => {{
     if (queued) return;
     queued = true;
-    w.requestAnimationFrame(() => {{ queued = false; mark(); }});
+    w.requestAnimationFrame(() => {{ queued = false; mark(); keep(); }});
   }};
-  new w.MutationObserver(later).observe(doc.body, {{ childList: true, subtree: true }});
+  // focus stays where the student works: a rerun that replaces or disables the focused control drops the focus to
+  // the page's body; put it back on the control of the same widget key (the "st-key-" + key class Streamlit puts on
+  // its container), or, when that control is now disabled (Start while training), on the nearest enabled control
+  // of its row, the earlier one on a tie (Stop, then Start again)
+  const FOCUSABLE = 'button, input, textarea, select, a[href], [role="slider"], [role="tab"], [tabindex="0"]';
+  let last = null;  // the control that had focus: its key class, tag, role, aria-label and text
+  const keyOf = (el) => {{
+    const box = el.closest('[class*="st-key-"]');
+    return box ? [...box.classList].find((c) => c.startsWith("st-key-")) : null;
+  }};
+  const usable = (el) => !el.disabled && el.getAttribute("aria-disabled") !== "true" && el.checkVisibility()
+    && !el.closest('[data-stale="true"]');
+  const twin = (d) => {{
+    const box = d.key ? doc.querySelector("." + w.CSS.escape(d.key)) : doc;
+    if (!box) return null;
+    const all = [...box.querySelectorAll(FOCUSABLE)].filter((el) => el.tagName === d.tag
+      && (el.getAttribute("role") || "") === d.role);
+    const same = all.filter((el) => (el.getAttribute("aria-label") || "") === d.label
+      && (d.key || (el.innerText || "").trim() === d.text));
+    return same[0] || (d.key ? all[0] : null) || null;
+  }};
+  const neighbour = (el) => {{
+    const row = el.closest('[data-testid="stHorizontalBlock"]');
+    if (!row || row.querySelector('[data-stale="true"]')) return null;  // the row is still being redrawn: wait
+    const items = [...row.querySelectorAll(FOCUSABLE)];
+    const i = items.indexOf(el);
+    for (let k = 1; k < items.length; k++) {{
+      for (const j of [i - k, i + k]) if (items[j] && usable(items[j])) return items[j];
+    }}
+    return null;
+  }};
+  doc.addEventListener("focusin", (e) => {{
+    const el = e.target;
+    last = el === doc.body ? last : {{ key: keyOf(el), tag: el.tagName, role: el.getAttribute("role") || "",
+      label: el.getAttribute("aria-label") || "", text: (el.innerText || "").trim() }};
+  }}, true);
+  doc.addEventListener("pointerdown", (e) => {{ if (!e.target.closest || !e.target.closest(FOCUSABLE)) last = null; }},
+    true);  // a click on the page itself moves the focus there on purpose
+  const keep = () => {{
+    const now = doc.activeElement;
+    if (!last || (now && now !== doc.body) || !doc.hasFocus()) return;
+    const el = twin(last);
+    if (!el || el.closest('[data-stale="true"]')) return;  // not drawn again yet: try at the next change
+    const to = usable(el) ? el : neighbour(el);
+    if (to) to.focus({{ preventScroll: true }});
+  }};
+  new w.MutationObserver(later).observe(doc.body, {{
+    childList: true, subtree: true, attributes: true, attributeFilter: ["disabled", "data-stale", "aria-disabled"],
+  }});
   w.addEventListener("resize", later);
   mark();
 }})();
@@ -159,11 +211,9 @@ def apply() -> None:
     persist.keep(KEY)
     if KEY not in st.session_state:
         st.session_state[KEY] = st.context.cookies.get(COOKIE) == "1"
-    st.sidebar.toggle(
-        "Reduce motion",
-        key=KEY,
-        help=f"Charts redraw about every {REDUCED_REDRAW_S:g} s while training, with no animations.",
-    )
+    st.sidebar.toggle("Reduce motion", key=KEY)
+    # a caption, not a help icon: the icon would be one more Tab stop before every lab's Start
+    st.sidebar.caption(f"Charts redraw about every {REDUCED_REDRAW_S:g} s while training, with no animations.")
 
 
 def reduce_motion() -> bool:

@@ -17,7 +17,7 @@ import streamlit as st
 from core import chart_text as ct
 from core import charts
 from core.models.sampling import first_step_probs, reweight
-from ui import chart_text
+from ui import chart_text, glossary
 
 TOP = 12  # tokens drawn
 
@@ -36,36 +36,17 @@ def render(
         name="Temperature chart",
         summary=ct.temperature_summary(rw.before, rw.after, labels, top, T),
     )
-    best = labels[top[0]]
     rest_before, rest_after = rw.rest(len(top))
     others = (
         f" The {len(labels) - len(top)} other tokens hold {rest_before:.1%} before and {rest_after:.1%} after."
         if len(labels) > len(top)
         else ""
     )
-    if T == 0:
-        how = (
-            f"**T = 0 always picks the most likely token** (here `{best}`), so every sample from the same start is "
-            "the same: "
-            "the same name, the same text, the same tune."
-        )
-    elif T < 1:
-        how = (
-            f"T < 1 sharpens: p^(1/{T:g}) favours the likely tokens (`{best}` goes from {rw.before[top[0]]:.1%} to "
-            f"{rw.after[top[0]]:.1%})."
-        )
-    elif T > 1:
-        how = (
-            f"T > 1 flattens: p^(1/{T:g}) gives the unlikely tokens more (`{best}` goes from "
-            f"{rw.before[top[0]]:.1%} to {rw.after[top[0]]:.1%})."
-        )
-    else:
-        how = "T = 1 samples from the model's own distribution."
-    k = f" Top-k {rw.top_k} then keeps only the {rw.top_k} most likely." if rw.top_k else ""
-    st.caption(
-        f"Light bars: the model (T = 1), entropy {max(rw.entropy_before, 0.0):.2f} nats. Dark bars: p^(1/T) "
-        "renormalised, what a "
-        f"sample draws from, entropy {max(rw.entropy_after, 0.0):.2f} nats. {how}{k}{others}"
+    how = ct.temperature_effect(rw, labels, top)
+    glossary.caption(
+        f"Light bars: the model (T = 1), entropy {rw.entropy_before:.2f} nats. Dark bars: p^(1/T) renormalised"
+        f"{' then top-k' if rw.top_k else ''}, what a sample draws from, entropy {rw.entropy_after:.2f} nats. "
+        f"{how}{others}"
     )
 
 
@@ -128,4 +109,4 @@ def for_music(lab, prime: Sequence[str], temperature: float) -> None:
         "music_temp_view", (lab.run_number, t.step, tuple(prime)), lambda: first_step_probs(t.token_model(), prime=ids)
     )
     what = "the value after the opening" if prime else "the first value (from silence)"
-    render(probs, list(lab.labels), temperature, key="music_temp_view", what=what)
+    render(probs, list(lab.names), temperature, key="music_temp_view", what=what)

@@ -30,6 +30,7 @@ from core.labs.lab import (
     Schedule,
     TypedNames,
     UploadCache,
+    locked,
 )
 from core.labs.settings import PAGES, LabSpec, choice, flag, floats, ints, sample_seed, seed, units
 from core.models.dino import MAX_HIDDEN, DinoConfig, DinoTrainer, clean_names, load_names
@@ -190,8 +191,22 @@ def dino_settings() -> LabSpec:
 class DinoLab(Lab):
     key = "dino"
     settings = staticmethod(dino_settings)
-    # 0.5 s of training per refresh, one refresh a second; a name takes ~0.5 ms at the defaults
-    schedule = Schedule(slice_s=0.5, tick_s=1.0, chunk_s=0.1, max_chunk=500, first_chunk=25, eval_every_s=None)
+    # A name takes ~0.5 ms at the defaults. In a browser the session's thread trains it (core.labs.worker) in slices of
+    # one chunk (~0.1 s) and the page redraws once a second. numpy holds the interpreter lock, so the thread takes
+    # turns with the page's Python. Measured once on a busy machine (load 7-12 on 2 cores, without a browser): the
+    # thread trained 160-310 names a second against 83 for 0.5 s slices in refreshes a second apart (which train half
+    # the time), and the page's thread waited a median 55-75 ms for the lab's lock. AppTest and a race train 0.5 s
+    # slices in the refreshes.
+    schedule = Schedule(
+        slice_s=0.5,
+        tick_s=1.0,
+        chunk_s=0.1,
+        max_chunk=500,
+        first_chunk=25,
+        eval_every_s=None,
+        worker=True,
+        worker_slice_s=0.05,
+    )
     unit = "name"
     chart_x = "iteration (names)"
     chart_y = "loss (nats per name)"
@@ -234,6 +249,7 @@ class DinoLab(Lab):
     def finished_stop(self):
         return self.trainer.train_steps(0).stop  # the trainer words its own budget
 
+    @locked
     def sample(self, how_many: int, temperature: float, seed: int) -> list:
         self.sampling = code.Sampling(int(how_many), float(temperature), int(seed))
         self.sampled = self.trainer.sample_names(int(how_many), float(temperature), np.random.default_rng(int(seed)))

@@ -18,8 +18,11 @@ trains;
   imports a feature (core.toolkit, core.inside).
 
 ``ui.live`` drives any lab through ``run_slice()`` and the ``running`` / ``note`` fields, so the three labs
-train, stop and report in one way. A slice holds the lab's ``lock``: code on another thread (a download) that
-reads the lab under it sees it between two slices, every part of it from the same step. The subclasses
+train, stop and report in one way: in the page's own refreshes, or, when ``schedule.worker`` is on, on the
+session's training thread (core.labs.worker) while the page only draws. A slice holds the lab's ``lock``: code on
+another thread (the page's drawing, a download) that reads the lab under it sees it between two slices, every part
+of it from the same step; ``stop()``, ``configure()``, ``new_run()``, ``hibernate()`` and the samples (``locked``)
+take it too, so they never change or read a run in the middle of a slice. The subclasses
 (core.labs.dino_lab, core.labs.text_lab, core.labs.music_lab) add what is particular to each lab. Simplified on purpose:
 one
 trainer at a time per lab; a run's archive keeps its curves (not its weights).
@@ -27,6 +30,7 @@ trainer at a time per lab; a run's archive keeps its curves (not its weights).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -54,6 +58,9 @@ class Schedule:
     first_chunk: int = 1  # steps in the first chunk, before any time per step is measured
     eval_every_s: float | None = 5.0  # validation loss every so often (wall time); None: no validation
     sample_every_s: float | None = None  # a live sample every so often (wall time); None: none
+    worker: bool = False  # train on the session's thread (core.labs.worker) while the page only draws
+    worker_slice_s: float = 0.2  # with a worker: training per hold of the lock (the page waits at most this long)
+    draw_s: float = 1.0  # with a worker: the page redraws the lab this often (its fragment timer)
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,18 @@ class Note:
     text: str  # what the student reads
 
 
+def locked(method: Callable) -> Callable:
+    """A lab method run under the lab's ``lock``: between two slices of a training thread, so it reads (samples
+    from) the weights of one step."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 def changes(*items: tuple[str, object, object]) -> list[str]:
     """ "what old → new" for every (what, old, new) whose values differ: the reason in a "restarted" note."""
     return [f"{what} {old} → {new}" for what, old, new in items if old != new]
@@ -209,6 +228,8 @@ class Lab:
         # not in the session so that hibernate() and a new run drop it
         self.views: dict[str, Any] = {}
         self.lock = threading.RLock()  # held by a slice of training; readers on other threads take it too
+        self.drawn_at = 0.0  # time.monotonic() of the page's last drawing of this lab (0: not since hibernate())
+        self.worker: Any = None  # the core.labs.worker.SessionWorker that trains this lab (None: none yet)
 
     # -- runs ------------------------------------------------------------------------------------------------
     def run_label(self) -> str:
@@ -278,7 +299,8 @@ class Lab:
 
     def restore_best(self) -> None:
         """The one click back to the best weights: training pauses and the note says what happened."""
-        b = self.trainer.restore_best()
+        with self.lock:
+            b = self.trainer.restore_best()
         self.stop(
             Note(
                 StopKind.FINISHED,
@@ -395,6 +417,10 @@ class Lab:
     def configure(self, corpus_id: str, corpus: Any, config: Any, *, force_new: bool = False) -> Trainer:
         """The run for these settings: the current one (re-tuned) or a new one (and say why). BudgetExceeded
         when a new model would not fit in the server's memory: then nothing is built and the run stays."""
+        with self.lock:  # between two slices of a training thread
+            return self._configure(corpus_id, corpus, config, force_new)
+
+    def _configure(self, corpus_id: str, corpus: Any, config: Any, force_new: bool) -> Trainer:
         t = self.trainer
         if t is not None and not force_new and self.corpus_id == corpus_id and self.same_model(t.config, config):
             self.retune(t, config)
@@ -414,6 +440,10 @@ class Lab:
 
     def new_run(self, trainer: Trainer, corpus_id: str | None, changes: list[str] | None = None) -> None:
         """Replace the current run by ``trainer`` (the old one is archived; ``changes`` say why, shown once)."""
+        with self.lock:
+            self._new_run(trainer, corpus_id, changes)
+
+    def _new_run(self, trainer: Trainer, corpus_id: str | None, changes: list[str] | None) -> None:
         if self.trainer is not None and changes is not None:
             had_steps = self.trainer.step > 0
             self.archive_current()
@@ -479,20 +509,28 @@ class Lab:
         self.note = None
 
     def stop(self, note: Note | None = None) -> None:
+        """Training off. A slice running on another thread (core.labs.worker) ends first: once this returns, the
+        step stays where it is."""
         self.running = False
-        if note is not None:
-            self.note = note
+        with self.lock:
+            if note is not None:
+                self.note = note
 
-    def run_slice(self) -> Stop | None:
-        """Train for about ``schedule.slice_s`` seconds in chunks, then do what is due (validation, live sample),
-        holding ``lock`` throughout.
+    def mark_drawn(self) -> None:
+        """The page has just drawn this lab: a tab is watching (a training thread pauses when none has for a
+        while)."""
+        self.drawn_at = time.monotonic()
+
+    def run_slice(self, slice_s: float | None = None) -> Stop | None:
+        """Train for about ``slice_s`` seconds (default ``schedule.slice_s``) in chunks, then do what is due
+        (validation, live sample), holding ``lock`` throughout.
 
         Returns the first reason to stop. At least one step runs unless the limit is already reached.
         """
         with self.lock:
-            return self._slice()
+            return self._slice(self.schedule.slice_s if slice_s is None else slice_s)
 
-    def _slice(self) -> Stop | None:
+    def _slice(self, slice_s: float) -> Stop | None:
         reason = self.can_train()
         if reason:
             return Stop(StopKind.FAILED, reason)
@@ -527,7 +565,7 @@ class Lab:
             if report.stop is not None:
                 stop = report.stop
                 break
-            if time.perf_counter() - t0 >= sch.slice_s:
+            if time.perf_counter() - t0 >= slice_s:
                 if (limit is not None and t.step >= limit) or t.done:
                     stop = self.finished_stop()
                 break
@@ -563,7 +601,13 @@ class Lab:
 
     def hibernate(self) -> int:
         """Free what a closed tab doesn't need (core.server.recovery): a Keras trainer keeps only numpy weights and
-        optimizer state until it is used again. Returns the bytes the lab's model keeps."""
+        optimizer state until it is used again. Returns the bytes the lab's model keeps. A training thread stops
+        (nothing draws the lab any more) and the page that draws it next trains it again."""
+        with self.lock:
+            self.drawn_at = 0.0
+            return self._hibernate()
+
+    def _hibernate(self) -> int:
         self.views = {}  # the look-inside views' traces and weight copies: recomputed if the tab comes back
         t = self.trainer
         if t is None:

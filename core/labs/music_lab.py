@@ -34,7 +34,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from core.files import starting_points as sps
-from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule
+from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, locked
 from core.labs.settings import (
     PAGES,
     LabSpec,
@@ -422,7 +422,9 @@ class MusicLab(Lab):
     # validation every second (was 2 s): a tiny upload can pass its best in a few hundred fast steps, and "stop at the
     # best validation" can only keep what it saw; a pass over at most 8 batches of 64 snippets costs ~15 ms per batch
     # for the LSTM 64 on 2 cores
-    schedule = Schedule(slice_s=0.4, tick_s=0.5, chunk_s=0.15, max_chunk=20, first_chunk=1, eval_every_s=1.0)
+    schedule = Schedule(
+        slice_s=0.4, tick_s=0.5, chunk_s=0.15, max_chunk=20, first_chunk=1, eval_every_s=1.0, worker=True
+    )
     unit = "value"
     chart_x = "step (one batch of snippets)"
     chart_y = "loss (nats per value)"
@@ -652,6 +654,11 @@ class MusicLab(Lab):
             return self.course_vocab.itos
         return tuple(self.corpus.vocab.itos)
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The current model's vocabulary as the page writes values (core.music.motif: C4q, [C4 E4 G4]h, Rq)."""
+        return tuple(motif.value_text(v) for v in self.labels)
+
     def prime_ids(self, values: Sequence[str]) -> list[int]:
         """Indices of an opening's values in the current model's vocabulary. A corpus value the course's cap
         folded goes in as the stand-in index; a value the model can't read raises ValueError."""
@@ -693,6 +700,7 @@ class MusicLab(Lab):
         """Whole or started bars of a corpus piece."""
         return max(1, int(np.ceil(motif.n_bars(self.corpus.pieces[int(piece)].values))))
 
+    @locked
     def compose(
         self,
         *,
@@ -957,7 +965,8 @@ class MusicLab(Lab):
         rules = self.composing_rules(extras)
         rng = np.random.default_rng(int(seed))
         recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=rng, **rules)
-        return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), labels)
+        names = tuple(motif.value_text(v) for v in labels)  # the inspector's labels, as the page writes values
+        return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), names)
 
     handin_files = ("composition.mid",)
 

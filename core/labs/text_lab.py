@@ -27,6 +27,7 @@ from core.labs.lab import (
     Schedule,
     TypedText,
     UploadCache,
+    locked,
 )
 from core.labs.settings import (
     PAGES,
@@ -318,8 +319,18 @@ class TextLab(Lab):
     # first minute slices are 4 s, validation every 4 s and a live sample every 8 s. At 0.5 s slices the page trained
     # ~60-75% of the time. Each validation measures one of the 4 validation batches in turn (~50 ms for LSTM 256 on 2
     # cores); each point is the mean over the latest result of all 4, i.e. over the last ~10-16 s of weights.
+    # In a browser the session's thread trains it (``worker``, core.labs.worker) in slices of ``worker_slice_s``
+    # while the page redraws every ``draw_s``: the slice lengths above then only set when validation and the live
+    # sample are due; they still are the slices of AppTest and of a race, which train in the page's refreshes.
     schedule = Schedule(
-        slice_s=4.0, tick_s=0.3, chunk_s=0.2, max_chunk=50, first_chunk=1, eval_every_s=4.0, sample_every_s=8.0
+        slice_s=4.0,
+        tick_s=0.3,
+        chunk_s=0.2,
+        max_chunk=50,
+        first_chunk=1,
+        eval_every_s=4.0,
+        sample_every_s=8.0,
+        worker=True,
     )
     start_schedule = replace(
         schedule, slice_s=0.5, eval_every_s=2.5, sample_every_s=5.0
@@ -364,7 +375,7 @@ class TextLab(Lab):
         t.stop_at_best = self.stop_at_best
         return t
 
-    def run_slice(self):
+    def run_slice(self, slice_s: float | None = None):
         """Lab.run_slice with short slices for the first START_S seconds of a run, longer ones until STEADY_S, then
         the longest (see ``schedule``). A schedule set from outside (a test, the race) is left alone."""
         steady = type(self).schedule
@@ -378,7 +389,7 @@ class TextLab(Lab):
                 if trained < self.STEADY_S
                 else steady
             )
-        return super().run_slice()
+        return super().run_slice(slice_s)
 
     # -- best weights ------------------------------------------------------------------------------------------
     def steps_per_minute(self, vocab_size: int, config: RNNConfig) -> tuple[float, bool]:
@@ -444,6 +455,7 @@ class TextLab(Lab):
     def unknown_prime_chars(self, prime: str) -> list[str]:
         return sorted(set(prime) - set(self.run.chars))
 
+    @locked
     def generate(self, prime: str, length: int, temperature: float, top_k: int, seed: int) -> Generated:
         """Sample ``length`` characters after ``prime`` (empty: start after a newline) from the current weights."""
         chars = self.run.chars

@@ -58,6 +58,7 @@ import numpy as np
 from core.models.keras_trainer import KerasTrainer, SampleBatch, ValBatches
 from core.models.numpy_cells import lstm_step, vec_mat
 from core.models.trainer import token_stats
+from core.music.motif import value_text
 
 N_VALUES = 90  # the course's vocabulary size
 N_A = 64  # the course's LSTM units
@@ -144,7 +145,7 @@ def describe_cap(pieces_values: Sequence[Sequence[str]], itos: Sequence[str], ma
     share = sum(counts[v] for v in folded) / total if total else 0.0
     return (
         f"The {other} most common values keep their own index; index {other} stands for the other {len(folded):,} "
-        f"values ({100 * share:.0f}% of the corpus) and plays as {itos[-1]}, the most common of them."
+        f"values ({100 * share:.0f}% of the corpus) and plays as {value_text(itos[-1])}, the most common of them."
     )
 
 
@@ -165,7 +166,7 @@ def composing_note(mapping: dict[str, int], itos: Sequence[str]) -> str:
     """The composing rules in words, for the page."""
     other = stand_in(mapping)
     folded = sum(1 for i in mapping.values() if i == other)
-    skip = "" if other is None else f"never the stand-in for {folded:,} rarer values ({itos[other]}), and "
+    skip = "" if other is None else f"never the stand-in for {folded:,} rarer values ({value_text(itos[other])}), and "
     return (
         f"The course's model composes with {skip}no value more than {MAX_REPEAT} times in a row (the next most "
         "likely value comes then)."

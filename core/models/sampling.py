@@ -59,7 +59,8 @@ def entropy(p: np.ndarray) -> float:
     """Shannon entropy in nats; zero-probability entries contribute nothing."""
     p = np.asarray(p, dtype=np.float64)
     nz = p[p > 0]
-    return float(-(nz * np.log(nz)).sum())
+    h = float(-(nz * np.log(nz)).sum())
+    return h if h > 0.0 else 0.0  # never -0.0 (a sure choice), nor a rounding error below 0
 
 
 def adjust_distribution(probs: np.ndarray, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
@@ -195,12 +196,19 @@ def first_step_probs(model: TokenModel, prime: Sequence[int] = (), first_input: 
 
 @dataclass(frozen=True)
 class Reweighted:
-    """One distribution before and after temperature: after = p^(1/T) / sum(p^(1/T)) (T = 0: all on the argmax)."""
+    """One distribution before and after temperature: after = p^(1/T) / sum(p^(1/T)) (T = 0: all on the argmax), then
+    top-k when it is on."""
 
     before: np.ndarray  # (vocab,) the model's distribution at T = 1
-    after: np.ndarray  # (vocab,) what a sample at this temperature draws from
+    after: np.ndarray  # (vocab,) what a sample at this temperature draws from (temperature, then top-k)
     temperature: float  # T
     top_k: int | None = None  # top-k applied after temperature (None: off)
+    tempered: np.ndarray | None = None  # (vocab,) after temperature alone, before top-k (None: the same as after)
+
+    @property
+    def by_temperature(self) -> np.ndarray:
+        """(vocab,) the distribution after temperature alone: what temperature does, whatever top-k does next."""
+        return self.after if self.tempered is None else self.tempered
 
     @property
     def entropy_before(self) -> float:
@@ -226,4 +234,6 @@ def reweight(probs: np.ndarray, temperature: float, top_k: int | None = None) ->
     does)."""
     before = adjust_distribution(probs, 1.0)
     top_k = int(top_k) if top_k else None
-    return Reweighted(before, adjust_distribution(before, float(temperature), top_k), float(temperature), top_k)
+    T = float(temperature)
+    tempered = adjust_distribution(before, T) if top_k else None
+    return Reweighted(before, adjust_distribution(before, T, top_k), T, top_k, tempered)

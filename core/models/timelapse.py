@@ -175,6 +175,10 @@ class TimeLapse:
                 return s
         raise KeyError(f"no snapshot at step {step:,} (kept: {', '.join(f'{k:,}' for k in self.steps) or 'none'})")
 
+    def spacing(self) -> str:
+        """The spacing in words: "every step" or "every 4 steps"."""
+        return "every step" if self.every == 1 else f"every {self.every:,} steps"
+
     def describe_bound(self, params: int) -> str:
         """The memory bound in words, computed from the model: "at most 30 × 10,179 parameters × 8 bytes = 2.4 MB"."""
         each = self.per_snapshot_bytes()

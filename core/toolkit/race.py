@@ -182,17 +182,18 @@ class Race(Lab):
         lab = self._lab
         racers = []
         for i, config in enumerate(configs):
-            before = dict(vars(lab))
-            try:
-                trainer = lab.build_trainer(corpus, config)
-            finally:
-                after = vars(lab)
-                extras = {k: v for k, v in after.items() if k not in before or before[k] is not v}
-                for k in extras:
-                    if k in before:
-                        after[k] = before[k]
-                    else:
-                        del after[k]
+            with lab.lock:  # between two slices of the lab's training thread: only building changes the lab
+                before = dict(vars(lab))
+                try:
+                    trainer = lab.build_trainer(corpus, config)
+                finally:
+                    after = vars(lab)
+                    extras = {k: v for k, v in after.items() if k not in before or before[k] is not v}
+                    for k in extras:
+                        if k in before:
+                            after[k] = before[k]
+                        else:
+                            del after[k]
             racers.append(Racer(racer_label(lab, config), config, trainer, extras))
         self.racers, self.corpus = racers, corpus
         self.target_s = 0.0

@@ -149,3 +149,41 @@ def test_num_and_thin_rows():
     rows = [(i,) for i in range(7)]
     assert ct.thin_rows(rows, 3) == [(0,), (3,), (6,)]
     assert ct.thin_rows(rows, 50) == rows
+
+
+def _moves(sentence: str) -> list[tuple[str, float, float]]:
+    """("falls"/"rises", from, to) for every "falls from a% to b%" / "rises from …" in a sentence."""
+    import re
+
+    return [(w, float(a), float(b)) for w, a, b in re.findall(r"(falls|rises) from ([\d.]+)% to ([\d.]+)%", sentence)]
+
+
+def test_temperature_example_always_shows_its_claim_even_with_top_k():
+    """T > 1 says it flattens: its example shows the top token falling and a rare one rising, even when top-k then
+    gives the top token everything (the screen once read "flattens … 90.4% → 100.0%")."""
+    from core.models.sampling import reweight
+
+    labels = ["⏎", "a", "b", "c", "d"]
+    p = np.array([0.904, 0.05, 0.03, 0.015, 0.001])
+    hot = ct.temperature_effect(reweight(p, 1.5, top_k=1), labels, reweight(p, 1.5, top_k=1).top(5))
+    assert "flattens" in hot and "ends at 100.0%" in hot
+    (w1, a1, b1), (w2, a2, b2) = _moves(hot)
+    assert (w1, w2) == ("falls", "rises") and a1 > b1 and a2 < b2
+    rng = np.random.default_rng(0)
+    for _ in range(200):  # any distribution, temperature and top-k: the numbers move the way the words say
+        q = rng.dirichlet(np.full(8, rng.choice([0.05, 0.5, 5.0])))
+        T = float(rng.choice([0.3, 0.7, 0.95, 1.05, 1.5, 3.0]))
+        rw = reweight(q, T, top_k=int(rng.integers(0, 4)))
+        said = ct.temperature_effect(rw, list("abcdefgh"), rw.top(8))
+        assert ("flattens" in said) == (T > 1) and ("sharpens" in said) == (T < 1)
+        for word, a, b in _moves(said):
+            assert (a > b) if word == "falls" else (a < b), said
+
+
+def test_temperature_example_says_when_nothing_shows():
+    from core.models.sampling import reweight
+
+    sure = reweight(np.array([1.0, 0.0, 0.0]), 2.0)
+    said = ct.temperature_effect(sure, ["x", "y", "z"], sure.top(3))
+    assert "too small to show" in said and not _moves(said)
+    assert "T = 0 always picks" in ct.temperature_effect(reweight(np.array([0.6, 0.4]), 0.0), ["x", "y"], [0, 1])

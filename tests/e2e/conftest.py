@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from deploy.app_server import AppServer
 
@@ -185,3 +186,15 @@ def reveal(page, locator, timeout: float = 60_000):
             wait_idle(page, timeout=timeout)
     target.scroll_into_view_if_needed()
     return target
+
+
+def scroll_to(locator, tries: int = 5) -> None:
+    """Scroll ``locator`` into view; a rerun that redraws it meanwhile (its element replaced) is tried again."""
+    for attempt in range(tries):
+        try:
+            locator.scroll_into_view_if_needed()
+            return
+        except PlaywrightError as exc:
+            if "not attached" not in str(exc) or attempt == tries - 1:
+                raise
+            locator.page.wait_for_timeout(500)

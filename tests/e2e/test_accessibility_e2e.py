@@ -1,6 +1,7 @@
 """Real browser: axe-core (bundled by axe-playwright-python, no CDN) finds no WCAG 2.0/2.1 A or AA violation on the
 home page, a lesson link, and each lab fresh, while training, after generating and on every tab (the inspector's
-and Look inside's), Streamlit's own frame included: nothing is excluded from the scan.
+and Look inside's), the music scorecard, the hand-in and Get the code sections, Streamlit's own frame included:
+nothing is excluded from the scan.
 
 Screenshots at 1366×768 (a Chromebook's screen) in test-artifacts/screenshots/a11y_*.png.
 """
@@ -14,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from core import palette
 
-from .conftest import SHOTS, assert_no_exception, wait_idle, wait_refreshes
+from .conftest import SHOTS, assert_no_exception, scroll_to, wait_idle, wait_refreshes
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.0 and 2.1, levels A and AA
 OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
@@ -162,6 +163,10 @@ def test_music_lab(small_page, app_url):
     page.get_by_role("heading", name="Inspector").wait_for(timeout=90_000)
     wait_idle(page)
     check(page, "music_composed")
+    page.get_by_text("Did it learn music? The scorecard").scroll_into_view_if_needed()
+    page.get_by_text("What the scorecard measures").click()  # its explanation, open
+    wait_idle(page)
+    check(page, "music_scorecard")
     assert check_tabs(page, "music") >= 4
 
 
@@ -190,3 +195,29 @@ def test_reduced_motion_stops_animation_and_sets_the_toggle(browser, app_url):
         check(page, "reduced_motion")
     finally:
         context.close()
+
+
+def test_hand_in_and_get_the_code(small_page, app_url):
+    """The toolkit's sections at the end of a lab page, while training and after: the hand-in taken during training
+    (its download button and caption), then Get the code with its radio and three download buttons, both ways."""
+    page = small_page
+    page.goto(app_url + "/dinosaurs")
+    page.get_by_role("button", name="▶ Start").wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Start").click()
+    wait_refreshes(page, "Names trained on", 2, timeout=90_000)
+    scroll_to(page.get_by_role("heading", name="Hand in this run"))
+    page.get_by_role("button", name="📸 Take the hand-in at the current step").click()
+    page.get_by_role("button", name="⬇ Download the hand-in (.zip)").wait_for(timeout=90_000)
+    check(page, "handin_training")
+    page.get_by_role("button", name="■ Stop").click()
+    wait_idle(page)
+    scroll_to(page.get_by_role("heading", name="Get the code"))
+    for name in ("⬇ Script (.py)", "⬇ Notebook (.ipynb)", "⬇ Everything (.zip)", "⬇ Download the hand-in (.zip)"):
+        page.get_by_role("button", name=name).wait_for()
+    check(page, "get_code_scratch")
+    page.get_by_text("from my trained model").click()
+    wait_idle(page)
+    assert page.get_by_role("radio", name=re.compile("from my trained model")).is_checked()
+    check(page, "get_code_trained")
+    assert_no_exception(page)

@@ -39,7 +39,7 @@ def test_memorising_message_and_restore_on_a_tiny_text(page, app_url, tmp_path):
     assert_no_exception(page)
 
     page.get_by_role("button", name="▶ Start").click()
-    warning = page.get_by_text(re.compile("The model is memorising its training data"))
+    warning = page.get_by_text(re.compile("The model is memorising its training data")).first
     warning.wait_for(timeout=240_000)
     restore = page.get_by_role("button", name=re.compile("Go back to the best weights"))
     restore.wait_for()
@@ -52,9 +52,9 @@ def test_memorising_message_and_restore_on_a_tiny_text(page, app_url, tmp_path):
     assert_no_exception(page)
 
     restore.click()
-    page.get_by_text(re.compile("Back to the best weights: step")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile("Back to the best weights: step")).first.wait_for(timeout=60_000)
     wait_idle(page, timeout=60_000)
-    note = page.get_by_text(re.compile("Back to the best weights: step")).inner_text()
+    note = page.get_by_text(re.compile("Back to the best weights: step")).first.inner_text()
     assert f"step {best_step:,}" in note and "Training is paused" in note
     assert page.get_by_text(re.compile("The model is memorising its training data")).count() == 0
     assert page.get_by_role("button", name="▶ Start").is_enabled()  # paused: Start is offered again
@@ -62,14 +62,14 @@ def test_memorising_message_and_restore_on_a_tiny_text(page, app_url, tmp_path):
     page.locator('[data-testid="stPlotlyChart"]').first.get_by_text(re.compile(r"best weights \(step")).first.wait_for(
         timeout=30_000
     )
-    page.get_by_text(re.compile("Back to the best weights: step")).scroll_into_view_if_needed()
+    page.get_by_text(re.compile("Back to the best weights: step")).first.scroll_into_view_if_needed()
     shot(page, "best_weights_restored", full_page=False)
     page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
     shot(page, "best_weights_restored_chart", full_page=False)
     assert_no_exception(page)
 
     page.get_by_role("button", name="Generate", exact=True).click()
-    page.get_by_text(re.compile("with the best weights \\(from step")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile("with the best weights \\(from step")).first.wait_for(timeout=60_000)
     assert_no_exception(page)
 
 
@@ -111,7 +111,7 @@ def test_music_stops_at_the_best_validation_on_a_tiny_upload(page, app_url):
     wait_idle(page, timeout=90_000)
     assert page.get_by_role("switch", name="Stop at the best validation").is_checked()
     page.get_by_role("button", name="▶ Start").click()
-    stopped = page.get_by_text(re.compile("Stopped at the best validation"))
+    stopped = page.get_by_text(re.compile("Stopped at the best validation")).first
     stopped.wait_for(timeout=180_000)
     text = stopped.inner_text()
     assert "memorising its training data" in text and "are back in place" in text
@@ -120,5 +120,5 @@ def test_music_stops_at_the_best_validation_on_a_tiny_upload(page, app_url):
     shot(page, "best_weights_music_stopped", full_page=False)
     assert_no_exception(page)
     page.get_by_role("button", name="🎼 Compose").click()
-    page.get_by_text(re.compile(r"Composed with the best weights \(from step")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Composed with the best weights \(from step")).first.wait_for(timeout=60_000)
     assert_no_exception(page)

@@ -4,7 +4,7 @@ Screenshots: inside_influence_* in test-artifacts/screenshots."""
 
 import re
 
-from .conftest import assert_no_exception, open_tab, shot, wait_idle, wait_metric_above
+from .conftest import assert_no_exception, open_tab, scroll_to, shot, wait_idle, wait_metric_above
 
 SHADED = "span[title*='of the largest']"  # one span per earlier token in the coloured text
 
@@ -13,7 +13,7 @@ def look(page, panel, name: str, at=None) -> None:
     """A screenshot of the view: from the Look inside heading, or with ``at`` (a locator) at the bottom of the
     window."""
     if at is None:
-        page.get_by_role("heading", name="Look inside").scroll_into_view_if_needed()
+        scroll_to(page.get_by_role("heading", name="Look inside"))
     else:
         at.evaluate("e => e.scrollIntoView({block: 'end'})")
         page.wait_for_timeout(300)

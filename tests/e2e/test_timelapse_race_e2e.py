@@ -139,7 +139,7 @@ def test_text_race_of_three_cells(page, app_url):
     secs.press("Home")  # 5 s each
     wait_idle(page)
     race.get_by_role("button", name="🏁 Start race").click()
-    race.get_by_text("Race finished").wait_for(timeout=180_000)
+    race.get_by_text("Race finished").first.wait_for(timeout=180_000)
     wait_idle(page, timeout=60_000)
     race = _expander(page, "Architecture race")
     chart = race.locator('[data-testid="stPlotlyChart"]').first

@@ -33,18 +33,21 @@ from tests.support.apptest import MUSIC_UPLOAD, TEXT_UPLOAD, messages, ok, open_
     ],
 )
 def test_each_uploader_label_states_its_size_limit(page, setup, key, limit):
-    """Upload size limits are stated on the page: every uploader's label names its MB limit."""
+    """Upload size limits are stated on the page: every uploader's label names its MB limit, and Streamlit's own
+    "Limit … per file" under the uploader (and its refusal in the browser) says the same number."""
     at = open_page(page)
     if setup:
         at.radio(key=setup[0]).set_value(setup[1])
         at.run()
     ok(at)
-    assert limit in at.file_uploader(key=key).label, at.file_uploader(key=key).label
+    uploader = at.file_uploader(key=key)
+    assert limit in uploader.label, uploader.label
+    assert uploader.proto.max_upload_size_mb == int(limit.split()[0])
 
 
 def test_streamlit_upload_limit_is_at_least_every_page_limit():
-    """Upload size limits are set in .streamlit/config.toml: Streamlit refuses anything over 20 MB itself, and every
-    page limit is at or below it, so a file between a page's limit and 20 MB reaches the page's own message."""
+    """The server-wide limit in .streamlit/config.toml (20 MB) is at least every uploader's own, so no uploader's
+    limit is cut short by it; each uploader passes its own to Streamlit (above)."""
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     max_mb = cfg["server"]["maxUploadSize"]
     assert max_mb == 20

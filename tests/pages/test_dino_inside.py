@@ -2,6 +2,8 @@
 the formula view at the inspector's step, the temperature view) and of the temperature view in the Text and Music
 labs."""
 
+import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -224,6 +226,8 @@ def test_music_temperature_view():
     at.slider(key="music_temp").set_value(0.0)
     at.run()
     assert any("T = 0 always picks the most likely token" in c.value for c in at.caption)
+    said = "\n".join(c.value for c in at.caption)
+    assert not re.search(r"\b(?:N\d+|C[\d.]+|R)_d\d+\b", said), said  # values as the page writes them (C4q)
 
 
 def test_dino_explanations_are_on_the_page():

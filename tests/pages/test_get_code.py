@@ -62,3 +62,33 @@ def test_a_lab_without_code_shows_no_section(monkeypatch):
     assert any(b.label.startswith("▶ Start") for b in at.button)
     assert downloads(at) == []
     assert not any(s.value == "Get the code" for s in at.subheader)
+
+
+def test_the_text_and_music_pages_offer_their_code():
+    """The Keras labs' sections: from scratch at once, and from the trained model after a step, with its weights in
+    the zip and the data the program reads beside it."""
+    from tests.support.apptest import tiny_music, tiny_text
+
+    for page, setup, key, weights in (
+        ("pages/text.py", tiny_text, "text", "text_model.zip"),
+        ("pages/music.py", tiny_music, "music", None),
+    ):
+        at = open_page(page)
+        setup(at)
+        at.run()
+        assert not at.exception, at.exception
+        assert downloads(at) == list(LABELS), page
+        button(at, "Step").click()
+        at.run()
+        lab = at.session_state[key]
+        assert lab.trainer.step > 0, page
+        at.radio(key=f"{key}_code_from").set_value("trained")
+        at.run()
+        assert not at.exception, at.exception
+        assert downloads(at) == list(LABELS), page
+        name, _ = lab.code_weights()
+        assert weights is None or name == weights
+        with zipfile.ZipFile(io.BytesIO(lab.get_code(trained=True).zip(lab.code_weights()))) as z:
+            names = z.namelist()
+        assert name in names and any(n.endswith(".py") for n in names) and any(n.endswith(".ipynb") for n in names)
+        assert len(names) > 3, names  # the data the program reads (the text, the MIDI files) is in the zip too

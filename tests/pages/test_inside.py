@@ -2,6 +2,7 @@
 roll matches core.inside.influence on the same model, bad input gets messages, measured curves are kept per run."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -178,6 +179,8 @@ def test_music_influence_roll_and_distance(kind):
         for _ in (v.split("_")[0][1:].split(".") if not v.startswith("R") else [0])
     ]
     assert np.allclose(colours, expect, atol=1e-6)
+    said = "\n".join(c.value for c in at.caption)
+    assert "Strongest influence" in said and not re.search(r"\b(?:N\d+|C[\d.]+|R)_d\d+\b", said), said  # C4q
     at.button(key="music_inside_measure").click()
     at.run()
     assert not at.exception

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from core import palette
@@ -21,6 +23,18 @@ def test_every_page_gets_the_css_and_the_toggle():
 def test_css_colours_come_from_the_palette():
     assert f"outline: 3px solid {palette.FOCUS}" in style.CSS
     assert palette.contrast(palette.FOCUS, palette.WHITE) >= 3 and palette.contrast(palette.FOCUS, palette.SIDEBAR) >= 3
+
+
+def test_the_script_survives_the_sanitiser():
+    """Streamlit cleans st.html with DOMPurify, which drops a script whose text has "<" before a letter or a slash
+    (it looks like markup): the whole script would silently not run."""
+    body = re.search(r"<script>(.*)</script>", style.SCRIPT, re.S).group(1)
+    assert "st-key-" in body and "focusin" in body  # the focus keeper is in it
+    assert not re.search(r"<[/\w!?]", body), re.search(r".{40}<[/\w!?].{40}", body).group(0)
+
+
+def test_the_collapsed_sidebar_is_hidden_from_the_keyboard():
+    assert re.search(r'\[data-collapsed="true"\] \*[^{]*\{\s*visibility: hidden', style.CSS)
 
 
 def _live_script(reduce: bool) -> None:

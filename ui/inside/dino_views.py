@@ -23,7 +23,7 @@ from core.echo import literal
 from core.labs.dino_lab import COURSE, EXPLOSION, DinoLab
 from core.labs.lab import Note
 from core.models import numpy_rnn as nr
-from ui import chart_text, explain, settings
+from ui import chart_text, explain, glossary, settings
 from ui.inspector import step_key
 from ui.persist import remember
 from ui.toolkit import links
@@ -160,7 +160,7 @@ def backprop(lab: DinoLab) -> None:
             st.info(what)
             return
         clip = "no clipping" if trace.clip_value is None else f"clip at ±{trace.clip_value:g}"
-        st.caption(f"Backward pass of {what}; loss {trace.loss:,.2f} nats, {clip}.")
+        glossary.caption(f"Backward pass of {what}; loss {trace.loss:,.2f} nats, {clip}.")
         if not trace.finite:
             st.warning("Some of these numbers overflowed (inf or NaN): the gradients were too large for 64-bit floats.")
         labels = _step_labels(trace, lab.trainer.decode)

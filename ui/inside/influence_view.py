@@ -12,6 +12,7 @@ Results are cached in the session per (run, step, sequence, position): a page re
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,8 @@ import streamlit as st
 from core import chart_text as ct
 from core import charts, palette
 from core.inside import influence as inf
-from ui import chart_text
+from core.music import motif
+from ui import chart_text, glossary
 
 CACHE_SIZE = 16  # influence results kept per lab and session
 TYPED, GENERATED = "A text I type or paste", "The generated text"
@@ -130,7 +132,7 @@ def _show_text(lab, seq: inf.Explained, key: str, unit: str, note: str | None = 
     )
     st.markdown(shaded_html(seq.labels, res.share, j, start), unsafe_allow_html=True)
     chart_text.table_of(ct.influence_table(earlier, res.share))
-    st.caption(GUIDE.format(unit=unit) + " " + _summary(seq, res, start, j, unit))
+    glossary.caption(GUIDE.format(unit=unit) + " " + _summary(seq, res, start, j, unit))
     for n in (note, stale, _cut_note(start)):
         if n:
             st.caption(n)
@@ -193,14 +195,16 @@ def _show_roll(lab, seq: inf.Explained, k: str) -> None:
             shares[i - 1] = s[i - start]
     start_share = float(s[0]) if start == 0 else None
     fig = charts.influence_roll_figure(values, shares, j - 1, tempo=seq.tempo, start_share=start_share)
+    names = [motif.value_text(v) for v in values]  # the values as the page writes them (C4q, [C4 E4]h, Rq)
     chart_text.show(
         fig,
         key=f"{k}_roll",
         name="Influence piano roll",
-        summary=ct.influence_summary(values[: j - 1], shares[: j - 1], values[j - 1], "values"),
-        table=ct.influence_table(values[: j - 1], shares[: j - 1]),
+        summary=ct.influence_summary(names[: j - 1], shares[: j - 1], names[j - 1], "values"),
+        table=ct.influence_table(names[: j - 1], shares[: j - 1]),
     )
-    st.caption(GUIDE.format(unit=lab.token_name) + " " + _summary(seq, res, start, j, lab.token_name))
+    shown = replace(seq, labels=(seq.labels[0], *names))
+    glossary.caption(GUIDE.format(unit=lab.token_name) + " " + _summary(shown, res, start, j, lab.token_name))
     for note in (stale, _cut_note(start)):
         if note:
             st.caption(note)

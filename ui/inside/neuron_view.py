@@ -24,7 +24,7 @@ from core import charts
 from core.inside import neurons as nu
 from core.labs.lab import NothingToRead, Pieces, TypedNames, TypedText
 from core.text.text_data import char_label
-from ui import chart_text
+from ui import chart_text, glossary
 
 TEXT_CHARS = 500  # characters of held-out text the Text lab analyses by default
 MAX_TEXT = 1000  # longest text the Neurons tab reads (more is cut, with a message)
@@ -399,7 +399,8 @@ def neurons_tab(lab) -> None:
 
     st.markdown(
         "**Find interesting units**: the units whose activation follows a simple feature of the input most closely "
-        "(Pearson r, sign = direction)."
+        "(Pearson r, sign = direction).",
+        help=glossary.help_for("Pearson r"),
     )
     if ranking.top:
         t1, t2 = st.columns(2)

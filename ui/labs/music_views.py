@@ -292,7 +292,7 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
     pick = "the most likely one is fed back in" if res.argmax else "one is drawn and fed back in"
     render_inspector(
         res.trained,
-        res.labels,
+        [motif.value_text(v) for v in res.labels],  # the values as the page writes them (C4q, [C4 E4]h, Rq)
         key="music_inspector",
         context=f"At each step the model gives a probability to every value in its vocabulary; {pick}. {step0}",
     )

@@ -13,11 +13,22 @@ from core.labs.text_lab import LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, MAX_M
 from core.text.lexicon import describe_check
 from core.text.text_data import CorpusError, TextCorpus, char_label
 from core.text.textio import MB
-from ui import loss_chart, persist
+from ui import glossary, loss_chart, persist
 from ui.labs import training_views
-from ui.toolkit import memorise_view
+from ui.toolkit import links, memorise_view
 
 S = TextLab.settings()
+
+
+# the settings that start a new run (core.labs.text_lab), as the page's note names them
+NEW_RUN = dict(
+    cell="cell", size="hidden", layers="layers", embedding="embedding", dropout="dropout", seed="seed", text="corpus"
+)
+
+
+def new_run_note() -> None:
+    """ "Changing the cell, size … starts a new run", naming only the settings the page shows (hide=)."""
+    links.new_run_note({word: S[name] for word, name in (NEW_RUN | {"text": "corpus"}).items()})
 
 
 def show_corpus(name: str, corpus: TextCorpus) -> None:
@@ -83,7 +94,7 @@ def training(lab: TextLab) -> None:
         if val_loss is None or unit == "perplexity"
         else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
     )
-    st.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
+    glossary.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
     loss_chart.render(lab, "text")
     training_views.status(lab, "text", "character")
     if lab.live_sample is not None:
@@ -149,6 +160,7 @@ def model_files(lab: TextLab, trainer) -> None:
             type=["zip"],
             key="text_model_upload",
             label_visibility="collapsed",
+            max_upload_size=MAX_MODEL_UPLOAD // MB,  # Streamlit's own "… per file" says the same limit
         )
         st.button("Load this model", key="text_model_load_btn", on_click=_load_uploaded_model, args=(lab,))
         err = st.session_state.pop("text_model_error", None)

@@ -40,6 +40,7 @@ from core.labs.lab import Lab
 from core.server.memory import release_memory
 from core.server.recovery import EXPIRED, IN_USE, MAX_BYTES, OTHER_BROWSER, TTL_S, Claim, RecoveryStore
 from core.toolkit import links
+from ui import glossary
 
 SWEEP_EVERY_S = 5.0  # how often tabs that left are looked for
 _TOKEN = "_recovery_token"
@@ -49,8 +50,8 @@ _WIDGETS = "_persist_values"  # ui.persist's shadow copy of the settings widgets
 _KEYS = "_persist_keys"
 NOTE = (
     f"Reloading this tab keeps your work: it stays on this server for {TTL_S // 60} minutes after the tab is "
-    "closed or reloaded, for this browser only (the address opens a fresh lab in another browser). A server "
-    "restart loses it: download your model to keep it."
+    "closed or reloaded, for this browser only: the sid in the address finds it. A server restart loses it: "
+    "download your model to keep it."
 )
 OTHER_BROWSER_NOTE = (
     "This link was opened in another browser: your own models start fresh here, with the same settings. "
@@ -194,7 +195,9 @@ def recover() -> None:
     labs = {k: v for k, v in ss.items() if isinstance(v, Lab)}
     if not store().register(ss[_TOKEN], owner, labs, dict(ss.get(_WIDGETS, {})), browser=ss.get(_BROWSER, "")):
         _let_go(owner, labs)
-    st.sidebar.caption(NOTE)
+    # the sid's explanation in the text itself, not in a tooltip: a tooltip's icon would be one more Tab stop in the
+    # sidebar before every lab's Start
+    st.sidebar.caption(NOTE + " " + glossary.help_for("sid"))
     note = ss.pop(_NOTE, None)
     if note:
         kind, text = note

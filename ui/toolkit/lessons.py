@@ -1,4 +1,5 @@
-"""Bundled lessons (lessons/*.md, read by core.toolkit.links): the guide panel next to a lab and the home page's list.
+"""Bundled lessons (lessons/*.md, read by core.toolkit.links): the guide panel next to a lab, the home page's list and
+its "Start here" for a student (the first lesson: ``FIRST``).
 
 A lesson opens with ``?lesson=NAME`` on its lab's page (ui.toolkit.links.apply applies its preset like a link); the
 panel sits in the sidebar, next to the lab, until the student closes it, and its steps are also in an expander at the
@@ -19,6 +20,7 @@ from ui.toolkit import links
 log = logging.getLogger(__name__)
 LAB_PAGES = {lab: f"pages/{page}.py" for lab, page in cl.PAGES.items()}  # app.py's pages
 LAB_ICONS = {"dino": "🦕", "text": "📜", "music": "🎵"}
+FIRST = "dino-from-scratch"  # the lesson a student new to the playground starts with (the home page's "Start here")
 
 
 def _close() -> None:
@@ -100,6 +102,30 @@ def home_list() -> None:
             st.code(links.full_url(f"{links.base_path()}{cl.PAGES[lesson.lab]}?{lesson.query()}"), language=None)
     for message in bad:
         st.warning(message)
+
+
+def start_here() -> None:
+    """The home page's first step for a student: which lab and lesson to open, and what to press there."""
+    lesson, problem = catalogue.find(FIRST)
+    with st.container(border=True):
+        st.subheader("Start here", anchor=False)
+        if lesson is None:
+            st.warning(problem)
+            return
+        st.markdown("New to recurrent networks? Begin with the Dinosaur lab and its first lesson:")
+        st.page_link(
+            LAB_PAGES[lesson.lab],
+            label=f"{LAB_ICONS[lesson.lab]} Open the lesson: {lesson.title}",
+            query_params={"lesson": lesson.name},
+        )
+        st.markdown(
+            "1. The link opens the lab with the lesson's settings, and the lesson's guide opens in the sidebar (on "
+            "a narrow screen, open the sidebar with the arrow at the top left).\n"
+            "2. Press **Sample names** first: an untrained network's names are random letters.\n"
+            "3. Press **▶ Start** and watch the loss fall while it learns, then press **Sample names** again.\n"
+            f"4. Follow the guide's numbered steps (about {lesson.minutes} minutes). "
+            "The other labs work the same way: press **▶ Start**, then **Generate** (Text) or **🎼 Compose** (Music)."
+        )
 
 
 def open_from_home() -> None:

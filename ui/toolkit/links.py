@@ -133,6 +133,16 @@ def tabs(titles: dict[str, bool]) -> dict[str, Any]:
     return {t: drawn[t] if t in drawn else st.container() for t in titles}
 
 
+def new_run_note(settings: dict[str, Any], where: Any = st) -> None:
+    """The note "Changing the cell, size … starts a new run", naming only the settings hide= leaves on the page:
+    ``settings`` maps the word the note uses to the setting's core.labs.settings.Param. Nothing when all are hidden."""
+    words = [word for word, param in settings.items() if shown(param.group)]
+    if not words:
+        return
+    named = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    where.caption(f"Changing the {named} starts a **new run**; the settings below apply to the current run.")
+
+
 # ---------------------------------------------------------------------------------------------- applying a link
 def _apply_values(lab_spec: cl.LabSpec, parsed: cl.Parsed) -> None:
     for key, value in parsed.values.items():

@@ -134,8 +134,8 @@ def _section(lab) -> None:
     t = lab.trainer
     lapse = lab.timelapse
     st.caption(
-        "While the model trains, the lab keeps copies of its weights, evenly spread over the run: every "
-        f"{lapse.every:,} steps now, and when more than {lapse.capacity()} would be kept, every other one is dropped "
+        "While the model trains, the lab keeps copies of its weights, evenly spread over the run: "
+        f"{lapse.spacing()} now, and when more than {lapse.capacity()} would be kept, every other one is dropped "
         "and the spacing doubles. " + lapse.describe_bound(t.param_count())
     )
     stops = _stops(lab)

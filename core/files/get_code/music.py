@@ -32,7 +32,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.files.get_code.program import Block, Program
-from core.files.get_code.text import model_block, schedule_block, setting, train_block, train_step_block
+from core.files.get_code.text import (
+    load_block,
+    model_block,
+    save_block,
+    schedule_block,
+    setting,
+    train_block,
+    train_step_block,
+)
 from core.models import course_model as cm
 from core.music import music_codec as mc
 from core.music import music_data as md
@@ -71,7 +79,7 @@ def program(s: MusicSettings) -> Program:
         blocks += [_course_vocab(s), _batches(s), _course_model(s), _course_train(s), _compose(s), _save(s)]
     else:
         c = s.config
-        model = _load(s) if trained else model_block(c, "value", "vocab")
+        model = load_block() if trained else model_block(c, "value", "vocab")
         blocks += [_batches(s), model, schedule_block(c), train_step_block("value"), train_block(c)]
         blocks += [_compose(s), _save(s)]
     what = "the course's jazz model (one-hot values, one shared LSTM cell)" if course else "an LSTM over values"
@@ -356,20 +364,6 @@ if not val_batches:
     return Block(text, code)
 
 
-def _load(s: MusicSettings) -> Block:
-    text = (
-        "The model you trained in the app, loaded from the zip: its layers, its weights and Adam's state (so "
-        "training goes on where the app stopped). Keras loads it in safe mode: it never runs code stored in a file."
-    )
-    code = """\
-with zipfile.ZipFile(WEIGHTS) as zf, tempfile.TemporaryDirectory() as tmp:
-    model = keras.saving.load_model(zf.extract("model.keras", tmp), safe_mode=True)
-optimizer = model.optimizer
-print(f"Loaded {WEIGHTS}: trained {START:,} steps")
-model.summary()"""
-    return Block(text, code)
-
-
 def _course_model(s: MusicSettings) -> Block:
     text = (
         "The course's model. Three layers are created once and applied at every time step: a Reshape, ONE LSTM "
@@ -560,17 +554,4 @@ with zipfile.ZipFile("music_model.zip", "w", zipfile.ZIP_DEFLATED) as zf:
     zf.writestr("vocab.json", json.dumps({"tokens": vocab, "meta": {"step": START + STEPS}}))
 print("Saved music_model.zip")"""
         return Block(text, code)
-    text = (
-        "Save the model (model.keras with Adam's state) and its vocabulary with the step (vocab.json) in a zip: "
-        "this program, with WEIGHTS set to it, continues training from it."
-    )
-    code = """\
-optimizer.learning_rate.assign(LEARNING_RATE)  # the file keeps the peak rate; the schedule sets each step's again
-with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile("music_model.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-    model.save(Path(tmp) / "model.keras")
-    zf.write(Path(tmp) / "model.keras", "model.keras")
-    meta = {"step": START + STEPS, "config": {"seed": SEED, "seq_len": SEQ_LEN, "batch_size": BATCH}}
-    vocab_json = {"format": "rnn-playground-vocab", "version": 1, "tokens": vocab, "meta": meta}
-    zf.writestr("vocab.json", json.dumps(vocab_json))
-print("Saved music_model.zip")"""
-    return Block(text, code)
+    return save_block("music_model.zip", "tokens", "vocab", "the values", "Music")

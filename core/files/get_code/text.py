@@ -100,7 +100,7 @@ def program(s: TextSettings) -> Program:
         _settings(s),
         _read_text(s),
         _batches(s),
-        model_block(s.config, "character", "chars") if not trained else _load(s),
+        model_block(s.config, "character", "chars") if not trained else load_block(),
         schedule_block(s.config),
         train_step_block("character"),
         train_block(s.config),
@@ -283,7 +283,8 @@ model.summary()"""
     return Block(text, code)
 
 
-def _load(s: TextSettings) -> Block:
+def load_block() -> Block:
+    """The trained model loaded from the lab's model zip (WEIGHTS), with Adam's state."""
     text = (
         "The model you trained in the app, loaded from the zip: its layers, its weights and Adam's state (so "
         "training goes on where the app stopped). Keras loads it in safe mode: it never runs code stored in a file."
@@ -455,18 +456,24 @@ print(PRIME + "".join(generated))"""
 
 
 def _save() -> Block:
+    return save_block("text_model.zip", "chars", "chars", "the characters", "Text")
+
+
+def save_block(zip_name: str, key: str, names: str, what: str, lab: str) -> Block:
+    """Save the model as a zip in the app's format: model.keras with Adam's state, and vocab.json whose ``key`` holds
+    the program's list ``names`` (``what`` it is, in words) with the step; ``lab`` loads it."""
     text = (
-        "Save the model as a zip in the app's format (model.keras with Adam's state, and vocab.json with the "
-        "characters and the step): the Text lab can load it, and this program, with WEIGHTS set to it, continues "
-        "training from it."
+        f"Save the model as a zip in the app's format (model.keras with Adam's state, and vocab.json with {what} "
+        f"and the step): the {lab} lab can load it, and this program, with WEIGHTS set to it, continues training "
+        "from it."
     )
-    code = """\
+    code = f"""\
 optimizer.learning_rate.assign(LEARNING_RATE)  # the file keeps the peak rate; the schedule sets each step's again
-with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile("text_model.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile("{zip_name}", "w", zipfile.ZIP_DEFLATED) as zf:
     model.save(Path(tmp) / "model.keras")
     zf.write(Path(tmp) / "model.keras", "model.keras")
-    meta = {"step": START + STEPS, "config": {"seed": SEED, "seq_len": SEQ_LEN, "batch_size": BATCH}}
-    vocab = {"format": "rnn-playground-vocab", "version": 1, "chars": chars, "meta": meta}
-    zf.writestr("vocab.json", json.dumps(vocab))
-print("Saved text_model.zip")"""
+    meta = {{"step": START + STEPS, "config": {{"seed": SEED, "seq_len": SEQ_LEN, "batch_size": BATCH}}}}
+    vocab_json = {{"format": "rnn-playground-vocab", "version": 1, "{key}": {names}, "meta": meta}}
+    zf.writestr("vocab.json", json.dumps(vocab_json))
+print("Saved {zip_name}")"""
     return Block(text, code)

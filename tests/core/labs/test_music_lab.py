@@ -181,7 +181,7 @@ def test_course_composition_never_plays_the_stand_in_nor_one_value_on_and_on(cou
     assert longest_run(picks) <= cm.MAX_REPEAT and len(set(picks)) > 1
     assert picks[: cm.MAX_REPEAT] == [3] * cm.MAX_REPEAT  # the most likely value allowed, until its run is full
     assert all(r.picked == int(np.argmax(r.adjusted)) for r in res.trained)
-    assert lab.course_vocab.itos[other] in res.rules and str(cm.MAX_REPEAT) in res.rules
+    assert motif.value_text(lab.course_vocab.itos[other]) in res.rules and str(cm.MAX_REPEAT) in res.rules
     sampled = lab.compose(tempo=100, seed=3, temperature=1.0, n_values=120)
     assert other not in [r.picked for r in sampled.trained + sampled.untrained]
     assert longest_run(sampled.trained_values) <= cm.MAX_REPEAT
@@ -337,3 +337,28 @@ def test_hibernate_frees_a_course_run(course_lab):
     assert kept > 0 and lab.trainer.asleep
     res = lab.compose(tempo=100, argmax=True, n_values=5)  # wakes it
     assert len(res.trained) == 5 and not lab.trainer.asleep
+
+
+def test_values_are_written_one_way_on_screen(course_lab):
+    """The temperature view, the time-lapse's inspector and the course's notes write a value as the motif syntax
+    does (C4q, [C4 E4]h, Rq), never as the codec's token (N60_d4)."""
+    import re
+
+    token = re.compile(r"\b(?:N\d+|C[\d.]+|R)_d\d+\b")
+    assert len(course_lab.names) == len(course_lab.labels)
+    assert all(motif.encode(n) == [v] for n, v in zip(course_lab.names, course_lab.labels))  # the same values
+    sample = course_lab.short_sample(course_lab.trainer.token_model(), 0)
+    assert not any(token.search(label) for label in sample.labels)
+    vocab = course_lab.course_vocab
+    assert not token.search(cm.composing_note(vocab.mapping, vocab.itos))
+
+
+def test_the_codec_explanation_writes_values_as_the_page_does():
+    """assets/explain/music_codec.md's examples are the motif spelling, each the value the take-home code stores."""
+    from tests.support import ROOT
+
+    text = (ROOT / "assets" / "explain" / "music_codec.md").read_text(encoding="utf-8")
+    for shown, stored in (("C4q", "N60_d4"), ("[C4 E4 G4]e", "C60.64.67_d2"), ("Rq", "R_d4")):
+        assert f"`{shown}`" in text and f"`{stored}`" in text
+        assert motif.encode(shown) == [stored] and motif.value_text(stored) == shown
+    assert text.index("`C4q`") < text.index("`N60_d4`")  # the readable spelling first; the token only for the code

@@ -94,3 +94,10 @@ def test_rules_give_way_when_nothing_would_be_left():
     model = FixedModel([1.0, 0.0])
     picks = [r.picked for r in generate(model, 5, temperature=0.0, rng=np.random.default_rng(0), max_repeat=2)]
     assert picks == [0] * 5  # the only possible token, even past the run's cap
+
+
+def test_entropy_of_a_sure_choice_is_plain_zero():
+    """A sure choice has entropy 0, never -0 ("-0.00 nats" on screen) nor a rounding error below 0."""
+    for p in ([1.0], [1.0, 0.0, 0.0], [0.0, 1.0]):
+        assert f"{entropy(p):.2f}" == "0.00"
+    assert entropy([1 - 1e-17, 1e-17]) >= 0.0

@@ -238,3 +238,10 @@ def test_the_recovery_store_counts_a_closed_tabs_snapshots():
     entry = store._entries["tok"]
     assert entry.hibernated and entry.nbytes == 8 * lab.trainer.param_count() + lab.timelapse.nbytes
     assert lab.timelapse.nbytes == len(lab.timelapse) * 8 * lab.trainer.param_count() > 0
+
+
+def test_spacing_in_words_is_singular_for_one_step():
+    lapse = TimeLapse()
+    assert lapse.spacing() == "every step"  # not "every 1 steps"
+    lapse.every = 4
+    assert lapse.spacing() == "every 4 steps"

@@ -1,0 +1,169 @@
+"""The session's training thread (core.labs.worker): it trains and publishes a consistent lab, stops on Stop within
+the slice in progress, stops on a reason to stop with the note the page shows, pauses when the page has not drawn
+the lab for a while (and trains again once it does), never trains two labs of a session at once, and turns an
+exception into a one-sentence note. Tiny Dinosaur models: a slice takes milliseconds."""
+
+import logging
+import threading
+import time
+
+import pytest
+
+from core.labs.dino_lab import DinoLab
+from core.labs.lab import Schedule
+from core.labs.worker import FAILED, PAUSED, SessionWorker
+from core.models.dino import DinoConfig
+from core.models.trainer import StopKind
+from core.text.text_data import CorpusError
+from tests.support.inputs import NAMES
+
+WAIT_S = 60.0  # a bound on waiting for the thread (never a measured time)
+
+
+def lab_of(iterations: int = 1_000_000, n_a: int = 8) -> DinoLab:
+    lab = DinoLab()
+    lab.schedule = Schedule(
+        slice_s=0.05, tick_s=1.0, chunk_s=0.005, max_chunk=20, first_chunk=5, eval_every_s=None, worker_slice_s=0.01
+    )
+    lab.configure("test", NAMES, DinoConfig(n_a=n_a, seed=1, iterations=iterations, sample_every=10_000))
+    return lab
+
+
+class Clock:
+    """A clock the test moves: the page "drew" the lab at 0 and it is now ``now``."""
+
+    def __init__(self) -> None:
+        self.now = 1.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def watched(lab: DinoLab, clock: Clock) -> SessionWorker:
+    lab.drawn_at = 0.0
+    return SessionWorker(unseen_s=10.0, clock=clock)
+
+
+def wait_for(condition, what: str) -> None:
+    end = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"still waiting for {what}")
+        time.sleep(0.005)
+
+
+def test_trains_publishes_a_consistent_lab_and_stops_within_the_slice_in_progress():
+    lab, clock = lab_of(), Clock()
+    w = watched(lab, clock)
+    lab.start()
+    w.train(lab)
+    t = lab.trainer
+    wait_for(lambda: t.step > 50, "training")
+    for _ in range(20):  # read as the page does: under the lock, every part of the lab from the same step
+        with lab.lock:
+            assert len(t.history) == t.step and t.history.train.steps[-1] == t.step
+        time.sleep(0.001)
+    assert w.alive and w.slices > 0
+    lab.stop()
+    stopped = t.step  # Stop returned: the slice in progress has ended, no other one starts
+    assert w.join(WAIT_S)
+    assert t.step == stopped and not lab.running and lab.note is None
+
+
+def test_a_reason_to_stop_becomes_the_note_and_ends_the_thread():
+    lab, clock = lab_of(iterations=300), Clock()
+    w = watched(lab, clock)
+    lab.start()
+    w.train(lab)
+    assert w.join(WAIT_S)
+    assert not lab.running and lab.note.kind is StopKind.FINISHED and lab.trainer.step == 300
+    assert "300" in lab.note.text
+
+
+def test_pauses_when_the_page_has_not_drawn_the_lab_and_trains_again_when_it_does():
+    lab, clock = lab_of(), Clock()
+    w = watched(lab, clock)
+    lab.start()
+    w.train(lab)
+    wait_for(lambda: lab.trainer.step > 0, "training")
+    clock.now = 11.5  # no drawing for more than unseen_s: the tab went away
+    assert w.join(WAIT_S)
+    paused = lab.trainer.step
+    assert lab.running and lab.note is None  # not stopped: the tab that draws the lab next trains it again
+    time.sleep(0.05)
+    assert lab.trainer.step == paused
+    lab.drawn_at = clock.now  # the reloaded tab draws it
+    w.train(lab)
+    wait_for(lambda: lab.trainer.step > paused, "training again")
+    lab.hibernate()  # the sweeper: a hibernated lab counts as never drawn
+    assert w.join(WAIT_S)
+    assert lab.running and lab.drawn_at == 0.0
+
+
+def test_one_lab_of_a_session_at_a_time():
+    a, b, clock = lab_of(), lab_of(n_a=6), Clock()
+    w = watched(a, clock)
+    b.drawn_at = 0.0
+    inside, most = [0], [0]
+    guard = threading.Lock()
+
+    def counted(lab):
+        slice_ = lab.run_slice
+
+        def run_slice(slice_s=None):
+            with guard:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            try:
+                return slice_(slice_s)
+            finally:
+                with guard:
+                    inside[0] -= 1
+
+        lab.run_slice = run_slice
+
+    counted(a)
+    counted(b)
+    a.start()
+    w.train(a)
+    wait_for(lambda: a.trainer.step > 0, "a training")
+    b.start()
+    w.train(b)  # the same thread trains b; a, still running, is paused with the page's note
+    assert not a.running and a.note.kind is StopKind.PAUSED and a.note.text == PAUSED
+    at_pause = a.trainer.step
+    wait_for(lambda: b.trainer.step > 0, "b training")
+    assert a.trainer.step == at_pause and most[0] == 1
+    # a reload hands b to another session's worker: this thread lets it go
+    other = SessionWorker(unseen_s=10.0, clock=clock)
+    other.train(b)
+    assert w.join(WAIT_S)
+    wait_for(lambda: other.slices > 0, "the other session's thread")
+    b.stop()
+    assert other.join(WAIT_S) and most[0] == 1
+
+
+@pytest.mark.parametrize(
+    "error, note",
+    [
+        (RuntimeError("/srv/app/core/models/dino.py: boom"), FAILED),
+        (CorpusError("the text has no characters the model knows"), None),
+    ],
+)
+def test_an_exception_becomes_a_one_sentence_note(error, note, caplog):
+    lab, clock = lab_of(), Clock()
+    w = watched(lab, clock)
+
+    def broken(n):
+        raise error
+
+    lab.trainer.train_steps = broken
+    lab.start()
+    with caplog.at_level(logging.ERROR, logger="core.labs.worker"):
+        w.train(lab)
+        assert w.join(WAIT_S)
+    assert not lab.running and lab.note.kind is StopKind.FAILED
+    if note is FAILED:
+        assert lab.note.text == FAILED and "/srv" not in lab.note.text
+        assert any("Training failed in DinoLab" in r.message for r in caplog.records)
+    else:
+        assert lab.note.text == f"Training stopped: {error}"
