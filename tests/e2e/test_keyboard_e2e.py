@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from .conftest import assert_no_exception, shot, wait_idle
 
-MAX_TABS = 11  # Tab presses from the top of a lab page to Start, at most (see docs/accessibility.md, Keyboard)
+MAX_TABS = 10  # Tab presses from the top of a lab page to Start, at most (see docs/accessibility.md, Keyboard)
 FOCUSED = (
     "() => { const e = document.activeElement; "
     "return [e.tagName, (e.innerText || '').trim(), e.getAttribute('aria-label') || '']; }"
