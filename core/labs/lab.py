@@ -38,7 +38,7 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import numpy as np
 
-from core import charts, palette
+from core import charts, palette, units
 from core.labs.settings import LabSpec
 from core.models.timelapse import TimeLapse
 from core.models.trainer import Stop, StopKind, Trainer
@@ -304,7 +304,7 @@ class Lab:
         self.stop(
             Note(
                 StopKind.FINISHED,
-                f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per {self.unit}. "
+                f"Back to the best weights: step {b.step:,}, validation {units.loss(b.val, self.unit)}. "
                 "Training is paused; press Start to train on from them.",
             )
         )

@@ -33,6 +33,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from core import units as loss_units
 from core.files import starting_points as sps
 from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, locked
 from core.labs.settings import (
@@ -606,7 +607,8 @@ class MusicLab(Lab):
 
         return Stop(
             stop.kind,
-            f"{stop.message} The validation loss was lowest at step {b.step:,} ({b.val:.3f} vs {val:.3f} now): "
+            f"{stop.message} The validation loss was lowest at step {b.step:,} ({loss_units.loss(b.val)} vs "
+            f"{loss_units.loss(val, self.unit)} now): "
             "those weights are back in place (stop at the best validation is on).",
         )
 
