@@ -38,7 +38,7 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import numpy as np
 
-from core import charts, palette
+from core import charts, palette, units
 from core.labs.settings import LabSpec
 from core.models.timelapse import TimeLapse
 from core.models.trainer import Stop, StopKind, Trainer
@@ -343,7 +343,7 @@ class Lab:
         self.stop(
             Note(
                 StopKind.FINISHED,
-                f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per {self.unit}. "
+                f"Back to the best weights: step {b.step:,}, validation {units.loss(b.val, self.unit)}. "
                 "Training is paused; press Start to train on from them.",
             )
         )
@@ -365,6 +365,12 @@ class Lab:
 
     # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
     token_name = "token"  # what one token is called on screen ("letter", "character", "value")
+
+    def token_text(self, token: str) -> str:
+        """One token as the page writes it for a student (the Music lab: a value in the motif syntax, 'N69_d2' ->
+        'A4e'); here the token itself, for labs whose tokens read as they are."""
+        return token
+
     explain_hint = "Generate something above, then pick a token to see which earlier tokens its prediction depended on."
     explain_picker: str | None = None  # the picker's label when the lab has several sequences to explain (None: one)
     explain_note: str | None = None  # a line shown with an explained sequence
