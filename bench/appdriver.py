@@ -41,7 +41,9 @@ class AppDriver:
         """One refresh's work; the stop message when training had to stop (weights rolled back), else None."""
         s = self.lab.schedule
         stop = self.lab.run_slice(s.worker_slice_s if s.worker else None)
-        return stop.message if stop else None
+        from core.units import in_unit
+
+        return in_unit(stop.message) if stop else None  # its losses in nats
 
     def describe(self) -> str:
         """How the benchmark drove the lab, for the report."""

@@ -68,6 +68,7 @@ def curves(seconds: float, hidden: int) -> dict:
     """Distance curves before and after ``seconds`` of training, per cell."""
     from core.inside import influence as inf
     from core.labs.text_lab import DEFAULTS, TextLab
+    from core.units import in_unit
 
     corpus, name = _corpus()
     out = {"corpus": name, "seconds": seconds, "hidden": hidden, "cells": {}, "load": load_average() or [float("nan")]}
@@ -81,7 +82,7 @@ def curves(seconds: float, hidden: int) -> dict:
         while time.perf_counter() - t0 < seconds:
             stop = lab.run_slice()
             if stop is not None:
-                log(f"{cell}: {stop.message}")
+                log(f"{cell}: {in_unit(stop.message)}")
                 break
         lab.trainer.evaluate()
         after, _ = inf.measure_lab(lab)

@@ -21,6 +21,7 @@ def one_run(stop_at_best: bool, max_steps: int) -> dict:
     from core.labs.music_lab import LSTM, MusicLab, make_config
     from core.music import music_codec as mc
     from core.music import music_data as md
+    from core.units import in_unit
 
     pieces, _ = md.load_bundled(STYLE, mc.CodecOptions())
     lab = MusicLab()
@@ -43,7 +44,7 @@ def one_run(stop_at_best: bool, max_steps: int) -> dict:
     out = dict(
         stop_at_best=stop_at_best,
         stop=stop.kind.value,
-        message=stop.message,
+        message=in_unit(stop.message),  # its losses in nats
         steps=t.step,
         wall_s=round(wall, 1),
         best_val=best.val,

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from core import charts
+from core import charts, units
 
 MAX_ROWS = 50  # rows of a "Show the numbers" table at most
 MAX_COLUMNS = 16  # data columns of a heatmap's table at most
@@ -380,14 +380,17 @@ def diagram_summary(fig) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- progress
-def progress_text(step: int, loss: float | None, val: float | None, unit: str, x_name: str) -> str:
-    """ "Training: step 1,200, loss 2.31, validation 2.40 nats per character." (``x_name``: "step", "iteration")."""
+def progress_text(step: int, loss: float | None, val: float | None, choice: str, x_name: str) -> str:
+    """ "Training: step 1,200, loss 2.31, validation 2.40 nats per character." in the loss chart's ``choice``
+    ("bits per character"; as perplexity: "…, perplexity 10.07, validation perplexity 11.02.");
+    ``x_name``: "step", "iteration"."""
+    ppl = units.kind_of(choice) == units.PERPLEXITY
     text = f"Training: {x_name} {step:,}"
     if loss is not None and np.isfinite(loss):
-        text += f", loss {loss:.2f}"
+        text += f", {'perplexity' if ppl else 'loss'} {units.number(loss, choice)}"
     if val is not None and np.isfinite(val):
-        text += f", validation {val:.2f}"
-    return text + (f" nats per {unit}." if (loss is not None or val is not None) else ".")
+        text += f", validation {'perplexity ' if ppl else ''}{units.number(val, choice)}"
+    return text + (f" {choice}." if (loss is not None or val is not None) and not ppl else ".")
 
 
 @dataclass

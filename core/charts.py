@@ -607,6 +607,7 @@ def influence_roll_figure(
     shares: Sequence[float],
     chosen: int,
     *,
+    names: Sequence[str],
     tempo: float = 120.0,
     start_share: float | None = None,
     steps_per_quarter: int = 4,
@@ -614,10 +615,9 @@ def influence_roll_figure(
 ) -> go.Figure:
     """A piano roll shaded by influence: each value before ``chosen`` coloured by its share (0..1) of the largest
     gradient norm, the chosen value outlined in blue, later values faint. Rests are drawn on a row of their own
-    below the notes. ``values[k]`` is the value at position k; ``shares`` has one entry per value before ``chosen``.
-    ``start_share``: the silent start's share (the zero input read first), said in the title when given."""
-    from pretty_midi import note_number_to_name
-
+    below the notes. ``values[k]`` is the value at position k (a codec token, drawn), ``names[k]`` how the page writes
+    it (hover: "A4e"); ``shares`` has one entry per value before ``chosen``. ``start_share``: the silent start's share
+    (the zero input read first), said in the title when given."""
     from core.music.music_codec import parse_value
 
     step_s = 60.0 / float(tempo) / steps_per_quarter
@@ -639,10 +639,7 @@ def influence_roll_figure(
             length.append(dur * step_s)
             pitch.append(p)
             colour.append(share)
-            name = "rest" if not ps else note_number_to_name(int(p))
-            text.append(
-                f"value {k}: {values[k]} ({name})" + (f"<br>influence {share:.0%} of the largest" if k < chosen else "")
-            )
+            text.append(f"value {k}: {names[k]}" + (f"<br>influence {share:.0%} of the largest" if k < chosen else ""))
         t += dur
     fig = go.Figure()
     b = rows["before"]

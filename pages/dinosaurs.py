@@ -117,7 +117,7 @@ with left:
     trainer = lab.configure(corpus_id, names, config)
     note = lab.take_restart_note()
     if note:
-        st.info(literal(note, 600))  # it may name an uploaded file
+        st.info(literal(loss_chart.shown(lab, note), 600))  # it may name an uploaded file
     with controls_slot:
         live.controls(lab, disabled=trainer.done)
     with more:

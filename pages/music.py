@@ -188,7 +188,7 @@ with left:
     course = lab.kind == COURSE  # from here on the run on screen (a refused switch keeps the earlier model)
     note = lab.take_restart_note()
     if note:
-        st.info(literal(note, 600))  # it may name an uploaded file
+        st.info(literal(loss_chart.shown(lab, note), 600))  # it may name an uploaded file
     too_short = lab.can_train()
     if too_short:
         st.error(too_short)

@@ -14,7 +14,7 @@ from core.server.budget import training_bytes
 from core.text.lexicon import describe_check
 from core.text.text_data import MIN_CHARS, CorpusError, TextCorpus, char_label
 from core.text.textio import MB
-from ui import explain, live, settings, temperature_view
+from ui import explain, live, loss_chart, settings, temperature_view
 from ui.inside import tabs as inside_tabs
 from ui.inspector import render_inspector
 from ui.labs import text_views
@@ -149,7 +149,7 @@ with left:
         trainer = lab.trainer
     note = lab.take_restart_note()
     if note:
-        st.info(literal(note, 600))  # it may name an uploaded file
+        st.info(literal(loss_chart.shown(lab, note), 600))  # it may name an uploaded file
     with controls_slot:
         live.controls(lab, disabled=lab.run.corpus is None)
     if lab.run.corpus is None:
@@ -207,9 +207,10 @@ with tab["Generate & inspect"]:
 
     sampled = lab.sampled
     if sampled:
+        weights = loss_chart.shown(lab, sampled.weights) or "the latest weights"
         st.caption(
             f"{len(sampled.records)} characters in {sampled.seconds:.2f} s from the model at step {sampled.step:,} "
-            f"({sampled.settings}), with {sampled.weights or 'the latest weights'}. The priming text is shown first."
+            f"({sampled.settings}), with {weights}. The priming text is shown first."
         )
         st.code(sampled.prime + sampled.text, language=None, wrap_lines=True)
         if lab.run.corpus is not None:

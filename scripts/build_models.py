@@ -133,7 +133,9 @@ def train_shakespeare(seed: int, work: Path | None):
     while t.step < TEXT_MAX_STEPS:
         report = t.train_steps(EVAL_EVERY)
         if report.stop is not None:
-            log(f"shakespeare: {report.stop.message}")
+            from core.units import in_unit
+
+            log(f"shakespeare: {in_unit(report.stop.message)}")
         val = full_validation(t)
         rate = t.step / max(time.perf_counter() - t0, 1e-9)
         log(

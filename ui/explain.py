@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from core import units
 from core.inside import param_formula
 
 FOLDER = Path(__file__).resolve().parent.parent / "assets" / "explain"
@@ -57,8 +58,8 @@ def text_lab(vocab_size: int, config, trainer=None) -> None:
         show(
             "units",
             loss=loss,
-            bits=loss / np.log(2),
-            ppl=float(np.exp(loss)),
+            bits=float(units.convert(loss, units.BITS)),
+            ppl=float(units.convert(loss, units.PERPLEXITY)),
             V=vocab_size,
             uniform=float(np.log(vocab_size)),
             e=config.embed_dim,

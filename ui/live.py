@@ -35,7 +35,7 @@ from core import chart_text as ct
 from core.labs.lab import Lab, Note
 from core.labs.worker import PAUSED, SessionWorker, safe_slice
 from core.models.trainer import StopKind
-from ui import style
+from ui import loss_chart, style
 from ui.toolkit import starting_view
 
 # A short pause at the end of each training refresh. The browser's timer asks for the next refresh while a
@@ -104,7 +104,7 @@ def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> N
     )
     starting_view.button(lab, disabled=running)  # "Start from the trained model", when the corpus has one
     if lab.note is not None:
-        _SHOW[lab.note.kind](lab.note.text)
+        _SHOW[lab.note.kind](loss_chart.shown(lab, lab.note.text))
 
 
 def refused(verdict, widgets: dict[str, str], *, current) -> None:
@@ -138,10 +138,11 @@ def progress_line(lab: Lab) -> str:
     t = lab.trainer
     if lab.running and t is not None:
         h = t.history
-        text = ct.progress_text(t.step, h.last_smooth(), h.last_val(), lab.unit, lab.chart_x.split(" ")[0])
+        choice = loss_chart.choice_of(lab, lab.key)
+        text = ct.progress_text(t.step, h.last_smooth(), h.last_val(), choice, lab.chart_x.split(" ")[0])
         return progress.update(text, time.monotonic())
     if lab.note is not None:
-        return progress.update(lab.note.text, time.monotonic(), at_once=True)
+        return progress.update(loss_chart.shown(lab, lab.note.text), time.monotonic(), at_once=True)
     return progress.text
 
 

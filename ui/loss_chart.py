@@ -13,13 +13,12 @@ import numpy as np
 import streamlit as st
 
 from core import chart_text as ct
-from core import charts
+from core import charts, units
 from core.labs.settings import unit_choices
 from core.toolkit import baselines as bl
 from ui import chart_text, glossary, persist, settings
 
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
-LN2 = float(np.log(2.0))
 
 
 def unit_of(lab) -> str:
@@ -32,12 +31,8 @@ def unit_options(lab) -> list[str]:
 
 
 def transform_for(choice: str):
-    """values in nats -> values in the chosen unit."""
-    if choice.startswith("bits"):
-        return lambda v: np.asarray(v, dtype=float) / LN2
-    if choice == "perplexity":
-        return lambda v: np.exp(np.asarray(v, dtype=float))
-    return lambda v: np.asarray(v, dtype=float)
+    """values in nats -> values in the chosen unit (core.units.convert)."""
+    return lambda v: units.convert(v, choice)
 
 
 def choice_of(lab, key: str) -> str:
@@ -50,17 +45,19 @@ def choice_of(lab, key: str) -> str:
 
 def loss_text(lab, key: str, nats: float | None, digits: int = 2) -> str:
     """A loss in nats, written in the unit the chart ``key`` shows ("–" for None): "1.23", or "3.42" as perplexity."""
-    if nats is None:
-        return "–"
-    return f"{float(transform_for(choice_of(lab, key))(np.array([nats]))[0]):.{digits}f}"
+    return "–" if nats is None else units.number(nats, choice_of(lab, key), digits)
 
 
 def loss_phrase(lab, key: str, nats: float, digits: int = 2) -> str:
     """A loss with its unit, as the chart ``key`` shows it: "4.50 nats per value", "6.49 bits per value" or
     "perplexity 90.00"."""
-    choice = choice_of(lab, key)
-    number = loss_text(lab, key, nats, digits)
-    return f"perplexity {number}" if choice == "perplexity" else f"{number} {choice}"
+    return units.phrase(nats, choice_of(lab, key), unit_of(lab), digits)
+
+
+def shown(lab, text: str | None, key: str | None = None) -> str | None:
+    """A note kept as text (a stop, a restart, which weights made a sample) with its losses in the unit the chart
+    ``key`` (default: the lab's own chart) shows now (core.units.in_unit)."""
+    return units.in_unit(text, choice_of(lab, key or lab.key))
 
 
 def lab_baselines(lab, key: str) -> bl.Baselines | None:

@@ -128,6 +128,11 @@ SCRIPT = f"""
   if (w.__rnnpFocusable) return;
   w.__rnnpFocusable = true;
   const mark = () => {{
+    // a chart is one named figure (st.plotly_chart's alt): its tick labels and hover boxes, scattered numbers out of
+    // context, are hidden from screen readers; the summary before it and "Show the numbers" carry its values
+    for (const el of doc.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {{
+      if (!el.hasAttribute("aria-hidden")) el.setAttribute("aria-hidden", "true");
+    }}
     for (const el of doc.querySelectorAll(".katex-display")) {{
       if (el.scrollWidth > el.clientWidth + 1) {{
         if (!el.hasAttribute("tabindex")) {{

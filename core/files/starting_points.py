@@ -35,6 +35,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from core import units
 from core.files import model_zip as mz
 from core.files.model_zip import ModelZipError
 from core.files.model_zip.values import _real
@@ -265,7 +266,7 @@ def mark(trainer, step: int) -> None:
 
 def said(sp: StartingPoint, step: int, facts: dict[str, Any], unit: str, extra: str = "", steps: str = "steps") -> str:
     loss = facts.get("val_loss")
-    how = f", validation {loss:.3f} nats per {unit}" if loss is not None else ""
+    how = f", validation {units.loss(loss, unit)}" if loss is not None else ""
     secs = facts.get("seconds")
     built = (
         f" It was trained beforehand by scripts/build_models.py (seed {int(facts.get('seed', 0))}"

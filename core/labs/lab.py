@@ -38,7 +38,7 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import numpy as np
 
-from core import charts, palette
+from core import charts, palette, units
 from core.labs.settings import LabSpec
 from core.models.timelapse import TimeLapse
 from core.models.trainer import Stop, StopKind, Trainer
@@ -59,7 +59,7 @@ class Schedule:
     eval_every_s: float | None = 5.0  # validation loss every so often (wall time); None: no validation
     sample_every_s: float | None = None  # a live sample every so often (wall time); None: none
     worker: bool = False  # train on the session's thread (core.labs.worker) while the page only draws
-    worker_slice_s: float = 0.2  # with a worker: training per hold of the lock (the page waits at most this long)
+    worker_slice_s: float = 0.2  # with a worker: training per hold of the lock (ends early when the page waits)
     draw_s: float = 1.0  # with a worker: the page redraws the lab this often (its fragment timer)
 
 
@@ -150,6 +150,45 @@ class Note:
     text: str  # what the student reads
 
 
+class PageFirstLock:
+    """The lab's lock: a re-entrant lock that knows when a thread is waiting for it, so the training thread lets
+    the page in first. A slice ends early (between two chunks of steps) when someone waits, and the training thread
+    does not take the lock again while someone waits; a click is then answered after one chunk of training, not
+    after a whole slice and its validation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._count = threading.Lock()  # guards ``_waiting``
+        self._waiting = 0  # threads blocked in acquire()
+
+    @property
+    def wanted(self) -> bool:
+        """Whether a thread is waiting for the lock."""
+        return self._waiting > 0
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if self._lock.acquire(blocking=False):  # free, or held by this thread already
+            return True
+        if not blocking:
+            return False
+        with self._count:
+            self._waiting += 1
+        try:
+            return self._lock.acquire(timeout=timeout)
+        finally:
+            with self._count:
+                self._waiting -= 1
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 def locked(method: Callable) -> Callable:
     """A lab method run under the lab's ``lock``: between two slices of a training thread, so it reads (samples
     from) the weights of one step."""
@@ -227,7 +266,7 @@ class Lab:
         # and
         # not in the session so that hibernate() and a new run drop it
         self.views: dict[str, Any] = {}
-        self.lock = threading.RLock()  # held by a slice of training; readers on other threads take it too
+        self.lock = PageFirstLock()  # held by a slice of training; readers on other threads take it too
         self.drawn_at = 0.0  # time.monotonic() of the page's last drawing of this lab (0: not since hibernate())
         self.worker: Any = None  # the core.labs.worker.SessionWorker that trains this lab (None: none yet)
 
@@ -304,7 +343,7 @@ class Lab:
         self.stop(
             Note(
                 StopKind.FINISHED,
-                f"Back to the best weights: step {b.step:,}, validation {b.val:.3f} nats per {self.unit}. "
+                f"Back to the best weights: step {b.step:,}, validation {units.loss(b.val, self.unit)}. "
                 "Training is paused; press Start to train on from them.",
             )
         )
@@ -326,6 +365,12 @@ class Lab:
 
     # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
     token_name = "token"  # what one token is called on screen ("letter", "character", "value")
+
+    def token_text(self, token: str) -> str:
+        """One token as the page writes it for a student (the Music lab: a value in the motif syntax, 'N69_d2' ->
+        'A4e'); here the token itself, for labs whose tokens read as they are."""
+        return token
+
     explain_hint = "Generate something above, then pick a token to see which earlier tokens its prediction depended on."
     explain_picker: str | None = None  # the picker's label when the lab has several sequences to explain (None: one)
     explain_note: str | None = None  # a line shown with an explained sequence
@@ -565,10 +610,12 @@ class Lab:
             if report.stop is not None:
                 stop = report.stop
                 break
-            if time.perf_counter() - t0 >= slice_s:
+            if time.perf_counter() - t0 >= slice_s or self.lock.wanted:  # the page waits: let it in now
                 if (limit is not None and t.step >= limit) or t.done:
                     stop = self.finished_stop()
                 break
+        if self.lock.wanted:
+            return stop  # validation and the live sample wait for the next slice
         now = time.monotonic()
         if sch.eval_every_s is not None and now - self._last_eval >= sch.eval_every_s:
             t.evaluate()

@@ -33,6 +33,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from core import units as loss_units
 from core.files import starting_points as sps
 from core.labs.lab import HeldOut, InsideSequence, Lab, Meter, NothingToRead, Pieces, Schedule, locked
 from core.labs.settings import (
@@ -606,7 +607,8 @@ class MusicLab(Lab):
 
         return Stop(
             stop.kind,
-            f"{stop.message} The validation loss was lowest at step {b.step:,} ({b.val:.3f} vs {val:.3f} now): "
+            f"{stop.message} The validation loss was lowest at step {b.step:,} ({loss_units.loss(b.val)} vs "
+            f"{loss_units.loss(val, self.unit)} now): "
             "those weights are back in place (stop at the best validation is on).",
         )
 
@@ -657,7 +659,7 @@ class MusicLab(Lab):
     @property
     def names(self) -> tuple[str, ...]:
         """The current model's vocabulary as the page writes values (core.music.motif: C4q, [C4 E4 G4]h, Rq)."""
-        return tuple(motif.value_text(v) for v in self.labels)
+        return tuple(self.token_text(v) for v in self.labels)
 
     def prime_ids(self, values: Sequence[str]) -> list[int]:
         """Indices of an opening's values in the current model's vocabulary. A corpus value the course's cap
@@ -852,6 +854,11 @@ class MusicLab(Lab):
     token_name = "value"
     explain_hint = "Press **Compose** above, then pick a value to see which earlier values its prediction depended on."
 
+    def token_text(self, token: str) -> str:
+        """A value as the page writes it everywhere (core.music.motif.value_text: 'N61_d6' -> 'C#4q.', 'C60.64_d8' ->
+        '[C4 E4]h', 'R_d4' -> 'Rq'), never the codec's token."""
+        return motif.value_text(token)
+
     def neuron_input(self) -> Pieces:
         """The last composition (if any), then the held-out pieces, then the training pieces (none without a corpus)."""
         out: dict[str, tuple[str, ...]] = {}
@@ -965,7 +972,7 @@ class MusicLab(Lab):
         rules = self.composing_rules(extras)
         rng = np.random.default_rng(int(seed))
         recs = generate(model, SAMPLE_VALUES, temperature=SAMPLE_TEMPERATURE, rng=rng, **rules)
-        names = tuple(motif.value_text(v) for v in labels)  # the inspector's labels, as the page writes values
+        names = tuple(self.token_text(v) for v in labels)  # the inspector's labels, as the page writes values
         return LabSample("music", tuple(labels[r.picked] for r in recs), (tuple(recs),), names)
 
     handin_files = ("composition.mid",)

@@ -3,8 +3,9 @@
 A browser session has one ``SessionWorker``: one thread that trains one lab at a time. It runs the lab's
 ``run_slice(schedule.worker_slice_s)`` over and over; each slice holds the lab's lock, and the thread lets go of
 it (and of the interpreter, for a moment) between two slices, so the page's thread reads a consistent lab and a
-button's callback changes it between two slices. The thread never touches the page: it only changes the lab, and
-the page's live fragment draws what it holds.
+button's callback changes it between two slices. The page goes first (core.labs.lab.PageFirstLock): a slice ends
+after its current chunk of steps when the page waits for the lab, and the thread waits while the page does. The
+thread never touches the page: it only changes the lab, and the page's live fragment draws what it holds.
 
 The thread ends when:
 
@@ -36,6 +37,7 @@ from core.text.text_data import CorpusError
 
 UNSEEN_S = 10.0  # the thread pauses once the page has not drawn its lab for this long (the tab went away)
 PAUSE_S = 0.003  # between two slices: the page's thread gets the lab's lock and the interpreter
+YIELD_S = 1.0  # at most this long, the thread lets threads waiting for the lab's lock go first (Lab.lock)
 FAILED = (
     "Training stopped: something went wrong while training this model. Your model and its progress are kept: "
     "press Step or Start to try again, or start a new run."
@@ -121,6 +123,10 @@ class SessionWorker:
                 if self._end(lab):
                     return
                 continue
+            waited = 0.0
+            while lab.lock.wanted and waited < YIELD_S:  # the page is waiting for the lab: it goes first
+                time.sleep(self.pause_s)
+                waited += self.pause_s
             with lab.lock:  # the check and the slice in one hold: Lab.stop() can't fall between them
                 why = self._why_not(lab)
                 stop = None if why else safe_slice(lab, lab.schedule.worker_slice_s)

@@ -39,6 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from core import units
 from core.models.keras_model import (
     GRAPH_LOCK,
     ModelFormatError,
@@ -262,7 +263,8 @@ class KerasTrainer(ABC):
                         best,
                         self.step,
                         f"Training stopped at step {self.step:,}: the loss exploded (its running average rose from "
-                        f"{best.ema:.2f} to {self._ema:.2f} nats per token). The weights were rolled back to those of "
+                        f"{units.loss(best.ema, None, 2)} to {units.loss(self._ema, self.unit, 2)}). The weights were "
+                        "rolled back to those of "
                         f"step {best.step:,}, where it was lowest.",
                     )
                     break

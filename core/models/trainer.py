@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from core import units
 from core.models.history import LossHistory
 from core.models.sampling import TokenModel
 
@@ -160,13 +161,13 @@ class BestKeeper:
 
     def weights_note(self, step: int, unit: str = "token") -> str:
         """Which weights a model at ``step`` holds, for the page (generation says which weights it uses); validation
-        losses in nats per ``unit``."""
+        losses per ``unit``, drawn in the page's unit (core.units)."""
         b = self.best
         if b is not None and self.restored_at == step:
-            return f"the best weights (from step {b.step:,}, validation {b.val:.3f} nats per {unit})"
+            return f"the best weights (from step {b.step:,}, validation {units.loss(b.val, unit)})"
         note = f"the latest weights (step {step:,})"
         if b is not None and b.step != step:
-            note += f"; the best validation so far was {b.val:.3f} nats per {unit} at step {b.step:,}"
+            note += f"; the best validation so far was {units.loss(b.val, unit)} at step {b.step:,}"
         return note
 
     @property
@@ -182,12 +183,12 @@ class BestKeeper:
 
 
 def memorising_message(keeper: BestKeeper, unit: str = "token") -> str:
-    """What the page says when ``keeper.memorising``, in a student's words."""
+    """What the page says when ``keeper.memorising``, in a student's words (its losses drawn by core.units)."""
     b = keeper.best
     return (
         f"The model is memorising its training data: its loss on the training part keeps falling, but on the "
-        f"held-out part it has never trained on it rose from {b.val:.3f} (step {b.step:,}) to {keeper.last:.3f} nats "
-        f"per {unit}. "
+        f"held-out part it has never trained on it rose from {units.loss(b.val)} (step {b.step:,}) to "
+        f"{units.loss(keeper.last, unit)}. "
         f"Training longer now makes it worse at new material. You can go back to the weights of step {b.step:,}."
     )
 
@@ -217,8 +218,8 @@ def stop_at_best_stop(keeper: BestKeeper, unit: str = "token") -> Stop:
     b = keeper.best
     return Stop(
         StopKind.FINISHED,
-        f"Stopped at the best validation: the held-out loss rose from {b.val:.3f} (step {b.step:,}) to "
-        f"{keeper.last:.3f} nats per "
-        f"{unit} while the training loss kept falling, so the model was memorising its training data. "
+        f"Stopped at the best validation: the held-out loss rose from {units.loss(b.val)} (step {b.step:,}) to "
+        f"{units.loss(keeper.last, unit)} while the training loss kept falling, so the model was memorising its "
+        "training data. "
         f"The weights of step {b.step:,} are back in place.",
     )

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from core import charts, palette
+from core import charts, palette, units
 from core.labs.lab import Lab, Schedule
 from core.models.timelapse import LabSample
 from core.models.trainer import Stop, StopKind
@@ -318,7 +318,11 @@ class Race(Lab):
         if mismatch:
             lead = f" {mismatch}"
         else:
-            lead = f" Lowest {self.metric_name()}: {best[0][0].label} ({best[0][1]:.3f})." if best else ""
+            lead = (
+                f" Lowest {self.metric_name()}: {best[0][0].label} ({units.loss(best[0][1], self._lab.unit)})."
+                if best
+                else ""
+            )
         return f"Race finished: {len(done)} configurations trained {self.seconds:g} s each.{lead}"
 
     def earlier_run(self) -> str | None:

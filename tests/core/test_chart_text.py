@@ -132,10 +132,16 @@ def test_figure_table_is_none_for_a_diagram():
 
 
 def test_progress_text_and_its_pace():
-    assert ct.progress_text(1200, 2.314, 2.4, "character", "step") == (
+    assert ct.progress_text(1200, 2.314, 2.4, "nats per character", "step") == (
         "Training: step 1,200, loss 2.31, validation 2.40 nats per character."
     )
-    assert ct.progress_text(0, None, None, "name", "iteration") == "Training: iteration 0."
+    assert ct.progress_text(1200, 2.314, 2.4, "bits per character", "step") == (
+        f"Training: step 1,200, loss {2.314 / np.log(2):.2f}, validation {2.4 / np.log(2):.2f} bits per character."
+    )
+    assert ct.progress_text(1200, 2.314, 2.4, "perplexity", "step") == (
+        f"Training: step 1,200, perplexity {np.exp(2.314):.2f}, validation perplexity {np.exp(2.4):.2f}."
+    )
+    assert ct.progress_text(0, None, None, "nats per name", "iteration") == "Training: iteration 0."
     p = ct.Progress(every=4.0)
     assert p.update("step 1", now=100.0) == "step 1"  # the first text at once
     assert p.update("step 2", now=102.0) == "step 1"  # too soon: unchanged, nothing new to announce

@@ -53,6 +53,9 @@ def test_progress_is_announced_and_every_chart_is_named_and_summarised(page, app
         said = re.search(r'strong: "?' + re.escape(f"{name}.") + r'"?\n\s*- text: (.+)', snapshot)
         assert said and re.search(r"[0-9]", said.group(1)), near  # a summary with its numbers just before
         assert snapshot.find(said.group(1)) < snapshot.find(f'figure "{name}"')
+        # the figure is its name alone: no tick labels or hover numbers read out of context inside it
+        inside = page.get_by_role("figure", name=name, exact=True).first.aria_snapshot().strip()
+        assert re.fullmatch(r"- '?figure \"[^\n]+\"'?", inside), inside
     loss = re.search(r'Loss chart\.\n\s*- text: "?(Loss in nats per name: .+)', snapshot).group(1)
     assert "at iteration" in loss and "baselines" in loss, loss
     shot(page, "screen_reader_dino")

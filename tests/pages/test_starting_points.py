@@ -9,6 +9,8 @@ import json
 import numpy as np
 import pytest
 
+from core.echo import literal
+from core.files import model_zip as mz
 from core.files import starting_points as sp
 from tests.support.apptest import app, button, open_page
 
@@ -96,3 +98,16 @@ def test_hide_toolkit_hides_the_button():
     assert not at.exception
     assert any(b.label.startswith("▶ Start") for b in at.button)
     assert not any(b.label == LABEL for b in at.button)
+
+
+def test_the_loaded_note_says_its_validation_loss_in_the_unit_of_the_chart():
+    at = open_page("pages/music.py", timeout=300)
+    at.radio(key="music_y").set_value("bits per value").run()
+    button(at, LABEL).click()
+    at.run()
+    assert not at.exception, at.exception
+    lab = at.session_state["music"]
+    data = sp.read(lab.starting_point().name)
+    val = sp.origin(mz.read_meta(data, model_member="model.keras", tokens=True))["val_loss"]
+    note = next(i.value for i in at.info if sp.MARK in i.value)
+    assert literal(f"validation {val / np.log(2):.3f} bits per value.", 600) in note and "nats" not in note, note

@@ -38,7 +38,14 @@ def memorising_then_restore(at, lab_key: str, unit: str):
     at.run()
     assert not at.exception, at.exception
     warn = "\n".join(w.value for w in at.warning)
-    assert "memorising its training data" in warn and f"nats per {unit}" in warn and "0.001" in warn and "0.400" in warn
+    assert "memorising its training data" in warn and f"0.400 nats per {unit}" in warn and "0.001" in warn
+    # the notes follow the loss chart's unit switch: in bits, each loss is its value in nats / ln 2
+    at.radio(key=f"{lab_key}_y").set_value(f"bits per {unit}")
+    at.run()
+    assert not at.exception, at.exception
+    warn = "\n".join(w.value for w in at.warning)
+    assert f"rose from {0.001 / np.log(2):.3f} (step" in warn and f"to {0.4 / np.log(2):.3f} bits per {unit}" in warn
+    assert "nats" not in warn and "⟦" not in warn
     best_step = t.keeper.best.step
     restore = button(at, "↩ Go back to the best weights")
     assert f"step {best_step:,}" in restore.label
@@ -46,7 +53,13 @@ def memorising_then_restore(at, lab_key: str, unit: str):
     at.run()
     assert not at.exception, at.exception
     assert not any("memorising" in w.value for w in at.warning)
-    assert "Back to the best weights" in texts(at)
+    assert f"Back to the best weights: step {best_step:,}, validation {0.001 / np.log(2):.3f} bits per {unit}." in (
+        texts(at)
+    )
+    at.radio(key=f"{lab_key}_y").set_value(f"nats per {unit}")
+    at.run()
+    assert f"Back to the best weights: step {best_step:,}, validation 0.001 nats per {unit}." in texts(at)
+    assert "⟦" not in texts(at)
     for w, b in zip([v.numpy() for v in t.model.variables], t.keeper.best.weights):
         assert np.array_equal(w, b)
     assert t.events[-1] == (t.step, f"best weights (step {best_step:,})")

@@ -21,7 +21,6 @@ import streamlit as st
 from core import chart_text as ct
 from core import charts, palette
 from core.inside import influence as inf
-from core.music import motif
 from ui import chart_text, glossary
 
 CACHE_SIZE = 16  # influence results kept per lab and session
@@ -194,8 +193,8 @@ def _show_roll(lab, seq: inf.Explained, k: str) -> None:
         if i >= 1:
             shares[i - 1] = s[i - start]
     start_share = float(s[0]) if start == 0 else None
-    fig = charts.influence_roll_figure(values, shares, j - 1, tempo=seq.tempo, start_share=start_share)
-    names = [motif.value_text(v) for v in values]  # the values as the page writes them (C4q, [C4 E4]h, Rq)
+    names = [lab.token_text(v) for v in values]  # the values as the page writes them (C4q, [C4 E4]h, Rq)
+    fig = charts.influence_roll_figure(values, shares, j - 1, names=names, tempo=seq.tempo, start_share=start_share)
     chart_text.show(
         fig,
         key=f"{k}_roll",

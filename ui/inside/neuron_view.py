@@ -125,7 +125,7 @@ def _music_input(lab, src: Pieces) -> Input | None:
     legend = " Each bar is a value (a chord colours all its notes), hatched when negative; rests sit on the bottom row."
     return Input(
         (tuple(ids),),
-        values,
+        tuple(lab.token_text(v) for v in values),  # as the page writes values (A4e), never the codec's tokens
         tuple(nu.music_features(values)),
         f"{len(values):,} values{cut} of {label}",
         "value",
@@ -378,7 +378,7 @@ def neurons_tab(lab) -> None:
         from core.music.music_codec import describe_value, parse_value
 
         parsed = [parse_value(v) for v in inp.values]
-        described = [describe_value(v) for v in inp.values]
+        described = [f"{name}: {describe_value(v)}" for name, v in zip(inp.pieces, inp.values)]  # "A4e: note A4, …"
         fig = charts.neuron_piano_roll_figure(
             nu.value_onsets(inp.values),
             [d for _, d in parsed],
@@ -392,8 +392,8 @@ def neurons_tab(lab) -> None:
             fig,
             key=f"{k}_roll",
             name="Neuron piano roll",
-            summary=ct.activation_summary(described, acts, unit_name),
-            table=ct.activation_table(described, acts),
+            summary=ct.activation_summary(list(inp.pieces), acts, unit_name),
+            table=ct.activation_table(list(inp.pieces), acts),
         )
     st.caption(GUIDE.format(what=inp.unit, scale=scale) + inp.legend + versus)
 

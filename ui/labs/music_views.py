@@ -26,7 +26,7 @@ from core.music import midi_io, motif
 from core.music import music_audio as ma
 from core.music import music_codec as mc
 from core.music import music_score as ms
-from ui import chart_text, explain, settings, temperature_view
+from ui import chart_text, explain, loss_chart, settings, temperature_view
 from ui.inspector import render_inspector
 from ui.labs import training_views
 from ui.persist import remember
@@ -243,7 +243,7 @@ def result_area(lab: MusicLab, tempo: float, program: int) -> None:
         f"step{'' if res.step == 1 else 's'}**, {how}{after}"
     )
     if res.weights:
-        st.caption(f"Composed with {res.weights}.")
+        st.caption(f"Composed with {loss_chart.shown(lab, res.weights)}.")
     if res.rules:
         st.caption(res.rules)
     opening, composed = notes_after(prime_v, gen_v, tempo)

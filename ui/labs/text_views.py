@@ -5,9 +5,9 @@ training or to sample)."""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
+from core import units
 from core.echo import literal
 from core.labs.text_lab import LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, MAX_MODEL_UPLOAD, TextLab, widget_values
 from core.text.lexicon import describe_check
@@ -92,7 +92,8 @@ def training(lab: TextLab) -> None:
     ppl = (
         ""
         if val_loss is None or unit == "perplexity"
-        else f" Validation perplexity {np.exp(val_loss):.2f} (as unsure as a fair choice among that many characters)."
+        else f" Validation perplexity {units.number(val_loss, units.PERPLEXITY)} (as unsure as a fair choice among "
+        "that many characters)."
     )
     glossary.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
     loss_chart.render(lab, "text")

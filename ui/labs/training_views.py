@@ -65,7 +65,7 @@ def status(lab, key: str, unit: str) -> None:
     )
     if acc is not None:
         st.caption(ACCURACY_NOTE.format(unit=unit))
-    message = lab.memorising()
+    message = loss_chart.shown(lab, lab.memorising())
     if message:
         st.warning("🧠 " + message)
         if st.button(

@@ -17,7 +17,7 @@ from core.labs.lab import Note
 from core.models.timelapse import SAMPLE_TEMPO
 from core.models.trainer import StopKind
 from core.toolkit.race import DEFAULT_SECONDS, MAX_RACERS, Race, lab_corpus, race_configs, race_verdict, unavailable
-from ui import chart_text, live
+from ui import chart_text, live, loss_chart
 from ui.toolkit import links
 
 SECONDS = (5, 120)  # the race-length slider's range (seconds of training per configuration)
@@ -92,10 +92,13 @@ def _render_race(lab, race: Race) -> None:
         col.metric(
             r.label,
             "–" if value is None else f"{value:.3f}",
-            help=f"{race.metric_name()} after {r.spent_s:.1f} s of training",
+            help=f"{race.metric_name()} in nats per {lab.unit} (as the race chart) after {r.spent_s:.1f} s of training",
         )
         warm = "" if r.warmup_s is None or r.warmup_s < 0.05 else f" (+{r.warmup_s:.1f} s first step, not counted)"
-        col.caption(f"{r.steps:,} steps in {r.spent_s:.1f} s{warm}" + (f" · out: {r.stop.message}" if r.out else ""))
+        col.caption(
+            f"{r.steps:,} steps in {r.spent_s:.1f} s{warm}"
+            + (f" · out: {loss_chart.shown(race, r.stop.message)}" if r.out else "")
+        )
     series = race.loss_series()
     fig = charts.loss_figure(
         series,
@@ -182,5 +185,5 @@ def render(lab) -> None:
                 else st.warning
                 if race.note.kind == StopKind.PAUSED
                 else st.error
-            )(race.note.text)
+            )(loss_chart.shown(race, race.note.text))
         live.live_area(race, lambda: _render_race(lab, race))

@@ -11,6 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from core import units
 from core.files import model_zip as mz
 from core.files import starting_points as sp
 from core.files.model_zip import ModelZipError
@@ -392,3 +393,11 @@ def test_numpy_zip_round_trip_is_exact():
     assert mz.validate_numpy_meta(meta)[0] == {"step": 7, "smooth_loss": 2.5}
     with pytest.raises(ModelZipError, match="lacks model.npz"):
         mz.import_numpy_zip(mz.export_numpy_zip(params, chars).replace(b"model.npz", b"model.xyz"))
+
+
+def test_the_loaded_note_keeps_its_validation_loss_for_the_unit_of_the_page():
+    point = sp.CATALOG["shakespeare"]
+    note = sp.said(point, 1200, {"val_loss": 1.5, "seed": 3}, "character")
+    assert "validation 1.500 nats per character." in units.in_unit(note)  # in nats as before
+    assert f"validation {1.5 / np.log(2):.3f} bits per character." in units.in_unit(note, "bits per character")
+    assert "validation" not in units.in_unit(sp.said(point, 1200, {"seed": 3}, "character"))

@@ -240,12 +240,15 @@ def test_influence_roll_shades_notes_chords_and_rests():
     from core import charts
 
     values = ["N60_d4", "C60.64.67_d2", "R_d4", "N62_d2", "N64_d4"]
-    fig = charts.influence_roll_figure(values, [0.5, 1.0, 0.25], 3, tempo=120.0, start_share=0.1)
+    names = ["C4q", "[C4 E4 G4]e", "Rq", "D4e", "E4q"]
+    fig = charts.influence_roll_figure(values, [0.5, 1.0, 0.25], 3, names=names, tempo=120.0, start_share=0.1)
     earlier, chosen, later = fig.data
     assert list(earlier.marker.color) == [0.5, 1.0, 1.0, 1.0, 0.25]  # one bar per pitch of the chord; the rest has one
     assert list(earlier.y) == [60, 60, 64, 67, 57]  # the rest sits on its own row, below the lowest pitch
     assert list(earlier.base) == [0.0, 0.5, 0.5, 0.5, 0.75]  # sixteenths at 120 quarter notes a minute: 0.125 s each
     assert list(chosen.y) == [62] and list(later.y) == [64]
+    assert list(earlier.text)[1] == "value 1: [C4 E4 G4]e<br>influence 100% of the largest"  # hover: the names
+    assert list(chosen.text) == ["value 3: D4e"]
     assert "the silent start: 10%" in fig.layout.title.text
 
 

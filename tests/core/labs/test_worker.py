@@ -167,3 +167,51 @@ def test_an_exception_becomes_a_one_sentence_note(error, note, caplog):
         assert any("Training failed in DinoLab" in r.message for r in caplog.records)
     else:
         assert lab.note.text == f"Training stopped: {error}"
+
+
+def test_the_page_gets_the_lab_after_one_chunk_not_after_the_whole_slice():
+    """A slice of a minute: a thread that asks for the lab's lock (the page drawing, a click's callback) gets it
+    long before the slice would end, since the slice ends between two chunks once someone waits; the thread
+    trains on afterwards. ``wanted`` says when a thread waits."""
+    lab, clock = lab_of(), Clock()
+    lab.schedule = Schedule(
+        slice_s=60.0, tick_s=1.0, chunk_s=0.005, max_chunk=20, first_chunk=5, eval_every_s=None, worker_slice_s=60.0
+    )
+    w = watched(lab, clock)
+    assert not lab.lock.wanted
+    lab.start()
+    w.train(lab)
+    t = lab.trainer
+    wait_for(lambda: t.step > 0, "training")
+    seen = []
+    for _ in range(3):  # three turns of the page in a row, each within one chunk
+        got = lab.lock.acquire(timeout=WAIT_S / 2)  # far less than the slice's minute
+        assert got, "the slice did not let the page in"
+        try:
+            seen.append(t.step)
+        finally:
+            lab.lock.release()
+        wait_for(lambda: t.step > seen[-1], "training after the page's turn")
+    lab.stop()
+    assert w.join(WAIT_S)
+
+
+def test_the_lock_knows_when_a_thread_waits_for_it():
+    from core.labs.lab import PageFirstLock
+
+    lock, waiting = PageFirstLock(), threading.Event()
+    with lock:
+        with lock:  # re-entrant: the holder never waits for itself
+            assert not lock.wanted
+
+        def other():
+            waiting.set()
+            with lock:
+                pass
+
+        th = threading.Thread(target=other)
+        th.start()
+        waiting.wait(WAIT_S)
+        wait_for(lambda: lock.wanted, "the other thread to wait")
+    th.join(WAIT_S)
+    assert not lock.wanted and not th.is_alive()

@@ -4,6 +4,7 @@ accuracy, spread validation and its noise (tiny models; validation losses script
 import numpy as np
 import pytest
 
+from core import units
 from core.labs.text_lab import TextLab, bundled_corpus, new_trainer
 from core.models import lr_schedule as lrs
 from core.models.keras_model import RNNConfig
@@ -150,7 +151,9 @@ def test_best_weights_are_kept_and_one_click_restores_them():
         script.at(t, v)
         t.train_steps(1)
     assert t.keeper.memorising and t.keeper.best.step == 3
-    assert "latest weights" in t.weights_note() and f"2.000 nats per {t.unit} at step 3" in t.weights_note()
+    note = units.in_unit(t.weights_note())
+    assert "latest weights" in note and f"2.000 nats per {t.unit} at step 3" in note
+    assert f"{2 / np.log(2):.3f} bits per {t.unit} at step 3" in units.in_unit(t.weights_note(), f"bits per {t.unit}")
     assert t.weights_step() == t.step
     b = t.restore_best()
     assert t.weights_step() == 3 != t.step
@@ -170,8 +173,8 @@ def test_text_lab_says_memorising_in_plain_words_and_restores():
     for v in (2.2, 2.3, 2.4):
         t.train_steps(1)
         script.at(t, v)
-    msg = lab.memorising()
-    assert "memorising its training data" in msg and "2.000" in msg and "2.400" in msg
+    msg = units.in_unit(lab.memorising())
+    assert "memorising its training data" in msg and "2.000" in msg and "2.400 nats per character" in msg
     lab.restore_best()
     assert lab.memorising() is None and "Back to the best weights" in lab.note.text
 
