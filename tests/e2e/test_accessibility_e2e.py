@@ -1,7 +1,7 @@
 """Real browser: axe-core (bundled by axe-playwright-python, no CDN) finds no WCAG 2.0/2.1 A or AA violation on the
-home page, a lesson link, and each lab fresh, while training, after generating and on every tab (the inspector's
-and Look inside's), the music scorecard, the hand-in and Get the code sections, Streamlit's own frame included:
-nothing is excluded from the scan.
+home page, a lesson link, and each lab fresh, while training, after generating and on every tab (each section tab
+under the training area and every tab inside one: the inspector's, Look inside's), the music scorecard, the hand-in
+and Get the code sections, Streamlit's own frame included: nothing is excluded from the scan.
 
 Screenshots at 1366×768 (a Chromebook's screen) in test-artifacts/screenshots/a11y_*.png.
 """
@@ -15,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from core import palette
 
-from .conftest import SHOTS, assert_no_exception, scroll_to, wait_idle, wait_refreshes
+from .conftest import SECTION_TABS, SHOTS, assert_no_exception, open_tab, scroll_to, wait_idle, wait_refreshes
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.0 and 2.1, levels A and AA
 OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
@@ -64,15 +64,28 @@ def assert_focus_ring(page) -> None:
     assert palette.contrast(palette.FOCUS, palette.hex_of(*rgb)) >= 3, ring
 
 
+def slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+
+
 def check_tabs(page, prefix: str) -> int:
-    """Open every tab on the page (the inspector's, Look inside's) and scan each; returns how many."""
-    names = [t.inner_text().strip() for t in page.get_by_role("tab").all()]
-    for i, label in enumerate(names):
-        page.get_by_role("tab").nth(i).click()
-        wait_idle(page, timeout=90_000)
+    """Open every section tab under the training area and every tab inside each (the inspector's, Look inside's),
+    and scan each; returns how many were scanned."""
+    scanned = 0
+    for section in SECTION_TABS:
+        if not page.get_by_role("tab", name=section, exact=True).count():
+            continue  # not in this lab
+        panel = open_tab(page, section)
         assert_no_exception(page)
-        check(page, f"{prefix}_tab_{re.sub(r'[^a-z0-9]+', '_', label.lower()).strip('_')}")
-    return len(names)
+        check(page, f"{prefix}_tab_{slug(section)}")
+        scanned += 1
+        for label in [t.inner_text().strip() for t in panel.get_by_role("tab").all() if t.is_visible()]:
+            panel.get_by_role("tab", name=label, exact=True).click()
+            wait_idle(page, timeout=90_000)
+            assert_no_exception(page)
+            check(page, f"{prefix}_tab_{slug(section)}_{slug(label)}")
+            scanned += 1
+    return scanned
 
 
 def test_home_and_a_lesson_link(small_page, app_url):
@@ -104,16 +117,17 @@ def test_dinosaur_lab(small_page, app_url):
     check(page, "dino_training")
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
-    page.get_by_role("button", name="Sample names").click()
+    open_tab(page, "Sample & inspect").get_by_role("button", name="Sample names").click()
     wait_idle(page)
     page.get_by_role("heading", name="The formulas at this step").wait_for()
     check(page, "dino_sampled")
-    assert check_tabs(page, "dino") >= 4
+    assert check_tabs(page, "dino") >= 9  # five sections, the inspector's two tabs, Look inside's
     page.get_by_role("tab").first.click()
     page.keyboard.press("ArrowRight")  # the keyboard moves between tabs: the focused tab shows the ring
     assert_focus_ring(page)
     # a tablet held upright: the formulas at this step are wider than their column and scroll, by keyboard too
     page.set_viewport_size({"width": 768, "height": 1024})
+    open_tab(page, "Sample & inspect")
     page.get_by_role("heading", name="The formulas at this step").scroll_into_view_if_needed()
     page.wait_for_function(
         """() => { const wide = [...document.querySelectorAll('.katex-display')]
@@ -140,11 +154,11 @@ def test_text_lab(small_page, app_url):
     check(page, "text_training")
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
-    page.get_by_role("button", name="Generate", exact=True).click()
+    open_tab(page, "Generate & inspect").get_by_role("button", name="Generate", exact=True).click()
     page.get_by_role("heading", name="Inspector").wait_for()
     wait_idle(page)
     check(page, "text_generated")
-    assert check_tabs(page, "text") >= 4
+    assert check_tabs(page, "text") >= 10  # six sections, the inspector's two tabs, Look inside's
 
 
 def test_music_lab(small_page, app_url):
@@ -159,7 +173,7 @@ def test_music_lab(small_page, app_url):
     check(page, "music_training")
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
-    page.get_by_role("button", name="🎼 Compose").click()
+    open_tab(page, "Compose & listen").get_by_role("button", name="🎼 Compose").click()
     page.get_by_role("heading", name="Inspector").wait_for(timeout=90_000)
     wait_idle(page)
     check(page, "music_composed")
@@ -167,7 +181,7 @@ def test_music_lab(small_page, app_url):
     page.get_by_text("What the scorecard measures").click()  # its explanation, open
     wait_idle(page)
     check(page, "music_scorecard")
-    assert check_tabs(page, "music") >= 4
+    assert check_tabs(page, "music") >= 10  # six or seven sections, the inspector's two tabs, Look inside's
 
 
 def test_reduced_motion_stops_animation_and_sets_the_toggle(browser, app_url):
@@ -206,6 +220,7 @@ def test_hand_in_and_get_the_code(small_page, app_url):
     wait_idle(page)
     page.get_by_role("button", name="▶ Start").click()
     wait_refreshes(page, "Names trained on", 2, timeout=90_000)
+    open_tab(page, "Files & hand-in")
     scroll_to(page.get_by_role("heading", name="Hand in this run"))
     page.get_by_role("button", name="📸 Take the hand-in at the current step").click()
     page.get_by_role("button", name="⬇ Download the hand-in (.zip)").wait_for(timeout=90_000)

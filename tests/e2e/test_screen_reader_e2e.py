@@ -4,7 +4,7 @@ paragraph that names it and gives its numbers; a stop's reason reaches the statu
 
 import re
 
-from .conftest import assert_no_exception, shot, wait_idle
+from .conftest import assert_no_exception, open_tab, shot, wait_idle
 
 STATUS = '[role="status"][aria-live="polite"].rnnp-status'
 
@@ -32,7 +32,7 @@ def test_progress_is_announced_and_every_chart_is_named_and_summarised(page, app
     ), (first, second)
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
-    page.get_by_role("button", name="Sample names").click()
+    open_tab(page, "Sample & inspect").get_by_role("button", name="Sample names").click()
     page.get_by_text("are new (not in the training list)").wait_for()
     page.locator('[data-testid="stPlotlyChart"] .barlayer').first.wait_for()
     wait_idle(page)
