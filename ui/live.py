@@ -180,6 +180,8 @@ def live_area(lab: Lab, render: Callable[[], None]) -> None:
     draws about every ``style.REDUCED_REDRAW_S`` seconds (in the refreshes, slices run back to back in between)."""
     threaded = _threaded(lab)
     was_running = lab.running
+    if not was_running:
+        lab.prepare_ahead()  # the first slice's one-time costs, paid while the student reads the page
     calm = style.reduce_motion()
     every = None
     if was_running:
