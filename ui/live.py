@@ -177,10 +177,13 @@ def _worker() -> SessionWorker:
 def live_area(lab: Lab, render: Callable[[], None]) -> None:
     """The auto-refreshing part of a lab while it runs: a drawing (the thread trains) or one slice and a drawing per
     tick; each drawing starts with the status line, then ``render()``. With reduced motion (ui/style.py) the page
-    draws about every ``style.REDUCED_REDRAW_S`` seconds (in the refreshes, slices run back to back in between)."""
+    draws about every ``style.REDUCED_REDRAW_S`` seconds (in the refreshes, slices run back to back in between).
+    While the lab is not training, a browser's drawing starts ``lab.prepare_ahead()`` (once per run), so the first
+    slice after Start only trains (AppTest, with no browser, leaves that work to the first slice, as it leaves the
+    training to the page's refreshes)."""
     threaded = _threaded(lab)
     was_running = lab.running
-    if not was_running:
+    if not was_running and _browser():
         lab.prepare_ahead()  # the first slice's one-time costs, paid while the student reads the page
     calm = style.reduce_motion()
     every = None

@@ -534,7 +534,7 @@ class SequenceTrainer(KerasTrainer):
             ahead, self._val_ahead = self._val_ahead, None  # prepare() measured the cache at this step
             if key != self._val_key or ahead not in (None, self.step):
                 self._val_key, self._val_cache, self._val_next = key, {}, 0  # prepare()'s results are of other weights
-            if ahead == self.step and len(self._val_cache) == n:
+            if ahead == self.step and len(self._val_cache) == n and not full:
                 todo = []  # every batch measured on these very weights: what measuring them all now gives
             elif full or self.eval_parts is None or self.eval_parts >= n or len(self._val_cache) < n:
                 todo = range(n)
