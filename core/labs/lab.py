@@ -7,6 +7,8 @@ A page draws widgets and hands their values to its lab; the lab owns the rest:
 - the archive of earlier runs, so their curves stay on the chart (at most ``MAX_RUNS``);
 - the live schedule (``Schedule``): how long one refresh trains, how many steps one chunk holds (sized from
   the measured time per step), when validation and the live sample are due, and the step limit;
+- the first slice's one-time costs paid before Start (``prepare``, on a thread of its own started by
+  ``prepare_ahead`` when a page draws the lab): tracing, the starting validation, the untrained model's live sample;
 - uploads turned into corpora or models (``UploadCache``: each file is decoded once per session);
 - the series of the loss chart;
 - the run's time-lapse (core.models.timelapse): at most ~30 read-only weight snapshots, evenly spaced, taken as it
@@ -630,7 +632,8 @@ class Lab:
                 return
             model, step = t.token_model(), t.step
         sample = self.sample_of(model, step)
-        self._ahead = (t, step, sample)
+        with self.lock:  # not in the middle of anything that reads or changes the lab under it
+            self._ahead = (t, step, sample)
 
     def prepare_ahead(self) -> threading.Thread | None:
         """Start ``prepare()`` on a thread of its own, once per run (again after ``hibernate``), while the lab is not
