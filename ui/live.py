@@ -15,9 +15,9 @@ Two ways to train, chosen by the lab (``lab.schedule.worker``):
   does every lab under AppTest (no browser, no timer): one slice per run.
 
 Start / Stop / Step are button callbacks: Start and Stop flip the lab's state (Stop waits for the thread's slice in
-progress), Step runs one slice. For a lab the thread trains, Start runs its first short slice too, so the page drawn
-after the click shows the first point; the slow first-time work of that slice (tracing, the starting validation,
-the first live sample) was done before, while the page was read (``Lab.prepare_ahead``). A slice that reports a
+progress), Step runs one slice. For a lab the thread trains, Start runs its first short slice too once the slow
+first-time work of that slice (tracing, the starting validation, the first live sample) was done, while the page
+was read (``Lab.prepare_ahead``), so the page drawn after the click shows the first point. A slice that reports a
 reason to stop (finished, diverged, failed) turns training off and shows the reason, coloured by its kind.
 
 The lab lives in ``st.session_state`` under ``lab.key``, so every browser session is isolated. A session
@@ -86,10 +86,12 @@ def _step(lab: Lab, slice_s: float | None = None) -> None:
 
 
 def _start_button(lab: Lab) -> None:
-    """Start; when a training thread will train the lab, its first (short) slice runs here, in the click's callback,
-    so the page drawn after the click already shows the first point (the thread that drawing starts trains on)."""
+    """Start; when a training thread will train the lab and its run is prepared (``lab.prepared``: the slice only
+    trains), its first short slice runs here, in the click's callback, so the page drawn after the click already shows
+    the first point (the thread that drawing starts trains on). An unprepared run's first slice is left to the
+    thread: the page answers at once (Stop) while it traces."""
     start(lab)
-    if _threaded(lab):
+    if _threaded(lab) and lab.prepared:
         _step(lab, lab.schedule.worker_slice_s)
 
 

@@ -650,6 +650,15 @@ class Lab:
         self._preparing.start()
         return self._preparing
 
+    @property
+    def prepared(self) -> bool:
+        """Whether the first slice after Start would only train: ``prepare()`` has run to its end for this run, or its
+        trainer has nothing to prepare (no ``prepare``: the numpy Dinosaur RNN)."""
+        t = self.trainer
+        if t is None or getattr(t, "prepare", None) is None:
+            return True
+        return self._prepared_for is t and not (self._preparing is not None and self._preparing.is_alive())
+
     def _prepare_logged(self) -> None:
         try:
             self.prepare()

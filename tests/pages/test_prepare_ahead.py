@@ -17,7 +17,7 @@ def prepared(lab):
     """The lab's run once its preparing thread is done."""
     lab._preparing.join(120)
     t = lab.trainer
-    assert lab._prepared_for is t and t._warm and t.step == 0
+    assert lab.prepared and lab._prepared_for is t and t._warm and t.step == 0
     assert t._val_ahead == 0 and len(t._val_cache) == len(t.val_batches())
     assert lab._ahead is not None and lab._ahead[0] is t
     return t

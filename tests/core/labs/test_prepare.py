@@ -74,7 +74,9 @@ def test_preparing_the_text_lab_leaves_only_training_for_the_first_slice():
     lab = text_lab(prepared=False)
     t = lab.trainer
     before = state(t)
+    assert not lab.prepared
     lab.prepare_ahead().join()
+    assert lab.prepared
     same(state(t), before)  # the throwaway step was undone: every variable is back
     assert t._train_fn is not None and t._eval_fn is not None and t._warm  # traced and run once
     assert t.step == 0 and len(t.history.train) == 0 and len(t.history.val) == 0  # nothing trained or recorded
@@ -112,7 +114,7 @@ def test_a_hibernated_run_is_not_woken_and_is_prepared_again_once_awake():
     lab = text_lab(prepared=True)
     lab.hibernate()
     t = lab.trainer
-    assert t.asleep and lab.prepare_ahead() is None  # asleep: nothing starts
+    assert t.asleep and not lab.prepared and lab.prepare_ahead() is None  # asleep: nothing starts
     lab.prepare()
     assert t.asleep  # called directly, it leaves a sleeping run asleep too
     t.model  # the page draws it: it wakes, without its traced functions
