@@ -21,7 +21,9 @@ vectors against the Keras model's full-sequence forward pass is reported (target
 6. Clicks (``clicks``, the section of that name): per lab, in Chromium against ``streamlit run app.py``, how long
 a widget change takes to show (the loss chart's nats/bits switch until its caption changes) while idle and while
 training (median of ``click_repeats``), Start until the chart's first point, and Stop until Start can be pressed
-again. ``python -m bench --only clicks`` runs it alone.
+again. ``python -m bench --only clicks`` runs it alone; before the browser, ``first_slice`` times in
+process the first slice after Start of the Text and Music labs at their defaults, without and with ``Lab.prepare``
+(the one-time costs paid before Start).
 """
 
 from __future__ import annotations
@@ -205,6 +207,69 @@ def run(s: Settings) -> dict:
     return out
 
 
+# -- the first slice after Start, in process --------------------------------------------------------------------
+def _default_lab(key: str):
+    """A fresh Text or Music lab with its page's default settings and corpus, its model built (as the page opens)."""
+    from core.labs.settings import lab_settings
+
+    d = {p.name: p.default for p in lab_settings(key).params}
+    if key == "text":
+        from core.labs.text_lab import BUNDLED, DEFAULTS, TextLab
+        from core.labs.text_lab import bundled_corpus as text_corpus
+
+        lab = TextLab()
+        lab.configure_text("bench", d["corpus"], text_corpus(BUNDLED[d["corpus"]]), DEFAULTS)
+        return lab
+    from core.labs.music_lab import MusicLab, make_config, music_options
+    from core.music import music_data as md
+
+    lab = MusicLab()
+    lab.use_bundled(md.bundled_styles()[0], music_options())
+    lab.configure_current(
+        make_config(d["model"], hidden=d["hidden"], seq_len=d["window"], batch=d["batch"], lr=d["lr"], seed=d["seed"])
+    )
+    return lab
+
+
+def _first_slice(key: str, prepared: bool) -> dict:
+    """Seconds of ``prepare()`` (on its thread, joined) and of the first slice after Start, as the training thread
+    runs it."""
+    lab = _default_lab(key)
+    ahead = None
+    if prepared:
+        t0 = now()
+        lab.prepare_ahead().join()
+        ahead = now() - t0
+    lab.start()
+    t0 = now()
+    lab.run_slice(lab.schedule.worker_slice_s)
+    return dict(prepare_s=ahead, first_slice_s=now() - t0, steps=lab.trainer.step)
+
+
+def first_slice(repeats: int = 2) -> dict:
+    """Per Keras lab at its defaults, in this process: the first slice after Start (the first point's work: the
+    starting validation, the live sample, the first chunk of steps, and tracing unless prepared) without and with
+    ``Lab.prepare`` before Start, alternated (unprepared first, then prepared first), median of ``repeats`` each.
+    TensorFlow is imported before the first timing."""
+    from core.models.keras_model import tf_module
+
+    tf_module()
+    out: dict = {}
+    for key in ("text", "music"):
+        runs: dict = dict(unprepared=[], prepared=[])
+        for r in range(repeats):
+            for prepared in (False, True) if r % 2 == 0 else (True, False):
+                runs["prepared" if prepared else "unprepared"].append(_first_slice(key, prepared))
+        out[key] = dict(
+            unprepared_first_slice_s=median([x["first_slice_s"] for x in runs["unprepared"]]),
+            prepared_first_slice_s=median([x["first_slice_s"] for x in runs["prepared"]]),
+            prepare_s=median([x["prepare_s"] for x in runs["prepared"]]),
+            runs=runs,
+        )
+        log(f"[first slice] {key}", {k: v for k, v in out[key].items() if k != "runs"})
+    return out
+
+
 # -- clicks: how fast the page answers, per lab, in a real browser ------------------------------------------------
 CLICK_LABS = (("dinosaurs", "name"), ("text", "character"), ("music", "value"))  # (page, unit of its loss chart)
 
@@ -272,6 +337,7 @@ def clicks(s: Settings) -> dict:
     out: dict = dict(load_average_before=[round(x, 2) for x in os.getloadavg()])
     if s.click_repeats <= 0:
         return dict(out, skipped="no browser run in this mode")
+    out["first_slice"] = first_slice()  # in process, before the browser: where Start's first second goes
     why = _unavailable()
     if why:
         return dict(out, skipped=why)

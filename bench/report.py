@@ -676,6 +676,24 @@ def _clicks(r: dict) -> list[str]:
                 f"{x['start_to_first_point_s']:.2f} s | {x['stop_s']:.2f} s |"
             )
     L.append("")
+    f = c.get("first_slice")
+    if f:
+        L.append(
+            "In process, before the browser (`bench/latency.py` `first_slice`): the first slice after Start at the "
+            "lab's defaults, without and with the one-time costs paid before Start (`Lab.prepare`: tracing, a first "
+            "call of the step functions, the starting validation, the first live sample), median of alternated runs."
+        )
+        L.append("")
+        L.append("| Lab | first slice, unprepared | first slice, prepared | prepare (before Start) |")
+        L.append("|---|---|---|---|")
+        for lab in ("text", "music"):
+            x = f.get(lab)
+            if x:
+                L.append(
+                    f"| {lab} | {x['unprepared_first_slice_s']:.2f} s | {x['prepared_first_slice_s']:.2f} s | "
+                    f"{x['prepare_s']:.2f} s |"
+                )
+        L.append("")
     return L
 
 

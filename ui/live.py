@@ -14,9 +14,11 @@ Two ways to train, chosen by the lab (``lab.schedule.worker``):
   refreshes follow each other with only a short settling pause. The architecture race trains this way, and so
   does every lab under AppTest (no browser, no timer): one slice per run.
 
-Start / Stop / Step are button callbacks that only flip the lab's state (Step runs one slice; Stop waits for the
-thread's slice in progress). A slice that reports a reason to stop (finished, diverged, failed) turns training
-off and shows the reason, coloured by its kind.
+Start / Stop / Step are button callbacks: Start and Stop flip the lab's state (Stop waits for the thread's slice in
+progress), Step runs one slice. For a lab the thread trains, Start runs its first short slice too once the slow
+first-time work of that slice (tracing, the starting validation, the first live sample) was done, while the page
+was read (``Lab.prepare_ahead``), so the page drawn after the click shows the first point. A slice that reports a
+reason to stop (finished, diverged, failed) turns training off and shows the reason, coloured by its kind.
 
 The lab lives in ``st.session_state`` under ``lab.key``, so every browser session is isolated. A session
 trains one lab at a time: starting one pauses the others (a per-session cap on CPU use), and a lab's
@@ -77,10 +79,20 @@ def start(lab: Lab) -> None:
     lab.start()
 
 
-def _step(lab: Lab) -> None:
-    stop = safe_slice(lab)
+def _step(lab: Lab, slice_s: float | None = None) -> None:
+    stop = safe_slice(lab, slice_s)
     if stop:
         lab.stop(Note(stop.kind, stop.message))
+
+
+def _start_button(lab: Lab) -> None:
+    """Start; when a training thread will train the lab and its run is prepared (``lab.prepared``: the slice only
+    trains), its first short slice runs here, in the click's callback, so the page drawn after the click already shows
+    the first point (the thread that drawing starts trains on). An unprepared run's first slice is left to the
+    thread: the page answers at once (Stop) while it traces."""
+    start(lab)
+    if _threaded(lab) and lab.prepared:
+        _step(lab, lab.schedule.worker_slice_s)
 
 
 def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> None:
@@ -92,7 +104,7 @@ def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> N
     c1.button(
         "▶ Start",
         key=f"{key}__start",
-        on_click=start,
+        on_click=_start_button,
         args=(lab,),
         disabled=running or disabled,
         type="primary",
@@ -178,9 +190,14 @@ def _worker() -> SessionWorker:
 def live_area(lab: Lab, render: Callable[[], None]) -> None:
     """The auto-refreshing part of a lab while it runs: a drawing (the thread trains) or one slice and a drawing per
     tick; each drawing starts with the status line, then ``render()``. With reduced motion (ui/style.py) the page
-    draws about every ``style.REDUCED_REDRAW_S`` seconds (in the refreshes, slices run back to back in between)."""
+    draws about every ``style.REDUCED_REDRAW_S`` seconds (in the refreshes, slices run back to back in between).
+    While the lab is not training, a browser's drawing starts ``lab.prepare_ahead()`` (once per run), so the first
+    slice after Start only trains (AppTest, with no browser, leaves that work to the first slice, as it leaves the
+    training to the page's refreshes)."""
     threaded = _threaded(lab)
     was_running = lab.running
+    if not was_running and _browser():
+        lab.prepare_ahead()  # the first slice's one-time costs, paid while the student reads the page
     calm = style.reduce_motion()
     every = None
     if was_running:

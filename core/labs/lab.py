@@ -7,6 +7,8 @@ A page draws widgets and hands their values to its lab; the lab owns the rest:
 - the archive of earlier runs, so their curves stay on the chart (at most ``MAX_RUNS``);
 - the live schedule (``Schedule``): how long one refresh trains, how many steps one chunk holds (sized from
   the measured time per step), when validation and the live sample are due, and the step limit;
+- the first slice's one-time costs paid before Start (``prepare``, on a thread of its own started by
+  ``prepare_ahead`` when a page draws the lab): tracing, the starting validation, the untrained model's live sample;
 - uploads turned into corpora or models (``UploadCache``: each file is decoded once per session);
 - the series of the loss chart;
 - the run's time-lapse (core.models.timelapse): at most ~30 read-only weight snapshots, evenly spaced, taken as it
@@ -31,6 +33,7 @@ trainer at a time per lab; a run's archive keeps its curves (not its weights).
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -45,6 +48,7 @@ from core.models.trainer import Stop, StopKind, Trainer
 from core.server.memory import release_memory, rss_bytes
 
 MAX_RUNS = 6  # earlier runs kept on a lab's chart
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,9 @@ class Lab:
         self.lock = PageFirstLock()  # held by a slice of training; readers on other threads take it too
         self.drawn_at = 0.0  # time.monotonic() of the page's last drawing of this lab (0: not since hibernate())
         self.worker: Any = None  # the core.labs.worker.SessionWorker that trains this lab (None: none yet)
+        self._ahead: tuple[Any, int, Any] | None = None  # (trainer, step, live sample) that prepare() made ahead
+        self._prepared_for: Any = None  # the trainer prepare_ahead() last started prepare() for
+        self._preparing: threading.Thread | None = None  # the thread running prepare(), if any
 
     # -- runs ------------------------------------------------------------------------------------------------
     def run_label(self) -> str:
@@ -638,8 +645,72 @@ class Lab:
         )
 
     def make_live_sample(self) -> Any:
-        """A short sample of the current model for the live view (lab-specific); None when the lab has none."""
+        """A short sample of the current model for the live view (``sample_of`` its weights now), or the one
+        ``prepare`` made ahead of the same weights (the same sample)."""
+        t = self.trainer
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] is t and ahead[1] == t.step:
+            return ahead[2]
+        return self.sample_of(t.token_model(), t.step)
+
+    def sample_of(self, model: Any, step: int) -> Any:
+        """The live view's sample (lab-specific) of ``model``, the current run's weights at ``step``; None when the lab
+        has none."""
         return None
+
+    # -- before Start: the first slice's one-time costs, paid ahead ---------------------------------------------
+    def prepare(self) -> None:
+        """Do before Start what the first slice after it would do first, without changing the run: the trainer's
+        one-time costs (``trainer.prepare()``, e.g. core.models.keras_trainer.KerasTrainer.prepare: tracing, a first
+        call of the step functions, the starting validation) and, when the schedule has live samples, the untrained
+        model's sample, kept for the first slice (``make_live_sample``). Holds the lab's lock only to copy the
+        weights for that sample (the trainer's own lock in short spells for the rest), so the page draws meanwhile;
+        a run that went to sleep (``hibernate``) is not woken."""
+        t = self.trainer
+        if t is None or self.can_train() is not None:
+            return
+        warm = getattr(t, "prepare", None)
+        if warm is not None:
+            warm()
+        if self.schedule.sample_every_s is None:
+            return
+        with self.lock:  # the weights of one step (a slice of training can't be half done)
+            if self.trainer is not t or t.step != 0 or self.live_sample is not None or getattr(t, "asleep", False):
+                return
+            model, step = t.token_model(), t.step
+        sample = self.sample_of(model, step)
+        with self.lock:  # not in the middle of anything that reads or changes the lab under it
+            self._ahead = (t, step, sample)
+
+    def prepare_ahead(self) -> threading.Thread | None:
+        """Start ``prepare()`` on a thread of its own, once per run (again after ``hibernate``), while the lab is not
+        training; the thread (tests join it), or None when nothing was started. A page calls this when it draws the
+        lab (ui.live.live_area), so the student's Start finds the work done. A failure is logged and changes nothing:
+        the first slice then pays the costs itself."""
+        t = self.trainer
+        if t is None or self.running or self._prepared_for is t or getattr(t, "asleep", False):
+            return None
+        if self._preparing is not None and self._preparing.is_alive():
+            return None
+        self._prepared_for = t
+        self._preparing = threading.Thread(target=self._prepare_logged, daemon=True, name=f"rnnp-prepare-{self.key}")
+        self._preparing.start()
+        return self._preparing
+
+    @property
+    def prepared(self) -> bool:
+        """Whether the first slice after Start would only train: ``prepare()`` has run to its end for this run, or its
+        trainer has nothing to prepare (no ``prepare``: the numpy Dinosaur RNN)."""
+        t = self.trainer
+        if t is None or getattr(t, "prepare", None) is None:
+            return True
+        return self._prepared_for is t and not (self._preparing is not None and self._preparing.is_alive())
+
+    def _prepare_logged(self) -> None:
+        try:
+            self.prepare()
+        except Exception:  # noqa: BLE001 - logged; Start pays the costs itself
+            log.exception("Preparing %s ahead of Start failed", type(self).__name__)
 
     @property
     def asleep(self) -> bool:
@@ -656,6 +727,7 @@ class Lab:
 
     def _hibernate(self) -> int:
         self.views = {}  # the look-inside views' traces and weight copies: recomputed if the tab comes back
+        self._prepared_for = None  # the traced functions go: prepared again once the page draws the lab
         t = self.trainer
         if t is None:
             return 0

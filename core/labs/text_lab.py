@@ -436,11 +436,10 @@ class TextLab(Lab):
             )
         return super().can_train()
 
-    def make_live_sample(self) -> LiveSample:
-        t = self.trainer
-        rng = np.random.default_rng([t.config.seed, t.step])
-        text, check = progress_sample(t.token_model(), self.run.corpus, LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, rng)
-        return LiveSample(t.step, text, check)
+    def sample_of(self, model: TokenModel, step: int) -> LiveSample:
+        rng = np.random.default_rng([self.trainer.config.seed, step])
+        text, check = progress_sample(model, self.run.corpus, LIVE_SAMPLE_CHARS, LIVE_SAMPLE_TEMPERATURE, rng)
+        return LiveSample(step, text, check)
 
     # -- sampling --------------------------------------------------------------------------------------------
     def clamp_prime(self, prime: str) -> tuple[str, str | None]:

@@ -388,6 +388,7 @@ class CourseTrainer(KerasTrainer):
             if "Tx" in changes and self._asleep is None:
                 self._model = djmodel(new.Tx, self._layers)  # the same layer objects: the same variables
                 self._train_fn = self._eval_fn = None  # traced again for the new graph
+                self._warm = False  # and run once again by prepare()
 
     def _build_fns(self) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

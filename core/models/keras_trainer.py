@@ -117,6 +117,7 @@ class KerasTrainer(ABC):
         self._ema: float | None = None  # running training loss (EMA_DECAY)
         self._ema_steps = 0  # steps this object has trained (the explosion check starts after EXPLODE_WARMUP)
         self._pending: Stop | None = None  # a stop decided by evaluate(), reported by the next train_steps()
+        self._warm = False  # the step functions are traced and have run once (prepare() or a first train_steps())
 
     # -- what a subclass provides
     @abstractmethod
@@ -171,6 +172,7 @@ class KerasTrainer(ABC):
         """Let go of every TensorFlow object, so that its memory is freed."""
         self._model = self._optimizer = None
         self._train_fn = self._eval_fn = None
+        self._warm = False
 
     def hibernate(self) -> int:
         """Keep the weights (and, with ``keeps_adam_asleep``, the optimizer's state) as numpy arrays and drop every
@@ -218,6 +220,38 @@ class KerasTrainer(ABC):
     def _copy_weights(self) -> list[np.ndarray]:
         return snapshot(self.model)[0]
 
+    # -- before the first step
+    def prepare(self) -> None:
+        """Pay ahead what the first ``train_steps`` and ``evaluate`` would pay first, without changing the run: trace
+        the step functions, run the training step once on a batch of zeros and put the weights, the optimizer's state
+        (and the dropout's random state: it is one of the model's variables) back as they were, then
+        ``_prepare_validation()``. The batch order (``rng``), counters and history are not touched, so the run trains
+        exactly as it would have. Nothing happens to a hibernated trainer (it stays asleep) or to one already warm.
+        For a thread of its own (core.labs.lab.Lab.prepare_ahead): it holds ``_lock`` in short spells, so training,
+        hibernation or a page that reads the model go first or wait for one spell."""
+        with self._lock:
+            if self._asleep is not None or self._warm:
+                return
+            if self._train_fn is None:
+                self._build_fns()
+        with self._lock:
+            if self._asleep is not None or self._warm:
+                return
+            kept = self._checkpoint()
+            batch, window = self._batch_shape()
+            zeros = np.zeros((batch, window), np.int32)
+            self._train_fn(zeros, zeros)  # the first call's one-time cost (graph optimisation, kernels)
+            self._put_back(kept)
+            self._warm = True
+        self._prepare_validation()
+
+    def _prepare_validation(self) -> None:
+        """Run the validation function once on a batch of zeros (the first call's cost; nothing is recorded)."""
+        with self._lock:
+            if self._asleep is None and self._eval_fn is not None:
+                zeros = np.zeros(self._batch_shape(), np.int32)
+                self._eval_fn(zeros, zeros)
+
     # -- training
     def train_steps(self, n: int) -> TrainReport:
         """Exactly n optimizer steps (fewer only if the loss turns NaN/inf or explodes, which restores earlier good
@@ -233,6 +267,7 @@ class KerasTrainer(ABC):
             if self._train_fn is None:
                 self._build_fns()
             first_call = self.step == 0 and self.elapsed_s == 0.0
+            self._warm = True
             t0 = time.perf_counter()
             tokens = 0
             batch, window = self._batch_shape()
@@ -355,6 +390,7 @@ class SequenceTrainer(KerasTrainer):
         self._val_cache: dict[int, tuple[float, float, int]] = {}  # batch index -> (summed loss, correct, tokens)
         self._val_key: Any = None  # which list of batches the cache belongs to
         self._val_next = 0  # the next batch a spread evaluation measures
+        self._val_ahead: int | None = None  # the step whose weights prepare() measured the cache with (None: not)
         self._halvings = 0  # PLATEAU: halvings so far
         self._plateau_best = float("inf")  # PLATEAU: the best validation loss since the last halving
         self._plateau_wait = 0  # PLATEAU: evaluations without an improvement of min_gain
@@ -447,6 +483,7 @@ class SequenceTrainer(KerasTrainer):
 
     def _after_restore(self) -> None:
         self._val_cache.clear()
+        self._val_ahead = None
         self._lr_set = None  # a roll-back also put Adam's rate back
 
     def _advice(self) -> str:
@@ -496,9 +533,12 @@ class SequenceTrainer(KerasTrainer):
             if self._eval_fn is None:
                 self._build_fns()
             key = (id(batches), n)
-            if key != self._val_key:
-                self._val_key, self._val_cache, self._val_next = key, {}, 0
-            if full or self.eval_parts is None or self.eval_parts >= n or len(self._val_cache) < n:
+            ahead, self._val_ahead = self._val_ahead, None  # prepare() measured the cache at this step
+            if key != self._val_key or ahead not in (None, self.step):
+                self._val_key, self._val_cache, self._val_next = key, {}, 0  # prepare()'s results are of other weights
+            if ahead == self.step and len(self._val_cache) == n and not full:
+                todo = []  # every batch measured on these very weights: what measuring them all now gives
+            elif full or self.eval_parts is None or self.eval_parts >= n or len(self._val_cache) < n:
                 todo = range(n)
             else:
                 todo = [(self._val_next + k) % n for k in range(self.eval_parts)]
@@ -511,6 +551,24 @@ class SequenceTrainer(KerasTrainer):
             val, acc = total / count, correct / count
             self._observe_validation(val, acc)
         return val
+
+    def _prepare_validation(self) -> None:
+        """Measure every validation batch now, for the first ``evaluate``: it measures them all (a spread evaluation
+        starts from a full cache), and finds them measured on the same weights. Each batch in its own spell of
+        ``_lock``; a step taken meanwhile makes ``evaluate`` measure afresh (``_val_ahead``)."""
+        batches = self.val_batches() if self.val_batches is not None else None
+        if not batches:
+            return
+        key = (id(batches), len(batches))
+        for i, batch in enumerate(batches):
+            with self._lock:
+                if self._asleep is not None or self._eval_fn is None:
+                    return
+                if i == 0 or key != self._val_key:
+                    self._val_key, self._val_cache, self._val_next, self._val_ahead = key, {}, 0, self.step
+                if self._val_ahead != self.step:
+                    return
+                self._val_cache[i] = batch_stats(self._eval_fn, *batch)
 
     def _follow_validation(self, val: float) -> None:
         """The plateau schedule and stop-at-best, after a validation loss ``val``."""
