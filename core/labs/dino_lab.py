@@ -294,8 +294,8 @@ class DinoLab(Lab):
     # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
     token_name = "letter"
     explain_hint = (
-        "Press **Sample names** above, then pick a name and a letter here to see which earlier letters its "
-        "prediction depended on."
+        "Press **Sample names** in the tab “Sample & inspect”, then pick a name and a letter here to see which "
+        "earlier letters its prediction depended on."
     )
     explain_picker = "Name"
     explain_legend = (

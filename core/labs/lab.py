@@ -378,7 +378,7 @@ class Lab:
         'A4e'); here the token itself, for labs whose tokens read as they are."""
         return token
 
-    explain_hint = "Generate something above, then pick a token to see which earlier tokens its prediction depended on."
+    explain_hint = "Generate something first, then pick a token to see which earlier tokens its prediction depended on."
     explain_picker: str | None = None  # the picker's label when the lab has several sequences to explain (None: one)
     explain_note: str | None = None  # a line shown with an explained sequence
     explain_legend: str | None = None  # a line shown under it (what its symbols mean)

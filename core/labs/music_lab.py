@@ -852,7 +852,10 @@ class MusicLab(Lab):
 
     # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
     token_name = "value"
-    explain_hint = "Press **Compose** above, then pick a value to see which earlier values its prediction depended on."
+    explain_hint = (
+        "Press **Compose** in the tab “Compose & listen”, then pick a value to see which earlier values its "
+        "prediction depended on."
+    )
 
     def token_text(self, token: str) -> str:
         """A value as the page writes it everywhere (core.music.motif.value_text: 'N61_d6' -> 'C#4q.', 'C60.64_d8' ->

@@ -634,8 +634,8 @@ class TextLab(Lab):
     # -- look inside (core.inside, ui/inside) -------------------------------------------------------------------
     token_name = "character"
     explain_hint = (
-        "Press **Generate** above (or choose “a text I type”), then pick a character to see which earlier "
-        "characters its prediction depended on."
+        "Press **Generate** in the tab “Generate & inspect” (or choose “a text I type”), then pick a character to "
+        "see which earlier characters its prediction depended on."
     )
     explain_note = "The priming text (or the newline generation starts after) comes first."
     reads_typed_text = True

@@ -36,14 +36,14 @@ def test_dino_influence_untrained_then_trained(page, app_url):
     page.get_by_role("heading", name="🦕 Dinosaur names").wait_for()
     wait_idle(page)
     panel = open_tab(page, "Influence")
-    panel.get_by_text("Press Sample names above").wait_for()  # nothing sampled yet: a message
+    panel.get_by_text("Press Sample names in the tab “Sample & inspect”").wait_for()  # nothing sampled yet: a message
     for trained in (False, True):
         if trained:
             page.get_by_role("button", name="▶ Start").click()
             wait_metric_above(page, "Names trained on", 3000, timeout=120_000)
             page.get_by_role("button", name="■ Stop").click()
             wait_idle(page)
-        page.get_by_role("button", name="Sample names").click()
+        open_tab(page, "Sample & inspect").get_by_role("button", name="Sample names").click()
         wait_idle(page, timeout=60_000)
         panel = open_tab(page, "Influence")
         panel.get_by_text("Reading guide").wait_for()
@@ -94,7 +94,7 @@ def test_text_influence_typed_generated_and_curves(page, app_url):
     wait_metric_above(page, "Step", 60, timeout=120_000)
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
-    page.get_by_role("button", name="Generate", exact=True).click()
+    open_tab(page, "Generate & inspect").get_by_role("button", name="Generate", exact=True).click()
     wait_idle(page, timeout=60_000)
     panel = open_tab(page, "Influence")
     panel.get_by_text("The generated text").click()
@@ -134,7 +134,7 @@ def test_music_influence_roll_untrained_then_trained(page, app_url):
             wait_metric_above(page, "Steps", 40, timeout=120_000)
             page.get_by_role("button", name="■ Stop").click()
             wait_idle(page)
-        page.get_by_role("button", name="🎼 Compose").click()
+        open_tab(page, "Compose & listen").get_by_role("button", name="🎼 Compose").click()
         page.get_by_text("Did it learn music? The scorecard").wait_for(timeout=60_000)
         wait_idle(page, timeout=60_000)
         panel = open_tab(page, "Influence")

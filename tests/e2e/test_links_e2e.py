@@ -3,7 +3,7 @@ with invalid values shows the message naming them (and no traceback)."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import assert_no_exception, shot, wait_idle
+from tests.e2e.conftest import assert_no_exception, open_more_settings, shot, wait_idle
 
 
 def key_count(page, key: str) -> int:
@@ -25,7 +25,9 @@ def test_a_lesson_link_with_hidden_controls_shows_the_guide_the_preset_and_only_
     sidebar.get_by_text("Clipping and exploding gradients").first.wait_for()
     assert sidebar.get_by_text("Questions to ask").count() >= 1
     assert sidebar.get_by_text("Close the lesson").count() == 1
-    # the preset: learning rate 0.1, samples every 500, 3,000 iterations (training controls are allowed)
+    # the preset: learning rate 0.1, samples every 500, 3,000 iterations (training controls are allowed; the last two
+    # in "More settings")
+    open_more_settings(page)
     assert slider_text(page, "dino_lr") == "0.1"
     assert slider_text(page, "dino_sample_every") == "500"
     assert page.locator(".st-key-dino_iters input").input_value() == "3000"

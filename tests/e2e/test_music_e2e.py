@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from .conftest import assert_no_exception, shot, wait_idle, wait_refreshes
+from .conftest import assert_no_exception, open_tab, reveal, shot, wait_idle, wait_refreshes
 
 STEPS_ABOVE_ZERO = """() => {
   const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(e => e.innerText.startsWith('Steps'));
@@ -19,10 +19,12 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
     page.get_by_role("heading", name="🎵 Music").wait_for()
     page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)  # the first visit loads TensorFlow
     wait_idle(page, timeout=90_000)
-    assert page.get_by_text("Vocabulary (distinct values)").count() >= 1
-    assert page.locator("audio").count() >= 1  # a corpus piece to listen to
+    corpus = open_tab(page, "The music")
+    corpus.get_by_text("Vocabulary (distinct values)").wait_for()
+    assert corpus.locator("audio").count() >= 1  # a corpus piece to listen to
     # the temperature view beside the Compose slider, on the untrained model
-    temp_view = page.get_by_text("What temperature 1 does to the first value (from silence)")
+    compose = open_tab(page, "Compose & listen")
+    temp_view = compose.get_by_text("What temperature 1 does to the first value (from silence)")
     temp_view.wait_for()
     temp_view.scroll_into_view_if_needed()
     shot(page, "music_temperature_untrained", full_page=False)
@@ -38,22 +40,23 @@ def test_music_lab_trains_composes_plays_and_downloads(page, app_url):
         "() => [...document.querySelectorAll('button')].some(b => b.innerText.trim() === '▶ Start' && !b.disabled)"
     )
     wait_idle(page)
-    temp_view = page.get_by_text("What temperature 1 does to the first value (from silence)")
+    temp_view = compose.get_by_text("What temperature 1 does to the first value (from silence)")
     temp_view.scroll_into_view_if_needed()
     shot(page, "music_temperature_trained", full_page=False)  # the same view after training: a sharper distribution
 
-    page.get_by_role("button", name="🎼 Compose").click()
-    page.get_by_text("Did it learn music? The scorecard").wait_for()
+    compose.get_by_role("button", name="🎼 Compose").click()
+    compose.get_by_text("Did it learn music? The scorecard").wait_for()
     wait_idle(page)
-    page.get_by_role("heading", name="Inspector").wait_for()
-    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3  # corpus roll, loss, composed roll (+ inspector)
-    assert page.locator("audio").count() >= 2  # corpus piece + the composition
-    page.get_by_role("button", name="⬇ Download .mid").scroll_into_view_if_needed()
-    page.locator('[data-testid="stPlotlyChart"] .barlayer').first.wait_for()  # the inspector's bars are drawn
+    compose.get_by_role("heading", name="Inspector").wait_for()
+    page.get_by_role("figure", name="Loss chart").wait_for()  # the loss chart stays above the tabs
+    assert compose.locator('[data-testid="stPlotlyChart"]').count() >= 3  # temperature view, composed roll, inspector
+    assert compose.locator("audio").count() >= 1  # the composition (the corpus piece is in the tab "The music")
+    compose.get_by_role("button", name="⬇ Download .mid").scroll_into_view_if_needed()
+    compose.locator('[data-testid="stPlotlyChart"] .barlayer').first.wait_for()  # the inspector's bars are drawn
     shot(page, "music_composed", full_page=False)
 
     with page.expect_download() as info:
-        page.get_by_role("button", name="⬇ Download .mid").click()
+        compose.get_by_role("button", name="⬇ Download .mid").click()
     path = info.value.path()
     assert Path(path).read_bytes().startswith(b"MThd")
     assert_no_exception(page)
@@ -89,7 +92,9 @@ def test_music_upload_mixes_good_and_bad_files(page, app_url):
     page.get_by_text("Some files could not be used").wait_for(timeout=60_000)
     page.get_by_text("truncated.mid: The MIDI file is truncated or corrupt").wait_for()
     page.get_by_text("not_midi.mid: This is not a MIDI file").wait_for()
-    page.get_by_text("Vocabulary (distinct values)").wait_for()  # the good file still makes a corpus
+    reveal(
+        page, page.get_by_text("Vocabulary (distinct values)")
+    )  # the good file still makes a corpus (tab "The music")
     page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)
     shot(page, "music_upload", full_page=False)

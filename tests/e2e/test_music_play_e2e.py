@@ -9,7 +9,7 @@ from core import palette
 from core.labs.music_lab import EMBED_DIM
 from ui.labs.music_views import GEN_COLOR, MOTIF_COLOR
 
-from .conftest import assert_no_exception, metric_int, shot, wait_idle, wait_metric_above
+from .conftest import assert_no_exception, metric_int, open_more_settings, open_tab, shot, wait_idle, wait_metric_above
 
 MOTIF_RGB, ANSWER_RGB = ("rgb({}, {}, {})".format(*palette.rgb(c)) for c in (MOTIF_COLOR, GEN_COLOR))
 
@@ -20,16 +20,32 @@ def _slider(page, label: str):
 
 def _tiniest(page, params) -> None:
     """Hidden size, snippet length and batch to their minimum (4, 5, 2), then wait until the page's model has
-    ``params(vocabulary size)`` parameters: the new run is built before anything else is clicked."""
+    ``params(vocabulary size)`` parameters: the new run is built before anything else is clicked. The snippet
+    length and the batch are in "More settings"."""
+    open_more_settings(page)
     for label in ("LSTM hidden size", "Snippet length (values)", "Batch size (snippets per step)"):
         s = _slider(page, label)
         s.focus()
         s.press("Home")
         wait_idle(page, timeout=60_000)
     caption = page.get_by_text(re.compile(r"values in the vocabulary · [0-9,]+ parameters"))
-    n_values = int(caption.inner_text().split(" values")[0].replace(",", ""))
-    caption.filter(has_text=f"· {params(n_values):,} parameters").wait_for(timeout=60_000)
+    # .first: while a rerun redraws the left column, the old caption can stay beside the new one for a moment
+    n_values = int(caption.first.inner_text().split(" values")[0].replace(",", ""))
+    caption.filter(has_text=f"· {params(n_values):,} parameters").first.wait_for(timeout=60_000)
     wait_idle(page, timeout=60_000)
+
+
+METRIC_IS = """([label, value]) => {
+  const shown = [...document.querySelectorAll('[data-testid="stMetric"]')]
+    .filter(m => m.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === label)
+    .map(m => parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/[^0-9]/g, ''), 10));
+  return shown.length > 0 && shown.every(v => v === value);
+}"""
+
+
+def _wait_metric(page, label: str, value: int) -> None:
+    """Wait until the metric ``label`` shows ``value`` (a tab's metrics are redrawn a moment after the caption)."""
+    page.wait_for_function(METRIC_IS, arg=[label, value], timeout=60_000)
 
 
 def _motif(page, text: str) -> None:
@@ -110,28 +126,28 @@ def test_course_mode_shows_its_model_and_composes_by_argmax(page, app_url):
     page.get_by_role("radiogroup", name="Model").get_by_text(
         "the course's model (one-hot, 90 values)"
     ).click()  # (the race offers it too)
-    page.get_by_role("heading", name="The course's model").wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)
+    course = open_tab(page, "The course's model")
+    course.get_by_role("heading", name="The course's model").wait_for(timeout=90_000)
     assert metric_int(page, "Parameters (counted by Keras)") == 45_530  # n_a = 64, 90 values: the course's count
-    page.get_by_text("= 39,680 (LSTM) + 5,850 (Dense) = 45,530: the same as Keras counts ✓").wait_for()
-    page.get_by_text("The 89 most common values keep their own index").wait_for()
-    graph = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="box is the same LSTM cell")
+    course.get_by_text("= 39,680 (LSTM) + 5,850 (Dense) = 45,530: the same as Keras counts ✓").wait_for()
+    course.get_by_text("The 89 most common values keep their own index").wait_for()
+    graph = course.locator('[data-testid="stPlotlyChart"]').filter(has_text="box is the same LSTM cell")
     graph.locator(".shapelayer path").first.wait_for()  # the boxes are drawn
     assert graph.locator(".shapelayer path").count() == 16  # x, LSTM cell, Dense, ŷ at 4 steps
     graph.scroll_into_view_if_needed()
     shot(page, "music_course_graph", full_page=False)
     # the tiniest course model (n_a 4, Tx 5, batches of 2): a step, then the course's generation
     _tiniest(page, lambda v: 4 * 4 * (4 + v + 1) + 4 * v + v)
-    assert (
-        metric_int(page, "Values (one-hot width)") == 90
-        and metric_int(page, "Parameters (counted by Keras)") == 4 * 4 * (4 + 90 + 1) + 4 * 90 + 90
-    )
-    page.get_by_text("2 windows of Tx = 5 values per step").wait_for()
+    _wait_metric(page, "Parameters (counted by Keras)", 4 * 4 * (4 + 90 + 1) + 4 * 90 + 90)
+    assert metric_int(page, "Values (one-hot width)") == 90
+    course.get_by_text("2 windows of Tx = 5 values per step").wait_for()
     page.get_by_role("button", name="Step", exact=True).click()
     wait_metric_above(page, "Steps", 0)
     wait_idle(page)
-    assert page.get_by_role("radio", name="The most likely value, fed back (the course's way)").is_checked()
-    page.get_by_role("button", name="🎼 Compose").click()
+    compose = open_tab(page, "Compose & listen")
+    assert compose.get_by_role("radio", name="The most likely value, fed back (the course's way)").is_checked()
+    compose.get_by_role("button", name="🎼 Compose").click()
     page.get_by_text("composed by the course's model (one-hot, 90 values)").wait_for(timeout=60_000)
     page.get_by_text("the most likely value every step").first.wait_for()
     wait_idle(page)

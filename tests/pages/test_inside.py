@@ -47,7 +47,9 @@ def test_dino_influence_and_distance():
     at = open_page("pages/dinosaurs.py")
     at.slider(key="dino_n_a").set_value(16)
     at.run()
-    assert "Press **Sample names** above" in texts(at)  # nothing sampled yet: a message, no view
+    assert "Press **Sample names** in the tab “Sample & inspect”" in texts(
+        at
+    )  # nothing sampled yet: a message, no view
     lab = at.session_state["dino"]
     button(at, "Step").click()
     at.run()
@@ -91,7 +93,7 @@ def test_text_influence_typed_generated_and_distance():
     upload_text(at, make_text().encode())
     make_tiny(at)
     lab = at.session_state["text"]
-    assert "Press **Generate** above" in texts(at)
+    assert "Press **Generate** in the tab “Generate & inspect”" in texts(at)
     at.radio(key="text_inside_source").set_value("A text I type or paste")
     at.run()
     assert any("Type or paste a text" in i.value for i in at.info)  # empty: a message
@@ -154,7 +156,7 @@ def test_music_influence_roll_and_distance(kind):
     at.run()
     lab = at.session_state["music"]
     assert lab.kind == kind
-    assert "Press **Compose** above" in texts(at)
+    assert "Press **Compose** in the tab “Compose & listen”" in texts(at)
     button(at, "Step").click()
     at.run()
     if kind == COURSE:
