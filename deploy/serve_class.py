@@ -429,6 +429,29 @@ def parse_args(argv: list[str] | None = None) -> ClassConfig:
     )
 
 
+def report_exits(server: ClassServer, cfg: ClassConfig) -> bool:
+    """Say which children exited since the last call; True when the class must stop (HAProxy gone, or no replica
+    left to serve a remote HAProxy)."""
+    fatal = False
+    for c in server.exited():
+        if c.name == "haproxy":
+            print(
+                f"HAProxy exited (code {c.proc.returncode}; see {c.log}): stopping the class.",
+                file=sys.stderr,
+                flush=True,
+            )
+            fatal = True
+        else:
+            alive = [r.name for r in server.replicas if r.proc.poll() is None]
+            print(
+                f"Replica {c.name} exited (code {c.proc.returncode}; see {c.log}). Its sessions move to the "
+                f"others: {', '.join(alive) or 'none left'}.",
+                flush=True,
+            )
+            fatal = fatal or (not alive and cfg.replicas_only)
+    return fatal
+
+
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_args(argv)
     stop = threading.Event()
@@ -468,25 +491,11 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
         while not stop.wait(1.0):
-            for c in server.exited():
-                if c.name == "haproxy":
-                    print(
-                        f"HAProxy exited (code {c.proc.returncode}; see {c.log}): stopping the class.",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    code = 1
-                    stop.set()
-                else:
-                    alive = [r.name for r in server.replicas if r.proc.poll() is None]
-                    print(
-                        f"Replica {c.name} exited (code {c.proc.returncode}; see {c.log}). Its sessions move to the "
-                        f"others: {', '.join(alive) or 'none left'}.",
-                        flush=True,
-                    )
-                    if not alive and cfg.replicas_only:
-                        code = 1
-                        stop.set()
+            if report_exits(server, cfg):
+                code = 1
+                stop.set()
+        if report_exits(server, cfg):  # a child that died in the last second before Ctrl-C is still named
+            code = 1
     finally:
         print("Stopping the class…", flush=True)
         server.stop()

@@ -11,7 +11,8 @@ def test_text_lab_trains_samples_and_inspects(page, app_url):
     wait_idle(page, timeout=60_000)
     page.get_by_text("Dinosaur names (bundled)").click()
     wait_idle(page, timeout=60_000)
-    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached")  # in the tab "The text"
+    # in the tab "The text", drawn once the model is built (the first visit also loads TensorFlow)
+    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached", timeout=120_000)
     # a tiny model: hidden 16 (the slider's minimum), so a few seconds of training show a falling curve
     hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden units per layer").get_by_role("slider")
     hidden.focus()

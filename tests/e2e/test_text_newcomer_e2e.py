@@ -46,7 +46,8 @@ def test_shakespeare_at_the_defaults_learns_within_a_minute(page, app_url):
     page.goto(app_url + "/text")
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
     wait_idle(page, timeout=60_000)
-    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached")  # in the tab "The text"
+    # in the tab "The text", drawn once the model is built (the first visit also loads TensorFlow)
+    page.get_by_text("Validation (last 10%)").first.wait_for(state="attached", timeout=120_000)
     page.get_by_role("button", name="▶ Start").click()
     t_start = time.monotonic()
     # the first validation point is the untrained model (about ln 66 ≈ 4.2 nats per character)

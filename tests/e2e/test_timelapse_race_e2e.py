@@ -10,6 +10,9 @@ from .conftest import assert_no_exception, open_tab, shot, wait_idle, wait_refre
 
 
 def _expander(page, title: str):
+    # the race's end reruns the whole page (ui/live.py), which can be drawing the tab bar again just then: wait for the
+    # tab before open_tab looks whether it is there
+    page.get_by_role("tab", name="Time-lapse & race", exact=True).wait_for(timeout=60_000)
     open_tab(page, "Time-lapse & race")
     return page.locator('[data-testid="stExpander"]').filter(has_text=title)
 

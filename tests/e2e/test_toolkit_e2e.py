@@ -163,6 +163,7 @@ def test_handin_while_the_dinosaur_lab_trains(page, app_url, tmp_path):
     wait_idle(page)
     page.get_by_role("button", name="▶ Start").click()
     wait_refreshes(page, "Names trained on", 2)
+    open_tab(page, "Files & hand-in")  # the hand-in is in its tab under the training area
     page.get_by_text("Training goes on: take a snapshot").wait_for()
     said = _take(page, -1)
     first = _handin_step(*_download(page, tmp_path, "a.zip"))
