@@ -141,9 +141,12 @@ def open_tab(page, name: str):
     "The text", …) or a tab inside one (Look inside's "Influence", …: its section is opened first)."""
     wait_idle(page, timeout=60_000)
     tab = page.get_by_role("tab", name=name, exact=True)
-    if not tab.first.is_visible():
-        page.get_by_role("tab", name="Look inside", exact=True).click()
+    if name not in SECTION_TABS and not tab.first.is_visible():  # an inner tab of Look inside
+        outer = page.get_by_role("tab", name="Look inside", exact=True)
+        outer.first.wait_for(timeout=60_000)  # a full rerun may be redrawing the tab bar
+        outer.click()
         wait_idle(page, timeout=60_000)
+    tab.first.wait_for(timeout=60_000)
     tab.click()  # click() scrolls to it and retries if a rerun replaced it
     wait_idle(page, timeout=60_000)
     panel = page.get_by_role("tabpanel", name=name)
