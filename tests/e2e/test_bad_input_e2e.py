@@ -9,7 +9,7 @@ import zipfile
 from core.echo import JOINER
 from tests.support.inputs import MARKDOWN_NAME, tune
 
-from .conftest import assert_no_exception, shot, wait_idle
+from .conftest import assert_no_exception, open_tab, shot, wait_idle
 
 NAMES = "\n".join(
     f"{n}saurus"
@@ -139,8 +139,10 @@ def test_markdown_file_names_show_as_typed_in_every_lab(page, app_url):
         files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}]
     )
     caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Most common characters")
-    caption.wait_for(timeout=90_000)
+    caption.wait_for(state="attached", timeout=90_000)
     wait_idle(page, timeout=90_000)
+    open_tab(page, "The text")  # the corpus preview
+    caption.wait_for()
     assert _shown(caption).startswith(name + ":"), _shown(caption)
     _no_markup_from(page, "text")
     shot(page, "bad_input_markdown_name_text", full_page=False)
@@ -223,6 +225,7 @@ def test_model_zip_with_an_lstm_without_biases_is_refused_naming_the_option(page
     hidden.focus()
     hidden.press("Home")
     wait_idle(page, timeout=90_000)
+    open_tab(page, "Files & hand-in")  # the model files
     page.get_by_role("heading", name="Save or load a model").wait_for(timeout=60_000)
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="ZIP")
     uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tmp_path / "nobias.zip"))
