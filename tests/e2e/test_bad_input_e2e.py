@@ -132,12 +132,13 @@ def test_markdown_file_names_show_as_typed_in_every_lab(page, app_url):
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
     wait_idle(page, timeout=90_000)
     page.get_by_text("Upload a .txt", exact=True).click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    # the text's own uploader (the model zip's, in the closed "Files & hand-in" tab, is in the page too)
+    drop = page.locator('[data-testid="stFileUploader"]').filter(has_text="A plain-text .txt file")
+    drop = drop.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    drop.wait_for(state="attached")
     wait_idle(page, timeout=90_000)  # the uploader the file goes to is the one the finished rerun drew
     text = "\n".join(f"ROMEO:\nthe king speaks and so we go to war, line {i}." for i in range(60))
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}]
-    )
+    drop.set_input_files(files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}])
     caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Most common characters")
     caption.wait_for(state="attached", timeout=90_000)
     wait_idle(page, timeout=90_000)
