@@ -9,7 +9,7 @@ import zipfile
 from core.echo import JOINER
 from tests.support.inputs import MARKDOWN_NAME, tune
 
-from .conftest import assert_no_exception, shot, wait_idle
+from .conftest import assert_no_exception, open_tab, shot, wait_idle
 
 NAMES = "\n".join(
     f"{n}saurus"
@@ -132,15 +132,18 @@ def test_markdown_file_names_show_as_typed_in_every_lab(page, app_url):
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
     wait_idle(page, timeout=90_000)
     page.get_by_text("Upload a .txt", exact=True).click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    # the text's own uploader (the model zip's, in the closed "Files & hand-in" tab, is in the page too)
+    drop = page.locator('[data-testid="stFileUploader"]').filter(has_text="A plain-text .txt file")
+    drop = drop.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    drop.wait_for(state="attached")
     wait_idle(page, timeout=90_000)  # the uploader the file goes to is the one the finished rerun drew
     text = "\n".join(f"ROMEO:\nthe king speaks and so we go to war, line {i}." for i in range(60))
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}]
-    )
+    drop.set_input_files(files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}])
     caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Most common characters")
-    caption.wait_for(timeout=90_000)
+    caption.wait_for(state="attached", timeout=90_000)
     wait_idle(page, timeout=90_000)
+    open_tab(page, "The text")  # the corpus preview
+    caption.wait_for()
     assert _shown(caption).startswith(name + ":"), _shown(caption)
     _no_markup_from(page, "text")
     shot(page, "bad_input_markdown_name_text", full_page=False)
@@ -223,6 +226,7 @@ def test_model_zip_with_an_lstm_without_biases_is_refused_naming_the_option(page
     hidden.focus()
     hidden.press("Home")
     wait_idle(page, timeout=90_000)
+    open_tab(page, "Files & hand-in")  # the model files
     page.get_by_role("heading", name="Save or load a model").wait_for(timeout=60_000)
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="ZIP")
     uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tmp_path / "nobias.zip"))

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from .conftest import assert_no_exception, shot, wait_idle
+from .conftest import assert_no_exception, open_more_settings, shot, wait_idle
 
 
 def tiny_text(seed: int = 0, n_chars: int = 3000) -> str:
@@ -29,11 +29,15 @@ def test_memorising_message_and_restore_on_a_tiny_text(page, app_url, tmp_path):
     page.get_by_role("heading", name="📜 Text").wait_for(timeout=60_000)
     wait_idle(page, timeout=90_000)
     page.get_by_text("Upload a .txt", exact=True).click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    # the text's own uploader (the model zip's, in the closed "Files & hand-in" tab, is in the page too)
+    drop = page.locator('[data-testid="stFileUploader"]').filter(has_text="A plain-text .txt file")
+    drop = drop.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    drop.wait_for(state="attached")
     wait_idle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(f))
+    drop.set_input_files(str(f))
     page.get_by_text("Validation (last 10%)").first.wait_for(state="attached", timeout=60_000)
     wait_idle(page, timeout=90_000)
+    open_more_settings(page)  # the schedule is a rarer setting
     page.get_by_text("Learning-rate schedule").first.wait_for()
     page.get_by_text("then halves every").first.wait_for()  # what the default schedule does, said under the picker
     assert_no_exception(page)
@@ -106,9 +110,10 @@ def test_music_stops_at_the_best_validation_on_a_tiny_upload(page, app_url):
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         [{"name": f"walk{i}.mid", "mimeType": "audio/midi", "buffer": scale_walk_midi(i)} for i in range(8)]
     )
-    page.get_by_text("Vocabulary (distinct values)").wait_for(timeout=60_000)
+    page.get_by_text("Vocabulary (distinct values)").wait_for(state="attached", timeout=60_000)  # in "The music"
     page.get_by_role("button", name="▶ Start").wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)
+    open_more_settings(page)  # stop-at-best is a rarer setting
     assert page.get_by_role("switch", name="Stop at the best validation").is_checked()
     page.get_by_role("button", name="▶ Start").click()
     stopped = page.get_by_text(re.compile("Stopped at the best validation")).first

@@ -24,7 +24,17 @@ import pytest
 
 from deploy import serve_class as sc  # noqa: E402
 
-from .conftest import ROOT, assert_no_exception, metric_int, shot, wait_idle, wait_metric_above, wait_refreshes
+from .conftest import (
+    ROOT,
+    assert_no_exception,
+    metric_int,
+    open_more_settings,
+    open_tab,
+    shot,
+    wait_idle,
+    wait_metric_above,
+    wait_refreshes,
+)
 
 NAMES = "Names trained on"
 MOVED = re.compile(r"held this tab's session has stopped, so this tab now runs on replica (r\d+)")
@@ -111,7 +121,7 @@ def served_by(haproxy_log: Path, path: str) -> set[str]:
     return found
 
 
-def open_tab(browser, url: str):
+def new_tab(browser, url: str):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = ctx.new_page()
     page.set_default_timeout(90_000)
@@ -132,9 +142,9 @@ def test_a_class_of_two_replicas(browser, class_server, tmp_path):
     url, log = class_server["url"], class_server["haproxy_log"]
     pids = {r["id"]: r["pid"] for r in class_server["replicas"]}
     # ------------------------------------------------------------------ two tabs, two replicas
-    a, seen_a = open_tab(browser, url)
+    a, seen_a = new_tab(browser, url)
     a.get_by_role("button", name="▶ Start").wait_for(timeout=120_000)  # A's WebSocket is open (and TensorFlow loaded)
-    b, seen_b = open_tab(browser, url)  # leastconn: the replica without A's open connections
+    b, seen_b = new_tab(browser, url)  # leastconn: the replica without A's open connections
     b.get_by_role("button", name="▶ Start").wait_for(timeout=120_000)
     ra, rb = replica_of(a), replica_of(b)
     assert {ra, rb} == {"r1", "r2"}, f"both tabs on {ra}/{rb}: the balancer did not spread them"
@@ -142,6 +152,7 @@ def test_a_class_of_two_replicas(browser, class_server, tmp_path):
     # ------------------------------------------------------------------ each downloads a model (a /media/ request)
     for name, page in (("a", a), ("b", b)):
         wait_idle(page, timeout=120_000)
+        open_tab(page, "Files & hand-in")  # the model files
         page.get_by_role("button", name="⬇ Download model (.zip)").scroll_into_view_if_needed()
         with page.expect_download(timeout=90_000) as info:
             page.get_by_role("button", name="⬇ Download model (.zip)").click()
@@ -165,6 +176,7 @@ def test_a_class_of_two_replicas(browser, class_server, tmp_path):
         slider.press("Home")  # hidden size 1: the fastest model
         page.get_by_text("the model was restarted").wait_for()
         wait_idle(page)
+        open_more_settings(page)  # the iteration budget is a rarer setting
         budget = page.get_by_label("Iterations (names to train on)")
         budget.fill("500000")  # hidden size 1 trains the default 30,000 names in well under this test's length
         budget.press("Enter")

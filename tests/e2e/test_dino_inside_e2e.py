@@ -3,7 +3,7 @@ untrained and on a trained model, and "Show an explosion" caught by the guard. S
 test-artifacts/screenshots/
 (dino_inside_*.png)."""
 
-from .conftest import assert_no_exception, open_more_settings, reveal, shot, wait_idle, wait_metric_above
+from .conftest import assert_no_exception, open_more_settings, open_tab, reveal, shot, wait_idle, wait_metric_above
 
 
 def scroll_to(page, text: str) -> None:
@@ -18,9 +18,10 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
     # untrained: the temperature view is there from the start; the BPTT view says what to do
     page.get_by_text("What temperature 1 does to the first letter of a name").wait_for()
     reveal(page, page.get_by_text("Train a few names (press Step)"))
+    open_tab(page, "Sample & inspect")
     page.get_by_role("button", name="Sample names").click()
     page.get_by_role("heading", name="The formulas at this step").wait_for()
-    page.locator(".katex").first.wait_for()
+    page.locator(".katex:visible").first.wait_for()  # the formulas of the open tab (closed tabs hold others)
     assert_no_exception(page)
     scroll_to(page, "What temperature 1 does")
     shot(page, "dino_inside_temperature_untrained", full_page=False)
@@ -29,7 +30,7 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
 
     # one step: the last name's backward pass appears
     page.get_by_role("button", name="Step", exact=True).click()
-    page.get_by_text("Backward pass of name").wait_for()
+    reveal(page, page.get_by_text("Backward pass of name")).wait_for()  # in Look inside
     wait_idle(page)
     scroll_to(page, "Backpropagation through time and clipping")
     shot(page, "dino_inside_bptt_untrained", full_page=False)
@@ -40,6 +41,7 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
     wait_metric_above(page, "Names trained on", 3000, timeout=120_000)
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
+    open_tab(page, "Sample & inspect")
     page.get_by_role("button", name="Sample names").click()
     wait_idle(page)
     step = (
@@ -56,7 +58,7 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
             if not caption.startswith("Step 0 "):
                 break
         assert not caption.startswith("Step 0 "), caption
-    page.get_by_text("Backward pass of name").wait_for()
+    reveal(page, page.get_by_text("Backward pass of name")).wait_for()  # in Look inside
     scroll_to(page, "Backpropagation through time and clipping")
     shot(page, "dino_inside_bptt_trained", full_page=False)
     scroll_to(page, "Over training: the size of all gradients")
@@ -85,7 +87,7 @@ def test_dino_inside_views_untrained_trained_and_the_explosion(page, app_url):
     page.get_by_role("button", name="💥 Show an explosion").click()
     page.get_by_text("The loss exploded at name").first.wait_for(timeout=60_000)
     wait_idle(page)
-    page.get_by_text("the one that exploded").wait_for()
+    reveal(page, page.get_by_text("the one that exploded")).wait_for()  # in Look inside
     assert_no_exception(page)
     page.get_by_text("The loss exploded at name").first.scroll_into_view_if_needed()
     shot(page, "dino_inside_explosion_caught", full_page=False)
@@ -114,7 +116,7 @@ def test_text_temperature_view_and_explanations(page, app_url):
     wait_metric_above(page, "Step", 150, timeout=180_000)
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
-    page.get_by_text("What temperature 0.8 does to the first character").wait_for()
+    reveal(page, page.get_by_text("What temperature 0.8 does to the first character")).wait_for()
     assert_no_exception(page)
     scroll_to(page, "What temperature 0.8 does")
     shot(page, "dino_inside_text_temperature_trained", full_page=False)

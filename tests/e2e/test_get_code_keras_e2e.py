@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from .conftest import assert_no_exception, shot, wait_idle
+from .conftest import assert_no_exception, open_tab, shot, wait_idle
 
 LABS = [
     ("text", "📜 Text", "text_rnn", "shakespeare.txt"),
@@ -21,6 +21,8 @@ def test_get_the_code_of_a_keras_lab(page, app_url, tmp_path, path, heading, ste
     page.get_by_role("heading", name=heading).wait_for()
     wait_idle(page)
     page.get_by_role("button", name="Step").first.click()
+    wait_idle(page, 120_000)
+    open_tab(page, "Files & hand-in")  # the script, the notebook and the .zip
     page.get_by_role("heading", name="Get the code").wait_for(timeout=120_000)
     wait_idle(page)
     page.get_by_role("heading", name="Get the code").scroll_into_view_if_needed()
