@@ -122,7 +122,8 @@ def render(lab, key: str) -> None:
         ref_lines=refs,
         marks=event_marks(lab),
     )
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
+    # the legend under the plot, clear of the x axis' title (plotly places it in fractions of the plot's height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.34, xanchor="left", x=0))
     separate_labels(fig)
     chart_text.show(
         fig,

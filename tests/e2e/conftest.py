@@ -156,9 +156,11 @@ def open_tab(page, name: str):
 
 def open_more_settings(page):
     """Open the "More settings" expander beside Start (the rarer settings); returns the page."""
-    more = page.locator('[data-testid="stExpander"]').filter(has_text="More settings").first
-    if more.locator("details").get_attribute("open") is None:
-        more.get_by_text("More settings").click()
+    # the expander whose own label is "More settings" (a lesson's steps, in an expander above, say "More settings" too)
+    label = page.locator("summary").get_by_text("More settings", exact=True)
+    details = page.locator('[data-testid="stExpander"] details').filter(has=label).first
+    if details.get_attribute("open") is None:
+        details.locator("summary").first.click()
     return page
 
 
