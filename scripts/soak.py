@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: deploy/
 from deploy.app_server import AppServer  # noqa: E402
-from deploy.load import CHROMIUM_ARGS, LABS, prepend_run, read_counter, rss_kb  # noqa: E402
+from deploy.load import CHROMIUM_ARGS, LABS, address, prepend_run, read_counter, rss_kb  # noqa: E402
 
 CHART_POINTS_JS = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
@@ -65,7 +65,7 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
             page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             page.set_default_timeout(120_000)
-            page.goto(f"{app.url}{lab['path']}")
+            page.goto(app.url + address(args.lab))
             page.get_by_role("button", name="▶ Start").wait_for()
             if args.lab == "dinosaurs":
                 # a budget that outlasts the soak, so training never finishes by itself

@@ -9,7 +9,7 @@ sessions, settled memory), phases (the class scenario and the capacity ramp), me
 
 from deploy.load.bot import REFUSED, next_action, params_in, suggestion_label
 from deploy.load.browser import CHROMIUM_ARGS, home_load, read_counter
-from deploy.load.labs import LABS
+from deploy.load.labs import LABS, address
 from deploy.load.measure import session_lost, settled, time_to_return
 from deploy.load.memory import memory_problems, memory_run
 from deploy.load.phases import capacity_ramp, run_phase
@@ -17,6 +17,7 @@ from deploy.load.proc import rss_kb
 from deploy.load.report import REPORT_HEAD, prepend_run, size_taken, write_memory_report, write_report
 
 __all__ = [
+    "address",
     "CHROMIUM_ARGS",
     "LABS",
     "REFUSED",

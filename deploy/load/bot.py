@@ -51,8 +51,9 @@ class Bot:
     """One session driven over Streamlit's WebSocket protocol, as the page's own script would drive it (no drawing).
 
     Runs in a thread of its own: get HAProxy's cookie, open /_stcore/stream, ask for the lab page, press Start
-    when its button arrives, then ask for the live fragment's reruns on the interval of each `auto_rerun`
-    message. Records every value of the lab's counter with the time it arrived.
+    when its button arrives, then ask for each fragment's reruns on the interval of its `auto_rerun` message (a
+    page can have several timed fragments: the live area and a live view inside a tab; the browser runs them all).
+    Records every value of the lab's counter with the time it arrived.
 
     With `ask_max` (the memory run), the student first moves those sliders to their maximum once the page has
     loaded (one rerun carrying the new widget values, as the browser sends them), and presses Start only after a
@@ -106,7 +107,7 @@ class Bot:
         page = LABS[self.lab]["path"].strip("/")
         label = LABS[self.lab]["counter"]
         page_hash = ""
-        timer: tuple[str, float, float] | None = None  # (fragment id, interval, next due)
+        timers: dict[str, tuple[float, float]] = {}  # fragment id -> (interval, next due), as the browser's timers
         sliders: dict[str, tuple[str, float]] = {}  # label -> (widget id, maximum), of the sliders in ask_max
         sized = False  # the sliders were moved to their maxima
         offer: tuple[str, str] | None = None  # this run's "Use … instead" button: (widget id, size offered)
@@ -125,7 +126,7 @@ class Bot:
             def rerun(trigger: str = "", fragment: str = "", values: dict[str, float] | None = None) -> None:
                 msg = BackMsg()
                 cs = msg.rerun_script
-                cs.query_string, cs.page_name, cs.page_script_hash = "", page, page_hash
+                cs.query_string, cs.page_name, cs.page_script_hash = LABS[self.lab]["query"], page, page_hash
                 if trigger:
                     w = cs.widget_states.widgets.add()
                     w.id, w.trigger_value = trigger, True
@@ -139,7 +140,8 @@ class Bot:
 
             rerun()
             while not self._stop.is_set():
-                wait = 0.2 if timer is None else max(0.0, min(0.2, timer[2] - time.perf_counter()))
+                due = min((d for _, d in timers.values()), default=None)
+                wait = 0.2 if due is None else max(0.0, min(0.2, due - time.perf_counter()))
                 try:
                     data = ws.recv(timeout=wait)
                 except TimeoutError:
@@ -152,9 +154,10 @@ class Bot:
                     if kind == "navigation":
                         page_hash = fm.navigation.page_script_hash
                     elif kind == "auto_rerun":
-                        timer = (fm.auto_rerun.fragment_id, fm.auto_rerun.interval, now + fm.auto_rerun.interval)
-                    elif kind == "stop_auto_rerun" and timer and timer[0] in fm.stop_auto_rerun.fragment_ids:
-                        timer = None
+                        timers[fm.auto_rerun.fragment_id] = (fm.auto_rerun.interval, now + fm.auto_rerun.interval)
+                    elif kind == "stop_auto_rerun":
+                        for fid in fm.stop_auto_rerun.fragment_ids:
+                            timers.pop(fid, None)
                     elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                         el = fm.delta.new_element
                         what = el.WhichOneof("type")
@@ -172,7 +175,7 @@ class Bot:
                                 start_id = el.button.id  # pressed when the run has finished (next_action)
                             else:
                                 self.started.set()
-                                timer = None  # a full rerun: the page's timers start again from its auto_rerun
+                                timers.clear()  # a full rerun: the page's timers start again from its auto_rerun
                                 rerun(trigger=el.button.id)
                         elif what == "button" and (offered := suggestion_label(el.button.label)):
                             offer = (el.button.id, offered)
@@ -208,16 +211,13 @@ class Bot:
                             rerun(trigger=offer[0])
                         elif action == "start":
                             self.started.set()
-                            timer = None
+                            timers.clear()
                             rerun(trigger=start_id)
                         offer, start_id = None, ""  # what the next run offers
-                if timer is not None and now >= timer[2]:
-                    rerun(fragment=timer[0])
-                    timer = (
-                        timer[0],
-                        timer[1],
-                        timer[2] + timer[1],
-                    )  # like setInterval: on schedule, not after the run
+                for fid, (interval, at) in list(timers.items()):
+                    if now >= at:
+                        rerun(fragment=fid)
+                        timers[fid] = (interval, at + interval)  # like setInterval: on schedule, not after the run
         if not self._stop.is_set():
             self.closed_early = "the server closed the connection"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from deploy.load.labs import LABS
+from deploy.load.labs import LABS, address
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -48,7 +48,7 @@ def open_lab_page(browser, url: str, lab: str, timeout_ms: float):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     page.set_default_timeout(timeout_ms)
-    page.goto(url + LABS[lab]["path"])
+    page.goto(url + address(lab))
     page.get_by_role("button", name="▶ Start").wait_for()
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
     return page
