@@ -64,9 +64,9 @@ def _run_section(name: str, s) -> dict:
 
         return music_best.run(s)
     if name == "clicks":
-        from bench import latency
+        from bench import clicks
 
-        return latency.clicks(s)
+        return clicks.clicks(s)
     if name == "reproducible":
         from bench import reproducible
 

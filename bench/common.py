@@ -66,6 +66,8 @@ class Settings:
     repro_steps: int = 100  # steps compared between two fresh trainers
     repro_repeats: int = 2  # probes with / without op determinism
     click_repeats: int = 10  # clicks timed per lab and state in a real browser (median); 0: none
+    speed_rounds: int = 3  # rounds of each lab against the plain way of training its model, in process and in Chromium
+    speed_seconds: float = 15.0  # each side's time per round
     notes: list[str] = field(default_factory=list)
 
 
@@ -96,6 +98,8 @@ def settings_for(mode: str) -> Settings:
             dino_seconds=8.0,
             dino_check_every_s=1.0,
             music_max_steps=600,
+            speed_rounds=2,
+            speed_seconds=5.0,
             repro_steps=30,
             repro_repeats=1,
             notes=["quick mode: short budgets and few repeats; orientation only, not the published figures"],

@@ -189,7 +189,50 @@ def targets(r: dict) -> list[dict]:
             None,
             ma.get("error", "not measured"),
         )
+    _click_targets(r, add)
     return out
+
+
+CLICK_LABS = ("dinosaurs", "text", "music")
+CLICK_TARGETS = (  # (id, what, where in each lab's results, comparison, bound, unit)
+    ("9a", "A widget answers, idle (median, Chromium)", ("widget_idle_s",), "<=", 0.3, " s"),
+    ("9b", "A widget answers while the lab trains (median, Chromium)", ("widget_training_s",), "<=", 0.5, " s"),
+    ("9c", "Stop answers (Chromium)", ("stop_s",), "<=", 0.3, " s"),
+    ("9d", "Start → the loss chart's first point (Chromium)", ("start_to_first_point_s",), "<=", 1.5, " s"),
+    (
+        "9e",
+        "Training speed on the session's thread vs the plain way, in process",
+        ("in_process", "ratio"),
+        ">=",
+        0.95,
+        "x",
+    ),
+    ("9f", "Training speed in Chromium vs the plain way", ("in_browser", "ratio"), ">=", 0.95, "x"),
+)
+
+
+def _click_value(c: dict, lab: str, where: tuple):
+    """A lab's figure: the clicks are under the lab (``c[lab][key]``), the speeds under their kind
+    (``c["in_process"][lab]["ratio"]``)."""
+    return _get(c, lab, *where) if len(where) == 1 else _get(c, where[0], lab, *where[1:])
+
+
+def _click_targets(r: dict, add) -> None:
+    """Rows 9a-9f: every lab's figure in one row, met when all three are."""
+    c = r.get("click_latency_s")
+    if not c:
+        return
+    why = c.get("skipped") or c.get("error")
+    for tid, what, where, op, bound, unit in CLICK_TARGETS:
+        vals = {lab: _click_value(c, lab, where) for lab in CLICK_LABS}
+        if why or all(v is None for v in vals.values()):
+            add(tid, what, f"{op} {bound:g}{unit}", None, None, why or "not measured")
+            continue
+        shown = " / ".join(
+            f"{lab} {'–' if v is None else f'{v:.2f}'}{'' if v is None else unit}" for lab, v in vals.items()
+        )
+        met = None if any(v is None for v in vals.values()) else all(_cmp(v, op, bound) for v in vals.values())
+        add(tid, what + " (Dinosaurs / Text / Music)", f"{op} {bound:g}{unit}", shown, met)
 
 
 def _fmt(v, unit=""):
@@ -648,40 +691,81 @@ def _dino(r: dict) -> list[str]:
 
 
 def _clicks(r: dict) -> list[str]:
-    """## 6: how fast the page answers a click, per lab, in a real browser."""
+    """## 6: the loop on one screen: how fast each lab's page answers, and how fast each lab trains."""
     c = r.get("click_latency_s")
     if not c:
         return []
-    L = ["## 6. Clicks while idle and while training", ""]
+    L = ["## 6. The loop on one screen: clicks and training speed, per lab", ""]
     if "error" in c:
         return L + [f"Failed: `{c['error']}`", ""]
-    if "skipped" in c:
-        return L + [f"Skipped: {c['skipped']}.", ""]
     L.append(
-        "Chromium against `streamlit run app.py`, each lab with its default settings: the loss chart's nats/bits "
-        "switch until its caption changes (median of the clicks), Press Start until the chart's first point, Stop "
-        f"until Start can be pressed again. Load average before: {c.get('load_average_before')}, after: "
-        f"{c.get('load_average_after')}."
+        "`bench/clicks.py`, each lab at its page's defaults (the Dinosaur and Music labs' run limits lifted so that no "
+        "run ends during a round). Load average before: "
+        f"{c.get('load_average_before')}, after: {c.get('load_average_after')}."
     )
     L.append("")
-    L.append("| Lab | widget, idle | widget, training | Start → first point | Stop |")
-    L.append("|---|---|---|---|---|")
-    for lab in ("dinosaurs", "text", "music"):
-        x = c.get(lab)
-        if x and "error" in x:
-            L.append(f"| {lab} | failed: `{x['error'][:120]}` | | | |")
-        elif x:
-            L.append(
-                f"| {lab} | {x['widget_idle_s']:.2f} s | {x['widget_training_s']:.2f} s | "
-                f"{x['start_to_first_point_s']:.2f} s | {x['stop_s']:.2f} s |"
-            )
-    L.append("")
+    if any(c.get(lab) for lab in CLICK_LABS):
+        L.append(
+            "**Clicks** (Chromium against `streamlit run app.py`): the loss chart's nats/bits switch until its caption "
+            f"changes (median of {_get(c, 'dinosaurs', 'repeats') or '–'} clicks, idle and while training), Start "
+            "until the chart's first point, Stop until the lab's Start button can be pressed again."
+        )
+        L.append("")
+        L.append("| Lab | widget, idle | widget, training | Start → first point | Stop |")
+        L.append("|---|---|---|---|---|")
+        for lab in CLICK_LABS:
+            x = c.get(lab)
+            if x and "error" in x:
+                L.append(f"| {lab} | failed: `{x['error'][:120]}` | | | |")
+            elif x:
+                L.append(
+                    f"| {lab} | {x['widget_idle_s']:.2f} s | {x['widget_training_s']:.2f} s | "
+                    f"{x['start_to_first_point_s']:.2f} s | {x['stop_s']:.2f} s |"
+                )
+        L.append("")
+    for kind, title in (
+        (
+            "in_process",
+            "**Training speed in process**: the lab trained by a session's training thread "
+            "(`core.labs.worker.SessionWorker`, with its validation passes and live samples, no page drawing it)",
+        ),
+        (
+            "in_browser",
+            "**Training speed in Chromium**: the lab training in the page, its rate read from the page's "
+            "step counter between two of its drawings",
+        ),
+    ):
+        sp = c.get(kind)
+        if not sp:
+            continue
+        L.append(
+            title + ", against the plain way of training the same model in this process (`model.fit` of the same "
+            "model on the lab's batches; for the Dinosaur lab the course's loop, `optimize` on one name after "
+            "another), rounds alternated, the lab stopped while the plain way runs. The Text lab after its first "
+            "minute of training."
+        )
+        L.append("")
+        L.append("| Lab | lab vs plain (median of rounds) | per round | lab, steps/s | plain, steps/s |")
+        L.append("|---|---|---|---|---|")
+        for lab in CLICK_LABS:
+            x = sp.get(lab)
+            if x and "error" in x:
+                L.append(f"| {lab} | failed: `{x['error'][:120]}` | | | |")
+            elif x:
+                L.append(
+                    f"| {lab} | **{x['ratio']:.2f}x** | {', '.join(f'{v:.2f}' for v in x['ratios'])} | "
+                    f"{', '.join(f'{v:,.1f}' for v in x['lab_steps_per_s'])} | "
+                    f"{', '.join(f'{v:,.1f}' for v in x['plain_steps_per_s'])} |"
+                )
+        L.append("")
+    if "skipped" in c:
+        L += [f"Browser part skipped: {c['skipped']}.", ""]
     f = c.get("first_slice")
     if f:
         L.append(
-            "In process, before the browser (`bench/latency.py` `first_slice`): the first slice after Start at the "
-            "lab's defaults, without and with the one-time costs paid before Start (`Lab.prepare`: tracing, a first "
-            "call of the step functions, the starting validation, the first live sample), median of alternated runs."
+            "In process, before the browser (`first_slice`): the first slice after Start at the lab's defaults, "
+            "without and with the one-time costs paid before Start (`Lab.prepare`: tracing, a first call of the step "
+            "functions, the starting validation, the first live sample), median of alternated runs."
         )
         L.append("")
         L.append("| Lab | first slice, unprepared | first slice, prepared | prepare (before Start) |")
