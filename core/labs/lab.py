@@ -65,6 +65,7 @@ class Schedule:
     worker: bool = False  # train on the session's thread (core.labs.worker) while the page only draws
     worker_slice_s: float = 0.2  # with a worker: training per hold of the lock (ends early when the page waits)
     draw_s: float = 1.0  # with a worker: the page redraws the lab this often (its fragment timer)
+    takes_turns: bool = False  # with a worker: training holds the interpreter lock, so one such lab trains at a time
 
 
 @dataclass(frozen=True)

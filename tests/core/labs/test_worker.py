@@ -6,12 +6,13 @@ exception into a one-sentence note. Tiny Dinosaur models: a slice takes millisec
 import logging
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
 from core.labs.dino_lab import DinoLab
 from core.labs.lab import Schedule
-from core.labs.worker import FAILED, PAUSED, SessionWorker
+from core.labs.worker import FAILED, PAUSED, SessionWorker, Turns
 from core.models.dino import DinoConfig
 from core.models.trainer import StopKind
 from core.text.text_data import CorpusError
@@ -215,3 +216,58 @@ def test_the_lock_knows_when_a_thread_waits_for_it():
         wait_for(lambda: lock.wanted, "the other thread to wait")
     th.join(WAIT_S)
     assert not lock.wanted and not th.is_alive()
+
+
+def test_turns_go_one_at_a_time_in_the_order_asked():
+    turns = Turns()
+    order, inside = [], []
+    first = turns.turn()
+    first.__enter__()  # held: the others queue
+
+    def take(name: str) -> None:
+        with turns.turn():
+            inside.append(name)
+            assert len(inside) == 1, "two holders at once"
+            order.append(name)
+            time.sleep(0.002)
+            inside.remove(name)
+
+    threads = []
+    for name in "abc":
+        t = threading.Thread(target=take, args=(name,))
+        t.start()
+        threads.append(t)
+        wait_for(lambda n=len(threads): turns.waiting == n, f"{name} queued")
+    first.__exit__(None, None, None)
+    for t in threads:
+        t.join(WAIT_S)
+    assert order == ["a", "b", "c"]
+
+
+def test_labs_that_take_turns_never_train_at_once_and_all_make_progress():
+    turns, clock = Turns(), Clock()
+    labs = [lab_of() for _ in range(3)]
+    busy, overlaps = [0], []
+    for lab in labs:
+        lab.schedule = replace(lab.schedule, takes_turns=True)
+        inner = lab.run_slice
+
+        def run_slice(slice_s=None, inner=inner):
+            busy[0] += 1
+            overlaps.append(busy[0])
+            try:
+                return inner(slice_s)
+            finally:
+                busy[0] -= 1
+
+        lab.run_slice = run_slice
+    workers = [SessionWorker(unseen_s=10.0, clock=clock, turns=turns) for _ in labs]
+    for lab, w in zip(labs, workers):
+        lab.drawn_at = 0.0
+        lab.start()
+        w.train(lab)
+    wait_for(lambda: all(lab.trainer.step > 100 for lab in labs), "every lab training")
+    for lab, w in zip(labs, workers):
+        lab.stop()
+        assert w.join(WAIT_S)
+    assert max(overlaps) == 1
