@@ -20,10 +20,9 @@ from core import palette as pal
 PALETTE = pal.SERIES  # series colours by position (core/palette.py: colour-blind safe, 3:1 on white)
 
 
-def styled(fig: go.Figure) -> go.Figure:
-    """The app's chart look, set on the figure itself so it holds whatever theme draws it: text at 4.5:1 or more,
-    axis lines at 3:1, faint grid lines, and no animated transitions (a redraw replaces the chart at once)."""
-    fig.update_layout(
+def _style() -> tuple[dict, dict]:
+    """(layout, each axis) of the app's chart look (``styled``)."""
+    layout = dict(
         font=dict(color=pal.TEXT),
         paper_bgcolor=pal.WHITE,
         plot_bgcolor=pal.WHITE,
@@ -39,6 +38,14 @@ def styled(fig: go.Figure) -> go.Figure:
         linecolor=pal.AXIS,
         zerolinecolor=pal.GRID,
     )
+    return layout, axes
+
+
+def styled(fig: go.Figure) -> go.Figure:
+    """The app's chart look, set on the figure itself so it holds whatever theme draws it: text at 4.5:1 or more,
+    axis lines at 3:1, faint grid lines, and no animated transitions (a redraw replaces the chart at once)."""
+    layout, axes = _style()
+    fig.update_layout(**layout)
     fig.update_xaxes(**axes)
     fig.update_yaxes(**axes)
     return fig
@@ -108,13 +115,17 @@ def loss_figure(
     Each series is thinned to ``max_points`` so a refresh costs the same after an hour as after a minute.
     ``ref_lines`` are horizontal reference lines (baselines), ``marks`` vertical event lines.
     """
-    fig = go.Figure()
+    # Built as one dict, then one Figure: a live chart is drawn about once a second for every student training, and
+    # plotly's add_trace / add_hline / update_layout cost ~30 ms a chart (the Dinosaur lab's page drawing was mostly
+    # that); the figure is the same (tests/core/test_charts.py).
+    data = []
     for i, s in enumerate(series):
         if len(s.x) == 0:
             continue
         xs, ys = thin(s.x, s.y, max_points)
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=xs,
                 y=ys,
                 mode="lines+markers" if s.symbol else "lines",
@@ -125,36 +136,79 @@ def loss_figure(
                 **s.extra,
             )
         )
-    for r in ref_lines:
+    shapes, notes = [], []
+    for r in ref_lines:  # what fig.add_hline(annotation_position="top right") makes
         if np.isfinite(r.y):
-            fig.add_hline(
-                y=r.y,
-                line=dict(dash=r.dash, width=1.5, color=r.color),
-                annotation_text=r.name,
-                annotation_position="top right",
-                annotation_font_color=r.color,
+            y = float(r.y)
+            shapes.append(
+                dict(
+                    type="line",
+                    xref="x domain",
+                    x0=0,
+                    x1=1,
+                    yref="y",
+                    y0=y,
+                    y1=y,
+                    line=dict(dash=r.dash, width=1.5, color=r.color),
+                )
             )
-    for m in marks:
-        fig.add_vline(
-            x=m.x,
-            line=dict(dash="dot", width=1, color=m.color),
-            annotation_text=m.text,
-            annotation_position="top",
-            annotation_font_color=m.color,
+            notes.append(
+                dict(
+                    text=r.name,
+                    showarrow=False,
+                    font=dict(color=r.color),
+                    xref="x domain",
+                    x=1,
+                    xanchor="right",
+                    yref="y",
+                    y=y,
+                    yanchor="bottom",
+                )
+            )
+    for m in marks:  # what fig.add_vline(annotation_position="top") makes
+        x = float(m.x)
+        shapes.append(
+            dict(
+                type="line",
+                xref="x",
+                x0=x,
+                x1=x,
+                yref="y domain",
+                y0=0,
+                y1=1,
+                line=dict(dash="dot", width=1, color=m.color),
+            )
         )
-    if not fig.data:
-        fig.add_annotation(
-            text="No training yet: press Start or Step", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
+        notes.append(
+            dict(
+                text=m.text,
+                showarrow=False,
+                font=dict(color=m.color),
+                xref="x",
+                x=x,
+                xanchor="center",
+                yref="y domain",
+                y=1,
+                yanchor="bottom",
+            )
         )
-    fig.update_layout(
+    if not data:
+        notes.append(
+            dict(text="No training yet: press Start or Step", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        )
+    style, axes = _style()
+    layout = dict(
+        style,
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        xaxis=dict(axes, title=dict(text=x_title)),
+        yaxis=dict(axes, title=dict(text=y_title)),
+        legend=dict(style["legend"], orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
         uirevision="keep",  # keep zoom while the chart refreshes
+        shapes=shapes,
+        annotations=notes,
     )
-    return styled(fig)
+    return go.Figure(dict(data=data, layout=layout))
 
 
 def step_distribution_figure(

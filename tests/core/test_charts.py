@@ -69,3 +69,38 @@ def test_loss_figure_draws_reference_lines_and_marks():
     assert shapes[1].x0 == shapes[1].x1 == 1  # vertical
     texts = [a.text for a in fig.layout.annotations]
     assert "uniform ln 27" in texts and "lr 0.01 → 0.005" in texts and "skipped" not in texts
+
+
+def test_the_loss_figures_baselines_and_marks_are_what_plotlys_helpers_draw():
+    """loss_figure builds its shapes and labels as dicts (a live chart is drawn every second): they must be exactly
+    what fig.add_hline / add_vline with the same arguments make."""
+    import plotly.graph_objects as go
+
+    refs = [charts.RefLine("uniform 3.30", 3.3), charts.RefLine("bigram 2.50", 2.5, dash="dot")]
+    marks = [charts.Mark(50, "lr 0.005")]
+    fig = charts.loss_figure([charts.Series("a", [0, 1], [4, 3])], ref_lines=refs, marks=marks).to_dict()
+    want = go.Figure()
+    for r in refs:
+        want.add_hline(
+            y=r.y,
+            line=dict(dash=r.dash, width=1.5, color=r.color),
+            annotation_text=r.name,
+            annotation_position="top right",
+            annotation_font_color=r.color,
+        )
+    for m in marks:
+        want.add_vline(
+            x=m.x,
+            line=dict(dash="dot", width=1, color=m.color),
+            annotation_text=m.text,
+            annotation_position="top",
+            annotation_font_color=m.color,
+        )
+    want = want.to_dict()["layout"]
+    assert fig["layout"]["shapes"] == want["shapes"]
+    assert fig["layout"]["annotations"] == want["annotations"]
+    styled = charts.styled(go.Figure()).to_dict()["layout"]
+    for k in ("font", "paper_bgcolor", "plot_bgcolor", "hoverlabel", "transition"):
+        assert fig["layout"][k] == styled[k]
+    for k, v in styled["xaxis"].items():
+        assert fig["layout"]["xaxis"][k] == v or k == "title"
