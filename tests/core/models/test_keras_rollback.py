@@ -40,7 +40,7 @@ def assert_same_state(t, before: dict) -> None:
 def assert_running_loss_goes_on_from(t, smooth: float) -> None:
     """One more step with a known loss: the running loss continues from ``smooth`` (the roll-back point's)."""
     real = t._train_fn
-    t._train_fn = lambda x, y: (real(x, y), 2.0)[1]
+    t._train_fn = lambda x, y, *rate: (real(x, y, *rate), 2.0)[1]
     assert t.train_steps(1).stop is None
     assert t.history.last_smooth() == pytest.approx(0.9 * smooth + 0.1 * 2.0, abs=1e-9)
     t._train_fn = real
@@ -54,8 +54,8 @@ def test_a_nan_roll_back_restores_weights_optimizer_step_tokens_and_running_loss
     real = t._train_fn
     iterations_at_nan = []
 
-    def two_good_steps_then_nan(x, y):
-        loss = float(real(x, y))  # every step really changes the weights and Adam's state
+    def two_good_steps_then_nan(x, y, *rate):
+        loss = float(real(x, y, *rate))  # every step really changes the weights and Adam's state
         if t.step == before["step"] + 2:
             iterations_at_nan.append(int(np.asarray(t.optimizer.iterations)))
             return float("nan")
@@ -78,8 +78,8 @@ def test_an_explosion_roll_back_restores_the_whole_lowest_point():
     real = t._train_fn
     scripted = iter([1.0] * 60 + [1.2, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5])  # a plateau, then an explosion
 
-    def fake_step(x, y):
-        real(x, y)
+    def fake_step(x, y, *rate):
+        real(x, y, *rate)
         return next(scripted)
 
     t._train_fn = fake_step
@@ -100,8 +100,8 @@ def test_the_course_trainer_has_no_explosion_check():
     real = t._train_fn
     scripted = iter([1.0] * 60 + [1.2, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5])
 
-    def fake_step(x, y):
-        real(x, y)
+    def fake_step(x, y, *rate):
+        real(x, y, *rate)
         return next(scripted)
 
     t._train_fn = fake_step

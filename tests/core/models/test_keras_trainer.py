@@ -122,8 +122,8 @@ def test_exploding_loss_stops_and_restores_the_best_weights():
     real_step = t._train_fn
     scripted = iter([1.0] * 60 + [1.2, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5])  # a plateau, then an explosion
 
-    def fake_step(x, y):
-        real_step(x, y)  # the weights really change every step
+    def fake_step(x, y, *rate):
+        real_step(x, y, *rate)  # the weights really change every step
         return next(scripted)
 
     t._train_fn = fake_step
@@ -269,3 +269,24 @@ def test_hibernate_frees_the_keras_objects_and_wakes_with_the_same_weights():
     assert np.max(np.abs(numpy_probs_after(t.token_model(), tokens) - before)) < 1e-7  # woken with the same weights
     assert not t.asleep
     assert t.train_steps(2).stop is None and t.step == 5  # and it trains on
+
+
+def test_each_step_trains_at_the_schedules_rate_given_inside_the_traced_step():
+    t = trainer(tiny("lstm", lr_schedule="decay"))
+    t.train_steps(1)  # builds the step function
+    seen = []
+    real_step = t._train_fn
+
+    def watch(x, y, rate):
+        seen.append((t.step, float(rate)))
+        out = real_step(x, y, rate)
+        assert float(t.optimizer.learning_rate.numpy()) == pytest.approx(float(rate))  # what Adam used
+        return out
+
+    t._train_fn = watch
+    t.train_steps(12)
+    assert [s for s, _ in seen] == list(range(1, 13))
+    assert [r for _, r in seen] == pytest.approx(
+        [t.config.learning_rate * t.schedule.factor(s) for s in range(1, 13)], rel=1e-6
+    )
+    assert seen[0][1] < seen[-1][1]  # the warm-up raises the rate step by step
