@@ -140,21 +140,26 @@ def _round(v):
 
 # ---------------------------------------------------------------------------------------------- loss charts
 def loss_summary(series: Sequence[charts.Series], ref_lines: Sequence[charts.RefLine], unit: str, x_name: str) -> str:
-    """ "Validation · #1 1.62 nats per character at step 1,200, down from 4.17; …; baselines: bigram 2.48." Faint raw
-    curves (opacity < 1) are left out when a smoothed one is drawn; ``x_name`` is the x axis' name ("step")."""
+    """ "Loss in nats per character: validation · #1 1.62 at step 1,200, down from 4.17; …; baselines: bigram 2.48."
+    Faint raw curves (opacity < 1) are left out when a smoothed one is drawn; the lines of one run are named once
+    ("run #1 …: train … ; validation …"); ``x_name`` is the x axis' name ("step")."""
     drawn = [s for s in series if len(s.x) and len(s.y)]
     if not drawn:
         return "No training yet: press Start or Step."
     bold = [s for s in drawn if s.opacity >= 1] or drawn
+    names = [plain(s.name) for s in bold[:4]]
+    runs = {n.partition(" · ")[2] for n in names}  # "validation · #2 LSTM 16 · …": the run's label after the kind
+    run = runs.pop() if len(bold) > 1 and len(runs) == 1 and all(" · " in n for n in names) else ""
     parts = []
-    for s in bold[:4]:
+    for s, name in zip(bold[:4], names):
         n = min(len(s.x), len(s.y))
         first, last = float(s.y[0]), float(s.y[n - 1])
         trend = "down from" if last < first else ("up from" if last > first else "as at the start,")
-        parts.append(f"{plain(s.name)} {num(last)} at {x_name} {num(_int(s.x[n - 1]))}, {trend} {num(first)}")
+        shown = name.partition(" · ")[0] if run else name  # one run: its label is said once, before the lines
+        parts.append(f"{shown} {num(last)} at {x_name} {num(_int(s.x[n - 1]))}, {trend} {num(first)}")
     if len(bold) > 4:
         parts.append(f"and {len(bold) - 4} more lines")
-    text = f"Loss in {unit}: " + "; ".join(parts)
+    text = f"Loss in {unit}: " + (f"run {run}: " if run else "") + "; ".join(parts)
     base = [f"{plain(r.name)}" for r in ref_lines if np.isfinite(r.y)]
     if base:
         text += "; baselines: " + ", ".join(base)

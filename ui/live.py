@@ -199,11 +199,12 @@ def live_area(lab: Lab, render: Callable[[], None]) -> None:
     if not was_running and _browser():
         lab.prepare_ahead()  # the first slice's one-time costs, paid while the student reads the page
     calm = style.reduce_motion()
-    every = None
-    if was_running:
-        every = lab.schedule.draw_s if threaded else lab.schedule.tick_s
-        if threaded and calm:
-            every = max(every, style.REDUCED_REDRAW_S)
+
+    def interval() -> float:
+        every = lab.draw_every() if threaded else lab.schedule.tick_s
+        return max(every, style.REDUCED_REDRAW_S) if threaded and calm else every
+
+    every = interval() if was_running else None
 
     @st.fragment(run_every=every)
     def _tick() -> None:
@@ -211,6 +212,8 @@ def live_area(lab: Lab, render: Callable[[], None]) -> None:
         if threaded:
             if lab.running:
                 _worker().train(lab)  # starts the thread unless it runs (again after the tab came back)
+                if was_running and interval() != every:
+                    st.rerun()  # the lab draws at a new pace (a run's first minute is over): a new timer
             elif was_running:
                 st.rerun()  # the thread stopped: a full rerun turns the timer off and shows why by the buttons
             with lab.lock:  # between two slices of the thread: every part of the lab from the same step

@@ -191,14 +191,14 @@ def dino_settings() -> LabSpec:
 class DinoLab(Lab):
     key = "dino"
     settings = staticmethod(dino_settings)
-    # A name takes ~0.5 ms at the defaults. In a browser the session's thread trains it (core.labs.worker) in slices of
-    # one chunk (~0.1 s) and the page redraws once a second. numpy holds the interpreter lock, so the thread takes
-    # turns with the page's Python. Measured once on a busy machine (load 7-12 on 2 cores, without a browser): the
-    # thread trained 160-310 names a second against 83 for 0.5 s slices in refreshes a second apart (which train half
-    # the time), and the page's thread waited a median 55-75 ms for the lab's lock. Every Dinosaur lab of a server
-    # process trains in turns with the others (``takes_turns``, core.labs.worker.Turns): threads that all want the
-    # interpreter lock at once lose more to handing it over than they train. AppTest and a race train 0.5 s slices
-    # in the refreshes.
+    # A name takes ~0.5 ms at the defaults. In a browser the session's thread trains it (core.labs.worker) in slices
+    # of two chunks (~0.2 s; a slice ends after its chunk when the page waits) and the page redraws once a second.
+    # numpy holds the interpreter lock, so the thread takes turns with the page's Python. Measured once on a busy
+    # machine (load 7-12 on 2 cores, without a browser): the thread trained 160-310 names a second against 83 for
+    # 0.5 s slices in refreshes a second apart (which train half the time), and the page's thread waited a median
+    # 55-75 ms for the lab's lock. Every Dinosaur lab of a server process trains in turns with the others
+    # (``takes_turns``, core.labs.worker.Turns): threads that all want the interpreter lock at once lose more to
+    # handing it over than they train. AppTest and a race train 0.5 s slices in the refreshes.
     schedule = Schedule(
         slice_s=0.5,
         tick_s=1.0,
@@ -207,7 +207,7 @@ class DinoLab(Lab):
         first_chunk=25,
         eval_every_s=None,
         worker=True,
-        worker_slice_s=0.05,
+        worker_slice_s=0.2,
         takes_turns=True,
     )
     unit = "name"

@@ -569,6 +569,10 @@ class Lab:
             if note is not None:
                 self.note = note
 
+    def draw_every(self) -> float:
+        """Seconds between two drawings of the page's live area while a training thread trains this lab."""
+        return self.schedule.draw_s
+
     def mark_drawn(self) -> None:
         """The page has just drawn this lab: a tab is watching (a training thread pauses when none has for a
         while)."""

@@ -321,7 +321,10 @@ class TextLab(Lab):
     # cores); each point is the mean over the latest result of all 4, i.e. over the last ~10-16 s of weights.
     # In a browser the session's thread trains it (``worker``, core.labs.worker) in slices of ``worker_slice_s``
     # while the page redraws every ``draw_s``: the slice lengths above then only set when validation and the live
-    # sample are due; they still are the slices of AppTest and of a race, which train in the page's refreshes.
+    # sample are due; they still are the slices of AppTest and of a race, which train in the page's refreshes. The
+    # page redraws every second for a run's first minute of training, then every 4 s: each drawing costs the server
+    # and the browser CPU that training then lacks (bench/clicks.py: in Chromium on the server's two cores, 0.76x a
+    # plain fit with a drawing every second after the first minute).
     schedule = Schedule(
         slice_s=4.0,
         tick_s=0.3,
@@ -331,9 +334,10 @@ class TextLab(Lab):
         eval_every_s=4.0,
         sample_every_s=8.0,
         worker=True,
+        draw_s=4.0,
     )
     start_schedule = replace(
-        schedule, slice_s=0.5, eval_every_s=2.5, sample_every_s=5.0
+        schedule, slice_s=0.5, eval_every_s=2.5, sample_every_s=5.0, draw_s=1.0
     )  # the first START_S seconds of training of a run
     middle_schedule = replace(start_schedule, slice_s=1.5)  # then until it has trained STEADY_S seconds
     START_S = 10.0
@@ -375,21 +379,28 @@ class TextLab(Lab):
         t.stop_at_best = self.stop_at_best
         return t
 
-    def run_slice(self, slice_s: float | None = None):
-        """Lab.run_slice with short slices for the first START_S seconds of a run, longer ones until STEADY_S, then
-        the longest (see ``schedule``). A schedule set from outside (a test, the race) is left alone."""
+    def _schedule_now(self) -> Schedule:
+        """Short slices for the first START_S seconds of a run, longer ones until STEADY_S, then the longest (see
+        ``schedule``). A schedule set from outside (a test, the race) is left alone."""
         steady = type(self).schedule
-        if any(self.schedule is own for own in (steady, self.start_schedule, self.middle_schedule)):
-            t = self.trainer
-            trained = t.elapsed_s if t is not None else 0.0
-            self.schedule = (
-                self.start_schedule
-                if trained < self.START_S
-                else self.middle_schedule
-                if trained < self.STEADY_S
-                else steady
-            )
+        if not any(self.schedule is own for own in (steady, self.start_schedule, self.middle_schedule)):
+            return self.schedule
+        t = self.trainer
+        trained = t.elapsed_s if t is not None else 0.0
+        return (
+            self.start_schedule
+            if trained < self.START_S
+            else self.middle_schedule
+            if trained < self.STEADY_S
+            else steady
+        )
+
+    def run_slice(self, slice_s: float | None = None):
+        self.schedule = self._schedule_now()
         return super().run_slice(slice_s)
+
+    def draw_every(self) -> float:
+        return self._schedule_now().draw_s
 
     # -- best weights ------------------------------------------------------------------------------------------
     def steps_per_minute(self, vocab_size: int, config: RNNConfig) -> tuple[float, bool]:

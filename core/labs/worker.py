@@ -44,7 +44,7 @@ from core.models.trainer import Stop, StopKind
 from core.text.text_data import CorpusError
 
 UNSEEN_S = 10.0  # the thread pauses once the page has not drawn its lab for this long (the tab went away)
-PAUSE_S = 0.003  # between two slices: the page's thread gets the lab's lock and the interpreter
+PAUSE_S = 0.003  # while the page waits for the lab, the thread looks again this often
 YIELD_S = 1.0  # at most this long, the thread lets threads waiting for the lab's lock go first (Lab.lock)
 FAILED = (
     "Training stopped: something went wrong while training this model. Your model and its progress are kept: "
@@ -189,7 +189,7 @@ class SessionWorker:
                     return
                 continue
             self.slices += 1
-            time.sleep(self.pause_s)
+            time.sleep(0)  # other threads may take the interpreter; a page waiting for the lab goes first (above)
 
     def _end(self, lab: Lab | None) -> bool:
         """End the thread unless ``train`` gave it another lab, or started this one again, meanwhile (then train

@@ -14,11 +14,22 @@ def test_loss_summary_names_the_last_and_first_values_and_the_baselines():
         charts.Series("validation · #1", [100, 1200], [4.17, 1.62]),
     ]
     text = ct.loss_summary(series, [charts.RefLine("bigram 2.48", 2.48)], "nats per character", "step")
-    assert "validation · #1 1.62 at step 1,200, down from 4.17" in text
-    assert "train, running average · #1 2.31 at step 3, down from 4.17" in text
-    assert "train · #1 " not in text  # the faint raw curve is left out
+    assert text.startswith("Loss in nats per character: run #1: ")  # one run: its label said once
+    assert "; validation 1.62 at step 1,200, down from 4.17" in text
+    assert ": train, running average 2.31 at step 3, down from 4.17" in text
+    assert "train 2.9" not in text  # the faint raw curve is left out
     assert text.endswith("baselines: bigram 2.48.")
     assert ct.loss_summary([], [], "nats", "step").startswith("No training yet")
+
+
+def test_loss_summary_names_each_run_when_several_are_drawn():
+    series = [
+        charts.Series("validation · #1 LSTM 16", [1, 2], [4.0, 3.0]),
+        charts.Series("validation · #2 GRU 16", [1, 2], [4.0, 2.5]),
+    ]
+    text = ct.loss_summary(series, [], "nats per character", "step")
+    assert "validation · #1 LSTM 16 3 at step 2" in text and "validation · #2 GRU 16 2.50 at step 2" in text
+    assert "run #" not in text
 
 
 def test_loss_summary_says_a_rising_curve_went_up():

@@ -71,7 +71,7 @@ def schedule_controls(lab: TextLab, cell: str) -> str:
 
 
 def training(lab: TextLab) -> None:
-    """The live area: metrics, the loss chart, rate / accuracy / best weights, the live sample."""
+    """The live area: metrics, the loss chart, the live sample, then rate / accuracy / best weights."""
     t, run = lab.trainer, lab.run
     train_loss, val_loss = t.history.last_smooth(), t.history.last_val()
     c = st.columns(5)
@@ -97,7 +97,6 @@ def training(lab: TextLab) -> None:
     )
     glossary.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
     loss_chart.render(lab, "text")
-    training_views.status(lab, "text", "character")
     if lab.live_sample is not None:
         s = lab.live_sample
         st.markdown(
@@ -108,6 +107,7 @@ def training(lab: TextLab) -> None:
         memorise_view.text(lab, s.text, "text_live")
     elif run.corpus is not None:
         st.caption(f"A short sample appears every {lab.schedule.sample_every_s:.0f} seconds while training.")
+    training_views.status(lab, "text", "character")  # below the sample: the chart and the sample on the first screen
 
 
 def _load_uploaded_model(lab: TextLab) -> None:

@@ -271,3 +271,16 @@ def test_labs_that_take_turns_never_train_at_once_and_all_make_progress():
         lab.stop()
         assert w.join(WAIT_S)
     assert max(overlaps) == 1
+
+
+def test_the_text_lab_draws_every_second_for_a_runs_first_minute_then_every_four_seconds():
+    from types import SimpleNamespace
+
+    from core.labs.text_lab import TextLab
+
+    lab = TextLab()
+    for trained, every in ((0.0, 1.0), (30.0, 1.0), (TextLab.STEADY_S + 1, 4.0)):
+        lab.trainer = SimpleNamespace(elapsed_s=trained)
+        assert lab.draw_every() == every, trained
+    lab.schedule = Schedule(worker=True, draw_s=0.5)  # a schedule set from outside is kept
+    assert lab.draw_every() == 0.5
