@@ -28,6 +28,7 @@ Simplified on purpose: names are lower-cased and stripped; any character that so
 from __future__ import annotations
 
 import copy
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -218,7 +219,7 @@ class DinoTrainer:
 
     def window_ratio(self) -> float:
         """The loss of the latest names (at most EXPLODE_WINDOW) over what a uniform guess loses on them, averaged."""
-        return float(np.mean(self.recent)) if self.recent else 0.0
+        return sum(self.recent) / len(self.recent) if self.recent else 0.0  # (np.mean of a deque: ~10 µs a name)
 
     def _keep_trace(self, trace: nr.BPTTTrace, iteration: int, exploded: bool = False) -> None:
         self.last_trace = trace
@@ -292,7 +293,9 @@ class DinoTrainer:
         return int(sum(p.size for p in self.parameters.values()))
 
     def _finite(self) -> bool:
-        return all(np.all(np.isfinite(p)) for p in self.parameters.values())
+        """Whether every weight is finite: a NaN or inf anywhere makes the sum one (checked after every name, so one
+        sum per array instead of a mask; a finite sum past 1e308 counts as exploded, which it is)."""
+        return math.isfinite(sum(float(p.sum()) for p in self.parameters.values()))
 
     # --- sampling -------------------------------------------------------------------------------
     def token_model(self) -> nr.NumpyCharRNN:
