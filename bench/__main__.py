@@ -114,6 +114,12 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--report-only", type=Path, metavar="JSON", help="rewrite the markdown from a saved JSON, run nothing"
     )
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="with --only: put the sections' new results into the last full run's JSON (bench/results/full.json) "
+        "and rewrite the report from it; the report says which sections were rerun and when",
+    )
     args = ap.parse_args(argv)
 
     from bench import report
@@ -163,6 +169,19 @@ def main(argv=None) -> int:
     results["meta"]["wall_s"] = round(time.perf_counter() - t_start, 1)
     results["targets"] = report.targets(results)
 
+    if args.merge:
+        if not args.only or mode != "full":
+            ap.error("--merge needs --only and the full mode")
+        full = json.loads((RESULTS / "full.json").read_text())
+        for name in sections:
+            full[KEYS[name]] = results[KEYS[name]]
+            full["meta"].setdefault("rerun", {})[name] = dict(
+                date=results["meta"]["date"],
+                command=f"python -m bench --only {name} --merge",
+                load_average=results["meta"]["machine"].get("load_average_at_start"),
+            )
+        full["targets"] = report.targets(full)
+        results = full
     if args.out_dir:
         json_path, md_path = args.out_dir / "latest.json", args.out_dir / "benchmarks.md"
     else:
@@ -171,8 +190,10 @@ def main(argv=None) -> int:
     md_path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, indent=1, default=_plain)
     json_path.write_text(text + "\n", encoding="utf-8")
-    if not args.out_dir:
-        (RESULTS / f"{mode}.json").write_text(text + "\n", encoding="utf-8")  # the last run of each mode survives
+    if not args.out_dir and not (args.merge or args.only):  # the last complete run of each mode survives
+        (RESULTS / f"{mode}.json").write_text(text + "\n", encoding="utf-8")
+    elif args.merge and not args.out_dir:
+        (RESULTS / "full.json").write_text(text + "\n", encoding="utf-8")  # the rerun sections join it
     md_path.write_text(report.markdown(results), encoding="utf-8")
     log(f"wrote {json_path} and {md_path} in {results['meta']['wall_s']} s")
     if failed:

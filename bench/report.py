@@ -268,6 +268,12 @@ def _front(r: dict) -> list[str]:
         "Do not edit by hand: rerun the harness (the notes at the end come from `bench/limits.md`)._"
     )
     L.append("")
+    for name, when in (meta.get("rerun") or {}).items():
+        L.append(
+            f"_Section `{name}` rerun on {when['date']} (`{when['command']}`, load average at its start "
+            f"{when.get('load_average')}) and merged into that run's results; the rest is that run's._"
+        )
+        L.append("")
     if mode != "full":
         L.append(
             f"> **{mode.upper()} MODE.** Short budgets and few repeats: these figures are for orientation only. "
@@ -829,10 +835,11 @@ def _notes(r: dict) -> list[str]:
     L.append("```sh")
     L.append(".venv/bin/python -m bench --quick   # < 3 minutes on 2 cores")
     L.append(".venv/bin/python -m bench           # full run, about an hour on a quiet machine; this table")
+    L.append(".venv/bin/python -m bench --only clicks --merge   # section 6 alone (~14 minutes), into the full run")
     L.append("```")
     L.append("")
     L.append(
-        "Both write `bench/results/latest.json` (plus `bench/results/<mode>.json`) and this file; "
+        "Both write `bench/results/latest.json` (a complete run also `bench/results/<mode>.json`) and this file; "
         "`python -m bench --report-only bench/results/full.json` rewrites this file from a saved run."
     )
     L.append("")
