@@ -23,7 +23,7 @@ Labs whose training holds the interpreter lock (numpy: ``schedule.takes_turns``)
 process, one slice at a time, in the order they asked (``Turns``). Many such threads training at once spend more
 on handing the interpreter lock to one another than on training: on the class server's capacity ramp (two
 processes on two cores, every session training the Dinosaur lab), the total fell from 3,006 names a second with
-two sessions per process to 695 with eight, while one thread at a time keeps the total of one. The Keras labs
+two sessions per process to 695 with eight; in turns, 3,282 and 1,126 (docs/load-test.md, 7 Dec). The Keras labs
 release the lock while TensorFlow computes and train at once.
 
 Simplified on purpose: each lab says in ``schedule.worker`` whether it trains here or in the page's refreshes (see
