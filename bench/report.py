@@ -696,6 +696,20 @@ def _dino(r: dict) -> list[str]:
     return L
 
 
+def _lab_table(header: str, results: dict, cells) -> list[str]:
+    """A markdown table with one row per lab of ``results`` (``cells(x)``: the row after the lab's name), a failed
+    lab's error in its first cell, and a blank line after it."""
+    columns = header.count("|") - 1
+    L = [header, "|" + "---|" * columns]
+    for lab in CLICK_LABS:
+        x = results.get(lab)
+        if x and "error" in x:
+            L.append(f"| {lab} | failed: `{x['error'][:120]}` |" + " |" * (columns - 2))
+        elif x:
+            L.append(f"| {lab} | {cells(x)} |")
+    return L + [""]
+
+
 def _clicks(r: dict) -> list[str]:
     """## 6: the loop on one screen: how fast each lab's page answers, and how fast each lab trains."""
     c = r.get("click_latency_s")
@@ -717,18 +731,14 @@ def _clicks(r: dict) -> list[str]:
             "until the chart's first point, Stop until the lab's Start button can be pressed again."
         )
         L.append("")
-        L.append("| Lab | widget, idle | widget, training | Start → first point | Stop |")
-        L.append("|---|---|---|---|---|")
-        for lab in CLICK_LABS:
-            x = c.get(lab)
-            if x and "error" in x:
-                L.append(f"| {lab} | failed: `{x['error'][:120]}` | | | |")
-            elif x:
-                L.append(
-                    f"| {lab} | {x['widget_idle_s']:.2f} s | {x['widget_training_s']:.2f} s | "
-                    f"{x['start_to_first_point_s']:.2f} s | {x['stop_s']:.2f} s |"
-                )
-        L.append("")
+        L += _lab_table(
+            "| Lab | widget, idle | widget, training | Start → first point | Stop |",
+            c,
+            lambda x: (
+                f"{x['widget_idle_s']:.2f} s | {x['widget_training_s']:.2f} s | "
+                f"{x['start_to_first_point_s']:.2f} s | {x['stop_s']:.2f} s"
+            ),
+        )
     for kind, title in (
         (
             "in_process",
@@ -751,19 +761,15 @@ def _clicks(r: dict) -> list[str]:
             "minute of training."
         )
         L.append("")
-        L.append("| Lab | lab vs plain (median of rounds) | per round | lab, steps/s | plain, steps/s |")
-        L.append("|---|---|---|---|---|")
-        for lab in CLICK_LABS:
-            x = sp.get(lab)
-            if x and "error" in x:
-                L.append(f"| {lab} | failed: `{x['error'][:120]}` | | | |")
-            elif x:
-                L.append(
-                    f"| {lab} | **{x['ratio']:.2f}x** | {', '.join(f'{v:.2f}' for v in x['ratios'])} | "
-                    f"{', '.join(f'{v:,.1f}' for v in x['lab_steps_per_s'])} | "
-                    f"{', '.join(f'{v:,.1f}' for v in x['plain_steps_per_s'])} |"
-                )
-        L.append("")
+        L += _lab_table(
+            "| Lab | lab vs plain (median of rounds) | per round | lab, steps/s | plain, steps/s |",
+            sp,
+            lambda x: (
+                f"**{x['ratio']:.2f}x** | {', '.join(f'{v:.2f}' for v in x['ratios'])} | "
+                f"{', '.join(f'{v:,.1f}' for v in x['lab_steps_per_s'])} | "
+                f"{', '.join(f'{v:,.1f}' for v in x['plain_steps_per_s'])}"
+            ),
+        )
     if "skipped" in c:
         L += [f"Browser part skipped: {c['skipped']}.", ""]
     f = c.get("first_slice")
