@@ -40,7 +40,6 @@ import numpy as np
 from bench.common import Settings, log, median, now
 
 LABS = ("dinosaurs", "text", "music")  # page names
-UNITS = {"dinosaurs": "name", "text": "character", "music": "value"}  # the unit of each loss chart
 STEADY_S = {"dinosaurs": 3.0, "text": 62.0, "music": 5.0}  # training before the first round (Text: its first minute)
 
 
@@ -269,10 +268,19 @@ def _switch_unit(page, unit: str, to_bits: bool) -> float:
     return now() - t0
 
 
+def _key(page: str) -> str:
+    """The lab's session key of a page (the prefix of its widgets' keys: "dinosaurs" -> "dino")."""
+    from core.labs.settings import PAGES
+
+    return next(key for key, path in PAGES.items() if path == page)
+
+
 def _lab_clicks(page, base: str, lab: str, key: str, repeats: int) -> dict:
     """One lab with its default settings: the unit switch idle, Start to the chart's first point, the unit switch
     while training, Stop to the lab's Start button enabled again."""
-    unit = UNITS[lab]
+    from core.labs.settings import lab_class
+
+    unit = lab_class(key).unit  # the loss chart's unit ("name", "character", "value")
     _open(page, base, lab)
     idle = [_switch_unit(page, unit, i % 2 == 0) for i in range(repeats)]
     if repeats % 2:
@@ -368,7 +376,7 @@ def clicks(s: Settings) -> dict:
         return dict(out, skipped=why)
     from playwright.sync_api import sync_playwright
 
-    keys = dict(dinosaurs="dino", text="text", music="music")  # the labs' session keys (their widgets' prefix)
+    keys = {lab: _key(lab) for lab in LABS}
     with AppServer.started() as app, sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
