@@ -53,6 +53,13 @@ def _seen(page) -> int:
     return _int(m.group(1)) if m else 0
 
 
+def _shown_rate(page) -> str:
+    """The rate the page writes after "characters seen" ("…, 234,253 a second.")."""
+    txt = page.get_by_text(re.compile(r"characters seen")).first.inner_text()
+    m = re.search(r"([\d,]+) a second", txt)
+    return m.group(1) if m else ""
+
+
 _SEEN_JS = """() => {
     const e = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
         .find(e => / characters seen/.test(e.innerText));
@@ -140,7 +147,7 @@ def run(seconds: float = 30.0) -> dict:
                 _clock(_metric(page, "Training time")),
                 time.perf_counter(),
             )
-            rate_shown = _metric(page, "Characters/s")
+            rate_shown = _shown_rate(page)
         steps = s1 - s0
         log(f"[browser] {steps} steps, {c1 - c0:,} characters in {t1 - t0:.1f} s; page says {rate_shown} chars/s")
         return dict(
@@ -226,7 +233,7 @@ def newcomer(seconds: float = 60.0, poll_s: float = 0.25) -> dict:
                     changes.append(now)
                     last = step
                 page.wait_for_timeout(poll_s * 1000)
-            val = _metric(page, "Validation loss (nats per character)")
+            val = _metric(page, "Validation loss")
             steps = _int(_metric(page, "Step"))
             elapsed = _metric(page, "Training time")
             head = page.locator(

@@ -24,8 +24,7 @@ from ui.toolkit import get_code_view, handin_view, links, memorise_view, race_vi
 lab = lab_page(
     TextLab,
     "📜 Text",
-    "A character-level language model in Keras: embedding → SimpleRNN / LSTM / GRU → softmax over the next character, "
-    "trained many-to-many (every position predicts the next character) with Adam and gradient clipping.",
+    "A character-level language model in Keras (embedding → SimpleRNN / LSTM / GRU → softmax), trained with Adam.",
 )
 S = TextLab.settings()
 UPLOAD = "Upload a .txt"

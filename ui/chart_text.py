@@ -1,13 +1,14 @@
-"""Every chart drawn one way, readable without sight: its name, a summary, the chart, and "Show the numbers".
+"""Every chart drawn one way, readable without sight: its name, the chart, a summary, and "Show the numbers".
 
-``show(fig, key=…, name=…, summary=…)`` draws, in this order: a caption "**name.** summary" (the sentence a sighted
-student reads off the picture, from core.chart_text), the plotly chart named ``name`` for assistive technologies
-(Streamlit 1.67's ``st.plotly_chart(alt=…)`` gives the chart's element ``role="figure"`` and ``aria-label``), and an
-expander "Show the numbers" holding a Markdown table (a real HTML table a screen reader can walk) of what the chart
-plots (``core.chart_text.figure_table`` unless a table is given).
+``show(fig, key=…, name=…, summary=…)`` draws, in this order: the plotly chart named ``name`` for assistive
+technologies (Streamlit 1.67's ``st.plotly_chart(alt=…)`` gives the chart's element ``role="figure"`` and
+``aria-label``); under it, as under a printed figure, a caption "**name.** summary" (the sentence a sighted student
+reads off the picture, from core.chart_text; below the chart, so a lab's chart keeps its place on the first screen
+however long the sentence grows); and an expander "Show the numbers" holding a Markdown table (a real HTML table a
+screen reader can walk) of what the chart plots (``core.chart_text.figure_table`` unless a table is given).
 
 The name is kept short and fixed (Streamlit remounts a chart whose ``alt`` changes, which would reset its zoom on
-every refresh of a live chart); the numbers go into the summary just before it.
+every refresh of a live chart); the numbers go into the summary just after it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _is_num(v) -> bool:
 
 
 def summary_line(name: str, summary: str) -> str:
-    """The caption before a chart: its name in bold, then the summary (both shown literally)."""
+    """The caption under a chart: its name in bold, then the summary (both shown literally)."""
     return f"**{literal(name, 200)}.** {literal(summary, LONG)}"
 
 
@@ -44,8 +45,8 @@ def show(
 ) -> None:
     """Draw ``fig`` with its name, summary and (when ``numbers``) a "Show the numbers" table."""
     where = where if where is not None else st
-    where.caption(summary_line(name, summary))
     where.plotly_chart(fig, key=key, config={"displayModeBar": False}, alt=name)
+    where.caption(summary_line(name, summary))
     if numbers:
         table_of(table if table is not None else ct.figure_table(fig), where=where)
 

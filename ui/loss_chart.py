@@ -109,7 +109,7 @@ def render(lab, key: str) -> None:
     persist.keep(unit.key)
     if st.session_state.get(unit.key) not in unit.values():
         st.session_state.pop(unit.key, None)  # e.g. a kept choice this lab doesn't offer
-    choice = settings.widget(unit, horizontal=True, label_visibility="collapsed")
+    choice = choice_of(lab, key)  # the switch is drawn under the chart, and reads the same session value
     f = transform_for(choice)
     base = lab_baselines(lab, key)
     series = lab.loss_series(f) if lab.trainer is not None else []
@@ -118,7 +118,7 @@ def render(lab, key: str) -> None:
         series,
         x_title=lab.chart_x,
         y_title="perplexity" if choice == "perplexity" else f"loss ({choice})",
-        height=270,  # room for Start, the chart and the Dinosaur lab's samples on a 768-pixel-high screen
+        height=270,  # room for Start, the chart and the lab's live samples on a 768-pixel-high screen
         ref_lines=refs,
         marks=event_marks(lab),
     )
@@ -130,7 +130,10 @@ def render(lab, key: str) -> None:
         key=f"{key}_loss_chart",
         name="Loss chart",
         summary=ct.loss_summary(series, refs, choice, lab.chart_x.split(" ")[0]),
+        numbers=False,
     )
+    settings.widget(unit, horizontal=True, label_visibility="collapsed")  # under the chart it switches
+    chart_text.table_of(ct.figure_table(fig))
     notes = []
     if base is not None and base.lines:
         notes.append(base.describe())

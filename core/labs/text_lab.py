@@ -58,7 +58,7 @@ BUNDLED = {
 }  # label -> file in data/
 MAX_UPLOAD = 10 * MB  # text uploads
 MAX_MODEL_UPLOAD = 20 * MB  # model zips (Streamlit's server.maxUploadSize in .streamlit/config.toml)
-LIVE_SAMPLE_CHARS = 300  # length of the live sample
+LIVE_SAMPLE_CHARS = 200  # length of the live sample (up to ~8 lines: it and the chart fit the first screen)
 LIVE_SAMPLE_TEMPERATURE = 0.8  # of the live sample
 VAL_BATCHES, VAL_BATCH, VAL_SEQ = (
     4,

@@ -1,6 +1,6 @@
 """Real browser, read as a screen reader reads it (Playwright's ARIA snapshot): the live status line says the step
-while training and changes as it trains; on a trained Dinosaur page every chart is a named figure right after a
-paragraph that names it and gives its numbers; a stop's reason reaches the status line."""
+while training and changes as it trains; on a trained Dinosaur page every chart is a named figure right before a
+paragraph that names it and gives its numbers (its caption); a stop's reason reaches the status line."""
 
 import re
 
@@ -51,8 +51,8 @@ def test_progress_is_announced_and_every_chart_is_named_and_summarised(page, app
         near = snapshot[snapshot.find(name) - 300 : snapshot.find(name) + 500]
         assert re.search(r"figure \"" + re.escape(name) + r'"', snapshot), near
         said = re.search(r'strong: "?' + re.escape(f"{name}.") + r'"?\n\s*- text: (.+)', snapshot)
-        assert said and re.search(r"[0-9]", said.group(1)), near  # a summary with its numbers just before
-        assert snapshot.find(said.group(1)) < snapshot.find(f'figure "{name}"')
+        assert said and re.search(r"[0-9]", said.group(1)), near  # a summary with its numbers just after
+        assert snapshot.find(said.group(1)) > snapshot.find(f'figure "{name}"')
         # the figure is its name alone: no tick labels or hover numbers read out of context inside it
         inside = page.get_by_role("figure", name=name, exact=True).first.aria_snapshot().strip()
         assert re.fullmatch(r"- '?figure \"[^\n]+\"'?", inside), inside

@@ -56,14 +56,14 @@ def test_shakespeare_at_the_defaults_learns_within_a_minute(page, app_url):
         "m.innerText.includes('Validation loss') && /\\d/.test(m.innerText))",
         timeout=60_000,
     )
-    start = float(metric_value(page, "Validation loss (nats per character)"))
+    start = float(metric_value(page, "Validation loss"))
     samples: dict[int, str] = {}  # step -> check line, every live sample seen in the minute
     while time.monotonic() - t_start < 60:
         seen = live_sample(page)
         if seen:
             samples[seen[0]] = seen[1]
         page.wait_for_timeout(500)
-    end = float(metric_value(page, "Validation loss (nats per character)"))
+    end = float(metric_value(page, "Validation loss"))
     last_step, last_check = live_sample(page)
     last_text = page.locator(
         '[data-testid="stCode"]'

@@ -10,6 +10,7 @@ import re
 import zipfile
 
 from core.labs.dino_lab import DATA
+from core.labs.text_lab import LIVE_SAMPLE_CHARS
 from core.models.dino import load_names
 from core.toolkit import baselines as bl
 
@@ -265,10 +266,10 @@ def test_toolkit_on_the_text_lab(page, app_url):
     got = {t.split(" ")[0]: float(t.split(" ")[1]) for t in texts["annotations"] if t.split(" ")[0] in bl.COLORS}
     assert got["uniform"] > got["unigram"] > got["bigram"] > got["trigram"] > 1.5, got
     page.get_by_text("the validation part (the last 10% of the text)").first.wait_for()
-    # the live sample (the untrained model's, at step 0) has its meter right under it
+    # the live sample (the untrained model's, at step 0) has its meter under the chart
     meter = page.get_by_text("📋 Memorisation meter:")
     meter.first.wait_for(timeout=60_000)
-    assert re.search(r"Memorisation meter: \d+ of 300 characters copied", meter.first.inner_text())
+    assert re.search(rf"Memorisation meter: \d+ of {LIVE_SAMPLE_CHARS} characters copied", meter.first.inner_text())
     page.get_by_text("from the training text, line").first.wait_for()
     page.get_by_role("radiogroup", name="Loss unit").get_by_text("bits per character", exact=True).click()
     page.wait_for_function(

@@ -71,43 +71,44 @@ def schedule_controls(lab: TextLab, cell: str) -> str:
 
 
 def training(lab: TextLab) -> None:
-    """The live area: metrics, the loss chart, the live sample, then rate / accuracy / best weights."""
+    """The live area: metrics, the live sample, the loss chart, then rate / accuracy / best weights."""
     t, run = lab.trainer, lab.run
     train_loss, val_loss = t.history.last_smooth(), t.history.last_val()
-    c = st.columns(5)
+    c = st.columns(4)  # short labels, one line each: the sample and the chart fit on a Chromebook's first screen
     c[0].metric("Step", f"{t.step:,}")
-    c[1].metric("Characters/s", f"{t.last_rate:,.0f}" if t.last_rate else "–")
-    c[2].metric("Training time", f"{int(t.elapsed_s) // 60}:{int(t.elapsed_s) % 60:02d}")
+    c[1].metric("Training time", f"{int(t.elapsed_s) // 60}:{int(t.elapsed_s) % 60:02d}")
     unit = loss_chart.choice_of(lab, "text")
-    c[3].metric(
-        f"Train loss ({unit})",
+    c[2].metric(
+        "Train loss",
         loss_chart.loss_text(lab, "text", train_loss, 3),
-        help="Running average of the last ~10 steps",
+        help=f"In {unit}: the running average of the last ~10 steps",
     )
-    c[4].metric(
-        f"Validation loss ({unit})",
+    c[3].metric(
+        "Validation loss",
         loss_chart.loss_text(lab, "text", val_loss, 3),
-        help="On the last 10% of the text (never trained on)",
+        help=f"In {unit}: on the last 10% of the text (never trained on)",
     )
+    s = lab.live_sample
+    if s is not None:  # above the chart, as the Dinosaur lab's samples: both on the first screen
+        st.markdown(
+            f"**Sample at step {s.step:,}** (temperature {LIVE_SAMPLE_TEMPERATURE:g}, {LIVE_SAMPLE_CHARS} characters)"
+        )
+        st.code(s.text, language=None, wrap_lines=True)
+    elif run.corpus is not None:
+        st.caption(f"A short sample appears every {lab.schedule.sample_every_s:.0f} seconds while training.")
+    loss_chart.render(lab, "text")
     ppl = (
         ""
         if val_loss is None or unit == "perplexity"
         else f" Validation perplexity {units.number(val_loss, units.PERPLEXITY)} (as unsure as a fair choice among "
         "that many characters)."
     )
-    glossary.caption(f"{t.tokens_seen:,} characters seen.{ppl}")
-    loss_chart.render(lab, "text")
-    if lab.live_sample is not None:
-        s = lab.live_sample
-        st.markdown(
-            f"**Sample at step {s.step:,}** (temperature {LIVE_SAMPLE_TEMPERATURE:g}, {LIVE_SAMPLE_CHARS} characters)"
-        )
-        st.code(s.text, language=None, wrap_lines=True)
+    rate = f", {t.last_rate:,.0f} a second" if t.last_rate else ""
+    glossary.caption(f"{t.tokens_seen:,} characters seen{rate}.{ppl}")
+    if s is not None:  # what the sample above the chart is made of
         st.caption(describe_check(s.check, run.corpus.lexicon))
         memorise_view.text(lab, s.text, "text_live")
-    elif run.corpus is not None:
-        st.caption(f"A short sample appears every {lab.schedule.sample_every_s:.0f} seconds while training.")
-    training_views.status(lab, "text", "character")  # below the sample: the chart and the sample on the first screen
+    training_views.status(lab, "text", "character")  # below the chart: the chart and the sample on the first screen
 
 
 def _load_uploaded_model(lab: TextLab) -> None:
