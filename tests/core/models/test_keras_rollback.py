@@ -11,7 +11,9 @@ from tests.core.models.test_keras_trainer import tiny, trainer
 
 
 def sequence_trainer():
-    return trainer(tiny("gru"))
+    t = trainer(tiny("gru"))
+    t.group_steps = 1  # one call of _train_fn per step, so that a test scripts each step's loss (groups: below)
+    return t
 
 
 def course_trainer():
@@ -108,3 +110,29 @@ def test_the_course_trainer_has_no_explosion_check():
     for _ in range(6):
         assert t.train_steps(10).stop is None
     assert t.train_steps(7).stop is None and t.step == 68
+
+
+def test_a_nan_inside_a_group_of_steps_undoes_the_whole_call():
+    """Steps run in groups (one traced call for several): a NaN in the third step of a group of five stops at that
+    step, though all five updates happened inside the call, and puts back the state from before the call."""
+    from core.models.keras_model import tf_module
+
+    t = trainer(tiny("gru"))
+    assert t.group_steps >= 5
+    t.train_steps(3)
+    before = state(t)
+    real = t._group_fn
+
+    def nan_third(xs, ys, rates):
+        losses = real(xs, ys, rates).numpy()  # every step of the group really changes the weights
+        losses[2] = np.nan
+        return tf_module().constant(losses)
+
+    t._group_fn = nan_third
+    report = t.train_steps(5)
+    assert report.stop.kind is StopKind.DIVERGED and "NaN" in report.stop.message and len(report.losses) == 2
+    assert "step 6" in report.stop.message  # the third step after the three before
+    assert int(np.asarray(t.optimizer.iterations)) == before["step"]  # the five updates were undone
+    assert_same_state(t, before)
+    t._group_fn = real
+    assert t.train_steps(5).stop is None and t.step == before["step"] + 5

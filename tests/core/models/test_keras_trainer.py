@@ -118,6 +118,7 @@ def test_exploding_loss_stops_and_restores_the_best_weights():
     from core.models import keras_trainer
 
     t = trainer(tiny("gru"))
+    t.group_steps = 1  # one call of _train_fn per step, so that the test scripts each step's loss
     t.train_steps(1)  # builds the step function
     real_step = t._train_fn
     scripted = iter([1.0] * 60 + [1.2, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5])  # a plateau, then an explosion
@@ -273,6 +274,7 @@ def test_hibernate_frees_the_keras_objects_and_wakes_with_the_same_weights():
 
 def test_each_step_trains_at_the_schedules_rate_given_inside_the_traced_step():
     t = trainer(tiny("lstm", lr_schedule="decay"))
+    t.group_steps = 1  # one call of _train_fn per step (the grouped calls: the next test)
     t.train_steps(1)  # builds the step function
     seen = []
     real_step = t._train_fn
@@ -290,3 +292,32 @@ def test_each_step_trains_at_the_schedules_rate_given_inside_the_traced_step():
         [t.config.learning_rate * t.schedule.factor(s) for s in range(1, 13)], rel=1e-6
     )
     assert seen[0][1] < seen[-1][1]  # the warm-up raises the rate step by step
+
+
+def test_grouped_steps_train_at_each_steps_rate_and_match_one_call_per_step():
+    """Steps in groups (one traced call for up to GROUP_STEPS of them) give each step its schedule's rate, and the
+    same losses and weights as one call per step."""
+    from core.models.keras_trainer import GROUP_STEPS
+
+    grouped, single = trainer(tiny("lstm", lr_schedule="decay")), trainer(tiny("lstm", lr_schedule="decay"))
+    single.group_steps = 1
+    assert grouped.group_steps == GROUP_STEPS > 1
+    grouped.train_steps(1)  # builds the step functions
+    single.train_steps(1)
+    calls = []
+    real_group = grouped._group_fn
+
+    def watch(xs, ys, rates):
+        calls.append((grouped.step, [float(r) for r in rates.tolist()]))
+        return real_group(xs, ys, rates)
+
+    grouped._group_fn = watch
+    a, b = grouped.train_steps(12), single.train_steps(12)
+    assert [len(r) for _, r in calls] == [8, 4] and [s for s, _ in calls] == [1, 9]  # two calls for 12 steps
+    rates = [r for _, group in calls for r in group]
+    assert rates == pytest.approx([grouped.config.learning_rate * grouped.schedule.factor(s) for s in range(1, 13)])
+    assert float(grouped.optimizer.learning_rate.numpy()) == pytest.approx(rates[-1])  # the last step's rate
+    assert grouped.step == single.step == 13 and grouped.tokens_seen == single.tokens_seen
+    np.testing.assert_allclose(a.losses, b.losses, rtol=1e-5)
+    for w, v in zip(grouped.model.get_weights(), single.model.get_weights()):
+        np.testing.assert_allclose(w, v, rtol=1e-4, atol=1e-6)
