@@ -139,7 +139,8 @@ tab = links.tabs(
         "Time-lapse & race": links.shown("toolkit"),
         "Files & hand-in": links.shown("toolkit"),
         "What is happening": True,
-    }
+    },
+    key="dino_sections",
 )
 with tab["Sample & inspect"]:
     s1, s2, s3 = links.group("sampling").columns([2, 1, 1])
@@ -180,10 +181,10 @@ with tab["Sample & inspect"]:
         st.caption("Press **Sample names** to draw names from the current model (untrained models babble).")
 with tab["Look inside"]:
     if links.shown("inside"):
-        dino_views.backprop(lab)  # backpropagation through time and clipping
+        dino_views.backprop(lab, live=links.is_open(tab["Look inside"]))  # backpropagation through time, clipping
     inside_tabs.render(lab)  # Look inside: influence, how far back, neurons, gates
 with tab["Time-lapse & race"]:
-    timelapse_view.render(lab)
+    timelapse_view.render(lab, live=links.is_open(tab["Time-lapse & race"]))
     race_view.render(lab)
 with tab["Files & hand-in"]:
     handin_view.render(lab, "dino")  # the hand-in zip (ui/toolkit/handin_view.py)

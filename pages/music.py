@@ -208,7 +208,8 @@ tab = links.tabs(
         "Time-lapse & race": links.shown("toolkit"),
         "Files & hand-in": links.shown("toolkit"),
         "What is happening": True,
-    }
+    },
+    key="music_sections",
 )
 with tab["Compose & listen"]:
     tempo, program = music_views.compose_area(lab, corpus)
@@ -221,7 +222,7 @@ with tab["The course's model"]:
     if course:
         music_views.course_panel(lab)
 with tab["Time-lapse & race"]:
-    timelapse_view.render(lab)
+    timelapse_view.render(lab, live=links.is_open(tab["Time-lapse & race"]))
     race_view.render(lab)
 with tab["Files & hand-in"]:
     handin_view.render(lab, "music")  # the hand-in zip (ui/toolkit/handin_view.py)

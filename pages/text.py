@@ -180,7 +180,8 @@ tab = links.tabs(
         "Time-lapse & race": links.shown("toolkit"),
         "Files & hand-in": links.shown("upload") or links.shown("toolkit"),
         "What is happening": True,
-    }
+    },
+    key="text_sections",
 )
 # ---------------------------------------------------------------------------------------------- sampling
 with tab["Generate & inspect"]:
@@ -243,7 +244,7 @@ with tab["Look inside"]:
 with tab["The text"]:
     text_views.show_corpus(corpus_name, corpus)
 with tab["Time-lapse & race"]:
-    timelapse_view.render(lab)
+    timelapse_view.render(lab, live=links.is_open(tab["Time-lapse & race"]))
     race_view.render(lab)
 with tab["Files & hand-in"]:
     if links.shown("upload"):  # model files: loading one is an upload

@@ -150,10 +150,11 @@ def _pick_trace(lab: DinoLab):
     return t.last_trace, f"name {t.last_trace_at:,} “{name}”, with the weights and the carried a⟨0⟩ it was trained with"
 
 
-def backprop(lab: DinoLab) -> None:
-    """Backpropagation through time and clipping for one name (updates live while training)."""
+def backprop(lab: DinoLab, live: bool = True) -> None:
+    """Backpropagation through time and clipping for one name (updates live while training, when ``live``: its tab
+    is open)."""
 
-    @st.fragment(run_every=lab.schedule.tick_s * 2 if lab.running else None)
+    @st.fragment(run_every=lab.schedule.tick_s * 2 if lab.running and live else None)
     def _view() -> None:
         trace, what = _pick_trace(lab)
         if trace is None:

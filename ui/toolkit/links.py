@@ -125,12 +125,21 @@ def group(name: str, where: Any = st):
     return where if shown(name) else Hidden()
 
 
-def tabs(titles: dict[str, bool]) -> dict[str, Any]:
+def tabs(titles: dict[str, bool], key: str) -> dict[str, Any]:
     """``st.tabs`` of the titles whose value is True (shown), in order; a hidden title gets an empty container, since
-    what it holds checks ``shown()`` itself and draws nothing. Returns title -> where to draw."""
+    what it holds checks ``shown()`` itself and draws nothing. Returns title -> where to draw.
+
+    Every tab's content is drawn (a test, a screen reader's page find and a search all see it), but the page knows
+    which tab is open (``is_open``: choosing a tab reruns the page), so a view that redraws itself on a timer while
+    the lab trains runs its timer only in the open tab: a hidden one would take time from training for nothing."""
     on = [t for t, show in titles.items() if show]
-    drawn = dict(zip(on, st.tabs(on))) if on else {}
+    drawn = dict(zip(on, st.tabs(on, key=key, on_change="rerun"))) if on else {}
     return {t: drawn[t] if t in drawn else st.container() for t in titles}
+
+
+def is_open(where: Any) -> bool:
+    """Whether a container from ``tabs()`` is the open tab (any other container counts as open)."""
+    return getattr(where, "open", None) is not False
 
 
 def new_run_note(settings: dict[str, Any], where: Any = st) -> None:

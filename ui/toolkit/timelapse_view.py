@@ -114,8 +114,9 @@ def _show_sample(lab, s: LabSample, step: int) -> None:
         )
 
 
-def render(lab) -> None:
-    """The time-lapse section (an expander, drawn only while open) for any lab page."""
+def render(lab, live: bool = True) -> None:
+    """The time-lapse section (an expander, drawn only while open) for any lab page; while the lab trains it
+    redraws itself when ``live`` (its tab is open)."""
     if not links.shown("toolkit"):
         return
     t = lab.trainer
@@ -127,7 +128,7 @@ def render(lab) -> None:
     with box:
         # its own fragment: while training it redraws on a timer (the live step moves on), and moving the slider
         # redraws only this section
-        st.fragment(run_every=REFRESH_S if lab.running else None)(_section)(lab)
+        st.fragment(run_every=REFRESH_S if lab.running and live else None)(_section)(lab)
 
 
 def _section(lab) -> None:
