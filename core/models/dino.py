@@ -212,7 +212,7 @@ class DinoTrainer:
 
     def _exploded(self, loss: float, n_steps: int) -> bool:
         """Count this name's loss in the guard's window; True when the run has exploded (see the module doc)."""
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             return True
         self.recent.append(loss / max(self.uniform_loss(n_steps), 1e-9))
         return len(self.recent) == EXPLODE_WINDOW and self.window_ratio() > EXPLODE_RATIO

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from core.models import numpy_rnn as nr
 from core.models.dino import DinoConfig, DinoTrainer, clean_names, load_names
 from core.models.trainer import StopKind
 from tests.support import ROOT
@@ -41,6 +42,41 @@ def test_nan_stops_and_keeps_last_good_weights():
     assert r.stop.kind is StopKind.DIVERGED and "learning rate" in r.stop.message
     assert all(np.all(np.isfinite(p)) for p in t.parameters.values())
     assert t.step == 5
+
+
+def _blow_up_at(monkeypatch, update: int) -> None:
+    """The ``update``-th weight update from now leaves an infinite weight (in a column a name never uses)."""
+    real, calls = nr.update_parameters, []
+
+    def blow_up(P, gradients, lr):
+        real(P, gradients, lr)
+        calls.append(1)
+        if len(calls) == update:
+            P["Wax"][0, -1] = np.inf  # in a column that x, one-hot, leaves out of the next forward pass
+
+    monkeypatch.setattr(nr, "update_parameters", blow_up)
+
+
+def test_an_update_that_leaves_a_weight_not_a_number_stops_the_run_at_its_name(monkeypatch):
+    """Checked after every update: a matrix product may skip the zeros of a one-hot x, so such a weight need not
+    show in the next name's loss."""
+    t = DinoTrainer(NAMES, DinoConfig(n_a=8))
+    t.train_steps(5)
+    _blow_up_at(monkeypatch, 3)  # the update of name 8
+    r = t.train_steps(10)
+    assert r.stop.kind is StopKind.DIVERGED and "overflowed at name 8" in r.stop.message, r.stop.message
+    assert len(r.losses) == 2 and all(np.isfinite(r.losses)) and t.step == 7
+    assert all(np.all(np.isfinite(p)) for p in t.parameters.values())
+
+
+def test_no_call_ends_with_weights_that_are_not_numbers(monkeypatch):
+    t = DinoTrainer(NAMES, DinoConfig(n_a=8))
+    t.train_steps(5)
+    _blow_up_at(monkeypatch, 4)  # the last update of the call
+    r = t.train_steps(4)
+    assert r.stop.kind is StopKind.DIVERGED and "overflowed at name 9" in r.stop.message, r.stop.message
+    assert t.step == 8
+    assert all(np.all(np.isfinite(p)) for p in t.parameters.values())
 
 
 def test_same_seed_same_run():
