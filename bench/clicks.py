@@ -4,7 +4,8 @@ Per lab (Dinosaurs, Text, Music):
 
 * ``clicks``: in Chromium against ``streamlit run app.py``, a widget change until it shows (the loss chart's
   nats/bits switch until its caption changes), idle and while training (median of ``click_repeats``), Start until
-  the chart's first point, and Stop until the lab's Start button can be pressed again.
+  the chart's first point, and Stop until the lab's Start button can be pressed again (median of ``STOP_REPEATS``,
+  Start pressed again after each Stop but the last).
 * ``speed``: the lab side by side with the plain way of training the same model, in rounds that alternate the two
   (load on a shared machine hits both alike; the lab is stopped while the plain way runs, so they never share the
   cores), the ratio being the median of the per-round ratios:
@@ -40,6 +41,7 @@ import numpy as np
 from bench.common import Settings, log, median, now
 
 LABS = ("dinosaurs", "text", "music")  # page names
+STOP_REPEATS = 5  # Stop is timed this many times per lab (the median is reported)
 STEADY_S = {"dinosaurs": 3.0, "text": 62.0, "music": 5.0}  # training before the first round (Text: its first minute)
 
 
@@ -277,7 +279,8 @@ def _key(page: str) -> str:
 
 def _lab_clicks(page, base: str, lab: str, key: str, repeats: int) -> dict:
     """One lab with its default settings: the unit switch idle, Start to the chart's first point, the unit switch
-    while training, Stop to the lab's Start button enabled again."""
+    while training, Stop to the lab's Start button enabled again (``STOP_REPEATS`` times: Start again after each
+    but the last, to the run's next point on the chart)."""
     from core.labs.settings import lab_class
 
     unit = lab_class(key).unit  # the loss chart's unit ("name", "character", "value")
@@ -291,20 +294,32 @@ def _lab_clicks(page, base: str, lab: str, key: str, repeats: int) -> dict:
     page.wait_for_function(f"(n) => ({_CHART_POINTS_JS})() > n", arg=points, polling="raf", timeout=180_000)
     first_point = now() - t0
     training = [_switch_unit(page, unit, i % 2 == 0) for i in range(repeats)]
-    if page.evaluate(_START_ENABLED_JS, key):
-        raise RuntimeError("Start is enabled while the lab trains: Stop can't be timed")
-    page.get_by_role("button", name="■ Stop").click()
-    t0 = now()
-    page.wait_for_function(_START_ENABLED_JS, arg=key, polling="raf", timeout=60_000)
-    stop = now() - t0
+    stops, restarts = [], []
+    for r in range(STOP_REPEATS):
+        if page.evaluate(_START_ENABLED_JS, key):
+            raise RuntimeError("Start is enabled while the lab trains: Stop can't be timed")
+        page.get_by_role("button", name="■ Stop").click()
+        t0 = now()
+        page.wait_for_function(_START_ENABLED_JS, arg=key, polling="raf", timeout=60_000)
+        stops.append(now() - t0)
+        if r + 1 < STOP_REPEATS:  # train on: Start again (the same run goes on) and wait for its next point
+            _idle(page)
+            points = page.evaluate(_CHART_POINTS_JS)
+            page.get_by_role("button", name="▶ Start").click()
+            t0 = now()
+            page.wait_for_function(f"(n) => ({_CHART_POINTS_JS})() > n", arg=points, polling="raf", timeout=60_000)
+            restarts.append(now() - t0)
+            page.wait_for_timeout(1000)  # a second of training before the next Stop
     return dict(
         widget_idle_s=median(idle),
         widget_training_s=median(training),
         start_to_first_point_s=first_point,
-        stop_s=stop,
+        stop_s=median(stops),
         repeats=repeats,
         widget_idle_all=[round(x, 3) for x in idle],
         widget_training_all=[round(x, 3) for x in training],
+        stop_all=[round(x, 3) for x in stops],
+        restart_to_point_all=[round(x, 3) for x in restarts],
     )
 
 

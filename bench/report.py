@@ -728,7 +728,8 @@ def _clicks(r: dict) -> list[str]:
         L.append(
             "**Clicks** (Chromium against `streamlit run app.py`): the loss chart's nats/bits switch until its caption "
             f"changes (median of {_get(c, 'dinosaurs', 'repeats') or '–'} clicks, idle and while training), Start "
-            "until the chart's first point, Stop until the lab's Start button can be pressed again."
+            "until the chart's first point, Stop until the lab's Start button can be pressed again (median of "
+            f"{len(_get(c, 'dinosaurs', 'stop_all') or []) or 1} Stops)."
         )
         L.append("")
         L += _lab_table(
