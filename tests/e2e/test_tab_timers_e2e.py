@@ -17,6 +17,20 @@ def _backward_name(page) -> int:
     return int(re.search(r"Backward pass of name ([\d,]+)", text).group(1).replace(",", ""))
 
 
+def _wait_backward_name_above(page, before: int) -> int:
+    """Wait until the backward-pass view shows a name after ``before``; returns it."""
+    page.wait_for_function(
+        """([text, before]) => {
+            const e = [...document.querySelectorAll('p, div')].find((el) => el.innerText?.startsWith(text));
+            const m = e && e.innerText.match(/Backward pass of name ([\\d,]+)/);
+            return m && Number(m[1].replace(/,/g, '')) > before;
+        }""",
+        arg=[CAPTION, before],
+        timeout=15_000,
+    )
+    return _backward_name(page)
+
+
 def test_the_backward_pass_view_redraws_only_in_its_open_tab(page, app_url):
     page.goto(app_url + address("dinosaurs"))  # a run long enough not to end during the test
     page.get_by_role("button", name="▶ Start").wait_for(timeout=60_000)
@@ -29,17 +43,8 @@ def test_the_backward_pass_view_redraws_only_in_its_open_tab(page, app_url):
         trained = wait_metric_above(page, "Names trained on", trained)
     assert _backward_name(page) == shown  # ... the closed tab's view has not been redrawn
     open_tab(page, "Look inside")
-    opened = _backward_name(page)
-    assert opened > shown  # opening the tab reran the page
-    page.wait_for_function(
-        """([text, before]) => {
-            const e = [...document.querySelectorAll('p, div')].find((el) => el.innerText?.startsWith(text));
-            const m = e && e.innerText.match(/Backward pass of name ([\\d,]+)/);
-            return m && Number(m[1].replace(/,/g, '')) > before;
-        }""",
-        arg=[CAPTION, opened],
-        timeout=15_000,
-    )  # and its own timer redraws it while the lab trains
+    opened = _wait_backward_name_above(page, shown)  # opening the tab reruns the page
+    _wait_backward_name_above(page, opened)  # and then its own timer redraws it while the lab trains
     page.get_by_role("button", name="■ Stop").click()
     wait_idle(page)
     assert_no_exception(page)
