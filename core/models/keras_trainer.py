@@ -515,9 +515,9 @@ class SequenceTrainer(KerasTrainer):
 
     def _train_group(self, batches: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
         """Up to ``group_steps`` optimizer steps in one call of the traced ``_group_fn``, each at the schedule's
-        rate for its step: a call costs ~0.5 ms of Python and TensorFlow's dispatch, ~7% of a Music lab step,
-        which ``model.fit`` pays once per step too but without the Python around it. A loss that is not finite
-        stops nothing inside the call: the caller rolls back to weights from before the group anyway."""
+        rate for its step. One call per step cost the Music lab's default LSTM ~15% of its speed in Python and
+        TensorFlow's dispatch (side by side: 127 steps/s one call per step, 151 grouped, ``model.fit`` 148). A loss
+        that is not finite stops nothing inside the call: the caller rolls back to weights from before the group."""
         if self._group_fn is None or len(batches) < 2:
             return super()._train_group(batches)
         xs = np.stack([x for x, _ in batches])  # (k, batch, window)
