@@ -230,9 +230,9 @@ def first_slice(repeats: int = 2) -> dict:
 
 
 # -- in a real browser ------------------------------------------------------------------------------------------
-# points of the loss chart's lines of the current run (their names end with the run's label: "train · #1 …")
+# points of the loss chart's lines of the current run (core.labs.lab.Lab.loss_series marks them meta="current")
 _CHART_POINTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].reduce((n, g) => n + (g.data || [])
-    .filter(t => (t.name || '').includes(' · #')).reduce((k, t) => k + ((t.x && t.x.length) || 0), 0), 0)"""
+    .filter(t => t.meta === 'current').reduce((k, t) => k + ((t.x && t.x.length) || 0), 0), 0)"""
 _BITS_JS = """(shown) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
     .some(e => e.innerText.includes('Bits = nats')) === shown"""
 # the value of the lab's step counter (a st.metric with this label), or null

@@ -55,7 +55,7 @@ def styled(fig: go.Figure) -> go.Figure:
 class Series:
     """One line on a loss chart."""
 
-    name: str  # legend label
+    name: str  # the line's name (the chart's summary says it; also the legend's label unless ``legend`` is set)
     x: Sequence[float]  # step / iteration / seconds
     y: Sequence[float]  # loss values
     dash: str = "solid"  # plotly dash style ("solid", "dot", "dash")
@@ -64,6 +64,7 @@ class Series:
     color: str | None = None  # None: taken from the palette by position
     symbol: str | None = None  # a marker symbol drawn on the line (a second channel beside colour); None: no markers
     extra: dict = field(default_factory=dict)  # extra go.Scatter kwargs
+    legend: str | None = None  # a shorter legend label than ``name`` (None: ``name``)
 
 
 def thin(x: Sequence[float], y: Sequence[float], max_points: int) -> tuple[list, list]:
@@ -129,7 +130,7 @@ def loss_figure(
                 x=xs,
                 y=ys,
                 mode="lines+markers" if s.symbol else "lines",
-                name=html.escape(s.name),  # run labels hold upload names; plotly draws tags (<a href>, <b>) in legends
+                name=html.escape(s.legend or s.name),  # run labels hold upload names; plotly draws tags in legends
                 opacity=s.opacity,
                 line=dict(dash=s.dash, width=s.width, color=s.color or PALETTE[i % len(PALETTE)]),
                 **({"marker": dict(symbol=s.symbol, size=7, maxdisplayed=12)} if s.symbol else {}),

@@ -764,13 +764,18 @@ class Lab:
     def loss_series(self, transform: Callable[[np.ndarray], np.ndarray] = lambda v: v) -> list[charts.Series]:
         """The loss chart's lines: this run's raw and smoothed training loss and its validation loss, then the
         earlier runs (validation where they have it, else smoothed training loss), dotted with markers: training
-        solid, validation dashed, so the lines differ without their colours (core/palette.py)."""
+        solid, validation dashed, so the lines differ without their colours (core/palette.py). Each line's name ends
+        with its run's label; with no earlier run the legend leaves the label out (the chart's summary says it once),
+        so it fits a phone's narrow chart. The current run's lines carry ``meta="current"`` (the benchmark counts
+        their points)."""
         t = self.trainer
         if t is None:
             return []
         h = t.history
         f = lambda ys: transform(np.asarray(ys, dtype=float))  # noqa: E731
         label = self.run_label()
+        short = lambda kind: None if self.runs else kind  # noqa: E731
+        now = {"meta": "current"}
         series = [
             charts.Series(
                 f"{self.raw_name} · {label}",
@@ -779,6 +784,8 @@ class Lab:
                 width=1,
                 opacity=0.3,
                 color=palette.TRAIN,
+                extra=now,
+                legend=short(self.raw_name),
             ),
             charts.Series(
                 f"{self.smooth_name} · {label}",
@@ -786,6 +793,8 @@ class Lab:
                 f(h.train.values["smooth"]),
                 width=2.5,
                 color=palette.TRAIN,
+                extra=now,
+                legend=short(self.smooth_name),
             ),
         ]
         if len(h.val):
@@ -797,6 +806,8 @@ class Lab:
                     dash="dash",
                     width=3,
                     color=palette.VALIDATION,
+                    extra=now,
+                    legend=short("validation"),
                 )
             )
         for i, r in enumerate(reversed(self.runs)):
