@@ -25,6 +25,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so the ``page`` fixture knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
@@ -67,12 +75,19 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh browser context (its own Streamlit session) per test."""
+def page(browser, request):
+    """A fresh browser context (its own Streamlit session) per test; when the test fails, a screenshot of the whole
+    page as it was goes to test-artifacts/screenshots/failed_<test>.png."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     p = context.new_page()
     p.set_default_timeout(30_000)
     yield p
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        try:
+            shot(p, "failed_" + request.node.name.replace("/", "_")[:120])
+        except PlaywrightError:
+            pass  # the page may be gone: the failure itself is what the run reports
     context.close()
 
 
