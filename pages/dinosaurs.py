@@ -91,9 +91,8 @@ def render_training() -> None:
 # ---------------------------------------------------------------------------------------------- page
 # The first screen: the names, Start/Stop, the settings this lab is about, the live chart and samples; the rest is in
 # the tabs below, one click away.
-left, right = st.columns([1, 2], gap="medium")
-with left:
-    controls_slot = st.container()  # Start / Stop / Step first: the fewest Tab presses from the top
+controls_slot, live_slot, settings_slot = live.first_screen()  # Start, the live area, the settings (ui/live.py)
+with settings_slot:
     picked = corpus_picker()
     if picked is None:
         st.stop()
@@ -128,7 +127,7 @@ with left:
         f"{len(names):,} names · vocabulary of {trainer.vocab_size} characters · {trainer.param_count():,} parameters"
     )
 
-with right:
+with live_slot:
     live.live_area(lab, render_training)
     dino_views.loss_note(lab, names)  # why the smoothed loss starts at 7 ln V and rises
 

@@ -146,9 +146,8 @@ def render_training() -> None:
 # ---------------------------------------------------------------------------------------------- page
 # The first screen: the music, Start/Stop, the model and its size, the live chart; the rest is in the tabs below, one
 # click away.
-left, right = st.columns([1, 2], gap="medium")
-with left:
-    controls_slot = st.container()  # Start / Stop / Step first: the fewest Tab presses from the top
+controls_slot, live_slot, settings_slot = live.first_screen()  # Start, the live area, the settings (ui/live.py)
+with settings_slot:
     corpus = corpus_picker()
     if corpus is None:
         st.stop()
@@ -196,7 +195,7 @@ with left:
         live.controls(lab, disabled=bool(too_short))
     st.caption(f"{len(lab.labels):,} values in the vocabulary · {trainer.param_count():,} parameters")
 
-with right:
+with live_slot:
     live.live_area(lab, render_training)
 
 tab = links.tabs(

@@ -93,9 +93,8 @@ def render_training() -> None:
 # ---------------------------------------------------------------------------------------------- page
 # The first screen: the text, Start/Stop, the cell and its size, the live chart and sample; the rest is in the tabs
 # below, one click away.
-left, right = st.columns([1, 2], gap="medium")
-with left:
-    controls_slot = st.container()  # Start / Stop / Step first: the fewest Tab presses from the top
+controls_slot, live_slot, settings_slot = live.first_screen()  # Start, the live area, the settings (ui/live.py)
+with settings_slot:
     picked = corpus_picker()
     if picked is None:
         st.stop()
@@ -169,7 +168,7 @@ with left:
         "Clear earlier runs", key="text_clear_runs", on_click=lab.clear_runs, disabled=not lab.runs, width="stretch"
     )
 
-with right:
+with live_slot:
     live.live_area(lab, render_training)
 
 tab = links.tabs(

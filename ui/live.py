@@ -32,6 +32,7 @@ import time
 from typing import Callable, TypeVar
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core import chart_text as ct
 from core.labs.lab import Lab, Note
@@ -185,6 +186,16 @@ def _worker() -> SessionWorker:
     if not isinstance(w, SessionWorker):
         w = st.session_state[_WORKER] = SessionWorker()
     return w
+
+
+def first_screen() -> tuple[DeltaGenerator, DeltaGenerator, DeltaGenerator]:
+    """A lab's first screen: three containers, ``(controls, live, settings)``, in this order in the page (and so for
+    the keyboard and a screen reader): Start, Stop and Step; the live area (the chart and the sample); the settings.
+    On a screen 640 px wide or more, ui/style.py's grid puts the controls and under them the settings in a left
+    column a third wide and the live area beside them; on a phone they follow each other, so the chart that Start
+    moves comes right after Start (Streamlit's own columns would stack every setting in between)."""
+    with st.container(key=style.FIRST_SCREEN):
+        return tuple(st.container(key=f"{style.FIRST_SCREEN}_{part}") for part in style.FIRST_SCREEN_PARTS)
 
 
 def live_area(lab: Lab, render: Callable[[], None]) -> None:

@@ -10,7 +10,8 @@
   motion (``@media (prefers-reduced-motion: reduce)``) or the setting is on, no CSS animation or transition
   (skeletons, expanders, tabs; spinners keep turning) and a still hourglass for Streamlit's running indicator (a
   timer swaps its icon 5 times a second); a roomier first screen (less space above the title while the sidebar is open,
-  smaller titles and metric values; Start, Stop and Step side by side on a phone) and labels that wrap instead of
+  smaller titles and metric values; Start, Stop and Step, and the live area's counters, side by side on a phone,
+  and its live sample in a smaller font) and labels that wrap instead of
   ending in "…" (buttons, metrics), so nothing is cut on a tablet or a phone.
 - a small script: formula areas that scroll sideways (KaTeX displays) become focusable (``tabindex=0``, named
   "formula") so the keyboard can scroll them; and the browser's reduced-motion preference is written to a cookie,
@@ -53,8 +54,17 @@ _STILL = """
 # under reduced motion, as a stopped one looks like a hung page); the running indicator, whose icon a timer swaps
 # five times a second, shows a still hourglass instead
 
+FIRST_SCREEN = "first_screen"  # ui.live.first_screen's container key; its parts' keys add "_<part>"
+FIRST_SCREEN_PARTS = ("controls", "live", "settings")  # in the page's order, which is a phone's
+_PART = f"[data-testid='stLayoutWrapper']:has(> .st-key-{FIRST_SCREEN}_{{}})"  # a part's box in the grid
+
 _CONTROLS_ROW = '[data-testid="stHorizontalBlock"]:has([class*="__start"]):not(:has([data-testid="stHorizontalBlock"]))'
 # the row of Start, Stop and Step (ui/live.py: keys "<lab>__start", …): the innermost row that holds Start
+_METRICS_ROW = (
+    f".st-key-{FIRST_SCREEN}_live "
+    '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
+)
+# a row of counters in the live area: on a phone it stays a row (smaller), so the chart comes sooner after Start
 
 CSS = f"""
 <style>
@@ -92,6 +102,35 @@ small,
     min-width: 0 !important;
     flex: 1 1 0 !important;
   }}
+  {_METRICS_ROW} {{
+    flex-wrap: nowrap !important;
+    gap: 0.5rem !important;
+  }}
+  {_METRICS_ROW} > [data-testid="stColumn"] {{
+    min-width: 0 !important;
+    flex: 1 1 0 !important;
+  }}
+  {_METRICS_ROW} [data-testid="stMetricLabel"] p {{
+    font-size: 0.8rem !important;
+  }}
+  {_METRICS_ROW} [data-testid="stMetricValue"] {{
+    font-size: 1.25rem !important;
+  }}
+  .st-key-{FIRST_SCREEN}_live [data-testid="stCode"] code {{
+    font-size: 0.75rem !important;
+  }}
+}}
+@media (min-width: 640px) {{
+  .st-key-{FIRST_SCREEN} {{
+    display: grid !important;
+    grid-template-columns: minmax(0, 1fr) minmax(0, 2fr);
+    grid-template-rows: auto 1fr;
+    column-gap: 2rem;
+    align-items: start;
+  }}
+  .st-key-{FIRST_SCREEN} > {_PART.format("controls")} {{ grid-area: 1 / 1; }}
+  .st-key-{FIRST_SCREEN} > {_PART.format("settings")} {{ grid-area: 2 / 1; }}
+  .st-key-{FIRST_SCREEN} > {_PART.format("live")} {{ grid-area: 1 / 2 / 3 / 3; }}
 }}
 [data-testid="stMetricValue"] {{
   font-size: 1.75rem !important;
