@@ -14,11 +14,12 @@ Two ways to train, chosen by the lab (``lab.schedule.worker``):
   refreshes follow each other with only a short settling pause. The architecture race trains this way, and so
   does every lab under AppTest (no browser, no timer): one slice per run.
 
-Start / Stop / Step are button callbacks: Start and Stop flip the lab's state (Stop waits for the thread's slice in
-progress), Step runs one slice. For a lab the thread trains, Start runs its first short slice too once the slow
-first-time work of that slice (tracing, the starting validation, the first live sample) was done, while the page
-was read (``Lab.prepare_ahead``), so the page drawn after the click shows the first point. A slice that reports a
-reason to stop (finished, diverged, failed) turns training off and shows the reason, coloured by its kind.
+Start / Stop / Step are button callbacks: Start and Stop flip the lab's state (Stop does not wait for the step in
+progress: the page's next hold of the lab's lock ends the thread's slice), Step runs one slice. For a lab the
+thread trains, Start runs its first short slice too once the slow first-time work of that slice (tracing, the
+starting validation, the first live sample) was done, while the page was read (``Lab.prepare_ahead``), so the page
+drawn after the click shows the first point. A slice that reports a reason to stop (finished, diverged, failed)
+turns training off and shows the reason, coloured by its kind.
 
 The lab lives in ``st.session_state`` under ``lab.key``, so every browser session is isolated. A session
 trains one lab at a time: starting one pauses the others (a per-session cap on CPU use), and a lab's
@@ -111,7 +112,7 @@ def controls(lab: Lab, *, disabled: bool = False, step_label: str = "Step") -> N
         type="primary",
         width="stretch",
     )
-    c2.button("■ Stop", key=f"{key}__stop", on_click=lab.stop, disabled=not running, width="stretch")
+    c2.button("■ Stop", key=f"{key}__stop", on_click=lab.request_stop, disabled=not running, width="stretch")
     c3.button(
         step_label, key=f"{key}__step", on_click=_step, args=(lab,), disabled=running or disabled, width="stretch"
     )

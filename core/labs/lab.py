@@ -470,8 +470,23 @@ class Lab:
     def configure(self, corpus_id: str, corpus: Any, config: Any, *, force_new: bool = False) -> Trainer:
         """The run for these settings: the current one (re-tuned) or a new one (and say why). BudgetExceeded
         when a new model would not fit in the server's memory: then nothing is built and the run stays."""
+        if not force_new and self.unchanged(corpus_id, config):
+            return self.trainer  # nothing to apply: a page's rerun needn't wait for the training thread's chunk
         with self.lock:  # between two slices of a training thread
             return self._configure(corpus_id, corpus, config, force_new)
+
+    def unchanged(self, corpus_id: str, config: Any) -> bool:
+        """Whether the current run already has these settings, so that ``configure`` would change nothing. Read
+        without the lock: only the page's thread replaces the trainer, its config or the lab's stop-at-best, and a
+        slice of training changes none of them."""
+        t = self.trainer
+        return (
+            t is not None
+            and self.corpus_id == corpus_id
+            and t.config == config
+            and not getattr(t, "asleep", False)
+            and getattr(t, "stop_at_best", None) == getattr(self, "stop_at_best", None)
+        )
 
     def _configure(self, corpus_id: str, corpus: Any, config: Any, force_new: bool) -> Trainer:
         t = self.trainer
@@ -568,6 +583,12 @@ class Lab:
         with self.lock:
             if note is not None:
                 self.note = note
+
+    def request_stop(self) -> None:
+        """Training off without waiting for the step in progress (the Stop button: the page redraws its buttons
+        at once). A training thread ends after its current slice, or sooner, after the chunk in progress, when the
+        page waits for the lab's lock, as its live area does when it draws; so the steps drawn are the last."""
+        self.running = False
 
     def draw_every(self) -> float:
         """Seconds between two drawings of the page's live area while a training thread trains this lab."""

@@ -197,6 +197,48 @@ def test_the_page_gets_the_lab_after_one_chunk_not_after_the_whole_slice():
     assert w.join(WAIT_S)
 
 
+def test_the_stop_button_does_not_wait_and_the_pages_next_hold_of_the_lock_ends_training():
+    """``request_stop`` (the Stop button) returns while a slice of a minute is in progress; a rerun with unchanged
+    settings gets its trainer without the lock (which a thread holds here); the page's next hold of the lock (its
+    drawing) ends the slice, and no step follows it."""
+    lab, clock = lab_of(), Clock()
+    lab.schedule = Schedule(
+        slice_s=60.0, tick_s=1.0, chunk_s=0.005, max_chunk=20, first_chunk=5, eval_every_s=None, worker_slice_s=60.0
+    )
+    config = lab.trainer.config
+    w = watched(lab, clock)
+    lab.start()
+    w.train(lab)
+    t = lab.trainer
+    wait_for(lambda: t.step > 0, "training")
+    lab.request_stop()
+    assert not lab.running and w.alive  # returned at once: the slice goes on
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another holder of the lab's lock, e.g. a download being zipped
+        with lab.lock:
+            held.set()
+            release.wait(WAIT_S)
+
+    other = threading.Thread(target=hold)
+    other.start()
+    held.wait(WAIT_S)
+    try:
+        got = []
+        rerun = threading.Thread(target=lambda: got.append(lab.configure("test", NAMES, config)))
+        rerun.start()
+        rerun.join(WAIT_S / 2)  # the lock stays held meanwhile: a configure that waited for it would not be done
+        assert got == [t], "configure with unchanged settings waited for the lab's lock"
+        assert lab.unchanged("test", config) and not lab.unchanged("test", replace(config, learning_rate=0.5))
+    finally:
+        release.set()
+        other.join(WAIT_S)
+    with lab.lock:  # the page draws
+        drawn = t.step
+    assert w.join(WAIT_S)
+    assert t.step == drawn and not lab.running
+
+
 def test_the_lock_knows_when_a_thread_waits_for_it():
     from core.labs.lab import PageFirstLock
 
