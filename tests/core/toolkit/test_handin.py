@@ -36,6 +36,7 @@ def check_csv(text: str, history) -> None:
 
 
 def check_html(html: str, series_names: list[str]) -> None:
+    """The chart file is whole (plotly inside, nothing fetched) and shows every line under its legend label."""
     assert "plotly.js" in html and len(html) > 1_000_000  # the library itself is inside
     assert not re.search(r"<script[^>]+src=", html), "no script is fetched (no CDN)"
     assert "cdn" not in " ".join(re.findall(r"<script[^>]*>", html)).lower()
@@ -71,7 +72,7 @@ def test_dino_handin():
         c = mz.char_copy(index, name)
         if c.length:  # each name with its memorisation meter
             assert f"{name}  " in samples and f"“{c.stretch}” ({c.length} of {len(name)}) from {c.source}" in samples
-    check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["uniform", "bigram"])
+    check_html(files["charts.html"].decode(), [s.legend or s.name for s in lab.loss_series()] + ["uniform", "bigram"])
 
 
 def test_dino_page_hands_in_one_step_while_training():
@@ -131,7 +132,7 @@ def test_music_handin_has_the_composition_as_midi():
     got = sorted((round(n.start, 3), round(n.end, 3), n.pitch) for i in pm.instruments for n in i.notes)
     assert got == sorted((round(a, 3), round(b, 3), p) for a, b, p in want)
     assert len(got) > 0
-    check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["Composition"])
+    check_html(files["charts.html"].decode(), [s.legend or s.name for s in lab.loss_series()] + ["Composition"])
 
 
 def test_text_handin_has_validation_and_the_generated_text():
@@ -156,7 +157,7 @@ def test_text_handin_has_validation_and_the_generated_text():
     assert lab.sampled.text in samples and lab.live_sample.text in samples
     for sample in (lab.live_sample.text, lab.sampled.text):
         assert "Memorisation meter: " + mz.char_copy(index, sample).describe() in samples
-    check_html(files["charts.html"].decode(), [s.name for s in lab.loss_series()] + ["trigram"])
+    check_html(files["charts.html"].decode(), [s.legend or s.name for s in lab.loss_series()] + ["trigram"])
 
 
 class Trainer(threading.Thread):
