@@ -10,7 +10,8 @@ thread never touches the page: it only changes the lab, and the page's live frag
 The thread ends when:
 
 - the lab stops (``lab.running`` off: Stop, another lab of the session started, a loaded model): within one
-  slice, since ``Lab.stop`` waits for the slice in progress;
+  slice; ``Lab.stop`` waits for the slice in progress, the Stop button's ``Lab.request_stop`` does not (the page's
+  drawing right after it takes the lock, which ends the slice after its chunk);
 - a slice gives a reason to stop (finished, diverged, failed): ``lab.stop(Note)``, the note the page shows;
 - a slice raises: the exception goes to the server's log and the note says in one sentence that training
   stopped (``FAILED``; never the exception's text, which can hold the server's file paths);
