@@ -17,7 +17,8 @@ MB = 2**20
 # ~280–350 MB once the look-inside views kept their traces in the session (a closed tab's session lives on for ~2 min);
 # the traces now live on the lab (Lab.views), which the reload store's sweep drops when it puts the lab to sleep.
 RESIDUAL_MB = 150
-LEGEND_HAS = "label => [...document.querySelectorAll('text.legendtext')].some(e => e.textContent.includes(label))"
+CHART_NAMES = """label => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+    .some(e => e.textContent.startsWith('Loss chart.') && e.textContent.includes(label))"""  # the summary names the run
 
 
 def rss_mb(pid: int) -> int:
@@ -114,17 +115,17 @@ def test_memory_of_large_models_comes_back_when_their_tabs_close(browser):
             n = count_params(66, cfg)  # the bundled Shakespeare has 66 characters
             p.get_by_text(f"{n:,} parameters").first.wait_for(timeout=180_000)
             wait_idle(p, timeout=180_000)
-            label = f"LSTM {hidden}×2"  # the chart's legend names the run once it trained
+            label = f"LSTM {hidden}×2"  # the loss chart's summary names the run once it trained
             labels.append(label)
             for _ in range(10):  # Step until the new model has trained (a build still under way takes the first click)
                 wait_idle(p, timeout=180_000)
                 p.get_by_role("button", name="Step").click()
                 try:
-                    p.wait_for_function(LEGEND_HAS, arg=label, timeout=20_000)
+                    p.wait_for_function(CHART_NAMES, arg=label, timeout=20_000)
                     break
                 except PlaywrightTimeout:
                     continue
-            p.wait_for_function(LEGEND_HAS, arg=label, timeout=1_000)
+            p.wait_for_function(CHART_NAMES, arg=label, timeout=1_000)
             wait_idle(p, timeout=180_000)
             peak = max(peak, rss_mb(proc.pid))
             contexts.append(ctx)
