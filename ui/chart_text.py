@@ -13,6 +13,8 @@ every refresh of a live chart); the numbers go into the summary just after it.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import streamlit as st
 
 from core import chart_text as ct
@@ -56,8 +58,27 @@ def table_of(table: ct.Table | None, *, where=None) -> None:
     where = where if where is not None else st
     if table is not None and table.rows:
         with where.expander(SHOW_NUMBERS):
-            st.markdown(markdown_table(table))
-            st.caption(f"{len(table.rows)} rows (long series thinned to at most {ct.MAX_ROWS}, evenly spaced).")
+            _table(table)
+
+
+def lazy_table_of(make: Callable[[], ct.Table | None], *, key: str, where=None) -> None:
+    """The "Show the numbers" expander of a live chart: opening it reruns the page (or its fragment), and the table
+    is made, by ``make()``, only while it is open. A live chart redraws every second while its lab trains, and
+    most of the time nobody reads its numbers: making and sending the table took a quarter of each drawing."""
+    where = where if where is not None else st
+    box = where.expander(SHOW_NUMBERS, key=key, on_change="rerun")
+    if box.open:
+        table = make()
+        with box:
+            if table is not None and table.rows:
+                _table(table)
+            else:
+                st.caption("No numbers yet: the chart is empty.")
+
+
+def _table(table: ct.Table) -> None:
+    st.markdown(markdown_table(table))
+    st.caption(f"{len(table.rows)} rows (long series thinned to at most {ct.MAX_ROWS}, evenly spaced).")
 
 
 def piano_roll(notes, *, key: str, name: str, title: str = "", height: int = 320, where=None) -> None:

@@ -19,6 +19,7 @@ from core.toolkit import baselines as bl
 from ui import chart_text, glossary, persist, settings
 
 MAX_MARKS = 20  # the latest events drawn (older ones would crowd the chart)
+LIVE_POINTS = 300  # points per line at most: about one per two pixels of a laptop's chart, and half the drawing of 600
 
 
 def unit_of(lab) -> str:
@@ -119,6 +120,7 @@ def render(lab, key: str) -> None:
         x_title=lab.chart_x,
         y_title="perplexity" if choice == "perplexity" else f"loss ({choice})",
         height=270,  # room for Start, the chart and the lab's live samples on a 768-pixel-high screen
+        max_points=LIVE_POINTS,
         ref_lines=refs,
         marks=event_marks(lab),
     )
@@ -133,7 +135,8 @@ def render(lab, key: str) -> None:
         numbers=False,
     )
     settings.widget(unit, horizontal=True, label_visibility="collapsed")  # under the chart it switches
-    chart_text.table_of(ct.figure_table(fig))
+    if any(len(s.x) for s in series):
+        chart_text.lazy_table_of(lambda: ct.figure_table(fig), key=f"{key}_loss_numbers")
     notes = []
     if base is not None and base.lines:
         notes.append(base.describe())

@@ -1,6 +1,7 @@
 """Real browser, read as a screen reader reads it (Playwright's ARIA snapshot): the live status line says the step
 while training and changes as it trains; on a trained Dinosaur page every chart is a named figure right before a
-paragraph that names it and gives its numbers (its caption); a stop's reason reaches the status line."""
+paragraph that names it and gives its numbers (its caption); a stop's reason reaches the status line;
+the loss chart's "Show the numbers", opened by the keyboard, holds a table of its lines."""
 
 import re
 
@@ -59,4 +60,13 @@ def test_progress_is_announced_and_every_chart_is_named_and_summarised(page, app
     loss = re.search(r'Loss chart\.\n\s*- text: "?(Loss in nats per name: .+)', snapshot).group(1)
     assert "at iteration" in loss and "baselines" in loss, loss
     shot(page, "screen_reader_dino")
+    # the loss chart's numbers, made when its "Show the numbers" opens (by the keyboard): a table of its lines
+    numbers = page.locator('[data-testid="stExpander"]').filter(has=page.get_by_text("Show the numbers")).first
+    numbers.locator("summary").focus()
+    page.keyboard.press("Enter")
+    table = numbers.get_by_role("table")
+    table.wait_for(timeout=30_000)
+    head = table.get_by_role("columnheader").all_inner_texts()
+    assert head[:3] == ["series", "iteration (names)", "loss (nats per name)"], head
+    assert table.get_by_role("row").count() > 10 and re.search(r"smoothed loss \(course\)", table.inner_text())
     assert_no_exception(page)
