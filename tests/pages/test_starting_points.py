@@ -19,9 +19,11 @@ LABEL = "⭐ Start from the trained model"
 
 
 def chart_steps(at) -> list[float]:
-    """The x values of the page's loss chart: the plotly figure with the most numeric x values."""
+    """The x values of every line of the page's loss chart (the figure named "Loss chart")."""
     best: list[float] = []
     for chart in at.get("plotly_chart"):
+        if chart.proto.alt != "Loss chart":
+            continue
         xs = []
         for trace in json.loads(chart.proto.spec).get("data", []):
             x = trace.get("x")
