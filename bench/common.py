@@ -66,8 +66,8 @@ class Settings:
     repro_steps: int = 100  # steps compared between two fresh trainers
     repro_repeats: int = 2  # probes with / without op determinism
     click_repeats: int = 10  # clicks timed per lab and state in a real browser (median); 0: none
-    speed_rounds: int = 3  # rounds of each lab against the plain way of training its model, in process and in Chromium
-    speed_seconds: float = 15.0  # each side's time per round
+    speed_rounds: int = 7  # rounds of each lab against the plain way of training its model, in process and in Chromium
+    speed_seconds: float = 10.0  # each side's time per round (one round's ratio spreads by ±10% on a shared machine)
     notes: list[str] = field(default_factory=list)
 
 
