@@ -149,7 +149,7 @@ def loss_summary(series: Sequence[charts.Series], ref_lines: Sequence[charts.Ref
     bold = [s for s in drawn if s.opacity >= 1] or drawn
     names = [plain(s.name) for s in bold[:4]]
     runs = {n.partition(" · ")[2] for n in names}  # "validation · #2 LSTM 16 · …": the run's label after the kind
-    run = runs.pop() if len(bold) > 1 and len(runs) == 1 and all(" · " in n for n in names) else ""
+    run = runs.pop() if len(runs) == 1 and all(" · " in n for n in names) else ""
     parts = []
     for s, name in zip(bold[:4], names):
         n = min(len(s.x), len(s.y))

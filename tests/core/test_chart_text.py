@@ -22,6 +22,18 @@ def test_loss_summary_names_the_last_and_first_values_and_the_baselines():
     assert ct.loss_summary([], [], "nats", "step").startswith("No training yet")
 
 
+def test_loss_summary_of_one_bold_line_says_its_run_before_it():
+    series = [
+        charts.Series("loss · #1 n_a 50 · seed 0", [1, 2], [30.0, 26.0], opacity=0.3),
+        charts.Series("smoothed loss (course) · #1 n_a 50 · seed 0", [1, 2], [23.0, 22.5]),
+    ]
+    text = ct.loss_summary(series, [], "nats per name", "iteration")
+    assert (
+        text
+        == "Loss in nats per name: run #1 n_a 50 · seed 0: smoothed loss (course) 22.50 at iteration 2, down from 23."
+    ), text
+
+
 def test_loss_summary_names_each_run_when_several_are_drawn():
     series = [
         charts.Series("validation · #1 LSTM 16", [1, 2], [4.0, 3.0]),
