@@ -13,7 +13,10 @@ Per lab (Dinosaurs, Text, Music):
   - in process: the lab trained by a session's training thread (``core.labs.worker.SessionWorker``), as in a
     browser session, with its validation passes and live samples, but with no page drawing it;
   - in the browser: the lab training in Chromium, its rate read from the page's step counter between two of its
-    refreshes (whole refreshes only), against the plain way in this process.
+    refreshes (whole refreshes only), against the plain way in this process;
+  - in the browser, the browser on a core of its own (``in_browser_own_core``): the same, with Chromium and
+    Playwright's driver kept on one core and the server and this process (the plain way) on the other, as when a
+    student's browser runs on the student's own device. Here the two share the machine's two cores otherwise.
 
   The plain way: for the Keras labs ``model.fit`` of the same model on the same batches
   (``bench.competitors.PlainFit``); for the Dinosaur lab the course's own loop, ``optimize`` on one name after
@@ -33,6 +36,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -337,20 +341,77 @@ def _next_count(page, label: str, timeout_s: float = 60.0) -> tuple[int, float]:
     return int(page.evaluate(_COUNTER_JS, label)), t
 
 
-def _lab_speed(page, base: str, lab: str, key: str, rounds: int, seconds: float) -> dict:
-    """The lab in Chromium against the plain way in this process, alternated (see the module docstring)."""
+def _pin(pid: int, cpus: set[int]) -> None:
+    """Keep every thread of process ``pid`` on ``cpus`` (threads it starts later inherit it)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass  # the thread has ended
+
+
+def _browser_pids() -> list[int]:
+    """Chromium's processes and Playwright's driver."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="ignore")
+        except OSError:
+            continue
+        if "chromium" in cmd or "playwright" in cmd:
+            pids.append(int(pid))
+    return pids
+
+
+@contextmanager
+def _browser_on_own_core(server_pid: int | None):
+    """With ``server_pid``: Chromium and Playwright's driver on the last core, the server and this process on the
+    others; every process back on every core afterwards. ``place()`` pins again (Chromium starts processes)."""
+    cores = set(os.sched_getaffinity(0))  # the cores this process may use
+    if server_pid is None or len(cores) < 2:
+        yield lambda: None
+        return
+    browser = {max(cores)}
+
+    def place() -> None:
+        for pid in _browser_pids():
+            _pin(pid, browser)
+        for pid in (server_pid, os.getpid()):
+            _pin(pid, cores - browser)
+
+    try:
+        place()
+        yield place
+    finally:
+        for pid in (*_browser_pids(), server_pid, os.getpid()):
+            try:
+                _pin(pid, cores)
+            except OSError:
+                pass  # the process has ended
+
+
+def _lab_speed(page, base: str, lab: str, key: str, rounds: int, seconds: float, server_pid: int | None = None) -> dict:
+    """The lab in Chromium against the plain way in this process, alternated (see the module docstring); with
+    ``server_pid``, the browser on a core of its own."""
+    with _browser_on_own_core(server_pid) as place:
+        return _lab_speed_placed(page, base, lab, key, rounds, seconds, place)
+
+
+def _lab_speed_placed(page, base: str, lab: str, key: str, rounds: int, seconds: float, place) -> dict:
     from deploy.load.labs import LABS
 
     label = LABS[lab]["counter"]
     plain = plain_for(default_lab(lab), seconds)
     plain.warm_up()
     _open(page, base, lab)
+    place()
     page.get_by_role("button", name="▶ Start").click()
     t_start = now()
     _next_count(page, label, 180)
     page.wait_for_timeout(max(0.0, STEADY_S[lab] - (now() - t_start)) * 1000)
 
     def rate() -> float:
+        place()
         c0, t0 = _next_count(page, label)  # from one drawing to the first after ``seconds``: whole refreshes
         page.wait_for_timeout(seconds * 1000)
         c1, t1 = _next_count(page, label)
@@ -370,7 +431,8 @@ def _lab_speed(page, base: str, lab: str, key: str, rounds: int, seconds: float)
 
 def clicks(s: Settings) -> dict:
     """Per lab: clicks in Chromium (widget idle / training, Start → first point, Stop), then its speed against the
-    plain way in process and in Chromium, and before all that ``first_slice`` in process."""
+    plain way in process and in Chromium (sharing the cores with the server, then on a core of its own), and before
+    all that ``first_slice`` in process."""
     from bench.browser import ARGS, CHROMIUM, _unavailable
     from core.models.keras_model import tf_module
     from deploy.app_server import AppServer
@@ -398,6 +460,12 @@ def clicks(s: Settings) -> dict:
             for what, run in (
                 ("clicks", lambda p, lab: _lab_clicks(p, app.url, lab, keys[lab], s.click_repeats)),
                 ("in_browser", lambda p, lab: _lab_speed(p, app.url, lab, keys[lab], s.speed_rounds, s.speed_seconds)),
+                (
+                    "in_browser_own_core",
+                    lambda p, lab: _lab_speed(
+                        p, app.url, lab, keys[lab], s.speed_rounds, s.speed_seconds, server_pid=app.proc.pid
+                    ),
+                ),
             ):
                 for lab in LABS:
                     page = b.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -409,7 +477,7 @@ def clicks(s: Settings) -> dict:
                     if what == "clicks":
                         out[lab] = res
                     else:
-                        out.setdefault("in_browser", {})[lab] = res
+                        out.setdefault(what, {})[lab] = res
                     log("  ", {k: v for k, v in res.items() if not k.endswith("_all")})
                     page.context.close()
         finally:

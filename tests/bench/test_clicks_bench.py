@@ -3,11 +3,15 @@ each target from every lab's figure. No timing assertions."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from bench import report
-from bench.clicks import CourseLoop, FitSteps, default_lab, in_process_speed
+from bench.clicks import CourseLoop, FitSteps, _browser_on_own_core, default_lab, in_process_speed
 
 
 def test_the_course_loop_trains_exactly_what_the_dinosaur_lab_trains():
@@ -55,12 +59,14 @@ def test_a_target_is_met_only_when_every_lab_meets_it():
         music=_lab(0.2, 0.6, 0.1, 0.9),  # a widget while training: over 0.5 s
         in_process={lab: _speed(0.97) for lab in ("dinosaurs", "text", "music")},
         in_browser=dict(dinosaurs=_speed(0.96), text=_speed(0.94), music=_speed(0.99)),
+        in_browser_own_core={lab: _speed(0.98) for lab in ("dinosaurs", "text", "music")},
     )
     rows = {t["id"]: t for t in report.targets(dict(meta=dict(mode="full"), click_latency_s=c))}
     assert rows["9a"]["met"] is True and rows["9c"]["met"] is True and rows["9d"]["met"] is True
     assert rows["9b"]["met"] is False and "music 0.60 s" in rows["9b"]["value"]
     assert rows["9e"]["met"] is True
     assert rows["9f"]["met"] is False and "text 0.94x" in rows["9f"]["value"]
+    assert rows["9g"]["met"] is True and "dinosaurs 0.98x" in rows["9g"]["value"]
     md = "\n".join(report._clicks(dict(click_latency_s=c)))
     assert "| music | 0.20 s | 0.60 s | 0.90 s | 0.10 s |" in md
     assert "| text | **0.94x** |" in md
@@ -71,3 +77,18 @@ def test_an_unmeasured_lab_leaves_the_target_open():
     rows = {t["id"]: t for t in report.targets(dict(meta=dict(mode="full"), click_latency_s=c))}
     assert rows["9a"]["met"] is None and "text –" in rows["9a"]["value"]
     assert rows["9e"]["met"] is None and rows["9e"]["note"] == "not measured"
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nothing to keep apart")
+def test_the_browser_gets_a_core_of_its_own_and_every_process_gets_every_core_back():
+    cores = set(os.sched_getaffinity(0))
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with _browser_on_own_core(server.pid) as place:
+            place()
+            assert os.sched_getaffinity(server.pid) == cores - {max(cores)}
+            assert os.sched_getaffinity(0) == cores - {max(cores)}
+        assert os.sched_getaffinity(server.pid) == cores and os.sched_getaffinity(0) == cores
+    finally:
+        server.kill()
+        server.wait()
