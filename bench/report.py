@@ -855,7 +855,7 @@ def _notes(r: dict) -> list[str]:
     L.append("```sh")
     L.append(".venv/bin/python -m bench --quick   # < 3 minutes on 2 cores")
     L.append(".venv/bin/python -m bench           # full run, about an hour on a quiet machine; this table")
-    L.append(".venv/bin/python -m bench --only clicks --merge   # section 6 alone (~14 minutes), into the full run")
+    L.append(".venv/bin/python -m bench --only clicks --merge   # section 6 alone (~38 minutes), into the full run")
     L.append("```")
     L.append("")
     L.append(
