@@ -343,11 +343,15 @@ def _next_count(page, label: str, timeout_s: float = 60.0) -> tuple[int, float]:
 
 def _pin(pid: int, cpus: set[int]) -> None:
     """Keep every thread of process ``pid`` on ``cpus`` (threads it starts later inherit it)."""
-    for tid in os.listdir(f"/proc/{pid}/task"):
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return  # the process has ended
+    for tid in tids:
         try:
             os.sched_setaffinity(int(tid), cpus)
         except OSError:
-            pass  # the thread has ended
+            pass  # the thread has ended, or is not ours to move
 
 
 def _browser_pids() -> list[int]:
@@ -384,10 +388,7 @@ def _browser_on_own_core(server_pid: int | None):
         yield place
     finally:
         for pid in (*_browser_pids(), server_pid, os.getpid()):
-            try:
-                _pin(pid, cores)
-            except OSError:
-                pass  # the process has ended
+            _pin(pid, cores)
 
 
 def _lab_speed(page, base: str, lab: str, key: str, rounds: int, seconds: float, server_pid: int | None = None) -> dict:
