@@ -112,26 +112,6 @@ def test_nan_loss_stops_and_restores_last_good_weights():
     assert t.train_steps(2).stop is None and t.step == 5  # training can continue
 
 
-def test_roll_back_points_are_kept_at_most_every_checkpoint_s_of_training():
-    """With ``checkpoint_s`` set, a call that ends sooner keeps no roll-back point: a NaN goes back further, to the
-    last point kept, and says which step that was."""
-    t = trainer(tiny("simplernn"))
-    t.train_steps(2)  # a point at step 2 (the first call after the constructor's point keeps one: 0 s is enough)
-    t.checkpoint_s = 1e9
-    kept = [w.copy() for w in t.model.get_weights()]
-    t.train_steps(3)  # no point kept: step 5's weights are not a roll-back point
-    kernel = t.model.layers[-1].kernel
-    kernel.assign(np.full(kernel.shape, np.nan, np.float32))
-    report = t.train_steps(1)
-    assert report.stop.kind is StopKind.DIVERGED and "(step 2)" in report.stop.message, report.stop.message
-    assert t.step == 2
-    for w, k in zip(t.model.get_weights(), kept):
-        assert np.array_equal(w, k)
-    t.checkpoint_s = 0.0
-    t.train_steps(1)
-    assert t._good.step == 3  # every call keeps one again
-
-
 def test_exploding_loss_stops_and_restores_the_best_weights():
     """A finite loss that shoots up (as GRU at a high learning rate did after a few thousand steps) stops
     training with a message and restores the weights where the running loss was lowest."""
