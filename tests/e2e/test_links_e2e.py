@@ -104,6 +104,7 @@ def test_a_reload_keeps_the_students_changes_instead_of_applying_the_link_again(
     wait_idle(page, 60_000)
     changed = slider_text(page, "dino_n_a")
     assert changed != "20"
+    assert page.locator(".st-key-dino_seed input").input_value() == "4"  # the link's seed, before the reload too
     page.reload()  # the address still holds hidden=20: the recovered settings win
     page.get_by_text("Welcome back").first.wait_for(timeout=90_000)
     wait_idle(page, 60_000)
