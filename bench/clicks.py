@@ -16,7 +16,7 @@ Per lab (Dinosaurs, Text, Music):
     refreshes (whole refreshes only), against the plain way in this process;
   - in the browser, the browser on a core of its own (``in_browser_own_core``): the same, with Chromium and
     Playwright's driver kept on one core and the server and this process (the plain way) on the other, as when a
-    student's browser runs on the student's own device. Here the two share the machine's two cores otherwise.
+    student's browser runs on the student's own device (otherwise, here, the browser and the server share two cores).
 
   The plain way: for the Keras labs ``model.fit`` of the same model on the same batches
   (``bench.competitors.PlainFit``); for the Dinosaur lab the course's own loop, ``optimize`` on one name after
