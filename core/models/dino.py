@@ -104,6 +104,8 @@ class DinoTrainer:
         self.char_to_ix = {ch: i for i, ch in enumerate(self.chars)}
         self.ix_to_char = {i: ch for i, ch in enumerate(self.chars)}
         vocab_size = len(self.chars)
+        self._log_vocab = math.log(vocab_size)  # a blind uniform guess loses this many nats per character
+        self._flat: np.ndarray | None = None  # the vector the weights are views of (``_own_weights``)
         self.parameters = nr.initialize_parameters(config.n_a, vocab_size, vocab_size, seed=config.seed)
         self.learning_rate = config.learning_rate  # may be changed between slices
         rng = np.random.default_rng(config.seed)
@@ -168,47 +170,46 @@ class DinoTrainer:
             return report
         n = max(0, min(int(n), self.config.iterations - self.step))
         start = self.step
-        candidate = (
-            copy.deepcopy(self.parameters) if self._finite() else None
-        )  # becomes the fallback once its loss is sane
+        self._own_weights()
         P, clip_value, lr = self.parameters, self.config.clip_value, self.learning_rate
-        for i in range(n):
-            X, Y = self.example(self.step)
-            if i < n - 1:  # the course's optimize(), unchanged
-                loss, cache = nr.rnn_forward(X, Y, self.a_prev, P)
-                if self._exploded(loss, len(Y)):  # keep this name's backward pass on the weights that exploded
-                    return self._diverged(report, X, Y, loss, nr.bptt_trace(X, Y, self.a_prev, P, clip_value)[0])
-                gradients, a = nr.rnn_backward(X, Y, P, cache)
-                nr.clip(gradients, clip_value)
-                a_last = a[len(X) - 1]
-            else:  # the last name of the call: the same numbers, with every step of the backward pass kept
-                trace, gradients, a_last = nr.bptt_trace(X, Y, self.a_prev, P, clip_value)
-                loss = trace.loss
-                if self._exploded(loss, len(Y)):
-                    return self._diverged(report, X, Y, loss, trace)
-                self._keep_trace(trace, self.step + 1)
-            if i == 0 and candidate is not None and self.recent[-1] <= SANE_RATIO:  # sane weights: the new fallback
-                self._good, self._good_step = candidate, start
-            with np.errstate(all="ignore"):
-                nr.update_parameters(P, gradients, lr)
-            if not self._finite():
-                return self._diverged(report, X, Y, float("nan"))
-            self.a_prev = a_last  # carried to the next name, as in the course
-            self.step += 1
-            self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
-            self.history.record(self.step, loss, self.smooth_loss)
-            report.losses.append(loss)
-            if self.step % self.config.sample_every == 0:
-                batch = self.sample_names(self.config.samples_per_batch, 1.0, self.sample_rng)
-                self.sample_batches.append((self.step, [name for name, _ in batch]))
-                self.sample_batches = self.sample_batches[-20:]  # bounded
+        with np.errstate(all="ignore"):  # an overflow is the guard's to report (NaN or inf), not a warning's
+            candidate = copy.deepcopy(P) if self._finite() else None  # becomes the fallback once its loss is sane
+            for i in range(n):
+                X, Y = self.example(self.step)
+                if i < n - 1:  # the course's optimize(), unchanged
+                    loss, cache = nr.rnn_forward(X, Y, self.a_prev, P)
+                    if self._exploded(loss, len(Y)):  # keep this name's backward pass on the weights that exploded
+                        return self._diverged(report, X, Y, loss, nr.bptt_trace(X, Y, self.a_prev, P, clip_value)[0])
+                    gradients, a = nr.rnn_backward(X, Y, P, cache)
+                    nr.clip(gradients, clip_value)
+                    a_last = a[len(X) - 1]
+                else:  # the last name of the call: the same numbers, with every step of the backward pass kept
+                    trace, gradients, a_last = nr.bptt_trace(X, Y, self.a_prev, P, clip_value)
+                    loss = trace.loss
+                    if self._exploded(loss, len(Y)):
+                        return self._diverged(report, X, Y, loss, trace)
+                    self._keep_trace(trace, self.step + 1)
+                if i == 0 and candidate is not None and self.recent[-1] <= SANE_RATIO:  # sane weights: the new fallback
+                    self._good, self._good_step = candidate, start
+                nr.update_parameters(P, gradients, lr)  # in place: into the vector ``_finite`` sums
+                if not self._finite():
+                    return self._diverged(report, X, Y, float("nan"))
+                self.a_prev = a_last  # carried to the next name, as in the course
+                self.step += 1
+                self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
+                self.history.record(self.step, loss, self.smooth_loss)
+                report.losses.append(loss)
+                if self.step % self.config.sample_every == 0:
+                    batch = self.sample_names(self.config.samples_per_batch, 1.0, self.sample_rng)
+                    self.sample_batches.append((self.step, [name for name, _ in batch]))
+                    self.sample_batches = self.sample_batches[-20:]  # bounded
         if self.done:
             report.stop = Stop(StopKind.FINISHED, f"Finished: {self.step:,} names trained.")
         return report
 
     def uniform_loss(self, n_steps: int) -> float:
         """The loss of a uniform guess over the vocabulary on a name of ``n_steps`` characters (with its newline)."""
-        return n_steps * float(np.log(self.vocab_size))
+        return n_steps * self._log_vocab
 
     def _exploded(self, loss: float, n_steps: int) -> bool:
         """Count this name's loss in the guard's window; True when the run has exploded (see the module doc)."""
@@ -292,10 +293,26 @@ class DinoTrainer:
     def param_count(self) -> int:
         return int(sum(p.size for p in self.parameters.values()))
 
+    def _own_weights(self) -> None:
+        """Make the weights views of one vector (``_flat``), unless they are already; the values stay the same.
+
+        Then one sum checks them all after every name (``_finite``: ~1.5 µs at the defaults, against ~5 µs for a sum
+        per array). Weights set from outside (a resumed run, the guard's fallback, a copy) are taken over here at the
+        start of every ``train_steps`` call; the updates in between are in place, so they stay views.
+        """
+        P, flat = self.parameters, self._flat
+        if flat is not None and all(P[k].base is flat for k in nr.PARAM_NAMES):
+            return
+        flat = np.concatenate([np.ravel(P[k]) for k in nr.PARAM_NAMES])  # (n_a*n_x + n_a*n_a + n_y*n_a + n_a + n_y,)
+        i = 0
+        for k in nr.PARAM_NAMES:  # the same dict: whoever holds it (a live model) sees the training
+            P[k], i = flat[i : i + P[k].size].reshape(P[k].shape), i + P[k].size
+        self._flat = flat
+
     def _finite(self) -> bool:
-        """Whether every weight is finite: a NaN or inf anywhere makes the sum one (checked after every name, so one
-        sum per array instead of a mask; a finite sum past 1e308 counts as exploded, which it is)."""
-        return math.isfinite(sum(float(p.sum()) for p in self.parameters.values()))
+        """Whether every weight is finite (after ``_own_weights``): a NaN or inf anywhere makes the sum one (checked
+        after every name, so one sum instead of a mask; a finite sum past 1e308 counts as exploded, which it is)."""
+        return math.isfinite(np.add.reduce(self._flat))
 
     # --- sampling -------------------------------------------------------------------------------
     def token_model(self) -> nr.NumpyCharRNN:

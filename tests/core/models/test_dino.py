@@ -79,6 +79,34 @@ def test_no_call_ends_with_weights_that_are_not_numbers(monkeypatch):
     assert all(np.all(np.isfinite(p)) for p in t.parameters.values())
 
 
+def test_a_weight_array_replaced_between_calls_is_still_checked():
+    """The check after every update sums the one vector the weights are views of; an array set from outside between
+    two calls is taken into that vector first, so its weights are still checked at the next update. (Two weights of
+    1e308: the loss stays a number, tanh saturates at 1, but the weights' sum overflows, which counts as exploded.)"""
+    t = DinoTrainer(NAMES, DinoConfig(n_a=8))
+    t.train_steps(5)
+    Wax = t.parameters["Wax"].copy()
+    Wax[:2, -1] = 1e308
+    t.parameters["Wax"] = Wax
+    r = t.train_steps(3)
+    assert r.stop.kind is StopKind.DIVERGED and "overflowed at name 6" in r.stop.message, r.stop.message
+    assert t.step == 5 and all(np.all(np.isfinite(p)) for p in t.parameters.values())
+
+
+def test_the_trainer_trains_exactly_as_the_course_loop():
+    """Calls of any size, traced last names included, give the course's optimize() losses and weights, bit for bit."""
+    t = DinoTrainer(NAMES, DinoConfig(n_a=8))
+    P = {k: v.copy() for k, v in t.parameters.items()}
+    a_prev, losses = np.zeros((8, 1)), []
+    for j in range(40):
+        X, Y = t.example(j)
+        loss, _, a_prev = nr.optimize(X, Y, a_prev, P, t.config.learning_rate, t.config.clip_value)
+        losses.append(loss)
+    got = [loss for n in (1, 2, 7, 30) for loss in t.train_steps(n).losses]
+    assert got == losses
+    assert all(np.array_equal(t.parameters[k], P[k]) for k in P) and np.array_equal(t.a_prev, a_prev)
+
+
 def test_same_seed_same_run():
     a = DinoTrainer(NAMES, DinoConfig(n_a=8, seed=3))
     b = DinoTrainer(NAMES, DinoConfig(n_a=8, seed=3))
