@@ -4,7 +4,16 @@ and a copied address never joins two tabs to one lab, whatever order they connec
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from .conftest import assert_no_exception, metric_int, shot, slider_value, wait_idle, wait_metric_above, wait_refreshes
+from .conftest import (
+    assert_no_exception,
+    metric_int,
+    open_more_settings,
+    shot,
+    slider_value,
+    wait_idle,
+    wait_metric_above,
+    wait_refreshes,
+)
 
 NAMES = "Names trained on"
 POKEMON = [
@@ -174,6 +183,11 @@ def test_a_copied_address_opens_a_fresh_lab_in_another_browser(browser, app_url,
     slider.press("Home")  # hidden size 1
     a.get_by_text("The model was restarted").wait_for()
     wait_idle(a)
+    open_more_settings(a)  # hidden size 1 trains the default 30,000 names in a second or two: a budget that lasts
+    budget = a.get_by_label("Iterations (names to train on)")
+    budget.fill("500000")
+    budget.press("Enter")
+    wait_idle(a)
     trained_a = step(a)
     address = a.url
     assert sid(address)
@@ -186,6 +200,7 @@ def test_a_copied_address_opens_a_fresh_lab_in_another_browser(browser, app_url,
     assert metric_int(b, NAMES) == 0, "B got A's model"
     assert b.get_by_text("11 names, 26 distinct characters").count() == 0, "B sees A's upload"
     assert slider_value(b) == "1", "B did not get the same settings"
+    assert open_more_settings(b).locator(".st-key-dino_iters input").input_value() == "500000", "B's budget"
     assert sid(b.url) and sid(b.url) != sid(address)
     trained_b = step(b)
 

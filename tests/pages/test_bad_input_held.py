@@ -92,6 +92,8 @@ def test_a_10_mb_text_on_one_line_is_read_and_used_or_refused_with_a_reason():
 
 def test_rapid_clicks_of_start_stop_and_step_while_training_leave_no_error():
     at = open_page("pages/dinosaurs.py")
+    at.number_input(key="dino_iters").set_value(500_000)  # ten slices and ten Steps must not end the run's budget
+    at.run()
     for _ in range(10):
         button(at, "▶ Start").click().run()
         button(at, "■ Stop").click().run()

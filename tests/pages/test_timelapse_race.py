@@ -58,6 +58,7 @@ def test_dino_time_lapse_keeps_the_chosen_step_while_training():
     picked stays picked while training adds snapshots, and the step line names it and the live step of that run."""
     at = open_page("pages/dinosaurs.py")
     at.slider(key="dino_n_a").set_value(8)
+    at.number_input(key="dino_iters").set_value(500_000)  # a fast machine must not end the run before the checks
     at.run()
     at.session_state["dino_tl_open"] = True
     button(at, "▶ Start").click()
