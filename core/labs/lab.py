@@ -603,10 +603,22 @@ class Lab:
         """Train for about ``slice_s`` seconds (default ``schedule.slice_s``) in chunks, then do what is due
         (validation, live sample), holding ``lock`` throughout.
 
-        Returns the first reason to stop. At least one step runs unless the limit is already reached.
+        Returns the first reason to stop. At least one step runs unless the limit is already reached. A slice
+        that ends with the lab not running (Step, or the slice that Stop ended; core.labs.worker keeps one too when
+        Stop came between two slices) keeps a roll-back point where the student left the model (``keep_point``).
         """
         with self.lock:
-            return self._slice(self.schedule.slice_s if slice_s is None else slice_s)
+            stop = self._slice(self.schedule.slice_s if slice_s is None else slice_s)
+            if stop is None and not self.running:
+                self.keep_point()
+            return stop
+
+    def keep_point(self) -> None:
+        """Keep the trainer's weights now as the point a NaN later rolls back to, for a trainer that keeps its points
+        apart (core.models.keras_trainer.KerasTrainer.keep_point); the others keep one after every call anyway."""
+        keep = getattr(self.trainer, "keep_point", None)
+        if keep is not None:
+            keep()
 
     def _slice(self, slice_s: float) -> Stop | None:
         reason = self.can_train()

@@ -181,6 +181,8 @@ class SessionWorker:
             turn = self.turns.turn() if lab.schedule.takes_turns else nullcontext()
             with turn, lab.lock:  # the check and the slice in one hold: Lab.stop() can't fall between them
                 why = self._why_not(lab)
+                if why == "stopped":
+                    lab.keep_point()  # where the student left the model, when Stop came between two slices
                 stop = None if why else safe_slice(lab, lab.schedule.worker_slice_s)
                 if stop is not None:
                     lab.stop(Note(stop.kind, stop.message))

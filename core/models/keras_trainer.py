@@ -11,8 +11,10 @@ says how big a batch is.
 core.models.keras_model. It trains many-to-many: every position of a window predicts the next token (sparse
 categorical cross-entropy from logits, in nats), with Adam and per-tensor gradient clipping, through one
 ``tf.function`` step. A loss that turns NaN/inf stops training and restores the weights (and optimizer
-state) of the end of the last good call; a loss that explodes (its running average rises EXPLODE_NATS
-above its best) stops training and restores the weights of the call where the running average was lowest.
+state) of the last roll-back point: the end of the last good call, or with ``point_every_s`` set, of the last good
+call that kept one (at most that many seconds of training before, and wherever ``keep_point()`` was asked for); a
+loss that explodes (its running average rises EXPLODE_NATS above its best) stops training and restores the kept
+point where the running average was lowest.
 Sampling and inspection use ``token_model()``: a numpy copy of the weights (core.models.numpy_cells).
 
 Training gets better, never worse:
@@ -115,7 +117,9 @@ class KerasTrainer(ABC):
         self._train_fn = self._eval_fn = None  # tf.functions, traced on first use
         self._group_fn = None  # several steps in one call (a subclass may trace one; see _train_group)
         self.group_steps = 1  # at most this many steps per call of _group_fn (1: one call per step)
-        self._good: Checkpoint | None = None  # the end of the last good call
+        self._good: Checkpoint | None = None  # the last roll-back point (the end of a good call)
+        self.point_every_s = 0.0  # seconds of training between two roll-back points (0: at the end of every call)
+        self._since_good = 0.0  # seconds trained since the last roll-back point
         self._best: Checkpoint | None = None  # the end of the call where the running loss was lowest (explosion check)
         self._ema: float | None = None  # running training loss (EMA_DECAY)
         self._ema_steps = 0  # steps this object has trained (the explosion check starts after EXPLODE_WARMUP)
@@ -325,7 +329,7 @@ class KerasTrainer(ABC):
                             f"Training stopped at step {self.step:,}: the loss exploded (its running average rose "
                             f"from {units.loss(best.ema, None, 2)} to {units.loss(self._ema, self.unit, 2)}). The "
                             "weights were rolled back to those of "
-                            f"step {best.step:,}, where it was lowest.",
+                            f"step {best.step:,}, the kept point where it was lowest.",
                         )
                         break
             dt = time.perf_counter() - t0
@@ -333,14 +337,29 @@ class KerasTrainer(ABC):
             if report.stop is None:
                 if not first_call and dt > 0:
                     self.last_rate = tokens / dt
-                self._good = self._checkpoint()
-                if (
-                    self.explode_nats is not None
-                    and self._ema_steps >= EXPLODE_WARMUP
-                    and (self._best is None or self._ema < self._best.ema)
-                ):
-                    self._best = self._good
+                self._since_good += dt
+                if self._good is None or self._since_good >= self.point_every_s:
+                    self._take_point()
         return report
+
+    def _take_point(self) -> None:
+        """A roll-back point now (a copy of the weights and Adam's state: ~3 ms for the Text lab's LSTM 384); it is
+        also the explosion check's best when the running loss is at its lowest."""
+        self._good, self._since_good = self._checkpoint(), 0.0
+        if (
+            self.explode_nats is not None
+            and self._ema_steps >= EXPLODE_WARMUP
+            and (self._best is None or self._ema < self._best.ema)
+        ):
+            self._best = self._good
+
+    def keep_point(self) -> None:
+        """A roll-back point at the current step, unless the last one is there already (core.labs.lab.Lab: where
+        the student left the model, after Step or Stop, so that a NaN later never goes back past it). A hibernated
+        trainer stays asleep: it wakes with its point."""
+        with self._lock:
+            if self._asleep is None and (self._good is None or self._good.step != self.step):
+                self._take_point()
 
     def _roll_back(self, cp: Checkpoint, at_step: int, message: str) -> Stop:
         """Go back to ``cp`` (it becomes the last good point); the stop says ``message`` and the trainer's advice."""

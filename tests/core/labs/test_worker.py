@@ -326,3 +326,21 @@ def test_the_text_lab_draws_every_second_for_a_runs_first_minute_then_every_four
         assert lab.draw_every() == every, trained
     lab.schedule = Schedule(worker=True, draw_s=0.5)  # a schedule set from outside is kept
     assert lab.draw_every() == 0.5
+
+
+def test_a_slice_that_ends_with_the_lab_stopped_keeps_a_roll_back_point():
+    """Step (the lab not running) and the slice that Stop ended keep a point where the student left the model; the
+    slices of a running lab leave points to the trainer's own pace (core.models.keras_trainer: point_every_s)."""
+    lab = lab_of()
+    kept = []
+    lab.trainer.keep_point = lambda: kept.append(lab.trainer.step)
+    assert lab.run_slice() is None and kept == [lab.trainer.step] and kept[0] > 0  # Step
+    lab.start()
+    lab.run_slice()
+    assert len(kept) == 1  # a running lab's slice
+    w = SessionWorker(unseen_s=1e9)
+    w.train(lab)
+    wait_for(lambda: w.slices >= 2, "two slices")
+    lab.request_stop()  # Stop: the slice in progress ends with the lab stopped
+    assert w.join(WAIT_S)
+    assert kept[-1] == lab.trainer.step and set(kept) == {kept[0], lab.trainer.step}  # (a point kept twice is one)

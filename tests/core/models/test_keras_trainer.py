@@ -112,6 +112,37 @@ def test_nan_loss_stops_and_restores_last_good_weights():
     assert t.train_steps(2).stop is None and t.step == 5  # training can continue
 
 
+def test_roll_back_points_come_at_most_every_point_every_s_of_training_and_where_asked():
+    """With ``point_every_s`` set, a call that ends sooner keeps no roll-back point: a NaN goes back further, to the
+    last point kept, and says which step that was; ``keep_point()`` keeps one at once."""
+    t = trainer(tiny("simplernn"))
+
+    def weights() -> list:
+        return [w.copy() for w in t.model.get_weights()]
+
+    def nan_step():
+        kernel = t.model.layers[-1].kernel
+        kernel.assign(np.full(kernel.shape, np.nan, np.float32))
+        return t.train_steps(1).stop
+
+    t.train_steps(2)  # a point at step 2 (the first call after the constructor's point keeps one: 0 s is enough)
+    t.point_every_s = 1e9
+    at_2 = weights()
+    t.train_steps(3)  # steps 3 to 5: no point kept
+    stop = nan_step()
+    assert stop.kind is StopKind.DIVERGED and "(step 2)" in stop.message, stop.message
+    assert t.step == 2 and all(np.array_equal(w, k) for w, k in zip(t.model.get_weights(), at_2))
+    t.train_steps(3)
+    t.keep_point()  # asked for (where a Step ended): a point at step 5
+    at_5 = weights()
+    stop = nan_step()
+    assert stop.kind is StopKind.DIVERGED and "(step 5)" in stop.message, stop.message
+    assert t.step == 5 and all(np.array_equal(w, k) for w, k in zip(t.model.get_weights(), at_5))
+    t.point_every_s = 0.0
+    t.train_steps(1)
+    assert t._good.step == 6  # every call keeps one again
+
+
 def test_exploding_loss_stops_and_restores_the_best_weights():
     """A finite loss that shoots up (as GRU at a high learning rate did after a few thousand steps) stops
     training with a message and restores the weights where the running loss was lowest."""
